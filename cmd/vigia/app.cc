@@ -1,0 +1,231 @@
+#include "cmd/vigia/app.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "core/config.h"
+#include "core/exposition.h"
+#include "core/flags.h"
+#include "core/http_server.h"
+#include "core/log.h"
+#include "core/process_collector.h"
+#include "core/registry.h"
+#include "exporters/host/host.h"
+
+namespace vigia {
+namespace {
+
+constexpr const char* kDefaultListen = ":9910";
+constexpr double kDefaultScrapeTimeout = 10.0;  // seconds, without the header
+constexpr double kScrapeTimeoutMargin = 0.5;    // seconds kept for encoding and sending
+
+struct Options {
+  std::string config_file;
+  std::string listen = kDefaultListen;
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+  bool version = false;
+  bool help = false;
+  bool disable_defaults = false;
+  std::vector<std::pair<std::string, bool>> collector_switches;
+  host::HostOptions host;
+};
+
+void add_flags(FlagSet& fs, Options& o) {
+  fs.add_string("config.file", "vigia configuration file (YAML).", &o.config_file);
+  fs.add_string("web.listen-address", "Address on which to expose metrics and the web interface.", &o.listen);
+  fs.add_string("log.level", "Only log messages with the given severity or above: debug, info, warn, error.", &o.log_level);
+  fs.add_string("log.format", "Output format of log messages: logfmt or json.", &o.log_format);
+  fs.add_string("path.procfs", "procfs mountpoint.", &o.host.paths.proc);
+  fs.add_string("path.sysfs", "sysfs mountpoint.", &o.host.paths.sys);
+  fs.add_string("path.rootfs", "rootfs mountpoint.", &o.host.paths.rootfs);
+  fs.add_string("path.udev.data", "udev data path.", &o.host.paths.udev_data);
+  fs.add_string("collector.filesystem.mount-points-exclude", "Regexp of mount points to exclude.", &o.host.fs_mount_points_exclude);
+  fs.add_string("collector.filesystem.fs-types-exclude", "Regexp of filesystem types to exclude.", &o.host.fs_types_exclude);
+  fs.add_string("collector.diskstats.device-exclude", "Regexp of diskstats devices to exclude.", &o.host.diskstats_device_exclude);
+  fs.add_string("collector.netdev.device-exclude", "Regexp of net devices to exclude.", &o.host.netdev_device_exclude);
+  fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.", &o.host.netstat_fields);
+  fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.", &o.host.vmstat_fields);
+  fs.add_bool("collector.disable-defaults", "Set all collectors to disabled by default.", &o.disable_defaults);
+  fs.add_bool("version", "Show application version.", &o.version);
+  fs.add_bool("help", "Show this help.", &o.help);
+  fs.add_prefix("collector.", "Enable (or with no-, disable) the named collector.",
+                [&o](std::string_view rest, bool negated, std::string_view value, bool has_value) -> std::string {
+                  bool on = !negated;
+                  if (has_value) {
+                    if (value == "false") on = negated;
+                    else if (value != "true") return "expected true or false";
+                  }
+                  o.collector_switches.emplace_back(std::string(rest), on);
+                  return "";
+                });
+}
+
+volatile sig_atomic_t g_stop = 0;
+extern "C" void on_signal(int) { g_stop = 1; }
+
+// Seconds from X-Prometheus-Scrape-Timeout-Seconds less a margin, or the default.
+double scrape_timeout(const HttpRequest& req) {
+  std::string_view h = req.header("X-Prometheus-Scrape-Timeout-Seconds");
+  double t = 0;
+  if (!h.empty() && parse_double(h, t) && t > 0) {
+    double margin = std::min(kScrapeTimeoutMargin, t / 10);
+    return t - margin;
+  }
+  return kDefaultScrapeTimeout;
+}
+
+std::string landing_page(const std::vector<std::pair<std::string, bool>>& collectors) {
+  std::string html =
+      "<!DOCTYPE html><html><head><title>vigia</title></head><body>"
+      "<h1>vigia</h1><p>Metrics exporter and alert evaluator. Version " VIGIA_VERSION "</p>"
+      "<ul><li><a href=\"/metrics\">Metrics</a></li>"
+      "<li><a href=\"/-/healthy\">Health</a></li><li><a href=\"/-/ready\">Readiness</a></li></ul>"
+      "<h2>Collectors</h2><ul>";
+  for (const auto& [name, on] : collectors) {
+    if (!on) continue;
+    html += "<li>" + name + "</li>";
+  }
+  html += "</ul></body></html>\n";
+  return html;
+}
+
+int serve(const Options& o, const Config& cfg) {
+  CollectorCatalog catalog;
+  host::HostOptions hopts = o.host;
+  host::register_collectors(catalog, hopts);
+  catalog.add("process", true, [] { return std::make_unique<ProcessCollector>(); });
+  if (o.disable_defaults) catalog.disable_defaults();
+  for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);
+  for (const auto& name : cfg.host.enabled_collectors) catalog.set_enabled(name, true);
+  for (const auto& [name, on] : o.collector_switches)
+    if (!catalog.set_enabled(name, on)) {
+      std::fprintf(stderr, "vigia: unknown collector \"%s\"\n", name.c_str());
+      return 2;
+    }
+  CollectorRegistry registry(catalog.build());
+  SharedScraper scraper(registry);
+
+  HttpServer::Options sopts;
+  sopts.listen_address = o.listen;
+  HttpServer server(sopts);
+  std::string landing = landing_page(catalog.list());
+  server.handle("/", [&landing](const HttpRequest& req, HttpResponse& resp) {
+    if (req.path != "/") {
+      resp.status = 404;
+      resp.body = "404 page not found\n";
+      return;
+    }
+    resp.content_type = "text/html; charset=utf-8";
+    resp.body = landing;
+  });
+  server.handle("/-/healthy", [](const HttpRequest&, HttpResponse& resp) { resp.body = "Healthy.\n"; });
+  server.handle("/-/ready", [](const HttpRequest&, HttpResponse& resp) { resp.body = "Ready.\n"; });
+  server.handle("/metrics", [&scraper](const HttpRequest& req, HttpResponse& resp) {
+    CollectContext ctx;
+    ctx.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(scrape_timeout(req)));
+    std::vector<std::string> only = req.query_values("collect[]");
+    auto text = scraper.scrape(ctx, only);
+    resp.content_type = std::string(kTextContentType);
+    if (accepts_gzip(req.header("Accept-Encoding"))) {
+      std::string gz;
+      if (gzip_compress(*text, gz, 1)) {
+        resp.body = std::move(gz);
+        resp.headers.emplace_back("Content-Encoding", "gzip");
+        return;
+      }
+    }
+    resp.shared_body = std::move(text);
+  });
+
+  Status st = server.start();
+  if (!st.is_ok()) {
+    log::error(st.message());
+    return 1;
+  }
+  std::string addr = o.listen;
+  if (size_t c = addr.rfind(':'); c != std::string::npos) addr = addr.substr(0, c + 1) + std::to_string(server.port());
+  log::info("Listening on", {{"address", addr}, {"metrics", "http://" + (addr[0] == ':' ? "localhost" + addr : addr) + "/metrics"}});
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  while (!g_stop) pause();
+  log::info("Shutting down");
+  server.stop();
+  log::info("Stopped");
+  return 0;
+}
+
+}  // namespace
+
+int app_main(const std::vector<std::string>& args) {
+  Options o;
+  FlagSet fs;
+  add_flags(fs, o);
+  std::vector<std::string> pos;
+  Status st = fs.parse(args, pos);
+  if (!st.is_ok()) {
+    std::fprintf(stderr, "vigia: error: %s, try --help\n", st.message().c_str());
+    return 2;
+  }
+  if (o.help) {
+    std::fputs(fs.usage("vigia",
+                        "vigia serves host and service metrics for Prometheus and evaluates alert rules.\n\n"
+                        "Commands:\n"
+                        "  run              (default) serve exporters and evaluate alerts\n"
+                        "  exporter         only serve metrics\n"
+                        "  check config     validate the configuration file and exit")
+                   .c_str(),
+               stdout);
+    return 0;
+  }
+  if (o.version) {
+    std::printf("vigia, version %s\n", VIGIA_VERSION);
+    return 0;
+  }
+  log::Level level;
+  log::Format format;
+  if (!log::parse_level(o.log_level, level)) {
+    std::fprintf(stderr, "vigia: error: --log.level: unknown level \"%s\"\n", o.log_level.c_str());
+    return 2;
+  }
+  if (!log::parse_format(o.log_format, format)) {
+    std::fprintf(stderr, "vigia: error: --log.format: unknown format \"%s\"\n", o.log_format.c_str());
+    return 2;
+  }
+  log::configure(level, format);
+
+  std::string command = pos.empty() ? "run" : pos[0];
+  Config cfg;
+  if (!o.config_file.empty()) {
+    Status cs = load_config_file(o.config_file, cfg);
+    if (!cs.is_ok()) {
+      std::fprintf(stderr, "vigia: error: %s\n", cs.message().c_str());
+      return 2;
+    }
+  }
+  if (command == "check") {
+    if (pos.size() < 2 || pos[1] != "config") {
+      std::fprintf(stderr, "vigia: error: usage: vigia check config --config.file=FILE\n");
+      return 2;
+    }
+    if (o.config_file.empty()) {
+      std::fprintf(stderr, "vigia: error: check config needs --config.file\n");
+      return 2;
+    }
+    std::printf("Checking %s\n  SUCCESS\n", o.config_file.c_str());
+    return 0;
+  }
+  if (command == "run" || command == "exporter") return serve(o, cfg);
+  std::fprintf(stderr, "vigia: error: unknown command \"%s\", try --help\n", command.c_str());
+  return 2;
+}
+
+}  // namespace vigia

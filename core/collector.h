@@ -1,0 +1,46 @@
+// The collector contract: a collector has a name and writes metric families to
+// a sink when asked. The registry (core/registry.h) times and guards every
+// call; a collector never needs to catch or report its own duration.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/metric.h"
+#include "core/status.h"
+
+namespace vigia {
+
+using Clock = std::chrono::steady_clock;
+
+// What one collection may use: the deadline by which it must return.
+// Collectors that do I/O which can block (network, NFS statfs) must bound it
+// by the deadline; collectors reading procfs may ignore it.
+struct CollectContext {
+  Clock::time_point deadline = Clock::time_point::max();
+
+  std::chrono::milliseconds remaining() const {
+    auto left = deadline - Clock::now();
+    return left.count() > 0 ? std::chrono::duration_cast<std::chrono::milliseconds>(left)
+                            : std::chrono::milliseconds(0);
+  }
+};
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+
+  // The collector's switch name: "cpu", "meminfo", "postgres"…
+  virtual std::string_view name() const = 0;
+
+  // Writes this collector's families to sink. Returns ok, no_data (nothing to
+  // report here: not an error, e.g. no PSI on an old kernel) or an error that
+  // names its context. Samples written before an error are kept. May throw:
+  // the registry catches and reports it as an error.
+  // Called by one thread at a time.
+  virtual Status collect(const CollectContext& ctx, MetricSink& sink) = 0;
+};
+
+}  // namespace vigia

@@ -1,0 +1,66 @@
+// Filesystem roots and file reading. Every read of procfs, sysfs or the root
+// filesystem goes through a HostPaths, never a global, so tests run the real
+// collectors on fixture trees (tests/fixtures/...).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace vigia {
+
+struct HostPaths {
+  std::string proc = "/proc";   // --path.procfs
+  std::string sys = "/sys";     // --path.sysfs
+  std::string rootfs = "/";     // --path.rootfs
+  std::string udev_data = "/run/udev/data";  // --path.udev.data
+
+  std::string proc_path(std::string_view rel) const { return join(proc, rel); }
+  std::string sys_path(std::string_view rel) const { return join(sys, rel); }
+  std::string rootfs_path(std::string_view rel) const { return join(rootfs, rel); }
+
+  // a + "/" + b without doubling the slash.
+  static std::string join(std::string_view a, std::string_view b);
+};
+
+// Reads a whole file into out (replacing its contents; keeps capacity). Works
+// for procfs files whose stat size is 0. Errors name the path: "path: No such
+// file or directory". A missing file gives an error whose errno() is ENOENT:
+// see is_not_found().
+Status read_file(const std::string& path, std::string& out);
+bool is_not_found(const Status& s);
+
+// Splits on runs of spaces/tabs (procfs's field separator).
+// Calls f(field) for each field; stops early if f returns false.
+template <typename F>
+void for_each_field(std::string_view line, F&& f) {
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i >= line.size()) break;
+    size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
+    if (!f(line.substr(i, j - i))) return;
+    i = j;
+  }
+}
+
+// Calls f(line) for each line of text (without the newline).
+template <typename F>
+void for_each_line(std::string_view text, F&& f) {
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find('\n', i);
+    if (j == std::string_view::npos) j = text.size();
+    f(text.substr(i, j - i));
+    i = j + 1;
+  }
+}
+
+// Parses a decimal unsigned integer (the whole view). Full 64-bit range.
+bool parse_u64(std::string_view s, uint64_t& out);
+bool parse_i64(std::string_view s, int64_t& out);
+bool parse_double(std::string_view s, double& out);
+
+}  // namespace vigia

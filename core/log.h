@@ -1,0 +1,33 @@
+// Structured logging: one line per event, logfmt (default) or JSON, to stderr.
+//   ts=2026-11-22T10:00:00.123Z level=info msg="Listening" address=0.0.0.0:9100
+// Never pass secrets as fields: nothing here redacts them.
+// Thread-safe.
+#pragma once
+
+#include <initializer_list>
+#include <string_view>
+
+namespace vigia::log {
+
+enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+enum class Format { kLogfmt, kJson };
+
+struct Field {
+  std::string_view key;
+  std::string_view value;
+};
+
+// Parses "debug|info|warn|error" / "logfmt|json". False if unknown.
+bool parse_level(std::string_view s, Level& out);
+bool parse_format(std::string_view s, Format& out);
+
+void configure(Level min_level, Format format);
+bool enabled(Level level);
+
+void write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
+inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kDebug, m, f); }
+inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kInfo, m, f); }
+inline void warn(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kWarn, m, f); }
+inline void error(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kError, m, f); }
+
+}  // namespace vigia::log

@@ -1,0 +1,143 @@
+#include "core/registry.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "core/log.h"
+
+namespace vigia {
+
+void CollectorCatalog::add(std::string name, bool enabled_by_default, Factory make) {
+  entries_.push_back(Entry{std::move(name), enabled_by_default, -1, std::move(make)});
+}
+
+bool CollectorCatalog::set_enabled(std::string_view name, bool enabled) {
+  for (Entry& e : entries_)
+    if (e.name == name) {
+      e.explicit_state = enabled ? 1 : 0;
+      return true;
+    }
+  return false;
+}
+
+void CollectorCatalog::disable_defaults() { defaults_disabled_ = true; }
+
+bool CollectorCatalog::has(std::string_view name) const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const Entry& e) { return e.name == name; });
+}
+
+std::vector<std::pair<std::string, bool>> CollectorCatalog::list() const {
+  std::vector<std::pair<std::string, bool>> out;
+  for (const Entry& e : entries_) {
+    bool on = e.explicit_state >= 0 ? e.explicit_state == 1 : (e.default_on && !defaults_disabled_);
+    out.emplace_back(e.name, on);
+  }
+  return out;
+}
+
+std::vector<std::unique_ptr<Collector>> CollectorCatalog::build() const {
+  std::vector<const Entry*> on;
+  for (const Entry& e : entries_) {
+    bool enabled =
+        e.explicit_state >= 0 ? e.explicit_state == 1 : (e.default_on && !defaults_disabled_);
+    if (enabled) on.push_back(&e);
+  }
+  std::sort(on.begin(), on.end(), [](const Entry* a, const Entry* b) { return a->name < b->name; });
+  std::vector<std::unique_ptr<Collector>> out;
+  for (const Entry* e : on) out.push_back(e->make());
+  return out;
+}
+
+std::vector<std::string> CollectorRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& c : collectors_) out.emplace_back(c->name());
+  return out;
+}
+
+void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
+                                const std::vector<std::string>& only) {
+  std::lock_guard<std::mutex> lock(mu_);
+  struct Outcome {
+    std::string_view name;
+    double seconds;
+    bool success;
+  };
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(collectors_.size());
+  for (const auto& c : collectors_) {
+    std::string_view name = c->name();
+    if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+    auto start = Clock::now();
+    if (start >= ctx.deadline) {
+      log::warn("collector skipped: scrape deadline exceeded", {{"collector", name}});
+      outcomes.push_back({name, 0, false});
+      continue;
+    }
+    Status st;
+    try {
+      st = c->collect(ctx, sink);
+    } catch (const std::exception& e) {
+      st = Status::error(std::string("unexpected exception: ") + e.what());
+    } catch (...) {
+      st = Status::error("unexpected exception");
+    }
+    double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    if (st.is_error())
+      log::error("collector failed", {{"collector", name}, {"err", st.message()}});
+    else if (st.is_no_data() && log::enabled(log::Level::kDebug))
+      log::debug("collector returned no data", {{"collector", name}, {"reason", st.message()}});
+    outcomes.push_back({name, secs, !st.is_error()});
+  }
+  sink.family("vigia_collector_duration_seconds", "Duration of a collector's collection.",
+              MetricType::kGauge);
+  for (const Outcome& o : outcomes) sink.sample("vigia_collector_duration_seconds", {{"collector", o.name}}, o.seconds);
+  sink.family("vigia_collector_success", "Whether a collector succeeded (1) or failed (0).",
+              MetricType::kGauge);
+  for (const Outcome& o : outcomes) sink.sample("vigia_collector_success", {{"collector", o.name}}, o.success ? 1 : 0);
+}
+
+std::shared_ptr<const std::string> SharedScraper::scrape(const CollectContext& ctx,
+                                                         const std::vector<std::string>& only) {
+  std::shared_ptr<Flight> flight;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (const auto& f : in_flight_)
+      if (f->only == only) {
+        flight = f;
+        break;
+      }
+    if (flight) {
+      cv_.wait(lock, [&] { return flight->done; });
+      return flight->result;
+    }
+    flight = std::make_shared<Flight>();
+    flight->only = only;
+    in_flight_.push_back(flight);
+  }
+  auto text = std::make_shared<std::string>();
+  {
+    std::lock_guard<std::mutex> enc_lock(encode_mu_);
+    encoder_.reset();
+    registry_.collect(ctx, encoder_, only);
+    if (extra_) extra_(encoder_);
+    text->reserve(64 * 1024);
+    encoder_.finish(*text);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    flight->result = std::move(text);
+    flight->done = true;
+    ++collections_;
+    in_flight_.erase(std::find(in_flight_.begin(), in_flight_.end(), flight));
+  }
+  cv_.notify_all();
+  return flight->result;
+}
+
+uint64_t SharedScraper::collections() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return collections_;
+}
+
+}  // namespace vigia

@@ -1,0 +1,115 @@
+// The collector registry: the catalogue of collector factories with their
+// switches, and the one place that runs, times and guards every collector.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/collector.h"
+#include "core/exposition.h"
+
+namespace vigia {
+
+// Factories by name, each enabled by default or not (node_exporter's
+// registerCollector). Exporters add theirs in exporters/<area>/register.cc.
+class CollectorCatalog {
+ public:
+  using Factory = std::function<std::unique_ptr<Collector>()>;
+
+  void add(std::string name, bool enabled_by_default, Factory make);
+
+  // --collector.<name> / --no-collector.<name>. Returns false if unknown.
+  bool set_enabled(std::string_view name, bool enabled);
+  // --collector.disable-defaults: every collector off unless enabled by name
+  // (set_enabled calls made before or after this both count).
+  void disable_defaults();
+
+  bool has(std::string_view name) const;
+  // Names in registration order, with their current switch.
+  std::vector<std::pair<std::string, bool>> list() const;
+
+  // Creates the enabled collectors, in name order.
+  std::vector<std::unique_ptr<Collector>> build() const;
+
+ private:
+  struct Entry {
+    std::string name;
+    bool default_on;
+    int explicit_state;  // -1 unset, 0 off, 1 on
+    Factory make;
+  };
+  std::vector<Entry> entries_;
+  bool defaults_disabled_ = false;
+};
+
+// Runs collectors. For each one it emits
+//   vigia_collector_duration_seconds{collector}  how long collect() took
+//   vigia_collector_success{collector}           1 ok or no data, 0 error
+// catches anything collect() throws, and skips (success 0) collectors whose
+// turn comes after the deadline. Errors are logged with the collector's name.
+//
+// Threading: collect() may be called from several threads; calls are
+// serialized per registry (collectors are not thread-safe).
+class CollectorRegistry {
+ public:
+  CollectorRegistry() = default;
+  explicit CollectorRegistry(std::vector<std::unique_ptr<Collector>> collectors)
+      : collectors_(std::move(collectors)) {}
+  CollectorRegistry(const CollectorRegistry&) = delete;
+  CollectorRegistry& operator=(const CollectorRegistry&) = delete;
+
+  void add(std::unique_ptr<Collector> c) { collectors_.push_back(std::move(c)); }
+  std::vector<std::string> names() const;
+
+  // Collects every collector, or only those named in `only` when it is
+  // non-empty (?collect[]=). Unknown names in `only` are ignored.
+  void collect(const CollectContext& ctx, MetricSink& sink,
+               const std::vector<std::string>& only = {});
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Collector>> collectors_;
+};
+
+// Serves scrapes from a registry: concurrent scrapes with the same filter share
+// one collection (the later ones wait for the one in flight and get its
+// result), so two Prometheus replicas do not double the load on a server.
+// Results are encoded text, shared read-only.
+class SharedScraper {
+ public:
+  explicit SharedScraper(CollectorRegistry& registry) : registry_(registry) {}
+
+  // `extra` writes more families into the same exposition (process metrics,
+  // evaluator series); it runs inside the shared collection.
+  using ExtraWriter = std::function<void(MetricSink&)>;
+  void set_extra(ExtraWriter w) { extra_ = std::move(w); }
+
+  std::shared_ptr<const std::string> scrape(const CollectContext& ctx,
+                                            const std::vector<std::string>& only = {});
+
+  // How many collections have run (for tests of sharing).
+  uint64_t collections() const;
+
+ private:
+  struct Flight {
+    std::vector<std::string> only;
+    std::shared_ptr<const std::string> result;
+    bool done = false;
+  };
+  CollectorRegistry& registry_;
+  ExtraWriter extra_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::shared_ptr<Flight>> in_flight_;
+  uint64_t collections_ = 0;
+  std::mutex encode_mu_;
+  TextEncoder encoder_;
+};
+
+}  // namespace vigia

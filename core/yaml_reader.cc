@@ -1,0 +1,109 @@
+#include "core/yaml_reader.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace vigia {
+
+std::string YamlReader::where(const YAML::Node& n) const {
+  YAML::Mark m = n.Mark();
+  if (m.line < 0) return file_;
+  return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+void YamlReader::fail(const YAML::Node& n, std::string_view msg) const {
+  throw ConfigError(where(n) + ": " + std::string(msg));
+}
+
+void YamlReader::expect_map(const YAML::Node& n, std::string_view what) const {
+  if (n.IsNull() || n.IsMap()) return;
+  fail(n, std::string(what) + ": expected a mapping");
+}
+
+void YamlReader::check_keys(const YAML::Node& n, std::string_view what,
+                            std::initializer_list<std::string_view> allowed) const {
+  expect_map(n, what);
+  if (!n.IsMap()) return;
+  for (const auto& kv : n) {
+    std::string key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      fail(kv.first, "unknown key '" + key + "' in " + std::string(what));
+  }
+}
+
+std::string YamlReader::get_string(const YAML::Node& n, std::string_view what) const {
+  if (!n.IsScalar()) fail(n, std::string(what) + ": expected a string");
+  return n.Scalar();
+}
+
+bool YamlReader::get_bool(const YAML::Node& n, std::string_view what) const {
+  bool b = false;
+  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, b))
+    fail(n, std::string(what) + ": expected true or false");
+  return b;
+}
+
+double YamlReader::get_double(const YAML::Node& n, std::string_view what) const {
+  double d = 0;
+  if (!n.IsScalar() || !YAML::convert<double>::decode(n, d))
+    fail(n, std::string(what) + ": expected a number");
+  return d;
+}
+
+double YamlReader::get_duration_seconds(const YAML::Node& n, std::string_view what) const {
+  double s = 0;
+  if (!n.IsScalar() || !parse_prometheus_duration(n.Scalar(), s))
+    fail(n, std::string(what) + ": expected a duration such as 30s, 5m or 1h30m");
+  return s;
+}
+
+std::vector<std::string> YamlReader::get_string_list(const YAML::Node& n,
+                                                     std::string_view what) const {
+  std::vector<std::string> out;
+  if (n.IsNull()) return out;
+  if (!n.IsSequence()) fail(n, std::string(what) + ": expected a list");
+  for (const auto& item : n) out.push_back(get_string(item, what));
+  return out;
+}
+
+bool parse_prometheus_duration(std::string_view s, double& seconds) {
+  if (s.empty()) return false;
+  if (s == "0") {
+    seconds = 0;
+    return true;
+  }
+  struct Unit {
+    std::string_view name;
+    double secs;
+  };
+  static constexpr Unit kUnits[] = {{"y", 365 * 86400.0}, {"w", 7 * 86400.0}, {"d", 86400.0},
+                                    {"h", 3600.0},        {"m", 60.0},         {"s", 1.0},
+                                    {"ms", 0.001}};
+  double total = 0;
+  size_t i = 0;
+  int last_unit = -1;
+  while (i < s.size()) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    uint64_t v = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+      if (v > (1ull << 53)) return false;
+      ++i;
+    }
+    size_t j = i;
+    while (j < s.size() && std::isalpha(static_cast<unsigned char>(s[j]))) ++j;
+    std::string_view unit = s.substr(i, j - i);
+    int idx = -1;
+    for (int u = 0; u < 7; ++u)
+      if (kUnits[u].name == unit) idx = u;
+    // Units must be given largest first, each at most once (Prometheus).
+    if (idx < 0 || idx <= last_unit) return false;
+    last_unit = idx;
+    total += static_cast<double>(v) * kUnits[idx].secs;
+    i = j;
+  }
+  seconds = total;
+  return true;
+}
+
+}  // namespace vigia

@@ -1,0 +1,52 @@
+// Helpers for reading configuration YAML with yaml-cpp: every error names
+// file:line:column (1-based) and unknown keys are rejected by name.
+// Errors are thrown as ConfigError from inside the helpers and caught once by
+// the loader (load_config_file), which turns them into a Status.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vigia {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class YamlReader {
+ public:
+  explicit YamlReader(std::string file) : file_(std::move(file)) {}
+
+  const std::string& file() const { return file_; }
+  // "file:line:col" of a node.
+  std::string where(const YAML::Node& n) const;
+  [[noreturn]] void fail(const YAML::Node& n, std::string_view msg) const;
+
+  // Fails unless n is a map (a null node counts as an empty map).
+  void expect_map(const YAML::Node& n, std::string_view what) const;
+  // Fails at the first key of map n that is not in `allowed`:
+  // "vigia.yml:12:5: unknown key 'pasword' in host".
+  void check_keys(const YAML::Node& n, std::string_view what,
+                  std::initializer_list<std::string_view> allowed) const;
+
+  std::string get_string(const YAML::Node& n, std::string_view what) const;
+  bool get_bool(const YAML::Node& n, std::string_view what) const;
+  double get_double(const YAML::Node& n, std::string_view what) const;
+  // Prometheus durations: "15s", "1m30s", "2h", "500ms", "7d", "1w", "1y".
+  double get_duration_seconds(const YAML::Node& n, std::string_view what) const;
+  std::vector<std::string> get_string_list(const YAML::Node& n, std::string_view what) const;
+
+ private:
+  std::string file_;
+};
+
+// Parses a Prometheus duration; false if malformed.
+bool parse_prometheus_duration(std::string_view s, double& seconds);
+
+}  // namespace vigia

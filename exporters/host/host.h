@@ -1,0 +1,40 @@
+// The host exporter: node_exporter-compatible collectors (node_exporter 1.5
+// names, labels and values). See exporters/host/README.md for the metrics.
+#pragma once
+
+#include <string>
+
+#include "core/fs.h"
+#include "core/registry.h"
+
+namespace vigia::host {
+
+// Options of the host collectors, from flags and the `host:` config section.
+// The defaults are node_exporter 1.5's.
+struct HostOptions {
+  HostPaths paths;
+  // --collector.filesystem.mount-points-exclude
+  std::string fs_mount_points_exclude = "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+)($|/)";
+  // --collector.filesystem.fs-types-exclude
+  std::string fs_types_exclude =
+      "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|"
+      "mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$";
+  // --collector.diskstats.device-exclude
+  std::string diskstats_device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
+  // --collector.netdev.device-exclude (empty: none)
+  std::string netdev_device_exclude;
+  // --collector.netstat.fields
+  std::string netstat_fields =
+      "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
+      "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|"
+      "OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|"
+      "RcvbufErrors|SndbufErrors))$";
+  // --collector.vmstat.fields
+  std::string vmstat_fields = "^(oom_kill|pgpg|pswp|pg.*fault).*";
+};
+
+// Adds every host collector's factory to the catalogue, with node_exporter's
+// default switches.
+void register_collectors(CollectorCatalog& catalog, const HostOptions& opts);
+
+}  // namespace vigia::host

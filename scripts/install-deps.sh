@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package vigia needs to build, test and benchmark.
+# Idempotent: when everything is installed it only checks (well under a second).
+#   scripts/install-deps.sh            build + test + bench dependencies
+#   scripts/install-deps.sh --build    only what building vigia needs
+set -euo pipefail
+
+build_pkgs=(
+  g++ cmake ninja-build pkg-config
+  prometheus-cpp-dev libcivetweb-dev libpqxx-dev libhiredis-dev libcurl4-openssl-dev
+  libyaml-cpp-dev libbenchmark-dev catch2 nlohmann-json3-dev zlib1g-dev libssl-dev
+)
+# Reference implementations and servers the tests and benchmarks run against.
+test_pkgs=(
+  python3 curl procps
+  prometheus prometheus-node-exporter
+)
+
+pkgs=("${build_pkgs[@]}")
+[ "${1:-}" = "--build" ] || pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Debian's packaged servers must not start as system services: the tests start
+# their own on loopback at unusual ports.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

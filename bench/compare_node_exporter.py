@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -375,6 +376,10 @@ def run(args):
     if total_ticks < 10 * args.rounds:
         print(f"note: vigia used only {total_ticks} clock ticks in all; the tick-based figure is coarse, "
               "see the schedstat column or raise --scrapes")
+    if mode == "defaults":
+        sv, sn = result["exposition"]["vigia"]["series"], result["exposition"]["node_exporter"]["series"]
+        print(f"note: --defaults compares different collector sets ({sv} vs {sn} series); "
+              "the goals apply to the same-collectors mode")
     g = result["goals"]
     print(f"goal CPU per scrape <= {GOAL_CPU_RATIO:g} x node_exporter: "
           f"{'met' if g['cpu_met'] else 'NOT met'} ({ratios['cpu_per_scrape']:.3f})")
@@ -385,6 +390,7 @@ def run(args):
             json.dump(result, f, indent=2, default=str)
             f.write("\n")
         print(f"wrote {args.json}")
+    shutil.rmtree(logdir, ignore_errors=True)  # kept when a run fails, for its logs
     return 0
 
 

@@ -256,7 +256,7 @@ Status HttpServer::start() {
   std::string ports = host.empty() ? std::to_string(port) : host + ":" + std::to_string(port);
   std::string threads = std::to_string(opts_.threads);
   const char* options[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
-                           "enable_keep_alive", "yes", "request_timeout_ms", "30000", nullptr};
+                           "enable_keep_alive", "yes", "request_timeout_ms", "30000", "tcp_nodelay", "1", nullptr};
   mg_callbacks cb{};
   cb.log_message = &Impl::on_log_message;
   mg_init_data init{};

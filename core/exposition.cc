@@ -80,7 +80,7 @@ void LabelAddingSink::sample(std::string_view name, Labels labels, double value,
 
 void TextEncoder::family(std::string_view name, std::string_view help, MetricType type) {
   if (current_ && current_->name == name) return;
-  auto it = index_.find(std::string(name));
+  auto it = index_.find(name);
   if (it == index_.end()) {
     it = index_.emplace(std::string(name), families_.size()).first;
     families_.emplace_back();

@@ -57,7 +57,11 @@ class TextEncoder final : public MetricSink {
   };
   Family* current_ = nullptr;
   std::vector<Family> families_;
-  std::unordered_map<std::string, size_t> index_;
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> index_;
   std::vector<const Family*> order_;
 };
 

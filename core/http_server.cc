@@ -133,9 +133,33 @@ bool accepts_gzip(std::string_view ae) {
   return false;
 }
 
-bool gzip_compress(std::string_view in, std::string& out, int level) {
+namespace {
+
+// One deflate state per thread, reset between uses: deflateInit allocates and
+// clears ~256 KiB, which costs more than compressing a small scrape.
+struct Deflater {
   z_stream zs{};
-  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+  int level = -1;
+  ~Deflater() {
+    if (level >= 0) deflateEnd(&zs);
+  }
+  bool begin(int lvl) {
+    if (level == lvl) return deflateReset(&zs) == Z_OK;
+    if (level >= 0) deflateEnd(&zs);
+    zs = z_stream{};
+    level = -1;
+    if (deflateInit2(&zs, lvl, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+    level = lvl;
+    return true;
+  }
+};
+
+}  // namespace
+
+bool gzip_compress(std::string_view in, std::string& out, int level) {
+  thread_local Deflater d;
+  if (!d.begin(level)) return false;
+  z_stream& zs = d.zs;
   out.resize(deflateBound(&zs, in.size()) + 32);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
@@ -143,7 +167,6 @@ bool gzip_compress(std::string_view in, std::string& out, int level) {
   zs.avail_out = static_cast<uInt>(out.size());
   int rc = deflate(&zs, Z_FINISH);
   out.resize(zs.total_out);
-  deflateEnd(&zs);
   return rc == Z_STREAM_END;
 }
 

@@ -1,13 +1,31 @@
 // One line per host collector: name, enabled by default, factory.
 #include <memory>
 
+#include "exporters/host/cpu_collector.h"
+#include "exporters/host/filefd_collector.h"
 #include "exporters/host/host.h"
 #include "exporters/host/loadavg_collector.h"
+#include "exporters/host/meminfo_collector.h"
+#include "exporters/host/os_collector.h"
+#include "exporters/host/pressure_collector.h"
+#include "exporters/host/stat_collector.h"
+#include "exporters/host/time_collector.h"
+#include "exporters/host/uname_collector.h"
+#include "exporters/host/vmstat_collector.h"
 
 namespace vigia::host {
 
 void register_collectors(CollectorCatalog& c, const HostOptions& o) {
+  c.add("cpu", true, [o] { return std::make_unique<CpuCollector>(o.paths); });
+  c.add("filefd", true, [o] { return std::make_unique<FilefdCollector>(o.paths); });
   c.add("loadavg", true, [o] { return std::make_unique<LoadavgCollector>(o.paths); });
+  c.add("meminfo", true, [o] { return std::make_unique<MeminfoCollector>(o.paths); });
+  c.add("os", true, [o] { return std::make_unique<OsCollector>(o.paths); });
+  c.add("pressure", true, [o] { return std::make_unique<PressureCollector>(o.paths); });
+  c.add("stat", true, [o] { return std::make_unique<StatCollector>(o.paths); });
+  c.add("time", true, [o] { return std::make_unique<TimeCollector>(o.paths); });
+  c.add("uname", true, [o] { return std::make_unique<UnameCollector>(o.paths); });
+  c.add("vmstat", true, [o] { return std::make_unique<VmstatCollector>(o.paths, o.vmstat_fields); });
 }
 
 }  // namespace vigia::host

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/collector.h"
+#include "core/fs.h"
+
+namespace vigia::host {
+
+// The scalar lines of /proc/stat. A line that is absent leaves its field 0
+// (node_exporter reports 0 then too).
+struct ProcStat {
+  uint64_t intr = 0, ctxt = 0, btime = 0, processes = 0, procs_running = 0, procs_blocked = 0;
+};
+
+// Parses /proc/stat. Lines with fewer than two fields and unknown keys are
+// skipped; an error names the line whose value is not a number.
+Status parse_proc_stat(std::string_view text, ProcStat& out);
+
+// node_boot_time_seconds, node_context_switches_total, node_forks_total,
+// node_intr_total, node_procs_blocked, node_procs_running (node_exporter 1.5's
+// stat collector without the flag-gated softirq series).
+class StatCollector final : public Collector {
+ public:
+  explicit StatCollector(const HostPaths& paths) : path_(paths.proc_path("stat")) {}
+  std::string_view name() const override { return "stat"; }
+  Status collect(const CollectContext& ctx, MetricSink& sink) override;
+
+ private:
+  std::string path_;
+  std::string buf_;
+};
+
+}  // namespace vigia::host

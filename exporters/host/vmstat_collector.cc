@@ -1,0 +1,54 @@
+#include "exporters/host/vmstat_collector.h"
+
+namespace vigia::host {
+
+int parse_vmstat_line(std::string_view line, std::string_view& key, double& value) {
+  std::string_view parts[2];
+  int n = 0;
+  for_each_field(line, [&](std::string_view f) {
+    parts[n] = f;
+    return ++n < 2;
+  });
+  if (n < 2) return 0;
+  key = parts[0];
+  return parse_double(parts[1], value) ? 1 : -1;
+}
+
+VmstatCollector::VmstatCollector(const HostPaths& paths, const std::string& fields_regex)
+    : path_(paths.proc_path("vmstat")) {
+  try {
+    fields_.emplace(fields_regex, std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error& e) {
+    regex_status_ = Status::error("--collector.vmstat.fields \"" + fields_regex + "\": " + e.what());
+  }
+}
+
+Status VmstatCollector::collect(const CollectContext&, MetricSink& sink) {
+  if (!regex_status_.is_ok()) return regex_status_;
+  Status st = read_file(path_, buf_);
+  if (!st.is_ok()) return st;
+  size_t i = 0;
+  for_each_line(buf_, [&](std::string_view line) {
+    if (!st.is_ok()) return;
+    std::string_view key;
+    double value;
+    int r = parse_vmstat_line(line, key, value);
+    // node_exporter fails on any bad value, matched field or not.
+    if (r < 0) st = Status::error(path_ + ": invalid line \"" + std::string(line) + "\"");
+    if (r <= 0) return;
+    if (i == cache_.size()) cache_.emplace_back();
+    Field& f = cache_[i++];
+    if (f.key != key) {
+      f.key = key;
+      f.keep = std::regex_search(f.key, *fields_);
+      f.metric = f.keep ? "node_vmstat_" + f.key : std::string();
+      f.help = f.keep ? "/proc/vmstat information field " + f.key + "." : std::string();
+    }
+    if (!f.keep) return;
+    sink.family(f.metric, f.help, MetricType::kUntyped);
+    sink.sample(f.metric, {}, value);
+  });
+  return st;
+}
+
+}  // namespace vigia::host

@@ -55,6 +55,67 @@ Status read_file(const std::string& path, std::string& out) {
   return Status::ok();
 }
 
+namespace {
+
+// Reads fd from offset 0 to EOF into out. Returns 0 or an errno.
+int pread_all(int fd, std::string& out) {
+  out.clear();
+  if (out.capacity() < 4096) out.reserve(4096);
+  for (;;) {
+    size_t old = out.size();
+    if (out.capacity() - old < 1024) out.reserve(out.capacity() * 2);
+    out.resize(out.capacity());
+    ssize_t n = ::pread(fd, out.data() + old, out.size() - old, static_cast<off_t>(old));
+    if (n < 0) {
+      out.resize(old);
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    out.resize(old + static_cast<size_t>(n));
+    if (n == 0) return 0;
+  }
+}
+
+}  // namespace
+
+ProcFile::~ProcFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+ProcFile& ProcFile::operator=(ProcFile&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    path_ = std::move(o.path_);
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+Status ProcFile::read_once(std::string& out) {
+  if (fd_ < 0) {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      out.clear();
+      return Status::from_errno(path_, errno);
+    }
+  }
+  if (int err = pread_all(fd_, out); err != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    return Status::from_errno(path_, err);
+  }
+  return Status::ok();
+}
+
+Status ProcFile::read(std::string& out) {
+  bool was_open = fd_ >= 0;
+  Status st = read_once(out);
+  // A kept-open file can go stale (device removed and re-added): reopen once.
+  if (!st.is_ok() && was_open) st = read_once(out);
+  return st;
+}
+
 bool is_not_found(const Status& s) {
   std::string_view m = s.message();
   return s.is_error() && m.size() >= kNotFoundSuffix.size() &&

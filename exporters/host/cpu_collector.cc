@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <memory>
 #include <utility>
 
@@ -81,7 +82,7 @@ bool parse_cpu_list(std::string_view text, std::vector<uint32_t>& out) {
 }
 
 CpuCollector::CpuCollector(const HostPaths& paths)
-    : stat_path_(paths.proc_path("stat")), cpu_dir_(paths.sys_path("devices/system/cpu")) {}
+    : stat_file_(paths.proc_path("stat")), cpu_dir_(paths.sys_path("devices/system/cpu")) {}
 
 Status CpuCollector::collect(const CollectContext&, MetricSink& sink) {
   Status st = collect_stat(sink);
@@ -93,7 +94,7 @@ Status CpuCollector::collect(const CollectContext&, MetricSink& sink) {
 }
 
 Status CpuCollector::collect_stat(MetricSink& sink) {
-  Status st = read_file(stat_path_, buf_);
+  Status st = stat_file_.read(buf_);
   if (!st.is_ok()) return st;
 
   for (Cpu& c : cpus_) c.seen = false;
@@ -111,7 +112,7 @@ Status CpuCollector::collect_stat(MetricSink& sink) {
     int64_t id;
     CpuTimes t;
     if (!parse_cpu_stat_line(line, id, t)) {
-      bad = Status::error(stat_path_ + ": cannot parse \"" + std::string(line) + "\"");
+      bad = Status::error(stat_file_.path() + ": cannot parse \"" + std::string(line) + "\"");
       return;
     }
     if (id < 0) return;
@@ -185,7 +186,10 @@ Status CpuCollector::collect_isolated(MetricSink& sink) {
   return Status::ok();
 }
 
-void CpuCollector::collect_throttles(MetricSink& sink) {
+void CpuCollector::scan_throttles() {
+  throttle_scan_cpus_ = cpus_.size();
+  core_throttles_.clear();
+  package_throttles_.clear();
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(cpu_dir_.c_str()), ::closedir);
   if (!dir) return;
   std::vector<std::string> names;
@@ -195,51 +199,50 @@ void CpuCollector::collect_throttles(MetricSink& sink) {
   }
   std::sort(names.begin(), names.end());
 
-  // Keyed by package, then core; a count is read once per core and per package
-  // (threads of a core share it), and a CPU without topology is skipped.
-  std::map<uint64_t, uint64_t> packages;
-  std::map<std::pair<uint64_t, uint64_t>, uint64_t> cores;
-  std::string path;
+  // A count is read once per core and per package (threads of a core share
+  // it); a CPU without topology is skipped.
+  std::set<std::pair<uint64_t, uint64_t>> cores;
+  std::set<uint64_t> packages;
   for (const std::string& n : names) {
     std::string cpu = HostPaths::join(cpu_dir_, n);
     uint64_t package, core, count;
     if (!read_u64_file(cpu + "/topology/physical_package_id", buf_, package)) continue;
     if (!read_u64_file(cpu + "/topology/core_id", buf_, core)) continue;
-    if (!cores.count({package, core}) &&
-        read_u64_file(cpu + "/thermal_throttle/core_throttle_count", buf_, count)) {
-      cores[{package, core}] = count;
+    std::string core_path = cpu + "/thermal_throttle/core_throttle_count";
+    if (!cores.count({package, core}) && read_u64_file(core_path, buf_, count)) {
+      cores.insert({package, core});
+      core_throttles_.push_back({std::to_string(core), std::to_string(package), ProcFile(core_path)});
     }
-    if (!packages.count(package) &&
-        read_u64_file(cpu + "/thermal_throttle/package_throttle_count", buf_, count)) {
-      packages[package] = count;
+    std::string package_path = cpu + "/thermal_throttle/package_throttle_count";
+    if (!packages.count(package) && read_u64_file(package_path, buf_, count)) {
+      packages.insert(package);
+      package_throttles_.push_back({"", std::to_string(package), ProcFile(package_path)});
     }
   }
-
-  struct Row {
-    std::string core, package;
-    uint64_t count;
-  };
-  std::vector<Row> rows;
-  for (const auto& [key, count] : cores) {
-    rows.push_back({std::to_string(key.second), std::to_string(key.first), count});
-  }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+  std::sort(core_throttles_.begin(), core_throttles_.end(), [](const Throttle& a, const Throttle& b) {
     return a.core != b.core ? a.core < b.core : a.package < b.package;
   });
-  constexpr std::string_view kCore = "node_cpu_core_throttles_total";
-  sink.family(kCore, "Number of times this CPU core has been throttled.", MetricType::kCounter);
-  for (const Row& r : rows) {
-    sink.sample(kCore, {{"core", r.core}, {"package", r.package}}, static_cast<double>(r.count));
-  }
+  std::sort(package_throttles_.begin(), package_throttles_.end(),
+            [](const Throttle& a, const Throttle& b) { return a.package < b.package; });
+}
 
-  rows.clear();
-  for (const auto& [package, count] : packages) rows.push_back({"", std::to_string(package), count});
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.package < b.package; });
-  constexpr std::string_view kPackage = "node_cpu_package_throttles_total";
-  sink.family(kPackage, "Number of times this CPU package has been throttled.", MetricType::kCounter);
-  for (const Row& r : rows) {
-    sink.sample(kPackage, {{"package", r.package}}, static_cast<double>(r.count));
-  }
+void CpuCollector::collect_throttles(MetricSink& sink) {
+  if (throttle_scan_cpus_ != cpus_.size()) scan_throttles();
+  auto emit = [&](std::string_view family, std::string_view help, std::vector<Throttle>& rows) {
+    sink.family(family, help, MetricType::kCounter);
+    for (Throttle& t : rows) {
+      uint64_t count;
+      if (!t.file.read(buf_).is_ok() || !parse_u64(trim(buf_), count)) continue;
+      if (t.core.empty()) {
+        sink.sample(family, {{"package", t.package}}, static_cast<double>(count));
+      } else {
+        sink.sample(family, {{"core", t.core}, {"package", t.package}}, static_cast<double>(count));
+      }
+    }
+  };
+  emit("node_cpu_core_throttles_total", "Number of times this CPU core has been throttled.", core_throttles_);
+  emit("node_cpu_package_throttles_total", "Number of times this CPU package has been throttled.",
+       package_throttles_);
 }
 
 }  // namespace vigia::host

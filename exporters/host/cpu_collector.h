@@ -34,7 +34,8 @@ bool parse_cpu_list(std::string_view text, std::vector<uint32_t>& out);
 //   node_cpu_isolated{cpu} from <sys>/devices/system/cpu/isolated (read once).
 //   node_cpu_core_throttles_total{core,package},
 //   node_cpu_package_throttles_total{package} from
-//     <sys>/devices/system/cpu/cpu*/{topology,thermal_throttle}, when present.
+//     <sys>/devices/system/cpu/cpu*/{topology,thermal_throttle}, when present;
+//     the topology is scanned again only when the number of CPUs changes.
 // Unlike node_exporter 1.5, CPUs absent from /proc/stat (offline, gaps in the
 // numbering) get no series rather than a series of zeros.
 class CpuCollector final : public Collector {
@@ -54,8 +55,20 @@ class CpuCollector final : public Collector {
   Status collect_isolated(MetricSink& sink);
   void collect_throttles(MetricSink& sink);
 
-  std::string stat_path_;
+  // A thermal throttle counter file, found by the last topology scan.
+  struct Throttle {
+    std::string core;  // empty for a package counter
+    std::string package;
+    ProcFile file;
+  };
+  void scan_throttles();
+
+  ProcFile stat_file_;
   std::string cpu_dir_;
+  // Rescanned when the number of CPUs changes (hotplug); SIZE_MAX: never.
+  size_t throttle_scan_cpus_ = static_cast<size_t>(-1);
+  std::vector<Throttle> core_throttles_;     // sorted by (core, package)
+  std::vector<Throttle> package_throttles_;  // sorted by package
   std::string buf_;
   std::vector<Cpu> cpus_;  // sorted by label
   bool isolated_read_ = false;

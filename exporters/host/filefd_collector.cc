@@ -17,10 +17,10 @@ bool parse_file_nr(std::string_view text, double& allocated, double& maximum) {
 }
 
 Status FilefdCollector::collect(const CollectContext&, MetricSink& sink) {
-  Status st = read_file(path_, buf_);
+  Status st = file_.read(buf_);
   if (!st.is_ok()) return st;
   double allocated, maximum;
-  if (!parse_file_nr(buf_, allocated, maximum)) return Status::error(path_ + ": expected 3 numbers");
+  if (!parse_file_nr(buf_, allocated, maximum)) return Status::error(file_.path() + ": expected 3 numbers");
   sink.gauge("node_filefd_allocated", "File descriptor statistics: allocated.", allocated);
   sink.gauge("node_filefd_maximum", "File descriptor statistics: maximum.", maximum);
   return Status::ok();

@@ -15,12 +15,12 @@ bool parse_file_nr(std::string_view text, double& allocated, double& maximum);
 // node_filefd_allocated, node_filefd_maximum.
 class FilefdCollector final : public Collector {
  public:
-  explicit FilefdCollector(const HostPaths& paths) : path_(paths.proc_path("sys/fs/file-nr")) {}
+  explicit FilefdCollector(const HostPaths& paths) : file_(paths.proc_path("sys/fs/file-nr")) {}
   std::string_view name() const override { return "filefd"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
-  std::string path_;
+  ProcFile file_;
   std::string buf_;
 };
 

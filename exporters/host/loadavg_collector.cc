@@ -13,10 +13,10 @@ bool parse_loadavg(std::string_view text, double out[3]) {
 }
 
 Status LoadavgCollector::collect(const CollectContext&, MetricSink& sink) {
-  Status st = read_file(path_, buf_);
+  Status st = file_.read(buf_);
   if (!st.is_ok()) return st;
   double load[3];
-  if (!parse_loadavg(buf_, load)) return Status::error(path_ + ": expected 3 load averages");
+  if (!parse_loadavg(buf_, load)) return Status::error(file_.path() + ": expected 3 load averages");
   sink.gauge("node_load1", "1m load average.", load[0]);
   sink.gauge("node_load5", "5m load average.", load[1]);
   sink.gauge("node_load15", "15m load average.", load[2]);

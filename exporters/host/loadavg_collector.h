@@ -14,12 +14,12 @@ bool parse_loadavg(std::string_view text, double out[3]);
 // node_load1, node_load5, node_load15.
 class LoadavgCollector final : public Collector {
  public:
-  explicit LoadavgCollector(const HostPaths& paths) : path_(paths.proc_path("loadavg")) {}
+  explicit LoadavgCollector(const HostPaths& paths) : file_(paths.proc_path("loadavg")) {}
   std::string_view name() const override { return "loadavg"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
-  std::string path_;
+  ProcFile file_;
   std::string buf_;
 };
 

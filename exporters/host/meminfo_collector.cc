@@ -32,14 +32,14 @@ void append_meminfo_field(std::string& out, std::string_view key, bool has_unit)
 }
 
 Status MeminfoCollector::collect(const CollectContext&, MetricSink& sink) {
-  Status st = read_file(path_, buf_);
+  Status st = file_.read(buf_);
   if (!st.is_ok()) return st;
   size_t i = 0;
   for_each_line(buf_, [&](std::string_view line) {
     if (!st.is_ok()) return;
     MeminfoLine m;
     int r = parse_meminfo_line(line, m);
-    if (r < 0) st = Status::error(path_ + ": invalid line \"" + std::string(line) + "\"");
+    if (r < 0) st = Status::error(file_.path() + ": invalid line \"" + std::string(line) + "\"");
     if (r <= 0) return;
     if (i == fields_.size()) fields_.emplace_back();
     Field& f = fields_[i++];

@@ -32,7 +32,7 @@ void append_meminfo_field(std::string& out, std::string_view key, bool has_unit)
 // its layout.
 class MeminfoCollector final : public Collector {
  public:
-  explicit MeminfoCollector(const HostPaths& paths) : path_(paths.proc_path("meminfo")) {}
+  explicit MeminfoCollector(const HostPaths& paths) : file_(paths.proc_path("meminfo")) {}
   std::string_view name() const override { return "meminfo"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
@@ -44,7 +44,7 @@ class MeminfoCollector final : public Collector {
     std::string help;
     bool counter;
   };
-  std::string path_;
+  ProcFile file_;
   std::string buf_;
   std::vector<Field> fields_;  // by line position among parsed lines
 };

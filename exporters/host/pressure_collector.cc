@@ -25,6 +25,11 @@ bool parse_psi(std::string_view text, PsiTotals& out) {
   return ok;
 }
 
+PressureCollector::PressureCollector(const HostPaths& paths) {
+  for (const char* r : {"pressure/cpu", "pressure/io", "pressure/memory"})
+    files_.emplace_back(paths.proc_path(r));
+}
+
 Status PressureCollector::collect(const CollectContext&, MetricSink& sink) {
   struct Resource {
     std::string_view name;
@@ -42,15 +47,16 @@ Status PressureCollector::collect(const CollectContext&, MetricSink& sink) {
        "node_pressure_memory_stalled_seconds_total",
        "Total time in seconds no process could make progress due to memory congestion"},
   };
-  for (const Resource& r : kResources) {
-    path_ = HostPaths::join(dir_, r.name);
-    Status st = read_file(path_, buf_);
+  for (size_t i = 0; i < std::size(kResources); ++i) {
+    const Resource& r = kResources[i];
+    const std::string& path = files_[i].path();
+    Status st = files_[i].read(buf_);
     if (is_not_found(st)) {
-      return Status::no_data(path_ + ": PSI unavailable (needs Linux >= 4.20 with CONFIG_PSI)");
+      return Status::no_data(path + ": PSI unavailable (needs Linux >= 4.20 with CONFIG_PSI)");
     }
     if (!st.is_ok()) return st;
     PsiTotals t;
-    if (!parse_psi(buf_, t)) return Status::error(path_ + ": malformed pressure line");
+    if (!parse_psi(buf_, t)) return Status::error(path + ": malformed pressure line");
     // Two divisions, as node_exporter does, so the values are bit-identical.
     if (t.has_some) sink.counter(r.waiting, r.waiting_help, static_cast<double>(t.some_us) / 1000.0 / 1000.0);
     if (t.has_full && !r.stalled.empty()) {

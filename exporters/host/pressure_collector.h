@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/collector.h"
 #include "core/fs.h"
@@ -25,13 +26,12 @@ bool parse_psi(std::string_view text, PsiTotals& out);
 // no_data, not an error.
 class PressureCollector final : public Collector {
  public:
-  explicit PressureCollector(const HostPaths& paths) : dir_(paths.proc_path("pressure")) {}
+  explicit PressureCollector(const HostPaths& paths);
   std::string_view name() const override { return "pressure"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
-  std::string dir_;
-  std::string path_;
+  std::vector<ProcFile> files_;  // cpu, io, memory
   std::string buf_;
 };
 

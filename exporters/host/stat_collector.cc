@@ -29,11 +29,11 @@ Status parse_proc_stat(std::string_view text, ProcStat& out) {
 }
 
 Status StatCollector::collect(const CollectContext&, MetricSink& sink) {
-  Status st = read_file(path_, buf_);
+  Status st = file_.read(buf_);
   if (!st.is_ok()) return st;
   ProcStat s;
   st = parse_proc_stat(buf_, s);
-  if (!st.is_ok()) return Status::error(path_ + ": " + st.message());
+  if (!st.is_ok()) return Status::error(file_.path() + ": " + st.message());
   auto d = [](uint64_t v) { return static_cast<double>(v); };
   sink.counter("node_intr_total", "Total number of interrupts serviced.", d(s.intr));
   sink.counter("node_context_switches_total", "Total number of context switches.", d(s.ctxt));

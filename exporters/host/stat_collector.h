@@ -24,12 +24,12 @@ Status parse_proc_stat(std::string_view text, ProcStat& out);
 // stat collector without the flag-gated softirq series).
 class StatCollector final : public Collector {
  public:
-  explicit StatCollector(const HostPaths& paths) : path_(paths.proc_path("stat")) {}
+  explicit StatCollector(const HostPaths& paths) : file_(paths.proc_path("stat")) {}
   std::string_view name() const override { return "stat"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
-  std::string path_;
+  ProcFile file_;
   std::string buf_;
 };
 

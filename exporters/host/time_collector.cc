@@ -48,23 +48,31 @@ Status TimeCollector::collect(const CollectContext&, MetricSink& sink) {
   sink.gauge("node_time_zone_offset_seconds", "System time zone offset in seconds.",
              static_cast<double>(offset), {{"time_zone", zone_}});
 
-  std::vector<ClockSource> sources;
-  if (std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(dir_.c_str()), ::closedir); dir) {
-    while (dirent* e = ::readdir(dir.get())) {
-      std::string_view n = e->d_name;
-      constexpr std::string_view kPrefix = "clocksource";
-      if (n.size() <= kPrefix.size() || n.substr(0, kPrefix.size()) != kPrefix ||
-          n[kPrefix.size()] < '0' || n[kPrefix.size()] > '9') {
-        continue;
+  if (!scanned_) {
+    scanned_ = true;
+    if (std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(dir_.c_str()), ::closedir); dir) {
+      while (dirent* e = ::readdir(dir.get())) {
+        std::string_view n = e->d_name;
+        constexpr std::string_view kPrefix = "clocksource";
+        if (n.size() <= kPrefix.size() || n.substr(0, kPrefix.size()) != kPrefix ||
+            n[kPrefix.size()] < '0' || n[kPrefix.size()] > '9') {
+          continue;
+        }
+        std::string base = HostPaths::join(dir_, n);
+        devices_.push_back(Device{std::string(n.substr(kPrefix.size())),
+                                  ProcFile(base + "/available_clocksource"),
+                                  ProcFile(base + "/current_clocksource")});
       }
-      std::string base = HostPaths::join(dir_, n);
-      Status st = read_file(base + "/available_clocksource", buf_);
-      if (st.is_ok()) st = read_file(base + "/current_clocksource", buf2_);
-      if (!st.is_ok()) return st;
-      ClockSource& cs = sources.emplace_back();
-      cs.device = n.substr(kPrefix.size());
-      parse_clocksource(buf_, buf2_, cs);
     }
+  }
+  std::vector<ClockSource> sources;
+  for (Device& d : devices_) {
+    Status st = d.available.read(buf_);
+    if (st.is_ok()) st = d.current.read(buf2_);
+    if (!st.is_ok()) return st;
+    ClockSource& cs = sources.emplace_back();
+    cs.device = d.device;
+    parse_clocksource(buf_, buf2_, cs);
   }
   // Series ordered by (clocksource, device) as node_exporter's output is.
   std::vector<std::pair<std::string_view, std::string_view>> rows;

@@ -34,6 +34,8 @@ void parse_clocksource(std::string_view available, std::string_view current, Clo
 // node_time_seconds, node_time_zone_offset_seconds{time_zone},
 // node_time_clocksource_available_info{clocksource,device},
 // node_time_clocksource_current_info{clocksource,device}.
+// Clocksource devices are listed at the first scrape (they do not come and
+// go); their files are re-read every scrape.
 // The clock is injectable for tests (default: system_clock::now).
 class TimeCollector final : public Collector {
  public:
@@ -42,7 +44,13 @@ class TimeCollector final : public Collector {
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
+  struct Device {
+    std::string device;  // "0" of clocksource0
+    ProcFile available, current;
+  };
   std::string dir_;
+  bool scanned_ = false;  // clocksource devices are listed once
+  std::vector<Device> devices_;
   WallClock clock_;
   std::string zone_;
   std::string buf_, buf2_;

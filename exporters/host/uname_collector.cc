@@ -8,11 +8,36 @@ namespace vigia::host {
 
 namespace {
 
-Status read_line(const HostPaths& paths, std::string_view rel, std::string& out) {
-  Status st = read_file(paths.proc_path(rel), out);
+constexpr const char* kKernelFiles[] = {"ostype", "hostname", "osrelease", "version", "domainname", "arch"};
+
+std::vector<ProcFile> kernel_files(const HostPaths& paths) {
+  std::vector<ProcFile> files;
+  for (const char* f : kKernelFiles) files.emplace_back(paths.proc_path(std::string("sys/kernel/") + f));
+  return files;
+}
+
+Status read_line(ProcFile& f, std::string& out) {
+  Status st = f.read(out);
   if (!st.is_ok()) return st;
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return Status::ok();
+}
+
+// files: kernel_files(); arch may be missing (kernels before 6.1).
+Status read_uname_files(std::vector<ProcFile>& files, UnameInfo& out) {
+  Status st = read_line(files[0], out.sysname);
+  if (st.is_ok()) st = read_line(files[1], out.nodename);
+  if (st.is_ok()) st = read_line(files[2], out.release);
+  if (st.is_ok()) st = read_line(files[3], out.version);
+  if (st.is_ok()) st = read_line(files[4], out.domainname);
+  if (!st.is_ok()) return st;
+  st = read_line(files[5], out.machine);
+  if (is_not_found(st)) {
+    UnameInfo sys;
+    st = read_uname_syscall(sys);
+    out.machine = sys.machine;
+  }
+  return st;
 }
 
 }  // namespace
@@ -30,23 +55,14 @@ Status read_uname_syscall(UnameInfo& out) {
 }
 
 Status read_uname_procfs(const HostPaths& paths, UnameInfo& out) {
-  Status st = read_line(paths, "sys/kernel/ostype", out.sysname);
-  if (st.is_ok()) st = read_line(paths, "sys/kernel/hostname", out.nodename);
-  if (st.is_ok()) st = read_line(paths, "sys/kernel/osrelease", out.release);
-  if (st.is_ok()) st = read_line(paths, "sys/kernel/version", out.version);
-  if (st.is_ok()) st = read_line(paths, "sys/kernel/domainname", out.domainname);
-  if (!st.is_ok()) return st;
-  st = read_line(paths, "sys/kernel/arch", out.machine);
-  if (is_not_found(st)) {
-    UnameInfo sys;
-    st = read_uname_syscall(sys);
-    out.machine = sys.machine;
-  }
-  return st;
+  std::vector<ProcFile> files = kernel_files(paths);
+  return read_uname_files(files, out);
 }
 
+UnameCollector::UnameCollector(const HostPaths& paths) : files_(kernel_files(paths)) {}
+
 Status UnameCollector::collect(const CollectContext&, MetricSink& sink) {
-  Status st = read_uname_procfs(paths_, info_);
+  Status st = read_uname_files(files_, info_);
   if (!st.is_ok()) st = read_uname_syscall(info_);
   if (!st.is_ok()) return st;
   sink.gauge("node_uname_info", "Labeled system information as provided by the uname system call.", 1,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "core/collector.h"
@@ -27,12 +28,13 @@ Status read_uname_syscall(UnameInfo& out);
 // procfs lacks the files, falls back to uname(2) as node_exporter uses.
 class UnameCollector final : public Collector {
  public:
-  explicit UnameCollector(const HostPaths& paths) : paths_(paths) {}
+  explicit UnameCollector(const HostPaths& paths);
   std::string_view name() const override { return "uname"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
-  HostPaths paths_;
+  // sys/kernel/{ostype,hostname,osrelease,version,domainname,arch}
+  std::vector<ProcFile> files_;
   UnameInfo info_;
 };
 

@@ -15,7 +15,7 @@ int parse_vmstat_line(std::string_view line, std::string_view& key, double& valu
 }
 
 VmstatCollector::VmstatCollector(const HostPaths& paths, const std::string& fields_regex)
-    : path_(paths.proc_path("vmstat")) {
+    : file_(paths.proc_path("vmstat")) {
   try {
     fields_.emplace(fields_regex, std::regex::ECMAScript | std::regex::optimize);
   } catch (const std::regex_error& e) {
@@ -25,7 +25,7 @@ VmstatCollector::VmstatCollector(const HostPaths& paths, const std::string& fiel
 
 Status VmstatCollector::collect(const CollectContext&, MetricSink& sink) {
   if (!regex_status_.is_ok()) return regex_status_;
-  Status st = read_file(path_, buf_);
+  Status st = file_.read(buf_);
   if (!st.is_ok()) return st;
   size_t i = 0;
   for_each_line(buf_, [&](std::string_view line) {
@@ -34,7 +34,7 @@ Status VmstatCollector::collect(const CollectContext&, MetricSink& sink) {
     double value;
     int r = parse_vmstat_line(line, key, value);
     // node_exporter fails on any bad value, matched field or not.
-    if (r < 0) st = Status::error(path_ + ": invalid line \"" + std::string(line) + "\"");
+    if (r < 0) st = Status::error(file_.path() + ": invalid line \"" + std::string(line) + "\"");
     if (r <= 0) return;
     if (i == cache_.size()) cache_.emplace_back();
     Field& f = cache_[i++];

@@ -35,7 +35,7 @@ class VmstatCollector final : public Collector {
     std::string metric;
     std::string help;
   };
-  std::string path_;
+  ProcFile file_;
   std::optional<std::regex> fields_;
   Status regex_status_;
   std::string buf_;

@@ -38,7 +38,7 @@ Status parse_diskstats(std::string_view text, std::vector<DiskStats>& out) {
 }
 
 void UdevInfo::clear() {
-  for (std::string* s : {&path, &wwn, &model, &serial, &serial_short, &revision, &fs_type, &fs_usage,
+  for (std::string* s : {&path, &wwn, &model, &serial_short, &revision, &fs_type, &fs_usage,
                          &fs_uuid, &fs_version, &dm_name, &dm_uuid, &dm_vg_name, &dm_lv_name,
                          &dm_lv_layer, &ata, &ata_values[0], &ata_values[1], &ata_values[2]})
     s->clear();
@@ -58,7 +58,6 @@ void parse_udev_properties(std::string_view text, UdevInfo& info) {
     if (key == "ID_PATH") dst = &info.path;
     else if (key == "ID_WWN") dst = &info.wwn;
     else if (key == "ID_MODEL") dst = &info.model;
-    else if (key == "SCSI_IDENT_SERIAL") dst = &info.serial;
     else if (key == "ID_SERIAL_SHORT") dst = &info.serial_short;
     else if (key == "ID_REVISION") dst = &info.revision;
     else if (key == "ID_FS_TYPE") dst = &info.fs_type;
@@ -180,11 +179,9 @@ Status DiskstatsCollector::collect(const CollectContext&, MetricSink& sink) {
     char major[24], minor[24];
     std::string_view maj(major, std::to_chars(major, major + sizeof major, d.major).ptr - major);
     std::string_view min(minor, std::to_chars(minor, minor + sizeof minor, d.minor).ptr - minor);
-    // SCSI_IDENT_SERIAL is the serial printed on the label; fall back to ID_SERIAL_SHORT.
-    const std::string& serial = u.serial.empty() ? u.serial_short : u.serial;
     std::array<Label, 8> l{Label{"device", d.name}, Label{"major", maj},      Label{"minor", min},
                            Label{"model", u.model}, Label{"path", u.path},    Label{"revision", u.revision},
-                           Label{"serial", serial}, Label{"wwn", u.wwn}};
+                           Label{"serial", u.serial_short}, Label{"wwn", u.wwn}};
     sink.sample("node_disk_info", Labels(l), 1);
   }
 

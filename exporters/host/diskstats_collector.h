@@ -30,7 +30,8 @@ Status parse_diskstats(std::string_view text, std::vector<DiskStats>& out);
 
 // The udev properties node_exporter 1.5 reads from <udev_data>/b<major>:<minor>.
 struct UdevInfo {
-  std::string path, wwn, model, serial, serial_short, revision;
+  // node_disk_info's serial is ID_SERIAL_SHORT (1.5 ignores SCSI_IDENT_SERIAL).
+  std::string path, wwn, model, serial_short, revision;
   std::string fs_type, fs_usage, fs_uuid, fs_version;
   std::string dm_name, dm_uuid, dm_vg_name, dm_lv_name, dm_lv_layer;
   std::string ata;

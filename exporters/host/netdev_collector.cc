@@ -1,0 +1,98 @@
+#include "exporters/host/netdev_collector.h"
+
+#include <algorithm>
+
+namespace vigia::host {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+struct Counter {
+  const char* name;
+  const char* help;
+};
+
+// node_exporter's legacy names (errs, drop) and its "statistic <key>" HELP.
+constexpr Counter kCounters[16] = {
+    {"node_network_receive_bytes_total", "Network device statistic receive_bytes."},
+    {"node_network_receive_packets_total", "Network device statistic receive_packets."},
+    {"node_network_receive_errs_total", "Network device statistic receive_errs."},
+    {"node_network_receive_drop_total", "Network device statistic receive_drop."},
+    {"node_network_receive_fifo_total", "Network device statistic receive_fifo."},
+    {"node_network_receive_frame_total", "Network device statistic receive_frame."},
+    {"node_network_receive_compressed_total", "Network device statistic receive_compressed."},
+    {"node_network_receive_multicast_total", "Network device statistic receive_multicast."},
+    {"node_network_transmit_bytes_total", "Network device statistic transmit_bytes."},
+    {"node_network_transmit_packets_total", "Network device statistic transmit_packets."},
+    {"node_network_transmit_errs_total", "Network device statistic transmit_errs."},
+    {"node_network_transmit_drop_total", "Network device statistic transmit_drop."},
+    {"node_network_transmit_fifo_total", "Network device statistic transmit_fifo."},
+    {"node_network_transmit_colls_total", "Network device statistic transmit_colls."},
+    {"node_network_transmit_carrier_total", "Network device statistic transmit_carrier."},
+    {"node_network_transmit_compressed_total", "Network device statistic transmit_compressed."},
+};
+
+}  // namespace
+
+Status parse_net_dev(std::string_view text, std::vector<NetDevLine>& out) {
+  size_t n = 0;
+  int line_no = 0;
+  Status st;
+  for_each_line(text, [&](std::string_view line) {
+    if (!st.is_ok() || ++line_no <= 2 || trim(line).empty()) return;
+    size_t colon = line.rfind(':');
+    std::string_view name = colon == std::string_view::npos ? "" : trim(line.substr(0, colon));
+    if (name.empty()) {
+      st = Status::error("invalid line \"" + std::string(line) + "\"");
+      return;
+    }
+    if (out.size() <= n) out.emplace_back();
+    NetDevLine& d = out[n];
+    d.name.assign(name);
+    int k = 0;
+    bool ok = true;
+    for_each_field(line.substr(colon + 1), [&](std::string_view f) {
+      ok = parse_u64(f, d.values[k]);
+      return ok && ++k < 16;
+    });
+    if (!ok || k < 16) {
+      st = Status::error("invalid line \"" + std::string(line) + "\"");
+      return;
+    }
+    ++n;
+  });
+  out.resize(n);
+  return st;
+}
+
+NetdevCollector::NetdevCollector(const HostOptions& opts)
+    : path_(opts.paths.proc_path("net/dev")),
+      exclude_("collector.netdev.device-exclude", opts.netdev_device_exclude) {}
+
+Status NetdevCollector::collect(const CollectContext&, MetricSink& sink) {
+  if (!exclude_.status().is_ok()) return exclude_.status();
+  Status st = read_file(path_, buf_);
+  if (!st.is_ok()) return st;
+  st = parse_net_dev(buf_, devs_);
+  if (!st.is_ok()) return Status::error(path_ + ": " + st.message());
+  order_.clear();
+  for (size_t i = 0; i < devs_.size(); ++i)
+    if (!exclude_.matches(devs_[i].name)) order_.push_back(i);
+  std::sort(order_.begin(), order_.end(),
+            [&](size_t a, size_t b) { return devs_[a].name < devs_[b].name; });
+  for (int k = 0; k < 16; ++k) {
+    sink.family(kCounters[k].name, kCounters[k].help, MetricType::kCounter);
+    for (size_t i : order_) {
+      Label l{"device", devs_[i].name};
+      sink.sample(kCounters[k].name, Labels(&l, 1), static_cast<double>(devs_[i].values[k]));
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace vigia::host

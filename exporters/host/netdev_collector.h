@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/collector.h"
+#include "core/fs.h"
+#include "exporters/host/host.h"
+#include "exporters/host/regex_filter.h"
+
+namespace vigia::host {
+
+// One interface of /proc/net/dev: 8 receive then 8 transmit counters, in the
+// file's order (bytes packets errs drop fifo frame compressed multicast |
+// bytes packets errs drop fifo colls carrier compressed).
+struct NetDevLine {
+  std::string name;
+  uint64_t values[16] = {};
+};
+
+// Parses /proc/net/dev into out (replacing its contents). The two header lines
+// are skipped; the name is what precedes the last ':' on the line, trimmed.
+// A line without ':' or with an empty name, fewer than 16 counters or a
+// non-numeric counter is an error naming the line.
+Status parse_net_dev(std::string_view text, std::vector<NetDevLine>& out);
+
+// node_network_{receive,transmit}_*_total{device} from <procfs>/net/dev, the
+// 16 counters node_exporter 1.5 exports from that file (1.5 reads netlink by
+// default, which adds receive_nohandler: not exported here). Devices matching
+// netdev_device_exclude are skipped.
+class NetdevCollector final : public Collector {
+ public:
+  explicit NetdevCollector(const HostOptions& opts);
+  std::string_view name() const override { return "netdev"; }
+  Status collect(const CollectContext& ctx, MetricSink& sink) override;
+
+ private:
+  std::string path_;
+  RegexFilter exclude_;
+  std::string buf_;
+  std::vector<NetDevLine> devs_;
+  std::vector<size_t> order_;
+};
+
+}  // namespace vigia::host

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/status.h"
+
+namespace vigia::host {
+
+// A name filter from a node_exporter-style regexp flag (Go RE2 syntax; the
+// subset used by the defaults is also ECMAScript). matches() searches anywhere
+// in the name, as Go's MatchString does, so patterns anchor themselves with
+// ^...$. An empty pattern matches nothing (no exclusion).
+//
+// Decisions are cached per name (names repeat every scrape); the cache is
+// dropped when it grows past a bound, so churning names (containers) cannot
+// grow it without limit. Not thread-safe: one per collector.
+class RegexFilter {
+ public:
+  // `flag` names the option in errors ("collector.netdev.device-exclude").
+  RegexFilter(std::string_view flag, const std::string& pattern);
+
+  // Error if the pattern did not compile; matches() is then always false.
+  const Status& status() const { return status_; }
+  bool matches(std::string_view name);
+
+ private:
+  static constexpr size_t kMaxCached = 4096;
+  std::optional<std::regex> re_;
+  Status status_;
+  std::unordered_map<std::string, bool> cache_;
+  std::string key_;
+};
+
+}  // namespace vigia::host

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace vigia {
@@ -93,6 +94,13 @@ ProcFile& ProcFile::operator=(ProcFile&& o) noexcept {
 }
 
 Status ProcFile::read_once(std::string& out) {
+  // A file removed since it was opened (a fixture, a /proc entry that went
+  // away) is opened again by path, which then reports what is there now.
+  struct stat st;
+  if (fd_ >= 0 && (::fstat(fd_, &st) != 0 || st.st_nlink == 0)) {
+    ::close(fd_);
+    fd_ = -1;
+  }
   if (fd_ < 0) {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) {

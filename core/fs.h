@@ -35,7 +35,8 @@ bool is_not_found(const Status& s);
 // from offset 0 with pread (procfs and sysfs regenerate the content on a read
 // at offset 0), which saves the open/close of every scrape (a third to three
 // quarters of the cost of small procfs files). If the file cannot be opened
-// (yet), every read() tries again; a failing read reopens once.
+// (yet), every read() tries again; a failing read reopens once, and so does a
+// file that was unlinked since it was opened.
 // Not for regular files that may be replaced by rename (os-release).
 // Not thread-safe; owned by one collector.
 class ProcFile {

@@ -141,15 +141,15 @@ constexpr StatDesc kAtaStats[3] = {
 
 DiskstatsCollector::DiskstatsCollector(const HostOptions& opts)
     : paths_(opts.paths),
-      path_(opts.paths.proc_path("diskstats")),
+      file_(opts.paths.proc_path("diskstats")),
       exclude_("collector.diskstats.device-exclude", opts.diskstats_device_exclude) {}
 
 Status DiskstatsCollector::collect(const CollectContext&, MetricSink& sink) {
   if (!exclude_.status().is_ok()) return exclude_.status();
-  Status st = read_file(path_, buf_);
+  Status st = file_.read(buf_);
   if (!st.is_ok()) return st;
   st = parse_diskstats(buf_, disks_);
-  if (!st.is_ok()) return Status::error(path_ + ": " + st.message());
+  if (!st.is_ok()) return Status::error(file_.path() + ": " + st.message());
 
   order_.clear();
   for (size_t i = 0; i < disks_.size(); ++i)

@@ -59,7 +59,7 @@ class DiskstatsCollector final : public Collector {
 
  private:
   HostPaths paths_;
-  std::string path_;
+  ProcFile file_;
   RegexFilter exclude_;
   std::string buf_;
   std::string udev_buf_;

@@ -140,8 +140,15 @@ FilesystemCollector::FilesystemCollector(const HostOptions& opts, StatfsFn statf
       mount_points_exclude_("collector.filesystem.mount-points-exclude", opts.fs_mount_points_exclude),
       fs_types_exclude_("collector.filesystem.fs-types-exclude", opts.fs_types_exclude),
       stuck_(std::make_shared<StuckSet>()),
-      mounts_path_(opts.paths.proc_path("1/mounts")),
-      fallback_path_(opts.paths.proc_path("mounts")) {}
+      mounts_file_(opts.paths.proc_path("1/mounts")),
+      fallback_file_(opts.paths.proc_path("mounts")) {}
+
+bool is_local_fs_type(std::string_view t) {
+  static constexpr std::string_view kLocal[] = {
+      "btrfs", "devtmpfs", "exfat", "ext2", "ext3", "ext4", "f2fs", "jfs", "ntfs", "ntfs3",
+      "ramfs", "reiserfs", "tmpfs", "vfat", "xfs"};
+  return std::find(std::begin(kLocal), std::end(kLocal), t) != std::end(kLocal);
+}
 
 FilesystemCollector::~FilesystemCollector() {
   if (!worker_) return;
@@ -180,12 +187,12 @@ int FilesystemCollector::run_statfs(const std::string& path, std::string_view mo
 Status FilesystemCollector::collect(const CollectContext& ctx, MetricSink& sink) {
   if (!mount_points_exclude_.status().is_ok()) return mount_points_exclude_.status();
   if (!fs_types_exclude_.status().is_ok()) return fs_types_exclude_.status();
-  Status st = read_file(mounts_path_, buf_);
+  Status st = mounts_file_.read(buf_);
   // /proc/1/mounts is hidden under hidepid.
-  if (is_not_found(st)) st = read_file(fallback_path_, buf_);
+  if (is_not_found(st)) st = fallback_file_.read(buf_);
   if (!st.is_ok()) return st;
   st = parse_mounts(buf_, mounts_);
-  if (!st.is_ok()) return Status::error(mounts_path_ + ": " + st.message());
+  if (!st.is_ok()) return Status::error(mounts_file_.path() + ": " + st.message());
 
   rows_.clear();
   for (size_t i = 0; i < mounts_.size(); ++i) {
@@ -207,7 +214,10 @@ Status FilesystemCollector::collect(const CollectContext& ctx, MetricSink& sink)
       path_ = paths_.rootfs_path(mp);
       auto timeout = std::clamp(ctx.remaining(), std::chrono::milliseconds(1), mount_timeout_);
       struct statfs s {};
-      if (run_statfs(path_, mp, timeout, s) == 0) {
+      // A disk or memory filesystem answers at once: stat it on this thread
+      // and spare the hand-off to the worker (most of the collector's cost).
+      int rc = is_local_fs_type(m.fs_type) ? statfs_(path_, s) : run_statfs(path_, mp, timeout, s);
+      if (rc == 0) {
         double bsize = static_cast<double>(s.f_bsize);
         row.error = false;
         row.size = static_cast<double>(s.f_blocks) * bsize;

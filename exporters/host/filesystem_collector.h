@@ -40,6 +40,10 @@ std::string_view strip_rootfs_prefix(std::string_view rootfs, std::string_view m
 // True if the comma-separated mount options contain "ro".
 bool has_ro_option(std::string_view options);
 
+// True for filesystem types backed by a local disk or memory, whose statfs
+// cannot wait on a remote server (ext4, xfs, btrfs, tmpfs…).
+bool is_local_fs_type(std::string_view fs_type);
+
 // Calls statfs(2): 0 or an errno. Replaceable for fault injection in tests.
 using StatfsFn = std::function<int(const std::string& path, struct statfs& out)>;
 
@@ -53,7 +57,8 @@ using StatfsFn = std::function<int(const std::string& path, struct statfs& out)>
 // (device, mount point, type) is reported once, first one wins. A statfs error
 // gives device_error 1 for that mount only.
 //
-// statfs runs on a worker thread and is awaited for at most mount_timeout (or
+// statfs of a local filesystem type (is_local_fs_type) runs inline; any other
+// (NFS, CIFS, FUSE…) runs on a worker thread and is awaited for at most mount_timeout (or
 // the scrape deadline): a mount that does not answer (dead NFS server) is
 // reported with device_error 1 and marked stuck; stuck mounts are not statted
 // again until their pending statfs returns (node_exporter's stuckMounts).
@@ -91,7 +96,7 @@ class FilesystemCollector final : public Collector {
   RegexFilter fs_types_exclude_;
   std::shared_ptr<StuckSet> stuck_;
   std::shared_ptr<Worker> worker_;
-  std::string mounts_path_, fallback_path_;
+  ProcFile mounts_file_, fallback_file_;
   std::string buf_;
   std::string path_;
   std::vector<MountEntry> mounts_;

@@ -71,15 +71,15 @@ Status parse_net_dev(std::string_view text, std::vector<NetDevLine>& out) {
 }
 
 NetdevCollector::NetdevCollector(const HostOptions& opts)
-    : path_(opts.paths.proc_path("net/dev")),
+    : file_(opts.paths.proc_path("net/dev")),
       exclude_("collector.netdev.device-exclude", opts.netdev_device_exclude) {}
 
 Status NetdevCollector::collect(const CollectContext&, MetricSink& sink) {
   if (!exclude_.status().is_ok()) return exclude_.status();
-  Status st = read_file(path_, buf_);
+  Status st = file_.read(buf_);
   if (!st.is_ok()) return st;
   st = parse_net_dev(buf_, devs_);
-  if (!st.is_ok()) return Status::error(path_ + ": " + st.message());
+  if (!st.is_ok()) return Status::error(file_.path() + ": " + st.message());
   order_.clear();
   for (size_t i = 0; i < devs_.size(); ++i)
     if (!exclude_.matches(devs_[i].name)) order_.push_back(i);

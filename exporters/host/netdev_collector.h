@@ -37,7 +37,7 @@ class NetdevCollector final : public Collector {
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
-  std::string path_;
+  ProcFile file_;
   RegexFilter exclude_;
   std::string buf_;
   std::vector<NetDevLine> devs_;

@@ -87,27 +87,27 @@ void parse_snmp6(std::string_view text, std::vector<NetStat>& out) {
 }
 
 NetstatCollector::NetstatCollector(const HostOptions& opts)
-    : netstat_path_(opts.paths.proc_path("net/netstat")),
-      snmp_path_(opts.paths.proc_path("net/snmp")),
-      snmp6_path_(opts.paths.proc_path("net/snmp6")),
+    : netstat_file_(opts.paths.proc_path("net/netstat")),
+      snmp_file_(opts.paths.proc_path("net/snmp")),
+      snmp6_file_(opts.paths.proc_path("net/snmp6")),
       fields_("collector.netstat.fields", opts.netstat_fields),
       select_all_(opts.netstat_fields.empty()) {}
 
 Status NetstatCollector::collect(const CollectContext&, MetricSink& sink) {
   if (!fields_.status().is_ok()) return fields_.status();
-  Status st = read_file(netstat_path_, netstat_buf_);
+  Status st = netstat_file_.read(netstat_buf_);
   if (!st.is_ok()) return st;
-  st = read_file(snmp_path_, snmp_buf_);
+  st = snmp_file_.read(snmp_buf_);
   if (!st.is_ok()) return st;
-  st = read_file(snmp6_path_, snmp6_buf_);
+  st = snmp6_file_.read(snmp6_buf_);
   if (is_not_found(st)) snmp6_buf_.clear();  // IPv6 disabled
   else if (!st.is_ok()) return st;
 
   stats_.clear();
   st = parse_net_stats(netstat_buf_, stats_);
-  if (!st.is_ok()) return Status::error(netstat_path_ + ": " + st.message());
+  if (!st.is_ok()) return Status::error(netstat_file_.path() + ": " + st.message());
   st = parse_net_stats(snmp_buf_, stats_);
-  if (!st.is_ok()) return Status::error(snmp_path_ + ": " + st.message());
+  if (!st.is_ok()) return Status::error(snmp_file_.path() + ": " + st.message());
   parse_snmp6(snmp6_buf_, stats_);
 
   values_.resize(stats_.size());

@@ -41,7 +41,7 @@ class NetstatCollector final : public Collector {
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
-  std::string netstat_path_, snmp_path_, snmp6_path_;
+  ProcFile netstat_file_, snmp_file_, snmp6_file_;
   RegexFilter fields_;
   bool select_all_;
   std::string netstat_buf_, snmp_buf_, snmp6_buf_;

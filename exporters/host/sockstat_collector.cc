@@ -62,8 +62,8 @@ Status parse_sockstat(std::string_view text, Sockstat& out) {
 }
 
 SockstatCollector::SockstatCollector(const HostPaths& paths, int64_t page_size)
-    : path4_(paths.proc_path("net/sockstat")),
-      path6_(paths.proc_path("net/sockstat6")),
+    : file4_(paths.proc_path("net/sockstat")),
+      file6_(paths.proc_path("net/sockstat6")),
       page_size_(page_size > 0 ? page_size : static_cast<int64_t>(::sysconf(_SC_PAGESIZE))) {}
 
 void SockstatCollector::emit(const Sockstat& s, bool ipv6, MetricSink& sink) {
@@ -88,8 +88,9 @@ Status SockstatCollector::collect(const CollectContext&, MetricSink& sink) {
   // collector with no samples, as in node_exporter.
   bool found[2] = {false, false};
   for (int v6 = 0; v6 < 2; ++v6) {
-    const std::string& path = v6 ? path6_ : path4_;
-    Status st = read_file(path, buf_);
+    ProcFile& file = v6 ? file6_ : file4_;
+    const std::string& path = file.path();
+    Status st = file.read(buf_);
     if (is_not_found(st)) continue;  // IPv4 or IPv6 disabled
     if (!st.is_ok()) return st;
     st = parse_sockstat(buf_, v6 ? stat6_ : stat4_);

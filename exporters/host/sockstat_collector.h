@@ -44,7 +44,7 @@ class SockstatCollector final : public Collector {
  private:
   void emit(const Sockstat& s, bool ipv6, MetricSink& sink);
 
-  std::string path4_, path6_;
+  ProcFile file4_, file6_;
   int64_t page_size_;
   std::string buf_;
   std::string name_, help_;

@@ -211,7 +211,36 @@ class Process:
         return False
 
     def running(self):
-        return self.popen.poll() is None
+        return not self._exited()
+
+    def _exited(self):
+        # Leaves an exited process unreaped: until it is reaped its PID, which is also its
+        # process group's id, cannot be reused, so killing the group later is safe.
+        if self.popen.returncode is not None:
+            return True
+        try:
+            info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return True
+        return info is not None and info.si_pid == self.pid
+
+    def _wait_exited(self, timeout):
+        deadline = time.monotonic() + timeout
+        while not self._exited():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def _reap(self):
+        if self.popen.returncode is None:
+            try:  # what it forked and left behind (its own session, so its own group)
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.returncode = self.popen.wait()
+        self._forget()
+        return self.returncode
 
     def log(self):
         try:
@@ -221,6 +250,7 @@ class Process:
             return ""
 
     def _died(self, waiting_for):
+        self._reap()
         return HarnessError("%s exited with status %s while waiting for %s; command: %s; log:\n%s" % (
             self.name, self.popen.returncode, waiting_for, " ".join(self.argv), _clip(self.log(), 3000)))
 
@@ -266,37 +296,24 @@ class Process:
 
     def wait(self, timeout):
         """Waits for the process to exit on its own; returns its status or None on timeout."""
-        try:
-            self.returncode = self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        if not self._wait_exited(timeout):
             return None
-        self._forget()
-        return self.returncode
+        return self._reap()
 
     def signal(self, sig):
-        if self.running():
+        if not self._exited():
             os.kill(self.pid, sig)
 
     def stop(self, timeout=5):
-        """SIGTERM, then SIGKILL after `timeout` s; also kills what is left of its process group.
-        Returns the exit status (negative: killed by that signal)."""
-        if self.popen.poll() is None:
-            try:
-                os.kill(self.pid, signal.SIGTERM)
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
+        """SIGTERM, then SIGKILL after `timeout` s; then kills what is left of its process
+        group. Returns the exit status (negative: killed by that signal)."""
+        if not self._exited():
+            os.kill(self.pid, signal.SIGTERM)
+            if not self._wait_exited(timeout):
                 print("  note %s (pid %d) ignored SIGTERM for %ss, sending SIGKILL" % (self.name, self.pid, timeout))
                 os.kill(self.pid, signal.SIGKILL)
-                self.popen.wait()
-            except ProcessLookupError:
-                pass
-        try:  # children it may have forked (its own session, so its own group)
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.returncode = self.popen.returncode
-        self._forget()
-        return self.returncode
+                self._wait_exited(60)
+        return self._reap()
 
     def _forget(self):
         if self in _processes:

@@ -27,7 +27,10 @@ Status load_config_text(const std::string& text, const std::string& name, Config
   YamlReader r(name);
   try {
     YAML::Node root = YAML::Load(text);
-    if (root.IsNull()) return Status::ok();
+    if (root.IsNull()) {  // an empty file: every default
+      out = Config();
+      return Status::ok();
+    }
     if (!root.IsMap()) r.fail(root, "expected a mapping at the top level");
     r.check_keys(root, "the top level", {"host"});
     Config cfg;

@@ -144,7 +144,11 @@ bool parse_i64(std::string_view s, int64_t& out) {
 
 bool parse_double(std::string_view s, double& out) {
   if (s.empty()) return false;
-  if (s.front() == '+') s.remove_prefix(1);
+  if (s.front() == '+') {
+    s.remove_prefix(1);
+    // from_chars takes a '-' itself: "+-1" must not pass.
+    if (s.empty() || s.front() == '-') return false;
+  }
   auto r = std::from_chars(s.data(), s.data() + s.size(), out);
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }

@@ -1,5 +1,6 @@
 #include "core/log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -24,17 +25,17 @@ std::string_view level_name(Level l) {
   return "info";
 }
 
-void append_timestamp(std::string& out) {
+// Writes "2026-11-22T10:00:00.123Z" into buf; returns its length.
+size_t format_timestamp(char* buf, size_t size) {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  out += buf;
+  int n = std::snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        static_cast<int>(ms % 1000));
+  return n < 0 ? 0 : std::min(static_cast<size_t>(n), size - 1);
 }
 
 void append_logfmt_value(std::string& out, std::string_view v) {
@@ -113,13 +114,11 @@ void configure(Level min_level, Format format) {
 
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
 
-void write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
-  if (!enabled(level)) return;
-  std::string line;
-  line.reserve(128);
-  if (static_cast<Format>(g_format.load()) == Format::kJson) {
+void format_line(std::string& line, Format format, std::string_view ts, Level level,
+                 std::string_view msg, std::initializer_list<Field> fields) {
+  if (format == Format::kJson) {
     line += "{\"ts\":\"";
-    append_timestamp(line);
+    line += ts;
     line += "\",\"level\":\"";
     line += level_name(level);
     line += "\",\"msg\":";
@@ -133,7 +132,7 @@ void write(Level level, std::string_view msg, std::initializer_list<Field> field
     line += "}\n";
   } else {
     line += "ts=";
-    append_timestamp(line);
+    line += ts;
     line += " level=";
     line += level_name(level);
     line += " msg=";
@@ -146,6 +145,16 @@ void write(Level level, std::string_view msg, std::initializer_list<Field> field
     }
     line += '\n';
   }
+}
+
+void write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+  if (!enabled(level)) return;
+  char ts[96];
+  size_t ts_len = format_timestamp(ts, sizeof ts);
+  std::string line;
+  line.reserve(128);
+  format_line(line, static_cast<Format>(g_format.load()), std::string_view(ts, ts_len), level, msg,
+              fields);
   std::lock_guard<std::mutex> lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);

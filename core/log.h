@@ -5,6 +5,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
 #include <string_view>
 
 namespace vigia::log {
@@ -23,6 +24,15 @@ bool parse_format(std::string_view s, Format& out);
 
 void configure(Level min_level, Format format);
 bool enabled(Level level);
+
+// Appends one formatted line (with its '\n') to out, exactly as write() would
+// print it, with `ts` as the timestamp text. Pure; write() uses it.
+//   logfmt: values with a blank, '=', '"', '\' or a control character are
+//           quoted, with '"' and '\' escaped, newline as \n, other control
+//           characters as \xNN; keys are written as given.
+//   JSON:   strings escaped per RFC 8259 (\" \\ \n \t \r, \u00NN).
+void format_line(std::string& out, Format format, std::string_view ts, Level level,
+                 std::string_view msg, std::initializer_list<Field> fields);
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
 inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kDebug, m, f); }

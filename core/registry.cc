@@ -109,29 +109,39 @@ std::shared_ptr<const std::string> SharedScraper::scrape(const CollectContext& c
       }
     if (flight) {
       cv_.wait(lock, [&] { return flight->done; });
+      if (flight->error) std::rethrow_exception(flight->error);
       return flight->result;
     }
     flight = std::make_shared<Flight>();
     flight->only = only;
     in_flight_.push_back(flight);
   }
-  auto text = std::make_shared<std::string>();
-  {
+  std::shared_ptr<std::string> text;
+  std::exception_ptr error;
+  // Without this, an exception would leave the flight in in_flight_ unfinished
+  // and every later scrape with the same filter would wait for it forever.
+  try {
+    text = std::make_shared<std::string>();
     std::lock_guard<std::mutex> enc_lock(encode_mu_);
     encoder_.reset();
     registry_.collect(ctx, encoder_, only);
     if (extra_) extra_(encoder_);
     text->reserve(64 * 1024);
     encoder_.finish(*text);
+  } catch (...) {
+    error = std::current_exception();
+    text.reset();
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     flight->result = std::move(text);
+    flight->error = error;
     flight->done = true;
     ++collections_;
     in_flight_.erase(std::find(in_flight_.begin(), in_flight_.end(), flight));
   }
   cv_.notify_all();
+  if (error) std::rethrow_exception(error);
   return flight->result;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -90,6 +91,9 @@ class SharedScraper {
   using ExtraWriter = std::function<void(MetricSink&)>;
   void set_extra(ExtraWriter w) { extra_ = std::move(w); }
 
+  // If the collection throws (the extra writer, or out of memory: collectors'
+  // exceptions are caught by the registry), every scrape that shared it
+  // rethrows that exception; the next scrape starts a new collection.
   std::shared_ptr<const std::string> scrape(const CollectContext& ctx,
                                             const std::vector<std::string>& only = {});
 
@@ -100,6 +104,7 @@ class SharedScraper {
   struct Flight {
     std::vector<std::string> only;
     std::shared_ptr<const std::string> result;
+    std::exception_ptr error;
     bool done = false;
   };
   CollectorRegistry& registry_;

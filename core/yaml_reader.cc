@@ -24,10 +24,17 @@ void YamlReader::check_keys(const YAML::Node& n, std::string_view what,
                             std::initializer_list<std::string_view> allowed) const {
   expect_map(n, what);
   if (!n.IsMap()) return;
+  std::vector<std::string_view> seen;
   for (const auto& kv : n) {
-    std::string key = kv.first.as<std::string>();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-      fail(kv.first, "unknown key '" + key + "' in " + std::string(what));
+    if (!kv.first.IsScalar()) fail(kv.first, "expected a plain key in " + std::string(what));
+    const std::string& key = kv.first.Scalar();
+    auto known = std::find(allowed.begin(), allowed.end(), key);
+    if (known == allowed.end()) fail(kv.first, "unknown key '" + key + "' in " + std::string(what));
+    // yaml-cpp keeps duplicate keys and n[key] returns the first: refuse them
+    // as Prometheus does rather than ignore one silently.
+    if (std::find(seen.begin(), seen.end(), *known) != seen.end())
+      fail(kv.first, "duplicate key '" + key + "' in " + std::string(what));
+    seen.push_back(*known);
   }
 }
 

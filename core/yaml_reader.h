@@ -30,8 +30,9 @@ class YamlReader {
 
   // Fails unless n is a map (a null node counts as an empty map).
   void expect_map(const YAML::Node& n, std::string_view what) const;
-  // Fails at the first key of map n that is not in `allowed`:
-  // "vigia.yml:12:5: unknown key 'pasword' in host".
+  // Fails at the first key of map n that is not in `allowed`
+  // ("vigia.yml:12:5: unknown key 'pasword' in host"), that repeats an
+  // earlier one ("duplicate key 'host' in the top level") or is not a scalar.
   void check_keys(const YAML::Node& n, std::string_view what,
                   std::initializer_list<std::string_view> allowed) const;
 

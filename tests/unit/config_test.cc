@@ -1,0 +1,138 @@
+#include <catch.hpp>
+
+#include <regex>
+
+#include "core/config.h"
+#include "core/fs.h"
+#include "core/yaml_reader.h"
+
+using namespace vigia;
+
+namespace {
+
+std::string load_err(const std::string& text) {
+  Config c;
+  Status st = load_config_text(text, "vigia.yml", c);
+  REQUIRE(st.is_error());
+  return st.message();
+}
+
+}  // namespace
+
+TEST_CASE("a valid file fills the config") {
+  Config c;
+  Status st = load_config_text(
+      "# comment\n"
+      "host:\n"
+      "  collectors:\n"
+      "    enable: [cpu, meminfo]\n"
+      "    disable:\n"
+      "      - loadavg\n",
+      "vigia.yml", c);
+  INFO(st.message());
+  REQUIRE(st.is_ok());
+  CHECK(c.host.enabled_collectors == std::vector<std::string>{"cpu", "meminfo"});
+  CHECK(c.host.disabled_collectors == std::vector<std::string>{"loadavg"});
+}
+
+TEST_CASE("empty documents and empty sections give the defaults") {
+  for (const char* text : {"", "# nothing\n", "host:\n", "host: {}\n", "host:\n  collectors:\n",
+                           "host:\n  collectors:\n    enable:\n"}) {
+    INFO(text);
+    Config c;
+    c.host.enabled_collectors = {"stale"};
+    Status st = load_config_text(text, "vigia.yml", c);
+    REQUIRE(st.is_ok());
+    CHECK(c.host.enabled_collectors.empty());
+  }
+}
+
+TEST_CASE("malformed YAML names file:line:col") {
+  std::string m = load_err("host:\n  collectors: [cpu, meminfo\n");
+  INFO(m);
+  CHECK(std::regex_search(m, std::regex("^vigia\\.yml:[0-9]+:[0-9]+: ")));
+  CHECK(m.find("yaml-cpp") == std::string::npos);  // the library's own prefix is dropped
+  std::string tab = load_err("host:\n\tcollectors: {}\n");
+  INFO(tab);
+  CHECK(std::regex_search(tab, std::regex("^vigia\\.yml:[0-9]+:[0-9]+: ")));
+  std::string unclosed = load_err("host: \"abc\n");
+  CHECK(std::regex_search(unclosed, std::regex("^vigia\\.yml:[0-9]+:[0-9]+: ")));
+}
+
+TEST_CASE("unknown keys are named with their line:col") {
+  CHECK(load_err("hots: {}\n") == "vigia.yml:1:1: unknown key 'hots' in the top level");
+  CHECK(load_err("host:\n  colectors: {}\n") == "vigia.yml:2:3: unknown key 'colectors' in host");
+  CHECK(load_err("host:\n  collectors:\n    enable: []\n    enabel: [cpu]\n") ==
+        "vigia.yml:4:5: unknown key 'enabel' in host.collectors");
+  CHECK(load_err("host: {collectors: {disable: [], x: 1}}\n") ==
+        "vigia.yml:1:34: unknown key 'x' in host.collectors");
+}
+
+TEST_CASE("duplicate keys are refused, not silently dropped") {
+  CHECK(load_err("host: {}\nhost:\n  collectors: {}\n") ==
+        "vigia.yml:2:1: duplicate key 'host' in the top level");
+  CHECK(load_err("host:\n  collectors:\n    enable: [a]\n    enable: [b]\n") ==
+        "vigia.yml:4:5: duplicate key 'enable' in host.collectors");
+}
+
+TEST_CASE("wrong types name the key and what was expected") {
+  CHECK(load_err("- host\n") == "vigia.yml:1:1: expected a mapping at the top level");
+  CHECK(load_err("host: 5\n") == "vigia.yml:1:7: host: expected a mapping");
+  CHECK(load_err("host:\n  collectors: [cpu]\n") == "vigia.yml:2:15: host.collectors: expected a mapping");
+  CHECK(load_err("host:\n  collectors:\n    enable: cpu\n") ==
+        "vigia.yml:3:13: host.collectors.enable: expected a list");
+  CHECK(load_err("host:\n  collectors:\n    enable: [cpu, [x]]\n") ==
+        "vigia.yml:3:19: host.collectors.enable: expected a string");
+  CHECK(load_err("[a]: 1\n") == "vigia.yml:1:1: expected a plain key in the top level");
+}
+
+TEST_CASE("load_config_file: a missing file names its path") {
+  Config c;
+  Status st = load_config_file("/nonexistent/vigia.yml", c);
+  CHECK(is_not_found(st));
+  CHECK(st.message().rfind("/nonexistent/vigia.yml: ", 0) == 0);
+}
+
+TEST_CASE("parse_prometheus_duration accepts Prometheus's forms") {
+  auto secs = [](std::string_view s) {
+    double d = -1;
+    INFO(s);
+    REQUIRE(parse_prometheus_duration(s, d));
+    return d;
+  };
+  CHECK(secs("0") == 0);
+  CHECK(secs("0s") == 0);
+  CHECK(secs("15s") == 15);
+  CHECK(secs("500ms") == Approx(0.5));
+  CHECK(secs("1m30s") == 90);
+  CHECK(secs("1h30m") == 5400);
+  CHECK(secs("2h") == 7200);
+  CHECK(secs("7d") == 7 * 86400);
+  CHECK(secs("1w") == 7 * 86400);
+  CHECK(secs("1y") == 365 * 86400);
+  CHECK(secs("1s500ms") == Approx(1.5));
+  CHECK(secs("1y2w3d4h5m6s7ms") == Approx(365 * 86400 + 14 * 86400 + 3 * 86400 + 4 * 3600 + 306.007));
+  CHECK(secs("090s") == 90);
+}
+
+TEST_CASE("parse_prometheus_duration refuses malformed durations") {
+  for (const char* bad : {"", "1", "s", "1.5h", "-1s", "+1s", " 1s", "1s ", "1S", "1x", "30s1m", "1m1m",
+                          "1ms1s", "1h 30m", "99999999999999999999s"}) {
+    INFO(bad);
+    double d = 42;
+    CHECK_FALSE(parse_prometheus_duration(bad, d));
+    CHECK(d == 42);
+  }
+}
+
+TEST_CASE("YamlReader scalar getters") {
+  YamlReader r("f.yml");
+  YAML::Node n = YAML::Load("{b: yes, n: 1.5, d: 1m, s: [x], bad: maybe}");
+  CHECK(r.get_bool(n["b"], "b"));
+  CHECK(r.get_double(n["n"], "n") == 1.5);
+  CHECK(r.get_duration_seconds(n["d"], "d") == 60);
+  CHECK_THROWS_WITH(r.get_bool(n["bad"], "bad"), "f.yml:1:38: bad: expected true or false");
+  CHECK_THROWS_WITH(r.get_string(n["s"], "s"), "f.yml:1:28: s: expected a string");
+  CHECK_THROWS_WITH(r.get_duration_seconds(n["n"], "n"),
+                    "f.yml:1:13: n: expected a duration such as 30s, 5m or 1h30m");
+}

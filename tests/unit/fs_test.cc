@@ -1,0 +1,151 @@
+#include <catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "core/fs.h"
+
+using namespace vigia;
+
+TEST_CASE("read_file: a missing file is not-found and names the path") {
+  std::string out = "stale";
+  Status st = read_file("/nonexistent/vigia/file", out);
+  CHECK(st.is_error());
+  CHECK(is_not_found(st));
+  CHECK(st.message() == "/nonexistent/vigia/file: No such file or directory");
+  CHECK(out.empty());
+}
+
+TEST_CASE("read_file: a directory is an error, not not-found") {
+  std::string out;
+  Status st = read_file(VIGIA_FIXTURES, out);
+  CHECK(st.is_error());
+  CHECK_FALSE(is_not_found(st));
+  CHECK(st.message() == std::string(VIGIA_FIXTURES) + ": Is a directory");
+}
+
+TEST_CASE("read_file: procfs files with stat size 0 are read whole") {
+  std::string out;
+  REQUIRE(read_file("/proc/self/status", out).is_ok());
+  CHECK(out.rfind("Name:", 0) == 0);
+  CHECK(out.back() == '\n');
+  // /proc/self/maps of a test binary is larger than the first read.
+  REQUIRE(read_file("/proc/self/maps", out).is_ok());
+  CHECK(out.size() > 4096);
+  CHECK(out.back() == '\n');
+}
+
+TEST_CASE("read_file: large regular files come back byte for byte, replacing out") {
+  char tmpl[] = "/tmp/vigia_fs_test_XXXXXX";
+  int fd = mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  std::string content;
+  for (int i = 0; i < 20000; ++i) content += static_cast<char>('a' + i % 26) + std::to_string(i) + '\n';
+  content += std::string(1, '\0') + "tail";
+  REQUIRE(write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+  close(fd);
+  std::string out(100000, 'x');
+  Status st = read_file(tmpl, out);
+  std::remove(tmpl);
+  REQUIRE(st.is_ok());
+  CHECK(out.size() == content.size());
+  CHECK(out == content);
+  // An empty file gives an empty string.
+  REQUIRE(read_file("/dev/null", out).is_ok());
+  CHECK(out.empty());
+}
+
+TEST_CASE("is_not_found is false for ok and for other errors") {
+  CHECK_FALSE(is_not_found(Status::ok()));
+  CHECK_FALSE(is_not_found(Status::no_data("x: No such file or directory")));
+  CHECK(is_not_found(Status::from_errno("/x", ENOENT)));
+  CHECK_FALSE(is_not_found(Status::from_errno("/x", EACCES)));
+}
+
+TEST_CASE("HostPaths joins without doubling slashes") {
+  HostPaths p;
+  p.proc = "/fixtures/proc/";
+  CHECK(p.proc_path("/stat") == "/fixtures/proc/stat");
+  CHECK(p.proc_path("net/dev") == "/fixtures/proc/net/dev");
+  CHECK(HostPaths::join("/", "/etc/os-release") == "/etc/os-release");
+}
+
+TEST_CASE("parse_u64: full range, no overflow, whole view only") {
+  uint64_t v = 0;
+  CHECK(parse_u64("0", v));
+  CHECK(v == 0);
+  CHECK(parse_u64("18446744073709551615", v));
+  CHECK(v == UINT64_MAX);
+  CHECK(parse_u64("18446744073709551614", v));
+  CHECK(v == UINT64_MAX - 1);
+  CHECK(parse_u64("007", v));
+  CHECK(v == 7);
+  v = 42;
+  CHECK_FALSE(parse_u64("18446744073709551616", v));
+  CHECK_FALSE(parse_u64("99999999999999999999", v));
+  CHECK_FALSE(parse_u64("", v));
+  CHECK_FALSE(parse_u64("-1", v));
+  CHECK_FALSE(parse_u64("+1", v));
+  CHECK_FALSE(parse_u64(" 1", v));
+  CHECK_FALSE(parse_u64("1 ", v));
+  CHECK_FALSE(parse_u64("12a", v));
+  CHECK_FALSE(parse_u64("0x10", v));
+}
+
+TEST_CASE("parse_i64 and parse_double") {
+  int64_t i = 0;
+  CHECK(parse_i64("-9223372036854775808", i));
+  CHECK(i == INT64_MIN);
+  CHECK(parse_i64("9223372036854775807", i));
+  CHECK(i == INT64_MAX);
+  CHECK_FALSE(parse_i64("9223372036854775808", i));
+  CHECK_FALSE(parse_i64("-", i));
+  double d = 0;
+  CHECK(parse_double("0.25", d));
+  CHECK(d == 0.25);
+  CHECK(parse_double("+1.5", d));
+  CHECK(d == 1.5);
+  CHECK(parse_double("-3e2", d));
+  CHECK(d == -300);
+  CHECK_FALSE(parse_double("+-1", d));
+  CHECK_FALSE(parse_double("++1", d));
+  CHECK_FALSE(parse_double("+", d));
+  CHECK_FALSE(parse_double("1.5x", d));
+  CHECK_FALSE(parse_double("", d));
+}
+
+TEST_CASE("for_each_field splits on runs of blanks and can stop early") {
+  auto fields = [](std::string_view line, size_t stop_after = 100) {
+    std::vector<std::string> out;
+    for_each_field(line, [&](std::string_view f) {
+      out.emplace_back(f);
+      return out.size() < stop_after;
+    });
+    return out;
+  };
+  using V = std::vector<std::string>;
+  CHECK(fields("") == V{});
+  CHECK(fields(" \t  ") == V{});
+  CHECK(fields("a") == V{"a"});
+  CHECK(fields("  a\t\tb  c ") == V{"a", "b", "c"});
+  CHECK(fields("cpu0 1 2 3 4", 2) == V{"cpu0", "1"});
+  CHECK(fields("a\nb") == V{"a\nb"});  // only spaces and tabs separate
+}
+
+TEST_CASE("for_each_line: lines without their newline, empty lines kept") {
+  auto lines = [](std::string_view text) {
+    std::vector<std::string> out;
+    for_each_line(text, [&](std::string_view l) { out.emplace_back(l); });
+    return out;
+  };
+  using V = std::vector<std::string>;
+  CHECK(lines("") == V{});
+  CHECK(lines("a") == V{"a"});
+  CHECK(lines("a\n") == V{"a"});
+  CHECK(lines("\n") == V{""});
+  CHECK(lines("a\n\nb\n") == V{"a", "", "b"});
+  CHECK(lines("a\nb") == V{"a", "b"});
+}

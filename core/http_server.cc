@@ -5,7 +5,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <cerrno>
 #include <cstring>
@@ -135,39 +135,34 @@ bool accepts_gzip(std::string_view ae) {
 
 namespace {
 
-// One deflate state per thread, reset between uses: deflateInit allocates and
-// clears ~256 KiB, which costs more than compressing a small scrape.
-struct Deflater {
-  z_stream zs{};
+// One compressor per thread and level: allocating one costs more than
+// compressing a small scrape. libdeflate compresses a whole buffer 2-3 times
+// faster than zlib at the same level.
+struct Compressor {
+  libdeflate_compressor* c = nullptr;
   int level = -1;
-  ~Deflater() {
-    if (level >= 0) deflateEnd(&zs);
+  ~Compressor() {
+    if (c) libdeflate_free_compressor(c);
   }
-  bool begin(int lvl) {
-    if (level == lvl) return deflateReset(&zs) == Z_OK;
-    if (level >= 0) deflateEnd(&zs);
-    zs = z_stream{};
-    level = -1;
-    if (deflateInit2(&zs, lvl, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
-    level = lvl;
-    return true;
+  libdeflate_compressor* get(int lvl) {
+    if (c && level == lvl) return c;
+    if (c) libdeflate_free_compressor(c);
+    c = libdeflate_alloc_compressor(lvl);
+    level = c ? lvl : -1;
+    return c;
   }
 };
 
 }  // namespace
 
 bool gzip_compress(std::string_view in, std::string& out, int level) {
-  thread_local Deflater d;
-  if (!d.begin(level)) return false;
-  z_stream& zs = d.zs;
-  out.resize(deflateBound(&zs, in.size()) + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  return rc == Z_STREAM_END;
+  thread_local Compressor comp;
+  libdeflate_compressor* c = comp.get(level);
+  if (!c) return false;
+  out.resize(libdeflate_gzip_compress_bound(c, in.size()));
+  size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), out.size());
+  out.resize(n);
+  return n > 0 || in.empty();
 }
 
 namespace {

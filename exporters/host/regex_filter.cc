@@ -13,14 +13,11 @@ RegexFilter::RegexFilter(std::string_view flag, const std::string& pattern) {
 
 bool RegexFilter::matches(std::string_view name) {
   if (!re_) return false;
-  // libstdc++ 12 has no heterogeneous lookup for unordered_map: look up
-  // through a reused buffer instead of a temporary string.
-  key_.assign(name);
-  auto it = cache_.find(key_);
+  auto it = cache_.find(name);
   if (it != cache_.end()) return it->second;
   bool m = std::regex_search(name.begin(), name.end(), *re_);
   if (cache_.size() >= kMaxCached) cache_.clear();
-  cache_.emplace(key_, m);
+  cache_.emplace(std::string(name), m);
   return m;
 }
 

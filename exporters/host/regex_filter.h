@@ -31,8 +31,11 @@ class RegexFilter {
   static constexpr size_t kMaxCached = 4096;
   std::optional<std::regex> re_;
   Status status_;
-  std::unordered_map<std::string, bool> cache_;
-  std::string key_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, bool, Hash, std::equal_to<>> cache_;
 };
 
 }  // namespace vigia::host

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -124,11 +125,19 @@ int serve(const Options& o, const Config& cfg) {
   });
   server.handle("/-/healthy", [](const HttpRequest&, HttpResponse& resp) { resp.body = "Healthy.\n"; });
   server.handle("/-/ready", [](const HttpRequest&, HttpResponse& resp) { resp.body = "Ready.\n"; });
-  server.handle("/metrics", [&scraper](const HttpRequest& req, HttpResponse& resp) {
+  const std::vector<std::string> collector_names = registry.names();
+  server.handle("/metrics", [&scraper, &collector_names](const HttpRequest& req, HttpResponse& resp) {
+    std::vector<std::string> only = req.query_values("collect[]");
+    for (const std::string& name : only)
+      if (std::find(collector_names.begin(), collector_names.end(), name) == collector_names.end()) {
+        // As node_exporter: a filter naming no enabled collector is the caller's error.
+        resp.status = 400;
+        resp.body = "Couldn't create filtered metrics handler: missing collector: " + name + "\n";
+        return;
+      }
     CollectContext ctx;
     ctx.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(scrape_timeout(req)));
-    std::vector<std::string> only = req.query_values("collect[]");
     auto text = scraper.scrape(ctx, only);
     resp.content_type = std::string(kTextContentType);
     if (accepts_gzip(req.header("Accept-Encoding"))) {

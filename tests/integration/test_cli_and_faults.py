@@ -186,7 +186,8 @@ def gzip_and_filters(c, v):
     fams = h.parse_exposition(h.http_get(v.url + "/metrics?collect%5B%5D=loadavg&collect%5B%5D=process").body)
     c.eq(sorted(success_map(fams)), ["loadavg", "process"], "?collect[]=loadavg&collect[]=process (URL-encoded)")
     r = h.http_get(v.url + "/metrics?collect[]=nosuch")
-    c.note("?collect[]=nosuch answers %d (node_exporter answers 400)" % r.status)
+    c.eq(r.status, 400, "?collect[]=nosuch answers 400, as node_exporter")
+    c.check("missing collector: nosuch" in r.body, "400 body names the unknown collector", r.body[:200])
 
     for value in ("0.5", "10", "abc", ""):
         r = h.http_get(v.url + "/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": value})

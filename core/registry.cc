@@ -126,8 +126,9 @@ std::shared_ptr<const std::string> SharedScraper::scrape(const CollectContext& c
     encoder_.reset();
     registry_.collect(ctx, encoder_, only);
     if (extra_) extra_(encoder_);
-    text->reserve(64 * 1024);
+    text->reserve(last_size_ + last_size_ / 8 + 256);
     encoder_.finish(*text);
+    last_size_ = text->size();
   } catch (...) {
     error = std::current_exception();
     text.reset();

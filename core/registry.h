@@ -115,6 +115,7 @@ class SharedScraper {
   uint64_t collections_ = 0;
   std::mutex encode_mu_;
   TextEncoder encoder_;
+  size_t last_size_ = 0;  // of the previous result: the next one's reservation
 };
 
 }  // namespace vigia

@@ -129,7 +129,10 @@ class Lexer {
       case '`': return raw_string();
       case '(': ++paren_depth_; return emit(Tok::kLeftParen);
       case ')':
-        if (--paren_depth_ < 0) return error("unexpected right parenthesis " + quote_char(r));
+        if (--paren_depth_ < 0) {
+          start_ = pos_;  // Prometheus emits the ")" before noticing
+          return error("unexpected right parenthesis " + quote_char(r));
+        }
         return emit(Tok::kRightParen);
       case '{': brace_open_ = true; return emit(Tok::kLeftBrace);
       case '[':

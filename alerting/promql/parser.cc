@@ -220,7 +220,7 @@ class Parser {
           next();
           neg = true;
         }
-        const Token& d = expect(Tok::kDuration, "", "");
+        const Token& d = expect(Tok::kDuration, "offset", "duration");
         int64_t off = duration(d);
         VectorSelector* vs = nullptr;
         if (e->kind == ExprKind::kVectorSelector) vs = static_cast<VectorSelector*>(e.get());
@@ -276,12 +276,19 @@ class Parser {
       case Tok::kMetricIdentifier: return selector(&next());
       default: break;
     }
-    if (is_aggregator(t.type)) return aggregate();
-    if (is_keyword(t.type) || t.type == Tok::kLand || t.type == Tok::kLor ||
-        t.type == Tok::kLunless || t.type == Tok::kAtan2) {
+    if (is_aggregator(t.type)) {
+      Tok n = peek(1).type;
+      if (n == Tok::kLeftParen || n == Tok::kBy || n == Tok::kWithout) return aggregate();
       return selector(&next());
     }
-    unexpected();
+    // Prometheus accepts these keywords as metric names, but not bool, on,
+    // ignoring, group_left, group_right or atan2.
+    switch (t.type) {
+      case Tok::kBy: case Tok::kWithout: case Tok::kOffset: case Tok::kLand: case Tok::kLor:
+      case Tok::kLunless: case Tok::kStart: case Tok::kEnd:
+        return selector(&next());
+      default: unexpected();
+    }
   }
 
   ExprPtr selector(const Token* name) {
@@ -347,6 +354,11 @@ class Parser {
 
   ExprPtr call() {
     const Token& name = next();
+    auto c = std::make_unique<Call>();
+    size_t end = 0;
+    c->args = call_body(&end);
+    c->pos = {name.pos, end};
+    // Checked after the arguments, as Prometheus reduces the whole call first.
     const Function* f = find_function(name.text);
     if (!f) {
       if (is_unsupported_function(name.text)) {
@@ -354,11 +366,7 @@ class Parser {
       }
       throw ParseError{name.pos, "unknown function with name " + quote(name.text)};
     }
-    auto c = std::make_unique<Call>();
     c->func = f;
-    size_t end = 0;
-    c->args = call_body(&end);
-    c->pos = {name.pos, end};
     return c;
   }
 

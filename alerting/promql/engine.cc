@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "alerting/promql/engine_internal.h"
+#include "core/exposition.h"
 #include "alerting/promql/printer.h"
 #include "alerting/promql/regex.h"
 
@@ -382,8 +383,17 @@ Val Evaluator::aggregate(const AggregateExpr& a) {
   }
   Val out;
   out.type = ValueType::kVector;
-  if ((op == Tok::kTopk || op == Tok::kBottomk) && !(param >= 1)) return out;
-  int64_t k = (op == Tok::kTopk || op == Tok::kBottomk) ? int64_t(std::min(param, 9.2e18)) : 0;
+  int64_t k = 0;
+  if (op == Tok::kTopk || op == Tok::kBottomk) {
+    if (!(param >= -9223372036854775808.0 && param <= 9223372036854775807.0)) {
+      std::string v;
+      append_double(v, param);  // Go's %v of a float
+      throw EvalError{"Scalar value " + v + " overflows int64"};
+    }
+    if (param >= 9223372036854775807.0) param = 9223372036854775807.0 - 1024;
+    k = int64_t(param);
+    if (k < 1) return out;
+  }
 
   std::map<std::string, Group> groups;
   std::vector<std::string> order;  // first appearance, as Prometheus emits groups

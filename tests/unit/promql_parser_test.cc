@@ -1,4 +1,5 @@
-// PromQL parser, printer and lexer. Every case in kValid and kInvalid was
+// PromQL parser, printer and lexer. Every case in kValid and kInvalid (and
+// the multi-line positions below) was
 // checked against Prometheus 2.42 (`promtool check rules` on a recording rule
 // with that expression): the valid ones are accepted by it, and for the
 // invalid ones it reports exactly the message and position given here.
@@ -573,4 +574,13 @@ TEST_CASE("function table has 2.42's signatures") {
   for (size_t i = 1; i < all_functions().size(); ++i) {
     CHECK(all_functions()[i - 1].name < all_functions()[i].name);
   }
+}
+
+TEST_CASE("positions count lines and columns as Prometheus does") {
+  CHECK(parse_error("foo +\n  bar{") == "2:7: parse error: unexpected end of input inside braces");
+  CHECK(parse_error("sum(\n  rate(foo[5m])\n) by (a) bool 1") == "3:10: parse error: unexpected <bool>");
+  CHECK(parse_error("foo\n+ on(a) group_left(a) bar") ==
+        "2:1: parse error: label \"a\" must not occur in ON and GROUP clause at once");
+  CHECK(parse_error("# c\n1 > 2") == "2:3: parse error: comparisons between scalars must use BOOL modifier");
+  CHECK(parse_error("foo\n\n  $") == "3:3: parse error: unexpected character: '$'");
 }

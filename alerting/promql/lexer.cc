@@ -158,7 +158,8 @@ class Lexer {
       --pos_;
       return number_or_duration();
     }
-    if (r == ':' && bracket_open_) {
+    // Inside brackets Prometheus lexes any letter as the subquery colon.
+    if ((r == ':' || is_alpha(r)) && bracket_open_) {
       if (got_colon_) return error("unexpected colon " + quote_char(r));
       got_colon_ = true;
       return emit(Tok::kColon);
@@ -349,7 +350,8 @@ void append_utf8(std::string& out, uint32_t cp) {
 
 }  // namespace
 
-bool is_operator(Tok t) { return t >= Tok::kAdd && t <= Tok::kAtan2; }
+// "=" is not an operator in Prometheus's token table (it is described as "=").
+bool is_operator(Tok t) { return t >= Tok::kAdd && t <= Tok::kAtan2 && t != Tok::kEql; }
 bool is_aggregator(Tok t) { return t >= Tok::kAvg && t <= Tok::kTopk; }
 bool is_keyword(Tok t) { return t >= Tok::kBool && t <= Tok::kEnd; }
 bool is_comparison(Tok t) { return t >= Tok::kEqlc && t <= Tok::kGtr; }

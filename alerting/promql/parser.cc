@@ -97,6 +97,9 @@ class Parser {
   [[noreturn]] void unexpected(std::string_view context = {}, std::string_view expected = {}) {
     const Token& t = peek();
     if (t.type == Tok::kError) throw ParseError{t.pos, t.msg};
+    // Prometheus's grammar recovers syntax errors inside an aggregation with
+    // its "aggregate_op error" rule, hence that context.
+    if (context.empty() && aggregation_depth_ > 0) context = "aggregation";
     std::string msg = "unexpected " + describe(t);
     if (!context.empty()) msg += " in " + std::string(context);
     if (!expected.empty()) msg += ", expected " + std::string(expected);
@@ -198,7 +201,13 @@ class Parser {
       if (t.type == Tok::kLeftBracket) {
         size_t open = next().pos;
         const Token& d = expect(Tok::kDuration, "", "");
-        if (peek().type == Tok::kColon) throw ParseError{open, "subqueries are not supported by vigia"};
+        if (peek().type == Tok::kColon) {
+          // A lexing error inside the brackets comes first, as in Prometheus.
+          for (size_t i = idx_; i < toks_.size() && toks_[i].type != Tok::kRightBracket; ++i) {
+            if (toks_[i].type == Tok::kError) throw ParseError{toks_[i].pos, toks_[i].msg};
+          }
+          throw ParseError{open, "subqueries are not supported by vigia"};
+        }
         int64_t range = duration(d);
         size_t close = expect(Tok::kRightBracket, "", "").end();
         const char* err = nullptr;
@@ -266,10 +275,11 @@ class Parser {
         next();
         auto p = std::make_unique<ParenExpr>();
         p->expr = expr(1);
-        p->pos = {t.pos, expect(Tok::kRightParen, "paren expression", "\")\"").end()};
+        p->pos = {t.pos, expect(Tok::kRightParen, "", "").end()};
         return p;
       }
       case Tok::kLeftBrace: return selector(nullptr);
+      case Tok::kAt: throw ParseError{t.pos, "the @ modifier is not supported by vigia"};
       case Tok::kIdentifier:
         if (peek(1).type == Tok::kLeftParen) return call();
         return selector(&next());
@@ -335,7 +345,8 @@ class Parser {
   }
 
   // "(" [expr {"," expr}] ")"
-  std::vector<ExprPtr> call_body(size_t* end) {
+  // `context` names the construct in "unexpected" errors ("aggregation").
+  std::vector<ExprPtr> call_body(size_t* end, std::string_view context) {
     std::vector<ExprPtr> args;
     next();  // (
     if (peek().type != Tok::kRightParen) {
@@ -343,12 +354,13 @@ class Parser {
         args.push_back(expr(1));
         if (peek().type != Tok::kComma) break;
         const Token& comma = next();
-        if (peek().type == Tok::kRightParen) {
+        if (peek().type == Tok::kError) throw ParseError{peek().pos, peek().msg};
+        if (!can_start_expr(peek().type)) {
           throw ParseError{comma.pos, "trailing commas not allowed in function call args"};
         }
       }
     }
-    *end = expect(Tok::kRightParen, "", "").end();
+    *end = expect(Tok::kRightParen, context, "").end();
     return args;
   }
 
@@ -356,7 +368,7 @@ class Parser {
     const Token& name = next();
     auto c = std::make_unique<Call>();
     size_t end = 0;
-    c->args = call_body(&end);
+    c->args = call_body(&end, "");
     c->pos = {name.pos, end};
     // Checked after the arguments, as Prometheus reduces the whole call first.
     const Function* f = find_function(name.text);
@@ -375,7 +387,23 @@ class Parser {
     a.grouping = grouping_labels();
   }
 
+  static bool can_start_expr(Tok t) {
+    switch (t) {
+      case Tok::kNumber: case Tok::kString: case Tok::kLeftParen: case Tok::kLeftBrace:
+      case Tok::kIdentifier: case Tok::kMetricIdentifier: case Tok::kAdd: case Tok::kSub: case Tok::kAt:
+      case Tok::kBy: case Tok::kWithout: case Tok::kOffset: case Tok::kLand: case Tok::kLor:
+      case Tok::kLunless: case Tok::kStart: case Tok::kEnd:
+        return true;
+      default: return is_aggregator(t);
+    }
+  }
+
   ExprPtr aggregate() {
+    struct DepthGuard {
+      int& d;
+      explicit DepthGuard(int& depth) : d(depth) { ++d; }
+      ~DepthGuard() { --d; }
+    } guard(aggregation_depth_);
     const Token& op = next();
     auto a = std::make_unique<AggregateExpr>();
     a->op = op.type;
@@ -384,7 +412,7 @@ class Parser {
     if (modifier_first) aggregate_modifier(*a);
     if (peek().type != Tok::kLeftParen) unexpected("aggregation", "");
     size_t end = 0;
-    std::vector<ExprPtr> args = call_body(&end);
+    std::vector<ExprPtr> args = call_body(&end, "aggregation");
     a->pos = {op.pos, end};
     if (!modifier_first && (peek().type == Tok::kBy || peek().type == Tok::kWithout)) {
       aggregate_modifier(*a);
@@ -405,6 +433,7 @@ class Parser {
   std::string_view in_;
   std::vector<Token> toks_;
   size_t idx_ = 0;
+  int aggregation_depth_ = 0;  // aggregations being parsed
 };
 
 std::string position_prefix(std::string_view in, size_t pos) {

@@ -72,7 +72,10 @@ std::string render(const Expr& e, bool grouped) {
     }
     case ExprKind::kBinary: {
       const auto& b = static_cast<const BinaryExpr&>(e);
-      std::string s = render(*b.lhs, grouped) + " " + std::string(tok_spelling(b.op)) +
+      // "+Inf ^ x" would read back as +(Inf ^ x): spell that operand "Inf".
+      bool bare_inf = b.op == Tok::kPow && b.lhs->kind == ExprKind::kNumberLiteral &&
+                      static_cast<const NumberLiteral&>(*b.lhs).value == INFINITY;
+      std::string s = (bare_inf ? std::string("Inf") : render(*b.lhs, grouped)) + " " + std::string(tok_spelling(b.op)) +
                       (b.return_bool ? " bool" : "") + matching(b) + " " + render(*b.rhs, grouped);
       return grouped ? "(" + s + ")" : s;
     }

@@ -209,6 +209,9 @@ const Case kValid[] = {
     {R"~(scalar(sum(foo)))~", R"~(scalar(sum(foo)))~"},
     {R"~(-vector(1))~", R"~(-vector(1))~"},
     {R"~(2 * -foo ^ 2)~", R"~(2 * -foo ^ 2)~"},
+    // Prometheus prints "+Inf ^ 2", which reads back as +(Inf ^ 2); vigia
+    // spells that operand "Inf" so the round trip holds.
+    {"Inf ^ 2", "Inf ^ 2"},
 };
 
 // Input and Prometheus 2.42's error.
@@ -340,6 +343,21 @@ const Case kInvalid[] = {
     {R"~(rate(foo[5m]) by (a))~", R"~(1:15: parse error: unexpected <by>)~"},
     {R"~(round(foo, "a"))~", R"~(1:12: parse error: expected type scalar in call to function "round", got string)~"},
     {R"~(foo offset 5m [5m])~", R"~(1:15: parse error: no offset modifiers allowed before range)~"},
+    {R"~((foo bar))~", R"~(1:6: parse error: unexpected identifier "bar")~"},
+    {R"~(sum(foo bar))~", R"~(1:9: parse error: unexpected identifier "bar" in aggregation)~"},
+    {R"~(rate(foo bar))~", R"~(1:10: parse error: unexpected identifier "bar")~"},
+    {R"~(rate(foo,,))~", R"~(1:9: parse error: trailing commas not allowed in function call args)~"},
+    {R"~(foo[5m bar])~", R"~(1:9: parse error: unexpected colon 'a')~"},
+    {R"~((foo,))~", R"~(1:5: parse error: unexpected ",")~"},
+    {R"~(foo = bar)~", R"~(1:5: parse error: unexpected "=")~"},
+    {R"~(histogram_quantile(0.9,<= 1e3))~", R"~(1:23: parse error: trailing commas not allowed in function call args)~"},
+    {R"~(topk( round(!=)~", R"~(1:13: parse error: unexpected <op:!=> in aggregation)~"},
+    {R"~(topk( on(a)group_right)~", R"~(1:7: parse error: unexpected <on> in aggregation)~"},
+    {R"~(sum((foo,)))~", R"~(1:9: parse error: unexpected "," in aggregation)~"},
+    {R"~(topk(3, foo{a}))~", R"~(1:14: parse error: unexpected "}" in label matching, expected label matching operator)~"},
+    {R"~(sum(foo + on(a)~", R"~(1:15: parse error: unclosed left parenthesis)~"},
+    {R"~(quantile(*2.5)~", R"~(1:10: parse error: unexpected <op:*> in aggregation)~"},
+    {R"~(count_values( [5m])~", R"~(1:15: parse error: unexpected "[" in aggregation)~"},
 };
 
 std::string parse_error(const std::string& s) {

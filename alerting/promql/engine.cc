@@ -281,6 +281,7 @@ class Evaluator {
   }
 
   Vector vector_binop(const BinaryExpr& b, Vector& lhs, Vector& rhs) {
+    if (lhs.empty() || rhs.empty()) return {};  // as Prometheus: no duplicate check either
     const VectorMatching& vm = *b.matching;
     bool one_to_many = vm.card == Cardinality::kOneToMany;
     Vector& left = one_to_many ? rhs : lhs;

@@ -1,7 +1,6 @@
 // Function implementations, after Prometheus 2.42's promql/functions.go.
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <map>
 #include <optional>
 
@@ -197,24 +196,62 @@ double math_fn(FuncId id, double v) {
   }
 }
 
+// Calendar fields as Go's time.Unix(int64(v), 0).UTC() computes them,
+// including Go's (amd64) int64 conversion of NaN, Inf and out-of-range
+// values to the minimum int64, and its unsigned "absolute" time.
 double date_fn(FuncId id, double v) {
-  std::time_t secs = std::time_t(v);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  switch (id) {
-    case FuncId::kDayOfMonth: return tm.tm_mday;
-    case FuncId::kDayOfWeek: return tm.tm_wday;
-    case FuncId::kDayOfYear: return tm.tm_yday + 1;
-    case FuncId::kHour: return tm.tm_hour;
-    case FuncId::kMinute: return tm.tm_min;
-    case FuncId::kMonth: return tm.tm_mon + 1;
-    case FuncId::kYear: return tm.tm_year + 1900;
-    case FuncId::kDaysInMonth: {
-      static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-      int y = tm.tm_year + 1900;
-      bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-      return kDays[tm.tm_mon] + (tm.tm_mon == 1 && leap ? 1 : 0);
+  int64_t sec = (v >= -9223372036854775808.0 && v < 9223372036854775808.0) ? int64_t(v) : INT64_MIN;
+  constexpr int64_t kUnixToInternal = 62135596800LL;
+  constexpr int64_t kInternalToAbsolute = 9223371966579724800LL;
+  constexpr int64_t kAbsoluteZeroYear = -292277022399LL;
+  uint64_t abs = uint64_t(sec) + uint64_t(kUnixToInternal) + uint64_t(kInternalToAbsolute);
+  if (id == FuncId::kHour) return double((abs % 86400) / 3600);
+  if (id == FuncId::kMinute) return double((abs % 3600) / 60);
+  if (id == FuncId::kDayOfWeek) return double(((abs + 86400) % (7 * 86400)) / 86400);
+  uint64_t d = abs / 86400;
+  uint64_t n = d / 146097;
+  uint64_t y = 400 * n;
+  d -= 146097 * n;
+  n = d / 36524;
+  n -= n >> 2;
+  y += 100 * n;
+  d -= 36524 * n;
+  n = d / 1461;
+  y += 4 * n;
+  d -= 1461 * n;
+  n = d / 365;
+  n -= n >> 2;
+  y += n;
+  d -= 365 * n;
+  int64_t year = int64_t(y) + kAbsoluteZeroYear;
+  int yday = int(d);
+  if (id == FuncId::kYear) return double(year);
+  if (id == FuncId::kDayOfYear) return yday + 1;
+  bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  static constexpr int kDaysBefore[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365};
+  int day = yday, month = 0;
+  if (leap && day == 31 + 29 - 1) {
+    month = 2;
+    day = 29;
+  } else {
+    if (leap && day > 31 + 29 - 1) day--;
+    month = day / 31;
+    int end = kDaysBefore[month + 1];
+    int begin = 0;
+    if (day >= end) {
+      month++;
+      begin = end;
+    } else {
+      begin = kDaysBefore[month];
     }
+    month++;
+    day = day - begin + 1;
+  }
+  switch (id) {
+    case FuncId::kMonth: return month;
+    case FuncId::kDayOfMonth: return day;
+    case FuncId::kDaysInMonth:
+      return kDaysBefore[month] - kDaysBefore[month - 1] + (month == 2 && leap ? 1 : 0);
     default: return NAN;
   }
 }
@@ -461,8 +498,7 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts) {
       }
       for (auto& s : args[0].vec) {
         drop_name(s.labels);
-        double v = std::isnan(s.v) || std::isinf(s.v) ? s.v : date_fn(id, s.v);
-        out.vec.push_back(Sample{std::move(s.labels), v, ts});
+        out.vec.push_back(Sample{std::move(s.labels), date_fn(id, s.v), ts});
       }
       return out;
     }

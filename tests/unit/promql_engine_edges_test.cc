@@ -1,7 +1,6 @@
 // PromQL evaluator edge cases. Every expected result is what Prometheus 2.42
 // computes for the same series and expression (`promtool test rules`, 1m
-// interval), values printed with %.12g. Not in the table: day_of_week() and
-// friends on NaN/Inf (Go converts those to the minimum int64 time).
+// interval), values printed with %.12g.
 #include "tests/unit/promql_test_util.h"
 
 using namespace vigia::promql;

@@ -1,0 +1,46 @@
+#include "alerting/promql/regex.h"
+
+#include <re2/re2.h>
+
+namespace vigia::promql {
+namespace {
+
+// Go's regexp/syntax ErrorCode strings for RE2's codes.
+std::string_view go_error_text(RE2::ErrorCode code) {
+  switch (code) {
+    case RE2::ErrorBadEscape: return "invalid escape sequence";
+    case RE2::ErrorBadCharClass: return "invalid character class";
+    case RE2::ErrorBadCharRange: return "invalid character class range";
+    case RE2::ErrorMissingBracket: return "missing closing ]";
+    case RE2::ErrorMissingParen: return "missing closing )";
+    case RE2::ErrorTrailingBackslash: return "trailing backslash at end of expression";
+    case RE2::ErrorRepeatArgument: return "missing argument to repetition operator";
+    case RE2::ErrorRepeatSize: return "invalid repeat count";
+    case RE2::ErrorRepeatOp: return "invalid nested repetition operator";
+    case RE2::ErrorBadPerlOp: return "invalid or unsupported Perl syntax";
+    case RE2::ErrorBadUTF8: return "invalid UTF-8";
+    case RE2::ErrorBadNamedCapture: return "invalid named capture";
+    default: return "regexp/syntax: internal error";
+  }
+}
+
+}  // namespace
+
+AnchoredRegex::AnchoredRegex(std::string_view pattern) {
+  std::string anchored = "^(?:" + std::string(pattern) + ")$";
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  re_ = std::make_unique<RE2>(anchored, opts);
+  if (!re_->ok()) {
+    error_ = "error parsing regexp: " + std::string(go_error_text(re_->error_code())) + ": `" +
+             re_->error_arg() + "`";
+  }
+}
+
+AnchoredRegex::~AnchoredRegex() = default;
+
+bool AnchoredRegex::matches(std::string_view s) const {
+  return ok() && RE2::FullMatch(re2::StringPiece(s.data(), s.size()), *re_);
+}
+
+}  // namespace vigia::promql

@@ -1,0 +1,43 @@
+#include "alerting/promql/value.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "alerting/promql/lexer.h"
+
+namespace vigia::promql {
+
+std::string_view label_value(const LabelSet& ls, std::string_view name) {
+  for (const auto& [n, v] : ls) {
+    if (n == name) return v;
+  }
+  return {};
+}
+
+void set_label(LabelSet& ls, std::string_view name, std::string_view value) {
+  auto it = std::lower_bound(ls.begin(), ls.end(), name,
+                             [](const auto& l, std::string_view n) { return l.first < n; });
+  bool found = it != ls.end() && it->first == name;
+  if (value.empty()) {
+    if (found) ls.erase(it);
+  } else if (found) {
+    it->second = std::string(value);
+  } else {
+    ls.insert(it, {std::string(name), std::string(value)});
+  }
+}
+
+std::string labels_string(const LabelSet& ls) {
+  std::string out = "{";
+  for (size_t i = 0; i < ls.size(); ++i) {
+    if (i) out += ", ";
+    out += ls[i].first + "=" + quote(ls[i].second);
+  }
+  return out + "}";
+}
+
+bool is_stale_nan(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
+double stale_nan() { return std::bit_cast<double>(kStaleNaNBits); }
+
+}  // namespace vigia::promql

@@ -1,0 +1,48 @@
+// PromQL values: label sets, samples, instant vectors, range vectors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vigia::promql {
+
+// Labels sorted by name, names unique.
+using LabelSet = std::vector<std::pair<std::string, std::string>>;
+
+// Value of `name`, or "" (Prometheus treats a missing label as empty).
+std::string_view label_value(const LabelSet& ls, std::string_view name);
+// Sets (or, with an empty value, removes) a label keeping the set sorted.
+void set_label(LabelSet& ls, std::string_view name, std::string_view value);
+// Prometheus's Labels.String(): {a="1", b="2"}.
+std::string labels_string(const LabelSet& ls);
+
+struct Point {
+  int64_t t;  // milliseconds since the epoch
+  double v;
+};
+
+// A series with its samples in ascending time order.
+struct Series {
+  LabelSet labels;
+  std::vector<Point> points;
+};
+
+// An instant-vector element.
+struct Sample {
+  LabelSet labels;
+  double v = 0;
+  int64_t t = 0;
+};
+
+using Vector = std::vector<Sample>;
+using Matrix = std::vector<Series>;
+
+// Prometheus's staleness marker (value.StaleNaN): a NaN with this payload.
+constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ULL;
+bool is_stale_nan(double v);
+double stale_nan();
+
+}  // namespace vigia::promql

@@ -15,16 +15,12 @@ int parse_vmstat_line(std::string_view line, std::string_view& key, double& valu
 }
 
 VmstatCollector::VmstatCollector(const HostPaths& paths, const std::string& fields_regex)
-    : file_(paths.proc_path("vmstat")) {
-  try {
-    fields_.emplace(fields_regex, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error& e) {
-    regex_status_ = Status::error("--collector.vmstat.fields \"" + fields_regex + "\": " + e.what());
-  }
-}
+    : file_(paths.proc_path("vmstat")),
+      fields_("collector.vmstat.fields", fields_regex),
+      select_all_(fields_regex.empty()) {}
 
 Status VmstatCollector::collect(const CollectContext&, MetricSink& sink) {
-  if (!regex_status_.is_ok()) return regex_status_;
+  if (!fields_.status().is_ok()) return fields_.status();
   Status st = file_.read(buf_);
   if (!st.is_ok()) return st;
   size_t i = 0;
@@ -40,7 +36,7 @@ Status VmstatCollector::collect(const CollectContext&, MetricSink& sink) {
     Field& f = cache_[i++];
     if (f.key != key) {
       f.key = key;
-      f.keep = std::regex_search(f.key, *fields_);
+      f.keep = select_all_ || fields_.matches(f.key);
       f.metric = f.keep ? "node_vmstat_" + f.key : std::string();
       f.help = f.keep ? "/proc/vmstat information field " + f.key + "." : std::string();
     }

@@ -1,13 +1,13 @@
 #pragma once
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/collector.h"
 #include "core/fs.h"
+#include "exporters/host/regex_filter.h"
 
 namespace vigia::host {
 
@@ -36,8 +36,8 @@ class VmstatCollector final : public Collector {
     std::string help;
   };
   ProcFile file_;
-  std::optional<std::regex> fields_;
-  Status regex_status_;
+  RegexFilter fields_;  // its own cache is bypassed: decisions are cached by line
+  bool select_all_;     // an empty pattern selects every field, as in Go
   std::string buf_;
   std::vector<Field> cache_;  // by line position
 };

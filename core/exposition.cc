@@ -30,6 +30,31 @@ void append_double(std::string& out, double v) {
   // use: shortest round-trip digits, exponent form when the decimal exponent
   // is < -4 or >= 6 ("1.5e+06", "123456", "0.0001").
   char buf[40];
+  // Fast path for integers below 2^53 (most samples: counters, bytes): their
+  // shortest digits are their decimal digits without trailing zeros.
+  if (v == std::trunc(v) && std::fabs(v) < 9007199254740992.0) {
+    uint64_t n = static_cast<uint64_t>(std::fabs(v));
+    if (std::signbit(v)) out += '-';
+    auto r = std::to_chars(buf, buf + sizeof buf, n);
+    size_t digits = static_cast<size_t>(r.ptr - buf);
+    if (digits <= 6) {
+      out.append(buf, digits);
+      return;
+    }
+    size_t sig = digits;
+    while (sig > 1 && buf[sig - 1] == '0') --sig;
+    out += buf[0];
+    if (sig > 1) {
+      out += '.';
+      out.append(buf + 1, sig - 1);
+    }
+    out += "e+";
+    size_t exp = digits - 1;
+    if (exp < 10) out += '0';
+    auto e = std::to_chars(buf, buf + sizeof buf, exp);
+    out.append(buf, e.ptr);
+    return;
+  }
   auto sci = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   const char* e = std::find(buf, sci.ptr, 'e');
   int exp = 0;

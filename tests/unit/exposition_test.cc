@@ -1,5 +1,8 @@
 #include <catch.hpp>
 
+#include <charconv>
+#include <cmath>
+
 #include "core/exposition.h"
 
 using namespace vigia;
@@ -72,4 +75,36 @@ TEST_CASE("LabelAddingSink appends the target label") {
   });
   CHECK(out.find("pg_up{target=\"primary\"} 1\n") != std::string::npos);
   CHECK(out.find("pg_x{datname=\"db\",target=\"primary\"} 5\n") != std::string::npos);
+}
+
+TEST_CASE("append_double's integer fast path agrees with the general path") {
+  // The general path: shortest scientific digits, then Go's 'g' rule.
+  auto general = [](double v) {
+    char buf[40];
+    auto sci = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+    std::string s(buf, sci.ptr);
+    int exp = std::stoi(s.substr(s.find('e') + 1));
+    if (exp < -4 || exp >= 6) return s;
+    auto fix = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    return std::string(buf, fix.ptr);
+  };
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    // Integers of every magnitude below 2^53, some with trailing zeros.
+    double v = static_cast<double>(x >> (11 + i % 53));
+    if (i % 3 == 0) v = std::round(v / 1000) * 1000;
+    if (i % 2) v = -v;
+    std::string got;
+    append_double(got, v);
+    if (got != general(v)) FAIL("value " << general(v) << " printed as " << got);
+  }
+  std::string s;
+  append_double(s, -0.0);
+  CHECK(s == "-0");  // as Go prints negative zero
+  s.clear();
+  append_double(s, 9007199254740993.0 * 4);
+  CHECK(s == general(9007199254740993.0 * 4));
 }

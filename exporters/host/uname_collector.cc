@@ -59,10 +59,11 @@ Status read_uname_procfs(const HostPaths& paths, UnameInfo& out) {
   return read_uname_files(files, out);
 }
 
-UnameCollector::UnameCollector(const HostPaths& paths) : files_(kernel_files(paths)) {}
+UnameCollector::UnameCollector(const HostPaths& paths)
+    : use_syscall_(paths.proc == "/proc"), files_(use_syscall_ ? std::vector<ProcFile>() : kernel_files(paths)) {}
 
 Status UnameCollector::collect(const CollectContext&, MetricSink& sink) {
-  Status st = read_uname_files(files_, info_);
+  Status st = use_syscall_ ? read_uname_syscall(info_) : read_uname_files(files_, info_);
   if (!st.is_ok()) st = read_uname_syscall(info_);
   if (!st.is_ok()) return st;
   sink.gauge("node_uname_info", "Labeled system information as provided by the uname system call.", 1,

@@ -110,14 +110,6 @@ int serve(const Options& o, const Config& cfg) {
   host::HostOptions hopts = o.host;
   host::register_collectors(catalog, hopts);
   catalog.add("process", true, [] { return std::make_unique<ProcessCollector>(); });
-  if (o.disable_defaults) catalog.disable_defaults();
-  for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);
-  for (const auto& name : cfg.host.enabled_collectors) catalog.set_enabled(name, true);
-  for (const auto& [name, on] : o.collector_switches)
-    if (!catalog.set_enabled(name, on)) {
-      std::fprintf(stderr, "vigia: unknown collector \"%s\"\n", name.c_str());
-      return 2;
-    }
   std::vector<postgres::TargetConfig> pg_targets;
   if (Status ps = postgres::parse_targets(cfg.file, cfg.postgres, "postgres", pg_targets); !ps.is_ok()) {
     std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
@@ -130,6 +122,14 @@ int serve(const Options& o, const Config& cfg) {
     target_collectors.push_back(pg);
     catalog.add("postgres", true, [pg] { return std::make_unique<SharedCollector>(pg); });
   }
+  if (o.disable_defaults) catalog.disable_defaults();
+  for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);
+  for (const auto& name : cfg.host.enabled_collectors) catalog.set_enabled(name, true);
+  for (const auto& [name, on] : o.collector_switches)
+    if (!catalog.set_enabled(name, on)) {
+      std::fprintf(stderr, "vigia: unknown collector \"%s\"\n", name.c_str());
+      return 2;
+    }
   CollectorRegistry registry(catalog.build());
   SharedScraper scraper(registry);
 

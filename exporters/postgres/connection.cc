@@ -23,10 +23,22 @@ void append_kv(std::string& out, std::string_view key, std::string_view value) {
 }  // namespace
 
 std::string redact(std::string s, std::string_view secret) {
-  if (secret.empty()) return s;
-  for (size_t p = s.find(secret); p != std::string::npos; p = s.find(secret, p + 10))
-    s.replace(p, secret.size(), "<redacted>");
-  return s;
+  if (!secret.empty())
+    for (size_t p = s.find(secret); p != std::string::npos; p = s.find(secret, p + 10))
+      s.replace(p, secret.size(), "<redacted>");
+  std::string out;
+  out.reserve(s.size());
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
 }
 
 Status build_conninfo(const TargetConfig& t, std::string_view password, int connect_timeout_s,

@@ -24,7 +24,8 @@ namespace vigia::postgres {
 Status build_conninfo(const TargetConfig& t, std::string_view password, int connect_timeout_s,
                       std::string& out);
 
-// Replaces every occurrence of secret in s with "<redacted>".
+// Replaces every occurrence of secret in s with "<redacted>" and folds libpq's
+// multi-line messages into one line (runs of whitespace become one space).
 std::string redact(std::string s, std::string_view secret);
 
 class Connection {

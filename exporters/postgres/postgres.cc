@@ -50,7 +50,7 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
     return Status::error(redact(msg, conn_.secret()));
   };
   // Queries stop a little before the deadline so the answer still arrives in time.
-  long long timeout_ms = std::max<long long>(100, ctx.remaining().count() - 100);
+  long long timeout_ms = std::max<long long>(100, ctx.remaining().count() * 8 / 10);
   std::string set_timeout = "SET statement_timeout = " + std::to_string(timeout_ms);
   pqxx::connection_base* c = nullptr;
   ServerInfo info;
@@ -96,6 +96,15 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
         qc->collect(tx, info, sink);
       } catch (const pqxx::broken_connection&) {
         throw;
+      } catch (const pqxx::sql_error& e) {
+        if (!errors.empty()) errors += "; ";
+        errors += std::string(qc->name()) + ": " + e.what();
+        // 57014 query_canceled (statement_timeout): the scrape's time is
+        // spent, the remaining collectors would only make the target late.
+        if (e.sqlstate() == "57014") {
+          errors += " (remaining collectors skipped)";
+          break;
+        }
       } catch (const std::exception& e) {
         if (!errors.empty()) errors += "; ";
         errors += std::string(qc->name()) + ": " + e.what();

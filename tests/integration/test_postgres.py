@@ -3,11 +3,12 @@ primary and a streaming replica (tests/lib/pg_harness.py)."""
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -89,7 +90,8 @@ def main():
         replica = pg_harness.PgServer(base, "replica", p2).basebackup_from(primary, "replica1").start()
         servers.append(replica)
 
-        work = tempfile.mkdtemp(prefix="vigia-pgtest-")
+        work = os.path.join(base, "vigia")
+        os.makedirs(work)
         pwfile = os.path.join(work, "pw")
         with open(pwfile, "w") as f:
             f.write(PASSWORD + "\n")
@@ -176,10 +178,44 @@ def main():
         t0 = time.time()
         s = parse(scrape(vport, timeout_header=3))
         took = time.time() - t0
-        assert took < 3.2, took
-        print("ok: scrape with a blocking lock took %.2fs (deadline 3s), primary pg_up %s"
-              % (took, find(s, "pg_up", target="primary")))
+        assert took < 3.0, took
+        # The server answers (statement_timeout cancels the blocked query): it is up.
+        assert one(s, "pg_up", target="primary") == 1
+        print("ok: scrape with a blocking lock took %.2fs (deadline 3s less margin), primary pg_up 1" % took)
         holder.wait()
+
+        # A hung backend (SIGSTOP): the scrape still answers by its deadline,
+        # the target is down, later scrapes do not start a second collection.
+        backend = int(replica.psql("SELECT pid FROM pg_stat_activity WHERE application_name = 'vigia'"))
+        os.kill(backend, signal.SIGSTOP)
+        try:
+            t0 = time.time()
+            s = parse(scrape(vport, timeout_header=2))
+            took = time.time() - t0
+            assert took < 2.0, took
+            assert one(s, "pg_up", target="replica") == 0
+            assert one(s, "pg_up", target="primary") == 1
+            t0 = time.time()
+            s = parse(scrape(vport, timeout_header=2))
+            took2 = time.time() - t0
+            assert one(s, "pg_up", target="replica") == 0
+            assert took2 < 2.0, took2
+        finally:
+            os.kill(backend, signal.SIGCONT)
+        up = 0
+        for _ in range(20):
+            up = one(parse(scrape(vport)), "pg_up", target="replica")
+            if up == 1:
+                break
+            time.sleep(0.25)
+        assert up == 1, "replica did not recover after SIGCONT"
+        print("ok: hung backend: scrapes took %.2fs and %.2fs (deadline 2s), replica pg_up 0, then 1" % (took, took2))
+
+        try:
+            scrape(vport, "/probe?target=nosuch")
+            assert False, "unknown target accepted"
+        except urllib.error.HTTPError as e:
+            assert e.code == 400
 
         # Replica down: pg_up 0 for it, primary fine; back up: recovers.
         replica.stop()

@@ -6,12 +6,19 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "exporters/postgres/activity_collector.h"
+#include "exporters/postgres/archiver_collector.h"
 #include "exporters/postgres/bgwriter_collector.h"
 #include "exporters/postgres/replication_collector.h"
 #include "exporters/postgres/settings_collector.h"
 #include "exporters/postgres/stat_database_collector.h"
 
 namespace vigia::postgres {
+namespace {
+
+constexpr const char* kUpHelp =
+    "Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no).";
+
+}  // namespace
 
 double field_value(const pqxx::field& f) {
   if (f.is_null()) return std::nan("");
@@ -30,6 +37,7 @@ PostgresTarget::PostgresTarget(TargetConfig cfg, Connection::Options opts)
   collectors_.push_back(std::make_unique<ActivityCollector>());
   collectors_.push_back(std::make_unique<LocksCollector>());
   collectors_.push_back(std::make_unique<BgwriterCollector>());
+  collectors_.push_back(std::make_unique<ArchiverCollector>());
   collectors_.push_back(std::make_unique<ReplicationCollector>());
   runner_ = std::make_unique<TargetRunner>(
       [this](const CollectContext& ctx, MetricSink& sink) { return collect(ctx, sink); });
@@ -45,7 +53,7 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
                std::chrono::duration<double>(Clock::now() - start).count());
   };
   auto down = [&](const std::string& msg) {
-    sink.gauge("pg_up", "Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no).", 0);
+    sink.gauge("pg_up", kUpHelp, 0);
     ping();
     return Status::error(redact(msg, conn_.secret()));
   };
@@ -79,7 +87,7 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
       return down(e.what());
     }
   }
-  sink.gauge("pg_up", "Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no).", 1);
+  sink.gauge("pg_up", kUpHelp, 1);
   std::string short_version = std::to_string(info.version_num / 10000) + "." +
                               std::to_string(info.version_num % 100) + ".0";
   sink.gauge("pg_static", "Version string as reported by postgres", 1,
@@ -125,31 +133,40 @@ PostgresCollector::PostgresCollector(const std::vector<TargetConfig>& targets) {
 }
 
 Status PostgresCollector::finish(PostgresTarget& t, uint64_t ticket, const CollectContext& ctx,
-                                 MetricSink& sink) {
+                                 Clock::time_point start, MetricSink& sink) {
   Status st;
   switch (t.runner().wait(ticket, ctx.deadline, sink, st)) {
     case TargetRunner::Outcome::kDone:
-      if (st.is_error()) log::warn("postgres target failed", {{"target", t.name()}, {"err", st.message()}});
-      return st;
+      break;
     case TargetRunner::Outcome::kTimedOut:
       st = Status::error("collection did not finish before the scrape deadline");
+      sink.gauge("pg_up", kUpHelp, 0);
       break;
     case TargetRunner::Outcome::kBusy:
       st = Status::error("an earlier collection is still running");
+      sink.gauge("pg_up", kUpHelp, 0);
       break;
   }
-  sink.gauge("pg_up", "Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no).", 0);
-  log::warn("postgres target failed", {{"target", t.name()}, {"err", st.message()}});
+  if (st.is_error()) log::warn("postgres target failed", {{"target", t.name()}, {"err", st.message()}});
+  sink.gauge("pg_exporter_last_scrape_duration_seconds",
+             "Duration of the last scrape of metrics from PostgreSQL.",
+             std::chrono::duration<double>(Clock::now() - start).count());
+  sink.gauge("pg_exporter_last_scrape_error",
+             "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 for success).",
+             st.is_error() ? 1 : 0);
+  sink.counter("pg_exporter_scrapes_total", "Total number of times PostgreSQL was scraped for metrics.",
+               static_cast<double>(++t.scrapes));
   return st;
 }
 
 Status PostgresCollector::collect(const CollectContext& ctx, MetricSink& sink) {
+  auto start = Clock::now();
   std::vector<uint64_t> tickets;
   for (auto& t : targets_) tickets.push_back(t->runner().start(ctx));
   size_t failed = 0;
   for (size_t i = 0; i < targets_.size(); ++i) {
     LabelAddingSink labelled(sink, Label{"target", targets_[i]->name()});
-    if (finish(*targets_[i], tickets[i], ctx, labelled).is_error()) ++failed;
+    if (finish(*targets_[i], tickets[i], ctx, start, labelled).is_error()) ++failed;
   }
   // A target that is down is reported by pg_up, not as a failed collector.
   (void)failed;
@@ -166,7 +183,7 @@ Status PostgresCollector::collect_target(std::string_view target, const CollectC
                                          MetricSink& sink) {
   for (auto& t : targets_)
     if (t->name() == target) {
-      finish(*t, t->runner().start(ctx), ctx, sink);
+      finish(*t, t->runner().start(ctx), ctx, Clock::now(), sink);
       return Status::ok();
     }
   return Status::no_data("no postgres target named " + std::string(target));

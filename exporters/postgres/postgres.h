@@ -2,6 +2,7 @@
 // in the `postgres:` config section. See exporters/postgres/README.md.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ class PostgresTarget {
 
   const std::string& name() const { return cfg_.name; }
   TargetRunner& runner() { return *runner_; }
+  // Scrapes of this target so far (pg_exporter_scrapes_total).
+  std::atomic<uint64_t> scrapes{0};
 
  private:
   Status collect(const CollectContext& ctx, MetricSink& sink);
@@ -40,7 +43,9 @@ class PostgresTarget {
 // The "postgres" collector over every configured target. Targets are
 // collected in parallel, each on its own worker, and waited for until the
 // scrape's deadline: a target still running then (or still busy from an
-// earlier scrape) gives pg_up 0 and is logged.
+// earlier scrape) gives pg_up 0 and is logged. Per target it also writes
+// postgres_exporter's pg_exporter_last_scrape_duration_seconds,
+// pg_exporter_last_scrape_error and pg_exporter_scrapes_total.
 class PostgresCollector final : public TargetCollector {
  public:
   explicit PostgresCollector(const std::vector<TargetConfig>& targets);
@@ -51,7 +56,8 @@ class PostgresCollector final : public TargetCollector {
                         MetricSink& sink) override;
 
  private:
-  Status finish(PostgresTarget& t, uint64_t ticket, const CollectContext& ctx, MetricSink& sink);
+  Status finish(PostgresTarget& t, uint64_t ticket, const CollectContext& ctx,
+                Clock::time_point start, MetricSink& sink);
   std::vector<std::unique_ptr<PostgresTarget>> targets_;
 };
 

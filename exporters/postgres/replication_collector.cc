@@ -12,7 +12,7 @@ void stat_replication(pqxx::transaction_base& tx, MetricSink& sink) {
       "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8, "
       "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8, "
       "EXTRACT(EPOCH FROM write_lag)::float8, EXTRACT(EPOCH FROM flush_lag)::float8, "
-      "EXTRACT(EPOCH FROM replay_lag)::float8 "
+      "EXTRACT(EPOCH FROM replay_lag)::float8, EXTRACT(EPOCH FROM reply_time)::float8 "
       "FROM pg_stat_replication ORDER BY application_name, client_addr");
   struct Column {
     int index;
@@ -25,12 +25,13 @@ void stat_replication(pqxx::transaction_base& tx, MetricSink& sink) {
       {6, "pg_stat_replication_write_lag_seconds", "Time until the standby wrote recent WAL (0 when caught up)"},
       {7, "pg_stat_replication_flush_lag_seconds", "Time until the standby flushed recent WAL (0 when caught up)"},
       {8, "pg_stat_replication_replay_lag_seconds", "Time until the standby replayed recent WAL (0 when caught up)"},
+      {9, "pg_stat_replication_reply_time", "Send time of last reply message received from standby server"},
   };
   for (const Column& c : kColumns) {
     sink.family(c.metric, c.help, MetricType::kGauge);
     for (const auto& row : r) {
       // The lag intervals are NULL once a standby has caught up and is idle.
-      double v = row[c.index].is_null() && c.index >= 6 ? 0 : field_value(row[c.index]);
+      double v = row[c.index].is_null() && c.index >= 6 && c.index <= 8 ? 0 : field_value(row[c.index]);
       sink.sample(c.metric,
                   {{"application_name", row[0].c_str()}, {"client_addr", row[1].c_str()},
                    {"state", row[2].c_str()}, {"sync_state", row[3].c_str()}},

@@ -13,7 +13,8 @@ namespace vigia::postgres {
 //  primary:       pg_stat_replication_pg_wal_lsn_diff{application_name,
 //                 client_addr,state,sync_state} (bytes the standby has not
 //                 replayed yet), pg_stat_replication_pg_current_wal_lsn_bytes,
-//                 pg_stat_replication_{write,flush,replay}_lag_seconds
+//                 pg_stat_replication_{write,flush,replay}_lag_seconds,
+//                 pg_stat_replication_reply_time
 //  replica:       pg_stat_wal_receiver_*{upstream_host,slot_name,status}
 class ReplicationCollector final : public QueryCollector {
  public:

@@ -59,9 +59,12 @@ bool setting_metric(std::string_view name, std::string_view setting, std::string
   return true;
 }
 
+// Our own SET statement_timeout is a session setting: report the value the
+// server would give any other session instead (reset_val).
 void SettingsCollector::collect(pqxx::transaction_base& tx, const ServerInfo&, MetricSink& sink) {
   pqxx::result r = tx.exec(
-      "SELECT name, setting, COALESCE(unit, ''), short_desc, vartype FROM pg_settings "
+      "SELECT name, CASE WHEN source = 'session' THEN reset_val ELSE setting END, "
+      "COALESCE(unit, ''), short_desc, vartype FROM pg_settings "
       "WHERE vartype IN ('bool', 'integer', 'real') ORDER BY name");
   double value = 0;
   for (const auto& row : r) {

@@ -14,6 +14,7 @@
 #include "core/process_collector.h"
 #include "core/registry.h"
 #include "exporters/host/host.h"
+#include "exporters/pgbouncer/pgbouncer.h"
 #include "exporters/postgres/postgres.h"
 
 namespace vigia {
@@ -121,6 +122,16 @@ int serve(const Options& o, const Config& cfg) {
     auto pg = std::make_shared<postgres::PostgresCollector>(pg_targets);
     target_collectors.push_back(pg);
     catalog.add("postgres", true, [pg] { return std::make_unique<SharedCollector>(pg); });
+  }
+  std::vector<postgres::TargetConfig> bouncers;
+  if (Status ps = postgres::parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", bouncers); !ps.is_ok()) {
+    std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
+    return 2;
+  }
+  if (!bouncers.empty()) {
+    auto pb = std::make_shared<pgbouncer::PgbouncerCollector>(bouncers);
+    target_collectors.push_back(pb);
+    catalog.add("pgbouncer", true, [pb] { return std::make_unique<SharedCollector>(pb); });
   }
   if (o.disable_defaults) catalog.disable_defaults();
   for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);
@@ -261,6 +272,10 @@ int app_main(const std::vector<std::string>& args) {
     }
     std::vector<postgres::TargetConfig> pg_targets;
     if (Status ps = postgres::parse_targets(cfg.file, cfg.postgres, "postgres", pg_targets); !ps.is_ok()) {
+      std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
+      return 2;
+    }
+    if (Status ps = postgres::parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", pg_targets); !ps.is_ok()) {
       std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
       return 2;
     }

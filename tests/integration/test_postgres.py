@@ -56,11 +56,11 @@ def parse(text):
     return out
 
 
-def find(samples, name, **labels):
+def find(samples, name, /, **labels):
     return [v for n, l, v in samples if n == name and all(l.get(k) == x for k, x in labels.items())]
 
 
-def one(samples, name, **labels):
+def one(samples, name, /, **labels):
     vals = find(samples, name, **labels)
     assert len(vals) == 1, "%s%s: expected one sample, got %r" % (name, labels, vals)
     return vals[0]

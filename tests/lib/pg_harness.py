@@ -146,3 +146,65 @@ def cleanup(base, servers):
         except Exception:
             pass
     shutil.rmtree(base, ignore_errors=True)
+
+
+class PgBouncer:
+    """A pgbouncer in base/<name> on 127.0.0.1:port in front of server, with
+    users from `users` ({name: password}); admin_users and stats_users are the
+    same users. Stopped by PID."""
+
+    def __init__(self, base, name, port, server, users):
+        self.dir = os.path.join(base, name)
+        self.port = port
+        self.server = server
+        self.users = users
+        self.proc = None
+
+    def start(self, timeout=15):
+        os.makedirs(self.dir, exist_ok=True)
+        _chown_to_postgres(self.dir)
+        with open(os.path.join(self.dir, "userlist.txt"), "w") as f:
+            for u, p in self.users.items():
+                f.write('"%s" "%s"\n' % (u, p))
+        names = ",".join(self.users)
+        ini = os.path.join(self.dir, "pgbouncer.ini")
+        with open(ini, "w") as f:
+            f.write("[databases]\npostgres = host=127.0.0.1 port=%d dbname=postgres\n\n"
+                    "[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = %d\nunix_socket_dir =\n"
+                    "auth_type = scram-sha-256\nauth_file = %s\nadmin_users = %s\nstats_users = %s\n"
+                    "pool_mode = transaction\nmax_client_conn = 57\nlogfile = %s\n"
+                    % (self.server.port, self.port, os.path.join(self.dir, "userlist.txt"), names, names,
+                       os.path.join(self.dir, "pgbouncer.log")))
+        for p in (ini, os.path.join(self.dir, "userlist.txt")):
+            _chown_to_postgres(p)
+        self.proc = subprocess.Popen(_as_postgres(["/usr/sbin/pgbouncer", ini]),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("pgbouncer exited")
+            try:
+                socket_ok = __import__("socket").create_connection(("127.0.0.1", self.port), timeout=1)
+                socket_ok.close()
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("pgbouncer did not start on port %d" % self.port)
+
+    def pid(self):
+        # runuser execs nothing: pgbouncer is its child; find it by parent PID.
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
+        return int(out[0]) if out else self.proc.pid
+
+    def stop(self):
+        if self.proc is None:
+            return
+        try:
+            os.kill(self.pid(), signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.proc = None

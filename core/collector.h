@@ -43,4 +43,16 @@ class Collector {
   virtual Status collect(const CollectContext& ctx, MetricSink& sink) = 0;
 };
 
+// A collector over named service targets (a primary and its replicas…).
+// collect() serves every target, each series labelled target="<name>";
+// collect_target() serves one, without that label, for /probe?target=NAME.
+// Both may be called from several threads at once.
+class TargetCollector : public Collector {
+ public:
+  virtual bool has_target(std::string_view target) const = 0;
+  // no_data if there is no such target.
+  virtual Status collect_target(std::string_view target, const CollectContext& ctx,
+                                MetricSink& sink) = 0;
+};
+
 }  // namespace vigia

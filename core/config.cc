@@ -32,8 +32,11 @@ Status load_config_text(const std::string& text, const std::string& name, Config
       return Status::ok();
     }
     if (!root.IsMap()) r.fail(root, "expected a mapping at the top level");
-    r.check_keys(root, "the top level", {"host"});
+    r.check_keys(root, "the top level", {"host", "postgres", "pgbouncer"});
     Config cfg;
+    cfg.file = name;
+    if (root["postgres"]) cfg.postgres = root["postgres"];
+    if (root["pgbouncer"]) cfg.pgbouncer = root["pgbouncer"];
     if (root["host"]) read_host(r, root["host"], cfg.host);
     out = std::move(cfg);
     return Status::ok();

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "core/status.h"
 
 namespace vigia {
@@ -15,7 +17,12 @@ struct HostConfig {
 };
 
 struct Config {
+  std::string file;  // the file's name, for errors of sections read later
   HostConfig host;
+  // Sections read by their exporter (exporters/postgres/target_config.h), which
+  // reports errors with this file's line and column: null if absent.
+  YAML::Node postgres;
+  YAML::Node pgbouncer;
 };
 
 // Loads and validates a configuration file. Errors are one line naming

@@ -15,6 +15,8 @@
 #include "core/process_collector.h"
 #include "core/registry.h"
 #include "exporters/host/host.h"
+#include "exporters/pgbouncer/pgbouncer.h"
+#include "exporters/postgres/postgres.h"
 
 namespace vigia {
 namespace {
@@ -65,6 +67,17 @@ void add_flags(FlagSet& fs, Options& o) {
                 });
 }
 
+// Lets the registry own a collector that /probe also uses.
+class SharedCollector final : public Collector {
+ public:
+  explicit SharedCollector(std::shared_ptr<Collector> c) : c_(std::move(c)) {}
+  std::string_view name() const override { return c_->name(); }
+  Status collect(const CollectContext& ctx, MetricSink& sink) override { return c_->collect(ctx, sink); }
+
+ private:
+  std::shared_ptr<Collector> c_;
+};
+
 volatile sig_atomic_t g_stop = 0;
 extern "C" void on_signal(int) { g_stop = 1; }
 
@@ -99,6 +112,28 @@ int serve(const Options& o, const Config& cfg) {
   host::HostOptions hopts = o.host;
   host::register_collectors(catalog, hopts);
   catalog.add("process", true, [] { return std::make_unique<ProcessCollector>(); });
+  std::vector<postgres::TargetConfig> pg_targets;
+  if (Status ps = postgres::parse_targets(cfg.file, cfg.postgres, "postgres", pg_targets); !ps.is_ok()) {
+    std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
+    return 2;
+  }
+  // Service targets are served by /metrics and, one at a time, by /probe.
+  std::vector<std::shared_ptr<TargetCollector>> target_collectors;
+  if (!pg_targets.empty()) {
+    auto pg = std::make_shared<postgres::PostgresCollector>(pg_targets);
+    target_collectors.push_back(pg);
+    catalog.add("postgres", true, [pg] { return std::make_unique<SharedCollector>(pg); });
+  }
+  std::vector<postgres::TargetConfig> bouncers;
+  if (Status ps = postgres::parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", bouncers); !ps.is_ok()) {
+    std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
+    return 2;
+  }
+  if (!bouncers.empty()) {
+    auto pb = std::make_shared<pgbouncer::PgbouncerCollector>(bouncers);
+    target_collectors.push_back(pb);
+    catalog.add("pgbouncer", true, [pb] { return std::make_unique<SharedCollector>(pb); });
+  }
   if (o.disable_defaults) catalog.disable_defaults();
   for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);
   for (const auto& name : cfg.host.enabled_collectors) catalog.set_enabled(name, true);
@@ -149,6 +184,21 @@ int serve(const Options& o, const Config& cfg) {
       }
     }
     resp.shared_body = std::move(text);
+  });
+
+  server.handle("/probe", [&target_collectors](const HttpRequest& req, HttpResponse& resp) {
+    std::string target = req.query_value("target");
+    for (const auto& tc : target_collectors) {
+      if (!tc->has_target(target)) continue;
+      CollectContext ctx;
+      ctx.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(scrape_timeout(req)));
+      resp.body = encode_text([&](MetricSink& sink) { tc->collect_target(target, ctx, sink); });
+      resp.content_type = std::string(kTextContentType);
+      return;
+    }
+    resp.status = 400;
+    resp.body = "unknown target \"" + target + "\"\n";
   });
 
   Status st = server.start();
@@ -227,6 +277,15 @@ int app_main(const std::vector<std::string>& args) {
     }
     if (o.config_file.empty()) {
       std::fprintf(stderr, "vigia: error: check config needs --config.file\n");
+      return 2;
+    }
+    std::vector<postgres::TargetConfig> pg_targets;
+    if (Status ps = postgres::parse_targets(cfg.file, cfg.postgres, "postgres", pg_targets); !ps.is_ok()) {
+      std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
+      return 2;
+    }
+    if (Status ps = postgres::parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", pg_targets); !ps.is_ok()) {
+      std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
       return 2;
     }
     std::printf("Checking %s\n  SUCCESS\n", o.config_file.c_str());

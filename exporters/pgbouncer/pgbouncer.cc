@@ -1,0 +1,267 @@
+#include "exporters/pgbouncer/pgbouncer.h"
+
+#include <cmath>
+#include <libpq-fe.h>
+
+#include <algorithm>
+
+#include "core/fs.h"
+#include "core/log.h"
+
+namespace vigia::pgbouncer {
+namespace {
+
+constexpr const char* kUpHelp = "The pgbouncer scrape succeeded";
+
+struct ColumnMetric {
+  const char* column;
+  const char* metric;
+  const char* help;
+  MetricType type;
+  double scale;
+};
+
+constexpr ColumnMetric kPools[] = {
+    {"cl_active", "pgbouncer_pools_client_active_connections", "Client connections linked to server connection and able to process queries", MetricType::kGauge, 1},
+    {"cl_waiting", "pgbouncer_pools_client_waiting_connections", "Client connections waiting on a server connection", MetricType::kGauge, 1},
+    {"cl_active_cancel_req", "pgbouncer_pools_client_active_cancel_connections", "Client connections that have forwarded query cancellations to the server and are waiting for the server response", MetricType::kGauge, 1},
+    {"cl_waiting_cancel_req", "pgbouncer_pools_client_waiting_cancel_connections", "Client connections that have not forwarded query cancellations to the server yet", MetricType::kGauge, 1},
+    {"sv_active", "pgbouncer_pools_server_active_connections", "Server connections that are linked to a client connection", MetricType::kGauge, 1},
+    {"sv_active_cancel", "pgbouncer_pools_server_active_cancel_connections", "Server connections that are currently forwarding a cancel request", MetricType::kGauge, 1},
+    {"sv_being_canceled", "pgbouncer_pools_server_being_canceled_connections", "Servers that normally could become idle but are waiting to do so until all in-flight cancel requests have completed", MetricType::kGauge, 1},
+    {"sv_idle", "pgbouncer_pools_server_idle_connections", "Server connections that are unused and immediately usable for client queries", MetricType::kGauge, 1},
+    {"sv_used", "pgbouncer_pools_server_used_connections", "Server connections that have been idle for more than server_check_delay", MetricType::kGauge, 1},
+    {"sv_tested", "pgbouncer_pools_server_testing_connections", "Server connections that are currently running either server_reset_query or server_check_query", MetricType::kGauge, 1},
+    {"sv_login", "pgbouncer_pools_server_login_connections", "Server connections currently in the process of logging in", MetricType::kGauge, 1},
+};
+
+constexpr ColumnMetric kStats[] = {
+    {"total_query_count", "pgbouncer_stats_queries_pooled_total", "Total number of SQL queries pooled", MetricType::kCounter, 1},
+    {"total_query_time", "pgbouncer_stats_queries_duration_seconds_total", "Total number of seconds spent by pgbouncer when actively connected to PostgreSQL, executing queries", MetricType::kCounter, 1e-6},
+    {"total_received", "pgbouncer_stats_received_bytes_total", "Total volume in bytes of network traffic received by pgbouncer", MetricType::kCounter, 1},
+    {"total_sent", "pgbouncer_stats_sent_bytes_total", "Total volume in bytes of network traffic sent by pgbouncer", MetricType::kCounter, 1},
+    {"total_xact_count", "pgbouncer_stats_sql_transactions_pooled_total", "Total number of SQL transactions pooled", MetricType::kCounter, 1},
+    {"total_xact_time", "pgbouncer_stats_server_in_transaction_seconds_total", "Total number of seconds spent by pgbouncer when connected to PostgreSQL in a transaction, either idle in transaction or executing queries", MetricType::kCounter, 1e-6},
+    {"total_wait_time", "pgbouncer_stats_client_wait_seconds_total", "Time spent by clients waiting for a server in seconds", MetricType::kCounter, 1e-6},
+};
+
+constexpr ColumnMetric kDatabases[] = {
+    {"current_connections", "pgbouncer_databases_current_connections", "Current number of connections for this database", MetricType::kGauge, 1},
+    {"pool_size", "pgbouncer_databases_pool_size", "Maximum number of server connections", MetricType::kGauge, 1},
+    {"reserve_pool", "pgbouncer_databases_reserve_pool", "Maximum number of additional connections for this database", MetricType::kGauge, 1},
+    {"max_connections", "pgbouncer_databases_max_connections", "Maximum number of allowed connections for this database", MetricType::kGauge, 1},
+    {"paused", "pgbouncer_databases_paused", "1 if this database is currently paused, else 0", MetricType::kGauge, 1},
+    {"disabled", "pgbouncer_databases_disabled", "1 if this database is currently disabled, else 0", MetricType::kGauge, 1},
+};
+
+double value_of(const PGresult* r, int row, int col, double scale) {
+  double v = 0;
+  if (PQgetisnull(r, row, col) || !parse_double(PQgetvalue(r, row, col), v)) return std::nan("");
+  return v * scale;
+}
+
+// Writes one family per known column of r; label_cols name the label columns
+// (each may be absent: empty value).
+template <size_t N, size_t L>
+void write_table(const PGresult* r, const ColumnMetric (&cols)[N],
+                 const char* const (&label_names)[L], MetricSink& sink) {
+  int label_idx[L];
+  for (size_t i = 0; i < L; ++i) label_idx[i] = PQfnumber(r, label_names[i]);
+  Label labels[L];
+  for (const ColumnMetric& m : cols) {
+    int idx = PQfnumber(r, m.column);
+    if (idx < 0) continue;
+    sink.family(m.metric, m.help, m.type);
+    for (int row = 0; row < PQntuples(r); ++row) {
+      for (size_t i = 0; i < L; ++i)
+        labels[i] = Label{label_names[i], label_idx[i] < 0 ? std::string_view()
+                                                          : std::string_view(PQgetvalue(r, row, label_idx[i]))};
+      sink.sample(m.metric, Labels(labels, L), value_of(r, row, idx, m.scale));
+    }
+  }
+}
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+// The admin console over plain libpq: libpqxx 6.4 refuses servers that report
+// a version below 9.0, and the console reports PgBouncer's own (1.18.0).
+class AdminConnection {
+ public:
+  explicit AdminConnection(postgres::TargetConfig t) : target_(std::move(t)) {}
+  ~AdminConnection() { drop(); }
+  AdminConnection(const AdminConnection&) = delete;
+  AdminConnection& operator=(const AdminConnection&) = delete;
+
+  const postgres::TargetConfig& target() const { return target_; }
+  const std::string& secret() const { return password_; }
+  void drop() {
+    if (conn_) PQfinish(conn_);
+    conn_ = nullptr;
+  }
+
+  // Same contract as postgres::Connection::ensure.
+  Status ensure(const CollectContext& ctx) {
+    if (conn_ && PQstatus(conn_) == CONNECTION_OK) return Status::ok();
+    drop();
+    if (Clock::now() < next_attempt_)
+      return Status::error("not reconnecting before the backoff has passed; last error: " + last_error_);
+    auto fail = [&](const std::string& msg) {
+      last_error_ = postgres::redact(msg, password_);
+      backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(500)
+                                       : std::min(backoff_ * 2, std::chrono::milliseconds(8000));
+      next_attempt_ = Clock::now() + backoff_;
+      return Status::error(last_error_);
+    };
+    Status st = postgres::load_password(target_, password_);
+    if (!st.is_ok()) return fail(st.message());
+    std::string conninfo;
+    st = postgres::build_conninfo(target_, password_,
+                                  static_cast<int>((ctx.remaining().count() + 999) / 1000), conninfo);
+    if (!st.is_ok()) return fail(st.message());
+    conn_ = PQconnectdb(conninfo.c_str());
+    if (conn_ == nullptr) return fail("connect: out of memory");
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string msg = std::string("connect: ") + PQerrorMessage(conn_);
+      drop();
+      return fail(msg);
+    }
+    backoff_ = std::chrono::milliseconds(0);
+    next_attempt_ = {};
+    return Status::ok();
+  }
+
+  // Runs a console command (simple query protocol). On failure returns null
+  // and sets err; a broken connection is dropped.
+  Result query(const char* sql, std::string& err) {
+    Result r(PQexec(conn_, sql));
+    if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK) return r;
+    err = std::string(sql) + ": " + (r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_));
+    err = postgres::redact(err, password_);
+    if (PQstatus(conn_) != CONNECTION_OK) drop();
+    return nullptr;
+  }
+
+ private:
+  postgres::TargetConfig target_;
+  PGconn* conn_ = nullptr;
+  std::string password_;
+  std::string last_error_;
+  Clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
+};
+
+}  // namespace
+
+struct PgbouncerCollector::Target {
+  explicit Target(const postgres::TargetConfig& cfg) : conn(cfg) {
+    runner = std::make_unique<TargetRunner>(
+        [this](const CollectContext& ctx, MetricSink& sink) { return collect(ctx, sink); });
+  }
+  ~Target() { runner.reset(); }
+  const std::string& name() const { return conn.target().name; }
+  Status collect(const CollectContext& ctx, MetricSink& sink);
+
+  AdminConnection conn;
+  std::unique_ptr<TargetRunner> runner;  // last: its worker uses conn
+};
+
+Status PgbouncerCollector::Target::collect(const CollectContext& ctx, MetricSink& sink) {
+  Result version, pools, stats, databases, config;
+  std::string err;
+  // A persistent connection may have died (pgbouncer restarted): reconnect
+  // once at once before reporting the target down.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Status st = conn.ensure(ctx);
+    if (!st.is_ok()) {
+      sink.gauge("pgbouncer_up", kUpHelp, 0);
+      return st;
+    }
+    err.clear();
+    if ((version = conn.query("SHOW VERSION", err)) && (pools = conn.query("SHOW POOLS", err)) &&
+        (stats = conn.query("SHOW STATS", err)) && (databases = conn.query("SHOW DATABASES", err)) &&
+        (config = conn.query("SHOW CONFIG", err)))
+      break;
+  }
+  if (!config) {
+    sink.gauge("pgbouncer_up", kUpHelp, 0);
+    return Status::error(err);
+  }
+  sink.gauge("pgbouncer_up", kUpHelp, 1);
+  if (PQntuples(version.get()) > 0) {
+    std::string v = PQgetvalue(version.get(), 0, 0);
+    if (v.rfind("PgBouncer ", 0) == 0) v = v.substr(10);
+    sink.gauge("pgbouncer_version_info", "The pgbouncer version info", 1, {{"version", v}});
+  }
+  static constexpr const char* kPoolLabels[] = {"database", "user"};
+  write_table(pools.get(), kPools, kPoolLabels, sink);
+  static constexpr const char* kStatLabels[] = {"database"};
+  write_table(stats.get(), kStats, kStatLabels, sink);
+  static constexpr const char* kDbLabels[] = {"name", "host", "port", "database", "force_user", "pool_mode"};
+  write_table(databases.get(), kDatabases, kDbLabels, sink);
+  const PGresult* c = config.get();
+  for (int row = 0; row < PQntuples(c); ++row) {
+    std::string_view key = PQgetvalue(c, row, 0);
+    double v = 0;
+    if (key == "max_client_conn" && parse_double(PQgetvalue(c, row, 1), v))
+      sink.gauge("pgbouncer_config_max_client_connections", "Config maximum number of client connections", v);
+    else if (key == "max_user_connections" && parse_double(PQgetvalue(c, row, 1), v))
+      sink.gauge("pgbouncer_config_max_user_connections", "Config maximum number of server connections per user", v);
+  }
+  return Status::ok();
+}
+
+PgbouncerCollector::PgbouncerCollector(const std::vector<postgres::TargetConfig>& targets) {
+  for (const auto& t : targets) targets_.push_back(std::make_unique<Target>(t));
+}
+
+PgbouncerCollector::~PgbouncerCollector() = default;
+
+Status PgbouncerCollector::finish(Target& t, uint64_t ticket, const CollectContext& ctx,
+                                  MetricSink& sink) {
+  Status st;
+  switch (t.runner->wait(ticket, ctx.deadline, sink, st)) {
+    case TargetRunner::Outcome::kDone:
+      break;
+    case TargetRunner::Outcome::kTimedOut:
+      st = Status::error("collection did not finish before the scrape deadline");
+      sink.gauge("pgbouncer_up", kUpHelp, 0);
+      break;
+    case TargetRunner::Outcome::kBusy:
+      st = Status::error("an earlier collection is still running");
+      sink.gauge("pgbouncer_up", kUpHelp, 0);
+      break;
+  }
+  if (st.is_error()) log::warn("pgbouncer target failed", {{"target", t.name()}, {"err", st.message()}});
+  return st;
+}
+
+Status PgbouncerCollector::collect(const CollectContext& ctx, MetricSink& sink) {
+  std::vector<uint64_t> tickets;
+  for (auto& t : targets_) tickets.push_back(t->runner->start(ctx));
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    LabelAddingSink labelled(sink, Label{"target", targets_[i]->name()});
+    finish(*targets_[i], tickets[i], ctx, labelled);
+  }
+  return Status::ok();
+}
+
+bool PgbouncerCollector::has_target(std::string_view target) const {
+  for (const auto& t : targets_)
+    if (t->name() == target) return true;
+  return false;
+}
+
+Status PgbouncerCollector::collect_target(std::string_view target, const CollectContext& ctx,
+                                          MetricSink& sink) {
+  for (auto& t : targets_)
+    if (t->name() == target) {
+      finish(*t, t->runner->start(ctx), ctx, sink);
+      return Status::ok();
+    }
+  return Status::no_data("no pgbouncer target named " + std::string(target));
+}
+
+}  // namespace vigia::pgbouncer

@@ -1,0 +1,54 @@
+// The `postgres:` (and `pgbouncer:`) config sections: a list of named targets.
+//
+//   postgres:
+//     - name: primary
+//       dsn: postgresql://vigia@127.0.0.1:5432/postgres   # libpq URI or key=value
+//       password_file: /run/secrets/pg_password           # or password_env: PGPASS_PRIMARY
+//     - name: replica
+//       host: 10.0.0.2          # instead of dsn: host, port, user, dbname
+//       port: 5432
+//       user: vigia
+//       dbname: postgres
+//
+// The password is never part of the configuration text: it is read from the
+// file (first line, trailing newline dropped) or the environment variable at
+// each connection attempt, and never written to a log line, error or metric.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/yaml_reader.h"
+
+namespace vigia::postgres {
+
+struct TargetConfig {
+  std::string name;
+  std::string dsn;  // empty when host/port/user/dbname are used
+  std::string host;
+  int port = 0;  // 0: libpq's default
+  std::string user;
+  std::string dbname;
+  std::string password_file;
+  std::string password_env;
+};
+
+// Reads a list of targets from the node of a section named `section`
+// ("postgres", "pgbouncer"). A null node is an empty list. Throws ConfigError
+// ("vigia.yml:4:7: unknown key 'pasword' in postgres[0]"). Checks: name given
+// and unique, dsn or host (not both), password_file or password_env (not both).
+std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
+                                       std::string_view section);
+
+// The same, returning a Status; `file` names the file in errors.
+Status parse_targets(const std::string& file, const YAML::Node& n, std::string_view section,
+                     std::vector<TargetConfig>& out);
+
+// Reads the target's password from password_file / password_env into out
+// (empty if neither is set). The error names the file or variable, never the
+// password.
+Status load_password(const TargetConfig& t, std::string& out);
+
+}  // namespace vigia::postgres

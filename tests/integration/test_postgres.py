@@ -1,0 +1,253 @@
+"""Integration test of the postgres exporter against a real PostgreSQL 15
+primary and a streaming replica (tests/lib/pg_harness.py)."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import pg_harness  # noqa: E402
+
+VIGIA = os.environ.get("VIGIA_BINARY", "build/vigia")
+PASSWORD = "Vigia-Secret-7f3a9"
+WEIRD_DBS = ['we"ird db', "ñandú", "back\\slash"]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def parse_labels(s):
+    labels, i = {}, 0
+    while i < len(s):
+        eq = s.index("=", i)
+        name = s[i:eq].strip(", ")
+        j, val = eq + 2, []
+        while s[j] != '"':
+            if s[j] == "\\":
+                j += 1
+                val.append({"n": "\n", "\\": "\\", '"': '"'}[s[j]])
+            else:
+                val.append(s[j])
+            j += 1
+        labels[name] = "".join(val)
+        i = j + 1
+    return labels
+
+
+def parse(text):
+    out = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$", line)
+        assert m, "bad exposition line: " + line
+        out.append((m.group(1), parse_labels(m.group(2) or ""), float(m.group(3))))
+    return out
+
+
+def find(samples, name, /, **labels):
+    return [v for n, l, v in samples if n == name and all(l.get(k) == x for k, x in labels.items())]
+
+
+def one(samples, name, /, **labels):
+    vals = find(samples, name, **labels)
+    assert len(vals) == 1, "%s%s: expected one sample, got %r" % (name, labels, vals)
+    return vals[0]
+
+
+def scrape(port, path="/metrics", timeout_header=None, http_timeout=30):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
+    if timeout_header:
+        req.add_header("X-Prometheus-Scrape-Timeout-Seconds", str(timeout_header))
+    with urllib.request.urlopen(req, timeout=http_timeout) as r:
+        return r.read().decode("utf-8")
+
+
+def main():
+    if not pg_harness.available():
+        print("SKIP: PostgreSQL 15 is not installed")
+        return 0
+    base = pg_harness.make_tempdir()
+    servers, vigia = [], None
+    try:
+        p1, p2 = free_port(), free_port()
+        primary = pg_harness.PgServer(base, "primary", p1).initdb().start()
+        servers.append(primary)
+        primary.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
+        for db in WEIRD_DBS:
+            primary.psql('CREATE DATABASE "%s"' % db.replace('"', '""'))
+        replica = pg_harness.PgServer(base, "replica", p2).basebackup_from(primary, "replica1").start()
+        servers.append(replica)
+
+        work = os.path.join(base, "vigia")
+        os.makedirs(work)
+        pwfile = os.path.join(work, "pw")
+        with open(pwfile, "w") as f:
+            f.write(PASSWORD + "\n")
+        cfg = os.path.join(work, "vigia.yml")
+        with open(cfg, "w") as f:
+            f.write("""postgres:
+  - name: primary
+    dsn: postgresql://vigia@127.0.0.1:%d/postgres?sslmode=disable
+    password_file: %s
+  - name: replica
+    host: 127.0.0.1
+    port: %d
+    user: vigia
+    dbname: postgres
+    password_file: %s
+  - name: badpw
+    dsn: host=127.0.0.1 port=%d user=vigia dbname=postgres
+    password_env: VIGIA_TEST_BAD_PW
+""" % (p1, pwfile, p2, pwfile, p1))
+        vport = free_port()
+        vlog = os.path.join(work, "vigia.log")
+        env = dict(os.environ, VIGIA_TEST_BAD_PW="Wrong-" + PASSWORD)
+        with open(vlog, "wb") as lf:
+            vigia = subprocess.Popen([VIGIA, "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % vport,
+                                      "--collector.disable-defaults", "--collector.postgres"],
+                                     stdout=lf, stderr=subprocess.STDOUT, env=env)
+        for _ in range(100):
+            try:
+                scrape(vport, "/-/healthy")
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        # Let the replica catch up with the databases created above and a slot use.
+        primary.psql("CREATE TABLE t AS SELECT generate_series(1, 1000) AS x")
+        time.sleep(1.5)
+        s = parse(scrape(vport))
+        assert one(s, "pg_up", target="primary") == 1
+        assert one(s, "pg_up", target="replica") == 1
+        assert one(s, "pg_up", target="badpw") == 0
+        assert one(s, "pg_replication_is_replica", target="primary") == 0
+        assert one(s, "pg_replication_is_replica", target="replica") == 1
+        assert one(s, "pg_replication_lag_seconds", target="primary") == 0
+        assert one(s, "pg_replication_lag_seconds", target="replica") >= 0
+        assert one(s, "pg_stat_replication_pg_wal_lsn_diff", target="primary", state="streaming") >= 0
+        assert not find(s, "pg_stat_replication_pg_wal_lsn_diff", target="replica")
+        assert one(s, "pg_replication_slots_active", target="primary", slot_name="replica1") == 1
+        assert one(s, "pg_replication_slots_pg_wal_lsn_diff", target="primary", slot_name="replica1") >= 0
+        assert one(s, "pg_stat_wal_receiver_received_tli", target="replica", status="streaming") == 1
+        assert one(s, "pg_settings_max_connections", target="primary") == 100
+        assert one(s, "pg_settings_shared_buffers_bytes", target="primary") == 16 * 1024 * 1024
+        assert one(s, "pg_settings_work_mem_bytes", target="primary") == 4 * 1024 * 1024
+        assert one(s, "pg_static", target="primary")
+        assert one(s, "pg_postmaster_start_time_seconds", target="primary") > 1e9
+        assert one(s, "vigia_postgres_ping_seconds", target="primary") >= 0
+        for db in WEIRD_DBS:
+            assert one(s, "pg_database_size_bytes", target="primary", datname=db) > 0
+            assert one(s, "pg_database_size_bytes", target="replica", datname=db) > 0
+            assert one(s, "pg_stat_activity_count", target="primary", datname=db, state="idle") == 0
+            assert one(s, "pg_locks_count", target="primary", datname=db, mode="accesssharelock") == 0
+        # Our own connection is active in database postgres.
+        assert one(s, "pg_stat_activity_count", target="primary", datname="postgres", state="active") >= 1
+        assert one(s, "pg_stat_database_xact_commit", target="primary", datname="postgres") > 0
+        assert one(s, "pg_stat_bgwriter_buffers_alloc_total", target="primary") > 0
+        print("ok: first scrape, %d samples" % len(s))
+
+        # /probe serves one target without the target label.
+        p = parse(scrape(vport, "/probe?target=replica"))
+        assert one(p, "pg_up") == 1 and one(p, "pg_replication_is_replica") == 1
+        assert all("target" not in l for _, l, _ in p)
+
+        # Scrapes reuse one connection per target.
+        count_sql = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'vigia'"
+        before = int(primary.psql(count_sql))
+        for _ in range(10):
+            scrape(vport)
+        after = int(primary.psql(count_sql))
+        assert before == after == 1, (before, after)
+        print("ok: 10 scrapes, vigia connections on primary %d -> %d" % (before, after))
+
+        # A lock held longer than the deadline: the scrape answers in time.
+        holder = primary.psql_async("BEGIN; LOCK TABLE pg_database IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;")
+        time.sleep(0.5)
+        t0 = time.time()
+        s = parse(scrape(vport, timeout_header=3))
+        took = time.time() - t0
+        assert took < 3.0, took
+        # The server answers (statement_timeout cancels the blocked query): it is up.
+        assert one(s, "pg_up", target="primary") == 1
+        print("ok: scrape with a blocking lock took %.2fs (deadline 3s less margin), primary pg_up 1" % took)
+        holder.wait()
+
+        # A hung backend (SIGSTOP): the scrape still answers by its deadline,
+        # the target is down, later scrapes do not start a second collection.
+        backend = int(replica.psql("SELECT pid FROM pg_stat_activity WHERE application_name = 'vigia'"))
+        os.kill(backend, signal.SIGSTOP)
+        try:
+            t0 = time.time()
+            s = parse(scrape(vport, timeout_header=2))
+            took = time.time() - t0
+            assert took < 2.0, took
+            assert one(s, "pg_up", target="replica") == 0
+            assert one(s, "pg_up", target="primary") == 1
+            t0 = time.time()
+            s = parse(scrape(vport, timeout_header=2))
+            took2 = time.time() - t0
+            assert one(s, "pg_up", target="replica") == 0
+            assert took2 < 2.0, took2
+        finally:
+            os.kill(backend, signal.SIGCONT)
+        up = 0
+        for _ in range(20):
+            up = one(parse(scrape(vport)), "pg_up", target="replica")
+            if up == 1:
+                break
+            time.sleep(0.25)
+        assert up == 1, "replica did not recover after SIGCONT"
+        print("ok: hung backend: scrapes took %.2fs and %.2fs (deadline 2s), replica pg_up 0, then 1" % (took, took2))
+
+        try:
+            scrape(vport, "/probe?target=nosuch")
+            assert False, "unknown target accepted"
+        except urllib.error.HTTPError as e:
+            assert e.code == 400
+
+        # Replica down: pg_up 0 for it, primary fine; back up: recovers.
+        replica.stop()
+        s = parse(scrape(vport))
+        assert one(s, "pg_up", target="replica") == 0
+        assert one(s, "pg_up", target="primary") == 1
+        replica.start()
+        up = 0
+        for _ in range(40):
+            s = parse(scrape(vport))
+            up = one(s, "pg_up", target="replica")
+            if up == 1:
+                break
+            time.sleep(0.5)
+        assert up == 1, "replica did not recover"
+        print("ok: replica stop -> pg_up 0, restart -> pg_up 1")
+
+        vigia.terminate()
+        vigia.wait(timeout=20)
+        vigia = None
+        logtext = open(vlog, encoding="utf-8", errors="replace").read()
+        assert PASSWORD not in logtext, "password leaked into the log"
+        assert "badpw" in logtext and "password authentication failed" in logtext, logtext[-2000:]
+        print("ok: wrong password logged without the password")
+        print("PASS")
+        return 0
+    finally:
+        if vigia is not None:
+            vigia.kill()
+            vigia.wait()
+        pg_harness.cleanup(base, servers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

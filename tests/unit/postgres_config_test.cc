@@ -1,0 +1,247 @@
+#include <catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "core/config.h"
+#include "core/exposition.h"
+#include "core/target_runner.h"
+#include "exporters/postgres/connection.h"
+#include "exporters/postgres/settings_collector.h"
+#include "exporters/postgres/target_config.h"
+
+using namespace vigia;
+using namespace vigia::postgres;
+using namespace std::chrono_literals;
+
+namespace {
+
+Status parse(const std::string& yaml, std::vector<TargetConfig>& out) {
+  Config cfg;
+  Status st = load_config_text(yaml, "vigia.yml", cfg);
+  if (!st.is_ok()) return st;
+  return parse_targets(cfg.file, cfg.postgres, "postgres", out);
+}
+
+std::string error_of(const std::string& yaml) {
+  std::vector<TargetConfig> t;
+  Status st = parse(yaml, t);
+  REQUIRE(st.is_error());
+  return st.message();
+}
+
+}  // namespace
+
+TEST_CASE("postgres targets: dsn and host/port forms") {
+  std::vector<TargetConfig> t;
+  Status st = parse(
+      "postgres:\n"
+      "  - name: primary\n"
+      "    dsn: postgresql://vigia@127.0.0.1:5432/postgres\n"
+      "    password_file: /run/secrets/pg\n"
+      "  - name: replica\n"
+      "    host: 10.0.0.2\n"
+      "    port: 5433\n"
+      "    user: mon\n"
+      "    dbname: app\n"
+      "    password_env: PG_PW\n",
+      t);
+  REQUIRE(st.is_ok());
+  REQUIRE(t.size() == 2);
+  CHECK(t[0].name == "primary");
+  CHECK(t[0].dsn == "postgresql://vigia@127.0.0.1:5432/postgres");
+  CHECK(t[0].password_file == "/run/secrets/pg");
+  CHECK(t[1].host == "10.0.0.2");
+  CHECK(t[1].port == 5433);
+  CHECK(t[1].user == "mon");
+  CHECK(t[1].dbname == "app");
+  CHECK(t[1].password_env == "PG_PW");
+}
+
+TEST_CASE("postgres targets: errors name file:line:col") {
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    pasword: y\n") ==
+        "vigia.yml:4:5: unknown key 'pasword' in postgres[0]");
+  CHECK(error_of("postgres:\n  - dsn: x\n") == "vigia.yml:2:5: postgres[0]: missing key 'name'");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n  - name: a\n    dsn: y\n") ==
+        "vigia.yml:4:11: postgres[1].name: duplicate target name 'a'");
+  CHECK(error_of("postgres:\n  - name: a\n") == "vigia.yml:2:5: postgres[0]: missing key 'dsn' (or 'host')");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    host: h\n").find("not both") != std::string::npos);
+  CHECK(error_of("postgres:\n  - name: a\n    host: h\n    port: 70000\n") ==
+        "vigia.yml:4:11: postgres[0].port: expected a port number (1-65535)");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    password_file: f\n    password_env: E\n")
+            .find("vigia.yml:5:19: postgres[0]: give either password_file or password_env") == 0);
+  CHECK(error_of("postgres: {name: a}\n") == "vigia.yml:1:11: postgres: expected a list of targets");
+  CHECK(error_of("postgress: []\n") == "vigia.yml:1:1: unknown key 'postgress' in the top level");
+}
+
+TEST_CASE("passwords come from a file's first line or the environment") {
+  std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
+                     "/vigia-pgpw-test";
+  std::ofstream(path) << "s3cr3t\nignored\n";
+  TargetConfig t;
+  t.password_file = path;
+  std::string pw;
+  REQUIRE(load_password(t, pw).is_ok());
+  CHECK(pw == "s3cr3t");
+  std::remove(path.c_str());
+  Status st = load_password(t, pw);
+  CHECK(st.is_error());
+  CHECK(st.message().find(path) != std::string::npos);
+
+  TargetConfig e;
+  e.password_env = "VIGIA_TEST_PG_PW_UNSET_X";
+  CHECK(load_password(e, pw).is_error());
+  setenv("VIGIA_TEST_PG_PW_SET_X", "from-env", 1);
+  e.password_env = "VIGIA_TEST_PG_PW_SET_X";
+  REQUIRE(load_password(e, pw).is_ok());
+  CHECK(pw == "from-env");
+}
+
+TEST_CASE("build_conninfo quotes values and overrides application_name") {
+  TargetConfig t;
+  t.dsn = "postgresql://mon@db.example:6543/app?application_name=other&sslmode=disable";
+  std::string ci;
+  REQUIRE(build_conninfo(t, "it's\\pw", 5, ci).is_ok());
+  CHECK(ci.find("host='db.example'") != std::string::npos);
+  CHECK(ci.find("port='6543'") != std::string::npos);
+  CHECK(ci.find("user='mon'") != std::string::npos);
+  CHECK(ci.find("dbname='app'") != std::string::npos);
+  CHECK(ci.find("sslmode='disable'") != std::string::npos);
+  CHECK(ci.find("password='it\\'s\\\\pw'") != std::string::npos);
+  CHECK(ci.find("application_name='vigia'") != std::string::npos);
+  CHECK(ci.find("other") == std::string::npos);
+  CHECK(ci.find("connect_timeout='5'") != std::string::npos);
+
+  REQUIRE(build_conninfo(t, "", 0, ci).is_ok());
+  CHECK(ci.find("connect_timeout='2'") != std::string::npos);  // libpq's minimum
+  CHECK(ci.find("password") == std::string::npos);
+
+  TargetConfig bad;
+  bad.dsn = "postgresql://u:hunter2@host/db?nosuchoption=1";
+  Status st = build_conninfo(bad, "", 5, ci);
+  REQUIRE(st.is_error());
+  CHECK(st.message().find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("redact hides the secret and folds lines") {
+  CHECK(redact("FATAL:  bad pw xyz for\n\tuser xyz\n", "xyz") ==
+        "FATAL: bad pw <redacted> for user <redacted>");
+  CHECK(redact("nothing", "") == "nothing");
+}
+
+TEST_CASE("pg_settings rows become postgres_exporter metrics") {
+  std::string m;
+  double v = 0;
+  REQUIRE(setting_metric("shared_buffers", "16384", "8kB", "integer", m, v));
+  CHECK(m == "pg_settings_shared_buffers_bytes");
+  CHECK(v == 16384.0 * 8192);
+  REQUIRE(setting_metric("work_mem", "4096", "kB", "integer", m, v));
+  CHECK(m == "pg_settings_work_mem_bytes");
+  CHECK(v == 4096.0 * 1024);
+  REQUIRE(setting_metric("max_connections", "100", "", "integer", m, v));
+  CHECK(m == "pg_settings_max_connections");
+  CHECK(v == 100);
+  REQUIRE(setting_metric("statement_timeout", "1500", "ms", "integer", m, v));
+  CHECK(m == "pg_settings_statement_timeout_seconds");
+  CHECK(v == 1.5);
+  REQUIRE(setting_metric("log_rotation_age", "1440", "min", "integer", m, v));
+  CHECK(v == 86400);
+  REQUIRE(setting_metric("log_min_duration_statement", "-1", "ms", "integer", m, v));
+  CHECK(v == -1);
+  REQUIRE(setting_metric("fsync", "on", "", "bool", m, v));
+  CHECK(v == 1);
+  REQUIRE(setting_metric("pg_stat_statements.track_utility", "off", "", "bool", m, v));
+  CHECK(m == "pg_settings_pg_stat_statements_track_utility");
+  CHECK(v == 0);
+  REQUIRE(setting_metric("checkpoint_completion_target", "0.9", "", "real", m, v));
+  CHECK(v == 0.9);
+  CHECK_FALSE(setting_metric("wal_level", "replica", "", "enum", m, v));
+  CHECK_FALSE(setting_metric("fsync", "maybe", "", "bool", m, v));
+}
+
+TEST_CASE("TargetRunner replays a finished collection") {
+  TargetRunner r([](const CollectContext&, MetricSink& s) {
+    s.gauge("x", "X.", 1, {{"a", "b"}});
+    return Status::ok();
+  });
+  CollectContext ctx;
+  ctx.deadline = Clock::now() + 5s;
+  std::string out = encode_text([&](MetricSink& s) {
+    Status st = Status::error("unset");
+    CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kDone);
+    CHECK(st.is_ok());
+  });
+  CHECK(out == "# HELP x X.\n# TYPE x gauge\nx{a=\"b\"} 1\n");
+}
+
+TEST_CASE("TargetRunner: a hung job costs its deadline once, then busy at once") {
+  std::atomic<bool> release{false};
+  std::atomic<int> calls{0};
+  TargetRunner r([&](const CollectContext&, MetricSink& s) {
+    ++calls;
+    while (!release) std::this_thread::sleep_for(5ms);
+    s.gauge("late", "L.", 1);
+    return Status::ok();
+  });
+  CollectContext ctx;
+  ctx.deadline = Clock::now() + 200ms;
+  std::string out = encode_text([&](MetricSink& s) {
+    Status st;
+    auto t0 = Clock::now();
+    CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kTimedOut);
+    CHECK(Clock::now() - t0 < 1s);
+    ctx.deadline = Clock::now() + 2s;
+    t0 = Clock::now();
+    CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kBusy);
+    CHECK(Clock::now() - t0 < 100ms);
+  });
+  CHECK(out.empty());  // the late samples never reach a scrape that gave up
+  CHECK(calls == 1);
+  release = true;
+  for (int i = 0; i < 200 && r.started() == 1; ++i) {
+    ctx.deadline = Clock::now() + 2s;
+    Status st;
+    std::string got = encode_text([&](MetricSink& s) {
+      if (r.run(ctx, s, st) != TargetRunner::Outcome::kBusy) CHECK(st.is_ok());
+    });
+    if (!got.empty()) {
+      CHECK(got.find("late 1") != std::string::npos);
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(calls == 2);
+}
+
+TEST_CASE("TargetRunner: concurrent callers share one collection") {
+  std::atomic<int> calls{0};
+  TargetRunner r([&](const CollectContext&, MetricSink& s) {
+    ++calls;
+    std::this_thread::sleep_for(200ms);
+    s.gauge("v", "V.", 7);
+    return Status::ok();
+  });
+  CollectContext ctx;
+  ctx.deadline = Clock::now() + 3s;
+  uint64_t a = r.start(ctx);
+  uint64_t b = r.start(ctx);
+  CHECK(a == b);
+  std::string oa, ob;
+  std::thread t([&] {
+    oa = encode_text([&](MetricSink& s) {
+      Status st;
+      CHECK(r.wait(a, ctx.deadline, s, st) == TargetRunner::Outcome::kDone);
+    });
+  });
+  ob = encode_text([&](MetricSink& s) {
+    Status st;
+    CHECK(r.wait(b, ctx.deadline, s, st) == TargetRunner::Outcome::kDone);
+  });
+  t.join();
+  CHECK(calls == 1);
+  CHECK(oa == ob);
+  CHECK(oa.find("v 7") != std::string::npos);
+}

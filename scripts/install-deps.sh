@@ -14,6 +14,7 @@ build_pkgs=(
 test_pkgs=(
   python3 curl procps
   prometheus prometheus-node-exporter
+  postgresql-15 pgbouncer prometheus-postgres-exporter
 )
 
 pkgs=("${build_pkgs[@]}")

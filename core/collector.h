@@ -55,4 +55,16 @@ class TargetCollector : public Collector {
                                 MetricSink& sink) = 0;
 };
 
+// Lets a registry own (a handle to) a collector that something else, e.g.
+// /probe, also uses. Calls are serialized by the registry as usual.
+class SharedCollector final : public Collector {
+ public:
+  explicit SharedCollector(std::shared_ptr<Collector> c) : c_(std::move(c)) {}
+  std::string_view name() const override { return c_->name(); }
+  Status collect(const CollectContext& ctx, MetricSink& sink) override { return c_->collect(ctx, sink); }
+
+ private:
+  std::shared_ptr<Collector> c_;
+};
+
 }  // namespace vigia

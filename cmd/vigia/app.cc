@@ -15,8 +15,8 @@
 #include "core/process_collector.h"
 #include "core/registry.h"
 #include "exporters/host/host.h"
-#include "exporters/pgbouncer/pgbouncer.h"
-#include "exporters/postgres/postgres.h"
+#include "cmd/vigia/modules.h"
+#include "exporters/postgres/target_config.h"
 
 namespace vigia {
 namespace {
@@ -67,17 +67,6 @@ void add_flags(FlagSet& fs, Options& o) {
                 });
 }
 
-// Lets the registry own a collector that /probe also uses.
-class SharedCollector final : public Collector {
- public:
-  explicit SharedCollector(std::shared_ptr<Collector> c) : c_(std::move(c)) {}
-  std::string_view name() const override { return c_->name(); }
-  Status collect(const CollectContext& ctx, MetricSink& sink) override { return c_->collect(ctx, sink); }
-
- private:
-  std::shared_ptr<Collector> c_;
-};
-
 volatile sig_atomic_t g_stop = 0;
 extern "C" void on_signal(int) { g_stop = 1; }
 
@@ -117,22 +106,20 @@ int serve(const Options& o, const Config& cfg) {
     std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
     return 2;
   }
-  // Service targets are served by /metrics and, one at a time, by /probe.
-  std::vector<std::shared_ptr<TargetCollector>> target_collectors;
-  if (!pg_targets.empty()) {
-    auto pg = std::make_shared<postgres::PostgresCollector>(pg_targets);
-    target_collectors.push_back(pg);
-    catalog.add("postgres", true, [pg] { return std::make_unique<SharedCollector>(pg); });
-  }
   std::vector<postgres::TargetConfig> bouncers;
   if (Status ps = postgres::parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", bouncers); !ps.is_ok()) {
     std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
     return 2;
   }
-  if (!bouncers.empty()) {
-    auto pb = std::make_shared<pgbouncer::PgbouncerCollector>(bouncers);
-    target_collectors.push_back(pb);
-    catalog.add("pgbouncer", true, [pb] { return std::make_unique<SharedCollector>(pb); });
+  // Service targets are served by /metrics and, one at a time, by /probe.
+  // Their client libraries live in a module loaded only when targets exist.
+  std::vector<std::shared_ptr<TargetCollector>> target_collectors;
+  if (!pg_targets.empty() || !bouncers.empty()) {
+    Status ms = add_postgres_module(pg_targets, bouncers, catalog, target_collectors);
+    if (!ms.is_ok()) {
+      log::error(ms.message());
+      return 1;
+    }
   }
   if (o.disable_defaults) catalog.disable_defaults();
   for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);

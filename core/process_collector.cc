@@ -1,6 +1,7 @@
 #include "core/process_collector.h"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/fs.h"
@@ -8,7 +9,7 @@
 namespace vigia {
 
 Status ProcessCollector::collect(const CollectContext&, MetricSink& sink) {
-  Status st = read_file(self_ + "/stat", buf_);
+  Status st = stat_.read(buf_);
   if (!st.is_ok()) return st;
   // Fields after the command name, which is in parentheses and may hold spaces.
   size_t rp = buf_.rfind(')');
@@ -36,14 +37,15 @@ Status ProcessCollector::collect(const CollectContext&, MetricSink& sink) {
   sink.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
              static_cast<double>(vsize));
 
-  double btime = 0;
-  if (read_file(proc_ + "/stat", buf_).is_ok()) {
+  if (btime_ < 0 && read_file(proc_ + "/stat", buf_).is_ok()) {
     for_each_line(buf_, [&](std::string_view line) {
-      if (line.substr(0, 6) == "btime ") parse_double(line.substr(6), btime);
+      if (line.substr(0, 6) == "btime ") parse_double(line.substr(6), btime_);
     });
+  }
+  if (btime_ >= 0) {
     sink.gauge("process_start_time_seconds",
                "Start time of the process since unix epoch in seconds.",
-               btime + static_cast<double>(starttime) / ticks);
+               btime_ + static_cast<double>(starttime) / ticks);
   }
 
   if (DIR* d = opendir((self_ + "/fd").c_str())) {
@@ -54,20 +56,11 @@ Status ProcessCollector::collect(const CollectContext&, MetricSink& sink) {
     n -= 1;  // the descriptor opendir itself holds
     sink.gauge("process_open_fds", "Number of open file descriptors.", n);
   }
-  if (read_file(self_ + "/limits", buf_).is_ok()) {
-    for_each_line(buf_, [&](std::string_view line) {
-      if (line.substr(0, 14) != "Max open files") return;
-      int col = 0;
-      for_each_field(line.substr(14), [&](std::string_view f) {
-        if (col++ == 0) {
-          double v = 0;
-          if (f == "unlimited") v = 1.8446744073709552e19;
-          else parse_double(f, v);
-          sink.gauge("process_max_fds", "Maximum number of open file descriptors.", v);
-        }
-        return false;
-      });
-    });
+  // The soft limit, as /proc/self/limits' "Max open files" shows it.
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    double v = rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19 : static_cast<double>(rl.rlim_cur);
+    sink.gauge("process_max_fds", "Maximum number of open file descriptors.", v);
   }
   return Status::ok();
 }

@@ -350,16 +350,6 @@ class Evaluator {
   const EngineOptions& opts_;
 };
 
-bool is_valid_label_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (!(c == '_' || std::isalpha(static_cast<unsigned char>(c)) || (i > 0 && std::isdigit(static_cast<unsigned char>(c))))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 struct Group {
   LabelSet labels;
@@ -379,7 +369,7 @@ Val Evaluator::aggregate(const AggregateExpr& a) {
   }
   Val in = eval(*a.expr);
   Tok op = a.op;
-  if (op == Tok::kCountValues && !is_valid_label_name(value_label)) {
+  if (op == Tok::kCountValues && !valid_label_name(value_label)) {
     throw EvalError{"invalid label name " + quote(value_label)};
   }
   Val out;

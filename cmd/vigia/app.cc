@@ -50,6 +50,7 @@ void add_flags(FlagSet& fs, Options& o) {
   fs.add_string("collector.filesystem.fs-types-exclude", "Regexp of filesystem types to exclude.", &o.host.fs_types_exclude);
   fs.add_string("collector.diskstats.device-exclude", "Regexp of diskstats devices to exclude.", &o.host.diskstats_device_exclude);
   fs.add_string("collector.netdev.device-exclude", "Regexp of net devices to exclude.", &o.host.netdev_device_exclude);
+  fs.add_bool("collector.netdev.netlink", "Use netlink to gather stats instead of /proc/net/dev.", &o.host.netdev_netlink);
   fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.", &o.host.netstat_fields);
   fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.", &o.host.vmstat_fields);
   fs.add_bool("collector.disable-defaults", "Set all collectors to disabled by default.", &o.disable_defaults);

@@ -23,6 +23,9 @@ struct HostOptions {
   std::string diskstats_device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
   // --collector.netdev.device-exclude (empty: none)
   std::string netdev_device_exclude;
+  // --collector.netdev.netlink: read interface statistics over rtnetlink
+  // (used only with the real /proc; see NetdevCollector).
+  bool netdev_netlink = true;
   // --collector.netstat.fields
   std::string netstat_fields =
       "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"

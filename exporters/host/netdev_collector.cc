@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/log.h"
+#include "exporters/host/netlink_stats.h"
+
 namespace vigia::host {
 
 namespace {
@@ -72,14 +75,29 @@ Status parse_net_dev(std::string_view text, std::vector<NetDevLine>& out) {
 
 NetdevCollector::NetdevCollector(const HostOptions& opts)
     : file_(opts.paths.proc_path("net/dev")),
+      netlink_(opts.netdev_netlink && opts.paths.proc == "/proc" ? std::make_unique<LinkStatsReader>()
+                                                                 : nullptr),
       exclude_("collector.netdev.device-exclude", opts.netdev_device_exclude) {}
+
+NetdevCollector::~NetdevCollector() = default;
 
 Status NetdevCollector::collect(const CollectContext&, MetricSink& sink) {
   if (!exclude_.status().is_ok()) return exclude_.status();
-  Status st = file_.read(buf_);
-  if (!st.is_ok()) return st;
-  st = parse_net_dev(buf_, devs_);
-  if (!st.is_ok()) return Status::error(file_.path() + ": " + st.message());
+  bool from_netlink = false;
+  if (netlink_) {
+    Status st = netlink_->read(devs_);
+    if (st.is_ok()) {
+      from_netlink = true;
+    } else {
+      log::warn("netdev: netlink failed, reading the file instead", {{"err", st.message()}});
+    }
+  }
+  if (!from_netlink) {
+    Status st = file_.read(buf_);
+    if (!st.is_ok()) return st;
+    st = parse_net_dev(buf_, devs_);
+    if (!st.is_ok()) return Status::error(file_.path() + ": " + st.message());
+  }
   order_.clear();
   for (size_t i = 0; i < devs_.size(); ++i)
     if (!exclude_.matches(devs_[i].name)) order_.push_back(i);
@@ -90,6 +108,15 @@ Status NetdevCollector::collect(const CollectContext&, MetricSink& sink) {
     for (size_t i : order_) {
       Label l{"device", devs_[i].name};
       sink.sample(kCounters[k].name, Labels(&l, 1), static_cast<double>(devs_[i].values[k]));
+    }
+  }
+  if (from_netlink) {
+    constexpr std::string_view kNohandler = "node_network_receive_nohandler_total";
+    sink.family(kNohandler, "Network device statistic receive_nohandler.", MetricType::kCounter);
+    for (size_t i : order_) {
+      if (!devs_[i].has_nohandler) continue;
+      Label l{"device", devs_[i].name};
+      sink.sample(kNohandler, Labels(&l, 1), static_cast<double>(devs_[i].nohandler));
     }
   }
   return Status::ok();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,9 @@ namespace vigia::host {
 struct NetDevLine {
   std::string name;
   uint64_t values[16] = {};
+  // rx_nohandler: only netlink reports it.
+  bool has_nohandler = false;
+  uint64_t nohandler = 0;
 };
 
 // Parses /proc/net/dev into out (replacing its contents). The two header lines
@@ -26,18 +30,23 @@ struct NetDevLine {
 // non-numeric counter is an error naming the line.
 Status parse_net_dev(std::string_view text, std::vector<NetDevLine>& out);
 
-// node_network_{receive,transmit}_*_total{device} from <procfs>/net/dev, the
-// 16 counters node_exporter 1.5 exports from that file (1.5 reads netlink by
-// default, which adds receive_nohandler: not exported here). Devices matching
-// netdev_device_exclude are skipped.
+class LinkStatsReader;
+
+// node_network_{receive,transmit}_*_total{device}: with --path.procfs=/proc
+// and --collector.netdev.netlink (the default), over rtnetlink as
+// node_exporter 1.5 does, which adds node_network_receive_nohandler_total;
+// otherwise (or if netlink fails) from <procfs>/net/dev, the same 16 counters
+// combined the same way. Devices matching netdev_device_exclude are skipped.
 class NetdevCollector final : public Collector {
  public:
   explicit NetdevCollector(const HostOptions& opts);
+  ~NetdevCollector() override;
   std::string_view name() const override { return "netdev"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
   ProcFile file_;
+  std::unique_ptr<LinkStatsReader> netlink_;  // null: read the file
   RegexFilter exclude_;
   std::string buf_;
   std::vector<NetDevLine> devs_;

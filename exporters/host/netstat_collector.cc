@@ -116,15 +116,25 @@ Status NetstatCollector::collect(const CollectContext&, MetricSink& sink) {
       return Status::error("invalid value \"" + std::string(stats_[i].value) + "\" for " +
                            std::string(stats_[i].protocol) + std::string(stats_[i].field));
   }
+  // The files list the same statistics in the same order every scrape: the
+  // selection, name and HELP are computed once per position and reused while
+  // the (protocol, field) there stays the same.
+  if (slots_.size() < stats_.size()) slots_.resize(stats_.size());
   for (size_t i = 0; i < stats_.size(); ++i) {
     const NetStat& s = stats_[i];
-    key_.assign(s.protocol).append("_").append(s.field);
-    // An empty pattern matches everything in Go.
-    if (!select_all_ && !fields_.matches(key_)) continue;
-    name_.assign("node_netstat_").append(key_);
-    help_.assign("Statistic ").append(s.protocol).append(s.field).append(".");
-    sink.family(name_, help_, MetricType::kUntyped);
-    sink.sample(name_, {}, values_[i]);
+    Slot& slot = slots_[i];
+    if (slot.protocol != s.protocol || slot.field != s.field) {
+      slot.protocol.assign(s.protocol);
+      slot.field.assign(s.field);
+      std::string key = slot.protocol + "_" + slot.field;
+      // An empty pattern matches everything in Go.
+      slot.keep = select_all_ || fields_.matches(key);
+      slot.name = "node_netstat_" + key;
+      slot.help = "Statistic " + slot.protocol + slot.field + ".";
+    }
+    if (!slot.keep) continue;
+    sink.family(slot.name, slot.help, MetricType::kUntyped);
+    sink.sample(slot.name, {}, values_[i]);
   }
   return Status::ok();
 }

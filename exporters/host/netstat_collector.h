@@ -47,7 +47,12 @@ class NetstatCollector final : public Collector {
   std::string netstat_buf_, snmp_buf_, snmp6_buf_;
   std::vector<NetStat> stats_;
   std::vector<double> values_;
-  std::string key_, name_, help_;
+  struct Slot {
+    std::string protocol, field;
+    bool keep = false;
+    std::string name, help;
+  };
+  std::vector<Slot> slots_;  // by position in stats_
 };
 
 }  // namespace vigia::host

@@ -4,7 +4,10 @@
 #include <charconv>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 namespace vigia {
@@ -88,6 +91,9 @@ ProcFile& ProcFile::operator=(ProcFile&& o) noexcept {
     if (fd_ >= 0) ::close(fd_);
     path_ = std::move(o.path_);
     fd_ = o.fd_;
+    kernel_fs_ = o.kernel_fs_;
+    proc_fs_ = o.proc_fs_;
+    read_ok_ = o.read_ok_;
     o.fd_ = -1;
   }
   return *this;
@@ -97,22 +103,27 @@ Status ProcFile::read_once(std::string& out) {
   // A file removed since it was opened (a fixture, a /proc entry that went
   // away) is opened again by path, which then reports what is there now.
   struct stat st;
-  if (fd_ >= 0 && (::fstat(fd_, &st) != 0 || st.st_nlink == 0)) {
+  if (fd_ >= 0 && !kernel_fs_ && (::fstat(fd_, &st) != 0 || st.st_nlink == 0)) {
     ::close(fd_);
     fd_ = -1;
   }
+  read_ok_ = false;
   if (fd_ < 0) {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) {
       out.clear();
       return Status::from_errno(path_, errno);
     }
+    struct statfs sf;
+    proc_fs_ = ::fstatfs(fd_, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+    kernel_fs_ = proc_fs_ || (::fstatfs(fd_, &sf) == 0 && sf.f_type == SYSFS_MAGIC);
   }
   if (int err = pread_all(fd_, out); err != 0) {
     ::close(fd_);
     fd_ = -1;
     return Status::from_errno(path_, err);
   }
+  read_ok_ = true;
   return Status::ok();
 }
 
@@ -122,6 +133,13 @@ Status ProcFile::read(std::string& out) {
   // A kept-open file can go stale (device removed and re-added): reopen once.
   if (!st.is_ok() && was_open) st = read_once(out);
   return st;
+}
+
+bool ProcFile::unchanged_since_read() {
+  if (fd_ < 0 || !proc_fs_ || !read_ok_) return false;
+  pollfd p{fd_, POLLPRI, 0};
+  int n = ::poll(&p, 1, 0);
+  return n == 0;
 }
 
 bool is_not_found(const Status& s) {

@@ -45,17 +45,28 @@ class ProcFile {
   ~ProcFile();
   ProcFile(const ProcFile&) = delete;
   ProcFile& operator=(const ProcFile&) = delete;
-  ProcFile(ProcFile&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) { o.fd_ = -1; }
+  ProcFile(ProcFile&& o) noexcept
+      : path_(std::move(o.path_)), fd_(o.fd_), kernel_fs_(o.kernel_fs_), proc_fs_(o.proc_fs_), read_ok_(o.read_ok_) {
+    o.fd_ = -1;
+  }
   ProcFile& operator=(ProcFile&& o) noexcept;
 
   // Reads the whole file into out; errors as read_file's.
   Status read(std::string& out);
+  // For procfs files whose changes the kernel signals with POLLPRI
+  // (/proc/<pid>/mounts, mountinfo): true if the content cannot have changed
+  // since the last successful read(), so a caller may keep what it parsed.
+  // False when unsure (not procfs, never read, error).
+  bool unchanged_since_read();
   const std::string& path() const { return path_; }
 
  private:
   Status read_once(std::string& out);
   std::string path_;
   int fd_ = -1;
+  bool kernel_fs_ = false;  // procfs or sysfs: never unlinked, no need to check
+  bool proc_fs_ = false;
+  bool read_ok_ = false;
 };
 
 // Splits on runs of spaces/tabs (procfs's field separator).

@@ -187,12 +187,23 @@ int FilesystemCollector::run_statfs(const std::string& path, std::string_view mo
 Status FilesystemCollector::collect(const CollectContext& ctx, MetricSink& sink) {
   if (!mount_points_exclude_.status().is_ok()) return mount_points_exclude_.status();
   if (!fs_types_exclude_.status().is_ok()) return fs_types_exclude_.status();
-  Status st = mounts_file_.read(buf_);
-  // /proc/1/mounts is hidden under hidepid.
-  if (is_not_found(st)) st = fallback_file_.read(buf_);
-  if (!st.is_ok()) return st;
-  st = parse_mounts(buf_, mounts_);
-  if (!st.is_ok()) return Status::error(mounts_file_.path() + ": " + st.message());
+  // The kernel signals a change of the mount table with POLLPRI on the open
+  // mounts file: until then the parsed list is reused (reading the table is
+  // a large part of this collector's cost).
+  if (!mounts_from_ || !mounts_from_->unchanged_since_read()) {
+    mounts_from_ = nullptr;
+    ProcFile* file = &mounts_file_;
+    Status st = file->read(buf_);
+    // /proc/1/mounts is hidden under hidepid.
+    if (is_not_found(st)) {
+      file = &fallback_file_;
+      st = file->read(buf_);
+    }
+    if (!st.is_ok()) return st;
+    st = parse_mounts(buf_, mounts_);
+    if (!st.is_ok()) return Status::error(file->path() + ": " + st.message());
+    mounts_from_ = file;
+  }
 
   rows_.clear();
   for (size_t i = 0; i < mounts_.size(); ++i) {

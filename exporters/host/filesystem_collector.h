@@ -51,7 +51,8 @@ using StatfsFn = std::function<int(const std::string& path, struct statfs& out)>
 // node_filesystem_readonly, node_filesystem_device_error with labels
 // device, fstype, mountpoint (node_exporter 1.5).
 //
-// Mounts come from <procfs>/1/mounts (or <procfs>/mounts if that is missing);
+// Mounts come from <procfs>/1/mounts (or <procfs>/mounts if that is missing),
+// parsed again only when the kernel signals a change of the mount table;
 // statfs is done on rootfs_path(mount point). Mounts matching
 // fs_mount_points_exclude or fs_types_exclude are skipped; a repeated
 // (device, mount point, type) is reported once, first one wins. A statfs error
@@ -97,6 +98,7 @@ class FilesystemCollector final : public Collector {
   std::shared_ptr<StuckSet> stuck_;
   std::shared_ptr<Worker> worker_;
   ProcFile mounts_file_, fallback_file_;
+  ProcFile* mounts_from_ = nullptr;  // the file mounts_ was parsed from
   std::string buf_;
   std::string path_;
   std::vector<MountEntry> mounts_;

@@ -3,7 +3,11 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <sys/mount.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "core/fs.h"
@@ -149,4 +153,38 @@ TEST_CASE("for_each_line: lines without their newline, empty lines kept") {
   CHECK(lines("\n") == V{""});
   CHECK(lines("a\n\nb\n") == V{"a", "", "b"});
   CHECK(lines("a\nb") == V{"a", "b"});
+}
+
+TEST_CASE("ProcFile::unchanged_since_read follows the kernel's mount-table signal") {
+  // A regular file is never "unchanged": callers must read it again.
+  char tmpl[] = "/tmp/vigia_procfile_XXXXXX";
+  int fd = mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, "a b ext4 rw 0 0\n", 16) == 16);
+  ::close(fd);
+  ProcFile regular(tmpl);
+  std::string out;
+  CHECK_FALSE(regular.unchanged_since_read());  // never read
+  REQUIRE(regular.read(out).is_ok());
+  CHECK_FALSE(regular.unchanged_since_read());
+  ::unlink(tmpl);
+
+  ProcFile mounts("/proc/self/mounts");
+  REQUIRE(mounts.read(out).is_ok());
+  CHECK(mounts.unchanged_since_read());
+  CHECK(mounts.unchanged_since_read());
+  // Where this process may mount (root, as in CI), a new mount is signalled.
+  char dir[] = "/tmp/vigia_mnt_XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  if (::mount("none", dir, "tmpfs", 0, nullptr) == 0) {
+    CHECK_FALSE(mounts.unchanged_since_read());
+    REQUIRE(mounts.read(out).is_ok());
+    CHECK(out.find(dir) != std::string::npos);
+    CHECK(mounts.unchanged_since_read());
+    ::umount(dir);
+    CHECK_FALSE(mounts.unchanged_since_read());
+  } else {
+    WARN("mount(2) not permitted here (" << std::strerror(errno) << "): change signal not exercised");
+  }
+  ::rmdir(dir);
 }

@@ -162,6 +162,17 @@ bool parse_i64(std::string_view s, int64_t& out) {
 
 bool parse_double(std::string_view s, double& out) {
   if (s.empty()) return false;
+  // Most procfs values are short unsigned integers: exact as doubles, and
+  // several times cheaper to read as integers.
+  if (s.size() <= 15) {
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+    if (i == s.size()) {
+      out = static_cast<double>(v);
+      return true;
+    }
+  }
   if (s.front() == '+') {
     s.remove_prefix(1);
     // from_chars takes a '-' itself: "+-1" must not pass.

@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --build
-scripts/build.sh >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} >/dev/null
+# Only the binary and its module: the tests and benchmarks are scripts/test.sh's.
+cmake --build build -j "$(nproc)" --target vigia >/dev/null
 exec build/vigia "$@"

@@ -15,3 +15,6 @@ echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DVIGIA_SANITIZE=ON -DVIGIA_BUILD_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -L unit -j 2
+
+echo "== fuzz targets (libFuzzer, bounded time each)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-45} scripts/fuzz.sh

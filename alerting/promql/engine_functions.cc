@@ -345,8 +345,18 @@ std::string expand(std::string_view tmpl, const std::vector<std::string>& groups
     }
     bool numeric = std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     if (numeric) {
-      size_t n = std::stoul(name);
-      if (n < groups.size()) out += groups[n];
+      // Go's Expand: a number too large for an int names no group (empty);
+      // the fuzzer found that std::stoul threw here.
+      size_t n = 0;
+      bool too_big = false;
+      for (char c : name) {
+        n = n * 10 + size_t(c - '0');
+        if (n > groups.size()) {
+          too_big = true;
+          break;
+        }
+      }
+      if (!too_big && n < groups.size()) out += groups[n];
     } else if (auto it = names.find(name); it != names.end()) {
       out += groups[size_t(it->second)];
     }

@@ -204,6 +204,11 @@ const EvalCase kEdgeCases[] = {
      R"~({__name__="dup", a="1", b="x", c="x$"} 1 | {__name__="dup", a="1", b="y", c="y$"} 2 | {__name__="dup", a="2", b="x", c="x$"} 3)~"},
     {240, R"~(label_replace(dup, "c", "$first", "b", "(?P<first>.)"))~",
      R"~({__name__="dup", a="1", b="x", c="x"} 1 | {__name__="dup", a="1", b="y", c="y"} 2 | {__name__="dup", a="2", b="x", c="x"} 3)~"},
+    // A group number too large for an int expands to nothing (found by promql_fuzz).
+    {240, R"~(label_replace(dup, "c", "<$99999999999999999999999>", "b", "(.)"))~",
+     R"~({__name__="dup", a="1", b="x", c="<>"} 1 | {__name__="dup", a="1", b="y", c="<>"} 2 | {__name__="dup", a="2", b="x", c="<>"} 3)~"},
+    {240, R"~(label_replace(dup, "c", "<$1$2>", "b", "(.)"))~",
+     R"~({__name__="dup", a="1", b="x", c="<x>"} 1 | {__name__="dup", a="1", b="y", c="<y>"} 2 | {__name__="dup", a="2", b="x", c="<x>"} 3)~"},
     {240, R"~(label_replace(dup, "c", "nomatch", "b", "z"))~",
      R"~({__name__="dup", a="1", b="x"} 1 | {__name__="dup", a="1", b="y"} 2 | {__name__="dup", a="2", b="x"} 3)~"},
     {240, R"~(label_replace(dup, "1c", "x", "b", ".*"))~",

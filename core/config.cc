@@ -21,6 +21,51 @@ void read_host(const YamlReader& r, const YAML::Node& n, HostConfig& out) {
   }
 }
 
+void read_alerting(const YamlReader& r, const YAML::Node& n, AlertingConfig& out) {
+  r.expect_map(n, "alerting");
+  r.check_keys(n, "alerting",
+               {"rule_files", "evaluation_interval", "state_file", "query_url", "scrape", "external_labels"});
+  if (!n.IsMap()) return;
+  if (n["rule_files"]) out.rule_files = r.get_string_list(n["rule_files"], "alerting.rule_files");
+  if (n["evaluation_interval"]) {
+    out.evaluation_interval_seconds = r.get_duration_seconds(n["evaluation_interval"], "alerting.evaluation_interval");
+    if (out.evaluation_interval_seconds <= 0) r.fail(n["evaluation_interval"], "alerting.evaluation_interval must be positive");
+  }
+  if (n["state_file"]) out.state_file = r.get_string(n["state_file"], "alerting.state_file");
+  if (n["query_url"]) {
+    out.query_url = r.get_string(n["query_url"], "alerting.query_url");
+    if (out.query_url.rfind("http://", 0) != 0 && out.query_url.rfind("https://", 0) != 0)
+      r.fail(n["query_url"], "alerting.query_url must be an http:// or https:// URL");
+  }
+  if (YAML::Node el = n["external_labels"]) {
+    r.expect_map(el, "alerting.external_labels");
+    for (const auto& kv : el) {
+      std::string name = r.get_string(kv.first, "alerting.external_labels key");
+      out.external_labels.emplace_back(name, r.get_string(kv.second, "alerting.external_labels." + name));
+    }
+  }
+  if (YAML::Node sc = n["scrape"]) {
+    if (!sc.IsSequence()) r.fail(sc, "alerting.scrape must be a list of jobs");
+    for (const auto& j : sc) {
+      r.expect_map(j, "alerting.scrape[]");
+      r.check_keys(j, "alerting.scrape[]", {"job", "urls", "interval", "timeout"});
+      ScrapeJobConfig job;
+      if (!j["job"]) r.fail(j, "alerting.scrape[]: missing key 'job'");
+      job.job = r.get_string(j["job"], "alerting.scrape[].job");
+      if (!j["urls"]) r.fail(j, "alerting.scrape[]: missing key 'urls'");
+      job.urls = r.get_string_list(j["urls"], "alerting.scrape[].urls");
+      for (size_t i = 0; i < job.urls.size(); ++i) {
+        const std::string& u = job.urls[i];
+        if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0)
+          r.fail(j["urls"][i], "alerting.scrape[].urls: '" + u + "' is not an http:// or https:// URL");
+      }
+      if (j["interval"]) job.interval_seconds = r.get_duration_seconds(j["interval"], "alerting.scrape[].interval");
+      if (j["timeout"]) job.timeout_seconds = r.get_duration_seconds(j["timeout"], "alerting.scrape[].timeout");
+      out.scrape.push_back(std::move(job));
+    }
+  }
+}
+
 }  // namespace
 
 Status load_config_text(const std::string& text, const std::string& name, Config& out) {
@@ -32,12 +77,13 @@ Status load_config_text(const std::string& text, const std::string& name, Config
       return Status::ok();
     }
     if (!root.IsMap()) r.fail(root, "expected a mapping at the top level");
-    r.check_keys(root, "the top level", {"host", "postgres", "pgbouncer"});
+    r.check_keys(root, "the top level", {"host", "postgres", "pgbouncer", "alerting"});
     Config cfg;
     cfg.file = name;
     if (root["postgres"]) cfg.postgres = root["postgres"];
     if (root["pgbouncer"]) cfg.pgbouncer = root["pgbouncer"];
     if (root["host"]) read_host(r, root["host"], cfg.host);
+    if (root["alerting"]) read_alerting(r, root["alerting"], cfg.alerting);
     out = std::move(cfg);
     return Status::ok();
   } catch (const ConfigError& e) {

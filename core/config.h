@@ -16,9 +16,29 @@ struct HostConfig {
   std::vector<std::string> disabled_collectors;  // host.collectors.disable
 };
 
+// One scrape job of the alert evaluator's embedded store (alerting.scrape).
+struct ScrapeJobConfig {
+  std::string job;                // the `job` label
+  std::vector<std::string> urls;  // full /metrics URLs; `instance` is each URL's host:port
+  double interval_seconds = 0;    // 0: alerting.evaluation_interval
+  double timeout_seconds = 0;     // 0: the interval (at most 10 s)
+};
+
+// The alert evaluator (alerting:). Defaults give the embedded mode with the
+// built-in rules.
+struct AlertingConfig {
+  std::vector<std::string> rule_files;  // globs; relative ones are from the config file's directory
+  double evaluation_interval_seconds = 15;
+  std::string state_file;               // "" : the default (see app.cc)
+  std::string query_url;                // remote mode: a Prometheus-compatible API instead of the store
+  std::vector<ScrapeJobConfig> scrape;  // other exporters fed into the embedded store
+  std::vector<std::pair<std::string, std::string>> external_labels;
+};
+
 struct Config {
   std::string file;  // the file's name, for errors of sections read later
   HostConfig host;
+  AlertingConfig alerting;
   // Sections read by their exporter (exporters/postgres/target_config.h), which
   // reports errors with this file's line and column: null if absent.
   YAML::Node postgres;

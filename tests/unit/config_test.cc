@@ -136,3 +136,49 @@ TEST_CASE("YamlReader scalar getters") {
   CHECK_THROWS_WITH(r.get_duration_seconds(n["n"], "n"),
                     "f.yml:1:13: n: expected a duration such as 30s, 5m or 1h30m");
 }
+
+TEST_CASE("the alerting section") {
+  Config c;
+  Status st = load_config_text(
+      "alerting:\n"
+      "  rule_files: [rules/*.yml, /etc/vigia/extra.yml]\n"
+      "  evaluation_interval: 30s\n"
+      "  state_file: /var/lib/vigia/alerts.state\n"
+      "  external_labels: {site: prod}\n"
+      "  scrape:\n"
+      "    - job: app\n"
+      "      urls: [http://127.0.0.1:3000/metrics, https://10.0.0.2:9100/metrics]\n"
+      "      interval: 1m\n",
+      "vigia.yml", c);
+  INFO(st.message());
+  REQUIRE(st.is_ok());
+  CHECK(c.alerting.rule_files == std::vector<std::string>{"rules/*.yml", "/etc/vigia/extra.yml"});
+  CHECK(c.alerting.evaluation_interval_seconds == 30);
+  CHECK(c.alerting.state_file == "/var/lib/vigia/alerts.state");
+  CHECK(c.alerting.query_url.empty());
+  REQUIRE(c.alerting.external_labels.size() == 1);
+  CHECK(c.alerting.external_labels[0] == std::pair<std::string, std::string>{"site", "prod"});
+  REQUIRE(c.alerting.scrape.size() == 1);
+  CHECK(c.alerting.scrape[0].job == "app");
+  CHECK(c.alerting.scrape[0].urls.size() == 2);
+  CHECK(c.alerting.scrape[0].interval_seconds == 60);
+
+  Config d;
+  REQUIRE(load_config_text("alerting: {}\n", "vigia.yml", d).is_ok());
+  CHECK(d.alerting.rule_files.empty());
+  CHECK(d.alerting.evaluation_interval_seconds == 15);
+}
+
+TEST_CASE("alerting section errors name file:line:column") {
+  CHECK(load_err("alerting:\n  rule_file: [a]\n") == "vigia.yml:2:3: unknown key 'rule_file' in alerting");
+  CHECK(load_err("alerting:\n  evaluation_interval: 15\n").rfind("vigia.yml:2:24: ", 0) == 0);
+  CHECK(load_err("alerting:\n  evaluation_interval: 0s\n") ==
+        "vigia.yml:2:24: alerting.evaluation_interval must be positive");
+  CHECK(load_err("alerting:\n  query_url: prometheus:9090\n") ==
+        "vigia.yml:2:14: alerting.query_url must be an http:// or https:// URL");
+  CHECK(load_err("alerting:\n  scrape:\n    - job: a\n      urls: [localhost:9100]\n") ==
+        "vigia.yml:4:14: alerting.scrape[].urls: 'localhost:9100' is not an http:// or https:// URL");
+  CHECK(load_err("alerting:\n  scrape:\n    - urls: [http://a/metrics]\n") ==
+        "vigia.yml:3:7: alerting.scrape[]: missing key 'job'");
+  CHECK(load_err("alerting:\n  scrape: {job: a}\n") == "vigia.yml:2:11: alerting.scrape must be a list of jobs");
+}

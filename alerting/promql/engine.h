@@ -63,4 +63,14 @@ struct EngineOptions {
 QueryResult evaluate_instant(const Expr& expr, const Queryable& q, int64_t t_ms,
                              const EngineOptions& opts = {});
 
+// Evaluates `expr` at start_ms, start_ms + step_ms, ... up to end_ms, as
+// Prometheus's /api/v1/query_range does (range.cc): a kMatrix result, one
+// series per label set seen at any step with a point at each step where it
+// had a value, series sorted by labels; a scalar expression gives one series
+// without labels. Errors are the API's: an expression that is not a scalar or
+// an instant vector, end before start, a step <= 0, more than 11,000 steps,
+// or any step's runtime error.
+QueryResult evaluate_range(const Expr& expr, const Queryable& q, int64_t start_ms, int64_t end_ms,
+                           int64_t step_ms, const EngineOptions& opts = {});
+
 }  // namespace vigia::promql

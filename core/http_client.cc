@@ -1,0 +1,191 @@
+#include "core/http_client.h"
+
+#include <curl/curl.h>
+#include <dlfcn.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <type_traits>
+
+namespace vigia {
+
+namespace {
+
+struct Authority {
+  size_t begin = 0, end = 0;  // [begin, end) of "userinfo@host:port" in the URL
+  size_t at = std::string_view::npos;  // the '@' ending the userinfo, if any
+};
+
+Authority authority(std::string_view url) {
+  Authority a;
+  size_t scheme = url.find("://");
+  a.begin = scheme == std::string_view::npos ? 0 : scheme + 3;
+  a.end = url.find_first_of("/?#", a.begin);
+  if (a.end == std::string_view::npos) a.end = url.size();
+  size_t at = url.substr(a.begin, a.end - a.begin).rfind('@');
+  if (at != std::string_view::npos) a.at = a.begin + at;
+  return a;
+}
+
+// The password in the URL's userinfo, or "".
+std::string_view url_password(std::string_view url) {
+  Authority a = authority(url);
+  if (a.at == std::string_view::npos) return {};
+  std::string_view userinfo = url.substr(a.begin, a.at - a.begin);
+  size_t colon = userinfo.find(':');
+  return colon == std::string_view::npos ? std::string_view{} : userinfo.substr(colon + 1);
+}
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+// libcurl is loaded when the first client is made, not linked: with its TLS,
+// Kerberos and LDAP libraries it doubled the resident memory of a vigia that
+// never makes an HTTP request (5.6 -> 11.4 MiB), as libpq did (see the
+// postgres module in docs/architecture.md).
+struct CurlApi {
+  std::string error;  // why libcurl could not be loaded
+  CURLcode (*global_init)(long);
+  CURL* (*easy_init)();
+  void (*easy_cleanup)(CURL*);
+  void (*easy_reset)(CURL*);
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  CURLcode (*easy_perform)(CURL*);
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  const char* (*easy_strerror)(CURLcode);
+  curl_slist* (*slist_append)(curl_slist*, const char*);
+  void (*slist_free_all)(curl_slist*);
+};
+
+const CurlApi& curl_api() {
+  static CurlApi api = [] {
+    CurlApi a{};
+    void* h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+      const char* e = dlerror();
+      a.error = std::string("cannot load libcurl (package libcurl4): ") + (e ? e : "unknown error");
+      return a;
+    }
+    bool ok = true;
+    auto sym = [&](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));
+      if (!fn) ok = false;
+    };
+    sym(a.global_init, "curl_global_init");
+    sym(a.easy_init, "curl_easy_init");
+    sym(a.easy_cleanup, "curl_easy_cleanup");
+    sym(a.easy_reset, "curl_easy_reset");
+    sym(a.easy_setopt, "curl_easy_setopt");
+    sym(a.easy_perform, "curl_easy_perform");
+    sym(a.easy_getinfo, "curl_easy_getinfo");
+    sym(a.easy_strerror, "curl_easy_strerror");
+    sym(a.slist_append, "curl_slist_append");
+    sym(a.slist_free_all, "curl_slist_free_all");
+    if (!ok) {
+      a.error = "libcurl.so.4 lacks a curl_easy_* function";
+    } else {
+      a.global_init(CURL_GLOBAL_DEFAULT);
+    }
+    return a;
+  }();
+  return api;
+}
+
+}  // namespace
+
+std::string redact_url(std::string_view url) {
+  Authority a = authority(url);
+  if (a.at == std::string_view::npos) return std::string(url);
+  std::string_view userinfo = url.substr(a.begin, a.at - a.begin);
+  size_t colon = userinfo.find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, a.begin + colon + 1)) + "xxxxx" + std::string(url.substr(a.at));
+}
+
+std::string url_host_port(std::string_view url) {
+  Authority a = authority(url);
+  size_t begin = a.at == std::string_view::npos ? a.begin : a.at + 1;
+  std::string hp(url.substr(begin, a.end - begin));
+  size_t close = hp.rfind(']');
+  size_t colon = hp.rfind(':');
+  bool has_port = colon != std::string::npos && (close == std::string::npos || colon > close);
+  if (!has_port) hp += url.substr(0, 6) == "https:" ? ":443" : ":80";
+  return hp;
+}
+
+std::string form_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += char(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+HttpClient::HttpClient() {
+  const CurlApi& api = curl_api();
+  curl_ = api.error.empty() ? api.easy_init() : nullptr;
+}
+
+HttpClient::~HttpClient() {
+  if (curl_) curl_api().easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
+  const CurlApi& api = curl_api();
+  HttpClientResponse resp;
+  if (!curl_) {
+    resp.error = api.error.empty() ? "curl_easy_init failed" : api.error;
+    return resp;
+  }
+  CURL* c = static_cast<CURL*>(curl_);
+  api.easy_reset(c);  // keeps the connection cache
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  api.easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we are threaded
+  api.easy_setopt(c, CURLOPT_TIMEOUT_MS, long(req.timeout.count()));
+  api.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  api.easy_setopt(c, CURLOPT_USERAGENT, "vigia/" VIGIA_VERSION);
+  api.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  api.easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+  if (req.accept_gzip) api.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
+  if (req.method == "POST") {
+    api.easy_setopt(c, CURLOPT_POST, 1L);
+    api.easy_setopt(c, CURLOPT_POSTFIELDS, req.body.c_str());
+    api.easy_setopt(c, CURLOPT_POSTFIELDSIZE, long(req.body.size()));
+  } else {
+    api.easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  }
+  curl_slist* headers = nullptr;
+  for (const auto& [k, v] : req.headers) headers = api.slist_append(headers, (k + ": " + v).c_str());
+  if (headers) api.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = api.easy_perform(c);
+  api.slist_free_all(headers);
+  if (rc != CURLE_OK) {
+    std::string msg = errbuf[0] ? errbuf : api.easy_strerror(rc);
+    // curl's messages name hosts, not credentials; make sure of it.
+    std::string_view pw = url_password(req.url);
+    for (size_t p; !pw.empty() && (p = msg.find(pw)) != std::string::npos;) msg.replace(p, pw.size(), "xxxxx");
+    std::string method = req.method == "POST" ? "Post" : "Get";
+    resp.error = method + " \"" + redact_url(req.url) + "\": " + msg;
+    resp.body.clear();
+    return resp;
+  }
+  api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  char* ct = nullptr;
+  if (api.easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) resp.content_type = ct;
+  return resp;
+}
+
+}  // namespace vigia

@@ -1,0 +1,63 @@
+// A small HTTP client over libcurl (loaded at run time by http_client.cc, so
+// a vigia that makes no HTTP request does not map it): what
+// scrapes other exporters and queries a remote Prometheus API.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vigia {
+
+struct HttpClientRequest {
+  std::string method = "GET";  // GET or POST
+  // May carry basic-auth credentials (http://user:pass@host/...): they are
+  // used, and never appear in an error (see redact_url).
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // POST body
+  std::chrono::milliseconds timeout{10000};  // the whole exchange
+  // Ask for gzip (Accept-Encoding) and decode it.
+  bool accept_gzip = true;
+};
+
+struct HttpClientResponse {
+  long status = 0;         // HTTP status, 0 if none was received
+  std::string body;        // decoded
+  std::string content_type;
+  // Transport failure (connect, timeout, TLS, bad gzip), with the redacted
+  // URL: "Get \"http://host:9100/metrics\": Connection refused". Empty when
+  // a response was received, whatever its status.
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+
+// One connection's worth of client: keeps the connection alive between
+// requests to the same server. Not thread-safe: one per thread or target.
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  HttpClientResponse fetch(const HttpClientRequest& req);
+
+ private:
+  void* curl_;  // CURL*
+};
+
+// The URL with the password of its userinfo replaced by "xxxxx", as
+// Prometheus prints URLs ("http://user:xxxxx@host/"); unchanged without one.
+std::string redact_url(std::string_view url);
+
+// "host:port" of a URL, the port defaulted from the scheme (Prometheus's
+// instance label for a target): "http://a/metrics" -> "a:80".
+std::string url_host_port(std::string_view url);
+
+// application/x-www-form-urlencoded value.
+std::string form_encode(std::string_view s);
+
+}  // namespace vigia

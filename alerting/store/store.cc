@@ -35,7 +35,10 @@ const LabelSet& normalized(const LabelSet& in, LabelSet& buf) {
   return buf;
 }
 
-size_t string_heap(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+// What malloc spends on a block of n bytes: glibc's 8-byte header, rounded
+// up to 16 bytes.
+size_t block(size_t n) { return n ? (n + 8 + 15) & ~size_t(15) : 0; }
+size_t string_heap(const std::string& s) { return s.capacity() > 15 ? block(s.capacity() + 1) : 0; }
 
 }  // namespace
 
@@ -239,16 +242,16 @@ StoreStats Store::stats() const {
   // and the pointer.
   uint64_t bytes = series_.bucket_count() * sizeof(void*);
   for (const auto& [key, s] : series_) {
-    bytes += sizeof(MemSeries) + sizeof(void*) + sizeof(key) + sizeof(s) + sizeof(size_t);  // + hash node
-    bytes += sizeof(MemSeries*);  // by_name_ slot
-    bytes += s->labels.capacity() * sizeof(s->labels[0]);
+    bytes += block(sizeof(void*) + sizeof(key) + sizeof(s) + sizeof(size_t));  // hash node
+    bytes += block(sizeof(MemSeries)) + sizeof(MemSeries*);                    // + by_name_ slot
+    bytes += block(s->labels.capacity() * sizeof(s->labels[0]));
     for (const auto& [n, v] : s->labels) bytes += string_heap(n) + string_heap(v);
     bytes += string_heap(s->key);
-    bytes += s->chunks.capacity() * sizeof(Chunk);
-    for (const Chunk& c : s->chunks) bytes += c.bytes() - sizeof(Chunk);
+    bytes += block(s->chunks.capacity() * sizeof(Chunk));
+    for (const Chunk& c : s->chunks) bytes += block(c.data_bytes());
   }
-  for (const auto& [name, list] : by_name_) bytes += 64 + string_heap(name) + list.capacity() * sizeof(void*);
-  for (const auto& [name, list] : sources_) bytes += 64 + string_heap(name) + list.capacity() * sizeof(void*);
+  for (const auto& [name, list] : by_name_) bytes += block(64) + string_heap(name) + block(list.capacity() * sizeof(void*));
+  for (const auto& [name, list] : sources_) bytes += block(64) + string_heap(name) + block(list.capacity() * sizeof(void*));
   st.bytes = bytes;
   return st;
 }

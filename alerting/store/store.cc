@@ -256,4 +256,16 @@ StoreStats Store::stats() const {
   return st;
 }
 
+void Store::write_metrics(MetricSink& sink) const {
+  StoreStats st = stats();
+  sink.gauge("vigia_store_series", "Series in the embedded store.", double(st.series));
+  sink.gauge("vigia_store_samples", "Samples in the embedded store.", double(st.samples));
+  sink.gauge("vigia_store_bytes", "Memory the embedded store's series and samples use.", double(st.bytes));
+  sink.family("vigia_store_samples_rejected_total", "Samples the embedded store refused, by reason.",
+              MetricType::kCounter);
+  sink.sample("vigia_store_samples_rejected_total", {{"reason", "duplicate"}}, double(st.duplicate));
+  sink.sample("vigia_store_samples_rejected_total", {{"reason", "out_of_bounds"}}, double(st.out_of_bounds));
+  sink.sample("vigia_store_samples_rejected_total", {{"reason", "out_of_order"}}, double(st.out_of_order));
+}
+
 }  // namespace vigia::store

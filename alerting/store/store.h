@@ -35,6 +35,7 @@
 #include "alerting/promql/engine.h"
 #include "alerting/querier.h"
 #include "alerting/store/chunk.h"
+#include "core/metric.h"
 
 namespace vigia::store {
 
@@ -88,6 +89,10 @@ class Store final : public promql::Queryable, public alerting::Appender {
   void gc();
 
   StoreStats stats() const;
+  // stats() as vigia's own metrics, for /metrics (SharedScraper::set_extra):
+  //   vigia_store_series, vigia_store_samples, vigia_store_bytes (gauges),
+  //   vigia_store_samples_rejected_total{reason="out_of_order|duplicate|out_of_bounds"}.
+  void write_metrics(MetricSink& sink) const;
 
  private:
   struct MemSeries {

@@ -11,6 +11,7 @@
 
 #include "alerting/promql/parser.h"
 #include "alerting/store/store.h"
+#include "core/exposition.h"
 
 using namespace vigia;
 using namespace vigia::promql;
@@ -131,6 +132,11 @@ TEST_CASE("out-of-order and duplicate samples are refused as Prometheus refuses 
   CHECK(st.append(ls, 10000, NAN) == AppendResult::kDuplicate);
   CHECK(st.append(ls, 20000, 3) == AppendResult::kOk);
   auto s = st.stats();
+  std::string text = encode_text([&](MetricSink& sink) { st.write_metrics(sink); });
+  CHECK(text.find("vigia_store_samples_rejected_total{reason=\"out_of_order\"} 1\n") != std::string::npos);
+  CHECK(text.find("vigia_store_samples_rejected_total{reason=\"duplicate\"} 2\n") != std::string::npos);
+  CHECK(text.find("vigia_store_series 1\n") != std::string::npos);
+  CHECK(text.find("vigia_store_samples 2\n") != std::string::npos);
   CHECK(s.out_of_order == 1);
   CHECK(s.duplicate == 2);
   CHECK(s.samples == 2);

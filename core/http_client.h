@@ -21,6 +21,9 @@ struct HttpClientRequest {
   std::chrono::milliseconds timeout{10000};  // the whole exchange
   // Ask for gzip (Accept-Encoding) and decode it.
   bool accept_gzip = true;
+  // A larger (decoded) body fails the request (Prometheus's body_size_limit):
+  // one runaway exporter must not fill a small host's memory.
+  size_t max_body_bytes = 64 << 20;
 };
 
 struct HttpClientResponse {

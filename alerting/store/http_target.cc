@@ -23,6 +23,7 @@ ScrapeReport ScrapeTarget::scrape(Store& store, int64_t t_ms) {
   HttpClientRequest req;
   req.url = cfg_.url;
   req.timeout = cfg_.timeout;
+  req.max_body_bytes = cfg_.max_body_bytes;
   // Only the text format: vigia does not parse OpenMetrics or protobuf.
   req.headers = {{"Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1"}};
   char timeout[32];

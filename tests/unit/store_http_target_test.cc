@@ -122,6 +122,21 @@ TEST_CASE("scrape target: gzip, labels, report series, stale series, failures") 
   CHECK(slow.last_error().find("timed out") != std::string::npos);
   CHECK(eval(st, "up{job=\"slow\"}", 75000).at(0).v == 0);
 
+  // Larger than the body limit: a failed scrape, not a full memory.
+  {
+    std::lock_guard lock(ex.mu);
+    ex.delay = 0ms;
+    ex.body.clear();
+    for (int i = 0; i < 20000; ++i) ex.body += "big{i=\"" + std::to_string(i) + "\"} 1\n";
+  }
+  store::ScrapeTargetConfig big_cfg{ex.url(), {{"job", "big"}}, 5000ms};
+  big_cfg.max_body_bytes = 100000;
+  ScrapeTarget big(big_cfg);
+  CHECK_FALSE(big.scrape(st, 80000).up);
+  CHECK(big.last_error().find("body larger than 100000 bytes") != std::string::npos);
+  big_cfg.max_body_bytes = 1 << 20;
+  CHECK(ScrapeTarget(big_cfg).scrape(st, 80000).samples == 20000);
+
   // Removed: every series stale.
   target.stop(st, 90000);
   CHECK(eval(st, "{job=\"app\"}", 90000).empty());

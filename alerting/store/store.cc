@@ -19,6 +19,43 @@ void series_key(const LabelSet& labels, std::string& out) {
   }
 }
 
+int64_t retention_for(const promql::Expr& e, int64_t lookback_ms) {
+  using promql::ExprKind;
+  int64_t need = lookback_ms;
+  auto sub = [&](const promql::Expr* x) {
+    if (x) need = std::max(need, retention_for(*x, lookback_ms));
+  };
+  switch (e.kind) {
+    case ExprKind::kVectorSelector: {
+      int64_t off = static_cast<const promql::VectorSelector&>(e).offset_ms;
+      return lookback_ms + std::max<int64_t>(off, 0);  // a negative offset reads ahead
+    }
+    case ExprKind::kMatrixSelector: {
+      const auto& m = static_cast<const promql::MatrixSelector&>(e);
+      return std::max(lookback_ms, m.range_ms + std::max<int64_t>(m.selector->offset_ms, 0));
+    }
+    case ExprKind::kParen: sub(static_cast<const promql::ParenExpr&>(e).expr.get()); break;
+    case ExprKind::kUnary: sub(static_cast<const promql::UnaryExpr&>(e).expr.get()); break;
+    case ExprKind::kBinary: {
+      const auto& b = static_cast<const promql::BinaryExpr&>(e);
+      sub(b.lhs.get());
+      sub(b.rhs.get());
+      break;
+    }
+    case ExprKind::kAggregate: {
+      const auto& a = static_cast<const promql::AggregateExpr&>(e);
+      sub(a.expr.get());
+      sub(a.param.get());
+      break;
+    }
+    case ExprKind::kCall:
+      for (const auto& arg : static_cast<const promql::Call&>(e).args) sub(arg.get());
+      break;
+    default: break;
+  }
+  return need;
+}
+
 namespace {
 
 // Labels as the store keeps them: sorted, no empty values. Returns `in`

@@ -128,6 +128,12 @@ class Store final : public promql::Queryable, public alerting::Appender {
   promql::LabelSet label_buf_;
 };
 
+// How far back evaluating `e` reads: the longest range (range selectors) or
+// lookback (instant selectors) plus its offset, at least the lookback. The
+// store's retention is the maximum of this over the loaded rules (plus the
+// evaluation interval as a margin).
+int64_t retention_for(const promql::Expr& e, int64_t lookback_ms = 5 * 60 * 1000);
+
 // The series key: labels joined with separators that cannot occur in UTF-8.
 void series_key(const promql::LabelSet& labels, std::string& out);
 

@@ -283,3 +283,20 @@ TEST_CASE("memory per stored sample") {
     }
   }
 }
+
+TEST_CASE("retention_for: the longest range or lookback an expression reads, with offsets") {
+  auto need = [](const char* expr) {
+    ParseResult p = parse(expr);
+    REQUIRE(p.ok());
+    return store::retention_for(*p.expr);
+  };
+  constexpr int64_t m = 60 * 1000;
+  CHECK(need("up") == 5 * m);
+  CHECK(need("1 + 1") == 5 * m);
+  CHECK(need("rate(x[1m])") == 5 * m);
+  CHECK(need("avg_over_time(x[1h]) > 0.8") == 60 * m);
+  CHECK(need("x offset 10m") == 15 * m);
+  CHECK(need("x offset -10m") == 5 * m);
+  CHECK(need("sum by (a) (rate(x[10m] offset 1h)) / ignoring(b) (predict_linear(y[6h], 3600) or z)") == 6 * 60 * m);  // the 6h range, the longest
+  CHECK(need("topk(scalar(k offset 20m), -(x))") == 25 * m);
+}

@@ -51,7 +51,7 @@ ScrapeReport ScrapeTarget::scrape(Store& store, int64_t t_ms) {
   }
   r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   append_report(batch_, sink_.target(), r);
-  store.commit(source_, batch_, t_ms);
+  store.commit_scrape(source_, batch_, t_ms);
   return r;
 }
 

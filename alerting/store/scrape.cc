@@ -19,11 +19,11 @@ void apply_target_labels(LabelSet& ls, const LabelSet& target) {
   }
 }
 
-void StoreSink::sample(std::string_view name, Labels labels, double value, int64_t) {
+void StoreSink::sample(std::string_view name, Labels labels, double value, int64_t timestamp_ms) {
   if (n_ == buf_.size()) buf_.emplace_back();
   promql::Sample& s = buf_[n_++];
   s.v = value;
-  s.t = 0;
+  s.t = timestamp_ms >= 0 ? timestamp_ms : Store::kNoTimestamp;
   // Reuse the slot's strings: a steady scrape allocates little.
   s.labels.resize(labels.size() + 1);
   s.labels[0].first.assign("__name__");
@@ -56,6 +56,7 @@ void append_report(promql::Vector& out, const LabelSet& target, const ScrapeRepo
     // __name__.
     apply_target_labels(s.labels, target);
     s.v = v;
+    s.t = Store::kNoTimestamp;
     out.push_back(std::move(s));
   };
   add("up", r.up ? 1 : 0);
@@ -90,7 +91,7 @@ ScrapeReport InProcessTarget::scrape(Store& store, int64_t t_ms, const CollectCo
   }
   r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   append_report(batch_, sink_.target(), r);
-  store.commit(source_, batch_, t_ms);
+  store.commit_scrape(source_, batch_, t_ms);
   return r;
 }
 

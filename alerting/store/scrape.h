@@ -9,9 +9,9 @@
 // Each target is one store source, so the series it stops exposing, or all of
 // them when it fails, go stale at the scrape's time.
 //
-// Not done (deviations from Prometheus): scrape_series_added is not written;
-// timestamps in an exposition are ignored (samples are stored at the scrape's
-// time, as with honor_timestamps: false).
+// Timestamps in an exposition are honoured (honor_timestamps: true, the
+// default): see Store::commit_scrape. Not done (a deviation from Prometheus):
+// scrape_series_added is not written.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +38,8 @@ class StoreSink final : public MetricSink {
 
   // Forgets the samples written so far.
   void reset() { n_ = 0; }
-  // The samples written since reset(), with their labels final.
+  // The samples written since reset(), with their labels final; t is the
+  // exposition's timestamp or Store::kNoTimestamp.
   const promql::Vector& samples();
   size_t count() const { return n_; }
 

@@ -144,6 +144,14 @@ void Store::mark_stale_locked(std::vector<MemSeries*>& series, int64_t t) {
 }
 
 void Store::commit(std::string_view source, const promql::Vector& samples, int64_t t_ms) {
+  commit_impl(source, samples, t_ms, false);
+}
+
+void Store::commit_scrape(std::string_view source, const promql::Vector& samples, int64_t t_ms) {
+  commit_impl(source, samples, t_ms, true);
+}
+
+void Store::commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms, bool honor) {
   std::unique_lock lock(mu_);
   ++commits_;
   std::vector<MemSeries*> produced;
@@ -152,12 +160,21 @@ void Store::commit(std::string_view source, const promql::Vector& samples, int64
     const LabelSet& labels = normalized(sample.labels, label_buf_);
     series_key(labels, key_buf_);
     MemSeries& s = get_or_create(labels, key_buf_);
+    bool explicit_t = honor && sample.t != kNoTimestamp;
     if (s.commit_mark != commits_) {
-      s.commit_mark = commits_;
-      ++s.producers;
-      produced.push_back(&s);
+      s.commit_mark = commits_;  // present: no marker for it in this commit
+      if (!explicit_t) {
+        ++s.producers;
+        produced.push_back(&s);
+      }
     }
-    append_locked(s, t_ms, sample.v);
+    if (!explicit_t) {
+      append_locked(s, t_ms, sample.v);
+    } else if (sample.t > t_ms + kMaxAheadMs) {
+      ++out_of_bounds_;  // Prometheus's timeLimitAppender
+    } else {
+      append_locked(s, sample.t, sample.v);
+    }
   }
   auto it = sources_.find(source);
   if (it != sources_.end()) {

@@ -71,6 +71,15 @@ class Store final : public promql::Queryable, public alerting::Appender {
   // ignored). Refused samples are counted in stats(); see the header comment.
   void commit(std::string_view source, const promql::Vector& samples, int64_t t_ms) override;
 
+  // A scrape's commit, as Prometheus appends with honor_timestamps: true:
+  // samples whose t is not kNoTimestamp (the exposition gave one) are stored
+  // at that time, are not tracked for staleness (never get a marker), and are
+  // refused (out of bounds) more than 10 minutes ahead of t_ms; the others
+  // are stored at t_ms as commit() does.
+  static constexpr int64_t kNoTimestamp = INT64_MIN;
+  static constexpr int64_t kMaxAheadMs = 10 * 60 * 1000;
+  void commit_scrape(std::string_view source, const promql::Vector& samples, int64_t t_ms);
+
   // Marks every series `source` produced at its last commit stale at t_ms and
   // forgets the source.
   void end_source(std::string_view source, int64_t t_ms);
@@ -108,6 +117,7 @@ class Store final : public promql::Queryable, public alerting::Appender {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
 
+  void commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms, bool honor_timestamps);
   MemSeries& get_or_create(const promql::LabelSet& labels, const std::string& key);
   AppendResult append_locked(MemSeries& s, int64_t t, double v);
   void mark_stale_locked(std::vector<MemSeries*>& series, int64_t t);

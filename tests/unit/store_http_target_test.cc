@@ -137,6 +137,22 @@ TEST_CASE("scrape target: gzip, labels, report series, stale series, failures") 
   big_cfg.max_body_bytes = 1 << 20;
   CHECK(ScrapeTarget(big_cfg).scrape(st, 80000).samples == 20000);
 
+  // Timestamps in the exposition are honoured, and such series never go stale.
+  ex.set("ts_metric 5 70000\nplain 1\nfuture 1 99999999\n");
+  ScrapeTarget stamped(ScrapeTargetConfig{ex.url(), {{"job", "stamped"}}, 5000ms});
+  auto stamp_r = stamped.scrape(st, 85000);
+  REQUIRE(stamp_r.up);
+  CHECK(stamp_r.samples == 3);
+  auto ts = eval(st, "timestamp(ts_metric)", 85000);
+  REQUIRE(ts.size() == 1);
+  CHECK(ts[0].v == 70);
+  CHECK(eval(st, "timestamp(plain)", 85000).at(0).v == 85);
+  CHECK(eval(st, "future", 85000).empty());  // more than 10 minutes ahead: refused
+  ex.set("other 1\n");
+  stamped.scrape(st, 100000);
+  CHECK(eval(st, "plain", 100000).empty());
+  CHECK(eval(st, "ts_metric", 100000).size() == 1);  // no marker: visible until the lookback passes
+
   // Removed: every series stale.
   target.stop(st, 90000);
   CHECK(eval(st, "{job=\"app\"}", 90000).empty());

@@ -50,7 +50,6 @@ class ScrapeTarget {
   std::string source_;
   HttpClient client_;
   ExpositionParser parser_;
-  promql::Vector batch_;
   std::string last_error_;
 };
 

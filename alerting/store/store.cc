@@ -79,8 +79,9 @@ size_t string_heap(const std::string& s) { return s.capacity() > 15 ? block(s.ca
 
 }  // namespace
 
-Store::MemSeries& Store::get_or_create(const LabelSet& labels, const std::string& key) {
+Store::MemSeries& Store::get_or_create(const LabelSet& labels, const std::string& key, bool* created) {
   auto it = series_.find(key);
+  if (created) *created = it == series_.end();
   if (it != series_.end()) return *it->second;
   auto s = std::make_unique<MemSeries>();
   s->labels = labels;
@@ -147,22 +148,29 @@ void Store::commit(std::string_view source, const promql::Vector& samples, int64
   commit_impl(source, samples, t_ms, false);
 }
 
-void Store::commit_scrape(std::string_view source, const promql::Vector& samples, int64_t t_ms) {
-  commit_impl(source, samples, t_ms, true);
+size_t Store::commit_scrape(std::string_view source, const promql::Vector& samples, int64_t t_ms) {
+  return commit_impl(source, samples, t_ms, true);
 }
 
-void Store::commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms, bool honor) {
+size_t Store::commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms, bool honor) {
   std::unique_lock lock(mu_);
   ++commits_;
+  auto it = sources_.find(source);
+  if (it != sources_.end()) {
+    for (MemSeries* s : it->second) s->prev_mark = commits_;
+  }
+  size_t added = 0;
   std::vector<MemSeries*> produced;
   produced.reserve(samples.size());
   for (const auto& sample : samples) {
     const LabelSet& labels = normalized(sample.labels, label_buf_);
     series_key(labels, key_buf_);
-    MemSeries& s = get_or_create(labels, key_buf_);
+    bool created = false;
+    MemSeries& s = get_or_create(labels, key_buf_, &created);
     bool explicit_t = honor && sample.t != kNoTimestamp;
     if (s.commit_mark != commits_) {
       s.commit_mark = commits_;  // present: no marker for it in this commit
+      if (explicit_t ? created : s.prev_mark != commits_) ++added;
       if (!explicit_t) {
         ++s.producers;
         produced.push_back(&s);
@@ -176,7 +184,6 @@ void Store::commit_impl(std::string_view source, const promql::Vector& samples, 
       append_locked(s, sample.t, sample.v);
     }
   }
-  auto it = sources_.find(source);
   if (it != sources_.end()) {
     mark_stale_locked(it->second, t_ms);
     if (produced.empty()) {
@@ -189,6 +196,7 @@ void Store::commit_impl(std::string_view source, const promql::Vector& samples, 
   }
   int64_t every = std::min<int64_t>(60 * 1000, std::max<int64_t>(retention_ms_ / 4, 1));
   if (last_gc_t_ == INT64_MIN || max_t_ - last_gc_t_ >= every) gc_locked();
+  return added;
 }
 
 void Store::end_source(std::string_view source, int64_t t_ms) {

@@ -75,10 +75,12 @@ class Store final : public promql::Queryable, public alerting::Appender {
   // samples whose t is not kNoTimestamp (the exposition gave one) are stored
   // at that time, are not tracked for staleness (never get a marker), and are
   // refused (out of bounds) more than 10 minutes ahead of t_ms; the others
-  // are stored at t_ms as commit() does.
+  // are stored at t_ms as commit() does. Returns how many series are new to
+  // the source (not in its previous commit; timestamped ones: new to the
+  // store): Prometheus's approximate scrape_series_added.
   static constexpr int64_t kNoTimestamp = INT64_MIN;
   static constexpr int64_t kMaxAheadMs = 10 * 60 * 1000;
-  void commit_scrape(std::string_view source, const promql::Vector& samples, int64_t t_ms);
+  size_t commit_scrape(std::string_view source, const promql::Vector& samples, int64_t t_ms);
 
   // Marks every series `source` produced at its last commit stale at t_ms and
   // forgets the source.
@@ -110,6 +112,7 @@ class Store final : public promql::Queryable, public alerting::Appender {
     std::vector<Chunk> chunks;  // few per series: a vector, not a deque (whose blocks are 512 bytes)
     uint32_t producers = 0;  // sources whose last commit had this series
     uint64_t commit_mark = 0;  // the last commit that had this series
+    uint64_t prev_mark = 0;    // set on the source's previous series during a commit
     bool has_samples() const { return !chunks.empty(); }
   };
   struct KeyHash {
@@ -117,8 +120,8 @@ class Store final : public promql::Queryable, public alerting::Appender {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
 
-  void commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms, bool honor_timestamps);
-  MemSeries& get_or_create(const promql::LabelSet& labels, const std::string& key);
+  size_t commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms, bool honor_timestamps);
+  MemSeries& get_or_create(const promql::LabelSet& labels, const std::string& key, bool* created = nullptr);
   AppendResult append_locked(MemSeries& s, int64_t t, double v);
   void mark_stale_locked(std::vector<MemSeries*>& series, int64_t t);
   void gc_locked();

@@ -98,7 +98,7 @@ def main(c):
     # Local: the store scrapes the same two targets and holds the same series as Prometheus.
     for name, port in (("node_exporter", node.port), ("vigia", vigia.port)):
         target = "127.0.0.1:%d" % port
-        sel = '{job="scrape", instance="%s", __name__!="scrape_series_added"}' % target
+        sel = '{job="scrape", instance="%s"}' % target
         ours = vigia_query(["--scrape.url=http://%s/metrics" % target, "--no-collector.cpu", sel])
         c.check(ours.returncode == 0, "local %s: exit 0" % name, ours.stderr)
         now = time.time()
@@ -109,6 +109,13 @@ def main(c):
         c.check(not only_mine and not only_theirs and len(mine) == len(theirs),
                 "local %s: the store holds the series Prometheus holds (%d series)" % (name, len(mine)),
                 "only in vigia: %r; only in Prometheus: %r" % (only_mine[:5], only_theirs[:5]))
+        # The report series' values too (the exposition's size is steady between scrapes).
+        for rep in ("up", "scrape_samples_scraped", "scrape_series_added"):
+            expr = '%s{job="scrape", instance="%s"}' % (rep, target)
+            m = re.search(r"=> (\S+) @", vigia_query(["--scrape.url=http://%s/metrics" % target, expr]).stdout)
+            ref = prom_series(prom, expr, time.time())
+            c.eq(m.group(1) if m else None, ref[0]["value"][1] if ref else None,
+                 "local %s: %s as in Prometheus" % (name, rep))
     local = vigia_query(["up"])
     c.check(re.search(r'^up\{instance="localhost:9910", job="vigia"\} => 1 @\[\d+(\.\d+)?\]$', local.stdout, re.M),
             "local: vigia's own collectors give up 1", local.stdout)

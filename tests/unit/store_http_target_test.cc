@@ -84,9 +84,12 @@ TEST_CASE("scrape target: gzip, labels, report series, stale series, failures") 
   CHECK(eval(st, "up{job=\"app\"}", 0).at(0).v == 1);
   CHECK(eval(st, "scrape_samples_scraped{job=\"app\"}", 0).at(0).v == 2);
 
+  CHECK(eval(st, "scrape_series_added{job=\"app\"}", 0).at(0).v == 2);
+
   // A series goes away: stale at the next scrape.
   ex.set("# TYPE a gauge\na{x=\"1\"} 1\n");
-  target.scrape(st, 15000);
+  CHECK(target.scrape(st, 15000).series_added == 0);
+  CHECK(eval(st, "scrape_series_added{job=\"app\"}", 15000).at(0).v == 0);
   CHECK(eval(st, "a", 15000).size() == 1);
   CHECK(eval(st, "a", 14999).size() == 2);
 

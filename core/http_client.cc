@@ -165,6 +165,11 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   api.easy_setopt(c, CURLOPT_URL, req.url.c_str());
   api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we are threaded
+  // Redirects are followed, as Prometheus's scrapes and Go's client do (up to
+  // 10); credentials are not sent on to another host (curl's default).
+  api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  api.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+  api.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   api.easy_setopt(c, CURLOPT_TIMEOUT_MS, long(req.timeout.count()));
   api.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   api.easy_setopt(c, CURLOPT_USERAGENT, "vigia/" VIGIA_VERSION);

@@ -38,7 +38,8 @@ struct HttpClientResponse {
 };
 
 // One connection's worth of client: keeps the connection alive between
-// requests to the same server. Not thread-safe: one per thread or target.
+// requests to the same server; follows up to 10 redirects. Not thread-safe:
+// one per thread or target.
 class HttpClient {
  public:
   HttpClient();

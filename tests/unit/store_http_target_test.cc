@@ -44,6 +44,10 @@ struct Exporter {
       lock.unlock();
       std::this_thread::sleep_for(d);
     });
+    server.handle("/moved", [](const HttpRequest&, HttpResponse& resp) {
+      resp.status = 302;
+      resp.headers.emplace_back("Location", "/metrics");
+    });
     REQUIRE(server.start().is_ok());
   }
   ~Exporter() { server.stop(); }
@@ -85,6 +89,15 @@ TEST_CASE("scrape target: gzip, labels, report series, stale series, failures") 
   CHECK(eval(st, "scrape_samples_scraped{job=\"app\"}", 0).at(0).v == 2);
 
   CHECK(eval(st, "scrape_series_added{job=\"app\"}", 0).at(0).v == 2);
+
+  // A redirect is followed, as Prometheus follows it.
+  {
+    std::string moved = ex.url();
+    moved.replace(moved.rfind("/metrics"), 8, "/moved");
+    Store other;
+    ScrapeTarget redirected(ScrapeTargetConfig{moved, {{"job", "moved"}}, 5000ms});
+    CHECK(redirected.scrape(other, 0).samples == 2);
+  }
 
   // A series goes away: stale at the next scrape.
   ex.set("# TYPE a gauge\na{x=\"1\"} 1\n");

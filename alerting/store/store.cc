@@ -217,7 +217,8 @@ AppendResult Store::append(const LabelSet& labels, int64_t t_ms, double v) {
 
 void Store::set_retention(int64_t ms) {
   std::unique_lock lock(mu_);
-  retention_ms_ = std::max<int64_t>(ms, 0);
+  // At most a century: keeps `newest - retention` far from overflowing.
+  retention_ms_ = std::clamp<int64_t>(ms, 0, int64_t(100) * 365 * 24 * 3600 * 1000);
 }
 
 int64_t Store::retention() const {

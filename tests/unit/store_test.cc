@@ -175,6 +175,13 @@ TEST_CASE("retention drops old samples and empty series no source produces") {
   CHECK(r[0].points.back().t == 3600 * 1000);
   // Older than the window: out of bounds.
   CHECK(st.append({{"__name__", "kept"}}, 3600 * 1000 - 6 * 60 * 1000, 1) == AppendResult::kOutOfBounds);
+  // A huge retention is a long one, not an overflow.
+  Store forever;
+  forever.set_retention(INT64_MAX);
+  CHECK(forever.append({{"__name__", "x"}}, -2000, 1) == AppendResult::kOk);
+  CHECK(forever.append({{"__name__", "x"}}, -1000, 2) == AppendResult::kOk);  // newest - INT64_MAX would overflow
+  forever.gc();
+  CHECK(forever.stats().samples == 2);
   // A series still produced is kept even when its samples age out.
   Store st2;
   st2.set_retention(60 * 1000);

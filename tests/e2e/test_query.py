@@ -116,6 +116,23 @@ def main(c):
             ref = prom_series(prom, expr, time.time())
             c.eq(m.group(1) if m else None, ref[0]["value"][1] if ref else None,
                  "local %s: %s as in Prometheus" % (name, rep))
+    # Queries over values that do not move between scrapes answer as Prometheus's.
+    node_t = "127.0.0.1:%d" % node.port
+    for e in ['count by (__name__) ({job="scrape", instance="%s"})' % node_t,
+              'sum by (job) (node_filesystem_size_bytes{instance="%s"})' % node_t,
+              'node_memory_MemTotal_bytes{instance="%s"} / 2^20' % node_t,
+              'count(node_cpu_seconds_total{instance="%s"}) > bool 0' % node_t]:
+        ours = vigia_query(["--scrape.url=http://%s/metrics" % node_t, e])
+        got = {}
+        for line in ours.stdout.splitlines():
+            m = re.match(r"^(.*) => (\S+) @", line)
+            if m:
+                got[label_sets_vigia(line)[0]] = float(m.group(2))
+        want = {}
+        for r in prom_series(prom, e, time.time()):
+            want[label_sets_prom([r])[0]] = float(r["value"][1])
+        c.check(got == want and got, "local %s: the same answer as Prometheus (%d series)" % (e, len(got)),
+                "vigia %r, Prometheus %r" % (sorted(got.items())[:3], sorted(want.items())[:3]))
     local = vigia_query(["up"])
     c.check(re.search(r'^up\{instance="localhost:9910", job="vigia"\} => 1 @\[\d+(\.\d+)?\]$', local.stdout, re.M),
             "local: vigia's own collectors give up 1", local.stdout)

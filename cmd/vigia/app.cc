@@ -112,7 +112,7 @@ std::string landing_page(const std::vector<std::pair<std::string, bool>>& collec
 }
 
 // vigia query EXPR: logic in alerting/query_command.cc.
-int query(const Options& o, const std::string& expr) {
+int query(const Options& o, const Config& cfg, const std::string& expr) {
   alerting::QueryCommand cmd;
   cmd.expr = expr;
   cmd.query_url = o.query_url;
@@ -137,6 +137,8 @@ int query(const Options& o, const std::string& expr) {
     host::register_collectors(catalog, o.host);
     catalog.add("process", true, [] { return std::make_unique<ProcessCollector>(); });
     if (o.disable_defaults) catalog.disable_defaults();
+    for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);
+    for (const auto& name : cfg.host.enabled_collectors) catalog.set_enabled(name, true);
     for (const auto& [name, on] : o.collector_switches) {
       if (!catalog.set_enabled(name, on)) {
         std::fprintf(stderr, "vigia: unknown collector \"%s\"\n", name.c_str());
@@ -348,7 +350,7 @@ int app_main(const std::vector<std::string>& args) {
       std::fprintf(stderr, "vigia: error: usage: vigia query [--query.url=URL] [--time=T] EXPR\n");
       return 2;
     }
-    return query(o, pos[1]);
+    return query(o, cfg, pos[1]);
   }
   std::fprintf(stderr, "vigia: error: unknown command \"%s\", try --help\n", command.c_str());
   return 2;

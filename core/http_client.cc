@@ -36,8 +36,19 @@ std::string_view url_password(std::string_view url) {
   return colon == std::string_view::npos ? std::string_view{} : userinfo.substr(colon + 1);
 }
 
+struct BodySink {
+  std::string* body;
+  size_t limit;
+  bool too_large = false;
+};
+
 size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->body->size() + size * n > sink->limit) {
+    sink->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -154,11 +165,17 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   api.easy_setopt(c, CURLOPT_URL, req.url.c_str());
   api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we are threaded
+  // Redirects are followed, as Prometheus's scrapes and Go's client do (up to
+  // 10); credentials are not sent on to another host (curl's default).
+  api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  api.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+  api.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   api.easy_setopt(c, CURLOPT_TIMEOUT_MS, long(req.timeout.count()));
   api.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   api.easy_setopt(c, CURLOPT_USERAGENT, "vigia/" VIGIA_VERSION);
   api.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  api.easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+  BodySink sink{&resp.body, req.max_body_bytes};
+  api.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   if (req.accept_gzip) api.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
   if (req.method == "POST") {
     api.easy_setopt(c, CURLOPT_POST, 1L);
@@ -174,6 +191,7 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   api.slist_free_all(headers);
   if (rc != CURLE_OK) {
     std::string msg = errbuf[0] ? errbuf : api.easy_strerror(rc);
+    if (sink.too_large) msg = "body larger than " + std::to_string(req.max_body_bytes) + " bytes";
     // curl's messages name hosts, not credentials; make sure of it.
     std::string_view pw = url_password(req.url);
     for (size_t p; !pw.empty() && (p = msg.find(pw)) != std::string::npos;) msg.replace(p, pw.size(), "xxxxx");

@@ -21,6 +21,9 @@ struct HttpClientRequest {
   std::chrono::milliseconds timeout{10000};  // the whole exchange
   // Ask for gzip (Accept-Encoding) and decode it.
   bool accept_gzip = true;
+  // A larger (decoded) body fails the request (Prometheus's body_size_limit):
+  // one runaway exporter must not fill a small host's memory.
+  size_t max_body_bytes = 64 << 20;
 };
 
 struct HttpClientResponse {
@@ -35,7 +38,8 @@ struct HttpClientResponse {
 };
 
 // One connection's worth of client: keeps the connection alive between
-// requests to the same server. Not thread-safe: one per thread or target.
+// requests to the same server; follows up to 10 redirects. Not thread-safe:
+// one per thread or target.
 class HttpClient {
  public:
   HttpClient();

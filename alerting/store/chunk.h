@@ -37,8 +37,8 @@ class Chunk {
 
   // Releases spare capacity (once the chunk is full).
   void shrink() { data_.shrink_to_fit(); }
-  // Heap and inline bytes this chunk uses.
-  size_t bytes() const { return sizeof(Chunk) + data_.capacity(); }
+  // Heap bytes of the encoded samples.
+  size_t data_bytes() const { return data_.capacity(); }
 
  private:
   int64_t min_t_, max_t_;

@@ -23,6 +23,7 @@ ScrapeReport ScrapeTarget::scrape(Store& store, int64_t t_ms) {
   HttpClientRequest req;
   req.url = cfg_.url;
   req.timeout = cfg_.timeout;
+  req.max_body_bytes = cfg_.max_body_bytes;
   // Only the text format: vigia does not parse OpenMetrics or protobuf.
   req.headers = {{"Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1"}};
   char timeout[32];
@@ -41,20 +42,12 @@ ScrapeReport ScrapeTarget::scrape(Store& store, int64_t t_ms) {
     last_error_.clear();
     r.up = true;
   }
-  batch_.clear();
-  if (r.up) {
-    const promql::Vector& got = sink_.samples();
-    r.samples = got.size();
-    batch_.reserve(got.size() + 4);
-    batch_.insert(batch_.end(), got.begin(), got.end());
-  }
   r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  append_report(batch_, sink_.target(), r);
-  store.commit(source_, batch_, t_ms);
+  commit_scrape(store, source_, sink_, r, t_ms);
   return r;
 }
 
-void ScrapeTarget::stop(Store& store, int64_t t_ms) { store.end_source(source_, t_ms); }
+void ScrapeTarget::stop(Store& store, int64_t t_ms) { end_scrape(store, source_, t_ms); }
 
 void Scraper::set_targets(std::vector<ScrapeTargetConfig> targets, Store& store, int64_t t_ms) {
   std::lock_guard lock(mu_);

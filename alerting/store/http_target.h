@@ -25,6 +25,7 @@ struct ScrapeTargetConfig {
   // host:port as Prometheus 2.42 sets it.
   promql::LabelSet labels;
   std::chrono::milliseconds timeout{10000};
+  size_t max_body_bytes = 64 << 20;  // decoded; a larger exposition fails the scrape
 };
 
 // One target. Not thread-safe: one scrape at a time.
@@ -49,7 +50,6 @@ class ScrapeTarget {
   std::string source_;
   HttpClient client_;
   ExpositionParser parser_;
-  promql::Vector batch_;
   std::string last_error_;
 };
 

@@ -19,11 +19,11 @@ void apply_target_labels(LabelSet& ls, const LabelSet& target) {
   }
 }
 
-void StoreSink::sample(std::string_view name, Labels labels, double value, int64_t) {
+void StoreSink::sample(std::string_view name, Labels labels, double value, int64_t timestamp_ms) {
   if (n_ == buf_.size()) buf_.emplace_back();
   promql::Sample& s = buf_[n_++];
   s.v = value;
-  s.t = 0;
+  s.t = timestamp_ms >= 0 ? timestamp_ms : Store::kNoTimestamp;
   // Reuse the slot's strings: a steady scrape allocates little.
   s.labels.resize(labels.size() + 1);
   s.labels[0].first.assign("__name__");
@@ -56,15 +56,32 @@ void append_report(promql::Vector& out, const LabelSet& target, const ScrapeRepo
     // __name__.
     apply_target_labels(s.labels, target);
     s.v = v;
+    s.t = Store::kNoTimestamp;
     out.push_back(std::move(s));
   };
   add("up", r.up ? 1 : 0);
   add("scrape_duration_seconds", r.duration_seconds);
   add("scrape_samples_scraped", double(r.samples));
   add("scrape_samples_post_metric_relabeling", double(r.samples));
+  add("scrape_series_added", double(r.series_added));
 }
 
 std::string target_source(const LabelSet& target) { return "scrape/" + promql::labels_string(target); }
+
+void commit_scrape(Store& store, const std::string& source, StoreSink& sink, ScrapeReport& r, int64_t t_ms) {
+  static const promql::Vector kNone;
+  const promql::Vector& got = r.up ? sink.samples() : kNone;
+  r.samples = got.size();
+  r.series_added = store.commit_scrape(source, got, t_ms);
+  promql::Vector report;
+  append_report(report, sink.target(), r);
+  store.commit(source + "/report", report, t_ms);
+}
+
+void end_scrape(Store& store, const std::string& source, int64_t t_ms) {
+  store.end_source(source, t_ms);
+  store.end_source(source + "/report", t_ms);
+}
 
 InProcessTarget::InProcessTarget(LabelSet target, CollectFn collect)
     : sink_(target), collect_(std::move(collect)), source_(target_source(target)) {}
@@ -81,19 +98,11 @@ ScrapeReport InProcessTarget::scrape(Store& store, int64_t t_ms, const CollectCo
   } catch (...) {
     log::error("scrape failed", {{"target", source_}, {"err", "unknown exception"}});
   }
-  batch_.clear();
-  if (r.up) {
-    const promql::Vector& got = sink_.samples();
-    r.samples = got.size();
-    batch_.reserve(got.size() + 4);
-    batch_.insert(batch_.end(), got.begin(), got.end());
-  }
   r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  append_report(batch_, sink_.target(), r);
-  store.commit(source_, batch_, t_ms);
+  commit_scrape(store, source_, sink_, r, t_ms);
   return r;
 }
 
-void InProcessTarget::stop(Store& store, int64_t t_ms) { store.end_source(source_, t_ms); }
+void InProcessTarget::stop(Store& store, int64_t t_ms) { end_scrape(store, source_, t_ms); }
 
 }  // namespace vigia::store

@@ -6,12 +6,12 @@
 //   scrape_duration_seconds                 how long it took
 //   scrape_samples_scraped                  samples in the exposition
 //   scrape_samples_post_metric_relabeling   the same (no metric relabelling)
-// Each target is one store source, so the series it stops exposing, or all of
-// them when it fails, go stale at the scrape's time.
+//   scrape_series_added                     series not in the previous scrape
+// Each target is one store source (and its report another), so the series it
+// stops exposing, or all of them when it fails, go stale at the scrape's time.
 //
-// Not done (deviations from Prometheus): scrape_series_added is not written;
-// timestamps in an exposition are ignored (samples are stored at the scrape's
-// time, as with honor_timestamps: false).
+// Timestamps in an exposition are honoured (honor_timestamps: true, the
+// default): see Store::commit_scrape.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +38,8 @@ class StoreSink final : public MetricSink {
 
   // Forgets the samples written so far.
   void reset() { n_ = 0; }
-  // The samples written since reset(), with their labels final.
+  // The samples written since reset(), with their labels final; t is the
+  // exposition's timestamp or Store::kNoTimestamp.
   const promql::Vector& samples();
   size_t count() const { return n_; }
 
@@ -60,12 +61,20 @@ struct ScrapeReport {
   bool up = false;
   double duration_seconds = 0;
   size_t samples = 0;
+  size_t series_added = 0;
 };
 // Appends the report samples (up, scrape_*) with the target's labels.
 void append_report(promql::Vector& out, const promql::LabelSet& target, const ScrapeReport& r);
 
 // The store source name of a target: "scrape/" + its labels.
 std::string target_source(const promql::LabelSet& target);
+
+// Commits one scrape of the target `sink` was filled for: its samples (none
+// if !r.up) under `source`, then the report series under source + "/report".
+// Sets r.series_added.
+void commit_scrape(Store& store, const std::string& source, StoreSink& sink, ScrapeReport& r, int64_t t_ms);
+// Ends a target: its series and its report go stale at t_ms.
+void end_scrape(Store& store, const std::string& source, int64_t t_ms);
 
 // An in-process target: vigia's own collectors, scraped without HTTP. What
 // `vigia run` calls on each evaluation tick, e.g.
@@ -88,7 +97,6 @@ class InProcessTarget {
   StoreSink sink_;
   CollectFn collect_;
   std::string source_;
-  promql::Vector batch_;
 };
 
 }  // namespace vigia::store

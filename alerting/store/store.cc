@@ -19,6 +19,43 @@ void series_key(const LabelSet& labels, std::string& out) {
   }
 }
 
+int64_t retention_for(const promql::Expr& e, int64_t lookback_ms) {
+  using promql::ExprKind;
+  int64_t need = lookback_ms;
+  auto sub = [&](const promql::Expr* x) {
+    if (x) need = std::max(need, retention_for(*x, lookback_ms));
+  };
+  switch (e.kind) {
+    case ExprKind::kVectorSelector: {
+      int64_t off = static_cast<const promql::VectorSelector&>(e).offset_ms;
+      return lookback_ms + std::max<int64_t>(off, 0);  // a negative offset reads ahead
+    }
+    case ExprKind::kMatrixSelector: {
+      const auto& m = static_cast<const promql::MatrixSelector&>(e);
+      return std::max(lookback_ms, m.range_ms + std::max<int64_t>(m.selector->offset_ms, 0));
+    }
+    case ExprKind::kParen: sub(static_cast<const promql::ParenExpr&>(e).expr.get()); break;
+    case ExprKind::kUnary: sub(static_cast<const promql::UnaryExpr&>(e).expr.get()); break;
+    case ExprKind::kBinary: {
+      const auto& b = static_cast<const promql::BinaryExpr&>(e);
+      sub(b.lhs.get());
+      sub(b.rhs.get());
+      break;
+    }
+    case ExprKind::kAggregate: {
+      const auto& a = static_cast<const promql::AggregateExpr&>(e);
+      sub(a.expr.get());
+      sub(a.param.get());
+      break;
+    }
+    case ExprKind::kCall:
+      for (const auto& arg : static_cast<const promql::Call&>(e).args) sub(arg.get());
+      break;
+    default: break;
+  }
+  return need;
+}
+
 namespace {
 
 // Labels as the store keeps them: sorted, no empty values. Returns `in`
@@ -35,12 +72,16 @@ const LabelSet& normalized(const LabelSet& in, LabelSet& buf) {
   return buf;
 }
 
-size_t string_heap(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+// What malloc spends on a block of n bytes: glibc's 8-byte header, rounded
+// up to 16 bytes.
+size_t block(size_t n) { return n ? (n + 8 + 15) & ~size_t(15) : 0; }
+size_t string_heap(const std::string& s) { return s.capacity() > 15 ? block(s.capacity() + 1) : 0; }
 
 }  // namespace
 
-Store::MemSeries& Store::get_or_create(const LabelSet& labels, const std::string& key) {
+Store::MemSeries& Store::get_or_create(const LabelSet& labels, const std::string& key, bool* created) {
   auto it = series_.find(key);
+  if (created) *created = it == series_.end();
   if (it != series_.end()) return *it->second;
   auto s = std::make_unique<MemSeries>();
   s->labels = labels;
@@ -104,22 +145,45 @@ void Store::mark_stale_locked(std::vector<MemSeries*>& series, int64_t t) {
 }
 
 void Store::commit(std::string_view source, const promql::Vector& samples, int64_t t_ms) {
+  commit_impl(source, samples, t_ms, false);
+}
+
+size_t Store::commit_scrape(std::string_view source, const promql::Vector& samples, int64_t t_ms) {
+  return commit_impl(source, samples, t_ms, true);
+}
+
+size_t Store::commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms, bool honor) {
   std::unique_lock lock(mu_);
   ++commits_;
+  auto it = sources_.find(source);
+  if (it != sources_.end()) {
+    for (MemSeries* s : it->second) s->prev_mark = commits_;
+  }
+  size_t added = 0;
   std::vector<MemSeries*> produced;
   produced.reserve(samples.size());
   for (const auto& sample : samples) {
     const LabelSet& labels = normalized(sample.labels, label_buf_);
     series_key(labels, key_buf_);
-    MemSeries& s = get_or_create(labels, key_buf_);
+    bool created = false;
+    MemSeries& s = get_or_create(labels, key_buf_, &created);
+    bool explicit_t = honor && sample.t != kNoTimestamp;
     if (s.commit_mark != commits_) {
-      s.commit_mark = commits_;
-      ++s.producers;
-      produced.push_back(&s);
+      s.commit_mark = commits_;  // present: no marker for it in this commit
+      if (explicit_t ? created : s.prev_mark != commits_) ++added;
+      if (!explicit_t) {
+        ++s.producers;
+        produced.push_back(&s);
+      }
     }
-    append_locked(s, t_ms, sample.v);
+    if (!explicit_t) {
+      append_locked(s, t_ms, sample.v);
+    } else if (sample.t > t_ms + kMaxAheadMs) {
+      ++out_of_bounds_;  // Prometheus's timeLimitAppender
+    } else {
+      append_locked(s, sample.t, sample.v);
+    }
   }
-  auto it = sources_.find(source);
   if (it != sources_.end()) {
     mark_stale_locked(it->second, t_ms);
     if (produced.empty()) {
@@ -132,6 +196,7 @@ void Store::commit(std::string_view source, const promql::Vector& samples, int64
   }
   int64_t every = std::min<int64_t>(60 * 1000, std::max<int64_t>(retention_ms_ / 4, 1));
   if (last_gc_t_ == INT64_MIN || max_t_ - last_gc_t_ >= every) gc_locked();
+  return added;
 }
 
 void Store::end_source(std::string_view source, int64_t t_ms) {
@@ -152,7 +217,8 @@ AppendResult Store::append(const LabelSet& labels, int64_t t_ms, double v) {
 
 void Store::set_retention(int64_t ms) {
   std::unique_lock lock(mu_);
-  retention_ms_ = std::max<int64_t>(ms, 0);
+  // At most a century: keeps `newest - retention` far from overflowing.
+  retention_ms_ = std::clamp<int64_t>(ms, 0, int64_t(100) * 365 * 24 * 3600 * 1000);
 }
 
 int64_t Store::retention() const {
@@ -239,18 +305,30 @@ StoreStats Store::stats() const {
   // and the pointer.
   uint64_t bytes = series_.bucket_count() * sizeof(void*);
   for (const auto& [key, s] : series_) {
-    bytes += sizeof(MemSeries) + sizeof(void*) + sizeof(key) + sizeof(s) + sizeof(size_t);  // + hash node
-    bytes += sizeof(MemSeries*);  // by_name_ slot
-    bytes += s->labels.capacity() * sizeof(s->labels[0]);
+    bytes += block(sizeof(void*) + sizeof(key) + sizeof(s) + sizeof(size_t));  // hash node
+    bytes += block(sizeof(MemSeries)) + sizeof(MemSeries*);                    // + by_name_ slot
+    bytes += block(s->labels.capacity() * sizeof(s->labels[0]));
     for (const auto& [n, v] : s->labels) bytes += string_heap(n) + string_heap(v);
     bytes += string_heap(s->key);
-    bytes += s->chunks.capacity() * sizeof(Chunk);
-    for (const Chunk& c : s->chunks) bytes += c.bytes() - sizeof(Chunk);
+    bytes += block(s->chunks.capacity() * sizeof(Chunk));
+    for (const Chunk& c : s->chunks) bytes += block(c.data_bytes());
   }
-  for (const auto& [name, list] : by_name_) bytes += 64 + string_heap(name) + list.capacity() * sizeof(void*);
-  for (const auto& [name, list] : sources_) bytes += 64 + string_heap(name) + list.capacity() * sizeof(void*);
+  for (const auto& [name, list] : by_name_) bytes += block(64) + string_heap(name) + block(list.capacity() * sizeof(void*));
+  for (const auto& [name, list] : sources_) bytes += block(64) + string_heap(name) + block(list.capacity() * sizeof(void*));
   st.bytes = bytes;
   return st;
+}
+
+void Store::write_metrics(MetricSink& sink) const {
+  StoreStats st = stats();
+  sink.gauge("vigia_store_series", "Series in the embedded store.", double(st.series));
+  sink.gauge("vigia_store_samples", "Samples in the embedded store.", double(st.samples));
+  sink.gauge("vigia_store_bytes", "Memory the embedded store's series and samples use.", double(st.bytes));
+  sink.family("vigia_store_samples_rejected_total", "Samples the embedded store refused, by reason.",
+              MetricType::kCounter);
+  sink.sample("vigia_store_samples_rejected_total", {{"reason", "duplicate"}}, double(st.duplicate));
+  sink.sample("vigia_store_samples_rejected_total", {{"reason", "out_of_bounds"}}, double(st.out_of_bounds));
+  sink.sample("vigia_store_samples_rejected_total", {{"reason", "out_of_order"}}, double(st.out_of_order));
 }
 
 }  // namespace vigia::store

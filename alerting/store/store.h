@@ -35,6 +35,7 @@
 #include "alerting/promql/engine.h"
 #include "alerting/querier.h"
 #include "alerting/store/chunk.h"
+#include "core/metric.h"
 
 namespace vigia::store {
 
@@ -70,6 +71,17 @@ class Store final : public promql::Queryable, public alerting::Appender {
   // ignored). Refused samples are counted in stats(); see the header comment.
   void commit(std::string_view source, const promql::Vector& samples, int64_t t_ms) override;
 
+  // A scrape's commit, as Prometheus appends with honor_timestamps: true:
+  // samples whose t is not kNoTimestamp (the exposition gave one) are stored
+  // at that time, are not tracked for staleness (never get a marker), and are
+  // refused (out of bounds) more than 10 minutes ahead of t_ms; the others
+  // are stored at t_ms as commit() does. Returns how many series are new to
+  // the source (not in its previous commit; timestamped ones: new to the
+  // store): Prometheus's approximate scrape_series_added.
+  static constexpr int64_t kNoTimestamp = INT64_MIN;
+  static constexpr int64_t kMaxAheadMs = 10 * 60 * 1000;
+  size_t commit_scrape(std::string_view source, const promql::Vector& samples, int64_t t_ms);
+
   // Marks every series `source` produced at its last commit stale at t_ms and
   // forgets the source.
   void end_source(std::string_view source, int64_t t_ms);
@@ -88,6 +100,10 @@ class Store final : public promql::Queryable, public alerting::Appender {
   void gc();
 
   StoreStats stats() const;
+  // stats() as vigia's own metrics, for /metrics (SharedScraper::set_extra):
+  //   vigia_store_series, vigia_store_samples, vigia_store_bytes (gauges),
+  //   vigia_store_samples_rejected_total{reason="out_of_order|duplicate|out_of_bounds"}.
+  void write_metrics(MetricSink& sink) const;
 
  private:
   struct MemSeries {
@@ -96,6 +112,7 @@ class Store final : public promql::Queryable, public alerting::Appender {
     std::vector<Chunk> chunks;  // few per series: a vector, not a deque (whose blocks are 512 bytes)
     uint32_t producers = 0;  // sources whose last commit had this series
     uint64_t commit_mark = 0;  // the last commit that had this series
+    uint64_t prev_mark = 0;    // set on the source's previous series during a commit
     bool has_samples() const { return !chunks.empty(); }
   };
   struct KeyHash {
@@ -103,7 +120,8 @@ class Store final : public promql::Queryable, public alerting::Appender {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
 
-  MemSeries& get_or_create(const promql::LabelSet& labels, const std::string& key);
+  size_t commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms, bool honor_timestamps);
+  MemSeries& get_or_create(const promql::LabelSet& labels, const std::string& key, bool* created = nullptr);
   AppendResult append_locked(MemSeries& s, int64_t t, double v);
   void mark_stale_locked(std::vector<MemSeries*>& series, int64_t t);
   void gc_locked();
@@ -122,6 +140,12 @@ class Store final : public promql::Queryable, public alerting::Appender {
   std::string key_buf_;
   promql::LabelSet label_buf_;
 };
+
+// How far back evaluating `e` reads: the longest range (range selectors) or
+// lookback (instant selectors) plus its offset, at least the lookback. The
+// store's retention is the maximum of this over the loaded rules (plus the
+// evaluation interval as a margin).
+int64_t retention_for(const promql::Expr& e, int64_t lookback_ms = 5 * 60 * 1000);
 
 // The series key: labels joined with separators that cannot occur in UTF-8.
 void series_key(const promql::LabelSet& labels, std::string& out);

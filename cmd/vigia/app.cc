@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "alerting/promql/parser.h"
+#include "alerting/query_command.h"
 #include "core/config.h"
 #include "core/exposition.h"
 #include "core/flags.h"
@@ -35,6 +37,11 @@ struct Options {
   bool disable_defaults = false;
   std::vector<std::pair<std::string, bool>> collector_switches;
   host::HostOptions host;
+  // vigia query
+  std::string query_url;
+  std::string query_timeout = "10s";
+  std::string query_time;
+  std::vector<std::string> scrape_urls;
 };
 
 void add_flags(FlagSet& fs, Options& o) {
@@ -54,6 +61,13 @@ void add_flags(FlagSet& fs, Options& o) {
   fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.", &o.host.netstat_fields);
   fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.", &o.host.vmstat_fields);
   fs.add_bool("collector.disable-defaults", "Set all collectors to disabled by default.", &o.disable_defaults);
+  fs.add_string("query.url", "vigia query: Prometheus-compatible API to query (e.g. http://localhost:9090); "
+                "without it, vigia's own collectors are collected twice, a second apart, and queried locally.",
+                &o.query_url);
+  fs.add_string("query.timeout", "vigia query: timeout of the query (and of each local collection).", &o.query_timeout);
+  fs.add_string("time", "vigia query: evaluation time (RFC3339 or Unix timestamp); default now.", &o.query_time);
+  fs.add_list("scrape.url", "vigia query (local): also scrape this exporter's /metrics URL (job=\"scrape\").",
+              &o.scrape_urls);
   fs.add_bool("version", "Show application version.", &o.version);
   fs.add_bool("help", "Show this help.", &o.help);
   fs.add_prefix("collector.", "Enable (or with no-, disable) the named collector.",
@@ -95,6 +109,54 @@ std::string landing_page(const std::vector<std::pair<std::string, bool>>& collec
   }
   html += "</ul></body></html>\n";
   return html;
+}
+
+// vigia query EXPR: logic in alerting/query_command.cc.
+int query(const Options& o, const Config& cfg, const std::string& expr) {
+  alerting::QueryCommand cmd;
+  cmd.expr = expr;
+  cmd.query_url = o.query_url;
+  int64_t timeout_ms = 0;
+  if (!promql::parse_duration(o.query_timeout, &timeout_ms) || timeout_ms <= 0) {
+    std::fprintf(stderr, "vigia: error: --query.timeout: invalid duration \"%s\"\n", o.query_timeout.c_str());
+    return 2;
+  }
+  cmd.timeout = std::chrono::milliseconds(timeout_ms);
+  if (!o.query_time.empty()) {
+    int64_t t = 0;
+    if (!alerting::parse_time(o.query_time, t)) {
+      std::fprintf(stderr, "vigia: error: --time: expected RFC3339 or a Unix timestamp, got \"%s\"\n", o.query_time.c_str());
+      return 2;
+    }
+    cmd.time_ms = t;
+  }
+  cmd.scrape_urls = o.scrape_urls;
+  std::unique_ptr<CollectorRegistry> registry;
+  if (o.query_url.empty()) {
+    CollectorCatalog catalog;
+    host::register_collectors(catalog, o.host);
+    catalog.add("process", true, [] { return std::make_unique<ProcessCollector>(); });
+    if (o.disable_defaults) catalog.disable_defaults();
+    for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);
+    for (const auto& name : cfg.host.enabled_collectors) catalog.set_enabled(name, true);
+    for (const auto& [name, on] : o.collector_switches) {
+      if (!catalog.set_enabled(name, on)) {
+        std::fprintf(stderr, "vigia: unknown collector \"%s\"\n", name.c_str());
+        return 2;
+      }
+    }
+    registry = std::make_unique<CollectorRegistry>(catalog.build());
+    cmd.collect_self = [&registry](const CollectContext& ctx, MetricSink& s) { registry->collect(ctx, s); };
+    std::string host, port_str = "9910";
+    int port = 0;
+    if (split_listen_address(o.listen, host, port)) port_str = std::to_string(port);
+    cmd.self_labels = {{"instance", (host.empty() ? "localhost" : host) + ":" + port_str}, {"job", "vigia"}};
+  }
+  std::string out, err;
+  int rc = alerting::run_query(cmd, out, err);
+  std::fputs(out.c_str(), stdout);
+  std::fputs(err.c_str(), stderr);
+  return rc;
 }
 
 int serve(const Options& o, const Config& cfg) {
@@ -228,7 +290,10 @@ int app_main(const std::vector<std::string>& args) {
                         "Commands:\n"
                         "  run              (default) serve exporters and evaluate alerts\n"
                         "  exporter         only serve metrics\n"
-                        "  check config     validate the configuration file and exit")
+                        "  check config     validate the configuration file and exit\n"
+                        "  query EXPR       evaluate one PromQL instant query and print it as promtool does:\n"
+                        "                   against --query.url, or locally on vigia's own collectors,\n"
+                        "                   collected twice a second apart (so rate() has two points)")
                    .c_str(),
                stdout);
     return 0;
@@ -280,6 +345,13 @@ int app_main(const std::vector<std::string>& args) {
     return 0;
   }
   if (command == "run" || command == "exporter") return serve(o, cfg);
+  if (command == "query") {
+    if (pos.size() != 2) {
+      std::fprintf(stderr, "vigia: error: usage: vigia query [--query.url=URL] [--time=T] EXPR\n");
+      return 2;
+    }
+    return query(o, cfg, pos[1]);
+  }
   std::fprintf(stderr, "vigia: error: unknown command \"%s\", try --help\n", command.c_str());
   return 2;
 }

@@ -35,14 +35,19 @@ struct Exporter {
       auto d = delay;
       resp.status = status;
       resp.content_type = "text/plain; version=0.0.4";
+      // No Catch macros here: this runs on the server's threads.
       if (accepts_gzip(req.header("Accept-Encoding"))) {
-        REQUIRE(gzip_compress(body, resp.body));
+        if (!gzip_compress(body, resp.body)) resp.status = 599;
         resp.headers.emplace_back("Content-Encoding", "gzip");
       } else {
         resp.body = body;
       }
       lock.unlock();
       std::this_thread::sleep_for(d);
+    });
+    server.handle("/moved", [](const HttpRequest&, HttpResponse& resp) {
+      resp.status = 302;
+      resp.headers.emplace_back("Location", "/metrics");
     });
     REQUIRE(server.start().is_ok());
   }
@@ -84,9 +89,21 @@ TEST_CASE("scrape target: gzip, labels, report series, stale series, failures") 
   CHECK(eval(st, "up{job=\"app\"}", 0).at(0).v == 1);
   CHECK(eval(st, "scrape_samples_scraped{job=\"app\"}", 0).at(0).v == 2);
 
+  CHECK(eval(st, "scrape_series_added{job=\"app\"}", 0).at(0).v == 2);
+
+  // A redirect is followed, as Prometheus follows it.
+  {
+    std::string moved = ex.url();
+    moved.replace(moved.rfind("/metrics"), 8, "/moved");
+    Store other;
+    ScrapeTarget redirected(ScrapeTargetConfig{moved, {{"job", "moved"}}, 5000ms});
+    CHECK(redirected.scrape(other, 0).samples == 2);
+  }
+
   // A series goes away: stale at the next scrape.
   ex.set("# TYPE a gauge\na{x=\"1\"} 1\n");
-  target.scrape(st, 15000);
+  CHECK(target.scrape(st, 15000).series_added == 0);
+  CHECK(eval(st, "scrape_series_added{job=\"app\"}", 15000).at(0).v == 0);
   CHECK(eval(st, "a", 15000).size() == 1);
   CHECK(eval(st, "a", 14999).size() == 2);
 
@@ -121,6 +138,37 @@ TEST_CASE("scrape target: gzip, labels, report series, stale series, failures") 
   INFO(slow.last_error());
   CHECK(slow.last_error().find("timed out") != std::string::npos);
   CHECK(eval(st, "up{job=\"slow\"}", 75000).at(0).v == 0);
+
+  // Larger than the body limit: a failed scrape, not a full memory.
+  {
+    std::lock_guard lock(ex.mu);
+    ex.delay = 0ms;
+    ex.body.clear();
+    for (int i = 0; i < 20000; ++i) ex.body += "big{i=\"" + std::to_string(i) + "\"} 1\n";
+  }
+  store::ScrapeTargetConfig big_cfg{ex.url(), {{"job", "big"}}, 5000ms};
+  big_cfg.max_body_bytes = 100000;
+  ScrapeTarget big(big_cfg);
+  CHECK_FALSE(big.scrape(st, 80000).up);
+  CHECK(big.last_error().find("body larger than 100000 bytes") != std::string::npos);
+  big_cfg.max_body_bytes = 1 << 20;
+  CHECK(ScrapeTarget(big_cfg).scrape(st, 80000).samples == 20000);
+
+  // Timestamps in the exposition are honoured, and such series never go stale.
+  ex.set("ts_metric 5 70000\nplain 1\nfuture 1 99999999\n");
+  ScrapeTarget stamped(ScrapeTargetConfig{ex.url(), {{"job", "stamped"}}, 5000ms});
+  auto stamp_r = stamped.scrape(st, 85000);
+  REQUIRE(stamp_r.up);
+  CHECK(stamp_r.samples == 3);
+  auto ts = eval(st, "timestamp(ts_metric)", 85000);
+  REQUIRE(ts.size() == 1);
+  CHECK(ts[0].v == 70);
+  CHECK(eval(st, "timestamp(plain)", 85000).at(0).v == 85);
+  CHECK(eval(st, "future", 85000).empty());  // more than 10 minutes ahead: refused
+  ex.set("other 1\n");
+  stamped.scrape(st, 100000);
+  CHECK(eval(st, "plain", 100000).empty());
+  CHECK(eval(st, "ts_metric", 100000).size() == 1);  // no marker: visible until the lookback passes
 
   // Removed: every series stale.
   target.stop(st, 90000);

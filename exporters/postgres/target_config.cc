@@ -17,8 +17,14 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
   for (const auto& item : n) {
     std::string what = std::string(section) + "[" + std::to_string(i++) + "]";
     if (!item.IsMap()) r.fail(item, what + ": expected a mapping");
-    r.check_keys(item, what,
-                 {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env"});
+    // The opt-in collectors exist for postgres targets only.
+    if (section == "postgres")
+      r.check_keys(item, what,
+                   {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env",
+                    "collect", "stat_statements_limit"});
+    else
+      r.check_keys(item, what,
+                   {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env"});
     TargetConfig t;
     if (!item["name"]) r.fail(item, what + ": missing key 'name'");
     t.name = r.get_string(item["name"], what + ".name");
@@ -43,6 +49,27 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
     if (t.dsn.empty() && t.host.empty()) r.fail(item, what + ": missing key 'dsn' (or 'host')");
     if (item["password_file"] && item["password_env"])
       r.fail(item["password_env"], what + ": give either password_file or password_env, not both");
+    if (item["collect"]) {
+      static const std::set<std::string> kKnown = {"stat_user_tables", "statio_user_tables",
+                                                   "stat_statements"};
+      const YAML::Node& c = item["collect"];
+      t.collect = r.get_string_list(c, what + ".collect");
+      std::set<std::string> seen;
+      for (size_t k = 0; k < t.collect.size(); ++k) {
+        if (!seen.insert(t.collect[k]).second)
+          r.fail(c.IsSequence() ? c[k] : c, what + ".collect: '" + t.collect[k] + "' listed twice");
+        if (!kKnown.count(t.collect[k]))
+          r.fail(c.IsSequence() ? c[k] : c,
+                 what + ".collect: unknown collector '" + t.collect[k] +
+                     "' (known: stat_user_tables, statio_user_tables, stat_statements)");
+      }
+    }
+    if (item["stat_statements_limit"]) {
+      double l = r.get_double(item["stat_statements_limit"], what + ".stat_statements_limit");
+      if (l < 1 || l > 100000 || l != static_cast<int>(l))
+        r.fail(item["stat_statements_limit"], what + ".stat_statements_limit: expected an integer 1-100000");
+      t.stat_statements_limit = static_cast<int>(l);
+    }
     out.push_back(std::move(t));
   }
   return out;

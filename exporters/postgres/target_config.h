@@ -9,6 +9,8 @@
 //       port: 5432
 //       user: vigia
 //       dbname: postgres
+//       collect: [stat_user_tables, statio_user_tables, stat_statements]  # opt-in
+//       stat_statements_limit: 100   # top-N statements by total execution time
 //
 // The password is never part of the configuration text: it is read from the
 // file (first line, trailing newline dropped) or the environment variable at
@@ -33,6 +35,11 @@ struct TargetConfig {
   std::string dbname;
   std::string password_file;
   std::string password_env;
+  // Opt-in collectors (postgres targets only): "stat_user_tables",
+  // "statio_user_tables", "stat_statements". They run in the target's own
+  // database (dbname); pg_stat_statements is cluster-wide anyway.
+  std::vector<std::string> collect;
+  int stat_statements_limit = 100;  // top-N statements by total time
 };
 
 // Reads a list of targets from the node of a section named `section`

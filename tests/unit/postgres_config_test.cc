@@ -77,6 +77,32 @@ TEST_CASE("postgres targets: errors name file:line:col") {
   CHECK(error_of("postgress: []\n") == "vigia.yml:1:1: unknown key 'postgress' in the top level");
 }
 
+TEST_CASE("postgres targets: opt-in collectors") {
+  std::vector<TargetConfig> t;
+  REQUIRE(parse("postgres:\n  - name: a\n    dsn: x\n    collect: [stat_statements, stat_user_tables]\n"
+                "    stat_statements_limit: 7\n  - name: b\n    dsn: y\n",
+                t)
+              .is_ok());
+  REQUIRE(t.size() == 2);
+  CHECK(t[0].collect == std::vector<std::string>{"stat_statements", "stat_user_tables"});
+  CHECK(t[0].stat_statements_limit == 7);
+  CHECK(t[1].collect.empty());
+  CHECK(t[1].stat_statements_limit == 100);
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    collect: [stat_user_tables, stat_tables]\n") ==
+        "vigia.yml:4:33: postgres[0].collect: unknown collector 'stat_tables' (known: stat_user_tables, "
+        "statio_user_tables, stat_statements)");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    collect: [stat_user_tables, stat_user_tables]\n") ==
+        "vigia.yml:4:33: postgres[0].collect: 'stat_user_tables' listed twice");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    stat_statements_limit: 0\n") ==
+        "vigia.yml:4:28: postgres[0].stat_statements_limit: expected an integer 1-100000");
+  // pgbouncer targets have no opt-in collectors.
+  Config cfg;
+  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    collect: [stat_statements]\n", "vigia.yml", cfg)
+              .is_ok());
+  CHECK(parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", t).message() ==
+        "vigia.yml:4:5: unknown key 'collect' in pgbouncer[0]");
+}
+
 TEST_CASE("passwords come from a file's first line or the environment") {
   std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
                      "/vigia-pgpw-test";

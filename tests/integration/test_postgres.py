@@ -75,6 +75,73 @@ def scrape(port, path="/metrics", timeout_header=None, http_timeout=30):
         return r.read().decode("utf-8")
 
 
+QUERIES_YAML = """pg_custom_db:
+  query: "SELECT datname, 'junk' AS junk, numbackends, xact_commit FROM pg_stat_database WHERE datname IS NOT NULL"
+  master: true
+  metrics:
+    - datname:
+        usage: "LABEL"
+        description: "Name of the database"
+    - junk:
+        usage: "DISCARD"
+        description: "Ignored"
+    - numbackends:
+        usage: "GAUGE"
+        description: "Backends connected"
+    - xact_commit:
+        usage: "COUNTER"
+        description: "Committed transactions"
+pg_custom_bad:
+  query: "SELECT 1/0 AS x"
+  metrics:
+    - x:
+        usage: "GAUGE"
+        description: "Never computed"
+pg_custom_cached:
+  query: "SELECT extract(epoch FROM clock_timestamp())::float8 AS now"
+  cache_seconds: 600
+  metrics:
+    - now:
+        usage: "GAUGE"
+        description: "When the query last ran"
+"""
+
+
+def check_bad_queries_file(work):
+    """A queries file with an error: vigia refuses to start, naming file:line:column."""
+    with open(os.path.join(work, "bad_queries.yaml"), "w") as f:
+        f.write("pg_x:\n  query: \"SELECT 1 AS v\"\n  metrics:\n    - v:\n        usage: \"HISTOGRAMM\"\n")
+    with open(os.path.join(work, "bad.yml"), "w") as f:
+        f.write("postgres:\n  - name: a\n    dsn: host=127.0.0.1\n    queries_file: bad_queries.yaml\n")
+    r = subprocess.run([VIGIA, "--config.file=" + os.path.join(work, "bad.yml"), "--web.listen-address=127.0.0.1:%d"
+                        % free_port(), "--collector.disable-defaults", "--collector.postgres"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0, r
+    assert "bad_queries.yaml:5:16: pg_x.v.usage: 'HISTOGRAMM' is not supported" in r.stdout + r.stderr, r
+    print("ok: a bad queries file stops vigia with file:line:column")
+
+
+def check_custom_queries(s, vport, vlog):
+    """Each usage; the failing query fails alone; cache_seconds replays."""
+    for db in (WEIRD_DBS[0], WEIRD_DBS[2], "postgres"):
+        assert one(s, "pg_custom_db_numbackends", target="primary", datname=db) == \
+            one(s, "pg_stat_database_numbackends", target="primary", datname=db)
+        if db != "postgres":  # nobody works there: equal at any moment
+            assert one(s, "pg_custom_db_xact_commit", target="primary", datname=db) == \
+                one(s, "pg_stat_database_xact_commit", target="primary", datname=db)
+    assert one(s, "pg_custom_db_xact_commit", target="primary", datname="postgres") > 0
+    assert set(l for n, ls, _ in s if n == "pg_custom_db_numbackends" for l in ls) == {"target", "datname"}
+    assert not [n for n, _, _ in s if n.startswith("pg_custom_db_junk") or n.startswith("pg_custom_bad")]
+    assert one(s, "pg_up", target="primary") == 1
+    text = scrape(vport)
+    assert "# TYPE pg_custom_db_xact_commit counter" in text and "# TYPE pg_custom_db_numbackends gauge" in text
+    first = one(s, "pg_custom_cached_now", target="primary")
+    assert one(parse(text), "pg_custom_cached_now", target="primary") == first  # cached, not re-run
+    log = open(vlog, encoding="utf-8", errors="replace").read()
+    assert "custom query pg_custom_bad (" in log and "queries.yaml:17:1" in log and "division by zero" in log, log[-2000:]
+    print("ok: custom queries: LABEL/DISCARD/GAUGE/COUNTER, failing query alone, cache_seconds")
+
+
 def psql_rows(server, sql, db="postgres"):
     out = subprocess.run([os.path.join(pg_harness.PG_BIN, "psql"), "-h", "127.0.0.1", "-p", str(server.port),
                           "-U", "postgres", "-d", db, "-X", "-A", "-t", "-F", "\t", "-c", sql],
@@ -145,6 +212,9 @@ def main():
         pwfile = os.path.join(work, "pw")
         with open(pwfile, "w") as f:
             f.write(PASSWORD + "\n")
+        with open(os.path.join(work, "queries.yaml"), "w") as f:
+            f.write(QUERIES_YAML)
+        check_bad_queries_file(work)
         cfg = os.path.join(work, "vigia.yml")
         with open(cfg, "w") as f:
             f.write("""postgres:
@@ -153,6 +223,7 @@ def main():
     password_file: %s
     collect: [stat_user_tables, statio_user_tables, stat_statements]
     stat_statements_limit: 3
+    queries_file: queries.yaml
   - name: nandu
     host: 127.0.0.1
     port: %d
@@ -221,6 +292,7 @@ def main():
         assert one(s, "pg_stat_bgwriter_buffers_alloc_total", target="primary") > 0
         print("ok: first scrape, %d samples" % len(s))
         check_opt_in(s, primary)
+        check_custom_queries(s, vport, vlog)
 
         # /probe serves one target without the target label.
         p = parse(scrape(vport, "/probe?target=replica"))

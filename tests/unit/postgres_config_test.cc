@@ -103,6 +103,55 @@ TEST_CASE("postgres targets: opt-in collectors") {
         "vigia.yml:4:5: unknown key 'collect' in pgbouncer[0]");
 }
 
+namespace {
+std::string write_tmp(const std::string& name, const std::string& text) {
+  std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+std::string queries_error(const std::string& text) {
+  std::string path = write_tmp("vigia_q_test.yaml", text);
+  try {
+    read_queries_file(path);
+  } catch (const ConfigError& e) {
+    std::string m = e.what();
+    return m.substr(m.rfind('/') + 1);
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("queries.yaml: postgres_exporter's format") {
+  std::string path = write_tmp("vigia_q_ok.yaml",
+                               "pg_ex:\n  query: \"SELECT a, b, c, d FROM t\"\n  master: true\n  cache_seconds: 30\n"
+                               "  metrics:\n    - a:\n        usage: \"LABEL\"\n        description: \"A\"\n"
+                               "    - b:\n        usage: \"COUNTER\"\n        description: \"B\"\n"
+                               "    - c:\n        usage: \"GAUGE\"\n        description: \"C\"\n"
+                               "    - d:\n        usage: \"DISCARD\"\n        description: \"D\"\n");
+  auto q = read_queries_file(path);
+  REQUIRE(q.size() == 1);
+  CHECK(q[0].ns == "pg_ex");
+  CHECK(q[0].cache_seconds == 30);
+  CHECK(q[0].where.find("vigia_q_ok.yaml:1:1") != std::string::npos);
+  REQUIRE(q[0].columns.size() == 4);
+  CHECK(q[0].columns[0].usage == CustomQuery::Usage::kLabel);
+  CHECK(q[0].columns[1].usage == CustomQuery::Usage::kCounter);
+  CHECK(q[0].columns[2].usage == CustomQuery::Usage::kGauge);
+  CHECK(q[0].columns[3].usage == CustomQuery::Usage::kDiscard);
+  CHECK(q[0].columns[2].description == "C");
+
+  CHECK(queries_error("pg_ex:\n  query: x\n  metrics:\n    - a:\n        usage: MAPPEDMETRIC\n") ==
+        "vigia_q_test.yaml:5:16: pg_ex.a.usage: 'MAPPEDMETRIC' is not supported (LABEL, COUNTER, GAUGE or DISCARD)");
+  CHECK(queries_error("pg_ex:\n  metrics: []\n") == "vigia_q_test.yaml:2:3: pg_ex: missing key 'query'");
+  CHECK(queries_error("pg_ex:\n  query: x\n  metrics:\n    - a: {usage: LABEL}\n") ==
+        "vigia_q_test.yaml:4:5: pg_ex.metrics: no COUNTER or GAUGE column");
+  CHECK(queries_error("pg_ex:\n  query: x\n  qeury: y\n  metrics:\n    - a: {usage: GAUGE}\n") ==
+        "vigia_q_test.yaml:3:3: unknown key 'qeury' in pg_ex");
+  CHECK(queries_error("pg_ex:\n  query: [x\n") .find("vigia_q_test.yaml:") == 0);
+  CHECK(queries_error("pg_ex:\n  query: x\n  metrics:\n    - a: {usage: GAUGE}\n    - a: {usage: GAUGE}\n") ==
+        "vigia_q_test.yaml:5:7: pg_ex.a: column listed twice");
+}
+
 TEST_CASE("passwords come from a file's first line or the environment") {
   std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
                      "/vigia-pgpw-test";

@@ -43,6 +43,31 @@ constexpr ColumnMetric kStats[] = {
     {"total_xact_count", "pgbouncer_stats_sql_transactions_pooled_total", "Total number of SQL transactions pooled", MetricType::kCounter, 1},
     {"total_xact_time", "pgbouncer_stats_server_in_transaction_seconds_total", "Total number of seconds spent by pgbouncer when connected to PostgreSQL in a transaction, either idle in transaction or executing queries", MetricType::kCounter, 1e-6},
     {"total_wait_time", "pgbouncer_stats_client_wait_seconds_total", "Time spent by clients waiting for a server in seconds", MetricType::kCounter, 1e-6},
+    // PgBouncer < 1.8 only (total_requests), >= 1.21 only (the parse/bind counts).
+    {"total_requests", "pgbouncer_stats_queries_total", "Total number of SQL requests pooled by pgbouncer, shown as requests", MetricType::kCounter, 1},
+    {"total_client_parse_count", "pgbouncer_stats_client_parses_total", "Total number of prepared statement Parse messages received from clients", MetricType::kCounter, 1},
+    {"total_server_parse_count", "pgbouncer_stats_server_parses_total", "Total number of prepared statement Parse messages sent by pgbouncer to PostgreSQL", MetricType::kCounter, 1},
+    {"total_bind_count", "pgbouncer_stats_binds_total", "Total number of prepared statements readied for execution with a Bind message", MetricType::kCounter, 1},
+};
+
+// SHOW LISTS rows (list, items) -> pgbouncer_exporter's unlabelled gauges.
+struct ListMetric {
+  const char* list;
+  const char* metric;
+  const char* help;
+};
+constexpr ListMetric kLists[] = {
+    {"databases", "pgbouncer_databases", "Count of databases"},
+    {"users", "pgbouncer_users", "Count of users"},
+    {"pools", "pgbouncer_pools", "Count of pools"},
+    {"free_clients", "pgbouncer_free_clients", "Count of free clients"},
+    {"used_clients", "pgbouncer_used_clients", "Count of used clients"},
+    {"login_clients", "pgbouncer_login_clients", "Count of clients in login state"},
+    {"free_servers", "pgbouncer_free_servers", "Count of free servers"},
+    {"used_servers", "pgbouncer_used_servers", "Count of used servers"},
+    {"dns_names", "pgbouncer_cached_dns_names", "Count of DNS names in the cache"},
+    {"dns_zones", "pgbouncer_cached_dns_zones", "Count of DNS zones in the cache"},
+    {"dns_queries", "pgbouncer_in_flight_dns_queries", "Count of in-flight DNS queries"},
 };
 
 constexpr ColumnMetric kDatabases[] = {
@@ -78,6 +103,25 @@ void write_table(const PGresult* r, const ColumnMetric (&cols)[N],
                                                           : std::string_view(PQgetvalue(r, row, label_idx[i]))};
       sink.sample(m.metric, Labels(labels, L), value_of(r, row, idx, m.scale));
     }
+  }
+}
+
+// pgbouncer_pools_client_maxwait_seconds: maxwait (whole seconds) plus
+// maxwait_us (its microsecond part, PgBouncer >= 1.8). pgbouncer_exporter maps
+// maxwait alone, so it rounds down to the second; the sum is the same wait
+// without the truncation.
+void write_maxwait(const PGresult* r, MetricSink& sink) {
+  int s_idx = PQfnumber(r, "maxwait"), us_idx = PQfnumber(r, "maxwait_us");
+  if (s_idx < 0) return;
+  int db_idx = PQfnumber(r, "database"), user_idx = PQfnumber(r, "user");
+  constexpr const char* kName = "pgbouncer_pools_client_maxwait_seconds";
+  sink.family(kName, "Age of oldest unserved client connection, shown as second", MetricType::kGauge);
+  for (int row = 0; row < PQntuples(r); ++row) {
+    double v = value_of(r, row, s_idx, 1);
+    if (us_idx >= 0) v += value_of(r, row, us_idx, 1e-6);
+    Label labels[] = {{"database", db_idx < 0 ? std::string_view() : PQgetvalue(r, row, db_idx)},
+                      {"user", user_idx < 0 ? std::string_view() : PQgetvalue(r, row, user_idx)}};
+    sink.sample(kName, Labels(labels, 2), v);
   }
 }
 
@@ -169,7 +213,7 @@ struct PgbouncerCollector::Target {
 };
 
 Status PgbouncerCollector::Target::collect(const CollectContext& ctx, MetricSink& sink) {
-  Result version, pools, stats, databases, config;
+  Result version, pools, stats, databases, config, lists;
   std::string err;
   // A persistent connection may have died (pgbouncer restarted): reconnect
   // once at once before reporting the target down.
@@ -182,25 +226,33 @@ Status PgbouncerCollector::Target::collect(const CollectContext& ctx, MetricSink
     err.clear();
     if ((version = conn.query("SHOW VERSION", err)) && (pools = conn.query("SHOW POOLS", err)) &&
         (stats = conn.query("SHOW STATS", err)) && (databases = conn.query("SHOW DATABASES", err)) &&
-        (config = conn.query("SHOW CONFIG", err)))
+        (config = conn.query("SHOW CONFIG", err)) && (lists = conn.query("SHOW LISTS", err)))
       break;
   }
-  if (!config) {
+  if (!lists) {
     sink.gauge("pgbouncer_up", kUpHelp, 0);
     return Status::error(err);
   }
   sink.gauge("pgbouncer_up", kUpHelp, 1);
   if (PQntuples(version.get()) > 0) {
-    std::string v = PQgetvalue(version.get(), 0, 0);
-    if (v.rfind("PgBouncer ", 0) == 0) v = v.substr(10);
+    // The whole string ("PgBouncer 1.18.0"), as pgbouncer_exporter exports it.
+    std::string_view v = PQgetvalue(version.get(), 0, 0);
     sink.gauge("pgbouncer_version_info", "The pgbouncer version info", 1, {{"version", v}});
   }
+  write_maxwait(pools.get(), sink);
   static constexpr const char* kPoolLabels[] = {"database", "user"};
   write_table(pools.get(), kPools, kPoolLabels, sink);
   static constexpr const char* kStatLabels[] = {"database"};
   write_table(stats.get(), kStats, kStatLabels, sink);
   static constexpr const char* kDbLabels[] = {"name", "host", "port", "database", "force_user", "pool_mode"};
   write_table(databases.get(), kDatabases, kDbLabels, sink);
+  const PGresult* l = lists.get();
+  for (const ListMetric& m : kLists)
+    for (int row = 0; row < PQntuples(l) && PQnfields(l) >= 2; ++row) {
+      double v = 0;
+      if (PQgetvalue(l, row, 0) == std::string_view(m.list) && parse_double(PQgetvalue(l, row, 1), v))
+        sink.gauge(m.metric, m.help, v);
+    }
   const PGresult* c = config.get();
   for (int row = 0; row < PQntuples(c); ++row) {
     std::string_view key = PQgetvalue(c, row, 0);

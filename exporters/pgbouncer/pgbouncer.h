@@ -1,6 +1,6 @@
 // The pgbouncer exporter: prometheus-community pgbouncer_exporter-compatible
 // metrics of each target in the `pgbouncer:` config section, read from the
-// admin console (SHOW VERSION/POOLS/STATS/DATABASES/CONFIG, simple query
+// admin console (SHOW VERSION/POOLS/STATS/DATABASES/CONFIG/LISTS, simple query
 // protocol) over libpq: libpqxx 6.4 refuses the console's server_version. Targets are configured as postgres targets are
 // (exporters/postgres/target_config.h), with dbname pgbouncer.
 #pragma once
@@ -16,8 +16,10 @@
 
 namespace vigia::pgbouncer {
 
-// Per target: pgbouncer_up, pgbouncer_version_info{version},
-// pgbouncer_pools_*{database,user}, pgbouncer_stats_*_total{database},
+// Per target: pgbouncer_up, pgbouncer_version_info{version}, the SHOW LISTS
+// gauges (pgbouncer_databases, pgbouncer_free_clients…),
+// pgbouncer_pools_*{database,user} (incl. client_maxwait_seconds),
+// pgbouncer_stats_*_total{database},
 // pgbouncer_databases_*{name,host,port,database,force_user,pool_mode},
 // pgbouncer_config_max_client_connections / _max_user_connections.
 // Columns are matched by name, so other PgBouncer versions' extra columns are

@@ -11,6 +11,8 @@
 #include "exporters/postgres/replication_collector.h"
 #include "exporters/postgres/settings_collector.h"
 #include "exporters/postgres/stat_database_collector.h"
+#include "exporters/postgres/custom_query_collector.h"
+#include "exporters/postgres/table_collectors.h"
 
 namespace vigia::postgres {
 namespace {
@@ -39,6 +41,13 @@ PostgresTarget::PostgresTarget(TargetConfig cfg, Connection::Options opts)
   collectors_.push_back(std::make_unique<BgwriterCollector>());
   collectors_.push_back(std::make_unique<ArchiverCollector>());
   collectors_.push_back(std::make_unique<ReplicationCollector>());
+  for (const std::string& c : cfg_.collect) {
+    if (c == "stat_user_tables") collectors_.push_back(std::make_unique<StatUserTablesCollector>());
+    if (c == "statio_user_tables") collectors_.push_back(std::make_unique<StatioUserTablesCollector>());
+    if (c == "stat_statements")
+      collectors_.push_back(std::make_unique<StatStatementsCollector>(cfg_.stat_statements_limit));
+  }
+  for (const CustomQuery& q : cfg_.queries) collectors_.push_back(std::make_unique<CustomQueryCollector>(q));
   runner_ = std::make_unique<TargetRunner>(
       [this](const CollectContext& ctx, MetricSink& sink) { return collect(ctx, sink); });
 }

@@ -7,6 +7,71 @@
 
 namespace vigia::postgres {
 
+std::vector<CustomQuery> read_queries_file(const std::string& path) {
+  std::string text;
+  Status st = read_file(path, text);
+  if (!st.is_ok()) throw ConfigError("queries_file " + path + ": " + st.message());
+  YamlReader r(path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  std::vector<CustomQuery> out;
+  if (!root || root.IsNull()) return out;
+  r.expect_map(root, "the top level");
+  std::set<std::string> seen;
+  for (const auto& kv : root) {
+    CustomQuery q;
+    q.ns = r.get_string(kv.first, "query name");
+    q.where = r.where(kv.first);
+    if (!seen.insert(q.ns).second) r.fail(kv.first, "duplicate query '" + q.ns + "'");
+    const YAML::Node& n = kv.second;
+    if (!n.IsMap()) r.fail(n, q.ns + ": expected a mapping");
+    r.check_keys(n, q.ns, {"query", "master", "cache_seconds", "metrics", "runonserver"});
+    if (!n["query"]) r.fail(n, q.ns + ": missing key 'query'");
+    q.query = r.get_string(n["query"], q.ns + ".query");
+    if (n["master"]) r.get_bool(n["master"], q.ns + ".master");
+    if (n["runonserver"]) r.get_string(n["runonserver"], q.ns + ".runonserver");
+    if (n["cache_seconds"]) {
+      q.cache_seconds = r.get_double(n["cache_seconds"], q.ns + ".cache_seconds");
+      if (q.cache_seconds < 0) r.fail(n["cache_seconds"], q.ns + ".cache_seconds: must not be negative");
+    }
+    const YAML::Node& metrics = n["metrics"];
+    if (!metrics || !metrics.IsSequence()) r.fail(metrics ? metrics : n, q.ns + ".metrics: expected a list");
+    bool any_value = false;
+    for (const auto& m : metrics) {
+      if (!m.IsMap() || m.size() != 1) r.fail(m, q.ns + ".metrics: expected `- column: {usage: ...}`");
+      auto col = m.begin();
+      CustomQuery::Column c;
+      c.name = r.get_string(col->first, q.ns + ".metrics");
+      std::string what = q.ns + "." + c.name;
+      const YAML::Node& spec = col->second;
+      if (!spec.IsMap()) r.fail(spec, what + ": expected a mapping");
+      r.check_keys(spec, what, {"usage", "description", "metric_mapping"});
+      if (!spec["usage"]) r.fail(spec, what + ": missing key 'usage'");
+      std::string usage = r.get_string(spec["usage"], what + ".usage");
+      if (usage == "LABEL") c.usage = CustomQuery::Usage::kLabel;
+      else if (usage == "COUNTER") c.usage = CustomQuery::Usage::kCounter;
+      else if (usage == "GAUGE") c.usage = CustomQuery::Usage::kGauge;
+      else if (usage == "DISCARD") c.usage = CustomQuery::Usage::kDiscard;
+      else
+        r.fail(spec["usage"], what + ".usage: '" + usage +
+                                  "' is not supported (LABEL, COUNTER, GAUGE or DISCARD)");
+      if (spec["description"]) c.description = r.get_string(spec["description"], what + ".description");
+      for (const auto& prev : q.columns)
+        if (prev.name == c.name) r.fail(col->first, what + ": column listed twice");
+      any_value = any_value || c.usage == CustomQuery::Usage::kCounter || c.usage == CustomQuery::Usage::kGauge;
+      q.columns.push_back(std::move(c));
+    }
+    if (!any_value) r.fail(metrics, q.ns + ".metrics: no COUNTER or GAUGE column");
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
 std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
                                        std::string_view section) {
   std::vector<TargetConfig> out;
@@ -17,8 +82,14 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
   for (const auto& item : n) {
     std::string what = std::string(section) + "[" + std::to_string(i++) + "]";
     if (!item.IsMap()) r.fail(item, what + ": expected a mapping");
-    r.check_keys(item, what,
-                 {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env"});
+    // The opt-in collectors exist for postgres targets only.
+    if (section == "postgres")
+      r.check_keys(item, what,
+                   {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env",
+                    "collect", "stat_statements_limit", "queries_file"});
+    else
+      r.check_keys(item, what,
+                   {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env"});
     TargetConfig t;
     if (!item["name"]) r.fail(item, what + ": missing key 'name'");
     t.name = r.get_string(item["name"], what + ".name");
@@ -43,6 +114,36 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
     if (t.dsn.empty() && t.host.empty()) r.fail(item, what + ": missing key 'dsn' (or 'host')");
     if (item["password_file"] && item["password_env"])
       r.fail(item["password_env"], what + ": give either password_file or password_env, not both");
+    if (item["collect"]) {
+      static const std::set<std::string> kKnown = {"stat_user_tables", "statio_user_tables",
+                                                   "stat_statements"};
+      const YAML::Node& c = item["collect"];
+      t.collect = r.get_string_list(c, what + ".collect");
+      std::set<std::string> seen;
+      for (size_t k = 0; k < t.collect.size(); ++k) {
+        if (!seen.insert(t.collect[k]).second)
+          r.fail(c.IsSequence() ? c[k] : c, what + ".collect: '" + t.collect[k] + "' listed twice");
+        if (!kKnown.count(t.collect[k]))
+          r.fail(c.IsSequence() ? c[k] : c,
+                 what + ".collect: unknown collector '" + t.collect[k] +
+                     "' (known: stat_user_tables, statio_user_tables, stat_statements)");
+      }
+    }
+    if (item["stat_statements_limit"]) {
+      double l = r.get_double(item["stat_statements_limit"], what + ".stat_statements_limit");
+      if (l < 1 || l > 100000 || l != static_cast<int>(l))
+        r.fail(item["stat_statements_limit"], what + ".stat_statements_limit: expected an integer 1-100000");
+      t.stat_statements_limit = static_cast<int>(l);
+    }
+    if (item["queries_file"]) {
+      t.queries_file = r.get_string(item["queries_file"], what + ".queries_file");
+      std::string path = t.queries_file;
+      // Relative to the configuration file, as Prometheus resolves rule files.
+      size_t slash = r.file().rfind('/');
+      if (!path.empty() && path[0] != '/' && slash != std::string::npos)
+        path = r.file().substr(0, slash + 1) + path;
+      t.queries = read_queries_file(path);
+    }
     out.push_back(std::move(t));
   }
   return out;

@@ -9,6 +9,9 @@
 //       port: 5432
 //       user: vigia
 //       dbname: postgres
+//       collect: [stat_user_tables, statio_user_tables, stat_statements]  # opt-in
+//       stat_statements_limit: 100   # top-N statements by total execution time
+//       queries_file: queries.yaml   # postgres_exporter custom queries
 //
 // The password is never part of the configuration text: it is read from the
 // file (first line, trailing newline dropped) or the environment variable at
@@ -24,6 +27,31 @@
 
 namespace vigia::postgres {
 
+// One query of a postgres_exporter queries.yaml file:
+//   pg_example:                       # namespace: metrics are pg_example_<column>
+//     query: "SELECT datname, n FROM ..."
+//     master: true                    # accepted; every query runs on the target's database
+//     cache_seconds: 30               # reuse the result this long (0: every scrape)
+//     metrics:
+//       - datname: {usage: LABEL, description: "..."}
+//       - n: {usage: GAUGE, description: "..."}   # or COUNTER, DISCARD
+struct CustomQuery {
+  enum class Usage { kLabel, kCounter, kGauge, kDiscard };
+  struct Column {
+    std::string name;
+    Usage usage;
+    std::string description;
+  };
+  std::string ns;
+  std::string query;
+  std::string where;  // "queries.yaml:3:1", for logs
+  double cache_seconds = 0;
+  std::vector<Column> columns;
+};
+
+// Reads a queries.yaml file. Throws ConfigError naming file:line:column.
+std::vector<CustomQuery> read_queries_file(const std::string& path);
+
 struct TargetConfig {
   std::string name;
   std::string dsn;  // empty when host/port/user/dbname are used
@@ -33,6 +61,13 @@ struct TargetConfig {
   std::string dbname;
   std::string password_file;
   std::string password_env;
+  // Opt-in collectors (postgres targets only): "stat_user_tables",
+  // "statio_user_tables", "stat_statements". They run in the target's own
+  // database (dbname); pg_stat_statements is cluster-wide anyway.
+  std::vector<std::string> collect;
+  int stat_statements_limit = 100;  // top-N statements by total time
+  std::string queries_file;          // as written (relative to the config file)
+  std::vector<CustomQuery> queries;  // read from queries_file at load time
 };
 
 // Reads a list of targets from the node of a section named `section`

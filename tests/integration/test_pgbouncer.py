@@ -10,10 +10,91 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pg_harness  # noqa: E402
-from test_postgres import free_port, one, parse, scrape  # noqa: E402
+from test_postgres import find, free_port, one, parse, scrape  # noqa: E402
 
 VIGIA = os.environ.get("VIGIA_BINARY", "build/vigia")
 PASSWORD = "Bouncer-Secret-41c2"
+
+
+POOL_COLUMNS = {
+    "cl_active": "pgbouncer_pools_client_active_connections",
+    "cl_waiting": "pgbouncer_pools_client_waiting_connections",
+    "cl_active_cancel_req": "pgbouncer_pools_client_active_cancel_connections",
+    "cl_waiting_cancel_req": "pgbouncer_pools_client_waiting_cancel_connections",
+    "sv_active": "pgbouncer_pools_server_active_connections",
+    "sv_active_cancel": "pgbouncer_pools_server_active_cancel_connections",
+    "sv_being_canceled": "pgbouncer_pools_server_being_canceled_connections",
+    "sv_idle": "pgbouncer_pools_server_idle_connections",
+    "sv_used": "pgbouncer_pools_server_used_connections",
+    "sv_tested": "pgbouncer_pools_server_testing_connections",
+    "sv_login": "pgbouncer_pools_server_login_connections",
+}
+LIST_NAMES = {
+    "databases": "pgbouncer_databases", "users": "pgbouncer_users", "pools": "pgbouncer_pools",
+    "free_clients": "pgbouncer_free_clients", "used_clients": "pgbouncer_used_clients",
+    "login_clients": "pgbouncer_login_clients", "free_servers": "pgbouncer_free_servers",
+    "used_servers": "pgbouncer_used_servers", "dns_names": "pgbouncer_cached_dns_names",
+    "dns_zones": "pgbouncer_cached_dns_zones", "dns_queries": "pgbouncer_in_flight_dns_queries",
+}
+DATABASE_COLUMNS = ["pool_size", "reserve_pool", "max_connections", "current_connections", "paused", "disabled"]
+
+
+def admin_show(port, what):
+    """Rows of SHOW <what> on the admin console through psql, as dicts."""
+    out = subprocess.run([os.path.join(pg_harness.PG_BIN, "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "app",
+                          "-d", "pgbouncer", "-X", "-A", "-F", "\t", "-P", "footer=off", "-c", "SHOW " + what],
+                         check=True, capture_output=True, text=True,
+                         env=dict(os.environ, PGPASSWORD=PASSWORD)).stdout.splitlines()
+    header = out[0].split("\t")
+    return [dict(zip(header, line.split("\t"))) for line in out[1:]]
+
+
+def compare_with_psql(s, port):
+    """vigia's values equal what psql prints at the same moment on a quiet
+    pooler. psql's own console connection is one more client than vigia saw:
+    it is in the pgbouncer/app pool's cl_active and in used_clients."""
+    pools, config, lists, dbs = (admin_show(port, w) for w in ("POOLS", "CONFIG", "LISTS", "DATABASES"))
+    compared = 0
+    for row in pools:
+        for col, metric in POOL_COLUMNS.items():
+            want = float(row[col]) - (1 if (col == "cl_active" and row["database"] == "pgbouncer") else 0)
+            got = one(s, metric, target="main", database=row["database"], user=row["user"])
+            assert got == want, (metric, row, got)
+            compared += 1
+        maxwait = float(row["maxwait"]) + float(row["maxwait_us"]) / 1e6
+        assert one(s, "pgbouncer_pools_client_maxwait_seconds", target="main", database=row["database"],
+                   user=row["user"]) == maxwait
+    cfg = {r["key"]: r["value"] for r in config}
+    assert one(s, "pgbouncer_config_max_client_connections", target="main") == float(cfg["max_client_conn"])
+    assert one(s, "pgbouncer_config_max_user_connections", target="main") == float(cfg["max_user_connections"])
+    for row in lists:
+        if row["list"] not in LIST_NAMES:
+            # 1.18's dns_pending: pgbouncer_exporter maps no such list, nor does vigia.
+            assert not find(s, "pgbouncer_" + row["list"]), row
+            continue
+        want = float(row["items"])
+        if row["list"] == "used_clients":
+            want -= 1
+        if row["list"] == "free_clients":
+            # psql's client came from the free list (or a fresh slab page).
+            got = one(s, LIST_NAMES[row["list"]], target="main")
+            assert got in (want, want + 1) or want == 0, (row, got)
+            continue
+        assert one(s, LIST_NAMES[row["list"]], target="main") == want, (row, find(s, LIST_NAMES[row["list"]]))
+        compared += 1
+    for row in dbs:
+        for col in DATABASE_COLUMNS:
+            want = float(row[col])
+            if row["name"] == "pgbouncer" and col == "current_connections":
+                continue  # the console's own "connections" count psql's client
+            got = one(s, "pgbouncer_databases_" + col, target="main", name=row["name"], host=row["host"],
+                      port=row["port"], database=row["database"], force_user=row["force_user"],
+                      pool_mode=row["pool_mode"])
+            assert got == want, (col, row, got)
+            compared += 1
+    version = subprocess.run(["/usr/sbin/pgbouncer", "--version"], capture_output=True, text=True).stdout
+    assert one(s, "pgbouncer_version_info", target="main", version=version.splitlines()[0].strip()) == 1
+    print("ok: %d pgbouncer values equal SHOW POOLS/CONFIG/LISTS/DATABASES through psql" % compared)
 
 
 def main():
@@ -62,6 +143,7 @@ def main():
         assert one(s, "pgbouncer_stats_queries_pooled_total", target="main", database="postgres") >= 1
         assert one(s, "pgbouncer_databases_pool_size", target="main", name="postgres") >= 1
         print("ok: pgbouncer metrics, %d samples" % len(s))
+        compare_with_psql(s, bouncer.port)
 
         bouncer.stop()
         s = parse(scrape(vport))

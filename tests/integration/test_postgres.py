@@ -17,6 +17,7 @@ import pg_harness  # noqa: E402
 VIGIA = os.environ.get("VIGIA_BINARY", "build/vigia")
 PASSWORD = "Vigia-Secret-7f3a9"
 WEIRD_DBS = ['we"ird db', "ñandú", "back\\slash"]
+WEIRD_TABLE = 'tab "q" é\\'
 
 
 def free_port():
@@ -74,6 +75,117 @@ def scrape(port, path="/metrics", timeout_header=None, http_timeout=30):
         return r.read().decode("utf-8")
 
 
+QUERIES_YAML = """pg_custom_db:
+  query: "SELECT datname, 'junk' AS junk, numbackends, xact_commit FROM pg_stat_database WHERE datname IS NOT NULL"
+  master: true
+  metrics:
+    - datname:
+        usage: "LABEL"
+        description: "Name of the database"
+    - junk:
+        usage: "DISCARD"
+        description: "Ignored"
+    - numbackends:
+        usage: "GAUGE"
+        description: "Backends connected"
+    - xact_commit:
+        usage: "COUNTER"
+        description: "Committed transactions"
+pg_custom_bad:
+  query: "SELECT 1/0 AS x"
+  metrics:
+    - x:
+        usage: "GAUGE"
+        description: "Never computed"
+pg_custom_cached:
+  query: "SELECT extract(epoch FROM clock_timestamp())::float8 AS now"
+  cache_seconds: 600
+  metrics:
+    - now:
+        usage: "GAUGE"
+        description: "When the query last ran"
+"""
+
+
+def check_bad_queries_file(work):
+    """A queries file with an error: vigia refuses to start, naming file:line:column."""
+    with open(os.path.join(work, "bad_queries.yaml"), "w") as f:
+        f.write("pg_x:\n  query: \"SELECT 1 AS v\"\n  metrics:\n    - v:\n        usage: \"HISTOGRAMM\"\n")
+    with open(os.path.join(work, "bad.yml"), "w") as f:
+        f.write("postgres:\n  - name: a\n    dsn: host=127.0.0.1\n    queries_file: bad_queries.yaml\n")
+    r = subprocess.run([VIGIA, "--config.file=" + os.path.join(work, "bad.yml"), "--web.listen-address=127.0.0.1:%d"
+                        % free_port(), "--collector.disable-defaults", "--collector.postgres"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0, r
+    assert "bad_queries.yaml:5:16: pg_x.v.usage: 'HISTOGRAMM' is not supported" in r.stdout + r.stderr, r
+    print("ok: a bad queries file stops vigia with file:line:column")
+
+
+def check_custom_queries(s, vport, vlog):
+    """Each usage; the failing query fails alone; cache_seconds replays."""
+    for db in (WEIRD_DBS[0], WEIRD_DBS[2], "postgres"):
+        assert one(s, "pg_custom_db_numbackends", target="primary", datname=db) == \
+            one(s, "pg_stat_database_numbackends", target="primary", datname=db)
+        if db != "postgres":  # nobody works there: equal at any moment
+            assert one(s, "pg_custom_db_xact_commit", target="primary", datname=db) == \
+                one(s, "pg_stat_database_xact_commit", target="primary", datname=db)
+    assert one(s, "pg_custom_db_xact_commit", target="primary", datname="postgres") > 0
+    assert set(l for n, ls, _ in s if n == "pg_custom_db_numbackends" for l in ls) == {"target", "datname"}
+    assert not [n for n, _, _ in s if n.startswith("pg_custom_db_junk") or n.startswith("pg_custom_bad")]
+    assert one(s, "pg_up", target="primary") == 1
+    text = scrape(vport)
+    assert "# TYPE pg_custom_db_xact_commit counter" in text and "# TYPE pg_custom_db_numbackends gauge" in text
+    first = one(s, "pg_custom_cached_now", target="primary")
+    assert one(parse(text), "pg_custom_cached_now", target="primary") == first  # cached, not re-run
+    log = open(vlog, encoding="utf-8", errors="replace").read()
+    assert "custom query pg_custom_bad (" in log and "queries.yaml:17:1" in log and "division by zero" in log, log[-2000:]
+    print("ok: custom queries: LABEL/DISCARD/GAUGE/COUNTER, failing query alone, cache_seconds")
+
+
+def psql_rows(server, sql, db="postgres"):
+    out = subprocess.run([os.path.join(pg_harness.PG_BIN, "psql"), "-h", "127.0.0.1", "-p", str(server.port),
+                          "-U", "postgres", "-d", db, "-X", "-A", "-t", "-F", "\t", "-c", sql],
+                         check=True, capture_output=True, text=True,
+                         env=dict(os.environ, PGPASSWORD=pg_harness.SUPERUSER_PASSWORD)).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def check_opt_in(s, primary):
+    """The opt-in collectors, against what psql reads at the same moment."""
+    # Per-table statistics, in the target's database, with its weird name.
+    (ins, size, idx, live), = psql_rows(primary, "SELECT n_tup_ins, pg_table_size(relid), pg_indexes_size(relid), "
+                                       "n_live_tup FROM pg_stat_user_tables WHERE relname = '%s'"
+                                       % WEIRD_TABLE.replace("'", "''"), db=WEIRD_DBS[1])
+    lab = dict(target="nandu", datname=WEIRD_DBS[1], schemaname="public", relname=WEIRD_TABLE)
+    assert one(s, "pg_stat_user_tables_n_tup_ins", **lab) == float(ins) == 500
+    assert one(s, "pg_stat_user_tables_table_size_bytes", **lab) == float(size) > 0
+    assert one(s, "pg_stat_user_tables_index_size_bytes", **lab) == float(idx) > 0
+    assert one(s, "pg_stat_user_tables_n_live_tup", **lab) == float(live)
+    assert one(s, "pg_stat_user_tables_last_vacuum", **lab) == 0
+    assert not find(s, "pg_statio_user_tables_heap_blocks_hit", target="nandu")  # not in its collect list
+    (ins, hit), = psql_rows(primary, "SELECT s.n_tup_ins, io.heap_blks_hit FROM pg_stat_user_tables s "
+                            "JOIN pg_statio_user_tables io USING (relid) WHERE s.relname = 't'")
+    lab = dict(target="primary", datname="postgres", schemaname="public", relname="t")
+    assert one(s, "pg_stat_user_tables_n_tup_ins", **lab) == float(ins) == 1000
+    assert one(s, "pg_statio_user_tables_heap_blocks_hit", **lab) == float(hit)
+    assert not find(s, "pg_stat_user_tables_seq_scan", target="replica")  # not opted in
+    # pg_stat_statements: top 3 by total time; absent extension → nothing.
+    assert not find(s, "pg_stat_statements_calls_total", target="nandu")
+    stmts = find(s, "pg_stat_statements_calls_total", target="primary")
+    assert len(stmts) == 3, stmts
+    heavy = [(n, l, v) for n, l, v in s if n == "pg_stat_statements_calls_total" and l.get("target") == "primary"]
+    rows = {qid: (user, calls) for qid, user, calls in psql_rows(
+        primary, "SELECT queryid, pg_get_userbyid(userid), calls FROM pg_stat_statements "
+        "WHERE query = 'SELECT count(*) FROM generate_series($1, $2)'")}
+    assert rows, "the heavy statement is not in pg_stat_statements"
+    qid, (user, calls) = next(iter(rows.items()))
+    got = [v for _, l, v in heavy if l["queryid"] == qid]
+    assert got == [float(calls)] and float(calls) == 3, (got, rows, heavy)
+    assert one(s, "pg_stat_statements_seconds_total", target="primary", queryid=qid, user=user,
+               datname="postgres") > 0
+    print("ok: stat_user_tables/statio_user_tables equal psql's; pg_stat_statements top 3, absent extension quiet")
+
+
 def main():
     if not pg_harness.available():
         print("SKIP: PostgreSQL 15 is not installed")
@@ -87,6 +199,11 @@ def main():
         primary.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
         for db in WEIRD_DBS:
             primary.psql('CREATE DATABASE "%s"' % db.replace('"', '""'))
+        # pg_stat_statements in database postgres only: target nandu (database
+        # ñandú) has no extension, so no series and no error.
+        primary.psql("CREATE EXTENSION pg_stat_statements")
+        primary.psql('CREATE TABLE "%s" (x int PRIMARY KEY); INSERT INTO "%s" SELECT generate_series(1, 500)'
+                     % (WEIRD_TABLE.replace('"', '""'), WEIRD_TABLE.replace('"', '""')), db=WEIRD_DBS[1])
         replica = pg_harness.PgServer(base, "replica", p2).basebackup_from(primary, "replica1").start()
         servers.append(replica)
 
@@ -95,12 +212,25 @@ def main():
         pwfile = os.path.join(work, "pw")
         with open(pwfile, "w") as f:
             f.write(PASSWORD + "\n")
+        with open(os.path.join(work, "queries.yaml"), "w") as f:
+            f.write(QUERIES_YAML)
+        check_bad_queries_file(work)
         cfg = os.path.join(work, "vigia.yml")
         with open(cfg, "w") as f:
             f.write("""postgres:
   - name: primary
     dsn: postgresql://vigia@127.0.0.1:%d/postgres?sslmode=disable
     password_file: %s
+    collect: [stat_user_tables, statio_user_tables, stat_statements]
+    stat_statements_limit: 3
+    queries_file: queries.yaml
+  - name: nandu
+    host: 127.0.0.1
+    port: %d
+    user: vigia
+    dbname: "%s"
+    password_file: %s
+    collect: [stat_user_tables, stat_statements]
   - name: replica
     host: 127.0.0.1
     port: %d
@@ -110,7 +240,7 @@ def main():
   - name: badpw
     dsn: host=127.0.0.1 port=%d user=vigia dbname=postgres
     password_env: VIGIA_TEST_BAD_PW
-""" % (p1, pwfile, p2, pwfile, p1))
+""" % (p1, pwfile, p1, WEIRD_DBS[1], pwfile, p2, pwfile, p1))
         vport = free_port()
         vlog = os.path.join(work, "vigia.log")
         env = dict(os.environ, VIGIA_TEST_BAD_PW="Wrong-" + PASSWORD)
@@ -127,6 +257,8 @@ def main():
 
         # Let the replica catch up with the databases created above and a slot use.
         primary.psql("CREATE TABLE t AS SELECT generate_series(1, 1000) AS x")
+        for _ in range(3):  # the heaviest statement, for pg_stat_statements' top 3
+            primary.psql("SELECT count(*) FROM generate_series(1, 3000000)")
         time.sleep(1.5)
         s = parse(scrape(vport))
         assert one(s, "pg_up", target="primary") == 1
@@ -150,6 +282,8 @@ def main():
         for db in WEIRD_DBS:
             assert one(s, "pg_database_size_bytes", target="primary", datname=db) > 0
             assert one(s, "pg_database_size_bytes", target="replica", datname=db) > 0
+            if db == WEIRD_DBS[1]:
+                continue  # target nandu's own connection is there, idle or mid-query
             assert one(s, "pg_stat_activity_count", target="primary", datname=db, state="idle") == 0
             assert one(s, "pg_locks_count", target="primary", datname=db, mode="accesssharelock") == 0
         # Our own connection is active in database postgres.
@@ -157,6 +291,8 @@ def main():
         assert one(s, "pg_stat_database_xact_commit", target="primary", datname="postgres") > 0
         assert one(s, "pg_stat_bgwriter_buffers_alloc_total", target="primary") > 0
         print("ok: first scrape, %d samples" % len(s))
+        check_opt_in(s, primary)
+        check_custom_queries(s, vport, vlog)
 
         # /probe serves one target without the target label.
         p = parse(scrape(vport, "/probe?target=replica"))
@@ -169,7 +305,7 @@ def main():
         for _ in range(10):
             scrape(vport)
         after = int(primary.psql(count_sql))
-        assert before == after == 1, (before, after)
+        assert before == after == 2, (before, after)  # targets primary and nandu
         print("ok: 10 scrapes, vigia connections on primary %d -> %d" % (before, after))
 
         # A lock held longer than the deadline: the scrape answers in time.

@@ -68,7 +68,9 @@ class PgServer:
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
             f.write("\nfsync = off\nwal_level = replica\nmax_wal_senders = 5\n"
-                    "max_replication_slots = 5\nhot_standby = on\nshared_buffers = 16MB\n")
+                    "max_replication_slots = 5\nhot_standby = on\nshared_buffers = 16MB\n"
+                    # for the opt-in stat_statements collector (postgresql-15 ships it)
+                    "shared_preload_libraries = pg_stat_statements\n")
         return self
 
     def basebackup_from(self, primary, slot):

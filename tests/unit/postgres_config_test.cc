@@ -77,6 +77,81 @@ TEST_CASE("postgres targets: errors name file:line:col") {
   CHECK(error_of("postgress: []\n") == "vigia.yml:1:1: unknown key 'postgress' in the top level");
 }
 
+TEST_CASE("postgres targets: opt-in collectors") {
+  std::vector<TargetConfig> t;
+  REQUIRE(parse("postgres:\n  - name: a\n    dsn: x\n    collect: [stat_statements, stat_user_tables]\n"
+                "    stat_statements_limit: 7\n  - name: b\n    dsn: y\n",
+                t)
+              .is_ok());
+  REQUIRE(t.size() == 2);
+  CHECK(t[0].collect == std::vector<std::string>{"stat_statements", "stat_user_tables"});
+  CHECK(t[0].stat_statements_limit == 7);
+  CHECK(t[1].collect.empty());
+  CHECK(t[1].stat_statements_limit == 100);
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    collect: [stat_user_tables, stat_tables]\n") ==
+        "vigia.yml:4:33: postgres[0].collect: unknown collector 'stat_tables' (known: stat_user_tables, "
+        "statio_user_tables, stat_statements)");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    collect: [stat_user_tables, stat_user_tables]\n") ==
+        "vigia.yml:4:33: postgres[0].collect: 'stat_user_tables' listed twice");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    stat_statements_limit: 0\n") ==
+        "vigia.yml:4:28: postgres[0].stat_statements_limit: expected an integer 1-100000");
+  // pgbouncer targets have no opt-in collectors.
+  Config cfg;
+  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    collect: [stat_statements]\n", "vigia.yml", cfg)
+              .is_ok());
+  CHECK(parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", t).message() ==
+        "vigia.yml:4:5: unknown key 'collect' in pgbouncer[0]");
+}
+
+namespace {
+std::string write_tmp(const std::string& name, const std::string& text) {
+  std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+std::string queries_error(const std::string& text) {
+  std::string path = write_tmp("vigia_q_test.yaml", text);
+  try {
+    read_queries_file(path);
+  } catch (const ConfigError& e) {
+    std::string m = e.what();
+    return m.substr(m.rfind('/') + 1);
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("queries.yaml: postgres_exporter's format") {
+  std::string path = write_tmp("vigia_q_ok.yaml",
+                               "pg_ex:\n  query: \"SELECT a, b, c, d FROM t\"\n  master: true\n  cache_seconds: 30\n"
+                               "  metrics:\n    - a:\n        usage: \"LABEL\"\n        description: \"A\"\n"
+                               "    - b:\n        usage: \"COUNTER\"\n        description: \"B\"\n"
+                               "    - c:\n        usage: \"GAUGE\"\n        description: \"C\"\n"
+                               "    - d:\n        usage: \"DISCARD\"\n        description: \"D\"\n");
+  auto q = read_queries_file(path);
+  REQUIRE(q.size() == 1);
+  CHECK(q[0].ns == "pg_ex");
+  CHECK(q[0].cache_seconds == 30);
+  CHECK(q[0].where.find("vigia_q_ok.yaml:1:1") != std::string::npos);
+  REQUIRE(q[0].columns.size() == 4);
+  CHECK(q[0].columns[0].usage == CustomQuery::Usage::kLabel);
+  CHECK(q[0].columns[1].usage == CustomQuery::Usage::kCounter);
+  CHECK(q[0].columns[2].usage == CustomQuery::Usage::kGauge);
+  CHECK(q[0].columns[3].usage == CustomQuery::Usage::kDiscard);
+  CHECK(q[0].columns[2].description == "C");
+
+  CHECK(queries_error("pg_ex:\n  query: x\n  metrics:\n    - a:\n        usage: MAPPEDMETRIC\n") ==
+        "vigia_q_test.yaml:5:16: pg_ex.a.usage: 'MAPPEDMETRIC' is not supported (LABEL, COUNTER, GAUGE or DISCARD)");
+  CHECK(queries_error("pg_ex:\n  metrics: []\n") == "vigia_q_test.yaml:2:3: pg_ex: missing key 'query'");
+  CHECK(queries_error("pg_ex:\n  query: x\n  metrics:\n    - a: {usage: LABEL}\n") ==
+        "vigia_q_test.yaml:4:5: pg_ex.metrics: no COUNTER or GAUGE column");
+  CHECK(queries_error("pg_ex:\n  query: x\n  qeury: y\n  metrics:\n    - a: {usage: GAUGE}\n") ==
+        "vigia_q_test.yaml:3:3: unknown key 'qeury' in pg_ex");
+  CHECK(queries_error("pg_ex:\n  query: [x\n") .find("vigia_q_test.yaml:") == 0);
+  CHECK(queries_error("pg_ex:\n  query: x\n  metrics:\n    - a: {usage: GAUGE}\n    - a: {usage: GAUGE}\n") ==
+        "vigia_q_test.yaml:5:7: pg_ex.a: column listed twice");
+}
+
 TEST_CASE("passwords come from a file's first line or the environment") {
   std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
                      "/vigia-pgpw-test";

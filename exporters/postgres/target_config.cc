@@ -48,7 +48,7 @@ std::vector<CustomQuery> read_queries_file(const std::string& path) {
       CustomQuery::Column c;
       c.name = r.get_string(col->first, q.ns + ".metrics");
       std::string what = q.ns + "." + c.name;
-      const YAML::Node& spec = col->second;
+      const YAML::Node spec = col->second;  // a copy: col-> is a proxy to a temporary (ASan)
       if (!spec.IsMap()) r.fail(spec, what + ": expected a mapping");
       r.check_keys(spec, what, {"usage", "description", "metric_mapping"});
       if (!spec["usage"]) r.fail(spec, what + ": missing key 'usage'");

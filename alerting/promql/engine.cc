@@ -369,7 +369,7 @@ Val Evaluator::aggregate(const AggregateExpr& a) {
   }
   Val in = eval(*a.expr);
   Tok op = a.op;
-  if (op == Tok::kCountValues && !internal::valid_label_name(value_label)) {
+  if (op == Tok::kCountValues && !valid_label_name(value_label)) {
     throw EvalError{"invalid label name " + quote(value_label)};
   }
   Val out;

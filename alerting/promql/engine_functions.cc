@@ -367,17 +367,6 @@ std::string expand(std::string_view tmpl, const std::vector<std::string>& groups
 
 }  // namespace
 
-bool valid_label_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (!(c == '_' || std::isalpha(static_cast<unsigned char>(c)) || (i > 0 && std::isdigit(static_cast<unsigned char>(c))))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Val call_function(const Call& c, std::vector<Val>& args, int64_t ts) {
   FuncId id = c.func->id;
   Val out = vector_val();

@@ -38,7 +38,4 @@ void check_unique_labelsets(const Vector& v);
 
 const Expr& unwrap_parens(const Expr& e);
 
-// A label name as Prometheus accepts it: [a-zA-Z_][a-zA-Z0-9_]*.
-bool valid_label_name(std::string_view s);
-
 }  // namespace vigia::promql::internal

@@ -1,6 +1,7 @@
 #include "alerting/promql/value.h"
 
 #include <algorithm>
+#include <cctype>
 #include <bit>
 #include <cstring>
 
@@ -26,6 +27,24 @@ void set_label(LabelSet& ls, std::string_view name, std::string_view value) {
   } else {
     ls.insert(it, {std::string(name), std::string(value)});
   }
+}
+
+bool valid_label_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!(c == '_' || std::isalpha(c) || (i > 0 && std::isdigit(c)))) return false;
+  }
+  return true;
+}
+
+bool valid_metric_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!(c == '_' || c == ':' || std::isalpha(c) || (i > 0 && std::isdigit(c)))) return false;
+  }
+  return true;
 }
 
 std::string labels_string(const LabelSet& ls) {

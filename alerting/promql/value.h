@@ -16,6 +16,10 @@ using LabelSet = std::vector<std::pair<std::string, std::string>>;
 std::string_view label_value(const LabelSet& ls, std::string_view name);
 // Sets (or, with an empty value, removes) a label keeping the set sorted.
 void set_label(LabelSet& ls, std::string_view name, std::string_view value);
+// Names as Prometheus accepts them: [a-zA-Z_][a-zA-Z0-9_]* for labels,
+// [a-zA-Z_:][a-zA-Z0-9_:]* for metrics.
+bool valid_label_name(std::string_view s);
+bool valid_metric_name(std::string_view s);
 // Prometheus's Labels.String(): {a="1", b="2"}.
 std::string labels_string(const LabelSet& ls);
 

@@ -7,8 +7,12 @@
 #include <cstdlib>
 #include <string>
 
+#include "alerting/evaluator.h"
 #include "alerting/promql/parser.h"
 #include "alerting/query_command.h"
+#include "alerting/rules/api.h"
+#include "alerting/rules/rule_file.h"
+#include "alerting/rules/rule_test.h"
 #include "core/config.h"
 #include "core/exposition.h"
 #include "core/flags.h"
@@ -159,10 +163,51 @@ int query(const Options& o, const Config& cfg, const std::string& expr) {
   return rc;
 }
 
-int serve(const Options& o, const Config& cfg) {
+std::string directory_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// vigia check rules FILE...: promtool check rules's output and exit status.
+int check_rules(const std::vector<std::string>& files) {
+  bool failed = false;
+  for (const auto& f : files) {
+    std::printf("Checking %s\n", f.c_str());
+    std::vector<alerting::GroupDef> groups;
+    std::vector<std::string> errs = alerting::load_rule_file(f, groups);
+    if (errs.empty()) {
+      size_t n = 0;
+      for (const auto& g : groups) n += g.rules.size();
+      std::printf("  SUCCESS: %zu rules found\n\n", n);
+      continue;
+    }
+    failed = true;
+    std::printf("\n");
+    std::fflush(stdout);
+    std::fprintf(stderr, "  FAILED:\n");
+    for (const auto& e : errs) std::fprintf(stderr, "%s\n", e.c_str());
+  }
+  return failed ? 1 : 0;
+}
+
+// vigia test rules FILE...: promtool test rules's output and exit status.
+int test_rules(const std::vector<std::string>& files) {
+  bool failed = false;
+  for (const auto& f : files) {
+    std::string out;
+    if (!alerting::run_rule_test_file(f, out)) failed = true;
+    std::fputs(out.c_str(), stdout);
+    std::fputs("\n", stdout);
+  }
+  return failed ? 1 : 0;
+}
+
+// mode: "run" (exporters and the evaluator), "exporter", "alerts" (the
+// evaluator and its API; /metrics serves only vigia's own metrics).
+int serve(const Options& o, const Config& cfg, const std::string& mode) {
   CollectorCatalog catalog;
   host::HostOptions hopts = o.host;
-  host::register_collectors(catalog, hopts);
+  if (mode != "alerts") host::register_collectors(catalog, hopts);
   catalog.add("process", true, [] { return std::make_unique<ProcessCollector>(); });
   std::vector<postgres::TargetConfig> pg_targets;
   if (Status ps = postgres::parse_targets(cfg.file, cfg.postgres, "postgres", pg_targets); !ps.is_ok()) {
@@ -177,7 +222,7 @@ int serve(const Options& o, const Config& cfg) {
   // Service targets are served by /metrics and, one at a time, by /probe.
   // Their client libraries live in a module loaded only when targets exist.
   std::vector<std::shared_ptr<TargetCollector>> target_collectors;
-  if (!pg_targets.empty() || !bouncers.empty()) {
+  if (mode != "alerts" && (!pg_targets.empty() || !bouncers.empty())) {
     Status ms = add_postgres_module(pg_targets, bouncers, catalog, target_collectors);
     if (!ms.is_ok()) {
       log::error(ms.message());
@@ -194,6 +239,26 @@ int serve(const Options& o, const Config& cfg) {
     }
   CollectorRegistry registry(catalog.build());
   SharedScraper scraper(registry);
+
+  std::unique_ptr<alerting::Evaluator> evaluator;
+  if (mode != "exporter") {
+    alerting::EvaluatorOptions eo;
+    eo.config = cfg.alerting;
+    eo.config_dir = o.config_file.empty() ? "" : directory_of(o.config_file);
+    if (mode == "run") {
+      eo.collect_self = [&registry](const CollectContext& ctx, MetricSink& s) { registry.collect(ctx, s); };
+      std::string host, port_str = "9910";
+      int port = 0;
+      if (split_listen_address(o.listen, host, port)) port_str = std::to_string(port);
+      eo.self_labels = {{"instance", (host.empty() ? "localhost" : host) + ":" + port_str}, {"job", "vigia"}};
+    }
+    Status es = alerting::Evaluator::create(std::move(eo), evaluator);
+    if (!es.is_ok()) {
+      std::fprintf(stderr, "vigia: error: loading rules:\n%s\n", es.message().c_str());
+      return 2;
+    }
+    scraper.set_extra([&evaluator](MetricSink& sink) { evaluator->write_metrics(sink); });
+  }
 
   HttpServer::Options sopts;
   sopts.listen_address = o.listen;
@@ -251,10 +316,33 @@ int serve(const Options& o, const Config& cfg) {
     resp.body = "unknown target \"" + target + "\"\n";
   });
 
+  if (evaluator) {
+    server.handle("/api/v1/rules", [&evaluator](const HttpRequest& req, HttpResponse& resp) {
+      std::string type = req.query_value("type");
+      resp.content_type = "application/json";
+      if (!type.empty() && type != "alert" && type != "record") {
+        resp.status = 400;
+        resp.body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"unsupported type\"}";
+        return;
+      }
+      resp.body = alerting::rules_api_json(evaluator->manager().snapshot(), type);
+    });
+    server.handle("/api/v1/alerts", [&evaluator](const HttpRequest&, HttpResponse& resp) {
+      resp.content_type = "application/json";
+      resp.body = alerting::alerts_api_json(evaluator->manager().snapshot());
+    });
+  }
+
   Status st = server.start();
   if (!st.is_ok()) {
     log::error(st.message());
     return 1;
+  }
+  if (evaluator) {
+    evaluator->start();
+    std::string files;
+    for (const auto& f : evaluator->rule_files()) files += (files.empty() ? "" : ",") + f;
+    log::info("Evaluating rules", {{"files", files}});
   }
   std::string addr = o.listen;
   if (size_t c = addr.rfind(':'); c != std::string::npos) addr = addr.substr(0, c + 1) + std::to_string(server.port());
@@ -267,6 +355,7 @@ int serve(const Options& o, const Config& cfg) {
   sigaction(SIGINT, &sa, nullptr);
   while (!g_stop) pause();
   log::info("Shutting down");
+  if (evaluator) evaluator->stop();
   server.stop();
   log::info("Stopped");
   return 0;
@@ -290,7 +379,10 @@ int app_main(const std::vector<std::string>& args) {
                         "Commands:\n"
                         "  run              (default) serve exporters and evaluate alerts\n"
                         "  exporter         only serve metrics\n"
+                        "  alerts           only evaluate rules (alerting.scrape jobs or alerting.query_url)\n"
                         "  check config     validate the configuration file and exit\n"
+                        "  check rules F... check rule files as promtool check rules does\n"
+                        "  test rules F...  run rule unit tests (promtool test rules format)\n"
                         "  query EXPR       evaluate one PromQL instant query and print it as promtool does:\n"
                         "                   against --query.url, or locally on vigia's own collectors,\n"
                         "                   collected twice a second apart (so rate() has two points)")
@@ -323,9 +415,23 @@ int app_main(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  if (command == "check" && pos.size() >= 2 && pos[1] == "rules") {
+    if (pos.size() < 3) {
+      std::fprintf(stderr, "vigia: error: usage: vigia check rules FILE...\n");
+      return 2;
+    }
+    return check_rules({pos.begin() + 2, pos.end()});
+  }
+  if (command == "test") {
+    if (pos.size() < 3 || pos[1] != "rules") {
+      std::fprintf(stderr, "vigia: error: usage: vigia test rules FILE...\n");
+      return 2;
+    }
+    return test_rules({pos.begin() + 2, pos.end()});
+  }
   if (command == "check") {
     if (pos.size() < 2 || pos[1] != "config") {
-      std::fprintf(stderr, "vigia: error: usage: vigia check config --config.file=FILE\n");
+      std::fprintf(stderr, "vigia: error: usage: vigia check config|rules ...\n");
       return 2;
     }
     if (o.config_file.empty()) {
@@ -344,7 +450,7 @@ int app_main(const std::vector<std::string>& args) {
     std::printf("Checking %s\n  SUCCESS\n", o.config_file.c_str());
     return 0;
   }
-  if (command == "run" || command == "exporter") return serve(o, cfg);
+  if (command == "run" || command == "exporter" || command == "alerts") return serve(o, cfg, command);
   if (command == "query") {
     if (pos.size() != 2) {
       std::fprintf(stderr, "vigia: error: usage: vigia query [--query.url=URL] [--time=T] EXPR\n");

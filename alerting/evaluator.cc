@@ -1,0 +1,182 @@
+#include "alerting/evaluator.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+
+#include "alerting/default_rules.h"
+#include "alerting/remote_querier.h"
+#include "alerting/store/http_target.h"
+#include "alerting/store/store.h"
+#include "core/log.h"
+
+namespace vigia::alerting {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t to_ms(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1000)); }
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& e : v) s += (s.empty() ? "" : "\n") + e;
+  return s;
+}
+
+// mkdir -p of the directory that will hold `file`.
+Status make_parent_dirs(const std::string& file) {
+  for (size_t i = 1; (i = file.find('/', i)) != std::string::npos; ++i) {
+    std::string dir = file.substr(0, i);
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Status::from_errno(dir, errno);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+struct Evaluator::Job {
+  store::Scraper scraper;
+  int64_t interval_ms = 0;
+  int64_t next_ms = 0;
+};
+
+Evaluator::Evaluator(EvaluatorOptions opts) : opts_(std::move(opts)) {}
+
+Evaluator::~Evaluator() { stop(); }
+
+Status Evaluator::create(EvaluatorOptions opts, std::unique_ptr<Evaluator>& out) {
+  std::unique_ptr<Evaluator> e(new Evaluator(std::move(opts)));
+  const AlertingConfig& c = e->opts_.config;
+  e->interval_ms_ = std::max<int64_t>(1, to_ms(c.evaluation_interval_seconds));
+  std::vector<GroupDef> defs;
+  std::vector<std::string> errors;
+  if (c.rule_files.empty()) {
+    errors = parse_rule_file(default_rules_yaml(), std::string(kDefaultRulesName), defs);
+    e->files_.emplace_back(kDefaultRulesName);
+  } else {
+    errors = expand_rule_globs(c.rule_files, e->opts_.config_dir, e->files_);
+    for (const auto& f : e->files_) {
+      auto fe = load_rule_file(f, defs);
+      errors.insert(errors.end(), fe.begin(), fe.end());
+    }
+  }
+  if (!errors.empty()) return Status::error(join(errors));
+
+  ManagerOptions mo;
+  mo.group.default_interval_ms = e->interval_ms_;
+  mo.group.external_labels = c.external_labels;
+  std::sort(mo.group.external_labels.begin(), mo.group.external_labels.end());
+  std::string state = c.state_file.empty() ? kDefaultStateFile : c.state_file;
+  if (state[0] != '/' && !e->opts_.config_dir.empty() && !c.state_file.empty()) state = e->opts_.config_dir + "/" + state;
+  mo.state_file = state;
+  if (Status ds = make_parent_dirs(state); !ds.is_ok())
+    return Status::error("alerting.state_file: " + ds.message());
+  e->manager_ = std::make_unique<RuleManager>(mo);
+
+  int64_t retention = 0;
+  for (const auto& g : defs)
+    for (const auto& r : g.rules)
+      if (r.expr) retention = std::max(retention, store::retention_for(*r.expr));
+  e->manager_->set_groups(std::move(defs));
+
+  if (!c.query_url.empty()) {
+    RemoteQuerierOptions ro;
+    ro.url = c.query_url;
+    ro.timeout = std::chrono::milliseconds(std::min<int64_t>(e->interval_ms_, 60000));
+    e->remote_ = std::make_unique<RemoteQuerier>(ro);
+  } else {
+    e->store_ = std::make_unique<store::Store>();
+    e->store_->set_retention(retention + e->manager_->max_interval_ms());
+    e->local_ = std::make_unique<LocalQuerier>(*e->store_);
+    if (e->opts_.collect_self) e->self_ = std::make_unique<store::InProcessTarget>(e->opts_.self_labels, e->opts_.collect_self);
+    for (const auto& j : c.scrape) {
+      auto job = std::make_unique<Job>();
+      job->interval_ms = j.interval_seconds > 0 ? to_ms(j.interval_seconds) : e->interval_ms_;
+      int64_t timeout = j.timeout_seconds > 0 ? to_ms(j.timeout_seconds) : std::min<int64_t>(job->interval_ms, 10000);
+      std::vector<store::ScrapeTargetConfig> targets;
+      for (const auto& u : j.urls)
+        targets.push_back({u, {{"job", j.job}}, std::chrono::milliseconds(timeout)});
+      job->scraper.set_targets(std::move(targets), *e->store_, 0);
+      e->jobs_.push_back(std::move(job));
+    }
+  }
+  out = std::move(e);
+  return Status::ok();
+}
+
+void Evaluator::start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Evaluator::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+int64_t Evaluator::tick(int64_t t) {
+  int64_t next = INT64_MAX;
+  if (store_) {
+    if (t >= next_feed_ms_) {
+      if (self_) {
+        CollectContext ctx;
+        ctx.deadline = Clock::now() + std::chrono::milliseconds(std::min<int64_t>(interval_ms_, 10000));
+        self_->scrape(*store_, t, ctx);
+      }
+      next_feed_ms_ = (next_feed_ms_ == 0 ? t : next_feed_ms_) + interval_ms_;
+      if (next_feed_ms_ <= t) next_feed_ms_ = t + interval_ms_;
+    }
+    if (self_) next = next_feed_ms_;
+    for (auto& j : jobs_) {
+      if (t < j->next_ms) continue;
+      j->scraper.scrape_all(*store_, t);
+      j->next_ms = (j->next_ms == 0 ? t : j->next_ms) + j->interval_ms;
+      if (j->next_ms <= t) j->next_ms = t + j->interval_ms;
+    }
+    for (const auto& j : jobs_) next = std::min(next, j->next_ms);
+  }
+  NotifyFn notify = opts_.notify;
+  if (!notify) {
+    notify = [](const RuleDef& rule, const std::vector<Alert>& alerts) {
+      for (const auto& a : alerts)
+        log::info(a.state == AlertState::kFiring ? "Alert firing" : "Alert resolved",
+                  {{"alertname", rule.name}, {"labels", promql::labels_string(a.labels)}});
+    };
+  }
+  Querier& q = remote_ ? static_cast<Querier&>(*remote_) : *local_;
+  return std::min(next, manager_->evaluate_due(t, q, store_.get(), notify));
+}
+
+void Evaluator::loop() {
+  int64_t next = 0;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    int64_t t = now_ms();
+    if (t < next) {
+      cv_.wait_for(lock, std::chrono::milliseconds(next - t));
+      continue;
+    }
+    lock.unlock();
+    next = tick(t);
+    lock.lock();
+  }
+}
+
+void Evaluator::write_metrics(MetricSink& sink) const {
+  manager_->write_metrics(sink);
+  if (store_) store_->write_metrics(sink);
+}
+
+}  // namespace vigia::alerting

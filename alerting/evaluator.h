@@ -1,0 +1,90 @@
+// The alert evaluator as `vigia run` and `vigia alerts` run it: the rule
+// files (or the built-in rules), a scheduler thread, and where the rules'
+// data comes from:
+//  - embedded (the default): an in-memory store fed on each tick by vigia's
+//    own collectors (`collect_self`, `vigia run`) and by the alerting.scrape
+//    jobs, rule outputs (recording rules, ALERTS) written back to it;
+//  - remote (alerting.query_url): every rule is sent as an instant query to a
+//    Prometheus-compatible API; nothing is stored.
+// Each tick at t = now: feed the store (embedded), then evaluate the groups
+// due (RuleManager::evaluate_due), which saves the alert state file.
+//
+// Threading: start()/stop() from the owner; manager() and write_metrics()
+// from any thread (HTTP handlers).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alerting/rules/manager.h"
+#include "alerting/store/scrape.h"
+#include "core/config.h"
+#include "core/metric.h"
+#include "core/status.h"
+
+namespace vigia::store {
+class Store;
+class Scraper;
+}  // namespace vigia::store
+
+namespace vigia::alerting {
+
+class RemoteQuerier;
+
+struct EvaluatorOptions {
+  AlertingConfig config;
+  std::string config_dir;                      // base of relative rule_files and state_file
+  store::InProcessTarget::CollectFn collect_self;  // vigia's own collectors; empty: none
+  promql::LabelSet self_labels;                // {instance, job} of collect_self's samples
+  NotifyFn notify;                             // where alerts go; empty: logged only
+};
+
+class Evaluator {
+ public:
+  // Loads the rule files (every error, promtool-worded, joined by newlines).
+  static Status create(EvaluatorOptions opts, std::unique_ptr<Evaluator>& out);
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
+
+  void start();
+  void stop();
+
+  const RuleManager& manager() const { return *manager_; }
+  // ALERTS, ALERTS_FOR_STATE, vigia_rule_* and vigia_store_*.
+  void write_metrics(MetricSink& sink) const;
+  // The rule files loaded (the built-in one shows as kDefaultRulesName).
+  const std::vector<std::string>& rule_files() const { return files_; }
+
+ private:
+  explicit Evaluator(EvaluatorOptions opts);
+  void loop();
+  // One step at t_ms; returns when the next is due.
+  int64_t tick(int64_t t_ms);
+
+  EvaluatorOptions opts_;
+  std::vector<std::string> files_;
+  std::unique_ptr<RuleManager> manager_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::InProcessTarget> self_;
+  struct Job;
+  std::vector<std::unique_ptr<Job>> jobs_;
+  std::unique_ptr<RemoteQuerier> remote_;
+  std::unique_ptr<Querier> local_;
+  int64_t interval_ms_ = 15000;
+  int64_t next_feed_ms_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// The default state file when alerting.state_file is not set.
+inline constexpr const char* kDefaultStateFile = "data/vigia-alerts.json";
+
+}  // namespace vigia::alerting

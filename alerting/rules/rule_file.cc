@@ -150,36 +150,41 @@ class Parser {
     def.labels = string_map(r["labels"], "labels");
     def.annotations = string_map(r["annotations"], "annotations");
 
-    std::string prefix = "group " + quoted(g.name) + ", rule " + std::to_string(index) + ", " + quoted(def.name) + ": ";
-    auto err = [&](const YAML::Node& at, const std::string& msg) {
-      errors_.push_back(file_ + ": " + pos(at) + prefix + msg);
+    // promtool names a rule by its alert name when it has one, and prints a
+    // missing node's position as 0:0.
+    std::string prefix = "group " + quoted(g.name) + ", rule " + std::to_string(index) + ", " +
+                         quoted(alert.empty() ? record : alert) + ": ";
+    auto at = [](const YAML::Node& n) { return n.IsDefined() ? pos(n) : std::string("0:0: "); };
+    auto err = [&](const std::string& where, const std::string& msg) {
+      errors_.push_back(file_ + ": " + where + prefix + msg);
     };
-    if (!record.empty() && !alert.empty()) err(r["record"], "only one of 'record' and 'alert' must be set");
-    if (record.empty() && alert.empty()) err(r["record"], "one of 'record' or 'alert' must be set");
+    if (!record.empty() && !alert.empty())
+      err(at(r["record"]) + at(r["alert"]), "only one of 'record' and 'alert' must be set");
+    if (record.empty() && alert.empty()) err(at(r["record"]), "one of 'record' or 'alert' must be set");
     if (def.expr_text.empty()) {
-      err(r["expr"], "field 'expr' must be set in rule");
+      err(at(r["expr"]), "field 'expr' must be set in rule");
     } else {
       promql::ParseResult pr = promql::parse(def.expr_text);
-      if (!pr.ok()) err(r["expr"], "could not parse expression: " + pr.error);
+      if (!pr.ok()) err(at(r["expr"]), "could not parse expression: " + pr.error);
       else def.expr = std::shared_ptr<const promql::Expr>(std::move(pr.expr));
     }
     if (!record.empty()) {
-      if (!def.annotations.empty()) err(r["record"], "invalid field 'annotations' in recording rule");
-      if (def.for_ms != 0) err(r["record"], "invalid field 'for' in recording rule");
-      if (def.keep_firing_for_ms != 0) err(r["record"], "invalid field 'keep_firing_for' in recording rule");
-      if (!promql::valid_metric_name(record)) err(r["record"], "invalid recording rule name: " + record);
+      if (!def.annotations.empty()) err(at(r["record"]), "invalid field 'annotations' in recording rule");
+      if (def.for_ms != 0) err(at(r["record"]), "invalid field 'for' in recording rule");
+      if (def.keep_firing_for_ms != 0) err(at(r["record"]), "invalid field 'keep_firing_for' in recording rule");
+      if (!promql::valid_metric_name(record)) err(at(r["record"]), "invalid recording rule name: " + record);
     }
     for (const auto& [k, v] : def.labels)
-      if (!promql::valid_label_name(k) || k == "__name__") err({}, "invalid label name: " + k);
+      if (!promql::valid_label_name(k) || k == "__name__") err("", "invalid label name: " + k);
     for (const auto& [k, v] : def.annotations)
-      if (!promql::valid_label_name(k)) err({}, "invalid annotation name: " + k);
+      if (!promql::valid_label_name(k)) err("", "invalid annotation name: " + k);
     if (def.is_alert && !alert.empty()) {
       // Prometheus parses every label and annotation template (testTemplateParsing).
       std::string terr;
       for (const auto& [k, v] : def.labels)
-        if (!check_template("__alert_" + alert, v, terr)) err({}, "label " + quoted(k) + ": " + terr);
+        if (!check_template("__alert_" + alert, v, terr)) err("", "label " + quoted(k) + ": " + terr);
       for (const auto& [k, v] : def.annotations)
-        if (!check_template("__alert_" + alert, v, terr)) err({}, "annotation " + quoted(k) + ": " + terr);
+        if (!check_template("__alert_" + alert, v, terr)) err("", "annotation " + quoted(k) + ": " + terr);
     }
     g.rules.push_back(std::move(def));
   }

@@ -13,6 +13,7 @@
 #include "alerting/promql/parser.h"
 #include "alerting/promql/printer.h"
 #include "alerting/querier.h"
+#include "alerting/rules/api.h"
 #include "alerting/rules/group.h"
 #include "alerting/rules/rule_file.h"
 #include "alerting/store/store.h"
@@ -66,6 +67,13 @@ promql::LabelSet string_map(const YamlReader& r, const YAML::Node& n, std::strin
 
 // "metric{a="b"}" → labels; Prometheus's parser.ParseMetric.
 bool parse_metric(std::string_view text, promql::LabelSet& out, std::string& err) {
+  std::string_view t = text;
+  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  if (t == "{}") {  // no labels (a scalar's result); the PromQL parser refuses an empty selector
+    out.clear();
+    return true;
+  }
   promql::ParseResult p = promql::parse(text);
   if (!p.ok() || p.expr->kind != promql::ExprKind::kVectorSelector) {
     err = p.ok() ? "not a series: " + std::string(text) : p.error;
@@ -99,13 +107,31 @@ std::string alerts_string(const std::vector<ExpAlert>& as) {
   return s + (as.empty() ? "]" : "\n            ]");
 }
 
+// promtool's parsedSamplesString: labels and strconv.FormatFloat(v, 'E', -1, 64).
 std::string samples_string(const std::vector<std::pair<promql::LabelSet, double>>& ss) {
-  std::string s = "[";
+  std::string s;
   for (size_t i = 0; i < ss.size(); ++i) {
-    if (i) s += " ";
-    s += promql::labels_string(ss[i].first) + " " + promql::format_number(ss[i].second);
+    if (i) s += ", ";
+    std::string v = format_float_e(ss[i].second);
+    for (char& c : v)
+      if (c == 'e') c = 'E';
+    s += promql::labels_string(ss[i].first) + " " + v;
   }
-  return s + "]";
+  return s;
+}
+
+// Go's %q of a string (the printable ASCII cases).
+std::string go_quote(std::string_view in) {
+  std::string s = "\"";
+  for (char c : in) {
+    if (c == '"' || c == '\\') s += '\\';
+    if (c == '\n') {
+      s += "\\n";
+      continue;
+    }
+    s += c;
+  }
+  return s + "\"";
 }
 
 TestGroup read_group(const YamlReader& r, const YAML::Node& n, int64_t eval_interval_ms) {
@@ -231,7 +257,7 @@ void run_group(const TestGroup& tg, std::vector<GroupDef> defs, int64_t eval_int
   }
 
   for (const auto& t : tg.exprs) {
-    std::string head = "    expr: \"" + t.expr + "\", time: " + t.eval_text;
+    std::string head = "    expr: " + go_quote(t.expr) + ", time: " + t.eval_text;
     promql::ParseResult p = promql::parse(t.expr);
     if (!p.ok()) {
       errs.push_back(head + ", err: " + p.error);

@@ -117,7 +117,7 @@ TEST_CASE("rule file errors are promtool's, with line and column") {
   CHECK(first_error("groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n        for: 5m\n") ==
         "bad.yml: 4:17: group \"g\", rule 1, \"r\": invalid field 'for' in recording rule");
   CHECK(first_error("groups:\n  - name: g\n    rules:\n      - expr: up\n") ==
-        "bad.yml: group \"g\", rule 1, \"\": one of 'record' or 'alert' must be set");
+        "bad.yml: 0:0: group \"g\", rule 1, \"\": one of 'record' or 'alert' must be set");
   CHECK(first_error("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        labels: {__name__: x}\n") ==
         "bad.yml: group \"g\", rule 1, \"A\": invalid label name: __name__");
   CHECK(first_error("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        for: 5x\n") ==

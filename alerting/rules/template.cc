@@ -139,14 +139,6 @@ class Executor {
       for (char c : before) line += c == '\n';
       location += ":" + std::to_string(line) + ":" + std::to_string(col);
       context = node_string(*at_);
-      // %.20s: at most 20 runes.
-      size_t n = 0, runes = 0;
-      while (n < context.size() && runes < 20) {
-        ++n;
-        while (n < context.size() && (static_cast<unsigned char>(context[n]) & 0xc0) == 0x80) ++n;
-        ++runes;
-      }
-      if (n < context.size()) context = context.substr(0, n) + "...";
       throw ExecError{"template: " + location + ": executing " + go_quote(tmpl_name_) + " at <" + context +
                       ">: " + msg};
     }
@@ -255,7 +247,6 @@ class Executor {
         if (!val.sample) break;  // a nil pointer is like an invalid value
         [[fallthrough]];
       default: {
-        at_ = &r;
         std::string shown = format_v(val);
         if (val.kind == Kind::kSample) shown = shown.substr(1);  // indirect: {…}, not &{…}
         errorf("range can't iterate over " + shown);

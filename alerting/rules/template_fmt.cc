@@ -446,7 +446,6 @@ std::string format_float(double v, char fmt, int prec) {
     if (eprec > nd && nd >= digs.dp) eprec = nd;
   }
   int exp = digs.dp - 1;
-  if (a == 0) exp = 0;
   if (exp < -4 || exp >= eprec) {
     int p = shortest ? nd : (prec == 0 ? 1 : prec);
     if (p > nd) p = nd;
@@ -682,6 +681,7 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
     }
     char verb = static_cast<char>(r);
     if (verb == 'w') verb = 'v';  // Sprintf treats %w like %v... with a marker; alert templates don't use it.
+    if (verb == 'v') sp.plus = false;  // %+v is Go's plusV: field names, not signs
     if (verb == 'v' && sp.sharp) {
       // %#v: Go syntax. Enough for the basic types.
       if (a.kind == Kind::kString) { out += pad(sp, go_quote(a.s), false); continue; }

@@ -296,7 +296,7 @@ std::string format_composite(const Spec& sp, char verb, const Value& v) {
 std::string format_one(const Spec& sp, char verb, const Value& v) {
   switch (v.kind) {
     case Kind::kInvalid:
-      if (verb == 'v' || verb == 's') return pad(sp, "<nil>", false);
+      if (verb == 'v') return pad(sp, "<nil>", false);
       return bad_verb(verb, v);
     case Kind::kBool:
       if (verb == 'v' || verb == 't') return pad(sp, v.b ? "true" : "false", false);
@@ -685,12 +685,11 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
     if (verb == 'v' && sp.sharp) {
       // %#v: Go syntax. Enough for the basic types.
       if (a.kind == Kind::kString) { out += pad(sp, go_quote(a.s), false); continue; }
-      if (a.kind == Kind::kFloat) {
-        std::string s = format_float(a.f, 'g', -1);
-        if (std::isfinite(a.f) && s.find_first_of(".e") == std::string::npos) s += ".0";
-        out += pad(sp, s, false);
-        continue;
-      }
+      sp.sharp = false;  // Go's sharpV, not sharp: numbers print as with %v
+    }
+    if (verb == 'T') {
+      out += pad(sp, a.kind == Kind::kInvalid ? "<nil>" : type_name(a), false);
+      continue;
     }
     out += format_one(sp, verb, a);
   }

@@ -19,11 +19,13 @@
 // undefined function.)
 //
 // Differences from Go, all on inputs no real rule has: methods of Go values
-// (e.g. (toTime 0).Unix) are not callable; printing a query result prints
-// placeholder addresses; and, to bound time and memory on any input,
-// template calls nest at most 1000 deep (Go: 100000), an expansion runs at
-// most 1,000,000 steps and its output is at most 16 MiB — past these the
-// expansion fails with an error naming the limit.
+// (e.g. (toTime 0).Unix) are not callable; printing a whole query result
+// prints placeholder addresses; %x of a float and the space flag of %x are
+// not Go's; upper/lower/title case maps ASCII and Latin-1 letters only. To
+// bound time and memory on any input, parentheses and control structures
+// nest at most 100 deep (a parse error), template calls at most 1000 deep
+// (Go: 100000), an expansion runs at most 1,000,000 steps and writes at most
+// 16 MiB; past these the expansion fails with an error naming the limit.
 //
 // All functions are pure (apart from calling TemplateData::query) and
 // thread-safe.
@@ -81,8 +83,9 @@ bool expand_template(std::string_view name, std::string_view text, const Templat
 std::string alert_template_error_value(std::string_view err);
 
 // Parses only, as `promtool check rules` checks annotations and labels: false
-// with `err` ("error parsing template __alert_NAME: template: ...") if the
-// template (with the definitions) does not parse.
+// with `err` set to text/template's message, without Expand's prefix (as
+// promtool prints it), e.g. `template: __alert_NAME:1: function "foo" not
+// defined`, if the template (with the definitions) does not parse.
 bool check_template(std::string_view name, std::string_view text, std::string& err);
 
 }  // namespace vigia::alerting

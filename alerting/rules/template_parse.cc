@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 
 #include "alerting/rules/template_internal.h"
 
@@ -420,6 +421,10 @@ struct ParseError {
   std::string message;
 };
 
+// Bounds the recursion of parsing and executing on nested parentheses and
+// control structures (Go has no such limit; no real template nests 100 deep).
+constexpr int kMaxNesting = 100;
+
 // Go's number parsing for template constants (parse.NewNumber).
 bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err) {
   if (is_char) {
@@ -549,7 +554,9 @@ class Parser {
       if (n->type == NodeType::kList && n->text == "else") errorf("unexpected {{else}}");
       if (n->type != NodeType::kList || !n->text.empty()) main.root->nodes.push_back(std::move(n));
     }
-    trees_.insert(trees_.begin(), std::move(main));
+    add_tree(std::move(main));
+    for (size_t i = 0; i < trees_.size(); ++i)
+      if (trees_[i].name == name_) std::rotate(trees_.begin(), trees_.begin() + i, trees_.begin() + i + 1);
   }
 
  private:
@@ -625,14 +632,24 @@ class Parser {
     vars_ = saved;
     add_tree(std::move(t));
   }
+  // parse.Tree.add: a definition replaces an empty one; two non-empty ones
+  // of one name are an error.
+  static bool is_empty_tree(const Node& n) {
+    if (n.type == NodeType::kList) {
+      for (const auto& c : n.nodes)
+        if (!is_empty_tree(*c)) return false;
+      return true;
+    }
+    if (n.type == NodeType::kText) return n.text.find_first_not_of(" \t\r\n\v\f") == std::string::npos;
+    return false;
+  }
   void add_tree(Tree t) {
-    for (auto& existing : trees_)
-      if (existing.name == t.name) {
-        // Go replaces an empty definition, and keeps the first otherwise... (text/template: the
-        // later non-empty one wins at Parse; AddParseTree replaces). Keep the latest.
-        existing = std::move(t);
-        return;
-      }
+    for (auto& existing : trees_) {
+      if (existing.name != t.name) continue;
+      if (is_empty_tree(*existing.root)) existing = std::move(t);
+      else if (!is_empty_tree(*t.root)) errorf("template: multiple definition of template " + go_quote(t.name));
+      return;
+    }
     trees_.push_back(std::move(t));
   }
   static std::string marker_string(const Node& n) { return "{{" + n.text + "}}"; }
@@ -745,6 +762,7 @@ class Parser {
   }
 
   std::unique_ptr<Node> control(NodeType type, const std::string& context) {
+    DepthGuard guard(*this);
     size_t saved_vars = vars_.size();
     auto n = new_node(type, 0);
     n->pipe = pipeline(context, Tok::kRightDelim);
@@ -769,7 +787,16 @@ class Parser {
     return n;
   }
 
+  struct DepthGuard {
+    explicit DepthGuard(Parser& p) : p_(p) {
+      if (++p_.depth_ > kMaxNesting) p_.errorf("exceeded maximum nesting depth (" + std::to_string(kMaxNesting) + ")");
+    }
+    ~DepthGuard() { --p_.depth_; }
+    Parser& p_;
+  };
+
   std::unique_ptr<Node> pipeline(const std::string& context, Tok end) {
+    DepthGuard guard(*this);
     const Item& first = peek_non_space();
     auto pipe = new_node(NodeType::kPipe, first.pos);
     pipe->line = first.line;
@@ -957,6 +984,7 @@ class Parser {
   std::vector<std::string> vars_;
   int range_depth_ = 0;
   int action_line_ = 0;
+  int depth_ = 0;
 };
 
 void append_pipe(std::string& out, const Node& pipe);

@@ -324,3 +324,22 @@ TEST_CASE("template: resource limits turn runaway templates into errors") {
       d, out, err));
   CHECK(err.find("template output exceeded 16 MiB") != std::string::npos);
 }
+
+TEST_CASE("template: definitions, and nesting beyond the limit") {
+  TemplateData d = main_data();
+  CHECK(expand("{{ define \"a\" }}x{{ end }}{{ define \"a\" }}  {{ end }}{{ template \"a\" }}", d) == "x");
+  std::string err;
+  CHECK_FALSE(alerting::check_template("D", "{{ define \"a\" }}x{{ end }}{{ define \"a\" }}y{{ end }}", err));
+  CHECK(err == "template: __alert_D:1: template: multiple definition of template \"a\"");
+  CHECK_FALSE(alerting::check_template("D", "main{{ define \"__alert_D\" }}y{{ end }}", err));
+  CHECK(err == "template: __alert_D:1: template: multiple definition of template \"__alert_D\"");
+  std::string nested = std::string(99, '(') + "1" + std::string(99, ')');
+  CHECK(expand("{{ " + nested + " }}", d) == "1");
+  nested = std::string(100, '(') + "1" + std::string(100, ')');
+  CHECK_FALSE(alerting::check_template("D", "{{ " + nested + " }}", err));
+  CHECK(err == "template: __alert_D:1: exceeded maximum nesting depth (100)");
+  std::string ifs;
+  for (int i = 0; i < 150; ++i) ifs += "{{ if 1 }}";
+  for (int i = 0; i < 150; ++i) ifs += "{{ end }}";
+  CHECK_FALSE(alerting::check_template("D", ifs, err));
+}

@@ -1,5 +1,34 @@
-// Alert templates: Prometheus's annotation and label expansion (Go
-// text/template with Prometheus's functions).
+// Alert annotation and label templates, expanded as Prometheus 2.42 expands
+// them (template.NewTemplateExpander(...).Expand() called from
+// rules/alerting.go): Go's text/template language with Prometheus's template
+// functions.
+//
+// Supported language: text and actions with trim markers ({{- -}}), comments,
+// pipelines, variables ($x := / $x = / $), fields (.Labels.instance,
+// $labels.instance; a missing map key is the zero value, i.e. ""), if / else
+// if / else, range (maps in key order, slices, with $i, $e := and else),
+// with, break, continue, define / template / block, literals (strings, raw
+// strings, characters, numbers, true, false, nil), and the builtins and, or,
+// not, len, index, print, printf, println, eq, ne, lt, le, gt, ge, html, js,
+// urlquery. Prometheus's functions: humanize, humanize1024,
+// humanizeDuration, humanizePercentage, humanizeTimestamp, toTime, title,
+// toUpper, toLower, match, reReplaceAll, safeHtml, stripPort, stripDomain,
+// parseDuration, externalURL, pathPrefix, graphLink, tableLink, sortByLabel,
+// first, label, value, strvalue, args, query. (`tmpl` exists only in
+// Prometheus's HTML templates; in alert templates it is, as there, an
+// undefined function.)
+//
+// Differences from Go, all on inputs no real rule has: methods of Go values
+// (e.g. (toTime 0).Unix) are not callable; printing a whole query result
+// prints placeholder addresses; %x of a float and the space flag of %x are
+// not Go's; upper/lower/title case maps ASCII and Latin-1 letters only. To
+// bound time and memory on any input, parentheses and control structures
+// nest at most 100 deep (a parse error), template calls at most 1000 deep
+// (Go: 100000), an expansion runs at most 1,000,000 steps and writes at most
+// 16 MiB; past these the expansion fails with an error naming the limit.
+//
+// All functions are pure (apart from calling TemplateData::query) and
+// thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -16,26 +45,47 @@ struct TemplateQueryResult {
   promql::LabelSet labels;
   double value;
 };
-// Runs a PromQL instant query for the `query` template function; false and
-// `err` on failure.
+
+// Runs a PromQL instant query (at TemplateData::eval_time_ms) for the `query`
+// template function: fills `out` and returns true, or returns false with
+// `err` set (the template then fails with "error calling query: ERR").
 using TemplateQueryFn =
     std::function<bool(std::string_view expr, std::vector<TemplateQueryResult>& out, std::string& err)>;
 
 struct TemplateData {
   promql::LabelSet labels;           // $labels, .Labels
   promql::LabelSet external_labels;  // $externalLabels, .ExternalLabels
-  std::string external_url;          // $externalURL, .ExternalURL
+  std::string external_url;          // $externalURL, .ExternalURL, externalURL, pathPrefix
   double value = 0;                  // $value, .Value
-  int64_t eval_time_ms = 0;
+  int64_t eval_time_ms = 0;          // the evaluation time, for the caller's `query`
   TemplateQueryFn query;             // may be empty: `query` then fails
 };
 
-// Expands `text` as Prometheus expands an alert's annotation or label. False
-// and `err` on a parse or execution error; the caller shows
-// "<error expanding template: " + err + ">" as Prometheus does.
+// The definitions Prometheus puts before an alert's template text.
+inline constexpr std::string_view kAlertTemplateDefs =
+    "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}"
+    "{{$value := .Value}}";
+
+// Expands `text` as Prometheus expands an alert's annotation or label named
+// for the alert `name`: the template is called "__alert_" + name and its text
+// is kAlertTemplateDefs + text (so error columns count the definitions, as
+// Prometheus's do). Returns true with the result in `out`, or false with
+// `err` set to Prometheus's error, e.g.
+//   error executing template __alert_HighLoad: template: __alert_HighLoad:1:110:
+//   executing "__alert_HighLoad" at <humanize "x">: error calling humanize: ...
+//   error parsing template __alert_HighLoad: template: __alert_HighLoad:1: function "foo" not defined
+// Prometheus then uses alert_template_error_value(err) as the value.
 bool expand_template(std::string_view name, std::string_view text, const TemplateData& data, std::string& out,
                      std::string& err);
-// Parses only (promtool check rules): false and `err` if `text` does not parse.
+
+// "<error expanding template: ERR>": the annotation or label value Prometheus
+// gives when expand_template fails with ERR.
+std::string alert_template_error_value(std::string_view err);
+
+// Parses only, as `promtool check rules` checks annotations and labels: false
+// with `err` set to text/template's message, without Expand's prefix (as
+// promtool prints it), e.g. `template: __alert_NAME:1: function "foo" not
+// defined`, if the template (with the definitions) does not parse.
 bool check_template(std::string_view name, std::string_view text, std::string& err);
 
 }  // namespace vigia::alerting

@@ -1,0 +1,149 @@
+// Internals of the template engine (template.h), shared by its .cc files:
+// the values a template computes with (a small model of the Go types that
+// Prometheus's templates see), Go's fmt formatting of them, the parse tree,
+// and the function table. Not an interface for other modules.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "alerting/promql/value.h"
+#include "alerting/rules/template.h"
+
+namespace vigia::alerting::tmpl {
+
+struct Value;
+struct SampleData {  // Prometheus's template `sample`: {Labels map[string]string; Value float64}
+  promql::LabelSet labels;
+  double value = 0;
+};
+using AnyMap = std::vector<std::pair<std::string, Value>>;  // sorted by key
+using SampleList = std::vector<std::shared_ptr<const SampleData>>;
+
+// The Go types a template value can have; the comment is Go's type name, as
+// error messages spell it.
+enum class Kind {
+  kInvalid,  // no value (Go's invalid reflect.Value, printed "<no value>")
+  kBool,     // bool
+  kInt,      // int
+  kFloat,    // float64
+  kString,   // string
+  kHtml,     // template.HTML (safeHtml)
+  kStrMap,   // map[string]string
+  kAnyMap,   // map[string]interface {} (args)
+  kSample,   // *template.sample (null pointer allowed)
+  kSamples,  // template.queryResult
+  kTime,     // *time.Time (null pointer allowed)
+  kData,     // the alert's template data struct
+};
+
+struct Value {
+  Kind kind = Kind::kInvalid;
+  bool b = false;
+  int64_t i = 0;  // kInt; kTime: nanoseconds since the epoch
+  double f = 0;
+  std::string s;
+  std::shared_ptr<const promql::LabelSet> str_map;  // kStrMap (null = nil map)
+  std::shared_ptr<const AnyMap> any_map;            // kAnyMap
+  std::shared_ptr<const SampleData> sample;         // kSample (null = nil)
+  std::shared_ptr<const SampleList> samples;        // kSamples (null = nil slice)
+  bool nil_ptr = false;                             // kTime: a nil *time.Time
+  const TemplateData* data = nullptr;               // kData
+
+  static Value boolean(bool v) { Value r; r.kind = Kind::kBool; r.b = v; return r; }
+  static Value integer(int64_t v) { Value r; r.kind = Kind::kInt; r.i = v; return r; }
+  static Value real(double v) { Value r; r.kind = Kind::kFloat; r.f = v; return r; }
+  static Value string(std::string v) { Value r; r.kind = Kind::kString; r.s = std::move(v); return r; }
+  static Value html(std::string v) { Value r; r.kind = Kind::kHtml; r.s = std::move(v); return r; }
+  static Value labels(promql::LabelSet ls) {
+    Value r; r.kind = Kind::kStrMap; r.str_map = std::make_shared<const promql::LabelSet>(std::move(ls)); return r;
+  }
+};
+
+// Go's name of the value's type ("float64", "map[string]string"...).
+std::string type_name(const Value& v);
+// Go's truth (text/template isTrue): zero values and empty collections are false.
+bool truth(const Value& v);
+
+// fmt.Sprint of one value (%v), e.g. 0.1, 1e+06, +Inf, map[a:b], <nil>.
+std::string format_v(const Value& v);
+// fmt.Sprint(args...) and fmt.Sprintln(args...).
+std::string go_sprint(const std::vector<Value>& args);
+std::string go_sprintln(const std::vector<Value>& args);
+// fmt.Sprintf(format, args...), with Go's error markers (%!d(string=x),
+// %!v(MISSING), %!(EXTRA ...)). Widths and precisions above 1e6 are Go's
+// %!(BADWIDTH)/%!(BADPREC).
+std::string go_sprintf(std::string_view format, const std::vector<Value>& args);
+// strconv.FormatFloat(v, fmt, prec, 64) for fmt in 'e','E','f','g','G'; prec
+// -1 is the shortest representation that reads back exactly.
+std::string format_float(double v, char fmt, int prec);
+// time.Time.String() of a UTC time: "1970-01-01 00:00:01.5 +0000 UTC".
+std::string time_string(int64_t ns);
+// strconv.Quote.
+std::string go_quote(std::string_view s);
+
+// Parse tree (text/template/parse), positions are byte offsets in the text.
+enum class NodeType {
+  kText, kAction, kIf, kRange, kWith, kTemplate, kBreak, kContinue, kList,
+  kPipe, kCommand, kField, kChain, kIdentifier, kVariable, kDot, kNil, kBool, kNumber, kString,
+};
+
+struct Node {
+  NodeType type;
+  size_t pos = 0;
+  int line = 1;
+  std::string text;               // text, identifier, string value, template name, number spelling
+  std::string spelling;           // kString: the quoted source text
+  std::vector<std::string> idents;  // kField/kVariable/kChain: the names ($x, Labels, instance)
+  std::vector<std::unique_ptr<Node>> nodes;  // kList items; kCommand args; kPipe commands
+  std::vector<std::unique_ptr<Node>> decl;   // kPipe: declared variables
+  bool is_assign = false;                    // kPipe: `=` rather than `:=`
+  std::unique_ptr<Node> pipe;                // kAction, kIf/kRange/kWith, kTemplate, kChain's node
+  std::unique_ptr<Node> list, else_list;     // kIf/kRange/kWith
+  bool bool_value = false;
+  // kNumber
+  bool is_int = false, is_float = false;
+  int64_t int_value = 0;
+  double float_value = 0;
+};
+
+// Go's Node.String() for error contexts.
+std::string node_string(const Node& n);
+
+struct Tree {
+  std::string name;
+  std::unique_ptr<Node> root;  // kList
+};
+
+// Parses `text` as text/template does with the function names for which
+// `is_function` is true; `trees` receives the main template (first) and
+// every {{define}}. On failure returns false and `err` is Go's
+// "template: NAME:LINE: message".
+bool parse_template(std::string_view name, std::string_view text,
+                    const std::function<bool(std::string_view)>& is_function, std::vector<Tree>& trees,
+                    std::string& err);
+
+// A function's Go parameter types, for text/template's argument checks.
+enum class Param { kString, kFloat, kAny, kSample, kSamples };
+
+// Thrown by function implementations; the executor reports it as Go does
+// ("error calling NAME: MESSAGE").
+struct CallError {
+  std::string message;
+};
+
+struct Function {
+  std::vector<Param> params;
+  bool variadic = false;  // the last parameter repeats
+  Value (*call)(const std::vector<Value>& args, const TemplateData& data);
+};
+
+// Prometheus's template functions (template/template.go), or null.
+const Function* prometheus_function(std::string_view name);
+
+}  // namespace vigia::alerting::tmpl

@@ -133,7 +133,12 @@ void RemoteQuerier::give_back(std::unique_ptr<HttpClient> c) {
 }
 
 promql::QueryResult RemoteQuerier::query(const promql::Expr&, std::string_view text, int64_t t_ms) {
-  return query_text(text, t_ms);
+  promql::QueryResult r = query_text(text, t_ms);
+  // A rule's runtime error reads as the same rule's error in Prometheus
+  // (its engine's message); other kinds (bad_data, timeout) keep their type.
+  constexpr std::string_view kExecution = "execution: ";
+  if (r.error.compare(0, kExecution.size(), kExecution) == 0) r.error.erase(0, kExecution.size());
+  return r;
 }
 
 promql::QueryResult RemoteQuerier::query_text(std::string_view text, int64_t t_ms) {

@@ -44,8 +44,9 @@ class RemoteQuerier final : public Querier {
   RemoteQuerier(const RemoteQuerier&) = delete;
   RemoteQuerier& operator=(const RemoteQuerier&) = delete;
 
-  // Sends `text`; `expr` is not used (the server parses the text, so
-  // expressions vigia's parser does not accept still work remotely).
+  // Sends `text`; `expr` is not used (the server parses the text). A
+  // runtime error of the server's engine comes without its "execution: "
+  // type, so a rule's error reads as it does in Prometheus.
   promql::QueryResult query(const promql::Expr& expr, std::string_view text, int64_t t_ms) override;
   promql::QueryResult query_text(std::string_view text, int64_t t_ms);
 

@@ -121,13 +121,12 @@ bool Rule::eval_alerting(int64_t t_ms, promql::Vector& result, const GroupOption
     for (auto& s : v) res.push_back({std::move(s.labels), s.v});
     return true;
   };
-  const std::string tmpl_name = "__alert_" + def_.name;
   auto expand = [&](const std::string& text) {
     std::string out_text, err;
     if (text.find("{{") == std::string::npos) return text;
-    if (!expand_template(tmpl_name, text, data, out_text, err)) {
+    if (!expand_template(def_.name, text, data, out_text, err)) {
       log::warn("Expanding alert template failed", {{"alert", def_.name}, {"err", err}});
-      return "<error expanding template: " + err + ">";
+      return alert_template_error_value(err);
     }
     return out_text;
   };

@@ -182,9 +182,9 @@ class Parser {
       // Prometheus parses every label and annotation template (testTemplateParsing).
       std::string terr;
       for (const auto& [k, v] : def.labels)
-        if (!check_template("__alert_" + alert, v, terr)) err("", "label " + quoted(k) + ": " + terr);
+        if (!check_template(alert, v, terr)) err("", "label " + quoted(k) + ": " + terr);
       for (const auto& [k, v] : def.annotations)
-        if (!check_template("__alert_" + alert, v, terr)) err("", "annotation " + quoted(k) + ": " + terr);
+        if (!check_template(alert, v, terr)) err("", "annotation " + quoted(k) + ": " + terr);
     }
     g.rules.push_back(std::move(def));
   }

@@ -447,6 +447,20 @@ int app_main(const std::vector<std::string>& args) {
       std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
       return 2;
     }
+    // The rule files it names load as `vigia run` would load them.
+    std::vector<std::string> files;
+    std::vector<std::string> errs =
+        alerting::expand_rule_globs(cfg.alerting.rule_files, directory_of(o.config_file), files);
+    std::vector<alerting::GroupDef> groups;
+    for (const auto& f : files) {
+      auto fe = alerting::load_rule_file(f, groups);
+      errs.insert(errs.end(), fe.begin(), fe.end());
+    }
+    if (!errs.empty()) {
+      std::fprintf(stderr, "vigia: error: alerting.rule_files:\n");
+      for (const auto& e : errs) std::fprintf(stderr, "%s\n", e.c_str());
+      return 2;
+    }
     std::printf("Checking %s\n  SUCCESS\n", o.config_file.c_str());
     return 0;
   }

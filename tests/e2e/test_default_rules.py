@@ -45,6 +45,18 @@ def body(c):
     r = h.run([h.PROMTOOL, "test", "rules", bad], timeout=240, cwd=os.path.dirname(bad))
     c.check(r.returncode != 0 and "PostgresConnectionsHigh" in r.stdout + r.stderr,
             "promtool test rules fails on a wrong expectation", (r.stdout + r.stderr)[-500:])
+    # vigia's own test runner and rule checker give the same verdicts.
+    for f in rule_files:
+        r = h.run([h.VIGIA_BINARY, "check", "rules", f], timeout=60)
+        c.check(r.returncode == 0 and "SUCCESS" in r.stdout, "vigia check rules %s" % os.path.basename(f),
+                r.stdout + r.stderr)
+    for f in test_files:
+        r = h.run([h.VIGIA_BINARY, "test", "rules", f], timeout=240, cwd=os.path.dirname(f))
+        c.check(r.returncode == 0 and "SUCCESS" in r.stdout, "vigia test rules %s" % os.path.basename(f),
+                (r.stdout + r.stderr)[-1500:])
+    r = h.run([h.VIGIA_BINARY, "test", "rules", bad], timeout=240, cwd=os.path.dirname(bad))
+    c.check(r.returncode != 0 and "PostgresConnectionsHigh" in r.stdout,
+            "vigia test rules fails on the same wrong expectation", (r.stdout + r.stderr)[-500:])
 
 
 if __name__ == "__main__":

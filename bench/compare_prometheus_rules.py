@@ -152,6 +152,10 @@ def rule_file(n_rules, families, group_size=100, rng=None):
     return {"groups": groups}
 
 
+def family_sum(families, name):
+    return sum(v for _, _, v in families[name]["samples"])
+
+
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         s = f.read()
@@ -242,15 +246,15 @@ def main():
         wall = time.time() - t0
         pm = h.parse_exposition(h.http_get(prom.url + "/metrics", timeout=30).body)
         vm = h.parse_exposition(h.http_get(vig.url + "/metrics", timeout=60).body)
-        p_eval = sum(s.value for s in pm["prometheus_rule_group_last_duration_seconds"].samples)
-        v_eval = sum(s.value for s in vm["vigia_rule_group_last_duration_seconds"].samples)
+        p_eval = family_sum(pm, "prometheus_rule_group_last_duration_seconds")
+        v_eval = family_sum(vm, "vigia_rule_group_last_duration_seconds")
         row = {
             "round": rnd + 1,
             "prom_eval_s": p_eval, "vigia_eval_s": v_eval,
             "prom_cpu_pct": 100 * (c1[1] - c0[1]) / wall, "vigia_cpu_pct": 100 * (c1[0] - c0[0]) / wall,
             "prom_rss_mib": rss_mib(prom.pid), "vigia_rss_mib": rss_mib(vig.pid),
         }
-        st = {k: sum(s.value for s in vm[k].samples) for k in
+        st = {k: family_sum(vm, k) for k in
               ("vigia_store_series", "vigia_store_samples", "vigia_store_bytes") if k in vm}
         if len(st) == 3 and st["vigia_store_samples"]:
             row["vigia_bytes_per_sample"] = st["vigia_store_bytes"] / st["vigia_store_samples"]

@@ -47,10 +47,7 @@ namespace internal {
 void drop_name(LabelSet& ls) { set_label(ls, "__name__", ""); }
 
 void check_unique_labelsets(const Vector& v) {
-  std::set<LabelSet> seen;
-  for (const auto& s : v) {
-    if (!seen.insert(s.labels).second) throw EvalError{"vector cannot contain metrics with the same labelset"};
-  }
+  if (has_duplicate_labelsets(v)) throw EvalError{"vector cannot contain metrics with the same labelset"};
 }
 
 const Expr& unwrap_parens(const Expr& e) {

@@ -47,6 +47,29 @@ bool valid_metric_name(std::string_view s) {
   return true;
 }
 
+bool has_duplicate_labelsets(const Vector& v) {
+  if (v.size() < 2) return false;
+  std::vector<std::pair<uint64_t, size_t>> h;
+  h.reserve(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    uint64_t x = 14695981039346656037ULL;  // FNV-1a over names and values, 0xff-separated
+    for (const auto& [name, value] : v[i].labels) {
+      for (unsigned char c : name) x = (x ^ c) * 1099511628211ULL;
+      x = (x ^ 0xff) * 1099511628211ULL;
+      for (unsigned char c : value) x = (x ^ c) * 1099511628211ULL;
+      x = (x ^ 0xff) * 1099511628211ULL;
+    }
+    h.emplace_back(x, i);
+  }
+  std::sort(h.begin(), h.end());
+  for (size_t i = 1; i < h.size(); ++i) {
+    if (h[i].first != h[i - 1].first) continue;
+    for (size_t j = i; j > 0 && h[j - 1].first == h[i].first; --j)
+      if (v[h[j - 1].second].labels == v[h[i].second].labels) return true;
+  }
+  return false;
+}
+
 std::string labels_string(const LabelSet& ls) {
   std::string out = "{";
   for (size_t i = 0; i < ls.size(); ++i) {

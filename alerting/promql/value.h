@@ -42,6 +42,10 @@ struct Sample {
 };
 
 using Vector = std::vector<Sample>;
+
+// True if two samples of `v` have the same label set (hashes, then a
+// comparison of the colliding sets: no copies).
+bool has_duplicate_labelsets(const Vector& v);
 using Matrix = std::vector<Series>;
 
 // Prometheus's staleness marker (value.StaleNaN): a NaN with this payload.

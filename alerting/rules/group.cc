@@ -29,14 +29,6 @@ bool to_vector(promql::QueryResult&& r, promql::Vector& out, std::string& err) {
   }
 }
 
-bool has_duplicate_labelsets(promql::Vector& v) {
-  std::vector<const promql::LabelSet*> ls;
-  ls.reserve(v.size());
-  for (const auto& s : v) ls.push_back(&s.labels);
-  std::sort(ls.begin(), ls.end(), [](auto* a, auto* b) { return *a < *b; });
-  return std::adjacent_find(ls.begin(), ls.end(), [](auto* a, auto* b) { return *a == *b; }) != ls.end();
-}
-
 promql::Sample series_sample(const promql::LabelSet& alert_labels, std::string_view name, std::string_view state,
                              double v, int64_t t) {
   promql::Sample s{alert_labels, v, t};
@@ -82,7 +74,7 @@ bool Rule::eval(int64_t t_ms, Querier& q, const GroupOptions& opts, int64_t limi
       for (const auto& [k, v] : def_.labels) promql::set_label(s.labels, k, v);
       s.t = t_ms;
     }
-    if (has_duplicate_labelsets(result)) {
+    if (promql::has_duplicate_labelsets(result)) {
       ok = false;
       err = "vector contains metrics with the same labelset after applying rule labels";
     } else if (limit > 0 && static_cast<int64_t>(result.size()) > limit) {

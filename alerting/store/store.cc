@@ -273,6 +273,11 @@ std::vector<promql::Series> Store::select(const promql::MatcherSet& matchers, in
   auto visit = [&](const MemSeries* s) {
     if (!matchers.matches(s->labels)) return;
     promql::Series series;
+    size_t n = 0;
+    for (const Chunk& c : s->chunks)
+      if (c.max_t() >= mint && c.min_t() <= maxt) n += c.count();
+    if (n == 0) return;
+    series.points.reserve(n);
     for (const Chunk& c : s->chunks) {
       if (c.max_t() < mint || c.min_t() > maxt) continue;
       c.decode(mint, maxt, series.points);

@@ -3,11 +3,9 @@
 #include <re2/re2.h>
 
 namespace vigia::promql {
-namespace {
 
-// Go's regexp/syntax ErrorCode strings for RE2's codes.
-std::string_view go_error_text(RE2::ErrorCode code) {
-  switch (code) {
+std::string_view go_regexp_error(int re2_error_code) {
+  switch (static_cast<RE2::ErrorCode>(re2_error_code)) {
     case RE2::ErrorBadEscape: return "invalid escape sequence";
     case RE2::ErrorBadCharClass: return "invalid character class";
     case RE2::ErrorBadCharRange: return "invalid character class range";
@@ -24,15 +22,13 @@ std::string_view go_error_text(RE2::ErrorCode code) {
   }
 }
 
-}  // namespace
-
 AnchoredRegex::AnchoredRegex(std::string_view pattern) {
   std::string anchored = "^(?:" + std::string(pattern) + ")$";
   RE2::Options opts;
   opts.set_log_errors(false);
   re_ = std::make_unique<RE2>(anchored, opts);
   if (!re_->ok()) {
-    error_ = "error parsing regexp: " + std::string(go_error_text(re_->error_code())) + ": `" +
+    error_ = "error parsing regexp: " + std::string(go_regexp_error(re_->error_code())) + ": `" +
              re_->error_arg() + "`";
   }
 }

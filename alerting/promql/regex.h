@@ -10,6 +10,9 @@ namespace re2 { class RE2; }
 
 namespace vigia::promql {
 
+// Go's regexp/syntax message for an RE2::ErrorCode (e.g. "missing closing )").
+std::string_view go_regexp_error(int re2_error_code);
+
 class AnchoredRegex {
  public:
   // Compiles; on failure error() is Go's message, e.g.

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "alerting/promql/regex.h"
 #include "alerting/rules/template_internal.h"
 
 namespace vigia::alerting::tmpl {
@@ -198,31 +199,13 @@ Value title(const std::vector<Value>& a, const TemplateData&) {
   return Value::string(out);
 }
 
-std::string_view re2_error_text(RE2::ErrorCode code) {
-  switch (code) {
-    case RE2::ErrorBadEscape: return "invalid escape sequence";
-    case RE2::ErrorBadCharClass: return "invalid character class";
-    case RE2::ErrorBadCharRange: return "invalid character class range";
-    case RE2::ErrorMissingBracket: return "missing closing ]";
-    case RE2::ErrorMissingParen: return "missing closing )";
-    case RE2::ErrorTrailingBackslash: return "trailing backslash at end of expression";
-    case RE2::ErrorRepeatArgument: return "missing argument to repetition operator";
-    case RE2::ErrorRepeatSize: return "invalid repeat count";
-    case RE2::ErrorRepeatOp: return "invalid nested repetition operator";
-    case RE2::ErrorBadPerlOp: return "invalid or unsupported Perl syntax";
-    case RE2::ErrorBadUTF8: return "invalid UTF-8";
-    case RE2::ErrorBadNamedCapture: return "invalid named capture";
-    default: return "regexp/syntax: internal error";
-  }
-}
-
 std::unique_ptr<RE2> compile(const std::string& pattern, std::string& err) {
   RE2::Options opts;
   opts.set_log_errors(false);
   opts.set_max_mem(8 << 20);
   auto re = std::make_unique<RE2>(pattern, opts);
   if (!re->ok()) {
-    err = "error parsing regexp: " + std::string(re2_error_text(re->error_code())) + ": `" + re->error_arg() + "`";
+    err = "error parsing regexp: " + std::string(promql::go_regexp_error(re->error_code())) + ": `" + re->error_arg() + "`";
     return nullptr;
   }
   return re;

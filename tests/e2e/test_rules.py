@@ -69,6 +69,18 @@ def check_rules_parity(c, work):
             c.eq(v.stdout, p.stdout, "check rules %s: the same standard output" % name)
 
 
+def config_with_bad_rules(c, work):
+    """A configuration naming a broken rule file: check config and run refuse it, naming file:line:col."""
+    cfg = os.path.join(work, "bad-rules-vigia.yml")
+    with open(cfg, "w") as f:
+        f.write("alerting:\n  rule_files: [parse-error.yml, good.yml]\n")
+    r = h.run([h.VIGIA_BINARY, "check", "config", "--config.file=" + cfg])
+    c.check(r.returncode == 2 and "parse-error.yml: 5:15: group" in r.stderr, "check config refuses a broken rule file",
+            r.stderr)
+    r = h.run([h.VIGIA_BINARY, "--config.file=" + cfg, "--web.listen-address=127.0.0.1:0"], timeout=20)
+    c.check(r.returncode == 2 and "parse-error.yml: 5:15: group" in r.stderr, "vigia run refuses it too", r.stderr)
+
+
 def mutants(text):
     """One mutant per expectation line: a sample value, an expected label value."""
     lines = text.split("\n")
@@ -270,6 +282,7 @@ def remote_test(c, work):
 def body(c):
     work = h.new_tmpdir("rules")
     check_rules_parity(c, work)
+    config_with_bad_rules(c, work)
     test_rules_parity(c, work)
     restart_test(c, work)
     remote_test(c, work)

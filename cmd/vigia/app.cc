@@ -100,13 +100,15 @@ double scrape_timeout(const HttpRequest& req) {
   return kDefaultScrapeTimeout;
 }
 
-std::string landing_page(const std::vector<std::pair<std::string, bool>>& collectors) {
+std::string landing_page(const std::vector<std::pair<std::string, bool>>& collectors, bool evaluating) {
   std::string html =
       "<!DOCTYPE html><html><head><title>vigia</title></head><body>"
       "<h1>vigia</h1><p>Metrics exporter and alert evaluator. Version " VIGIA_VERSION "</p>"
       "<ul><li><a href=\"/metrics\">Metrics</a></li>"
-      "<li><a href=\"/-/healthy\">Health</a></li><li><a href=\"/-/ready\">Readiness</a></li></ul>"
-      "<h2>Collectors</h2><ul>";
+      "<li><a href=\"/-/healthy\">Health</a></li><li><a href=\"/-/ready\">Readiness</a></li>";
+  if (evaluating)
+    html += "<li><a href=\"/api/v1/alerts\">Alerts</a></li><li><a href=\"/api/v1/rules\">Rules</a></li>";
+  html += "</ul><h2>Collectors</h2><ul>";
   for (const auto& [name, on] : collectors) {
     if (!on) continue;
     html += "<li>" + name + "</li>";
@@ -263,7 +265,7 @@ int serve(const Options& o, const Config& cfg, const std::string& mode) {
   HttpServer::Options sopts;
   sopts.listen_address = o.listen;
   HttpServer server(sopts);
-  std::string landing = landing_page(catalog.list());
+  std::string landing = landing_page(catalog.list(), mode != "exporter");
   server.handle("/", [&landing](const HttpRequest& req, HttpResponse& resp) {
     if (req.path != "/") {
       resp.status = 404;

@@ -115,7 +115,7 @@ def main(c):
         if vigia_defaults[flag] != value:
             c.note("--%s: vigia's default %r differs from node_exporter's %r" % (flag, vigia_defaults[flag], value))
         same_filters.append("--%s=%s" % (flag, value))
-    vigia = h.start_vigia(only + same_filters)
+    vigia = h.start_vigia(["exporter"] + only + same_filters)
     node = h.start_node_exporter(only)
 
     rounds = []

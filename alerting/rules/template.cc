@@ -311,6 +311,9 @@ class Executor {
     for (const auto& cmd : pipe.nodes) {
       step();
       v = eval_command(dot, *cmd, final);
+      // Long strings cost in proportion, so that a loop of huge printf
+      // widths or replacements ends early rather than after hours.
+      if (v.kind == Kind::kString) steps_ += static_cast<long>(v.s.size() / 256);
       final = &v;
     }
     for (const auto& d : pipe.decl) {

@@ -24,8 +24,9 @@
 // not Go's; upper/lower/title case maps ASCII and Latin-1 letters only. To
 // bound time and memory on any input, parentheses and control structures
 // nest at most 100 deep (a parse error), template calls at most 1000 deep
-// (Go: 100000), an expansion runs at most 1,000,000 steps and writes at most
-// 16 MiB; past these the expansion fails with an error naming the limit.
+// (Go: 100000), an expansion runs at most 1,000,000 steps (a step is a node
+// or a command, or 256 bytes of a computed string) and writes at most 16 MiB;
+// past these the expansion fails with an error naming the limit.
 //
 // All functions are pure (apart from calling TemplateData::query) and
 // thread-safe.

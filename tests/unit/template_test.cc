@@ -323,6 +323,10 @@ TEST_CASE("template: resource limits turn runaway templates into errors") {
       "{{ template \"w\" }}{{ template \"w\" }}{{ template \"w\" }}{{ template \"w\" }}{{ end }}{{ end }}",
       d, out, err));
   CHECK(err.find("template output exceeded 16 MiB") != std::string::npos);
+  CHECK_FALSE(alerting::expand_template(
+      "L", "{{ define \"r\" }}{{ $x := printf \"%999999d\" 1 }}{{ template \"r\" }}{{ end }}{{ template \"r\" }}", d,
+      out, err));
+  CHECK(err.find("template expansion exceeded 1000000 steps") != std::string::npos);
 }
 
 TEST_CASE("template: definitions, and nesting beyond the limit") {

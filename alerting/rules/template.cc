@@ -314,6 +314,7 @@ class Executor {
       // Long strings cost in proportion, so that a loop of huge printf
       // widths or replacements ends early rather than after hours.
       if (v.kind == Kind::kString) steps_ += static_cast<long>(v.s.size() / 256);
+      v.nil_iface = false;
       final = &v;
     }
     for (const auto& d : pipe.decl) {
@@ -391,7 +392,10 @@ class Executor {
   Value eval_field(const std::string& name, const Node& node, const Node* cmd, const Value* final,
                    const Value& recv) {
     (void)node;
-    if (recv.kind == Kind::kInvalid) return Value{};
+    if (recv.kind == Kind::kInvalid) {
+      if (recv.nil_iface) errorf("nil pointer evaluating interface {}." + name);
+      return Value{};
+    }
     bool has_args = (cmd && cmd->nodes.size() > 1) || final;
     auto map_lookup = [&](auto&& lookup) -> Value {
       if (has_args) errorf(name + " is not a method but has arguments");
@@ -417,10 +421,12 @@ class Executor {
         });
       case Kind::kAnyMap:
         return map_lookup([&] {
+          Value found;
           if (recv.any_map)
             for (const auto& [k, v] : *recv.any_map)
-              if (k == name) return v;
-          return Value{};
+              if (k == name) found = v;
+          if (found.kind == Kind::kInvalid) found.nil_iface = true;
+          return found;
         });
       case Kind::kSample:
         if (name == "Labels" || name == "Value") {

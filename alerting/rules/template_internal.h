@@ -53,6 +53,7 @@ struct Value {
   std::shared_ptr<const SampleData> sample;         // kSample (null = nil)
   std::shared_ptr<const SampleList> samples;        // kSamples (null = nil slice)
   bool nil_ptr = false;                             // kTime: a nil *time.Time
+  bool nil_iface = false;                           // kInvalid: a nil interface{} (from a map[string]interface {})
   const TemplateData* data = nullptr;               // kData
 
   static Value boolean(bool v) { Value r; r.kind = Kind::kBool; r.b = v; return r; }

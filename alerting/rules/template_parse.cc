@@ -213,7 +213,7 @@ class Lexer {
           continue;
         default: break;
       }
-      if (c == '.' && (pos_ >= in_.size() || in_[pos_] < '0' || in_[pos_] > '9')) {
+      if (c == '.' && pos_ < in_.size() && (in_[pos_] < '0' || in_[pos_] > '9')) {
         lex_field_or_variable(start, Tok::kField);
         if (done_) return;
         continue;
@@ -222,6 +222,11 @@ class Lexer {
         pos_ = start;
         if (!scan_number()) {
           return error(start, "bad number syntax: " + go_quote(in_.substr(start, pos_ - start)));
+        }
+        if (pos_ < in_.size() && (in_[pos_] == '+' || in_[pos_] == '-')) {
+          // A complex constant (1+2i): no spaces, must end in 'i'.
+          if (!scan_number() || in_[pos_ - 1] != 'i')
+            return error(start, "bad number syntax: " + go_quote(in_.substr(start, pos_ - start)));
         }
         emit(Tok::kNumber, start, pos_);
         continue;

@@ -188,16 +188,33 @@ std::string fmt_float(const Spec& sp, double v, char verb, int prec) {
   std::string num = verb == 'b'                  ? format_float_b(v)
                     : verb == 'x' || verb == 'X' ? format_float_x(v, prec, verb == 'X')
                                                  : format_float(v, verb, prec);
-  if (sp.sharp && verb != 'b') {
-    // %#g keeps trailing zeros and always shows the point; approximate with
-    // printf's alternate form, which has the same meaning.
-    char fmtbuf[16];
-    std::snprintf(fmtbuf, sizeof fmtbuf, "%%#.%d%c", prec < 0 ? 6 : std::min(prec, 100), verb == 'v' ? 'g' : verb);
-    char buf[512];
-    if (std::isfinite(v) && std::fabs(v) < 1e300 && verb != 'x' && verb != 'X') {
-      std::snprintf(buf, sizeof buf, fmtbuf, v);
-      num = buf;
+  if (sp.sharp && verb != 'b' && std::isfinite(v)) {
+    // Go's fmtFloat with '#': keep a decimal point, and for %g/%x pad with
+    // zeros to the precision (6 by default) counted in significant digits.
+    int digits = 0;
+    if (verb == 'g' || verb == 'G' || verb == 'x') digits = prec == -1 ? 6 : prec;
+    std::string tail;
+    bool has_point = false, saw_nonzero = false;
+    size_t start = (num[0] == '-' || num[0] == '+') ? 1 : 0;
+    for (size_t i = start; i < num.size(); ++i) {
+      char c = num[i];
+      if (c == '.') {
+        has_point = true;
+      } else if (c == 'p' || c == 'P' || ((c == 'e' || c == 'E') && verb != 'x' && verb != 'X')) {
+        tail = num.substr(i);
+        num.resize(i);
+        break;
+      } else {
+        if (c != '0') saw_nonzero = true;
+        if (saw_nonzero) --digits;
+      }
     }
+    if (!has_point) {
+      if (num.size() - start == 1 && num[start] == '0') --digits;
+      num += '.';
+    }
+    if (digits > 0) num.append(static_cast<size_t>(digits), '0');
+    num += tail;
   }
   if (std::isnan(v)) {
     std::string s = sp.plus ? "+NaN" : sp.space ? " NaN" : "NaN";

@@ -26,7 +26,58 @@ struct Item {
 };
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-bool is_alnum(unsigned char c) { return c == '_' || std::isalnum(c) || c >= 0x80; }
+
+// The rune at s[p] and its length (1 with U+FFFD for invalid UTF-8).
+uint32_t decode_rune(std::string_view s, size_t p, size_t& len) {
+  unsigned char c = static_cast<unsigned char>(s[p]);
+  len = 1;
+  if (c < 0x80) return c;
+  size_t n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  if (n == 0 || p + n > s.size()) return 0xfffd;
+  uint32_t r = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    unsigned char cc = static_cast<unsigned char>(s[p + k]);
+    if ((cc & 0xc0) != 0x80) return 0xfffd;
+    r = (r << 6) | (cc & 0x3f);
+  }
+  len = n;
+  return r;
+}
+
+// unicode.IsLetter || unicode.IsDigit, for the scripts label values and
+// names use (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, Indic, CJK,
+// kana, Hangul); other runes count as neither.
+bool is_letter_rune(uint32_t r) {
+  if (r < 0x80) return std::isalnum(static_cast<int>(r)) != 0;
+  if (r == 0xaa || r == 0xb5 || r == 0xba) return true;
+  if (r >= 0xc0 && r <= 0x24f) return r != 0xd7 && r != 0xf7;
+  if (r >= 0x370 && r <= 0x3ff) return r != 0x375 && r != 0x37e && r != 0x384 && r != 0x385 && r != 0x387;
+  if (r >= 0x400 && r <= 0x52f) return !(r >= 0x482 && r <= 0x489);
+  if (r >= 0x531 && r <= 0x556) return true;
+  if (r >= 0x561 && r <= 0x587) return true;
+  if (r >= 0x5d0 && r <= 0x5ea) return true;
+  if (r >= 0x620 && r <= 0x64a) return true;
+  if (r >= 0x660 && r <= 0x669) return true;
+  if (r >= 0x905 && r <= 0x939) return true;
+  if (r >= 0x966 && r <= 0x96f) return true;
+  if (r >= 0x1e00 && r <= 0x1fff) return true;
+  if (r >= 0x3041 && r <= 0x3096) return true;
+  if (r >= 0x30a1 && r <= 0x30fa) return true;
+  if (r >= 0x4e00 && r <= 0x9fff) return true;
+  if (r >= 0xac00 && r <= 0xd7a3) return true;
+  if (r >= 0xff10 && r <= 0xff19) return true;
+  if (r >= 0xff21 && r <= 0xff3a) return true;
+  if (r >= 0xff41 && r <= 0xff5a) return true;
+  return false;
+}
+
+// Length of the identifier rune at s[p] (letter, digit or '_'), or 0.
+size_t alnum_len(std::string_view s, size_t p) {
+  if (p >= s.size()) return 0;
+  size_t len;
+  uint32_t r = decode_rune(s, p, len);
+  return (r == '_' || is_letter_rune(r)) ? len : 0;
+}
 
 // Go's %q of a short string, for "unexpected" messages (ASCII is enough:
 // tokens are ASCII apart from text and strings, which go_quote handles).
@@ -231,8 +282,9 @@ class Lexer {
         emit(Tok::kNumber, start, pos_);
         continue;
       }
-      if (is_alnum(static_cast<unsigned char>(c))) {
-        while (pos_ < in_.size() && is_alnum(static_cast<unsigned char>(in_[pos_]))) ++pos_;
+      if (size_t first = alnum_len(in_, start)) {
+        pos_ = start + first;
+        while (size_t n = alnum_len(in_, pos_)) pos_ += n;
         if (!at_terminator(pos_)) return bad_character();
         std::string_view word = in_.substr(start, pos_ - start);
         static const std::pair<std::string_view, Tok> kKeywords[] = {
@@ -257,20 +309,15 @@ class Lexer {
 
   // Go's %#U of the rune at p: U+0001, or U+00E9 'é'.
   std::string rune_desc(size_t p) const {
-    unsigned char c = static_cast<unsigned char>(in_[p]);
-    uint32_t r = c;
-    size_t len = 1;
-    if (c >= 0xc0 && c < 0xe0 && p + 1 < in_.size()) r = c & 0x1f, len = 2;
-    else if (c >= 0xe0 && c < 0xf0 && p + 2 < in_.size()) r = c & 0x0f, len = 3;
-    else if (c >= 0xf0 && c < 0xf8 && p + 3 < in_.size()) r = c & 0x07, len = 4;
-    else if (c >= 0x80) len = 0;  // invalid: U+FFFD
-    for (size_t k = 1; k < len; ++k) r = (r << 6) | (static_cast<unsigned char>(in_[p + k]) & 0x3f);
-    if (len == 0) r = 0xfffd;
+    size_t len;
+    uint32_t r = decode_rune(in_, p, len);
     char buf[16];
     std::snprintf(buf, sizeof buf, "U+%04X", r);
     std::string out = buf;
-    bool printable = r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0);
-    if (printable) out += " '" + (len ? std::string(in_.substr(p, len)) : std::string("\xef\xbf\xbd")) + "'";
+    // strconv.IsPrint, approximated: ASCII graphics, Latin-1 and letters.
+    bool printable = (r >= 0x20 && r < 0x7f) || (r >= 0xa1 && r <= 0xff && r != 0xad) || is_letter_rune(r) ||
+                     r == 0xfffd;
+    if (printable) out += " '" + (r == 0xfffd ? std::string("\xef\xbf\xbd") : std::string(in_.substr(p, len))) + "'";
     return out;
   }
 
@@ -283,7 +330,7 @@ class Lexer {
       emit(type == Tok::kVariable ? Tok::kVariable : Tok::kDot, start, pos_);
       return;
     }
-    while (pos_ < in_.size() && is_alnum(static_cast<unsigned char>(in_[pos_]))) ++pos_;
+    while (size_t n = alnum_len(in_, pos_)) pos_ += n;
     if (!at_terminator(pos_)) return bad_character();
     emit(type, start, pos_);
   }
@@ -319,8 +366,8 @@ class Lexer {
       accept_run("0123456789_");
     }
     accept("i");
-    if (pos_ < in_.size() && is_alnum(static_cast<unsigned char>(in_[pos_]))) {
-      ++pos_;
+    if (size_t n = alnum_len(in_, pos_)) {
+      pos_ += n;
       return false;
     }
     return true;
@@ -792,9 +839,20 @@ class Parser {
     return n;
   }
 
+  // Go has no nesting limit and would go on to the lexer's error, if any
+  // (an unclosed paren, typically): report that one first.
+  [[noreturn]] void too_deep() {
+    for (size_t i = idx_; i < items_.size(); ++i) {
+      if (items_[i].type != Tok::kError) continue;
+      furthest_ = i;
+      unexpected(items_[i], "");
+    }
+    errorf("exceeded maximum nesting depth (" + std::to_string(kMaxNesting) + ")");
+  }
+
   struct DepthGuard {
     explicit DepthGuard(Parser& p) : p_(p) {
-      if (++p_.depth_ > kMaxNesting) p_.errorf("exceeded maximum nesting depth (" + std::to_string(kMaxNesting) + ")");
+      if (++p_.depth_ > kMaxNesting) p_.too_deep();
     }
     ~DepthGuard() { --p_.depth_; }
     Parser& p_;

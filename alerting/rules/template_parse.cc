@@ -51,7 +51,9 @@ bool is_letter_rune(uint32_t r) {
   if (r < 0x80) return std::isalnum(static_cast<int>(r)) != 0;
   if (r == 0xaa || r == 0xb5 || r == 0xba) return true;
   if (r >= 0xc0 && r <= 0x24f) return r != 0xd7 && r != 0xf7;
-  if (r >= 0x370 && r <= 0x3ff) return r != 0x375 && r != 0x37e && r != 0x384 && r != 0x385 && r != 0x387;
+  if (r >= 0x370 && r <= 0x3ff)
+    return r != 0x375 && r != 0x37e && r != 0x384 && r != 0x385 && r != 0x387 && r != 0x378 && r != 0x379 &&
+           !(r >= 0x380 && r <= 0x383) && r != 0x38b && r != 0x38d && r != 0x3a2 && r != 0x3f6;
   if (r >= 0x400 && r <= 0x52f) return !(r >= 0x482 && r <= 0x489);
   if (r >= 0x531 && r <= 0x556) return true;
   if (r >= 0x561 && r <= 0x587) return true;
@@ -314,9 +316,13 @@ class Lexer {
     char buf[16];
     std::snprintf(buf, sizeof buf, "U+%04X", r);
     std::string out = buf;
-    // strconv.IsPrint, approximated: ASCII graphics, Latin-1 and letters.
-    bool printable = (r >= 0x20 && r < 0x7f) || (r >= 0xa1 && r <= 0xff && r != 0xad) || is_letter_rune(r) ||
-                     r == 0xfffd;
+    // strconv.IsPrint, approximated: all but controls, spaces other than
+    // ' ', format characters, surrogates, private use and noncharacters.
+    bool printable = r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0xa0) && r != 0xad &&
+                     !(r >= 0x378 && r <= 0x379) && !(r >= 0x380 && r <= 0x383) && r != 0x38b && r != 0x38d &&
+                     r != 0x3a2 && r != 0x1680 && !(r >= 0x2000 && r <= 0x200f) && !(r >= 0x2028 && r <= 0x202f) &&
+                     !(r >= 0x205f && r <= 0x206f) && r != 0x3000 && !(r >= 0xd800 && r <= 0xf8ff) && r != 0xfeff &&
+                     !(r >= 0xfff0 && r <= 0xfffb) && r != 0xfffe && r != 0xffff && r < 0xe0000;
     if (printable) out += " '" + (r == 0xfffd ? std::string("\xef\xbf\xbd") : std::string(in_.substr(p, len))) + "'";
     return out;
   }
@@ -477,6 +483,38 @@ struct ParseError {
 // control structures (Go has no such limit; no real template nests 100 deep).
 constexpr int kMaxNesting = 100;
 
+// strconv's underscoreOK: '_' only between digits or after a base prefix.
+bool underscore_ok(std::string_view s) {
+  if (s.find('_') == std::string_view::npos) return true;
+  char saw = '^';
+  size_t i = 0;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  bool hex = false;
+  if (s.size() >= 2 && s[0] == '0') {
+    char b = static_cast<char>(std::tolower(static_cast<unsigned char>(s[1])));
+    if (b == 'b' || b == 'o' || b == 'x') {
+      i = 2;
+      saw = '0';
+      hex = b == 'x';
+    }
+  }
+  for (; i < s.size(); ++i) {
+    char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+    if ((c >= '0' && c <= '9') || (hex && c >= 'a' && c <= 'f')) {
+      saw = '0';
+      continue;
+    }
+    if (c == '_') {
+      if (saw != '0') return false;
+      saw = '_';
+      continue;
+    }
+    if (saw == '_') return false;
+    saw = '!';
+  }
+  return saw != '_';
+}
+
 // Go's number parsing for template constants (parse.NewNumber).
 bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err) {
   if (is_char) {
@@ -499,6 +537,10 @@ bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err
   }
   if (!text.empty() && text.back() == 'i') {
     err = "complex numbers are not supported";  // Go supports them; no alert template uses them
+    return false;
+  }
+  if (!underscore_ok(text)) {
+    err = "illegal number syntax: " + go_quote(text);
     return false;
   }
   std::string clean;

@@ -75,8 +75,29 @@ std::string js_escape(std::string_view s) {
     if (c < ' ') {
       std::snprintf(buf, sizeof buf, "\\u%04X", c);
       out += buf;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
     } else {
-      out += static_cast<char>(c);  // printable ASCII, and UTF-8 (printable runes pass as they are)
+      // A printable rune (or an invalid byte, which Go decodes as the
+      // printable U+FFFD) passes as it is; others are escaped.
+      size_t len = c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+      bool valid = len != 0 && i + len <= s.size();
+      for (size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+      uint32_t r = 0;
+      if (valid) {
+        r = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+        for (size_t k = 1; k < len; ++k) r = (r << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+      } else {
+        len = 1;
+      }
+      if (!valid || go_is_print(r)) {
+        out.append(s.substr(i, len));
+      } else {
+        char ubuf[16];
+        std::snprintf(ubuf, sizeof ubuf, "\\u%04X", r);
+        out += ubuf;
+      }
+      i += len - 1;
     }
   }
   return out;

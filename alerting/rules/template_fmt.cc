@@ -516,6 +516,14 @@ std::string format_float(double v, char fmt, int prec) {
   return fmt_f(neg, digs, std::max(p - digs.dp, 0));
 }
 
+bool go_is_print(uint32_t r) {
+  return r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0xa0) && r != 0xad && !(r >= 0x378 && r <= 0x379) &&
+         !(r >= 0x380 && r <= 0x383) && r != 0x38b && r != 0x38d && r != 0x3a2 && r != 0x1680 &&
+         !(r >= 0x2000 && r <= 0x200f) && !(r >= 0x2028 && r <= 0x202f) && !(r >= 0x205f && r <= 0x206f) &&
+         r != 0x3000 && !(r >= 0xd800 && r <= 0xf8ff) && r != 0xfeff && !(r >= 0xfff0 && r <= 0xfffb) &&
+         r != 0xfffe && r != 0xffff && r < 0xe0000;
+}
+
 std::string go_quote(std::string_view s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size();) {
@@ -543,9 +551,10 @@ std::string go_quote(std::string_view s) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\x%02x", r);
           out += buf;
-        } else if (r >= 0x80 && r < 0xa0) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", r);
+        } else if (!go_is_print(r)) {
+          char buf[16];
+          if (r < 0x10000) std::snprintf(buf, sizeof buf, "\\u%04x", r);
+          else std::snprintf(buf, sizeof buf, "\\U%08x", r);
           out += buf;
         } else {
           out.append(s.substr(i, len));

@@ -85,6 +85,10 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args);
 std::string format_float(double v, char fmt, int prec);
 // time.Time.String() of a UTC time: "1970-01-01 00:00:01.5 +0000 UTC".
 std::string time_string(int64_t ns);
+// strconv.IsPrint, approximated: every rune but controls, spaces other than
+// ' ', format characters, unassigned Greek, surrogates, private use and
+// noncharacters.
+bool go_is_print(uint32_t r);
 // strconv.Quote.
 std::string go_quote(std::string_view s);
 

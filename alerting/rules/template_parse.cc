@@ -316,13 +316,7 @@ class Lexer {
     char buf[16];
     std::snprintf(buf, sizeof buf, "U+%04X", r);
     std::string out = buf;
-    // strconv.IsPrint, approximated: all but controls, spaces other than
-    // ' ', format characters, surrogates, private use and noncharacters.
-    bool printable = r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0xa0) && r != 0xad &&
-                     !(r >= 0x378 && r <= 0x379) && !(r >= 0x380 && r <= 0x383) && r != 0x38b && r != 0x38d &&
-                     r != 0x3a2 && r != 0x1680 && !(r >= 0x2000 && r <= 0x200f) && !(r >= 0x2028 && r <= 0x202f) &&
-                     !(r >= 0x205f && r <= 0x206f) && r != 0x3000 && !(r >= 0xd800 && r <= 0xf8ff) && r != 0xfeff &&
-                     !(r >= 0xfff0 && r <= 0xfffb) && r != 0xfffe && r != 0xffff && r < 0xe0000;
+    bool printable = go_is_print(r);
     if (printable) out += " '" + (r == 0xfffd ? std::string("\xef\xbf\xbd") : std::string(in_.substr(p, len))) + "'";
     return out;
   }

@@ -112,12 +112,20 @@ bool valid_utf8_at(std::string_view s, size_t i, size_t& len, uint32_t& r) {
   return true;
 }
 
-std::string hex_string(std::string_view s, bool upper) {
-  static const char* lo = "0123456789abcdef";
-  static const char* hi = "0123456789ABCDEF";
-  const char* digits = upper ? hi : lo;
+// Go's fmtSbx for strings: hex pairs, '#' adds 0x, ' ' separates the bytes
+// (each with its 0x under '#'), the precision limits the bytes.
+std::string hex_string(std::string_view s, bool upper, bool sharp, bool space, int prec) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  if (prec >= 0 && static_cast<size_t>(prec) < s.size()) s = s.substr(0, static_cast<size_t>(prec));
   std::string out;
-  for (unsigned char c : s) {
+  std::string prefix = upper ? "0X" : "0x";
+  if (sharp && !s.empty()) out += prefix;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (space && i > 0) {
+      out += ' ';
+      if (sharp) out += prefix;
+    }
+    unsigned char c = static_cast<unsigned char>(s[i]);
     out += digits[c >> 4];
     out += digits[c & 15];
   }
@@ -408,7 +416,8 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
         case 'q':
           if (sp.sharp && s.find('`') == std::string::npos) return pad(sp, "`" + s + "`");
           return pad(sp, go_quote(s));
-        case 'x': case 'X': return pad(sp, hex_string(s, verb == 'X'));
+        case 'x': case 'X':
+          return pad(sp, hex_string(v.s, verb == 'X', sp.sharp, sp.space, sp.has_prec ? sp.prec : -1));
         default: return bad_verb(sp, verb, v);
       }
     }

@@ -92,6 +92,29 @@ bool go_is_print(uint32_t r);
 // strconv.Quote.
 std::string go_quote(std::string_view s);
 
+// Tokens of the lexer (text/template/parse/lex.go).
+enum class Tok {
+  kError, kBool, kChar, kCharConstant, kComment, kAssign, kDeclare, kEOF, kField, kIdentifier, kLeftDelim,
+  kLeftParen, kNumber, kPipe, kRawString, kRightDelim, kRightParen, kSpace, kString, kText, kVariable,
+  // keywords
+  kBlock, kBreak, kContinue, kDot, kDefine, kElse, kEnd, kIf, kNil, kRange, kTemplate, kWith,
+};
+
+struct Item {
+  Tok type;
+  size_t pos;
+  std::string val;
+  int line;
+};
+
+// The tokens of `text`, ending with kEOF or with a kError item whose val is
+// Go's message ("unclosed action"...).
+std::vector<Item> lex(std::string_view text);
+// Go's item.String() for "unexpected" messages: "EOF", "<if>", "\"x\"".
+std::string item_string(const Item& i);
+// strconv.Unquote of a "...", `...` or '...' literal; false on bad syntax.
+bool unquote(std::string_view q, std::string& out);
+
 // Parse tree (text/template/parse), positions are byte offsets in the text.
 enum class NodeType {
   kText, kAction, kIf, kRange, kWith, kTemplate, kBreak, kContinue, kList,
@@ -116,6 +139,11 @@ struct Node {
   int64_t int_value = 0;
   double float_value = 0;
 };
+
+// parse.NewNumber for a number or character constant token: sets is_int,
+// is_float and the values, or returns false with Go's message ("illegal
+// number syntax: \"1_\"", "integer overflow: ...").
+bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err);
 
 // Go's Node.String() for error contexts.
 std::string node_string(const Node& n);

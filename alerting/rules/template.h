@@ -21,7 +21,7 @@
 // Differences from Go, all on inputs no real rule has: methods of Go values
 // (e.g. (toTime 0).Unix) are not callable; printing a whole query result
 // prints placeholder addresses; complex constants are not supported;
-// upper/lower/title case maps ASCII and Latin-1 letters only, and which
+// upper/lower/title case maps Latin, Greek and Cyrillic letters only, and which
 // non-ASCII runes are letters (identifiers) or printable (%q, js) follows
 // the common scripts rather than all of Unicode. To
 // bound time and memory on any input, parentheses and control structures

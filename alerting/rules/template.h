@@ -21,14 +21,14 @@
 // Differences from Go, all on inputs no real rule has: methods of Go values
 // (e.g. (toTime 0).Unix) are not callable; printing a whole query result
 // prints placeholder addresses; complex constants are not supported;
-// upper/lower/title case maps Latin, Greek and Cyrillic letters only, and which
-// non-ASCII runes are letters (identifiers) or printable (%q, js) follows
-// the common scripts rather than all of Unicode. To
-// bound time and memory on any input, parentheses and control structures
-// nest at most 100 deep (a parse error), template calls at most 1000 deep
-// (Go: 100000), an expansion runs at most 1,000,000 steps (a step is a node
-// or a command, or 256 bytes of a computed string) and writes at most 16 MiB;
-// past these the expansion fails with an error naming the limit.
+// upper/lower/title case maps Latin, Greek and Cyrillic letters only, and
+// which non-ASCII runes are letters (identifiers) or printable (%q, js)
+// follows the common scripts rather than all of Unicode. To bound time and
+// memory on any input, parentheses and control structures nest at most 100
+// deep (a parse error), template calls at most 1000 deep (Go: 100000), an
+// expansion runs at most 1,000,000 steps (a step is a node or a command, or
+// 256 bytes of a computed string) and writes at most 16 MiB; past these the
+// expansion fails with an error naming the limit.
 //
 // All functions are pure (apart from calling TemplateData::query) and
 // thread-safe.

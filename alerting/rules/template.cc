@@ -75,8 +75,29 @@ std::string js_escape(std::string_view s) {
     if (c < ' ') {
       std::snprintf(buf, sizeof buf, "\\u%04X", c);
       out += buf;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
     } else {
-      out += static_cast<char>(c);  // printable ASCII, and UTF-8 (printable runes pass as they are)
+      // A printable rune (or an invalid byte, which Go decodes as the
+      // printable U+FFFD) passes as it is; others are escaped.
+      size_t len = c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+      bool valid = len != 0 && i + len <= s.size();
+      for (size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+      uint32_t r = 0;
+      if (valid) {
+        r = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+        for (size_t k = 1; k < len; ++k) r = (r << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+      } else {
+        len = 1;
+      }
+      if (!valid || go_is_print(r)) {
+        out.append(s.substr(i, len));
+      } else {
+        char ubuf[16];
+        std::snprintf(ubuf, sizeof ubuf, "\\u%04X", r);
+        out += ubuf;
+      }
+      i += len - 1;
     }
   }
   return out;
@@ -311,6 +332,10 @@ class Executor {
     for (const auto& cmd : pipe.nodes) {
       step();
       v = eval_command(dot, *cmd, final);
+      // Long strings cost in proportion, so that a loop of huge printf
+      // widths or replacements ends early rather than after hours.
+      if (v.kind == Kind::kString) steps_ += static_cast<long>(v.s.size() / 256);
+      v.nil_iface = false;
       final = &v;
     }
     for (const auto& d : pipe.decl) {
@@ -388,7 +413,10 @@ class Executor {
   Value eval_field(const std::string& name, const Node& node, const Node* cmd, const Value* final,
                    const Value& recv) {
     (void)node;
-    if (recv.kind == Kind::kInvalid) return Value{};
+    if (recv.kind == Kind::kInvalid) {
+      if (recv.nil_iface) errorf("nil pointer evaluating interface {}." + name);
+      return Value{};
+    }
     bool has_args = (cmd && cmd->nodes.size() > 1) || final;
     auto map_lookup = [&](auto&& lookup) -> Value {
       if (has_args) errorf(name + " is not a method but has arguments");
@@ -414,10 +442,12 @@ class Executor {
         });
       case Kind::kAnyMap:
         return map_lookup([&] {
+          Value found;
           if (recv.any_map)
             for (const auto& [k, v] : *recv.any_map)
-              if (k == name) return v;
-          return Value{};
+              if (k == name) found = v;
+          if (found.kind == Kind::kInvalid) found.nil_iface = true;
+          return found;
         });
       case Kind::kSample:
         if (name == "Labels" || name == "Value") {

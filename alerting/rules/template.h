@@ -9,8 +9,8 @@
 // if / else, range (maps in key order, slices, with $i, $e := and else),
 // with, break, continue, define / template / block, literals (strings, raw
 // strings, characters, numbers, true, false, nil), and the builtins and, or,
-// not, len, index, print, printf, println, eq, ne, lt, le, gt, ge, html, js,
-// urlquery. Prometheus's functions: humanize, humanize1024,
+// not, len, index, slice, print, printf, println, eq, ne, lt, le, gt, ge,
+// html, js, urlquery. Prometheus's functions: humanize, humanize1024,
 // humanizeDuration, humanizePercentage, humanizeTimestamp, toTime, title,
 // toUpper, toLower, match, reReplaceAll, safeHtml, stripPort, stripDomain,
 // parseDuration, externalURL, pathPrefix, graphLink, tableLink, sortByLabel,
@@ -20,12 +20,15 @@
 //
 // Differences from Go, all on inputs no real rule has: methods of Go values
 // (e.g. (toTime 0).Unix) are not callable; printing a whole query result
-// prints placeholder addresses; %x of a float and the space flag of %x are
-// not Go's; upper/lower/title case maps ASCII and Latin-1 letters only. To
-// bound time and memory on any input, parentheses and control structures
-// nest at most 100 deep (a parse error), template calls at most 1000 deep
-// (Go: 100000), an expansion runs at most 1,000,000 steps and writes at most
-// 16 MiB; past these the expansion fails with an error naming the limit.
+// prints placeholder addresses; complex constants are not supported;
+// upper/lower/title case maps Latin, Greek and Cyrillic letters only, and
+// which non-ASCII runes are letters (identifiers) or printable (%q, js)
+// follows the common scripts rather than all of Unicode. To bound time and
+// memory on any input, parentheses and control structures nest at most 100
+// deep (a parse error), template calls at most 1000 deep (Go: 100000), an
+// expansion runs at most 1,000,000 steps (a step is a node or a command, or
+// 256 bytes of a computed string) and writes at most 16 MiB; past these the
+// expansion fails with an error naming the limit.
 //
 // All functions are pure (apart from calling TemplateData::query) and
 // thread-safe.

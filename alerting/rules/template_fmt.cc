@@ -112,12 +112,20 @@ bool valid_utf8_at(std::string_view s, size_t i, size_t& len, uint32_t& r) {
   return true;
 }
 
-std::string hex_string(std::string_view s, bool upper) {
-  static const char* lo = "0123456789abcdef";
-  static const char* hi = "0123456789ABCDEF";
-  const char* digits = upper ? hi : lo;
+// Go's fmtSbx for strings: hex pairs, '#' adds 0x, ' ' separates the bytes
+// (each with its 0x under '#'), the precision limits the bytes.
+std::string hex_string(std::string_view s, bool upper, bool sharp, bool space, int prec) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  if (prec >= 0 && static_cast<size_t>(prec) < s.size()) s = s.substr(0, static_cast<size_t>(prec));
   std::string out;
-  for (unsigned char c : s) {
+  std::string prefix = upper ? "0X" : "0x";
+  if (sharp && !s.empty()) out += prefix;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (space && i > 0) {
+      out += ' ';
+      if (sharp) out += prefix;
+    }
+    unsigned char c = static_cast<unsigned char>(s[i]);
     out += digits[c >> 4];
     out += digits[c & 15];
   }
@@ -130,6 +138,8 @@ struct Spec {
   int width = 0, prec = 0;
 };
 
+// Go's fmt.pad: to the width, left with spaces (or zeros with the 0 flag),
+// right with spaces with the - flag.
 std::string pad(const Spec& sp, std::string s, bool allow_zero = true) {
   if (!sp.has_width) return s;
   size_t runes = 0;
@@ -137,27 +147,82 @@ std::string pad(const Spec& sp, std::string s, bool allow_zero = true) {
   if (runes >= static_cast<size_t>(sp.width)) return s;
   size_t n = static_cast<size_t>(sp.width) - runes;
   if (sp.minus) return s + std::string(n, ' ');
-  if (sp.zero && allow_zero) {
-    // Zero padding goes after the sign.
-    size_t sign = (!s.empty() && (s[0] == '-' || s[0] == '+' || s[0] == ' ')) ? 1 : 0;
-    return s.substr(0, sign) + std::string(n, '0') + s.substr(sign);
-  }
-  return std::string(n, ' ') + s;
+  return std::string(n, sp.zero && allow_zero ? '0' : ' ') + s;
+}
+
+// Numbers put zero padding after the sign.
+std::string pad_signed(const Spec& sp, std::string s, bool allow_zero = true) {
+  if (!sp.has_width || sp.minus || !sp.zero || !allow_zero) return pad(sp, std::move(s), false);
+  if (s.size() >= static_cast<size_t>(sp.width)) return s;
+  size_t n = static_cast<size_t>(sp.width) - s.size();
+  size_t sign = (!s.empty() && (s[0] == '-' || s[0] == '+' || s[0] == ' ')) ? 1 : 0;
+  return s.substr(0, sign) + std::string(n, '0') + s.substr(sign);
+}
+
+// strconv.FormatFloat(v, 'b', -1, 64): mantissa "p" binary exponent.
+std::string format_float_b(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  bool neg = bits >> 63;
+  int exp = static_cast<int>((bits >> 52) & 0x7ff);
+  uint64_t mant = bits & ((1ULL << 52) - 1);
+  if (exp == 0) exp = 1;
+  else mant |= 1ULL << 52;
+  exp -= 1075;
+  std::string out = neg ? "-" : "";
+  out += std::to_string(mant) + "p" + (exp >= 0 ? "+" : "-") + std::to_string(std::abs(exp));
+  return out;
+}
+
+// strconv.FormatFloat(v, 'x', prec, 64): -0x1.8p+01.
+std::string format_float_x(double v, int prec, bool upper) {
+  char buf[64];
+  if (prec < 0) std::snprintf(buf, sizeof buf, "%a", v);
+  else std::snprintf(buf, sizeof buf, "%.*a", std::min(prec, 40), v);
+  std::string s = buf;
+  size_t p = s.find('p');
+  std::string mant = s.substr(0, p), exp = s.substr(p + 2);
+  char sign = s[p + 1];
+  if (v == 0 && prec < 0) mant = std::signbit(v) ? "-0x0" : "0x0";
+  if (exp.size() < 2) exp = "0" + exp;
+  std::string out = mant + "p" + sign + exp;
+  if (upper)
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
 }
 
 std::string fmt_float(const Spec& sp, double v, char verb, int prec) {
   if (sp.has_prec) prec = sp.prec;
-  std::string num = format_float(v, verb, prec);
-  if (sp.sharp && verb != 'b') {
-    // %#g keeps trailing zeros and always shows the point; approximate with
-    // printf's alternate form, which has the same meaning.
-    char fmtbuf[16];
-    std::snprintf(fmtbuf, sizeof fmtbuf, "%%#.%d%c", prec < 0 ? 6 : prec, verb == 'v' ? 'g' : verb);
-    char buf[512];
-    if (std::isfinite(v) && std::fabs(v) < 1e300) {
-      std::snprintf(buf, sizeof buf, fmtbuf, v);
-      num = buf;
+  std::string num = verb == 'b'                  ? format_float_b(v)
+                    : verb == 'x' || verb == 'X' ? format_float_x(v, prec, verb == 'X')
+                                                 : format_float(v, verb, prec);
+  if (sp.sharp && verb != 'b' && std::isfinite(v)) {
+    // Go's fmtFloat with '#': keep a decimal point, and for %g/%x pad with
+    // zeros to the precision (6 by default) counted in significant digits.
+    int digits = 0;
+    if (verb == 'g' || verb == 'G' || verb == 'x') digits = prec == -1 ? 6 : prec;
+    std::string tail;
+    bool has_point = false, saw_nonzero = false;
+    size_t start = (num[0] == '-' || num[0] == '+') ? 1 : 0;
+    for (size_t i = start; i < num.size(); ++i) {
+      char c = num[i];
+      if (c == '.') {
+        has_point = true;
+      } else if (c == 'p' || c == 'P' || ((c == 'e' || c == 'E') && verb != 'x' && verb != 'X')) {
+        tail = num.substr(i);
+        num.resize(i);
+        break;
+      } else {
+        if (c != '0') saw_nonzero = true;
+        if (saw_nonzero) --digits;
+      }
     }
+    if (!has_point) {
+      if (num.size() - start == 1 && num[start] == '0') --digits;
+      num += '.';
+    }
+    if (digits > 0) num.append(static_cast<size_t>(digits), '0');
+    num += tail;
   }
   if (std::isnan(v)) {
     std::string s = sp.plus ? "+NaN" : sp.space ? " NaN" : "NaN";
@@ -175,7 +240,7 @@ std::string fmt_float(const Spec& sp, double v, char verb, int prec) {
     if (sp.plus) num = "+" + num;
     else if (sp.space) num = " " + num;
   }
-  return pad(sp, num);
+  return pad_signed(sp, num);
 }
 
 std::string fmt_int(const Spec& sp, int64_t v, char verb) {
@@ -198,7 +263,7 @@ std::string fmt_int(const Spec& sp, int64_t v, char verb) {
   }
   if (verb == 'O') digits = "0o" + digits;
   std::string sign = v < 0 ? "-" : sp.plus ? "+" : sp.space ? " " : "";
-  return pad(sp, sign + digits, !sp.has_prec);
+  return pad_signed(sp, sign + digits, !sp.has_prec);
 }
 
 std::string quote_rune(uint32_t r) {
@@ -231,12 +296,15 @@ std::string quote_rune(uint32_t r) {
   return "'" + enc + "'";
 }
 
-std::string bad_verb(char verb, const Value& v) {
+std::string format_one(const Spec& sp, char verb, const Value& v);
+
+// Go's badVerb: the value is printed with %v and the verb's flags.
+std::string bad_verb(const Spec& sp, char verb, const Value& v) {
   std::string out = "%!";
   out += verb;
   out += '(';
   if (v.kind == Kind::kInvalid) return out + "<nil>)";
-  return out + type_name(v) + "=" + format_v(v) + ")";
+  return out + type_name(v) + "=" + format_one(sp, 'v', v) + ")";
 }
 
 std::string format_map_with(const Value& v, const std::function<std::string(const Value&)>& elem) {
@@ -262,16 +330,14 @@ std::string format_one(const Spec& sp, char verb, const Value& v);
 
 // Go formats a value inside a composite with the same verb.
 std::string format_composite(const Spec& sp, char verb, const Value& v) {
-  Spec inner = sp;
-  inner.has_width = false;
-  auto elem = [&](const Value& e) { return format_one(inner, verb, e); };
+  auto elem = [&](const Value& e) { return format_one(sp, verb, e); };
   switch (v.kind) {
     case Kind::kStrMap:
-    case Kind::kAnyMap: return pad(sp, format_map_with(v, elem), false);
+    case Kind::kAnyMap: return format_map_with(v, elem);
     case Kind::kSample:
-      if (!v.sample) return pad(sp, "<nil>", false);
-      return pad(sp, "&{" + format_map_with(Value::labels(v.sample->labels), elem) + " " +
-                         elem(Value::real(v.sample->value)) + "}", false);
+      if (!v.sample) return pad(sp, "<nil>");
+      return "&{" + format_map_with(Value::labels(v.sample->labels), elem) + " " + elem(Value::real(v.sample->value)) +
+             "}";
     case Kind::kSamples: {
       std::string out = "[";
       if (v.samples)
@@ -282,42 +348,46 @@ std::string format_composite(const Spec& sp, char verb, const Value& v) {
           std::snprintf(buf, sizeof buf, "0xc%09zx", (i + 1) * 0x40);
           out += buf;
         }
-      return pad(sp, out + "]", false);
+      return out + "]";
     }
     case Kind::kData:
-      return pad(sp, "{" + format_map_with(Value::labels(v.data->labels), elem) + " " +
-                         format_map_with(Value::labels(v.data->external_labels), elem) + " " +
-                         elem(Value::string(v.data->external_url)) + " " + elem(Value::real(v.data->value)) + "}",
-                 false);
-    default: return bad_verb(verb, v);
+      return "{" + format_map_with(Value::labels(v.data->labels), elem) + " " +
+             format_map_with(Value::labels(v.data->external_labels), elem) + " " +
+             elem(Value::string(v.data->external_url)) + " " + elem(Value::real(v.data->value)) + "}";
+    default: return bad_verb(sp, verb, v);
   }
 }
 
 std::string format_one(const Spec& sp, char verb, const Value& v) {
   switch (v.kind) {
     case Kind::kInvalid:
-      if (verb == 'v') return pad(sp, "<nil>", false);
-      return bad_verb(verb, v);
+      if (verb == 'v') return pad(sp, "<nil>");
+      return bad_verb(sp, verb, v);
     case Kind::kBool:
-      if (verb == 'v' || verb == 't') return pad(sp, v.b ? "true" : "false", false);
-      return bad_verb(verb, v);
+      if (verb == 'v' || verb == 't') return pad(sp, v.b ? "true" : "false");
+      return bad_verb(sp, verb, v);
     case Kind::kInt:
       switch (verb) {
         case 'v': case 'd': return fmt_int(sp, v.i, 'd');
         case 'x': case 'X': case 'o': case 'O': case 'b': return fmt_int(sp, v.i, verb);
         case 'c': {
           std::string q = quote_rune(static_cast<uint32_t>(v.i));
-          if (q.size() > 2 && q[1] != '\\') return pad(sp, q.substr(1, q.size() - 2), false);
-          return pad(sp, std::string(1, static_cast<char>(v.i)), false);
+          if (q.size() > 2 && q[1] != '\\') return pad(sp, q.substr(1, q.size() - 2));
+          return pad(sp, std::string(1, static_cast<char>(v.i)));
         }
-        case 'q': return pad(sp, quote_rune(static_cast<uint32_t>(v.i)), false);
+        case 'q': return pad(sp, quote_rune(static_cast<uint32_t>(v.i)));
         case 'U': {
           char buf[32];
           std::snprintf(buf, sizeof buf, "U+%04llX", static_cast<unsigned long long>(v.i));
-          return pad(sp, buf, false);
+          std::string u = buf;
+          if (sp.sharp) {
+            std::string q = quote_rune(static_cast<uint32_t>(v.i));
+            if (q.size() > 2 && q[1] != '\\') u += " " + q;
+          }
+          return pad(sp, u, false);
         }
         case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
-        default: return bad_verb(verb, v);
+        default: return bad_verb(sp, verb, v);
       }
     case Kind::kFloat:
       switch (verb) {
@@ -325,7 +395,8 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
         case 'g': case 'G': return fmt_float(sp, v.f, verb, -1);
         case 'e': case 'E': case 'f': return fmt_float(sp, v.f, verb, 6);
         case 'F': return fmt_float(sp, v.f, 'f', 6);
-        default: return bad_verb(verb, v);
+        case 'b': case 'x': case 'X': return fmt_float(sp, v.f, verb, -1);
+        default: return bad_verb(sp, verb, v);
       }
     case Kind::kString:
     case Kind::kHtml: {
@@ -341,23 +412,21 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
             }
             s.resize(n);
           }
-          return pad(sp, s, false);
+          return pad(sp, s);
         case 'q':
-          if (sp.sharp && s.find('`') == std::string::npos) return pad(sp, "`" + s + "`", false);
-          return pad(sp, go_quote(s), false);
-        case 'x': case 'X': return pad(sp, hex_string(s, verb == 'X'), false);
-        default: return bad_verb(verb, v);
+          if (sp.sharp && s.find('`') == std::string::npos) return pad(sp, "`" + s + "`");
+          return pad(sp, go_quote(s));
+        case 'x': case 'X':
+          return pad(sp, hex_string(v.s, verb == 'X', sp.sharp, sp.space, sp.has_prec ? sp.prec : -1));
+        default: return bad_verb(sp, verb, v);
       }
     }
     case Kind::kTime:
-      if (v.nil_ptr) return pad(sp, "<nil>", false);
-      if (verb == 'v' || verb == 's') return pad(sp, time_string(v.i), false);
-      return bad_verb(verb, v);
+      if (v.nil_ptr) return pad(sp, "<nil>");
+      if (verb == 'v' || verb == 's') return pad(sp, time_string(v.i));
+      return bad_verb(sp, verb, v);
     default:
-      if (verb == 'v' || verb == 's' || verb == 'd' || verb == 'q' || verb == 'x' || verb == 'X' ||
-          verb == 'f' || verb == 'g' || verb == 'e')
-        return format_composite(sp, verb, v);
-      return bad_verb(verb, v);
+      return format_composite(sp, verb, v);  // Go applies the verb to each element
   }
 }
 
@@ -456,6 +525,14 @@ std::string format_float(double v, char fmt, int prec) {
   return fmt_f(neg, digs, std::max(p - digs.dp, 0));
 }
 
+bool go_is_print(uint32_t r) {
+  return r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0xa0) && r != 0xad && !(r >= 0x378 && r <= 0x379) &&
+         !(r >= 0x380 && r <= 0x383) && r != 0x38b && r != 0x38d && r != 0x3a2 && r != 0x1680 &&
+         !(r >= 0x2000 && r <= 0x200f) && !(r >= 0x2028 && r <= 0x202f) && !(r >= 0x205f && r <= 0x206f) &&
+         r != 0x3000 && !(r >= 0xd800 && r <= 0xf8ff) && r != 0xfeff && !(r >= 0xfff0 && r <= 0xfffb) &&
+         r != 0xfffe && r != 0xffff && r < 0xe0000;
+}
+
 std::string go_quote(std::string_view s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size();) {
@@ -483,9 +560,10 @@ std::string go_quote(std::string_view s) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\x%02x", r);
           out += buf;
-        } else if (r >= 0x80 && r < 0xa0) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", r);
+        } else if (!go_is_print(r)) {
+          char buf[16];
+          if (r < 0x10000) std::snprintf(buf, sizeof buf, "\\u%04x", r);
+          else std::snprintf(buf, sizeof buf, "\\U%08x", r);
           out += buf;
         } else {
           out.append(s.substr(i, len));
@@ -556,11 +634,75 @@ std::string go_sprintln(const std::vector<Value>& args) {
   return out + "\n";
 }
 
+// Go's parsenum: a decimal number; one too large ends the format (Go's guard
+// against crazy long numbers), and `ok` is false then.
+static void parse_num(std::string_view f, size_t& i, int& num, bool& ok) {
+  num = 0;
+  ok = false;
+  size_t end = f.size();
+  while (i < end && f[i] >= '0' && f[i] <= '9') {
+    if (num > 1000000) {
+      num = 0;
+      ok = false;
+      i = end;
+      return;
+    }
+    num = num * 10 + (f[i] - '0');
+    ok = true;
+    ++i;
+  }
+}
+
 std::string go_sprintf(std::string_view format, const std::vector<Value>& args) {
   std::string out;
   size_t argi = 0;
   bool reordered = false;
   const size_t end = format.size();
+  // Go's argNumber: an explicit [n] index.
+  auto arg_number = [&](size_t& i, bool& good_arg) {
+    if (i >= end || format[i] != '[') return false;
+    reordered = true;
+    std::string_view rest = format.substr(i);
+    bool ok = false;
+    size_t wid = 1;
+    int index = 0;
+    if (rest.size() >= 3) {
+      for (size_t k = 1; k < rest.size(); ++k) {
+        if (rest[k] != ']') continue;
+        size_t j = 1;
+        int n;
+        bool num_ok;
+        parse_num(rest.substr(0, k), j, n, num_ok);
+        if (!num_ok || j != k) {
+          wid = k + 1;
+        } else {
+          index = n - 1;
+          wid = k + 1;
+          ok = true;
+        }
+        break;
+      }
+    }
+    i += wid;
+    if (ok && index >= 0 && static_cast<size_t>(index) < args.size()) {
+      argi = static_cast<size_t>(index);
+      return true;
+    }
+    good_arg = false;
+    return ok;
+  };
+  auto int_from_arg = [&](int& num) {
+    bool is_int = false;
+    num = 0;
+    if (argi < args.size()) {
+      if (args[argi].kind == Kind::kInt && args[argi].i <= 1000000 && args[argi].i >= -1000000) {
+        num = static_cast<int>(args[argi].i);
+        is_int = true;
+      }
+      ++argi;
+    }
+    return is_int;
+  };
   for (size_t i = 0; i < end;) {
     size_t lasti = i;
     while (i < end && format[i] != '%') ++i;
@@ -577,90 +719,55 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
       else if (c == ' ') sp.space = true;
       else break;
     }
-    auto parse_num = [&](int& n, bool& ok) {
-      ok = false;
-      n = 0;
-      bool too_large = false;
-      while (i < end && format[i] >= '0' && format[i] <= '9') {
-        if (n > 1000000) too_large = true;
-        else n = n * 10 + (format[i] - '0');
-        ok = true;
-        ++i;
-      }
-      if (too_large || n > 1000000) { ok = false; return false; }
-      return true;
-    };
-    auto parse_arg_index = [&]() {
-      // [n]: explicit argument index.
-      if (i < end && format[i] == '[') {
-        size_t close = format.find(']', i);
-        if (close == std::string_view::npos) return false;
-        int n = 0;
-        bool ok = close > i + 1;
-        for (size_t k = i + 1; k < close; ++k) {
-          if (format[k] < '0' || format[k] > '9' || n > 100000) { ok = false; break; }
-          n = n * 10 + (format[k] - '0');
-        }
-        i = close + 1;
-        if (!ok || n < 1) {
-          reordered = true;
-          return false;
-        }
-        argi = static_cast<size_t>(n - 1);
-        reordered = true;
-      }
-      return true;
-    };
-    bool good_arg = parse_arg_index();
-    // Width.
+    bool good_arg = true;
+    bool after_index = arg_number(i, good_arg);
     if (i < end && format[i] == '*') {
       ++i;
-      if (argi < args.size() && args[argi].kind == Kind::kInt) {
-        int64_t w = args[argi].i;
-        if (w < 0) { sp.minus = true; sp.zero = false; w = -w; }
-        if (w > 1000000) out += "%!(BADWIDTH)";
-        else { sp.width = static_cast<int>(w); sp.has_width = true; }
-      } else {
-        out += "%!(BADWIDTH)";
+      sp.has_width = int_from_arg(sp.width);
+      if (!sp.has_width) out += "%!(BADWIDTH)";
+      if (sp.width < 0) {
+        sp.width = -sp.width;
+        sp.minus = true;
+        sp.zero = false;
       }
-      ++argi;
+      after_index = false;
     } else {
-      bool ok;
-      size_t before = i;
-      if (!parse_num(sp.width, ok) && i > before) out += "%!(BADWIDTH)";
-      sp.has_width = ok;
+      parse_num(format, i, sp.width, sp.has_width);
+      if (after_index && sp.has_width) good_arg = false;
     }
-    // Precision.
-    if (i + 1 <= end && i < end && format[i] == '.') {
+    if (i + 1 < end && format[i] == '.') {
       ++i;
-      if (!parse_arg_index()) good_arg = false;
+      if (after_index) good_arg = false;
+      after_index = arg_number(i, good_arg);
       if (i < end && format[i] == '*') {
         ++i;
-        if (argi < args.size() && args[argi].kind == Kind::kInt && args[argi].i >= 0 && args[argi].i <= 1000000) {
-          sp.prec = static_cast<int>(args[argi].i);
-          sp.has_prec = true;
-        } else {
-          out += "%!(BADPREC)";
+        sp.has_prec = int_from_arg(sp.prec);
+        if (sp.prec < 0) {
+          sp.prec = 0;
+          sp.has_prec = false;
         }
-        ++argi;
+        if (!sp.has_prec) out += "%!(BADPREC)";
+        after_index = false;
       } else {
-        bool ok;
-        size_t before = i;
-        if (!parse_num(sp.prec, ok) && i > before) out += "%!(BADPREC)";
-        sp.has_prec = true;
-        if (!ok) sp.prec = 0;
+        parse_num(format, i, sp.prec, sp.has_prec);
+        if (!sp.has_prec) {
+          sp.prec = 0;
+          sp.has_prec = true;
+        }
       }
     }
-    if (!parse_arg_index()) good_arg = false;
+    if (!after_index) after_index = arg_number(i, good_arg);
     if (i >= end) {
       out += "%!(NOVERB)";
       break;
     }
-    // The verb (a rune).
     size_t vlen = 1;
-    uint32_t r;
-    if (!valid_utf8_at(format, i, vlen, r)) { vlen = 1; r = 0xfffd; }
-    std::string verb_text(format.substr(i, vlen));
+    uint32_t r = static_cast<unsigned char>(format[i]);
+    if (r >= 0x80 && !valid_utf8_at(format, i, vlen, r)) {
+      vlen = 1;
+      r = 0xfffd;
+    }
+    std::string verb_text = r == 0xfffd && vlen == 1 ? std::string("\xef\xbf\xbd") : std::string(format.substr(i, vlen));
     i += vlen;
     if (r == '%') {
       out += '%';
@@ -676,19 +783,24 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
     }
     const Value& a = args[argi++];
     if (r >= 0x80) {
-      out += "%!" + verb_text + "(" + (a.kind == Kind::kInvalid ? "<nil>" : type_name(a) + "=" + format_v(a)) + ")";
+      out += "%!" + verb_text + "(" + (a.kind == Kind::kInvalid ? "<nil>" : type_name(a) + "=" + format_one(sp, 'v', a)) + ")";
       continue;
     }
     char verb = static_cast<char>(r);
-    if (verb == 'w') verb = 'v';  // Sprintf treats %w like %v... with a marker; alert templates don't use it.
-    if (verb == 'v') sp.plus = false;  // %+v is Go's plusV: field names, not signs
-    if (verb == 'v' && sp.sharp) {
-      // %#v: Go syntax. Enough for the basic types.
-      if (a.kind == Kind::kString) { out += pad(sp, go_quote(a.s), false); continue; }
-      sp.sharp = false;  // Go's sharpV, not sharp: numbers print as with %v
+    if (verb == 'w') verb = 'v';  // Sprintf formats %w as %v with a marker; alert templates do not use it
+    if (verb == 'v') {
+      sp.plus = false;  // %+v is Go's plusV (field names), not a sign
+      if (sp.sharp) {
+        // %#v: Go syntax; enough for strings, numbers print as with %v.
+        sp.sharp = false;
+        if (a.kind == Kind::kString) {
+          out += pad(sp, go_quote(a.s));
+          continue;
+        }
+      }
     }
     if (verb == 'T') {
-      out += pad(sp, a.kind == Kind::kInvalid ? "<nil>" : type_name(a), false);
+      out += pad(sp, a.kind == Kind::kInvalid ? "<nil>" : type_name(a));
       continue;
     }
     out += format_one(sp, verb, a);

@@ -148,20 +148,81 @@ Value to_time(const std::vector<Value>& a, const TemplateData&) {
   return t;
 }
 
-// Case mapping for ASCII and Latin-1 letters (the runes label values use).
+// unicode.ToUpper / ToLower for Latin (ASCII, Latin-1, Extended-A), Greek
+// and Cyrillic; other runes are left as they are.
+uint32_t rune_upper(uint32_t r) {
+  if (r >= 'a' && r <= 'z') return r - 32;
+  if (r < 0x80) return r;
+  if (r == 0xb5) return 0x39c;
+  if (r >= 0xe0 && r <= 0xfe && r != 0xf7) return r - 0x20;
+  if (r == 0xff) return 0x178;
+  if (r == 0x131) return 'I';
+  if (r == 0x17f) return 'S';
+  if (r >= 0x100 && r <= 0x137) return (r & 1) ? r - 1 : r;
+  if (r >= 0x139 && r <= 0x148) return (r & 1) ? r : r - 1;
+  if (r >= 0x14a && r <= 0x177) return (r & 1) ? r - 1 : r;
+  if (r == 0x17a || r == 0x17c || r == 0x17e) return r - 1;
+  if (r == 0x3c2) return 0x3a3;
+  if ((r >= 0x3b1 && r <= 0x3c1) || (r >= 0x3c3 && r <= 0x3cb)) return r - 0x20;
+  if (r == 0x3ac) return 0x386;
+  if (r >= 0x3ad && r <= 0x3af) return r - 0x25;
+  if (r == 0x3cc) return 0x38c;
+  if (r == 0x3cd || r == 0x3ce) return r - 0x3f;
+  if (r >= 0x430 && r <= 0x44f) return r - 0x20;
+  if (r >= 0x450 && r <= 0x45f) return r - 0x50;
+  if ((r >= 0x460 && r <= 0x481) || (r >= 0x48a && r <= 0x4bf) || (r >= 0x4d0 && r <= 0x52f)) return (r & 1) ? r - 1 : r;
+  if (r == 0x4cf) return 0x4c0;
+  if (r >= 0x4c1 && r <= 0x4ce) return (r & 1) ? r : r - 1;
+  return r;
+}
+
+uint32_t rune_lower(uint32_t r) {
+  if (r >= 'A' && r <= 'Z') return r + 32;
+  if (r < 0x80) return r;
+  if (r >= 0xc0 && r <= 0xde && r != 0xd7) return r + 0x20;
+  if (r == 0x178) return 0xff;
+  if (r == 0x130) return 'i';
+  if (r >= 0x100 && r <= 0x137) return (r & 1) ? r : r + 1;
+  if (r >= 0x139 && r <= 0x148) return (r & 1) ? r + 1 : r;
+  if (r >= 0x14a && r <= 0x177) return (r & 1) ? r : r + 1;
+  if (r == 0x179 || r == 0x17b || r == 0x17d) return r + 1;
+  if ((r >= 0x391 && r <= 0x3a1) || (r >= 0x3a3 && r <= 0x3ab)) return r + 0x20;
+  if (r == 0x386) return 0x3ac;
+  if (r >= 0x388 && r <= 0x38a) return r + 0x25;
+  if (r == 0x38c) return 0x3cc;
+  if (r == 0x38e || r == 0x38f) return r + 0x3f;
+  if (r >= 0x410 && r <= 0x42f) return r + 0x20;
+  if (r >= 0x400 && r <= 0x40f) return r + 0x50;
+  if ((r >= 0x460 && r <= 0x481) || (r >= 0x48a && r <= 0x4bf) || (r >= 0x4d0 && r <= 0x52f)) return (r & 1) ? r : r + 1;
+  if (r == 0x4c0) return 0x4cf;
+  if (r >= 0x4c1 && r <= 0x4ce) return (r & 1) ? r + 1 : r;
+  return r;
+}
+
+void append_utf8(std::string& out, uint32_t r) {
+  if (r < 0x80) {
+    out += static_cast<char>(r);
+  } else if (r < 0x800) {
+    out += static_cast<char>(0xc0 | (r >> 6));
+    out += static_cast<char>(0x80 | (r & 0x3f));
+  } else {
+    out += static_cast<char>(0xe0 | (r >> 12));
+    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (r & 0x3f));
+  }
+}
+
+// Maps the 1- and 2-byte runes of s (the only ones the tables change);
+// anything else, invalid UTF-8 included, is copied.
 std::string map_case(std::string_view s, bool upper) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      out += static_cast<char>(upper ? std::toupper(c) : std::tolower(c));
-    } else if (c == 0xc3 && i + 1 < s.size()) {
-      unsigned char d = static_cast<unsigned char>(s[i + 1]);
-      uint32_t r = 0xc0 | (d & 0x3f);
-      if (upper && r >= 0xe0 && r <= 0xfe && r != 0xf7) r -= 0x20;
-      else if (!upper && r >= 0xc0 && r <= 0xde && r != 0xd7) r += 0x20;
-      out += static_cast<char>(0xc3);
-      out += static_cast<char>(0x80 | (r & 0x3f));
+      append_utf8(out, upper ? rune_upper(c) : rune_lower(c));
+    } else if (c >= 0xc2 && c < 0xe0 && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xc0) == 0x80) {
+      uint32_t r = ((c & 0x1fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3fu);
+      append_utf8(out, upper ? rune_upper(r) : rune_lower(r));
       ++i;
     } else {
       out += static_cast<char>(c);

@@ -53,6 +53,7 @@ struct Value {
   std::shared_ptr<const SampleData> sample;         // kSample (null = nil)
   std::shared_ptr<const SampleList> samples;        // kSamples (null = nil slice)
   bool nil_ptr = false;                             // kTime: a nil *time.Time
+  bool nil_iface = false;                           // kInvalid: a nil interface{} (from a map[string]interface {})
   const TemplateData* data = nullptr;               // kData
 
   static Value boolean(bool v) { Value r; r.kind = Kind::kBool; r.b = v; return r; }
@@ -84,8 +85,35 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args);
 std::string format_float(double v, char fmt, int prec);
 // time.Time.String() of a UTC time: "1970-01-01 00:00:01.5 +0000 UTC".
 std::string time_string(int64_t ns);
+// strconv.IsPrint, approximated: every rune but controls, spaces other than
+// ' ', format characters, unassigned Greek, surrogates, private use and
+// noncharacters.
+bool go_is_print(uint32_t r);
 // strconv.Quote.
 std::string go_quote(std::string_view s);
+
+// Tokens of the lexer (text/template/parse/lex.go).
+enum class Tok {
+  kError, kBool, kChar, kCharConstant, kComment, kAssign, kDeclare, kEOF, kField, kIdentifier, kLeftDelim,
+  kLeftParen, kNumber, kPipe, kRawString, kRightDelim, kRightParen, kSpace, kString, kText, kVariable,
+  // keywords
+  kBlock, kBreak, kContinue, kDot, kDefine, kElse, kEnd, kIf, kNil, kRange, kTemplate, kWith,
+};
+
+struct Item {
+  Tok type;
+  size_t pos;
+  std::string val;
+  int line;
+};
+
+// The tokens of `text`, ending with kEOF or with a kError item whose val is
+// Go's message ("unclosed action"...).
+std::vector<Item> lex(std::string_view text);
+// Go's item.String() for "unexpected" messages: "EOF", "<if>", "\"x\"".
+std::string item_string(const Item& i);
+// strconv.Unquote of a "...", `...` or '...' literal; false on bad syntax.
+bool unquote(std::string_view q, std::string& out);
 
 // Parse tree (text/template/parse), positions are byte offsets in the text.
 enum class NodeType {
@@ -111,6 +139,11 @@ struct Node {
   int64_t int_value = 0;
   double float_value = 0;
 };
+
+// parse.NewNumber for a number or character constant token: sets is_int,
+// is_float and the values, or returns false with Go's message ("illegal
+// number syntax: \"1_\"", "integer overflow: ...").
+bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err);
 
 // Go's Node.String() for error contexts.
 std::string node_string(const Node& n);

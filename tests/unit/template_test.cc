@@ -315,7 +315,7 @@ TEST_CASE("template: resource limits turn runaway templates into errors") {
   CHECK_FALSE(alerting::expand_template(
       "L", "{{ define \"r\" }}{{ template \"r\" . }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}", d, out, err));
   CHECK(err.find("exceeded") != std::string::npos);
-  CHECK(expand("{{ printf \"%1000001d\" 1 }}", d) == "%!(BADWIDTH)1");
+  CHECK(expand("{{ printf \"%99999999d\" 1 }}", d) == "%!(NOVERB)%!(EXTRA int=1)");
   CHECK_FALSE(alerting::expand_template(
       "L",
       "{{ define \"w\" }}{{ printf \"%999999d\" 1 }}{{ end }}{{ range $labels }}{{ range $labels }}"
@@ -323,6 +323,10 @@ TEST_CASE("template: resource limits turn runaway templates into errors") {
       "{{ template \"w\" }}{{ template \"w\" }}{{ template \"w\" }}{{ template \"w\" }}{{ end }}{{ end }}",
       d, out, err));
   CHECK(err.find("template output exceeded 16 MiB") != std::string::npos);
+  CHECK_FALSE(alerting::expand_template(
+      "L", "{{ define \"r\" }}{{ $x := printf \"%999999d\" 1 }}{{ template \"r\" }}{{ end }}{{ template \"r\" }}", d,
+      out, err));
+  CHECK(err.find("template expansion exceeded 1000000 steps") != std::string::npos);
 }
 
 TEST_CASE("template: definitions, and nesting beyond the limit") {

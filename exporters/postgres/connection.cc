@@ -1,6 +1,7 @@
 #include "exporters/postgres/connection.h"
 
 #include <libpq-fe.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <pqxx/connection>
@@ -48,7 +49,7 @@ Status build_conninfo(const TargetConfig& t, std::string_view password, int conn
   auto overridden = [&](std::string_view key) {
     return key == "application_name" || key == "connect_timeout" || key == "keepalives" ||
            key == "keepalives_idle" || key == "keepalives_interval" || key == "keepalives_count" ||
-           (key == "password" && !password.empty());
+           (key == "password" && !password.empty()) || (key == "dbname" && !t.dbname.empty());
   };
   if (!t.dsn.empty()) {
     char* err = nullptr;
@@ -63,6 +64,7 @@ Status build_conninfo(const TargetConfig& t, std::string_view password, int conn
     for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o)
       if (o->val != nullptr && !overridden(o->keyword)) append_kv(out, o->keyword, o->val);
     PQconninfoFree(opts);
+    if (!t.dbname.empty()) append_kv(out, "dbname", t.dbname);
   } else {
     append_kv(out, "host", t.host);
     if (t.port != 0) append_kv(out, "port", std::to_string(t.port));
@@ -84,7 +86,20 @@ Connection::Connection(TargetConfig target, Options opts)
 
 Connection::~Connection() = default;
 
-void Connection::drop() { conn_.reset(); }
+void Connection::drop() {
+  std::unique_ptr<pqxx::connection> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = std::move(conn_);
+  }
+}
+
+void Connection::interrupt() {
+  std::lock_guard<std::mutex> lock(mu_);
+  interrupted_ = true;
+  // The socket stays open (the worker closes it); only its traffic stops.
+  if (conn_ && conn_->sock() >= 0) ::shutdown(conn_->sock(), SHUT_RDWR);
+}
 
 Status Connection::ensure(const CollectContext& ctx, pqxx::connection_base*& out) {
   out = nullptr;
@@ -92,7 +107,11 @@ Status Connection::ensure(const CollectContext& ctx, pqxx::connection_base*& out
     out = conn_.get();
     return Status::ok();
   }
-  conn_.reset();
+  drop();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (interrupted_) return Status::error("shutting down");
+  }
   auto now = Clock::now();
   if (now < next_attempt_)
     return Status::error("not reconnecting before the backoff has passed; last error: " + last_error_);
@@ -109,7 +128,10 @@ Status Connection::ensure(const CollectContext& ctx, pqxx::connection_base*& out
   st = build_conninfo(target_, password_, timeout_s, conninfo);
   if (!st.is_ok()) return fail(st.message());
   try {
-    conn_ = std::make_unique<pqxx::connection>(conninfo);
+    auto conn = std::make_unique<pqxx::connection>(conninfo);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (interrupted_) return Status::error("shutting down");
+    conn_ = std::move(conn);
   } catch (const std::exception& e) {
     std::string msg = e.what();
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();

@@ -1,0 +1,207 @@
+"""Integration test of the postgres exporter's resource behaviour against a real
+PostgreSQL 15 (tests/lib/pg_harness.py):
+  - 1 000 scrapes (with the connections killed now and then) leave the server's
+    connection count unchanged;
+  - 8 concurrent scrapes run the target's queries once (pg_stat_statements calls);
+  - SIGTERM makes vigia exit promptly even while a target's worker is stuck in a
+    query on a SIGSTOPped backend."""
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
+import pg_harness  # noqa: E402
+from test_postgres import VIGIA, free_port, one, parse, scrape  # noqa: E402
+
+PASSWORD = "Load-Secret-91c2"
+SLEEP_QUERY = "SELECT 1 AS v FROM pg_sleep(0.8)"
+# The slow target's collection takes > 0.8 s, so 8 scrapes started together overlap.
+QUERIES_YAML = """pg_slow:
+  query: "%s"
+  metrics:
+    - v:
+        usage: "GAUGE"
+        description: "1 after a pause"
+""" % SLEEP_QUERY
+VIGIA_CONNS = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'vigia'"
+ALL_CLIENTS = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+
+
+def statement_calls(primary, dbname, like):
+    """Calls of the statements of user vigia in dbname whose text matches `like`."""
+    return int(primary.psql(
+        "SELECT COALESCE(sum(s.calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+        "WHERE d.datname = '%s' AND s.userid = 'vigia'::regrole AND s.query LIKE '%s'" % (dbname, like)))
+
+
+def concurrent(n, fn):
+    """Runs fn() on n threads released together; returns their results (or exceptions)."""
+    barrier = threading.Barrier(n)
+    out = [None] * n
+
+    def run(i):
+        barrier.wait()
+        try:
+            out[i] = fn()
+        except Exception as e:  # noqa: BLE001 - reported by the caller
+            out[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return out
+
+
+def check_no_leak(primary, vport):
+    """1 000 /probe scrapes on one keep-alive HTTP connection; every 250 the
+    server kills vigia's backends, which vigia must replace, not add to."""
+    scrape(vport, "/metrics")  # both targets connected
+    before_vigia, before_all = int(primary.psql(VIGIA_CONNS)), int(primary.psql(ALL_CLIENTS))
+    conn = http.client.HTTPConnection("127.0.0.1", vport, timeout=30)
+    t0 = time.time()
+    ups = 0
+    for i in range(1000):
+        if i % 250 == 125:
+            killed = primary.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE application_name = 'vigia' AND datname = 'postgres'")
+            assert killed == "1", killed
+        conn.request("GET", "/probe?target=fast")
+        r = conn.getresponse()
+        body = r.read().decode()
+        assert r.status == 200, r.status
+        ups += "\npg_up 1\n" in "\n" + body
+    took = time.time() - t0
+    conn.close()
+    after_vigia, after_all = int(primary.psql(VIGIA_CONNS)), int(primary.psql(ALL_CLIENTS))
+    # The scrape right after a kill finds the dead connection and reconnects at once.
+    assert ups == 1000, ups
+    assert before_vigia == after_vigia == 2, (before_vigia, after_vigia)  # targets fast and slow
+    assert before_all == after_all, (before_all, after_all)
+    print("ok: 1000 scrapes in %.1fs (3 connection kills): vigia connections %d -> %d, all clients %d -> %d"
+          % (took, before_vigia, after_vigia, before_all, after_all))
+
+
+def check_shared(primary, vport):
+    """8 concurrent /metrics scrapes, then 8 concurrent /probe scrapes of the
+    slow target: each batch runs the target's queries once."""
+    version_like = "%pg_postmaster_start_time()%"
+    for path in ("/metrics", "/probe?target=slow"):
+        v0 = statement_calls(primary, "slowdb", version_like)
+        s0 = statement_calls(primary, "slowdb", "%pg_sleep%")
+        t0 = time.time()
+        results = concurrent(8, lambda: parse(scrape(vport, path)))
+        took = time.time() - t0
+        errors = [r for r in results if isinstance(r, Exception)]
+        assert not errors, errors
+        label = {"target": "slow"} if path == "/metrics" else {}
+        for s in results:
+            assert one(s, "pg_up", **label) == 1
+            assert one(s, "pg_slow_v", **label) == 1
+        v1 = statement_calls(primary, "slowdb", version_like)
+        s1 = statement_calls(primary, "slowdb", "%pg_sleep%")
+        assert (v1 - v0, s1 - s0) == (1, 1), (path, v0, v1, s0, s1)
+        assert took < 5, took  # one 0.8 s collection, not eight in a row
+        print("ok: 8 concurrent %s scrapes in %.2fs ran the queries once (version query calls %d -> %d, "
+              "pg_sleep calls %d -> %d)" % (path, took, v0, v1, s0, s1))
+
+
+def check_shutdown(primary, vigia):
+    """A backend frozen with SIGSTOP in the middle of a collection: the scrape
+    answers by its deadline with pg_up 0, and SIGTERM still ends vigia promptly."""
+    backend = int(primary.psql("SELECT pid FROM pg_stat_activity WHERE application_name = 'vigia' "
+                               "AND datname = 'slowdb'"))
+    os.kill(backend, signal.SIGSTOP)
+    try:
+        t0 = time.time()
+        s = parse(scrape(vigia.port, "/metrics", timeout_header=2))
+        assert time.time() - t0 < 2.0
+        assert one(s, "pg_up", target="slow") == 0
+        assert one(s, "pg_up", target="fast") == 1
+        # The worker is stuck reading from the frozen backend now.
+        t0 = time.time()
+        vigia.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = vigia.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            rc = None
+        took = time.time() - t0
+        assert rc is not None, "vigia did not exit within 10 s of SIGTERM"
+        assert rc == 0, rc
+        assert took < 3.0, took
+        print("ok: SIGTERM with a worker stuck on a frozen backend: exit %d after %.2fs" % (rc, took))
+    finally:
+        os.kill(backend, signal.SIGCONT)
+
+
+class Vigia:
+    def __init__(self, cfg, log):
+        self.port = free_port()
+        self.log = log
+        with open(log, "wb") as lf:
+            self.proc = subprocess.Popen([VIGIA, "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % self.port,
+                                          "--collector.disable-defaults", "--collector.postgres"],
+                                         stdout=lf, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            try:
+                scrape(self.port, "/-/healthy")
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("vigia did not start")
+
+
+def main():
+    if not pg_harness.available():
+        print("SKIP: PostgreSQL 15 is not installed")
+        return 0
+    base = pg_harness.make_tempdir()
+    servers, vigia = [], None
+    try:
+        port = free_port()
+        primary = pg_harness.PgServer(base, "primary", port).initdb().start()
+        servers.append(primary)
+        primary.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
+        primary.psql("CREATE DATABASE slowdb")
+        primary.psql("CREATE EXTENSION pg_stat_statements")
+        work = os.path.join(base, "vigia")
+        os.makedirs(work)
+        with open(os.path.join(work, "queries.yaml"), "w") as f:
+            f.write(QUERIES_YAML)
+        cfg = os.path.join(work, "vigia.yml")
+        with open(cfg, "w") as f:
+            f.write("""postgres:
+  - name: fast
+    dsn: postgresql://vigia@127.0.0.1:%d/postgres?sslmode=disable
+    password_env: VIGIA_LOAD_PW
+  - name: slow
+    dsn: postgresql://vigia@127.0.0.1:%d/slowdb?sslmode=disable
+    password_env: VIGIA_LOAD_PW
+    queries_file: queries.yaml
+""" % (port, port))
+        os.environ["VIGIA_LOAD_PW"] = PASSWORD
+        vigia = Vigia(cfg, os.path.join(work, "vigia.log"))
+        check_no_leak(primary, vigia.port)
+        check_shared(primary, vigia.port)
+        check_shutdown(primary, vigia)
+        vigia = None
+        print("PASS")
+        return 0
+    finally:
+        if vigia is not None:
+            vigia.proc.kill()
+            vigia.proc.wait()
+            print(open(vigia.log, errors="replace").read()[-3000:])
+        pg_harness.cleanup(base, servers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

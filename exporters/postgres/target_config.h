@@ -34,7 +34,7 @@ namespace vigia::postgres {
 // One query of a postgres_exporter queries.yaml file:
 //   pg_example:                       # namespace: metrics are pg_example_<column>
 //     query: "SELECT datname, n FROM ..."
-//     master: true                    # accepted; every query runs on the target's database
+//     master: true                    # only in the target's own database (discovery)
 //     cache_seconds: 30               # reuse the result this long (0: every scrape)
 //     metrics:
 //       - datname: {usage: LABEL, description: "..."}

@@ -20,8 +20,8 @@ namespace vigia::postgres {
 // Builds a libpq key=value connection string from the target: the dsn (URI or
 // key=value, parsed by libpq; a non-empty t.dbname replaces its dbname, for
 // discovered databases) or host/port/user/dbname, then the password,
-// application_name=vigia, connect_timeout (seconds, at least 2: libpq's
-// minimum) and TCP keepalives. Values are quoted as libpq wants. The error
+// gssencmode=disable unless the dsn sets it, application_name=vigia,
+// connect_timeout (seconds, at least 2: libpq's minimum) and TCP keepalives. Values are quoted as libpq wants. The error
 // (a malformed dsn) never contains the password.
 Status build_conninfo(const TargetConfig& t, std::string_view password, int connect_timeout_s,
                       std::string& out);

@@ -221,10 +221,18 @@ TEST_CASE("build_conninfo quotes values and overrides application_name") {
   CHECK(ci.find("application_name='vigia'") != std::string::npos);
   CHECK(ci.find("other") == std::string::npos);
   CHECK(ci.find("connect_timeout='5'") != std::string::npos);
+  CHECK(ci.find("gssencmode='disable'") != std::string::npos);
 
   REQUIRE(build_conninfo(t, "", 0, ci).is_ok());
   CHECK(ci.find("connect_timeout='2'") != std::string::npos);  // libpq's minimum
   CHECK(ci.find("password") == std::string::npos);
+
+  // A dsn's own gssencmode is kept.
+  TargetConfig gss;
+  gss.dsn = "host=h gssencmode=prefer";
+  REQUIRE(build_conninfo(gss, "", 5, ci).is_ok());
+  CHECK(ci.find("gssencmode='prefer'") != std::string::npos);
+  CHECK(ci.find("gssencmode='disable'") == std::string::npos);
 
   // A discovered database replaces the dsn's dbname, quoted.
   t.dbname = "it's db";

@@ -42,6 +42,19 @@ GOAL_RSS_RATIO = 1.0 / 3   # vigia RSS <= 1/3 of postgres_exporter's
 PASSWORD = "bench-pw-91"
 
 
+def pss_kib(pid):
+    """Proportional set size: shared library pages divided among the processes
+    mapping them (vigia maps libpq, OpenSSL, GnuTLS... that other processes share)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def series_count(text):
     return sum(1 for line in text.splitlines() if line and not line.startswith("#"))
 
@@ -146,6 +159,7 @@ def run(args):
                   f"{ratio(row['vigia']['wall_ms_per_scrape'], row['postgres_exporter']['wall_ms_per_scrape']):>15.3f}")
         for e in exporters:
             result["memory"][e.name] = memory_kib(e.proc.pid)
+            result["memory"][e.name]["Pss"] = pss_kib(e.proc.pid)
             result["median"][e.name] = {k: median([row[e.name][k] for row in result["per_round"]])
                                         for k in ("cpu_ms_per_scrape", "sched_ms_per_scrape", "wall_ms_per_scrape")}
     except (OSError, RuntimeError, ValueError) as err:
@@ -167,20 +181,23 @@ def run(args):
               "sched_cpu_per_scrape": ratio(mv["sched_ms_per_scrape"], mr["sched_ms_per_scrape"]),
               "wall_per_scrape": ratio(mv["wall_ms_per_scrape"], mr["wall_ms_per_scrape"]),
               "vmrss": ratio(rv.get("VmRSS", 0), rr.get("VmRSS", 0)),
-              "vmhwm": ratio(rv.get("VmHWM", 0), rr.get("VmHWM", 0))}
+              "vmhwm": ratio(rv.get("VmHWM", 0), rr.get("VmHWM", 0)),
+              "pss": ratio(rv.get("Pss", 0), rr.get("Pss", 0))}
     result["ratios"] = ratios
     result["goals"] = {"cpu_per_scrape_max_ratio": GOAL_CPU_RATIO, "rss_max_ratio": GOAL_RSS_RATIO,
                        "cpu_met": ratios["cpu_per_scrape"] <= GOAL_CPU_RATIO,
                        "rss_met": ratios["vmrss"] <= GOAL_RSS_RATIO}
     print(f"\nmedians over {args.rounds} round(s) of {args.scrapes} scrapes:")
     print(f"{'':<18} {'cpu ms/scrape':>14} {'sched ms/scrape':>16} {'wall ms/scrape':>15} "
-          f"{'VmRSS KiB':>10} {'VmHWM KiB':>10}")
+          f"{'VmRSS KiB':>10} {'VmHWM KiB':>10} {'Pss KiB':>10}")
     for name in ("vigia", "postgres_exporter"):
         m, mem = result["median"][name], result["memory"][name]
         print(f"{name:<18} {m['cpu_ms_per_scrape']:>14.4f} {m['sched_ms_per_scrape']:>16.4f} "
-              f"{m['wall_ms_per_scrape']:>15.4f} {mem.get('VmRSS', 0):>10} {mem.get('VmHWM', 0):>10}")
+              f"{m['wall_ms_per_scrape']:>15.4f} {mem.get('VmRSS', 0):>10} {mem.get('VmHWM', 0):>10} "
+              f"{mem.get('Pss', 0):>10}")
     print(f"{'vigia/reference':<18} {ratios['cpu_per_scrape']:>14.3f} {ratios['sched_cpu_per_scrape']:>16.3f} "
-          f"{ratios['wall_per_scrape']:>15.3f} {ratios['vmrss']:>10.3f} {ratios['vmhwm']:>10.3f}")
+          f"{ratios['wall_per_scrape']:>15.3f} {ratios['vmrss']:>10.3f} {ratios['vmhwm']:>10.3f} "
+          f"{ratios['pss']:>10.3f}")
     g = result["goals"]
     print(f"goal CPU per scrape <= 1/5 x postgres_exporter: {'met' if g['cpu_met'] else 'NOT met'} "
           f"({ratios['cpu_per_scrape']:.3f})")

@@ -141,7 +141,7 @@ PostgresTarget::~PostgresTarget() {
   runner_.reset();
 }
 
-void PostgresTarget::discover(pqxx::transaction_base& tx, std::string& errors) {
+void PostgresTarget::discover(pqxx::transaction_base& tx) {
   pqxx::result r = tx.exec(
       "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate "
       "AND datname <> current_database() AND has_database_privilege(oid, 'CONNECT') ORDER BY datname");
@@ -160,12 +160,11 @@ void PostgresTarget::discover(pqxx::transaction_base& tx, std::string& errors) {
     }
     names.push_back(std::move(name));
   }
+  // Logged when it changes, not made a target error: that would log at every scrape.
   std::string note;
-  if (skipped > 0) {
+  if (skipped > 0)
     note = std::to_string(skipped) + " databases past max_databases (" + std::to_string(cfg_.max_databases) +
            ") are not collected";
-    append_error(errors, note);
-  }
   if (note != skipped_note_ && !note.empty()) log::warn(note, {{"target", cfg_.name}});
   skipped_note_ = note;
 
@@ -288,7 +287,7 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
     in_time = run_collectors(tx, collectors_, info, sink, errors);
     if (in_time && per_database_) {
       try {
-        discover(tx, errors);
+        discover(tx);
       } catch (const pqxx::broken_connection&) {
         throw;
       } catch (const std::exception& e) {

@@ -52,7 +52,7 @@ class PostgresTarget {
 
   Status collect(const CollectContext& ctx, MetricSink& sink);
   // Lists the databases to visit and opens/closes their entries in databases_.
-  void discover(pqxx::transaction_base& tx, std::string& errors);
+  void discover(pqxx::transaction_base& tx);
   void collect_database(Database& db, const CollectContext& ctx, const ServerInfo& info,
                         MetricSink& sink, std::string& errors);
 

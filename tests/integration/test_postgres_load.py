@@ -1,7 +1,7 @@
 """Integration test of the postgres exporter's resource behaviour against a real
 PostgreSQL 15 (tests/lib/pg_harness.py):
-  - 1 000 scrapes (with the connections killed now and then) leave the server's
-    connection count unchanged;
+  - 1 000 scrapes of a target with database discovery (with the connections
+    killed now and then) leave the server's connection count unchanged;
   - 8 concurrent scrapes run the target's queries once (pg_stat_statements calls);
   - SIGTERM makes vigia exit promptly even while a target's worker is stuck in a
     query on a SIGSTOPped backend."""
@@ -62,9 +62,10 @@ def concurrent(n, fn):
 
 
 def check_no_leak(primary, vport):
-    """1 000 /probe scrapes on one keep-alive HTTP connection; every 250 the
-    server kills vigia's backends, which vigia must replace, not add to."""
-    scrape(vport, "/metrics")  # both targets connected
+    """1 000 /probe scrapes of target disc (its own database and one discovered
+    database) on one keep-alive HTTP connection; every 250 the server kills
+    all of vigia's backends, which vigia must replace, not add to."""
+    scrape(vport, "/metrics")  # every target connected
     before_vigia, before_all = int(primary.psql(VIGIA_CONNS)), int(primary.psql(ALL_CLIENTS))
     conn = http.client.HTTPConnection("127.0.0.1", vport, timeout=30)
     t0 = time.time()
@@ -72,22 +73,25 @@ def check_no_leak(primary, vport):
     for i in range(1000):
         if i % 250 == 125:
             killed = primary.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                  "WHERE application_name = 'vigia' AND datname = 'postgres'")
-            assert killed == "1", killed
-        conn.request("GET", "/probe?target=fast")
+                                  "WHERE application_name = 'vigia'")
+            # All four at first; then disc's two (only disc is scraped in between).
+            assert killed == ("4" if i == 125 else "2"), (i, killed)
+        conn.request("GET", "/probe?target=disc")
         r = conn.getresponse()
         body = r.read().decode()
         assert r.status == 200, r.status
-        ups += "\npg_up 1\n" in "\n" + body
+        # The scrape right after a kill finds the dead connections and reconnects at once.
+        ups += "\npg_up 1\n" in "\n" + body and 'vigia_postgres_database_up{datname="slowdb"} 1' in body
     took = time.time() - t0
     conn.close()
+    scrape(vport, "/metrics")  # fast and slow reconnect after the kills
     after_vigia, after_all = int(primary.psql(VIGIA_CONNS)), int(primary.psql(ALL_CLIENTS))
-    # The scrape right after a kill finds the dead connection and reconnects at once.
     assert ups == 1000, ups
-    assert before_vigia == after_vigia == 2, (before_vigia, after_vigia)  # targets fast and slow
+    # fast, slow, disc and disc's connection to slowdb
+    assert before_vigia == after_vigia == 4, (before_vigia, after_vigia)
     assert before_all == after_all, (before_all, after_all)
-    print("ok: 1000 scrapes in %.1fs (3 connection kills): vigia connections %d -> %d, all clients %d -> %d"
-          % (took, before_vigia, after_vigia, before_all, after_all))
+    print("ok: 1000 scrapes in %.1fs (3 kills of every vigia connection): vigia connections %d -> %d, "
+          "all clients %d -> %d" % (took, before_vigia, after_vigia, before_all, after_all))
 
 
 def check_shared(primary, vport):
@@ -115,18 +119,23 @@ def check_shared(primary, vport):
 
 
 def check_shutdown(primary, vigia):
-    """A backend frozen with SIGSTOP in the middle of a collection: the scrape
-    answers by its deadline with pg_up 0, and SIGTERM still ends vigia promptly."""
-    backend = int(primary.psql("SELECT pid FROM pg_stat_activity WHERE application_name = 'vigia' "
-                               "AND datname = 'slowdb'"))
-    os.kill(backend, signal.SIGSTOP)
+    """Backends frozen with SIGSTOP in the middle of collections (a target's
+    own, and a discovered database's): the scrape answers by its deadline with
+    pg_up 0, and SIGTERM still ends vigia promptly."""
+    # Target slow's backend and target disc's backend in its discovered database slowdb.
+    backends = [int(pid) for pid in primary.psql("SELECT pid FROM pg_stat_activity WHERE application_name = "
+                                                 "'vigia' AND datname = 'slowdb'").split()]
+    assert len(backends) == 2, backends
+    for pid in backends:
+        os.kill(pid, signal.SIGSTOP)
     try:
         t0 = time.time()
         s = parse(scrape(vigia.port, "/metrics", timeout_header=2))
         assert time.time() - t0 < 2.0
         assert one(s, "pg_up", target="slow") == 0
+        assert one(s, "pg_up", target="disc") == 0
         assert one(s, "pg_up", target="fast") == 1
-        # The worker is stuck reading from the frozen backend now.
+        # Both workers are stuck reading from the frozen backends now.
         t0 = time.time()
         vigia.proc.send_signal(signal.SIGTERM)
         try:
@@ -137,9 +146,10 @@ def check_shutdown(primary, vigia):
         assert rc is not None, "vigia did not exit within 10 s of SIGTERM"
         assert rc == 0, rc
         assert took < 3.0, took
-        print("ok: SIGTERM with a worker stuck on a frozen backend: exit %d after %.2fs" % (rc, took))
+        print("ok: SIGTERM with two workers stuck on frozen backends: exit %d after %.2fs" % (rc, took))
     finally:
-        os.kill(backend, signal.SIGCONT)
+        for pid in backends:
+            os.kill(pid, signal.SIGCONT)
 
 
 class Vigia:
@@ -186,7 +196,12 @@ def main():
     dsn: postgresql://vigia@127.0.0.1:%d/slowdb?sslmode=disable
     password_env: VIGIA_LOAD_PW
     queries_file: queries.yaml
-""" % (port, port))
+  - name: disc
+    dsn: postgresql://vigia@127.0.0.1:%d/postgres?sslmode=disable
+    password_env: VIGIA_LOAD_PW
+    collect: [stat_user_tables]
+    auto_discover_databases: true
+""" % (port, port, port))
         os.environ["VIGIA_LOAD_PW"] = PASSWORD
         vigia = Vigia(cfg, os.path.join(work, "vigia.log"))
         check_no_leak(primary, vigia.port)

@@ -1,6 +1,7 @@
 #include "exporters/postgres/connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -19,6 +20,17 @@ void append_kv(std::string& out, std::string_view key, std::string_view value) {
     out += c;
   }
   out += '\'';
+}
+
+// An idle connection has nothing to read: data or EOF there means the server
+// closed it (restart, pg_terminate_backend: its FATAL message, then EOF).
+// Such a connection is replaced before use rather than found broken by a
+// statement: libpqxx 6.4 leaks the PGresult of a statement that meets a
+// closed connection ("Could not obtain client encoding").
+bool readable(int fd) {
+  if (fd < 0) return true;
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;
 }
 
 }  // namespace
@@ -111,7 +123,7 @@ void Connection::interrupt() {
 
 Status Connection::ensure(const CollectContext& ctx, pqxx::connection_base*& out) {
   out = nullptr;
-  if (conn_ && conn_->is_open()) {
+  if (conn_ && conn_->is_open() && !readable(conn_->sock())) {
     out = conn_.get();
     return Status::ok();
   }

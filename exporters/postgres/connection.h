@@ -43,7 +43,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Returns an open connection in out, connecting first if there is none.
+  // Returns an open connection in out, connecting first if there is none or
+  // if the server closed the kept one while it was idle (its socket has data
+  // or EOF to read: restart, pg_terminate_backend).
   // After a failed attempt no new one is made until the backoff has passed
   // (doubling from backoff_min to backoff_max; reset by a success): the error
   // then says so. Errors never contain the password.

@@ -3,6 +3,7 @@ PostgreSQL 15 (tests/lib/pg_harness.py):
   - 1 000 scrapes of a target with database discovery (with the connections
     killed now and then) leave the server's connection count unchanged;
   - 8 concurrent scrapes run the target's queries once (pg_stat_statements calls);
+  - a server with every connection slot taken gives pg_up 0 in time, then recovers;
   - SIGTERM makes vigia exit promptly even while a target's worker is stuck in a
     query on a SIGSTOPped backend."""
 
@@ -118,6 +119,55 @@ def check_shared(primary, vport):
               "pg_sleep calls %d -> %d)" % (path, took, v0, v1, s0, s1))
 
 
+def psql_as(server, user, password, sql):
+    """A psql session of a non-superuser over TCP, in the background."""
+    return subprocess.Popen([os.path.join(pg_harness.PG_BIN, "psql"), "-h", "127.0.0.1", "-p", str(server.port),
+                             "-U", user, "-d", "postgres", "-X", "-q", "-c", sql],
+                            env=dict(os.environ, PGPASSWORD=password),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def check_exhausted(tiny, vport):
+    """A server whose connection slots are all taken (max_connections 4, one
+    reserved for superusers): vigia's target there reports pg_up 0 within the
+    deadline, the others stay up, and it recovers once slots are free."""
+    s = parse(scrape(vport))
+    assert one(s, "pg_up", target="tiny") == 1
+    # vigia holds one of the three slots; two sleepers take the others.
+    fillers = [psql_as(tiny, "filler", PASSWORD, "SELECT pg_sleep(60)") for _ in range(2)]
+    try:
+        for _ in range(50):
+            if tiny.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'filler'") == "2":
+                break
+            time.sleep(0.1)
+        # The superuser's reserved slot ends vigia's session; a third sleeper takes its slot.
+        tiny.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'vigia'")
+        fillers.append(psql_as(tiny, "filler", PASSWORD, "SELECT pg_sleep(60)"))
+        for _ in range(50):
+            if tiny.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'filler'") == "3":
+                break
+            time.sleep(0.1)
+        t0 = time.time()
+        s = parse(scrape(vport, timeout_header=3))
+        took = time.time() - t0
+        assert took < 3.0, took
+        assert one(s, "pg_up", target="tiny") == 0
+        assert one(s, "pg_up", target="fast") == 1
+        print("ok: max_connections exhausted: scrape in %.2fs (deadline 3s), tiny pg_up 0, fast pg_up 1" % took)
+    finally:
+        tiny.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'filler'")
+        for f in fillers:
+            f.wait(10)
+    up = 0
+    for _ in range(40):  # the reconnection backoff starts at 0.5 s
+        up = one(parse(scrape(vport)), "pg_up", target="tiny")
+        if up == 1:
+            break
+        time.sleep(0.25)
+    assert up == 1, "tiny did not recover once connection slots were free"
+    print("ok: slots free again -> tiny pg_up 1")
+
+
 def check_shutdown(primary, vigia):
     """Backends frozen with SIGSTOP in the middle of collections (a target's
     own, and a discovered database's): the scrape answers by its deadline with
@@ -182,6 +232,14 @@ def main():
         primary.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
         primary.psql("CREATE DATABASE slowdb")
         primary.psql("CREATE EXTENSION pg_stat_statements")
+        tiny = pg_harness.PgServer(base, "tiny", free_port()).initdb()
+        with open(os.path.join(tiny.data, "postgresql.conf"), "a") as f:
+            f.write("max_connections = 4\nsuperuser_reserved_connections = 1\nmax_wal_senders = 0\n"
+                    "wal_level = minimal\n")
+        tiny.start()
+        servers.append(tiny)
+        for role in ("vigia", "filler"):
+            tiny.psql("CREATE ROLE %s LOGIN PASSWORD '%s' IN ROLE pg_monitor" % (role, PASSWORD))
         work = os.path.join(base, "vigia")
         os.makedirs(work)
         with open(os.path.join(work, "queries.yaml"), "w") as f:
@@ -201,11 +259,15 @@ def main():
     password_env: VIGIA_LOAD_PW
     collect: [stat_user_tables]
     auto_discover_databases: true
-""" % (port, port, port))
+  - name: tiny
+    dsn: postgresql://vigia@127.0.0.1:%d/postgres?sslmode=disable
+    password_env: VIGIA_LOAD_PW
+""" % (port, port, port, tiny.port))
         os.environ["VIGIA_LOAD_PW"] = PASSWORD
         vigia = Vigia(cfg, os.path.join(work, "vigia.log"))
         check_no_leak(primary, vigia.port)
         check_shared(primary, vigia.port)
+        check_exhausted(tiny, vigia.port)
         check_shutdown(primary, vigia)
         vigia = None
         print("PASS")

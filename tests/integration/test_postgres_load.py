@@ -133,20 +133,22 @@ def check_exhausted(tiny, vport):
     deadline, the others stay up, and it recovers once slots are free."""
     s = parse(scrape(vport))
     assert one(s, "pg_up", target="tiny") == 1
-    # vigia holds one of the three slots; two sleepers take the others.
-    fillers = [psql_as(tiny, "filler", PASSWORD, "SELECT pg_sleep(60)") for _ in range(2)]
+    # The superuser's reserved slot ends vigia's session (vigia reconnects only
+    # when scraped); sleepers then take the three other slots. A sleeper may be
+    # refused while one of our own psql checks holds a slot: another is started.
+    fillers = []
     try:
-        for _ in range(50):
-            if tiny.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'filler'") == "2":
-                break
-            time.sleep(0.1)
-        # The superuser's reserved slot ends vigia's session; a third sleeper takes its slot.
         tiny.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'vigia'")
-        fillers.append(psql_as(tiny, "filler", PASSWORD, "SELECT pg_sleep(60)"))
-        for _ in range(50):
-            if tiny.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'filler'") == "3":
-                break
+        fillers_in = "0"
+        for _ in range(150):
+            if tiny.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'vigia'") == "0":
+                if sum(f.poll() is None for f in fillers) < 3:
+                    fillers.append(psql_as(tiny, "filler", PASSWORD, "SELECT pg_sleep(60)"))
+                fillers_in = tiny.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'filler'")
+                if fillers_in == "3":
+                    break
             time.sleep(0.1)
+        assert fillers_in == "3", "could not fill the connection slots: %s sleepers" % fillers_in
         t0 = time.time()
         s = parse(scrape(vport, timeout_header=3))
         took = time.time() - t0

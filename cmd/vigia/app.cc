@@ -264,6 +264,10 @@ int serve(const Options& o, const Config& cfg, const std::string& mode) {
 
   HttpServer::Options sopts;
   sopts.listen_address = o.listen;
+  // Enough request threads that several Prometheus replicas, /probe scrapes of
+  // each target and a dashboard's status checks arrive together and share one
+  // collection rather than queueing behind it and starting another.
+  sopts.threads = 16;
   HttpServer server(sopts);
   std::string landing = landing_page(catalog.list(), mode != "exporter");
   server.handle("/", [&landing](const HttpRequest& req, HttpResponse& resp) {

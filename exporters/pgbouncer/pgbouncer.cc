@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <libpq-fe.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <mutex>
 
 #include "core/fs.h"
 #include "core/log.h"
@@ -142,14 +144,28 @@ class AdminConnection {
   const postgres::TargetConfig& target() const { return target_; }
   const std::string& secret() const { return password_; }
   void drop() {
-    if (conn_) PQfinish(conn_);
-    conn_ = nullptr;
+    PGconn* old = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      std::swap(old, conn_);
+    }
+    if (old) PQfinish(old);
+  }
+  // Same contract as postgres::Connection::interrupt.
+  void interrupt() {
+    std::lock_guard<std::mutex> lock(mu_);
+    interrupted_ = true;
+    if (conn_ && PQsocket(conn_) >= 0) ::shutdown(PQsocket(conn_), SHUT_RDWR);
   }
 
   // Same contract as postgres::Connection::ensure.
   Status ensure(const CollectContext& ctx) {
     if (conn_ && PQstatus(conn_) == CONNECTION_OK) return Status::ok();
     drop();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (interrupted_) return Status::error("shutting down");
+    }
     if (Clock::now() < next_attempt_)
       return Status::error("not reconnecting before the backoff has passed; last error: " + last_error_);
     auto fail = [&](const std::string& msg) {
@@ -165,12 +181,20 @@ class AdminConnection {
     st = postgres::build_conninfo(target_, password_,
                                   static_cast<int>((ctx.remaining().count() + 999) / 1000), conninfo);
     if (!st.is_ok()) return fail(st.message());
-    conn_ = PQconnectdb(conninfo.c_str());
-    if (conn_ == nullptr) return fail("connect: out of memory");
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string msg = std::string("connect: ") + PQerrorMessage(conn_);
-      drop();
+    PGconn* conn = PQconnectdb(conninfo.c_str());
+    if (conn == nullptr) return fail("connect: out of memory");
+    if (PQstatus(conn) != CONNECTION_OK) {
+      std::string msg = std::string("connect: ") + PQerrorMessage(conn);
+      PQfinish(conn);
       return fail(msg);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!interrupted_) std::swap(conn_, conn);
+    }
+    if (conn) {
+      PQfinish(conn);
+      return Status::error("shutting down");
     }
     backoff_ = std::chrono::milliseconds(0);
     next_attempt_ = {};
@@ -190,7 +214,9 @@ class AdminConnection {
 
  private:
   postgres::TargetConfig target_;
+  std::mutex mu_;  // guards conn_ and interrupted_ against interrupt()
   PGconn* conn_ = nullptr;
+  bool interrupted_ = false;
   std::string password_;
   std::string last_error_;
   Clock::time_point next_attempt_{};
@@ -204,7 +230,10 @@ struct PgbouncerCollector::Target {
     runner = std::make_unique<TargetRunner>(
         [this](const CollectContext& ctx, MetricSink& sink) { return collect(ctx, sink); });
   }
-  ~Target() { runner.reset(); }
+  ~Target() {
+    conn.interrupt();  // a worker stuck on a hung pgbouncer returns now
+    runner.reset();
+  }
   const std::string& name() const { return conn.target().name; }
   Status collect(const CollectContext& ctx, MetricSink& sink);
 

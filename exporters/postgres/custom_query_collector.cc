@@ -4,10 +4,12 @@
 
 namespace vigia::postgres {
 
-CustomQueryCollector::CustomQueryCollector(CustomQuery q) : q_(std::move(q)) {
+CustomQueryCollector::CustomQueryCollector(CustomQuery q, bool label_database)
+    : q_(std::move(q)), label_database_(label_database) {
   name_ = "custom query " + q_.ns + " (" + q_.where + ")";
   for (const auto& c : q_.columns) {
     if (c.usage == CustomQuery::Usage::kLabel) label_cols_.push_back(&c);
+    if (c.usage == CustomQuery::Usage::kLabel && c.name == "datname") label_database_ = false;
     if (c.usage == CustomQuery::Usage::kCounter || c.usage == CustomQuery::Usage::kGauge) {
       value_cols_.push_back(&c);
       metric_names_.push_back(q_.ns + "_" + c.name);
@@ -15,8 +17,9 @@ CustomQueryCollector::CustomQueryCollector(CustomQuery q) : q_(std::move(q)) {
   }
 }
 
-void CustomQueryCollector::collect(pqxx::transaction_base& tx, const ServerInfo&, MetricSink& sink) {
+void CustomQueryCollector::collect(pqxx::transaction_base& tx, const ServerInfo& info, MetricSink& sink) {
   auto now = Clock::now();
+  database_ = info.database;
   if (have_cache_ && q_.cache_seconds > 0 &&
       now - cached_at_ < std::chrono::duration<double>(q_.cache_seconds)) {
     write(sink);
@@ -44,7 +47,8 @@ void CustomQueryCollector::collect(pqxx::transaction_base& tx, const ServerInfo&
 }
 
 void CustomQueryCollector::write(MetricSink& sink) const {
-  std::vector<Label> labels(label_cols_.size());
+  std::vector<Label> labels(label_cols_.size() + (label_database_ ? 1 : 0));
+  if (label_database_) labels.back() = Label{"datname", database_};
   for (size_t v = 0; v < value_cols_.size(); ++v) {
     const auto* c = value_cols_[v];
     sink.family(metric_names_[v], c->description,

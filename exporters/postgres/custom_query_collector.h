@@ -16,10 +16,13 @@ namespace vigia::postgres {
 // <namespace>_<column> for each COUNTER/GAUGE column, labelled by the LABEL
 // columns (in file order); DISCARD columns are ignored. A NULL or non-numeric
 // value is NaN, as postgres_exporter. With cache_seconds > 0 the last result
-// is replayed until it is that old.
+// is replayed until it is that old. With label_database (a target with
+// database discovery, where one query runs in several databases) every
+// series also carries datname=<the connection's database>, unless the query
+// has a LABEL column of that name.
 class CustomQueryCollector final : public QueryCollector {
  public:
-  explicit CustomQueryCollector(CustomQuery q);
+  explicit CustomQueryCollector(CustomQuery q, bool label_database = false);
   std::string_view name() const override { return name_; }
   void collect(pqxx::transaction_base& tx, const ServerInfo& info, MetricSink& sink) override;
 
@@ -34,6 +37,8 @@ class CustomQueryCollector final : public QueryCollector {
   std::string name_;                      // "custom query pg_example (queries.yaml:3:1)"
   std::vector<const CustomQuery::Column*> label_cols_, value_cols_;
   std::vector<std::string> metric_names_;  // per value column
+  bool label_database_ = false;
+  std::string database_;  // of the last run, for label_database_
   std::vector<Row> cached_;
   Clock::time_point cached_at_{};
   bool have_cache_ = false;

@@ -1,5 +1,6 @@
 #include "exporters/postgres/postgres.h"
 
+#include <algorithm>
 #include <cmath>
 #include <pqxx/pqxx>
 
@@ -19,8 +20,83 @@ namespace {
 
 constexpr const char* kUpHelp =
     "Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no).";
+constexpr const char* kDatabaseUpHelp =
+    "Whether the per-database collectors could run in this discovered database (1 for yes, 0 for no).";
+
+void append_error(std::string& errors, const std::string& e) {
+  if (!errors.empty()) errors += "; ";
+  errors += e;
+}
+
+std::string timeout_statement(const CollectContext& ctx) {
+  // Queries stop a little before the deadline so the answer still arrives in time.
+  long long timeout_ms = std::max<long long>(100, ctx.remaining().count() * 8 / 10);
+  return "SET statement_timeout = " + std::to_string(timeout_ms);
+}
+
+// Runs the collectors one after the other on tx, appending "name: error" to
+// errors. Returns false when a statement was cancelled by statement_timeout:
+// the scrape's time is spent. Rethrows broken_connection.
+bool run_collectors(pqxx::transaction_base& tx, std::vector<std::unique_ptr<QueryCollector>>& collectors,
+                    const ServerInfo& info, MetricSink& sink, std::string& errors) {
+  for (auto& qc : collectors) {
+    try {
+      qc->collect(tx, info, sink);
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::sql_error& e) {
+      append_error(errors, std::string(qc->name()) + ": " + e.what());
+      // 57014 query_canceled (statement_timeout): the remaining collectors
+      // would only make the target late.
+      if (e.sqlstate() == "57014") {
+        errors += " (remaining collectors skipped)";
+        return false;
+      }
+    } catch (const std::exception& e) {
+      append_error(errors, std::string(qc->name()) + ": " + e.what());
+    }
+  }
+  return true;
+}
+
+bool per_database_collector(const std::string& name) {
+  return name == "stat_user_tables" || name == "statio_user_tables";
+}
+
+void add_per_database_collectors(const TargetConfig& cfg, bool label_database,
+                                 std::vector<std::unique_ptr<QueryCollector>>& out) {
+  for (const std::string& c : cfg.collect) {
+    if (c == "stat_user_tables") out.push_back(std::make_unique<StatUserTablesCollector>());
+    if (c == "statio_user_tables") out.push_back(std::make_unique<StatioUserTablesCollector>());
+  }
+  for (const CustomQuery& q : cfg.queries)
+    if (!q.master) out.push_back(std::make_unique<CustomQueryCollector>(q, label_database));
+}
+
+TargetConfig database_config(const TargetConfig& target, const std::string& dbname) {
+  TargetConfig t;
+  t.name = target.name;
+  t.dsn = target.dsn;
+  t.host = target.host;
+  t.port = target.port;
+  t.user = target.user;
+  t.dbname = dbname;  // replaces the dsn's (build_conninfo)
+  t.password_file = target.password_file;
+  t.password_env = target.password_env;
+  return t;
+}
 
 }  // namespace
+
+struct PostgresTarget::Database {
+  Database(const TargetConfig& target, const std::string& dbname, Connection::Options opts)
+      : name(dbname), conn(database_config(target, dbname), opts) {
+    add_per_database_collectors(target, true, collectors);
+  }
+  std::string name;
+  Connection conn;
+  std::vector<std::unique_ptr<QueryCollector>> collectors;
+};
 
 double field_value(const pqxx::field& f) {
   if (f.is_null()) return std::nan("");
@@ -32,7 +108,11 @@ double field_value(const pqxx::field& f) {
 }
 
 PostgresTarget::PostgresTarget(TargetConfig cfg, Connection::Options opts)
-    : cfg_(std::move(cfg)), conn_(cfg_, opts) {
+    : cfg_(std::move(cfg)), opts_(opts), conn_(cfg_, opts) {
+  if (cfg_.auto_discover_databases) {
+    for (const std::string& c : cfg_.collect) per_database_ = per_database_ || per_database_collector(c);
+    for (const CustomQuery& q : cfg_.queries) per_database_ = per_database_ || !q.master;
+  }
   collectors_.push_back(std::make_unique<SettingsCollector>());
   collectors_.push_back(std::make_unique<StatDatabaseCollector>());
   collectors_.push_back(std::make_unique<DatabaseSizeCollector>());
@@ -41,18 +121,114 @@ PostgresTarget::PostgresTarget(TargetConfig cfg, Connection::Options opts)
   collectors_.push_back(std::make_unique<BgwriterCollector>());
   collectors_.push_back(std::make_unique<ArchiverCollector>());
   collectors_.push_back(std::make_unique<ReplicationCollector>());
-  for (const std::string& c : cfg_.collect) {
-    if (c == "stat_user_tables") collectors_.push_back(std::make_unique<StatUserTablesCollector>());
-    if (c == "statio_user_tables") collectors_.push_back(std::make_unique<StatioUserTablesCollector>());
+  for (const std::string& c : cfg_.collect)
     if (c == "stat_statements")
       collectors_.push_back(std::make_unique<StatStatementsCollector>(cfg_.stat_statements_limit));
-  }
-  for (const CustomQuery& q : cfg_.queries) collectors_.push_back(std::make_unique<CustomQueryCollector>(q));
+  add_per_database_collectors(cfg_, per_database_, collectors_);
+  for (const CustomQuery& q : cfg_.queries)
+    if (q.master) collectors_.push_back(std::make_unique<CustomQueryCollector>(q));
   runner_ = std::make_unique<TargetRunner>(
       [this](const CollectContext& ctx, MetricSink& sink) { return collect(ctx, sink); });
 }
 
-PostgresTarget::~PostgresTarget() { runner_.reset(); }
+PostgresTarget::~PostgresTarget() {
+  conn_.interrupt();
+  {
+    std::lock_guard<std::mutex> lock(databases_mu_);
+    stopping_ = true;
+    for (auto& [name, db] : databases_) db->conn.interrupt();
+  }
+  runner_.reset();
+}
+
+void PostgresTarget::discover(pqxx::transaction_base& tx) {
+  pqxx::result r = tx.exec(
+      "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate "
+      "AND datname <> current_database() AND has_database_privilege(oid, 'CONNECT') ORDER BY datname");
+  auto listed = [](const std::vector<std::string>& list, const std::string& name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
+  std::vector<std::string> names;
+  size_t skipped = 0;
+  for (const auto& row : r) {
+    std::string name = row[0].c_str();
+    if (!cfg_.include_databases.empty() && !listed(cfg_.include_databases, name)) continue;
+    if (listed(cfg_.exclude_databases, name)) continue;
+    if (names.size() >= static_cast<size_t>(cfg_.max_databases)) {
+      ++skipped;
+      continue;
+    }
+    names.push_back(std::move(name));
+  }
+  // Logged when it changes, not made a target error: that would log at every scrape.
+  std::string note;
+  if (skipped > 0)
+    note = std::to_string(skipped) + " databases past max_databases (" + std::to_string(cfg_.max_databases) +
+           ") are not collected";
+  if (note != skipped_note_ && !note.empty()) log::warn(note, {{"target", cfg_.name}});
+  skipped_note_ = note;
+
+  std::map<std::string, std::unique_ptr<Database>> gone;
+  {
+    std::lock_guard<std::mutex> lock(databases_mu_);
+    std::map<std::string, std::unique_ptr<Database>> next;
+    for (const std::string& name : names) {
+      auto it = databases_.find(name);
+      if (it != databases_.end()) {
+        next.emplace(name, std::move(it->second));
+        databases_.erase(it);
+        continue;
+      }
+      auto db = std::make_unique<Database>(cfg_, name, opts_);
+      if (stopping_) db->conn.interrupt();
+      log::info("postgres database discovered", {{"target", cfg_.name}, {"datname", name}});
+      next.emplace(name, std::move(db));
+    }
+    gone.swap(databases_);
+    databases_.swap(next);
+  }
+  // Closed outside the lock: each sends the server its goodbye.
+  for (const auto& [name, db] : gone)
+    log::info("postgres database gone, connection closed", {{"target", cfg_.name}, {"datname", name}});
+}
+
+void PostgresTarget::collect_database(Database& db, const CollectContext& ctx, const ServerInfo& server,
+                                      MetricSink& sink, std::string& errors) {
+  auto up = [&](double v) { sink.gauge("vigia_postgres_database_up", kDatabaseUpHelp, v, {{"datname", db.name}}); };
+  auto fail = [&](const std::string& msg) {
+    up(0);
+    append_error(errors, "database \"" + db.name + "\": " + msg);
+  };
+  if (ctx.remaining() < std::chrono::milliseconds(50)) return fail("skipped: the scrape deadline has come");
+  ServerInfo info = server;
+  info.database = db.name;
+  pqxx::connection_base* c = nullptr;
+  // A dead persistent connection is re-opened at once, once.
+  for (int attempt = 0;; ++attempt) {
+    Status st = db.conn.ensure(ctx, c);
+    if (!st.is_ok()) return fail(st.message());
+    try {
+      pqxx::nontransaction tx(*c);
+      tx.exec(timeout_statement(ctx));
+      break;
+    } catch (const pqxx::broken_connection& e) {
+      db.conn.drop();
+      if (attempt > 0) return fail(std::string("connection lost: ") + e.what());
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+  }
+  std::string errs;
+  try {
+    pqxx::nontransaction tx(*c);
+    run_collectors(tx, db.collectors, info, sink, errs);
+  } catch (const pqxx::broken_connection& e) {
+    db.conn.drop();
+    return fail(std::string("connection lost: ") + e.what());
+  }
+  up(1);
+  if (!errs.empty()) append_error(errors, "database \"" + db.name + "\": " + errs);
+}
 
 Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
   auto start = Clock::now();
@@ -66,9 +242,7 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
     ping();
     return Status::error(redact(msg, conn_.secret()));
   };
-  // Queries stop a little before the deadline so the answer still arrives in time.
-  long long timeout_ms = std::max<long long>(100, ctx.remaining().count() * 8 / 10);
-  std::string set_timeout = "SET statement_timeout = " + std::to_string(timeout_ms);
+  std::string set_timeout = timeout_statement(ctx);
   pqxx::connection_base* c = nullptr;
   ServerInfo info;
   std::string version, start_time;
@@ -83,11 +257,12 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
       ping();
       pqxx::result r = tx.exec(
           "SELECT version(), current_setting('server_version_num')::int, pg_is_in_recovery(), "
-          "EXTRACT(EPOCH FROM pg_postmaster_start_time())::float8");
+          "EXTRACT(EPOCH FROM pg_postmaster_start_time())::float8, current_database()");
       version = r[0][0].c_str();
       info.version_num = r[0][1].as<int>();
       info.in_recovery = r[0][2].as<bool>();
       start_time = r[0][3].c_str();
+      info.database = r[0][4].c_str();
       break;
     } catch (const pqxx::broken_connection& e) {
       conn_.drop();
@@ -106,32 +281,28 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
     sink.gauge("pg_postmaster_start_time_seconds", "Time at which postmaster started", started);
 
   std::string errors;
+  bool in_time = false;
   try {
     pqxx::nontransaction tx(*c);
-    for (auto& qc : collectors_) {
+    in_time = run_collectors(tx, collectors_, info, sink, errors);
+    if (in_time && per_database_) {
       try {
-        qc->collect(tx, info, sink);
+        discover(tx);
       } catch (const pqxx::broken_connection&) {
         throw;
-      } catch (const pqxx::sql_error& e) {
-        if (!errors.empty()) errors += "; ";
-        errors += std::string(qc->name()) + ": " + e.what();
-        // 57014 query_canceled (statement_timeout): the scrape's time is
-        // spent, the remaining collectors would only make the target late.
-        if (e.sqlstate() == "57014") {
-          errors += " (remaining collectors skipped)";
-          break;
-        }
       } catch (const std::exception& e) {
-        if (!errors.empty()) errors += "; ";
-        errors += std::string(qc->name()) + ": " + e.what();
+        // The databases of the last successful discovery are still visited.
+        append_error(errors, std::string("database discovery: ") + e.what());
       }
     }
   } catch (const pqxx::broken_connection& e) {
     conn_.drop();
-    if (!errors.empty()) errors += "; ";
-    errors += std::string("connection lost: ") + e.what();
+    in_time = false;
+    append_error(errors, std::string("connection lost: ") + e.what());
   }
+  // Only the worker changes databases_: no lock needed to walk it here.
+  if (in_time)
+    for (auto& [name, db] : databases_) collect_database(*db, ctx, info, sink, errors);
   if (errors.empty()) return Status::ok();
   while (!errors.empty() && errors.back() == '\n') errors.pop_back();
   return Status::error(redact(errors, conn_.secret()));

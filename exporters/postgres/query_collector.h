@@ -2,6 +2,7 @@
 // other on the target's connection by PostgresTarget (target.h).
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/metric.h"
@@ -17,6 +18,7 @@ namespace vigia::postgres {
 struct ServerInfo {
   int version_num = 0;       // server_version_num, e.g. 150005
   bool in_recovery = false;  // a replica
+  std::string database;      // the connection's database (current_database())
 };
 
 class QueryCollector {

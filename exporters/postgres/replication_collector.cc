@@ -6,9 +6,12 @@ namespace vigia::postgres {
 namespace {
 
 void stat_replication(pqxx::transaction_base& tx, MetricSink& sink) {
+  // postgres_exporter's label set: its `slot_name` label holds the WAL
+  // sender's pid (its SELECT * has no slot_name column and the label takes
+  // the pid); vigia gives the same value so series and joins match.
   pqxx::result r = tx.exec(
       "SELECT COALESCE(application_name, ''), COALESCE(host(client_addr), ''), "
-      "COALESCE(state, ''), COALESCE(sync_state, ''), "
+      "COALESCE(state, ''), pid::text, "
       "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8, "
       "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8, "
       "EXTRACT(EPOCH FROM write_lag)::float8, EXTRACT(EPOCH FROM flush_lag)::float8, "
@@ -34,7 +37,7 @@ void stat_replication(pqxx::transaction_base& tx, MetricSink& sink) {
       double v = row[c.index].is_null() && c.index >= 6 && c.index <= 8 ? 0 : field_value(row[c.index]);
       sink.sample(c.metric,
                   {{"application_name", row[0].c_str()}, {"client_addr", row[1].c_str()},
-                   {"state", row[2].c_str()}, {"sync_state", row[3].c_str()}},
+                   {"state", row[2].c_str()}, {"slot_name", row[3].c_str()}},
                   v);
     }
   }

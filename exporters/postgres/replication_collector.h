@@ -11,7 +11,7 @@ namespace vigia::postgres {
 //                 pg_replication_slots_pg_wal_lsn_diff{slot_name,database}
 //                 (WAL retained by each slot, bytes; primary only)
 //  primary:       pg_stat_replication_pg_wal_lsn_diff{application_name,
-//                 client_addr,state,sync_state} (bytes the standby has not
+//                 client_addr,state,slot_name} (bytes the standby has not
 //                 replayed yet), pg_stat_replication_pg_current_wal_lsn_bytes,
 //                 pg_stat_replication_{write,flush,replay}_lag_seconds,
 //                 pg_stat_replication_reply_time

@@ -100,12 +100,16 @@ void StatDatabaseCollector::collect(pqxx::transaction_base& tx, const ServerInfo
 }
 
 void DatabaseSizeCollector::collect(pqxx::transaction_base& tx, const ServerInfo&, MetricSink& sink) {
+  // Every database, template0 (no connections allowed) included, as
+  // postgres_exporter; pg_database_size needs CONNECT or pg_read_all_stats
+  // (in pg_monitor): a database the role may not read is left out.
   pqxx::result r = tx.exec(
-      "SELECT datname, pg_database_size(oid)::float8 FROM pg_database "
-      "WHERE datallowconn AND has_database_privilege(oid, 'CONNECT') ORDER BY datname");
+      "SELECT datname, CASE WHEN has_database_privilege(oid, 'CONNECT') "
+      "OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') "
+      "THEN pg_database_size(oid)::float8 END FROM pg_database ORDER BY datname");
   sink.family("pg_database_size_bytes", "Disk space used by the database.", MetricType::kGauge);
   for (const auto& row : r)
-    sink.sample("pg_database_size_bytes", {{"datname", row[0].c_str()}}, field_value(row[1]));
+    if (!row[1].is_null()) sink.sample("pg_database_size_bytes", {{"datname", row[0].c_str()}}, field_value(row[1]));
 }
 
 }  // namespace vigia::postgres

@@ -3,8 +3,9 @@
 //   stat_user_tables   pg_stat_user_tables_*{datname,schemaname,relname}
 //   statio_user_tables pg_statio_user_tables_*{datname,schemaname,relname}
 //   stat_statements    pg_stat_statements_*{user,datname,queryid}
-// The table collectors read the target's own database (dbname): pg_stat_user_tables
-// only ever shows the connected database's tables.
+// The table collectors read the connection's database: pg_stat_user_tables
+// only ever shows the connected database's tables (database discovery runs
+// them over one connection per database, see postgres.h).
 #pragma once
 
 #include "exporters/postgres/query_collector.h"

@@ -33,7 +33,7 @@ std::vector<CustomQuery> read_queries_file(const std::string& path) {
     r.check_keys(n, q.ns, {"query", "master", "cache_seconds", "metrics", "runonserver"});
     if (!n["query"]) r.fail(n, q.ns + ": missing key 'query'");
     q.query = r.get_string(n["query"], q.ns + ".query");
-    if (n["master"]) r.get_bool(n["master"], q.ns + ".master");
+    if (n["master"]) q.master = r.get_bool(n["master"], q.ns + ".master");
     if (n["runonserver"]) r.get_string(n["runonserver"], q.ns + ".runonserver");
     if (n["cache_seconds"]) {
       q.cache_seconds = r.get_double(n["cache_seconds"], q.ns + ".cache_seconds");
@@ -86,7 +86,8 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
     if (section == "postgres")
       r.check_keys(item, what,
                    {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env",
-                    "collect", "stat_statements_limit", "queries_file"});
+                    "collect", "stat_statements_limit", "queries_file", "auto_discover_databases",
+                    "include_databases", "exclude_databases", "max_databases"});
     else
       r.check_keys(item, what,
                    {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env"});
@@ -134,6 +135,26 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
       if (l < 1 || l > 100000 || l != static_cast<int>(l))
         r.fail(item["stat_statements_limit"], what + ".stat_statements_limit: expected an integer 1-100000");
       t.stat_statements_limit = static_cast<int>(l);
+    }
+    if (item["auto_discover_databases"])
+      t.auto_discover_databases = r.get_bool(item["auto_discover_databases"], what + ".auto_discover_databases");
+    for (const char* key : {"include_databases", "exclude_databases", "max_databases"})
+      if (item[key] && !t.auto_discover_databases)
+        r.fail(item[key], what + "." + key + ": needs auto_discover_databases: true");
+    if (item["include_databases"])
+      t.include_databases = r.get_string_list(item["include_databases"], what + ".include_databases");
+    if (item["exclude_databases"])
+      t.exclude_databases = r.get_string_list(item["exclude_databases"], what + ".exclude_databases");
+    for (const std::string& db : t.include_databases)
+      for (const std::string& ex : t.exclude_databases)
+        if (db == ex)
+          r.fail(item["exclude_databases"],
+                 what + ".exclude_databases: '" + db + "' is also in include_databases");
+    if (item["max_databases"]) {
+      double m = r.get_double(item["max_databases"], what + ".max_databases");
+      if (m < 1 || m > 10000 || m != static_cast<int>(m))
+        r.fail(item["max_databases"], what + ".max_databases: expected an integer 1-10000");
+      t.max_databases = static_cast<int>(m);
     }
     if (item["queries_file"]) {
       t.queries_file = r.get_string(item["queries_file"], what + ".queries_file");

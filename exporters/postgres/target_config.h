@@ -12,6 +12,10 @@
 //       collect: [stat_user_tables, statio_user_tables, stat_statements]  # opt-in
 //       stat_statements_limit: 100   # top-N statements by total execution time
 //       queries_file: queries.yaml   # postgres_exporter custom queries
+//       auto_discover_databases: true  # per-database collectors in every database too
+//       include_databases: [app, billing]   # only these (default: all)
+//       exclude_databases: [scratch]
+//       max_databases: 100            # at most this many discovered databases
 //
 // The password is never part of the configuration text: it is read from the
 // file (first line, trailing newline dropped) or the environment variable at
@@ -30,7 +34,7 @@ namespace vigia::postgres {
 // One query of a postgres_exporter queries.yaml file:
 //   pg_example:                       # namespace: metrics are pg_example_<column>
 //     query: "SELECT datname, n FROM ..."
-//     master: true                    # accepted; every query runs on the target's database
+//     master: true                    # only in the target's own database (discovery)
 //     cache_seconds: 30               # reuse the result this long (0: every scrape)
 //     metrics:
 //       - datname: {usage: LABEL, description: "..."}
@@ -46,6 +50,9 @@ struct CustomQuery {
   std::string query;
   std::string where;  // "queries.yaml:3:1", for logs
   double cache_seconds = 0;
+  // master: true runs the query in the target's own database only; otherwise
+  // it also runs in every discovered database (auto_discover_databases).
+  bool master = false;
   std::vector<Column> columns;
 };
 
@@ -68,6 +75,15 @@ struct TargetConfig {
   int stat_statements_limit = 100;  // top-N statements by total time
   std::string queries_file;          // as written (relative to the config file)
   std::vector<CustomQuery> queries;  // read from queries_file at load time
+  // Database discovery (postgres targets only; postgres_exporter's
+  // --auto-discover-databases, --include-databases, --exclude-databases): the
+  // per-database collectors (stat_user_tables, statio_user_tables, custom
+  // queries without master: true) also run in every other database that
+  // accepts connections and is not a template, one persistent connection each.
+  bool auto_discover_databases = false;
+  std::vector<std::string> include_databases;  // empty: every database
+  std::vector<std::string> exclude_databases;
+  int max_databases = 100;  // discovered databases beyond this (by name) are skipped
 };
 
 // Reads a list of targets from the node of a section named `section`

@@ -2,6 +2,7 @@
 1.18) in front of a PostgreSQL 15 server (tests/lib/pg_harness.py)."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -157,8 +158,24 @@ def main():
             time.sleep(0.5)
         assert up == 1, "did not recover after pgbouncer restart"
         print("ok: pgbouncer stop -> pgbouncer_up 0, restart -> 1")
-        vigia.terminate()
-        vigia.wait(timeout=20)
+
+        # A frozen pgbouncer (SIGSTOP): the scrape answers by its deadline, and
+        # SIGTERM ends vigia promptly although the worker waits for SHOW output.
+        frozen = bouncer.pid()
+        os.kill(frozen, signal.SIGSTOP)
+        try:
+            t0 = time.time()
+            s = parse(scrape(vport, timeout_header=2))
+            assert time.time() - t0 < 2.0
+            assert one(s, "pgbouncer_up", target="main") == 0
+            t0 = time.time()
+            vigia.terminate()
+            rc = vigia.wait(timeout=10)
+            took = time.time() - t0
+            assert rc == 0 and took < 3.0, (rc, took)
+            print("ok: frozen pgbouncer -> pgbouncer_up 0; SIGTERM -> exit %d after %.2fs" % (rc, took))
+        finally:
+            os.kill(frozen, signal.SIGCONT)
         vigia = None
         assert PASSWORD not in open(vlog, encoding="utf-8", errors="replace").read()
         print("PASS")

@@ -79,7 +79,7 @@ class PgServer:
         env = dict(os.environ, PGPASSWORD=SUPERUSER_PASSWORD)
         subprocess.run(_as_postgres([os.path.join(PG_BIN, "pg_basebackup"), "-h", "127.0.0.1",
                                      "-p", str(primary.port), "-U", "postgres", "-D", self.data,
-                                     "-R", "-X", "stream", "-C", "-S", slot]),
+                                     "-R", "-X", "stream", "-C", "-S", slot, "-c", "fast"]),
                        check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         # pg_basebackup -R writes the password into primary_conninfo from PGPASSWORD.
         return self

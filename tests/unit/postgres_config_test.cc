@@ -103,6 +103,38 @@ TEST_CASE("postgres targets: opt-in collectors") {
         "vigia.yml:4:5: unknown key 'collect' in pgbouncer[0]");
 }
 
+TEST_CASE("postgres targets: database discovery keys") {
+  std::vector<TargetConfig> t;
+  REQUIRE(parse("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n"
+                "    include_databases: [app, 'we ird']\n    exclude_databases: [scratch]\n    max_databases: 7\n"
+                "  - name: b\n    dsn: y\n",
+                t)
+              .is_ok());
+  REQUIRE(t.size() == 2);
+  CHECK(t[0].auto_discover_databases);
+  CHECK(t[0].include_databases == std::vector<std::string>{"app", "we ird"});
+  CHECK(t[0].exclude_databases == std::vector<std::string>{"scratch"});
+  CHECK(t[0].max_databases == 7);
+  CHECK_FALSE(t[1].auto_discover_databases);
+  CHECK(t[1].max_databases == 100);
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    include_databases: [app]\n") ==
+        "vigia.yml:4:24: postgres[0].include_databases: needs auto_discover_databases: true");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: false\n    max_databases: 3\n") ==
+        "vigia.yml:5:20: postgres[0].max_databases: needs auto_discover_databases: true");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: yes please\n")
+            .find("vigia.yml:4:30: ") == 0);
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n    max_databases: 0\n") ==
+        "vigia.yml:5:20: postgres[0].max_databases: expected an integer 1-10000");
+  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n"
+                 "    include_databases: [a, b]\n    exclude_databases: [b]\n") ==
+        "vigia.yml:6:24: postgres[0].exclude_databases: 'b' is also in include_databases");
+  Config cfg;
+  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n", "vigia.yml", cfg)
+              .is_ok());
+  CHECK(parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", t).message() ==
+        "vigia.yml:4:5: unknown key 'auto_discover_databases' in pgbouncer[0]");
+}
+
 namespace {
 std::string write_tmp(const std::string& name, const std::string& text) {
   std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/" + name;
@@ -189,10 +221,25 @@ TEST_CASE("build_conninfo quotes values and overrides application_name") {
   CHECK(ci.find("application_name='vigia'") != std::string::npos);
   CHECK(ci.find("other") == std::string::npos);
   CHECK(ci.find("connect_timeout='5'") != std::string::npos);
+  CHECK(ci.find("gssencmode='disable'") != std::string::npos);
 
   REQUIRE(build_conninfo(t, "", 0, ci).is_ok());
   CHECK(ci.find("connect_timeout='2'") != std::string::npos);  // libpq's minimum
   CHECK(ci.find("password") == std::string::npos);
+
+  // A dsn's own gssencmode is kept.
+  TargetConfig gss;
+  gss.dsn = "host=h gssencmode=prefer";
+  REQUIRE(build_conninfo(gss, "", 5, ci).is_ok());
+  CHECK(ci.find("gssencmode='prefer'") != std::string::npos);
+  CHECK(ci.find("gssencmode='disable'") == std::string::npos);
+
+  // A discovered database replaces the dsn's dbname, quoted.
+  t.dbname = "it's db";
+  REQUIRE(build_conninfo(t, "", 5, ci).is_ok());
+  CHECK(ci.find("dbname='it\\'s db'") != std::string::npos);
+  CHECK(ci.find("dbname='app'") == std::string::npos);
+  CHECK(ci.find("host='db.example'") != std::string::npos);
 
   TargetConfig bad;
   bad.dsn = "postgresql://u:hunter2@host/db?nosuchoption=1";

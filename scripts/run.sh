@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start: installs what vigia needs, builds it, and runs its main job on
-# the embedded default (host metrics at http://localhost:9910/metrics).
+# the embedded default: host metrics at http://localhost:9910/metrics and the
+# built-in alert rules evaluated on them (alert state in ./data/).
 # Extra arguments are passed to vigia.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -120,7 +120,7 @@ def main():
         vport = free_port()
         vlog = os.path.join(work, "vigia.log")
         with open(vlog, "wb") as lf:
-            vigia = subprocess.Popen([VIGIA, "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % vport,
+            vigia = subprocess.Popen([VIGIA, "exporter", "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % vport,
                                       "--collector.disable-defaults", "--collector.postgres"],
                                      stdout=lf, stderr=subprocess.STDOUT, env=dict(os.environ, VIGIA_DISC_PW=PASSWORD))
         for _ in range(100):

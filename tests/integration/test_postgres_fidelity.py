@@ -90,7 +90,7 @@ def main():
             f.write("postgres:\n  - name: primary\n    dsn: postgresql://vigia@127.0.0.1:%d/postgres?sslmode=disable\n"
                     "    password_env: VIGIA_FID_PW\n" % port)
         with open(os.path.join(work, "vigia.log"), "wb") as lf:
-            procs.append(subprocess.Popen([VIGIA, "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % vport,
+            procs.append(subprocess.Popen([VIGIA, "exporter", "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % vport,
                                            "--collector.disable-defaults", "--collector.postgres"],
                                           env=dict(os.environ, VIGIA_FID_PW=PASSWORD),
                                           stdout=lf, stderr=subprocess.STDOUT))

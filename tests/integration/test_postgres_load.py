@@ -205,11 +205,13 @@ def check_shutdown(primary, vigia):
 
 
 class Vigia:
+    # `vigia exporter`: the connection and query counts here are the exporter's;
+    # `vigia run` would add its evaluator's own collections every 15 s.
     def __init__(self, cfg, log):
         self.port = free_port()
         self.log = log
         with open(log, "wb") as lf:
-            self.proc = subprocess.Popen([VIGIA, "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % self.port,
+            self.proc = subprocess.Popen([VIGIA, "exporter", "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % self.port,
                                           "--collector.disable-defaults", "--collector.postgres"],
                                          stdout=lf, stderr=subprocess.STDOUT)
         for _ in range(100):

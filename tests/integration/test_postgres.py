@@ -1,6 +1,7 @@
 """Integration test of the postgres exporter against a real PostgreSQL 15
 primary and a streaming replica (tests/lib/pg_harness.py)."""
 
+import json
 import os
 import re
 import signal
@@ -293,6 +294,19 @@ def main():
         print("ok: first scrape, %d samples" % len(s))
         check_opt_in(s, primary)
         check_custom_queries(s, vport, vlog)
+
+        # vigia run evaluates its built-in rules on these targets too: the
+        # target with the wrong password is down, so PostgresDown is active
+        # for it (pending: its `for` is 1m), and for no other target.
+        down = []
+        for _ in range(60):
+            alerts = json.loads(scrape(vport, "/api/v1/alerts"))["data"]["alerts"]
+            down = sorted(a["labels"].get("target", "") for a in alerts if a["labels"]["alertname"] == "PostgresDown")
+            if down:
+                break
+            time.sleep(0.5)
+        assert down == ["badpw"], down
+        print("ok: the built-in PostgresDown rule is active for target badpw only")
 
         # /probe serves one target without the target label.
         p = parse(scrape(vport, "/probe?target=replica"))

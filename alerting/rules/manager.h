@@ -6,7 +6,7 @@
 // then saves the alert state if it changed. The caller's loop (cmd/vigia)
 // reads the clock; tests call evaluate_due with the times they choose.
 //
-// State file: JSON, written whole to FILE.tmp and renamed over FILE (so a
+// State file: JSON, written whole to FILE.tmp.<pid> and renamed over FILE (so a
 // kill -9 leaves the old or the new state, never a torn one). Restored
 // alerts keep their state and since-times, and their last_sent_at, so a
 // restart neither resets a pending `for` nor sends a firing alert again

@@ -10,6 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "alerting/promql/lexer.h"
 #include "alerting/promql/parser.h"
 #include "alerting/rules/template.h"
 
@@ -21,15 +22,6 @@ std::string pos(const YAML::Node& n) {
   YAML::Mark m = n.Mark();
   if (m.line < 0) return "";
   return std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": ";
-}
-
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // Collects errors as promtool words them; a structural error (wrong YAML
@@ -69,7 +61,7 @@ class Parser {
     std::string s = scalar(n, what);
     int64_t ms = 0;
     if (s == "0") return 0;
-    if (!promql::parse_duration(s, &ms)) shape(n, std::string(what) + ": not a valid duration string: " + quoted(s));
+    if (!promql::parse_duration(s, &ms)) shape(n, std::string(what) + ": not a valid duration string: " + promql::quote(s));
     return ms;
   }
 
@@ -118,7 +110,7 @@ class Parser {
     def.name = scalar(g["name"], "name");
     if (def.name.empty()) errors_.push_back(file_ + ": " + pos(g) + "Groupname must not be empty");
     if (std::find(names.begin(), names.end(), def.name) != names.end())
-      errors_.push_back(file_ + ": " + pos(g) + "groupname: " + quoted(def.name) + " is repeated in the same file");
+      errors_.push_back(file_ + ": " + pos(g) + "groupname: " + promql::quote(def.name) + " is repeated in the same file");
     names.push_back(def.name);
     if (g["interval"]) def.interval_ms = duration(g["interval"], "interval");
     if (g["limit"]) {
@@ -152,8 +144,8 @@ class Parser {
 
     // promtool names a rule by its alert name when it has one, and prints a
     // missing node's position as 0:0.
-    std::string prefix = "group " + quoted(g.name) + ", rule " + std::to_string(index) + ", " +
-                         quoted(alert.empty() ? record : alert) + ": ";
+    std::string prefix = "group " + promql::quote(g.name) + ", rule " + std::to_string(index) + ", " +
+                         promql::quote(alert.empty() ? record : alert) + ": ";
     auto at = [](const YAML::Node& n) { return n.IsDefined() ? pos(n) : std::string("0:0: "); };
     auto err = [&](const std::string& where, const std::string& msg) {
       errors_.push_back(file_ + ": " + where + prefix + msg);
@@ -182,9 +174,9 @@ class Parser {
       // Prometheus parses every label and annotation template (testTemplateParsing).
       std::string terr;
       for (const auto& [k, v] : def.labels)
-        if (!check_template(alert, v, terr)) err("", "label " + quoted(k) + ": " + terr);
+        if (!check_template(alert, v, terr)) err("", "label " + promql::quote(k) + ": " + terr);
       for (const auto& [k, v] : def.annotations)
-        if (!check_template(alert, v, terr)) err("", "annotation " + quoted(k) + ": " + terr);
+        if (!check_template(alert, v, terr)) err("", "annotation " + promql::quote(k) + ": " + terr);
     }
     g.rules.push_back(std::move(def));
   }

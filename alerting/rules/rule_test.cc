@@ -10,6 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "alerting/promql/lexer.h"
 #include "alerting/promql/parser.h"
 #include "alerting/promql/printer.h"
 #include "alerting/querier.h"
@@ -118,20 +119,6 @@ std::string samples_string(const std::vector<std::pair<promql::LabelSet, double>
     s += promql::labels_string(ss[i].first) + " " + v;
   }
   return s;
-}
-
-// Go's %q of a string (the printable ASCII cases).
-std::string go_quote(std::string_view in) {
-  std::string s = "\"";
-  for (char c : in) {
-    if (c == '"' || c == '\\') s += '\\';
-    if (c == '\n') {
-      s += "\\n";
-      continue;
-    }
-    s += c;
-  }
-  return s + "\"";
 }
 
 TestGroup read_group(const YamlReader& r, const YAML::Node& n, int64_t eval_interval_ms) {
@@ -257,7 +244,7 @@ void run_group(const TestGroup& tg, std::vector<GroupDef> defs, int64_t eval_int
   }
 
   for (const auto& t : tg.exprs) {
-    std::string head = "    expr: " + go_quote(t.expr) + ", time: " + t.eval_text;
+    std::string head = "    expr: " + promql::quote(t.expr) + ", time: " + t.eval_text;
     promql::ParseResult p = promql::parse(t.expr);
     if (!p.ok()) {
       errs.push_back(head + ", err: " + p.error);

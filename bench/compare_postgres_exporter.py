@@ -12,7 +12,9 @@ round and exporter the process's CPU time per scrape (utime + stime from
 /proc/<pid>/stat; and the sum of /proc/<pid>/task/*/schedstat), the client's
 wall time, and after the rounds VmRSS and VmHWM. It prints the medians over
 rounds and the ratios vigia/postgres_exporter against the goals (CPU per
-scrape <= 1/5, RSS <= 1/3).
+scrape <= 1/5, RSS <= 1/3). Beside them it runs libpq_floor (bench/libpq_floor.c,
+a C program that links only libpq) on the same server: the resident memory of
+libpq alone, before and after one connection, against the RSS goal's budget.
 
 Exit status: 0 when both exporters answered every scrape with a well-formed
 exposition reporting pg_up 1, 1 otherwise, 2 on bad usage, 77 when a binary or
@@ -26,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -57,6 +60,23 @@ def pss_kib(pid):
 
 def series_count(text):
     return sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def libpq_floor(binary, port):
+    """Runs libpq_floor against the bench server; returns {start, connected, closed} in KiB."""
+    conninfo = f"host=127.0.0.1 port={port} user=vigia dbname=postgres sslmode=disable"
+    env = dict(os.environ, PGPASSWORD=PASSWORD)
+    try:
+        out = subprocess.run([binary, conninfo], env=env, capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError("libpq_floor did not finish within 30 s") from None
+    if out.returncode != 0:
+        raise RuntimeError(f"libpq_floor failed: {out.stderr.strip()}")
+    kib = {k: int(v) for k, v in (line.split() for line in out.stdout.splitlines())}
+    for key in ("start", "connected", "closed"):
+        if kib.get(key, 0) <= 0:
+            raise RuntimeError(f"libpq_floor printed no {key}: {out.stdout!r}")
+    return kib
 
 
 def setup_server(base, databases):
@@ -162,6 +182,11 @@ def run(args):
             result["memory"][e.name]["Pss"] = pss_kib(e.proc.pid)
             result["median"][e.name] = {k: median([row[e.name][k] for row in result["per_round"]])
                                         for k in ("cpu_ms_per_scrape", "sched_ms_per_scrape", "wall_ms_per_scrape")}
+        floor_bin = args.libpq_floor or os.path.join(os.path.dirname(os.path.abspath(vigia_bin)), "bench", "libpq_floor")
+        if os.access(floor_bin, os.X_OK):
+            result["libpq_floor"] = libpq_floor(floor_bin, server.port)
+        else:
+            print(f"note: {floor_bin} is not built; no libpq floor", file=sys.stderr)
     except (OSError, RuntimeError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         for e in exporters:
@@ -202,6 +227,11 @@ def run(args):
     print(f"goal CPU per scrape <= 1/5 x postgres_exporter: {'met' if g['cpu_met'] else 'NOT met'} "
           f"({ratios['cpu_per_scrape']:.3f})")
     print(f"goal RSS <= 1/3 x postgres_exporter: {'met' if g['rss_met'] else 'NOT met'} ({ratios['vmrss']:.3f})")
+    if "libpq_floor" in result:
+        f, budget = result["libpq_floor"], rr.get("VmRSS", 0) / 3
+        print(f"libpq floor (C, libpq only), VmRSS KiB: start {f['start']}, after one connection and query "
+              f"{f['connected']}, closed {f['closed']}; the RSS goal's budget (reference / 3): {budget:.0f}; "
+              f"floor / reference: {ratio(f['connected'], rr.get('VmRSS', 0)):.3f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2, default=str)
@@ -215,6 +245,7 @@ def main():
     p.add_argument("--vigia", help="vigia binary (default: $VIGIA_BINARY or build/vigia)")
     p.add_argument("--postgres-exporter", default="/usr/bin/prometheus-postgres-exporter",
                    help="postgres_exporter binary (default: %(default)s)")
+    p.add_argument("--libpq-floor", help="libpq_floor binary (default: bench/libpq_floor beside the vigia binary)")
     p.add_argument("--databases", type=int, default=50, help="databases to create (default: %(default)s)")
     p.add_argument("--rounds", type=int, default=5, help="rounds (default: %(default)s)")
     p.add_argument("--scrapes", type=int, default=100, help="scrapes per exporter per round (default: %(default)s)")

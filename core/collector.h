@@ -41,6 +41,12 @@ class Collector {
   // the registry catches and reports it as an error.
   // Called by one thread at a time.
   virtual Status collect(const CollectContext& ctx, MetricSink& sink) = 0;
+
+  // For shutdown, from any thread, while collect() may be running: asks
+  // collections in flight to return now; later collections fail at once.
+  // Collectors whose I/O cannot block (procfs) keep the default, which does
+  // nothing. Irreversible.
+  virtual void interrupt() {}
 };
 
 // A collector over named service targets (a primary and its replicas…).
@@ -62,6 +68,7 @@ class SharedCollector final : public Collector {
   explicit SharedCollector(std::shared_ptr<Collector> c) : c_(std::move(c)) {}
   std::string_view name() const override { return c_->name(); }
   Status collect(const CollectContext& ctx, MetricSink& sink) override { return c_->collect(ctx, sink); }
+  void interrupt() override { c_->interrupt(); }
 
  private:
   std::shared_ptr<Collector> c_;

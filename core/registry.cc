@@ -97,6 +97,11 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
   for (const Outcome& o : outcomes) sink.sample("vigia_collector_success", {{"collector", o.name}}, o.success ? 1 : 0);
 }
 
+void CollectorRegistry::interrupt() {
+  // Not under mu_: collect() holds it for as long as the collection runs.
+  for (const auto& c : collectors_) c->interrupt();
+}
+
 std::shared_ptr<const std::string> SharedScraper::scrape(const CollectContext& ctx,
                                                          const std::vector<std::string>& only) {
   std::shared_ptr<Flight> flight;

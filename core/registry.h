@@ -73,6 +73,11 @@ class CollectorRegistry {
   void collect(const CollectContext& ctx, MetricSink& sink,
                const std::vector<std::string>& only = {});
 
+  // For shutdown: interrupts every collector (Collector::interrupt), without
+  // waiting for a collect() in flight, which then returns promptly. Not to be
+  // called concurrently with add().
+  void interrupt();
+
  private:
   std::mutex mu_;
   std::vector<std::unique_ptr<Collector>> collectors_;

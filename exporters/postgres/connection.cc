@@ -77,7 +77,7 @@ PGconn* connect_pq(const std::string& conninfo, std::chrono::milliseconds budget
     pollfd fds[2] = {{PQsocket(conn), static_cast<short>(st == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0},
                      {interrupt_fd, POLLIN, 0}};
     if (fds[0].fd < 0) return failed(PQerrorMessage(conn));
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return failed("timeout expired");
     int n = ::poll(fds, interrupt_fd >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left, 60000)));
     if (n < 0 && errno != EINTR) return failed(std::string("poll: ") + std::strerror(errno));

@@ -81,7 +81,8 @@ PGconn* connect_pq(const std::string& conninfo, std::chrono::milliseconds budget
     if (left <= 0) return failed("timeout expired");
     int n = ::poll(fds, interrupt_fd >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left, 60000)));
     if (n < 0 && errno != EINTR) return failed(std::string("poll: ") + std::strerror(errno));
-    if (n > 0 && interrupt_fd >= 0 && (fds[1].revents & POLLIN)) return failed("connection attempt interrupted");
+    if (n > 0 && interrupt_fd >= 0 && (fds[1].revents & POLLIN))
+      return failed("connection attempt interrupted");
     if (n > 0) st = PQconnectPoll(conn);
   }
 }

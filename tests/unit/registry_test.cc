@@ -378,8 +378,8 @@ TEST_CASE("registry: interrupt reaches every collector, also during a collection
         interrupted = true;
       }));
   // Wrapped as the postgres module wraps its collectors.
-  auto shared = std::make_shared<FakeCollector>("shared", writes("x", 1), std::make_shared<std::atomic<int>>(0),
-                                                true, [&] { ++interrupts; });
+  auto shared = std::make_shared<FakeCollector>(
+      "shared", writes("x", 1), std::make_shared<std::atomic<int>>(0), true, [&] { ++interrupts; });
   r.add(std::make_unique<SharedCollector>(shared));
   CollectContext ctx;
   ctx.deadline = Clock::now() + 10s;

@@ -117,13 +117,22 @@ void Evaluator::start() {
   thread_ = std::thread([this] { loop(); });
 }
 
-void Evaluator::stop() {
+void Evaluator::request_stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
+}
+
+void Evaluator::stop() {
+  request_stop();
   if (thread_.joinable()) thread_.join();
+}
+
+bool Evaluator::stop_requested() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_;
 }
 
 int64_t Evaluator::tick(int64_t t) {
@@ -134,6 +143,10 @@ int64_t Evaluator::tick(int64_t t) {
         CollectContext ctx;
         ctx.deadline = Clock::now() + std::chrono::milliseconds(std::min<int64_t>(interval_ms_, 10000));
         self_->scrape(*store_, t, ctx);
+        // Shutting down: the collection may have been interrupted (pg_up 0
+        // for a server that is fine). The state file keeps the last real
+        // evaluation.
+        if (stop_requested()) return INT64_MAX;
       }
       next_feed_ms_ = (next_feed_ms_ == 0 ? t : next_feed_ms_) + interval_ms_;
       if (next_feed_ms_ <= t) next_feed_ms_ = t + interval_ms_;

@@ -53,6 +53,12 @@ class Evaluator {
   Evaluator& operator=(const Evaluator&) = delete;
 
   void start();
+  // Asks the scheduler thread to end, without waiting: no tick starts any
+  // more, and a tick in flight evaluates no rules once its feed returns (the
+  // owner may interrupt that feed's collectors, CollectorRegistry::interrupt,
+  // whose cut-short samples must not reach the rules and the state file).
+  void request_stop();
+  // request_stop(), then waits for the thread.
   void stop();
 
   const RuleManager& manager() const { return *manager_; }
@@ -66,6 +72,7 @@ class Evaluator {
   void loop();
   // One step at t_ms; returns when the next is due.
   int64_t tick(int64_t t_ms);
+  bool stop_requested();
 
   EvaluatorOptions opts_;
   std::vector<std::string> files_;

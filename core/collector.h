@@ -39,8 +39,19 @@ class Collector {
   // report here: not an error, e.g. no PSI on an old kernel) or an error that
   // names its context. Samples written before an error are kept. May throw:
   // the registry catches and reports it as an error.
-  // Called by one thread at a time.
+  // Called by one thread at a time, unless concurrent().
   virtual Status collect(const CollectContext& ctx, MetricSink& sink) = 0;
+
+  // True if collect() may be called from several threads at once: the
+  // registry then does not serialize it (a scrape is not queued behind the
+  // evaluator's collection of a hung server, and vice versa).
+  virtual bool concurrent() const { return false; }
+
+  // For shutdown, from any thread, while collect() may be running: asks
+  // collections in flight to return now; later collections fail at once.
+  // Collectors whose I/O cannot block (procfs) keep the default, which does
+  // nothing. Irreversible.
+  virtual void interrupt() {}
 };
 
 // A collector over named service targets (a primary and its replicas…).
@@ -49,6 +60,7 @@ class Collector {
 // Both may be called from several threads at once.
 class TargetCollector : public Collector {
  public:
+  bool concurrent() const override { return true; }
   virtual bool has_target(std::string_view target) const = 0;
   // no_data if there is no such target.
   virtual Status collect_target(std::string_view target, const CollectContext& ctx,
@@ -56,12 +68,15 @@ class TargetCollector : public Collector {
 };
 
 // Lets a registry own (a handle to) a collector that something else, e.g.
-// /probe, also uses. Calls are serialized by the registry as usual.
+// /probe, also uses. Calls are serialized by the registry as usual (unless
+// the collector is concurrent()).
 class SharedCollector final : public Collector {
  public:
   explicit SharedCollector(std::shared_ptr<Collector> c) : c_(std::move(c)) {}
   std::string_view name() const override { return c_->name(); }
   Status collect(const CollectContext& ctx, MetricSink& sink) override { return c_->collect(ctx, sink); }
+  void interrupt() override { c_->interrupt(); }
+  bool concurrent() const override { return c_->concurrent(); }
 
  private:
   std::shared_ptr<Collector> c_;

@@ -49,30 +49,47 @@ std::vector<std::unique_ptr<Collector>> CollectorCatalog::build() const {
   return out;
 }
 
+CollectorRegistry::CollectorRegistry(std::vector<std::unique_ptr<Collector>> collectors) {
+  for (auto& c : collectors) add(std::move(c));
+}
+
+void CollectorRegistry::add(std::unique_ptr<Collector> c) {
+  collectors_.push_back(Entry{std::move(c), std::make_unique<std::timed_mutex>()});
+}
+
 std::vector<std::string> CollectorRegistry::names() const {
   std::vector<std::string> out;
-  for (const auto& c : collectors_) out.emplace_back(c->name());
+  for (const auto& e : collectors_) out.emplace_back(e.collector->name());
   return out;
 }
 
 void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
                                 const std::vector<std::string>& only) {
-  std::lock_guard<std::mutex> lock(mu_);
   struct Outcome {
     std::string_view name;
-    double seconds;
-    bool success;
+    double seconds = 0;
+    bool success = false;
   };
   std::vector<Outcome> outcomes;
+  std::vector<size_t> busy;  // of outcomes: collectors another collection holds
   outcomes.reserve(collectors_.size());
-  for (const auto& c : collectors_) {
-    std::string_view name = c->name();
-    if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+  auto run = [&](const Entry& e, Outcome& o, std::unique_lock<std::timed_mutex>& turn, bool wait) {
+    Collector* c = e.collector.get();
     auto start = Clock::now();
     if (start >= ctx.deadline) {
-      log::warn("collector skipped: scrape deadline exceeded", {{"collector", name}});
-      outcomes.push_back({name, 0, false});
-      continue;
+      log::warn("collector skipped: scrape deadline exceeded", {{"collector", o.name}});
+      return true;
+    }
+    if (!c->concurrent()) {
+      bool unbounded = ctx.deadline == Clock::time_point::max();
+      bool got = !wait ? turn.try_lock() : unbounded ? (turn.lock(), true) : turn.try_lock_until(ctx.deadline);
+      if (!got && !wait) return false;  // run after the others
+      if (!got) {
+        log::warn("collector skipped: busy with another collection until the scrape deadline",
+                  {{"collector", o.name}});
+        return true;
+      }
+      start = Clock::now();
     }
     Status st;
     try {
@@ -82,12 +99,28 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
     } catch (...) {
       st = Status::error("unexpected exception");
     }
-    double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    o.success = !st.is_error();
     if (st.is_error())
-      log::error("collector failed", {{"collector", name}, {"err", st.message()}});
+      log::error("collector failed", {{"collector", o.name}, {"err", st.message()}});
     else if (st.is_no_data() && log::enabled(log::Level::kDebug))
-      log::debug("collector returned no data", {{"collector", name}, {"reason", st.message()}});
-    outcomes.push_back({name, secs, !st.is_error()});
+      log::debug("collector returned no data", {{"collector", o.name}, {"reason", st.message()}});
+    return true;
+  };
+  std::vector<const Entry*> entries;
+  for (const auto& e : collectors_) {
+    std::string_view name = e.collector->name();
+    if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+    outcomes.push_back({name});
+    entries.push_back(&e);
+    std::unique_lock<std::timed_mutex> turn(*e.mu, std::defer_lock);
+    if (!run(e, outcomes.back(), turn, false)) busy.push_back(outcomes.size() - 1);
+  }
+  // Those held by another collection (the evaluator's, a scrape's) last, so
+  // that waiting for them until the deadline costs no other collector.
+  for (size_t i : busy) {
+    std::unique_lock<std::timed_mutex> turn(*entries[i]->mu, std::defer_lock);
+    run(*entries[i], outcomes[i], turn, true);
   }
   sink.family("vigia_collector_duration_seconds", "Duration of a collector's collection.",
               MetricType::kGauge);
@@ -95,6 +128,11 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
   sink.family("vigia_collector_success", "Whether a collector succeeded (1) or failed (0).",
               MetricType::kGauge);
   for (const Outcome& o : outcomes) sink.sample("vigia_collector_success", {{"collector", o.name}}, o.success ? 1 : 0);
+}
+
+void CollectorRegistry::interrupt() {
+  // Without the collectors' locks: collect() holds them while it runs.
+  for (const auto& e : collectors_) e.collector->interrupt();
 }
 
 std::shared_ptr<const std::string> SharedScraper::scrape(const CollectContext& ctx,

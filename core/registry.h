@@ -55,17 +55,19 @@ class CollectorCatalog {
 // catches anything collect() throws, and skips (success 0) collectors whose
 // turn comes after the deadline. Errors are logged with the collector's name.
 //
-// Threading: collect() may be called from several threads; calls are
-// serialized per registry (collectors are not thread-safe).
+// Threading: collect() may be called from several threads (a scrape and the
+// evaluator's feed). Calls of one collector are serialized unless it is
+// concurrent(); a call that cannot have its collector by the deadline skips it
+// (success 0) rather than queueing past the deadline.
 class CollectorRegistry {
  public:
   CollectorRegistry() = default;
-  explicit CollectorRegistry(std::vector<std::unique_ptr<Collector>> collectors)
-      : collectors_(std::move(collectors)) {}
+  explicit CollectorRegistry(std::vector<std::unique_ptr<Collector>> collectors);
   CollectorRegistry(const CollectorRegistry&) = delete;
   CollectorRegistry& operator=(const CollectorRegistry&) = delete;
 
-  void add(std::unique_ptr<Collector> c) { collectors_.push_back(std::move(c)); }
+  // Before the first collect().
+  void add(std::unique_ptr<Collector> c);
   std::vector<std::string> names() const;
 
   // Collects every collector, or only those named in `only` when it is
@@ -73,9 +75,17 @@ class CollectorRegistry {
   void collect(const CollectContext& ctx, MetricSink& sink,
                const std::vector<std::string>& only = {});
 
+  // For shutdown: interrupts every collector (Collector::interrupt), without
+  // waiting for a collect() in flight, which then returns promptly. Not to be
+  // called concurrently with add().
+  void interrupt();
+
  private:
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Collector>> collectors_;
+  struct Entry {
+    std::unique_ptr<Collector> collector;
+    std::unique_ptr<std::timed_mutex> mu;  // serializes a collector that is not concurrent()
+  };
+  std::vector<Entry> collectors_;
 };
 
 // Serves scrapes from a registry: concurrent scrapes with the same filter share

@@ -18,6 +18,7 @@ TargetRunner::~TargetRunner() {
 
 uint64_t TargetRunner::start(const CollectContext& ctx) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (interrupted_) return 0;
   if (requested_ != finished_) {
     if (Clock::now() < in_flight_deadline_) return requested_;
     return 0;
@@ -31,11 +32,12 @@ uint64_t TargetRunner::start(const CollectContext& ctx) {
 
 TargetRunner::Outcome TargetRunner::wait(uint64_t ticket, Clock::time_point deadline,
                                          MetricSink& sink, Status& status) {
-  if (ticket == 0) return Outcome::kBusy;
   std::unique_lock<std::mutex> lock(mu_);
+  if (ticket == 0) return interrupted_ ? Outcome::kInterrupted : Outcome::kBusy;
   // A later collection may have replaced this one's buffer: only the newest
   // generation's result is available.
-  bool done = cv_.wait_until(lock, deadline, [&] { return finished_ >= ticket; });
+  bool done = cv_.wait_until(lock, deadline, [&] { return finished_ >= ticket || interrupted_; });
+  if (done && finished_ < ticket) return Outcome::kInterrupted;
   if (!done || finished_ != ticket) return Outcome::kTimedOut;
   buffer_.replay(sink);
   status = status_;
@@ -45,6 +47,14 @@ TargetRunner::Outcome TargetRunner::wait(uint64_t ticket, Clock::time_point dead
 TargetRunner::Outcome TargetRunner::run(const CollectContext& ctx, MetricSink& sink,
                                         Status& status) {
   return wait(start(ctx), ctx.deadline, sink, status);
+}
+
+void TargetRunner::interrupt() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    interrupted_ = true;
+  }
+  cv_.notify_all();
 }
 
 uint64_t TargetRunner::started() const {

@@ -30,6 +30,7 @@ class TargetRunner {
     kDone,      // finished in time: samples replayed, status set
     kTimedOut,  // still running at the deadline: nothing replayed
     kBusy,      // an earlier, abandoned collection is still running: not started
+    kInterrupted,  // interrupt() was called: nothing replayed, or not started
   };
 
   // Starts the worker thread.
@@ -39,17 +40,25 @@ class TargetRunner {
   TargetRunner(const TargetRunner&) = delete;
   TargetRunner& operator=(const TargetRunner&) = delete;
 
-  // Starts a collection with ctx, unless one is in flight. A caller arriving
+  // Starts a collection with ctx, unless one is in flight or the runner was
+  // interrupted. A caller arriving
   // while a collection started by another caller is in flight and still within
   // that caller's deadline joins it (shares its result) instead of starting a
   // second one; a collection whose deadline has passed is "abandoned" and makes
   // later callers return kBusy at once until it returns.
-  // Returns a ticket for wait(), or 0 if busy.
+  // Returns a ticket for wait(), or 0 if busy or interrupted.
   uint64_t start(const CollectContext& ctx);
 
-  // Waits for the collection of `ticket` until `deadline`. On kDone replays
-  // its samples into sink and copies its status. Thread-safe.
+  // Waits for the collection of `ticket` until `deadline`, or until
+  // interrupt(). On kDone replays its samples into sink and copies its
+  // status. Thread-safe.
   Outcome wait(uint64_t ticket, Clock::time_point deadline, MetricSink& sink, Status& status);
+
+  // For shutdown, from any thread: every wait() returns kInterrupted now
+  // (unless its collection has just finished) and no collection starts any
+  // more. A collection in flight is not stopped: the owner interrupts its
+  // I/O (e.g. Connection::interrupt) so that the destructor's join is short.
+  void interrupt();
 
   // start() then wait(ctx.deadline).
   Outcome run(const CollectContext& ctx, MetricSink& sink, Status& status);
@@ -68,6 +77,7 @@ class TargetRunner {
   CollectContext pending_;
   Clock::time_point in_flight_deadline_{};
   bool stop_ = false;
+  bool interrupted_ = false;
   BufferSink buffer_;  // written by the worker while requested_ != finished_
   Status status_;
   std::thread worker_;  // last: started after everything above exists

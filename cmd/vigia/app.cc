@@ -361,6 +361,10 @@ int serve(const Options& o, const Config& cfg, const std::string& mode) {
   sigaction(SIGINT, &sa, nullptr);
   while (!g_stop) pause();
   log::info("Shutting down");
+  // Collections in flight (the evaluator's, scrapes') may be waiting on a hung
+  // server: interrupt them before anything joins a thread that runs one.
+  if (evaluator) evaluator->request_stop();
+  registry.interrupt();
   if (evaluator) evaluator->stop();
   server.stop();
   log::info("Stopped");

@@ -155,6 +155,7 @@ class AdminConnection {
   void interrupt() {
     std::lock_guard<std::mutex> lock(mu_);
     interrupted_ = true;
+    interrupt_fd_.fire();  // a connection attempt in progress
     if (conn_ && PQsocket(conn_) >= 0) ::shutdown(PQsocket(conn_), SHUT_RDWR);
   }
 
@@ -178,16 +179,18 @@ class AdminConnection {
     Status st = postgres::load_password(target_, password_);
     if (!st.is_ok()) return fail(st.message());
     std::string conninfo;
-    st = postgres::build_conninfo(target_, password_,
-                                  static_cast<int>((ctx.remaining().count() + 999) / 1000), conninfo);
+    int timeout_s = static_cast<int>((ctx.remaining().count() + 999) / 1000);
+    st = postgres::build_conninfo(target_, password_, timeout_s, conninfo);
     if (!st.is_ok()) return fail(st.message());
-    PGconn* conn = PQconnectdb(conninfo.c_str());
-    if (conn == nullptr) return fail("connect: out of memory");
-    if (PQstatus(conn) != CONNECTION_OK) {
-      std::string msg = std::string("connect: ") + PQerrorMessage(conn);
-      PQfinish(conn);
-      return fail(msg);
+    std::string err;
+    // The time libpq's connect_timeout (in conninfo) gives PQconnectdb.
+    PGconn* conn = postgres::connect_pq(conninfo, std::chrono::seconds(std::max(2, timeout_s)),
+                                        interrupt_fd_.fd(), err);
+    if (conn == nullptr) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (interrupted_) return Status::error("shutting down");
     }
+    if (conn == nullptr) return fail("connect: " + err);
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!interrupted_) std::swap(conn_, conn);
@@ -217,6 +220,7 @@ class AdminConnection {
   std::mutex mu_;  // guards conn_ and interrupted_ against interrupt()
   PGconn* conn_ = nullptr;
   bool interrupted_ = false;
+  postgres::InterruptFd interrupt_fd_;
   std::string password_;
   std::string last_error_;
   Clock::time_point next_attempt_{};
@@ -231,8 +235,13 @@ struct PgbouncerCollector::Target {
         [this](const CollectContext& ctx, MetricSink& sink) { return collect(ctx, sink); });
   }
   ~Target() {
-    conn.interrupt();  // a worker stuck on a hung pgbouncer returns now
+    interrupt();
     runner.reset();
+  }
+  // A worker stuck on a hung pgbouncer returns now; waiters too.
+  void interrupt() {
+    conn.interrupt();
+    runner->interrupt();
   }
   const std::string& name() const { return conn.target().name; }
   Status collect(const CollectContext& ctx, MetricSink& sink);
@@ -300,6 +309,10 @@ PgbouncerCollector::PgbouncerCollector(const std::vector<postgres::TargetConfig>
 
 PgbouncerCollector::~PgbouncerCollector() = default;
 
+void PgbouncerCollector::interrupt() {
+  for (auto& t : targets_) t->interrupt();
+}
+
 Status PgbouncerCollector::finish(Target& t, uint64_t ticket, const CollectContext& ctx,
                                   MetricSink& sink) {
   Status st;
@@ -314,6 +327,9 @@ Status PgbouncerCollector::finish(Target& t, uint64_t ticket, const CollectConte
       st = Status::error("an earlier collection is still running");
       sink.gauge("pgbouncer_up", kUpHelp, 0);
       break;
+    case TargetRunner::Outcome::kInterrupted:  // shutting down: not worth a warning
+      sink.gauge("pgbouncer_up", kUpHelp, 0);
+      return Status::error("interrupted: shutting down");
   }
   if (st.is_error()) log::warn("pgbouncer target failed", {{"target", t.name()}, {"err", st.message()}});
   return st;

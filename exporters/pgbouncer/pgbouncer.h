@@ -30,6 +30,8 @@ class PgbouncerCollector final : public TargetCollector {
   ~PgbouncerCollector() override;
   std::string_view name() const override { return "pgbouncer"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
+  // Interrupts every target's connection (also one being opened) and runner.
+  void interrupt() override;
   bool has_target(std::string_view target) const override;
   Status collect_target(std::string_view target, const CollectContext& ctx,
                         MetricSink& sink) override;

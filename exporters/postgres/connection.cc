@@ -1,10 +1,14 @@
 #include "exporters/postgres/connection.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <pqxx/connection>
 #include <pqxx/except>
 
@@ -34,6 +38,62 @@ bool readable(int fd) {
 }
 
 }  // namespace
+
+InterruptFd::InterruptFd() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+InterruptFd::~InterruptFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void InterruptFd::fire() {
+  if (fd_ < 0) return;
+  uint64_t one = 1;
+  // Non-blocking: fails only if the counter is saturated, readable anyway.
+  ssize_t n = ::write(fd_, &one, sizeof one);
+  (void)n;
+}
+
+PGconn* connect_pq(const std::string& conninfo, std::chrono::milliseconds budget, int interrupt_fd,
+                   std::string& err) {
+  auto deadline = Clock::now() + budget;
+  PGconn* conn = PQconnectStart(conninfo.c_str());
+  if (conn == nullptr) {
+    err = "out of memory";
+    return nullptr;
+  }
+  auto failed = [&](std::string msg) -> PGconn* {
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    err = std::move(msg);
+    PQfinish(conn);
+    return nullptr;
+  };
+  if (PQstatus(conn) == CONNECTION_BAD) return failed(PQerrorMessage(conn));
+  // libpq: before the first PQconnectPoll, behave as if it returned WRITING.
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  for (;;) {
+    if (st == PGRES_POLLING_OK) return conn;
+    if (st == PGRES_POLLING_FAILED) return failed(PQerrorMessage(conn));
+    // The socket may change between calls (another address, another host).
+    pollfd fds[2] = {{PQsocket(conn), static_cast<short>(st == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0},
+                     {interrupt_fd, POLLIN, 0}};
+    if (fds[0].fd < 0) return failed(PQerrorMessage(conn));
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return failed("timeout expired");
+    int n = ::poll(fds, interrupt_fd >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left, 60000)));
+    if (n < 0 && errno != EINTR) return failed(std::string("poll: ") + std::strerror(errno));
+    if (n > 0 && interrupt_fd >= 0 && (fds[1].revents & POLLIN))
+      return failed("connection attempt interrupted");
+    if (n > 0) st = PQconnectPoll(conn);
+  }
+}
+
+InterruptibleConnectPolicy::handle InterruptibleConnectPolicy::do_startconnect(handle orig) {
+  if (orig != nullptr) return orig;
+  std::string err;
+  PGconn* conn = connect_pq(options(), budget_, interrupt_fd_, err);
+  if (conn == nullptr) throw pqxx::broken_connection(err);
+  return conn;
+}
 
 std::string redact(std::string s, std::string_view secret) {
   if (!secret.empty())
@@ -107,7 +167,7 @@ Connection::Connection(TargetConfig target, Options opts)
 Connection::~Connection() = default;
 
 void Connection::drop() {
-  std::unique_ptr<pqxx::connection> old;
+  std::unique_ptr<InterruptibleConnection> old;
   {
     std::lock_guard<std::mutex> lock(mu_);
     old = std::move(conn_);
@@ -117,6 +177,7 @@ void Connection::drop() {
 void Connection::interrupt() {
   std::lock_guard<std::mutex> lock(mu_);
   interrupted_ = true;
+  interrupt_fd_.fire();  // a connection attempt in progress
   // The socket stays open (the worker closes it); only its traffic stops.
   if (conn_ && conn_->sock() >= 0) ::shutdown(conn_->sock(), SHUT_RDWR);
 }
@@ -148,11 +209,17 @@ Status Connection::ensure(const CollectContext& ctx, pqxx::connection_base*& out
   st = build_conninfo(target_, password_, timeout_s, conninfo);
   if (!st.is_ok()) return fail(st.message());
   try {
-    auto conn = std::make_unique<pqxx::connection>(conninfo);
+    // The time libpq's connect_timeout (in conninfo) gives PQconnectdb.
+    auto conn = std::make_unique<InterruptibleConnection>(
+        conninfo, std::chrono::seconds(std::max(2, timeout_s)), interrupt_fd_.fd());
     std::lock_guard<std::mutex> lock(mu_);
     if (interrupted_) return Status::error("shutting down");
     conn_ = std::move(conn);
   } catch (const std::exception& e) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (interrupted_) return Status::error("shutting down");
+    }
     std::string msg = e.what();
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
     return fail("connect: " + msg);

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <libpq-fe.h>
+
 #include <pqxx/connection>
 
 #include "core/collector.h"
@@ -29,6 +31,65 @@ Status build_conninfo(const TargetConfig& t, std::string_view password, int conn
 // Replaces every occurrence of secret in s with "<redacted>" and folds libpq's
 // multi-line messages into one line (runs of whitespace become one space).
 std::string redact(std::string s, std::string_view secret);
+
+// An eventfd that, once fired, stays readable: the wake-up that makes a
+// connection attempt (connect_pq) return at once, at shutdown.
+class InterruptFd {
+ public:
+  InterruptFd();
+  ~InterruptFd();
+  InterruptFd(const InterruptFd&) = delete;
+  InterruptFd& operator=(const InterruptFd&) = delete;
+  // Thread-safe, idempotent, irreversible.
+  void fire();
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Connects with libpq's non-blocking PQconnectStart and a PQconnectPoll loop
+// that waits in poll(2) on the connection's socket and on interrupt_fd (-1:
+// none) until `budget` has passed: the time connect_timeout allows
+// PQconnectdb, which cannot be cut short. Returns the open connection, or
+// null with err set to libpq's message, "timeout expired" or
+// "connection attempt interrupted" (err is not redacted).
+PGconn* connect_pq(const std::string& conninfo, std::chrono::milliseconds budget, int interrupt_fd,
+                   std::string& err);
+
+// connect_pq as a libpqxx connection policy: pqxx::connect_direct with
+// connect_pq in place of PQconnectdb. libpqxx calls do_startconnect at
+// construction (and again if it ever reactivates a broken connection: hence a
+// budget, not a deadline); it throws pqxx::broken_connection on failure.
+class InterruptibleConnectPolicy final : public pqxx::connectionpolicy {
+ public:
+  InterruptibleConnectPolicy(const std::string& conninfo, std::chrono::milliseconds budget,
+                             int interrupt_fd)
+      : pqxx::connectionpolicy(conninfo), budget_(budget), interrupt_fd_(interrupt_fd) {}
+  handle do_startconnect(handle orig) override;
+
+ private:
+  std::chrono::milliseconds budget_;
+  int interrupt_fd_;
+};
+
+// pqxx::connection with that policy, built as pqxx::basic_connection_base
+// builds its own (whose constructor cannot pass the policy more than the
+// connection string). connection_base has no virtual destructor: own this
+// type, never delete it through a connection_base pointer.
+class InterruptibleConnection final : public pqxx::connection_base {
+ public:
+  InterruptibleConnection(const std::string& conninfo, std::chrono::milliseconds budget,
+                          int interrupt_fd)
+      : pqxx::connection_base(policy_), options_(conninfo), policy_(options_, budget, interrupt_fd) {
+    init();
+  }
+  ~InterruptibleConnection() noexcept { close(); }
+
+ private:
+  std::string options_;  // before policy_, which is built from it
+  InterruptibleConnectPolicy policy_;
+};
 
 class Connection {
  public:
@@ -56,7 +117,7 @@ class Connection {
   // For shutdown, from another thread than the one using the connection:
   // shuts its socket down so that a query blocked on a hung server returns
   // at once (with a broken_connection), and makes every later ensure() fail.
-  // A connection attempt in progress still runs to its connect_timeout.
+  // A connection attempt in progress returns at once too (connect_pq).
   void interrupt();
   bool connected() const { return conn_ != nullptr; }
   // Successful connection attempts so far.
@@ -69,8 +130,9 @@ class Connection {
   TargetConfig target_;
   Options opts_;
   std::mutex mu_;  // guards conn_ and interrupted_ against interrupt()
-  std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<InterruptibleConnection> conn_;
   bool interrupted_ = false;
+  InterruptFd interrupt_fd_;
   std::string password_;
   std::string last_error_;
   Clock::time_point next_attempt_{};

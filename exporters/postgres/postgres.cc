@@ -132,13 +132,18 @@ PostgresTarget::PostgresTarget(TargetConfig cfg, Connection::Options opts)
 }
 
 PostgresTarget::~PostgresTarget() {
+  interrupt();
+  runner_.reset();
+}
+
+void PostgresTarget::interrupt() {
   conn_.interrupt();
   {
     std::lock_guard<std::mutex> lock(databases_mu_);
     stopping_ = true;
     for (auto& [name, db] : databases_) db->conn.interrupt();
   }
-  runner_.reset();
+  runner_->interrupt();
 }
 
 void PostgresTarget::discover(pqxx::transaction_base& tx) {
@@ -315,7 +320,8 @@ PostgresCollector::PostgresCollector(const std::vector<TargetConfig>& targets) {
 Status PostgresCollector::finish(PostgresTarget& t, uint64_t ticket, const CollectContext& ctx,
                                  Clock::time_point start, MetricSink& sink) {
   Status st;
-  switch (t.runner().wait(ticket, ctx.deadline, sink, st)) {
+  auto outcome = t.runner().wait(ticket, ctx.deadline, sink, st);
+  switch (outcome) {
     case TargetRunner::Outcome::kDone:
       break;
     case TargetRunner::Outcome::kTimedOut:
@@ -326,8 +332,13 @@ Status PostgresCollector::finish(PostgresTarget& t, uint64_t ticket, const Colle
       st = Status::error("an earlier collection is still running");
       sink.gauge("pg_up", kUpHelp, 0);
       break;
+    case TargetRunner::Outcome::kInterrupted:  // shutting down: not worth a warning
+      st = Status::error("interrupted: shutting down");
+      sink.gauge("pg_up", kUpHelp, 0);
+      break;
   }
-  if (st.is_error()) log::warn("postgres target failed", {{"target", t.name()}, {"err", st.message()}});
+  if (st.is_error() && outcome != TargetRunner::Outcome::kInterrupted)
+    log::warn("postgres target failed", {{"target", t.name()}, {"err", st.message()}});
   sink.gauge("pg_exporter_last_scrape_duration_seconds",
              "Duration of the last scrape of metrics from PostgreSQL.",
              std::chrono::duration<double>(Clock::now() - start).count());
@@ -351,6 +362,10 @@ Status PostgresCollector::collect(const CollectContext& ctx, MetricSink& sink) {
   // A target that is down is reported by pg_up, not as a failed collector.
   (void)failed;
   return Status::ok();
+}
+
+void PostgresCollector::interrupt() {
+  for (auto& t : targets_) t->interrupt();
 }
 
 bool PostgresCollector::has_target(std::string_view target) const {

@@ -40,6 +40,9 @@ class PostgresTarget {
   // once), then waits for the worker.
   ~PostgresTarget();
   PostgresTarget(const PostgresTarget&) = delete;
+  // For shutdown: interrupts the target's connections, discovered databases'
+  // included (also those being opened), and its runner (TargetRunner::interrupt).
+  void interrupt();
   PostgresTarget& operator=(const PostgresTarget&) = delete;
 
   const std::string& name() const { return cfg_.name; }
@@ -79,6 +82,8 @@ class PostgresCollector final : public TargetCollector {
   explicit PostgresCollector(const std::vector<TargetConfig>& targets);
   std::string_view name() const override { return "postgres"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
+  // Interrupts every target (PostgresTarget::interrupt).
+  void interrupt() override;
   bool has_target(std::string_view target) const override;
   Status collect_target(std::string_view target, const CollectContext& ctx,
                         MetricSink& sink) override;

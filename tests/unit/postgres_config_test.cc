@@ -6,6 +6,13 @@
 #include <fstream>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <pqxx/except>
+
 #include "core/config.h"
 #include "core/exposition.h"
 #include "core/target_runner.h"
@@ -366,4 +373,96 @@ TEST_CASE("TargetRunner: concurrent callers share one collection") {
   CHECK(calls == 1);
   CHECK(oa == ob);
   CHECK(oa.find("v 7") != std::string::npos);
+}
+
+TEST_CASE("TargetRunner: interrupt wakes waiters at once and starts nothing more") {
+  std::atomic<bool> release{false};
+  std::atomic<int> calls{0};
+  TargetRunner r([&](const CollectContext&, MetricSink& s) {
+    ++calls;
+    while (!release) std::this_thread::sleep_for(2ms);
+    s.gauge("late", "L.", 1);
+    return Status::ok();
+  });
+  CollectContext ctx;
+  ctx.deadline = Clock::now() + 10s;
+  uint64_t ticket = r.start(ctx);
+  REQUIRE(ticket != 0);
+  std::string out;
+  std::thread waiter([&] {
+    out = encode_text([&](MetricSink& s) {
+      Status st;
+      auto t0 = Clock::now();
+      CHECK(r.wait(ticket, ctx.deadline, s, st) == TargetRunner::Outcome::kInterrupted);
+      CHECK(Clock::now() - t0 < 2s);
+    });
+  });
+  for (int i = 0; i < 500 && calls == 0; ++i) std::this_thread::sleep_for(2ms);
+  r.interrupt();
+  waiter.join();
+  CHECK(out.empty());  // nothing replayed
+  // Later callers neither start a collection nor wait.
+  auto t0 = Clock::now();
+  Status st;
+  std::string later = encode_text([&](MetricSink& s) {
+    CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kInterrupted);
+  });
+  CHECK(Clock::now() - t0 < 100ms);
+  CHECK(later.empty());
+  release = true;  // the job in flight returns; the destructor joins it
+  for (int i = 0; i < 500 && r.started() == 1 && calls == 1; ++i) std::this_thread::sleep_for(2ms);
+  CHECK(r.started() == 1);
+  CHECK(calls == 1);
+}
+
+TEST_CASE("connect_pq: an interrupt ends an attempt on a server that never answers") {
+  // A listening socket that accepts (the kernel does, from its backlog) but
+  // never answers the startup packet: a SIGSTOPped postmaster.
+  int srv = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(srv >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(srv, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(srv, 8) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(srv, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  std::string conninfo = "host=127.0.0.1 port=" + std::to_string(ntohs(a.sin_port)) +
+                         " user=u dbname=d sslmode=disable gssencmode=disable connect_timeout=10";
+
+  SECTION("the budget ends it as connect_timeout would") {
+    std::string err;
+    auto t0 = Clock::now();
+    PGconn* c = connect_pq(conninfo, 300ms, -1, err);
+    auto took = Clock::now() - t0;
+    CHECK(c == nullptr);
+    CHECK(err == "timeout expired");
+    CHECK(took >= 290ms);
+    CHECK(took < 2s);
+  }
+  SECTION("the interrupt fd ends it at once") {
+    InterruptFd stop;
+    std::thread t([&] {
+      std::this_thread::sleep_for(200ms);
+      stop.fire();
+    });
+    std::string err;
+    auto t0 = Clock::now();
+    PGconn* c = connect_pq(conninfo, 10s, stop.fd(), err);
+    auto took = Clock::now() - t0;
+    t.join();
+    CHECK(c == nullptr);
+    CHECK(err == "connection attempt interrupted");
+    CHECK(took < 2s);
+    // Fired stays fired: the next attempt returns at once.
+    t0 = Clock::now();
+    CHECK(connect_pq(conninfo, 10s, stop.fd(), err) == nullptr);
+    CHECK(Clock::now() - t0 < 100ms);
+  }
+  SECTION("libpqxx through the policy: broken_connection, interrupted") {
+    InterruptFd stop;
+    stop.fire();
+    CHECK_THROWS_AS(InterruptibleConnection(conninfo, 10s, stop.fd()), pqxx::broken_connection);
+  }
+  ::close(srv);
 }

@@ -21,18 +21,26 @@ using CollectFn = std::function<Status(const CollectContext&, MetricSink&)>;
 
 class FakeCollector final : public Collector {
  public:
-  FakeCollector(std::string name, CollectFn f, std::shared_ptr<std::atomic<int>> calls)
-      : name_(std::move(name)), f_(std::move(f)), calls_(std::move(calls)) {}
+  FakeCollector(std::string name, CollectFn f, std::shared_ptr<std::atomic<int>> calls,
+                bool concurrent = false, std::function<void()> on_interrupt = {})
+      : name_(std::move(name)), f_(std::move(f)), calls_(std::move(calls)), concurrent_(concurrent),
+        on_interrupt_(std::move(on_interrupt)) {}
   std::string_view name() const override { return name_; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override {
     ++*calls_;
     return f_(ctx, sink);
+  }
+  bool concurrent() const override { return concurrent_; }
+  void interrupt() override {
+    if (on_interrupt_) on_interrupt_();
   }
 
  private:
   std::string name_;
   CollectFn f_;
   std::shared_ptr<std::atomic<int>> calls_;
+  bool concurrent_;
+  std::function<void()> on_interrupt_;
 };
 
 // Collectors with call counters, by name.
@@ -310,4 +318,77 @@ TEST_CASE("SharedScraper: a throwing collection fails every sharer and blocks no
   auto ok = scraper.scrape(CollectContext{});
   REQUIRE(ok);
   CHECK(parse_map(*ok).at("slow_metric{}") == 1);
+}
+
+TEST_CASE("registry: a collection does not queue past its deadline behind another one") {
+  Fakes f;
+  std::atomic<bool> release{false};
+  auto hang = [&](const CollectContext&, MetricSink& s) {
+    while (!release) std::this_thread::sleep_for(2ms);
+    s.gauge("slow_metric", "test", 1);
+    return Status::ok();
+  };
+  CollectorRegistry r;
+  r.add(f.make("serial", hang));
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  f.calls["parallel"] = calls;
+  r.add(std::make_unique<FakeCollector>("parallel", writes("parallel_metric", 1), calls, true));
+  r.add(std::make_unique<FakeCollector>("parallel_hangs", hang, std::make_shared<std::atomic<int>>(0), true));
+  // The first collection (the evaluator's, say) holds "serial" until released.
+  CollectContext slow;
+  slow.deadline = Clock::now() + 10s;
+  auto first = std::async(std::launch::async, [&] { return collect(r, slow); });
+  for (int i = 0; i < 500 && f.count("serial") == 0; ++i) std::this_thread::sleep_for(2ms);
+  REQUIRE(f.count("serial") == 1);
+
+  // A scrape meanwhile: "serial" is skipped at its deadline, a concurrent
+  // collector runs at once, and one hanging in the first collection too.
+  CollectContext ctx;
+  ctx.deadline = Clock::now() + 150ms;
+  auto second = std::async(std::launch::async, [&] {
+    return collect(r, ctx, {"serial", "parallel"});
+  });
+  REQUIRE(second.wait_for(2s) == std::future_status::ready);
+  auto m = second.get();
+  CHECK(Clock::now() < ctx.deadline + 500ms);
+  CHECK(f.count("serial") == 1);
+  CHECK(m.at(success("serial")) == 0);
+  CHECK(m.at(success("parallel")) == 1);
+  CHECK(m.at("parallel_metric{}") == 1);
+  release = true;
+  auto m1 = first.get();
+  CHECK(m1.at("slow_metric{}") == 1);
+  CHECK(m1.at(success("serial")) == 1);
+}
+
+TEST_CASE("registry: interrupt reaches every collector, also during a collection") {
+  Fakes f;
+  std::atomic<bool> interrupted{false};
+  std::atomic<int> interrupts{0};
+  CollectorRegistry r;
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  r.add(std::make_unique<FakeCollector>(
+      "waits",
+      [&](const CollectContext& ctx, MetricSink&) {
+        while (!interrupted && Clock::now() < ctx.deadline) std::this_thread::sleep_for(2ms);
+        return interrupted ? Status::error("interrupted") : Status::ok();
+      },
+      calls, false, [&] {
+        ++interrupts;
+        interrupted = true;
+      }));
+  // Wrapped as the postgres module wraps its collectors.
+  auto shared = std::make_shared<FakeCollector>(
+      "shared", writes("x", 1), std::make_shared<std::atomic<int>>(0), true, [&] { ++interrupts; });
+  r.add(std::make_unique<SharedCollector>(shared));
+  CollectContext ctx;
+  ctx.deadline = Clock::now() + 10s;
+  auto t0 = Clock::now();
+  auto running = std::async(std::launch::async, [&] { return collect(r, ctx, {"waits"}); });
+  for (int i = 0; i < 500 && calls->load() == 0; ++i) std::this_thread::sleep_for(2ms);
+  r.interrupt();  // must not wait for the collection in flight
+  CHECK(interrupts == 2);
+  auto m = running.get();
+  CHECK(Clock::now() - t0 < 2s);
+  CHECK(m.at(success("waits")) == 0);
 }

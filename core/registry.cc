@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <exception>
+#include <system_error>
+#include <thread>
+
+#include "core/buffer_sink.h"
 
 #include "core/log.h"
 
@@ -70,16 +74,21 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
     double seconds = 0;
     bool success = false;
   };
-  std::vector<Outcome> outcomes;
-  std::vector<size_t> busy;  // of outcomes: collectors another collection holds
-  outcomes.reserve(collectors_.size());
-  auto run = [&](const Entry& e, Outcome& o, std::unique_lock<std::timed_mutex>& turn, bool wait) {
-    Collector* c = e.collector.get();
+  std::vector<const Entry*> entries;
+  for (const auto& e : collectors_)
+    if (only.empty() || std::find(only.begin(), only.end(), e.collector->name()) != only.end())
+      entries.push_back(&e);
+  std::vector<Outcome> outcomes(entries.size());
+  auto run = [&](size_t i, MetricSink& out, bool wait) {
+    Collector* c = entries[i]->collector.get();
+    Outcome& o = outcomes[i];
+    o.name = c->name();
     auto start = Clock::now();
     if (start >= ctx.deadline) {
       log::warn("collector skipped: scrape deadline exceeded", {{"collector", o.name}});
       return true;
     }
+    std::unique_lock<std::timed_mutex> turn(*entries[i]->mu, std::defer_lock);
     if (!c->concurrent()) {
       bool unbounded = ctx.deadline == Clock::time_point::max();
       bool got = !wait ? turn.try_lock() : unbounded ? (turn.lock(), true) : turn.try_lock_until(ctx.deadline);
@@ -93,7 +102,7 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
     }
     Status st;
     try {
-      st = c->collect(ctx, sink);
+      st = c->collect(ctx, out);
     } catch (const std::exception& e) {
       st = Status::error(std::string("unexpected exception: ") + e.what());
     } catch (...) {
@@ -107,21 +116,37 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
       log::debug("collector returned no data", {{"collector", o.name}, {"reason", st.message()}});
     return true;
   };
-  std::vector<const Entry*> entries;
-  for (const auto& e : collectors_) {
-    std::string_view name = e.collector->name();
-    if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
-    outcomes.push_back({name});
-    entries.push_back(&e);
-    std::unique_lock<std::timed_mutex> turn(*e.mu, std::defer_lock);
-    if (!run(e, outcomes.back(), turn, false)) busy.push_back(outcomes.size() - 1);
-  }
+
+  // Service-target collectors may wait on a hung server until the deadline:
+  // when anything else is collected too, each runs on a thread of its own into
+  // a buffer, so that none of them delays the others (a hung pgbouncer does
+  // not cost the postgres targets their turn, nor a hung database the host
+  // collectors after it). Their families follow the others'.
+  size_t concurrent = 0;
+  for (const Entry* e : entries) concurrent += e->collector->concurrent() ? 1 : 0;
+  bool parallel = concurrent > 0 && entries.size() > 1;
+  std::vector<std::unique_ptr<BufferSink>> buffers(entries.size());
+  std::vector<std::thread> threads;
+  if (parallel)
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (!entries[i]->collector->concurrent()) continue;
+      buffers[i] = std::make_unique<BufferSink>();
+      try {
+        threads.emplace_back([&run, &buffers, i] { run(i, *buffers[i], true); });
+      } catch (const std::system_error&) {
+        run(i, *buffers[i], true);  // no thread to be had: in turn
+      }
+    }
+  std::vector<size_t> busy;  // collectors another collection holds
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (!buffers[i] && !run(i, sink, false)) busy.push_back(i);
   // Those held by another collection (the evaluator's, a scrape's) last, so
   // that waiting for them until the deadline costs no other collector.
-  for (size_t i : busy) {
-    std::unique_lock<std::timed_mutex> turn(*entries[i]->mu, std::defer_lock);
-    run(*entries[i], outcomes[i], turn, true);
-  }
+  for (size_t i : busy) run(i, sink, true);
+  for (auto& t : threads) t.join();
+  for (const auto& b : buffers)
+    if (b) b->replay(sink);
+
   sink.family("vigia_collector_duration_seconds", "Duration of a collector's collection.",
               MetricType::kGauge);
   for (const Outcome& o : outcomes) sink.sample("vigia_collector_duration_seconds", {{"collector", o.name}}, o.seconds);

@@ -58,7 +58,10 @@ class CollectorCatalog {
 // Threading: collect() may be called from several threads (a scrape and the
 // evaluator's feed). Calls of one collector are serialized unless it is
 // concurrent(); a call that cannot have its collector by the deadline skips it
-// (success 0) rather than queueing past the deadline.
+// (success 0) rather than queueing past the deadline. Within one collect(),
+// concurrent() collectors (service targets, which may wait on a hung server
+// until the deadline) each run on a thread of their own beside the others,
+// when there are others; their families come after the others'.
 class CollectorRegistry {
  public:
   CollectorRegistry() = default;

@@ -7,8 +7,10 @@ PostgreSQL 15 and PgBouncer (tests/lib/pg_harness.py):
     attempts hang (the server accepts the TCP connection but never answers the
     startup packet), in both `vigia exporter` and `vigia run` (whose evaluator
     collects at start): a scrape answers by its deadline with pg_up 0 /
-    pgbouncer_up 0 for them and pg_up 1 for a healthy target, and SIGTERM, while
-    a long scrape is waiting on the frozen servers, ends vigia within 3 s.
+    pgbouncer_up 0 for them, pg_up 1 for a healthy target and the host
+    collectors' samples (the service collectors run beside the others), and
+    SIGTERM, while a long scrape is waiting on the frozen servers, ends vigia
+    within 3 s.
 test_postgres_load.py's check_shutdown covers a `vigia exporter` worker stuck
 in a query."""
 
@@ -142,26 +144,28 @@ def check_frozen_connect(mode, primary, work):
         with open(os.path.join(work, "connect-run.yml"), "w") as f:
             f.write(open(cfg).read() + ALERTING_YAML % state)
         cfg = os.path.join(work, "connect-run.yml")
-    vigia = Vigia(mode, cfg, os.path.join(work, "vigia.log"), ("postgres", "pgbouncer"))
+    vigia = Vigia(mode, cfg, os.path.join(work, "vigia.log"), ("loadavg", "pgbouncer", "postgres", "uname"))
     long_scrape = None
     try:
-        # One collector per scrape: collectors run one after the other, and
-        # each may wait for a hung target until the scrape's deadline.
-        for collector in ("postgres", "pgbouncer"):
-            t0 = time.time()
-            s = parse(scrape(vigia.port, "/metrics?collect%5B%5D=" + collector, timeout_header=2,
-                             http_timeout=15))
-            took = time.time() - t0
-            assert took < 2.5, "%s: the %s scrape took %.2fs with a 2 s deadline" % (mode, collector, took)
-            if collector == "postgres":
-                assert one(s, "pg_up", target="fast") == 1
-                assert one(s, "pg_up", target="frozen") == 0
-            else:
-                assert one(s, "pgbouncer_up", target="pool") == 0
-            print("ok: %s: %s scrape answered in %.2fs (deadline 2 s)" % (mode, collector, took))
+        # One scrape of everything: the service collectors run beside the
+        # others, so a hung pgbouncer costs neither the postgres targets nor
+        # the host collectors (loadavg before them by name, uname after).
+        t0 = time.time()
+        s = parse(scrape(vigia.port, "/metrics", timeout_header=2, http_timeout=15))
+        took = time.time() - t0
+        assert took < 2.5, "%s: the scrape took %.2fs with a 2 s deadline" % (mode, took)
+        assert one(s, "pg_up", target="fast") == 1
+        assert one(s, "pg_up", target="frozen") == 0
+        assert one(s, "pgbouncer_up", target="pool") == 0
+        for c in ("loadavg", "uname"):
+            assert one(s, "vigia_collector_success", collector=c) == 1, c
+        assert one(s, "node_load1") is not None
+        assert any(name == "node_uname_info" for name, _, _ in s), "no node_uname_info"
+        print("ok: %s: scrape answered in %.2fs (deadline 2 s): fast pg_up 1, frozen pg_up 0, "
+              "pgbouncer_up 0, host collectors ok" % (mode, took))
         # Past the reconnection backoff (0.5 s after the failed attempts), a
-        # scrape with a long deadline starts new attempts that would hang: the
-        # pgbouncer collector's until the deadline, then the postgres one's.
+        # scrape with a long deadline starts new attempts that would hang
+        # until its deadline.
         time.sleep(1.5)
         result = {}
 

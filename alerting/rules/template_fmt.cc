@@ -557,7 +557,7 @@ std::string go_quote(std::string_view s) {
       case '\v': out += "\\v"; break;
       default:
         if (r < 0x20 || r == 0x7f) {
-          char buf[8];
+          char buf[16];
           std::snprintf(buf, sizeof buf, "\\x%02x", r);
           out += buf;
         } else if (!go_is_print(r)) {

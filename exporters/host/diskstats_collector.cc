@@ -158,14 +158,16 @@ Status DiskstatsCollector::collect(const CollectContext&, MetricSink& sink) {
             [&](size_t a, size_t b) { return disks_[a].name < disks_[b].name; });
 
   if (udev_.size() < disks_.size()) udev_.resize(disks_.size());
-  char num[48];
+  // "b<major>:<minor>": each number fits in 20 digits, so every write stays
+  // inside num whatever to_chars returns (GCC -O3 checks that).
+  char num[1 + 20 + 1 + 20];
   for (size_t i : order_) {
     const DiskStats& d = disks_[i];
     char* p = num;
     *p++ = 'b';
-    p = std::to_chars(p, num + sizeof num, d.major).ptr;
+    p = std::to_chars(p, p + 20, d.major).ptr;
     *p++ = ':';
-    p = std::to_chars(p, num + sizeof num, d.minor).ptr;
+    p = std::to_chars(p, p + 20, d.minor).ptr;
     udev_path_ = HostPaths::join(paths_.udev_data, std::string_view(num, p - num));
     // A missing udev database only leaves the info labels empty.
     if (read_file(udev_path_, udev_buf_).is_ok()) parse_udev_properties(udev_buf_, udev_[i]);

@@ -80,9 +80,7 @@ def libpq_floor(binary, port):
 
 
 def setup_server(base, databases):
-    port = free_port()
-    server = pg_harness.PgServer(base, "pg", port).initdb().start()
-    server.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
+    server = pg_harness.start_monitored(base, "pg", free_port(), PASSWORD)
     for i in range(1, databases + 1):
         server.psql("CREATE DATABASE app%02d" % i)
     return server

@@ -195,9 +195,7 @@ def main():
     servers, vigia = [], None
     try:
         p1, p2 = free_port(), free_port()
-        primary = pg_harness.PgServer(base, "primary", p1).initdb().start()
-        servers.append(primary)
-        primary.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
+        primary = pg_harness.start_monitored(base, "primary", p1, PASSWORD, servers)
         for db in WEIRD_DBS:
             primary.psql('CREATE DATABASE "%s"' % db.replace('"', '""'))
         # pg_stat_statements in database postgres only: target nandu (database

@@ -63,9 +63,7 @@ def main():
     servers, vigia = [], None
     try:
         port = free_port()
-        primary = pg_harness.PgServer(base, "primary", port).initdb().start()
-        servers.append(primary)
-        primary.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
+        primary = pg_harness.start_monitored(base, "primary", port, PASSWORD, servers)
         for db, n in ROWS.items():
             if db != "postgres":
                 primary.psql("CREATE DATABASE %s" % quote_ident(db))

@@ -68,9 +68,7 @@ def main():
     servers, procs = [], []
     try:
         port, rport = free_port(), free_port()
-        primary = pg_harness.PgServer(base, "primary", port).initdb().start()
-        servers.append(primary)
-        primary.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
+        primary = pg_harness.start_monitored(base, "primary", port, PASSWORD, servers)
         for db in DATABASES:
             primary.psql('CREATE DATABASE "%s"' % db.replace('"', '""'))
         primary.psql("CREATE TABLE t AS SELECT generate_series(1, 100000) AS x")

@@ -231,9 +231,7 @@ def main():
     servers, vigia = [], None
     try:
         port = free_port()
-        primary = pg_harness.PgServer(base, "primary", port).initdb().start()
-        servers.append(primary)
-        primary.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
+        primary = pg_harness.start_monitored(base, "primary", port, PASSWORD, servers)
         primary.psql("CREATE DATABASE slowdb")
         primary.psql("CREATE EXTENSION pg_stat_statements")
         tiny = pg_harness.PgServer(base, "tiny", free_port()).initdb()

@@ -199,13 +199,9 @@ def main():
     base = pg_harness.make_tempdir()
     servers, bouncer, frozen_pids, work = [], None, [], None
     try:
-        primary = pg_harness.PgServer(base, "primary", free_port()).initdb().start()
-        servers.append(primary)
-        primary.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
+        primary = pg_harness.start_monitored(base, "primary", free_port(), PASSWORD, servers)
         primary.psql("CREATE DATABASE slowdb")
-        frozen = pg_harness.PgServer(base, "frozen", free_port()).initdb().start()
-        servers.append(frozen)
-        frozen.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % PASSWORD)
+        frozen = pg_harness.start_monitored(base, "frozen", free_port(), PASSWORD, servers)
         bouncer = pg_harness.PgBouncer(base, "bouncer", free_port(), primary, {"vigia": PASSWORD}).start()
         work = os.path.join(base, "vigia")
         os.makedirs(work)

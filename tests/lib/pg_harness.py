@@ -141,6 +141,18 @@ class PgServer:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def start_monitored(base, name, port, password, servers=None):
+    """initdb and start a server in base/<name> on 127.0.0.1:port with the
+    monitoring role exporters log in as: vigia, LOGIN with `password`, in
+    pg_monitor. The started server is appended to `servers` (the list cleanup()
+    stops) before the role is created. Returns it."""
+    server = PgServer(base, name, port).initdb().start()
+    if servers is not None:
+        servers.append(server)
+    server.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % password)
+    return server
+
+
 def cleanup(base, servers):
     for s in servers:
         try:

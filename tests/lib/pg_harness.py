@@ -120,6 +120,13 @@ class PgServer:
                 break
             time.sleep(0.1)
         if self.proc is not None:
+            # As root the postmaster runs under runuser, which stops itself
+            # when its child is stopped (a test's SIGSTOP) and stays stopped
+            # after the child's SIGCONT: continue it, or it never reaps it.
+            try:
+                os.kill(self.proc.pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:

@@ -122,9 +122,9 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
   // a buffer, so that none of them delays the others (a hung pgbouncer does
   // not cost the postgres targets their turn, nor a hung database the host
   // collectors after it). Their families follow the others'.
-  size_t concurrent = 0;
-  for (const Entry* e : entries) concurrent += e->collector->concurrent() ? 1 : 0;
-  bool parallel = concurrent > 0 && entries.size() > 1;
+  bool parallel = entries.size() > 1 && std::any_of(entries.begin(), entries.end(), [](const Entry* e) {
+                    return e->collector->concurrent();
+                  });
   std::vector<std::unique_ptr<BufferSink>> buffers(entries.size());
   std::vector<std::thread> threads;
   if (parallel)

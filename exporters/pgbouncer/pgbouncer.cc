@@ -179,18 +179,18 @@ class AdminConnection {
     Status st = postgres::load_password(target_, password_);
     if (!st.is_ok()) return fail(st.message());
     std::string conninfo;
-    int timeout_s = static_cast<int>((ctx.remaining().count() + 999) / 1000);
+    int timeout_s = postgres::connect_timeout_seconds(ctx);
     st = postgres::build_conninfo(target_, password_, timeout_s, conninfo);
     if (!st.is_ok()) return fail(st.message());
     std::string err;
-    // The time libpq's connect_timeout (in conninfo) gives PQconnectdb.
-    PGconn* conn = postgres::connect_pq(conninfo, std::chrono::seconds(std::max(2, timeout_s)),
-                                        interrupt_fd_.fd(), err);
+    PGconn* conn = postgres::connect_pq(conninfo, std::chrono::seconds(timeout_s), interrupt_fd_.fd(), err);
     if (conn == nullptr) {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (interrupted_) return Status::error("shutting down");
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (interrupted_) return Status::error("shutting down");
+      }
+      return fail("connect: " + err);
     }
-    if (conn == nullptr) return fail("connect: " + err);
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!interrupted_) std::swap(conn_, conn);

@@ -95,6 +95,10 @@ InterruptibleConnectPolicy::handle InterruptibleConnectPolicy::do_startconnect(h
   return conn;
 }
 
+int connect_timeout_seconds(const CollectContext& ctx) {
+  return std::max(2, static_cast<int>((ctx.remaining().count() + 999) / 1000));
+}
+
 std::string redact(std::string s, std::string_view secret) {
   if (!secret.empty())
     for (size_t p = s.find(secret); p != std::string::npos; p = s.find(secret, p + 10))
@@ -204,14 +208,13 @@ Status Connection::ensure(const CollectContext& ctx, pqxx::connection_base*& out
   };
   Status st = load_password(target_, password_);
   if (!st.is_ok()) return fail(st.message());
-  int timeout_s = static_cast<int>((ctx.remaining().count() + 999) / 1000);
+  int timeout_s = connect_timeout_seconds(ctx);
   std::string conninfo;
   st = build_conninfo(target_, password_, timeout_s, conninfo);
   if (!st.is_ok()) return fail(st.message());
   try {
-    // The time libpq's connect_timeout (in conninfo) gives PQconnectdb.
-    auto conn = std::make_unique<InterruptibleConnection>(
-        conninfo, std::chrono::seconds(std::max(2, timeout_s)), interrupt_fd_.fd());
+    auto conn = std::make_unique<InterruptibleConnection>(conninfo, std::chrono::seconds(timeout_s),
+                                                          interrupt_fd_.fd());
     std::lock_guard<std::mutex> lock(mu_);
     if (interrupted_) return Status::error("shutting down");
     conn_ = std::move(conn);

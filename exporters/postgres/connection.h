@@ -28,6 +28,12 @@ namespace vigia::postgres {
 Status build_conninfo(const TargetConfig& t, std::string_view password, int connect_timeout_s,
                       std::string& out);
 
+// The connection attempt's time for a collection under ctx: what is left of
+// its deadline, in whole seconds rounded up, and at least libpq's minimum
+// connect_timeout (2 s). Both build_conninfo's connect_timeout and
+// connect_pq's budget.
+int connect_timeout_seconds(const CollectContext& ctx);
+
 // Replaces every occurrence of secret in s with "<redacted>" and folds libpq's
 // multi-line messages into one line (runs of whitespace become one space).
 std::string redact(std::string s, std::string_view secret);

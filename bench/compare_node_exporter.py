@@ -223,6 +223,34 @@ def ratio(a, b):
     return a / b if b else float("nan")
 
 
+def summarize(result, ref, label, memory_keys, rounds, scrapes, goal_cpu, goal_rss):
+    """Puts the ratios vigia/ref of the medians and of memory_keys (from
+    result["memory"]: VmRSS, VmHWM, Pss...; ratio keys in lower case) and the
+    goals into result, prints the table of medians, and returns the ratios."""
+    mv, mr = result["median"]["vigia"], result["median"][ref]
+    rv, rr = result["memory"]["vigia"], result["memory"][ref]
+    ratios = {"cpu_per_scrape": ratio(mv["cpu_ms_per_scrape"], mr["cpu_ms_per_scrape"]),
+              "sched_cpu_per_scrape": ratio(mv["sched_ms_per_scrape"], mr["sched_ms_per_scrape"]),
+              "wall_per_scrape": ratio(mv["wall_ms_per_scrape"], mr["wall_ms_per_scrape"])}
+    for k in memory_keys:
+        ratios[k.lower()] = ratio(rv.get(k, 0), rr.get(k, 0))
+    result["ratios"] = ratios
+    result["goals"] = {"cpu_per_scrape_max_ratio": goal_cpu, "rss_max_ratio": goal_rss,
+                       "cpu_met": ratios["cpu_per_scrape"] <= goal_cpu,
+                       "rss_met": ratios["vmrss"] <= goal_rss}
+    w = max(len(label), len(ref)) + 1
+    print(f"\nmedians over {rounds} round(s) of {scrapes} scrapes:")
+    print(f"{'':<{w}} {'cpu ms/scrape':>14} {'sched ms/scrape':>16} {'wall ms/scrape':>15}"
+          + "".join(f" {k + ' KiB':>10}" for k in memory_keys))
+    for name in ("vigia", ref):
+        m, mem = result["median"][name], result["memory"][name]
+        print(f"{name:<{w}} {m['cpu_ms_per_scrape']:>14.4f} {m['sched_ms_per_scrape']:>16.4f} "
+              f"{m['wall_ms_per_scrape']:>15.4f}" + "".join(f" {mem.get(k, 0):>10}" for k in memory_keys))
+    print(f"{label:<{w}} {ratios['cpu_per_scrape']:>14.3f} {ratios['sched_cpu_per_scrape']:>16.3f} "
+          f"{ratios['wall_per_scrape']:>15.3f}" + "".join(f" {ratios[k.lower()]:>10.3f}" for k in memory_keys))
+    return ratios
+
+
 def run(args):
     vigia_bin = args.vigia or os.environ.get("VIGIA_BINARY") or os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "build", "vigia")
@@ -349,29 +377,8 @@ def run(args):
         for e in exporters:
             e.stop()
 
-    mv, mn = result["median"]["vigia"], result["median"]["node_exporter"]
-    rv, rn = result["memory"]["vigia"], result["memory"]["node_exporter"]
-    ratios = {
-        "cpu_per_scrape": ratio(mv["cpu_ms_per_scrape"], mn["cpu_ms_per_scrape"]),
-        "sched_cpu_per_scrape": ratio(mv["sched_ms_per_scrape"], mn["sched_ms_per_scrape"]),
-        "wall_per_scrape": ratio(mv["wall_ms_per_scrape"], mn["wall_ms_per_scrape"]),
-        "vmrss": ratio(rv.get("VmRSS", 0), rn.get("VmRSS", 0)),
-        "vmhwm": ratio(rv.get("VmHWM", 0), rn.get("VmHWM", 0)),
-    }
-    result["ratios"] = ratios
-    result["goals"] = {"cpu_per_scrape_max_ratio": GOAL_CPU_RATIO, "rss_max_ratio": GOAL_RSS_RATIO,
-                       "cpu_met": ratios["cpu_per_scrape"] <= GOAL_CPU_RATIO,
-                       "rss_met": ratios["vmrss"] <= GOAL_RSS_RATIO}
-
-    print(f"\nmedians over {args.rounds} round(s) of {args.scrapes} scrapes:")
-    print(f"{'':<14} {'cpu ms/scrape':>14} {'sched ms/scrape':>16} {'wall ms/scrape':>15} "
-          f"{'VmRSS KiB':>10} {'VmHWM KiB':>10}")
-    for name in ("vigia", "node_exporter"):
-        m, mem = result["median"][name], result["memory"][name]
-        print(f"{name:<14} {m['cpu_ms_per_scrape']:>14.4f} {m['sched_ms_per_scrape']:>16.4f} "
-              f"{m['wall_ms_per_scrape']:>15.4f} {mem.get('VmRSS', 0):>10} {mem.get('VmHWM', 0):>10}")
-    print(f"{'vigia/node':<14} {ratios['cpu_per_scrape']:>14.3f} {ratios['sched_cpu_per_scrape']:>16.3f} "
-          f"{ratios['wall_per_scrape']:>15.3f} {ratios['vmrss']:>10.3f} {ratios['vmhwm']:>10.3f}")
+    ratios = summarize(result, "node_exporter", "vigia/node", ("VmRSS", "VmHWM"), args.rounds, args.scrapes,
+                       GOAL_CPU_RATIO, GOAL_RSS_RATIO)
     total_ticks = sum(row["vigia"]["ticks"] for row in result["per_round"])
     if total_ticks < 10 * args.rounds:
         print(f"note: vigia used only {total_ticks} clock ticks in all; the tick-based figure is coarse, "

@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 from compare_node_exporter import (CLK_TCK, SKIP, Exporter, cpu_ns, cpu_ticks, free_port,  # noqa: E402
-                                   median, memory_kib, ratio)
+                                   median, memory_kib, ratio, summarize)
 import pg_harness  # noqa: E402
 
 GOAL_CPU_RATIO = 1.0 / 5   # vigia CPU per scrape <= 1/5 of postgres_exporter's
@@ -198,29 +198,9 @@ def run(args):
             server.stop()
         shutil.rmtree(base, ignore_errors=True)
 
-    mv, mr = result["median"]["vigia"], result["median"]["postgres_exporter"]
-    rv, rr = result["memory"]["vigia"], result["memory"]["postgres_exporter"]
-    ratios = {"cpu_per_scrape": ratio(mv["cpu_ms_per_scrape"], mr["cpu_ms_per_scrape"]),
-              "sched_cpu_per_scrape": ratio(mv["sched_ms_per_scrape"], mr["sched_ms_per_scrape"]),
-              "wall_per_scrape": ratio(mv["wall_ms_per_scrape"], mr["wall_ms_per_scrape"]),
-              "vmrss": ratio(rv.get("VmRSS", 0), rr.get("VmRSS", 0)),
-              "vmhwm": ratio(rv.get("VmHWM", 0), rr.get("VmHWM", 0)),
-              "pss": ratio(rv.get("Pss", 0), rr.get("Pss", 0))}
-    result["ratios"] = ratios
-    result["goals"] = {"cpu_per_scrape_max_ratio": GOAL_CPU_RATIO, "rss_max_ratio": GOAL_RSS_RATIO,
-                       "cpu_met": ratios["cpu_per_scrape"] <= GOAL_CPU_RATIO,
-                       "rss_met": ratios["vmrss"] <= GOAL_RSS_RATIO}
-    print(f"\nmedians over {args.rounds} round(s) of {args.scrapes} scrapes:")
-    print(f"{'':<18} {'cpu ms/scrape':>14} {'sched ms/scrape':>16} {'wall ms/scrape':>15} "
-          f"{'VmRSS KiB':>10} {'VmHWM KiB':>10} {'Pss KiB':>10}")
-    for name in ("vigia", "postgres_exporter"):
-        m, mem = result["median"][name], result["memory"][name]
-        print(f"{name:<18} {m['cpu_ms_per_scrape']:>14.4f} {m['sched_ms_per_scrape']:>16.4f} "
-              f"{m['wall_ms_per_scrape']:>15.4f} {mem.get('VmRSS', 0):>10} {mem.get('VmHWM', 0):>10} "
-              f"{mem.get('Pss', 0):>10}")
-    print(f"{'vigia/reference':<18} {ratios['cpu_per_scrape']:>14.3f} {ratios['sched_cpu_per_scrape']:>16.3f} "
-          f"{ratios['wall_per_scrape']:>15.3f} {ratios['vmrss']:>10.3f} {ratios['vmhwm']:>10.3f} "
-          f"{ratios['pss']:>10.3f}")
+    ratios = summarize(result, "postgres_exporter", "vigia/reference", ("VmRSS", "VmHWM", "Pss"), args.rounds,
+                       args.scrapes, GOAL_CPU_RATIO, GOAL_RSS_RATIO)
+    rr = result["memory"]["postgres_exporter"]
     g = result["goals"]
     print(f"goal CPU per scrape <= 1/5 x postgres_exporter: {'met' if g['cpu_met'] else 'NOT met'} "
           f"({ratios['cpu_per_scrape']:.3f})")

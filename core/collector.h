@@ -47,6 +47,23 @@ class Collector {
   // evaluator's collection of a hung server, and vice versa).
   virtual bool concurrent() const { return false; }
 
+  // A collection begun by start(), still running on threads the collector
+  // owns. finish() waits for it (no later than the deadline it was started
+  // with) and writes its families; called once, on the caller's thread.
+  class Pending {
+   public:
+    virtual ~Pending() = default;
+    virtual Status finish(MetricSink& sink) = 0;
+  };
+  // Collectors that wait on servers (concurrent() ones) may begin their
+  // collection and return at once: the registry then runs the other
+  // collectors meanwhile and calls finish() after them, so a hung server costs
+  // no other collector its turn. null (the default): collect() is called.
+  virtual std::unique_ptr<Pending> start(const CollectContext& ctx) {
+    (void)ctx;
+    return nullptr;
+  }
+
   // For shutdown, from any thread, while collect() may be running: asks
   // collections in flight to return now; later collections fail at once.
   // Collectors whose I/O cannot block (procfs) keep the default, which does
@@ -77,6 +94,7 @@ class SharedCollector final : public Collector {
   Status collect(const CollectContext& ctx, MetricSink& sink) override { return c_->collect(ctx, sink); }
   void interrupt() override { c_->interrupt(); }
   bool concurrent() const override { return c_->concurrent(); }
+  std::unique_ptr<Pending> start(const CollectContext& ctx) override { return c_->start(ctx); }
 
  private:
   std::shared_ptr<Collector> c_;

@@ -9,18 +9,6 @@
 namespace vigia {
 namespace {
 
-void read_host(const YamlReader& r, const YAML::Node& n, HostConfig& out) {
-  r.check_keys(n, "host", {"collectors"});
-  if (!n.IsMap()) return;
-  if (YAML::Node c = n["collectors"]) {
-    r.check_keys(c, "host.collectors", {"enable", "disable"});
-    if (c.IsMap()) {
-      if (c["enable"]) out.enabled_collectors = r.get_string_list(c["enable"], "host.collectors.enable");
-      if (c["disable"]) out.disabled_collectors = r.get_string_list(c["disable"], "host.collectors.disable");
-    }
-  }
-}
-
 void read_alerting(const YamlReader& r, const YAML::Node& n, AlertingConfig& out) {
   r.expect_map(n, "alerting");
   r.check_keys(n, "alerting",
@@ -68,41 +56,39 @@ void read_alerting(const YamlReader& r, const YAML::Node& n, AlertingConfig& out
 
 }  // namespace
 
-Status load_config_text(const std::string& text, const std::string& name, Config& out) {
+Status load_config_text(const std::string& text, const std::string& name,
+                        const std::vector<std::string>& sections, Config& out) {
   YamlReader r(name);
   try {
     YAML::Node root = YAML::Load(text);
+    Config cfg;
+    cfg.file = name;
     if (root.IsNull()) {  // an empty file: every default
-      out = Config();
+      out = std::move(cfg);
       return Status::ok();
     }
     if (!root.IsMap()) r.fail(root, "expected a mapping at the top level");
-    r.check_keys(root, "the top level", {"host", "postgres", "pgbouncer", "alerting"});
-    Config cfg;
-    cfg.file = name;
-    if (root["postgres"]) cfg.postgres = root["postgres"];
-    if (root["pgbouncer"]) cfg.pgbouncer = root["pgbouncer"];
-    if (root["host"]) read_host(r, root["host"], cfg.host);
+    std::vector<std::string_view> keys(sections.begin(), sections.end());
+    keys.push_back("alerting");
+    r.check_keys(root, "the top level", keys);
+    for (const auto& kv : root)
+      if (kv.first.Scalar() != "alerting") cfg.sections.emplace_back(kv.first.Scalar(), kv.second);
     if (root["alerting"]) read_alerting(r, root["alerting"], cfg.alerting);
     out = std::move(cfg);
     return Status::ok();
   } catch (const ConfigError& e) {
     return Status::error(e.what());
   } catch (const YAML::Exception& e) {
-    // yaml-cpp's own message starts with "yaml-cpp: error at line L, column C: ".
-    std::string msg = e.msg;
-    if (e.mark.line >= 0)
-      return Status::error(name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                           std::to_string(e.mark.column + 1) + ": " + msg);
-    return Status::error(name + ": " + msg);
+    return Status::error(yaml_error_message(name, e));
   }
 }
 
-Status load_config_file(const std::string& path, Config& out) {
+Status load_config_file(const std::string& path, const std::vector<std::string>& sections,
+                        Config& out) {
   std::string text;
   Status st = read_file(path, text);
   if (!st.is_ok()) return st;
-  return load_config_text(text, path, out);
+  return load_config_text(text, path, sections, out);
 }
 
 }  // namespace vigia

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -10,11 +11,6 @@
 #include "core/status.h"
 
 namespace vigia {
-
-struct HostConfig {
-  std::vector<std::string> enabled_collectors;   // host.collectors.enable
-  std::vector<std::string> disabled_collectors;  // host.collectors.disable
-};
 
 // One scrape job of the alert evaluator's embedded store (alerting.scrape).
 struct ScrapeJobConfig {
@@ -37,18 +33,27 @@ struct AlertingConfig {
 
 struct Config {
   std::string file;  // the file's name, for errors of sections read later
-  HostConfig host;
   AlertingConfig alerting;
-  // Sections read by their exporter (exporters/postgres/target_config.h), which
-  // reports errors with this file's line and column: null if absent.
-  YAML::Node postgres;
-  YAML::Node pgbouncer;
+  // The areas' sections (core/area.h), read by their areas, which report
+  // errors with this file's line and column: only those present.
+  std::vector<std::pair<std::string, YAML::Node>> sections;
+
+  // The section named `key`, or a null node.
+  YAML::Node section(std::string_view key) const {
+    for (const auto& [k, node] : sections)
+      if (k == key) return node;
+    return YAML::Node();
+  }
 };
 
-// Loads and validates a configuration file. Errors are one line naming
-// file:line:column: "vigia.yml:3:5: unknown key 'colectors' in host".
-Status load_config_file(const std::string& path, Config& out);
+// Loads and validates a configuration file: its top level may hold
+// `alerting` and the keys in `sections` (the areas'; see area_sections()).
+// Errors are one line naming file:line:column:
+// "vigia.yml:3:5: unknown key 'colectors' in host".
+Status load_config_file(const std::string& path, const std::vector<std::string>& sections,
+                        Config& out);
 // The same from text; `name` is used as the file name in errors.
-Status load_config_text(const std::string& text, const std::string& name, Config& out);
+Status load_config_text(const std::string& text, const std::string& name,
+                        const std::vector<std::string>& sections, Config& out);
 
 }  // namespace vigia

@@ -1,5 +1,7 @@
 #include "core/process_collector.h"
 
+#include "core/self_metrics.h"
+
 #include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -62,6 +64,7 @@ Status ProcessCollector::collect(const CollectContext&, MetricSink& sink) {
     double v = rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19 : static_cast<double>(rl.rlim_cur);
     sink.gauge("process_max_fds", "Maximum number of open file descriptors.", v);
   }
+  if (self_metrics_) write_self_metrics(sink);
   return Status::ok();
 }
 

@@ -3,13 +3,27 @@
 #include <algorithm>
 #include <exception>
 #include <system_error>
-#include <thread>
-
-#include "core/buffer_sink.h"
 
 #include "core/log.h"
+#include "core/self_metrics.h"
 
 namespace vigia {
+namespace {
+
+// Runs f, turning what it throws into an error status: the one catch for
+// what client libraries throw.
+template <typename F>
+void guard(F&& f, Status& st) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    st = Status::error(std::string("unexpected exception: ") + e.what());
+  } catch (...) {
+    st = Status::error("unexpected exception");
+  }
+}
+
+}  // namespace
 
 void CollectorCatalog::add(std::string name, bool enabled_by_default, Factory make) {
   entries_.push_back(Entry{std::move(name), enabled_by_default, -1, std::move(make)});
@@ -79,6 +93,14 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
     if (only.empty() || std::find(only.begin(), only.end(), e.collector->name()) != only.end())
       entries.push_back(&e);
   std::vector<Outcome> outcomes(entries.size());
+  auto report = [](Outcome& o, const Status& st, Clock::time_point start) {
+    o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    o.success = !st.is_error();
+    if (st.is_error())
+      log::error("collector failed", {{"collector", o.name}, {"err", st.message()}});
+    else if (st.is_no_data() && log::enabled(log::Level::kDebug))
+      log::debug("collector returned no data", {{"collector", o.name}, {"reason", st.message()}});
+  };
   auto run = [&](size_t i, MetricSink& out, bool wait) {
     Collector* c = entries[i]->collector.get();
     Outcome& o = outcomes[i];
@@ -101,51 +123,53 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
       start = Clock::now();
     }
     Status st;
-    try {
-      st = c->collect(ctx, out);
-    } catch (const std::exception& e) {
-      st = Status::error(std::string("unexpected exception: ") + e.what());
-    } catch (...) {
-      st = Status::error("unexpected exception");
-    }
-    o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    o.success = !st.is_error();
-    if (st.is_error())
-      log::error("collector failed", {{"collector", o.name}, {"err", st.message()}});
-    else if (st.is_no_data() && log::enabled(log::Level::kDebug))
-      log::debug("collector returned no data", {{"collector", o.name}, {"reason", st.message()}});
+    guard([&] { st = c->collect(ctx, out); }, st);
+    report(o, st, start);
     return true;
   };
 
   // Service-target collectors may wait on a hung server until the deadline:
-  // when anything else is collected too, each runs on a thread of its own into
-  // a buffer, so that none of them delays the others (a hung pgbouncer does
-  // not cost the postgres targets their turn, nor a hung database the host
-  // collectors after it). Their families follow the others'.
-  bool parallel = entries.size() > 1 && std::any_of(entries.begin(), entries.end(), [](const Entry* e) {
-                    return e->collector->concurrent();
-                  });
-  std::vector<std::unique_ptr<BufferSink>> buffers(entries.size());
-  std::vector<std::thread> threads;
-  if (parallel)
+  // when anything else is collected too, those that can (start()) begin their
+  // collection on their own workers first and are finished after the others,
+  // so that none of them delays the others (a hung pgbouncer does not cost the
+  // postgres targets their turn, nor a hung database the host collectors
+  // after it). Their families follow the others'.
+  struct Started {
+    size_t index;
+    Clock::time_point begun;
+    std::unique_ptr<Collector::Pending> pending;
+  };
+  std::vector<Started> started;
+  std::vector<bool> done(entries.size(), false);
+  if (entries.size() > 1)
     for (size_t i = 0; i < entries.size(); ++i) {
-      if (!entries[i]->collector->concurrent()) continue;
-      buffers[i] = std::make_unique<BufferSink>();
-      try {
-        threads.emplace_back([&run, &buffers, i] { run(i, *buffers[i], true); });
-      } catch (const std::system_error&) {
-        run(i, *buffers[i], true);  // no thread to be had: in turn
+      Collector* c = entries[i]->collector.get();
+      if (!c->concurrent()) continue;
+      outcomes[i].name = c->name();
+      auto begun = Clock::now();
+      if (begun >= ctx.deadline) continue;  // run() reports the skip
+      Status st;
+      std::unique_ptr<Collector::Pending> p;
+      guard([&] { p = c->start(ctx); }, st);
+      if (st.is_error()) {
+        report(outcomes[i], st, begun);
+        done[i] = true;
+      } else if (p) {
+        started.push_back(Started{i, begun, std::move(p)});
+        done[i] = true;
       }
     }
   std::vector<size_t> busy;  // collectors another collection holds
   for (size_t i = 0; i < entries.size(); ++i)
-    if (!buffers[i] && !run(i, sink, false)) busy.push_back(i);
+    if (!done[i] && !run(i, sink, false)) busy.push_back(i);
   // Those held by another collection (the evaluator's, a scrape's) last, so
   // that waiting for them until the deadline costs no other collector.
   for (size_t i : busy) run(i, sink, true);
-  for (auto& t : threads) t.join();
-  for (const auto& b : buffers)
-    if (b) b->replay(sink);
+  for (Started& s : started) {
+    Status st;
+    guard([&] { st = s.pending->finish(sink); }, st);
+    report(outcomes[s.index], st, s.begun);
+  }
 
   sink.family("vigia_collector_duration_seconds", "Duration of a collector's collection.",
               MetricType::kGauge);
@@ -187,7 +211,9 @@ std::shared_ptr<const std::string> SharedScraper::scrape(const CollectContext& c
     text = std::make_shared<std::string>();
     std::lock_guard<std::mutex> enc_lock(encode_mu_);
     encoder_.reset();
+    auto start = Clock::now();
     registry_.collect(ctx, encoder_, only);
+    observe_collection(std::chrono::duration<double>(Clock::now() - start).count());
     if (extra_) extra_(encoder_);
     text->reserve(last_size_ + last_size_ / 8 + 256);
     encoder_.finish(*text);

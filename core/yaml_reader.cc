@@ -22,6 +22,11 @@ void YamlReader::expect_map(const YAML::Node& n, std::string_view what) const {
 
 void YamlReader::check_keys(const YAML::Node& n, std::string_view what,
                             std::initializer_list<std::string_view> allowed) const {
+  check_keys(n, what, std::vector<std::string_view>(allowed));
+}
+
+void YamlReader::check_keys(const YAML::Node& n, std::string_view what,
+                            const std::vector<std::string_view>& allowed) const {
   expect_map(n, what);
   if (!n.IsMap()) return;
   std::vector<std::string_view> seen;
@@ -111,6 +116,13 @@ bool parse_prometheus_duration(std::string_view s, double& seconds) {
   }
   seconds = total;
   return true;
+}
+
+std::string yaml_error_message(const std::string& file, const YAML::Exception& e) {
+  if (e.mark.line >= 0)
+    return file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+           ": " + e.msg;
+  return file + ": " + e.msg;
 }
 
 }  // namespace vigia

@@ -35,6 +35,8 @@ class YamlReader {
   // earlier one ("duplicate key 'host' in the top level") or is not a scalar.
   void check_keys(const YAML::Node& n, std::string_view what,
                   std::initializer_list<std::string_view> allowed) const;
+  void check_keys(const YAML::Node& n, std::string_view what,
+                  const std::vector<std::string_view>& allowed) const;
 
   std::string get_string(const YAML::Node& n, std::string_view what) const;
   bool get_bool(const YAML::Node& n, std::string_view what) const;
@@ -46,6 +48,10 @@ class YamlReader {
  private:
   std::string file_;
 };
+
+// yaml-cpp's own error as "file:line:column: message" (its message starts
+// with "yaml-cpp: error at line L, column C: ").
+std::string yaml_error_message(const std::string& file, const YAML::Exception& e);
 
 // Parses a Prometheus duration; false if malformed.
 bool parse_prometheus_duration(std::string_view s, double& seconds);

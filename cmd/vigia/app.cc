@@ -8,28 +8,26 @@
 #include <string>
 
 #include "alerting/evaluator.h"
+#include "alerting/http_api.h"
 #include "alerting/promql/parser.h"
 #include "alerting/query_command.h"
-#include "alerting/rules/api.h"
 #include "alerting/rules/rule_file.h"
 #include "alerting/rules/rule_test.h"
+#include "cmd/vigia/areas.h"
+#include "core/area.h"
 #include "core/config.h"
+#include "core/exporter_http.h"
 #include "core/exposition.h"
 #include "core/flags.h"
 #include "core/http_server.h"
 #include "core/log.h"
 #include "core/process_collector.h"
 #include "core/registry.h"
-#include "exporters/host/host.h"
-#include "cmd/vigia/modules.h"
-#include "exporters/postgres/target_config.h"
 
 namespace vigia {
 namespace {
 
 constexpr const char* kDefaultListen = ":9910";
-constexpr double kDefaultScrapeTimeout = 10.0;  // seconds, without the header
-constexpr double kScrapeTimeoutMargin = 0.5;    // seconds kept for encoding and sending
 
 struct Options {
   std::string config_file;
@@ -40,7 +38,6 @@ struct Options {
   bool help = false;
   bool disable_defaults = false;
   std::vector<std::pair<std::string, bool>> collector_switches;
-  host::HostOptions host;
   // vigia query
   std::string query_url;
   std::string query_timeout = "10s";
@@ -48,22 +45,12 @@ struct Options {
   std::vector<std::string> scrape_urls;
 };
 
-void add_flags(FlagSet& fs, Options& o) {
+void add_flags(FlagSet& fs, Options& o, AreaList& areas) {
   fs.add_string("config.file", "vigia configuration file (YAML).", &o.config_file);
   fs.add_string("web.listen-address", "Address on which to expose metrics and the web interface.", &o.listen);
   fs.add_string("log.level", "Only log messages with the given severity or above: debug, info, warn, error.", &o.log_level);
   fs.add_string("log.format", "Output format of log messages: logfmt or json.", &o.log_format);
-  fs.add_string("path.procfs", "procfs mountpoint.", &o.host.paths.proc);
-  fs.add_string("path.sysfs", "sysfs mountpoint.", &o.host.paths.sys);
-  fs.add_string("path.rootfs", "rootfs mountpoint.", &o.host.paths.rootfs);
-  fs.add_string("path.udev.data", "udev data path.", &o.host.paths.udev_data);
-  fs.add_string("collector.filesystem.mount-points-exclude", "Regexp of mount points to exclude.", &o.host.fs_mount_points_exclude);
-  fs.add_string("collector.filesystem.fs-types-exclude", "Regexp of filesystem types to exclude.", &o.host.fs_types_exclude);
-  fs.add_string("collector.diskstats.device-exclude", "Regexp of diskstats devices to exclude.", &o.host.diskstats_device_exclude);
-  fs.add_string("collector.netdev.device-exclude", "Regexp of net devices to exclude.", &o.host.netdev_device_exclude);
-  fs.add_bool("collector.netdev.netlink", "Use netlink to gather stats instead of /proc/net/dev.", &o.host.netdev_netlink);
-  fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.", &o.host.netstat_fields);
-  fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.", &o.host.vmstat_fields);
+  for (auto& a : areas) a->add_flags(fs);
   fs.add_bool("collector.disable-defaults", "Set all collectors to disabled by default.", &o.disable_defaults);
   fs.add_string("query.url", "vigia query: Prometheus-compatible API to query (e.g. http://localhost:9090); "
                 "without it, vigia's own collectors are collected twice, a second apart, and queried locally.",
@@ -89,36 +76,36 @@ void add_flags(FlagSet& fs, Options& o) {
 volatile sig_atomic_t g_stop = 0;
 extern "C" void on_signal(int) { g_stop = 1; }
 
-// Seconds from X-Prometheus-Scrape-Timeout-Seconds less a margin, or the default.
-double scrape_timeout(const HttpRequest& req) {
-  std::string_view h = req.header("X-Prometheus-Scrape-Timeout-Seconds");
-  double t = 0;
-  if (!h.empty() && parse_double(h, t) && t > 0) {
-    double margin = std::min(kScrapeTimeoutMargin, t / 10);
-    return t - margin;
+// The collectors of a role: the areas' (when `exporters`) and the process
+// collector, switched by the configuration file and the flags. Returns 0, or
+// the exit status after printing the error.
+int build_catalog(const Options& o, const AreaList& areas, bool exporters, CollectorCatalog& catalog,
+                  std::vector<std::shared_ptr<TargetCollector>>& probes) {
+  if (Status st = add_area_collectors(areas, exporters, catalog, probes); !st.is_ok()) {
+    log::error(st.message());
+    return 1;
   }
-  return kDefaultScrapeTimeout;
+  catalog.add("process", true, [] { return std::make_unique<ProcessCollector>(); });
+  if (o.disable_defaults) catalog.disable_defaults();
+  for (const auto& [name, on] : o.collector_switches)
+    if (!catalog.set_enabled(name, on)) {
+      std::fprintf(stderr, "vigia: unknown collector \"%s\"\n", name.c_str());
+      return 2;
+    }
+  return 0;
 }
 
-std::string landing_page(const std::vector<std::pair<std::string, bool>>& collectors, bool evaluating) {
-  std::string html =
-      "<!DOCTYPE html><html><head><title>vigia</title></head><body>"
-      "<h1>vigia</h1><p>Metrics exporter and alert evaluator. Version " VIGIA_VERSION "</p>"
-      "<ul><li><a href=\"/metrics\">Metrics</a></li>"
-      "<li><a href=\"/-/healthy\">Health</a></li><li><a href=\"/-/ready\">Readiness</a></li>";
-  if (evaluating)
-    html += "<li><a href=\"/api/v1/alerts\">Alerts</a></li><li><a href=\"/api/v1/rules\">Rules</a></li>";
-  html += "</ul><h2>Collectors</h2><ul>";
-  for (const auto& [name, on] : collectors) {
-    if (!on) continue;
-    html += "<li>" + name + "</li>";
-  }
-  html += "</ul></body></html>\n";
-  return html;
+// job="vigia", instance="<host>:<port>" (localhost when listening on every
+// address): the labels of vigia's own series in its embedded store.
+std::vector<std::pair<std::string, std::string>> self_labels(const Options& o) {
+  std::string host, port_str = "9910";
+  int port = 0;
+  if (split_listen_address(o.listen, host, port)) port_str = std::to_string(port);
+  return {{"instance", (host.empty() ? "localhost" : host) + ":" + port_str}, {"job", "vigia"}};
 }
 
 // vigia query EXPR: logic in alerting/query_command.cc.
-int query(const Options& o, const Config& cfg, const std::string& expr) {
+int query(const Options& o, const AreaList& areas, const std::string& expr) {
   alerting::QueryCommand cmd;
   cmd.expr = expr;
   cmd.query_url = o.query_url;
@@ -140,23 +127,11 @@ int query(const Options& o, const Config& cfg, const std::string& expr) {
   std::unique_ptr<CollectorRegistry> registry;
   if (o.query_url.empty()) {
     CollectorCatalog catalog;
-    host::register_collectors(catalog, o.host);
-    catalog.add("process", true, [] { return std::make_unique<ProcessCollector>(); });
-    if (o.disable_defaults) catalog.disable_defaults();
-    for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);
-    for (const auto& name : cfg.host.enabled_collectors) catalog.set_enabled(name, true);
-    for (const auto& [name, on] : o.collector_switches) {
-      if (!catalog.set_enabled(name, on)) {
-        std::fprintf(stderr, "vigia: unknown collector \"%s\"\n", name.c_str());
-        return 2;
-      }
-    }
+    std::vector<std::shared_ptr<TargetCollector>> probes;
+    if (int rc = build_catalog(o, areas, true, catalog, probes)) return rc;
     registry = std::make_unique<CollectorRegistry>(catalog.build());
     cmd.collect_self = [&registry](const CollectContext& ctx, MetricSink& s) { registry->collect(ctx, s); };
-    std::string host, port_str = "9910";
-    int port = 0;
-    if (split_listen_address(o.listen, host, port)) port_str = std::to_string(port);
-    cmd.self_labels = {{"instance", (host.empty() ? "localhost" : host) + ":" + port_str}, {"job", "vigia"}};
+    cmd.self_labels = self_labels(o);
   }
   std::string out, err;
   int rc = alerting::run_query(cmd, out, err);
@@ -206,39 +181,11 @@ int test_rules(const std::vector<std::string>& files) {
 
 // mode: "run" (exporters and the evaluator), "exporter", "alerts" (the
 // evaluator and its API; /metrics serves only vigia's own metrics).
-int serve(const Options& o, const Config& cfg, const std::string& mode) {
+int serve(const Options& o, const Config& cfg, const AreaList& areas, const std::string& mode) {
   CollectorCatalog catalog;
-  host::HostOptions hopts = o.host;
-  if (mode != "alerts") host::register_collectors(catalog, hopts);
-  catalog.add("process", true, [] { return std::make_unique<ProcessCollector>(); });
-  std::vector<postgres::TargetConfig> pg_targets;
-  if (Status ps = postgres::parse_targets(cfg.file, cfg.postgres, "postgres", pg_targets); !ps.is_ok()) {
-    std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
-    return 2;
-  }
-  std::vector<postgres::TargetConfig> bouncers;
-  if (Status ps = postgres::parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", bouncers); !ps.is_ok()) {
-    std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
-    return 2;
-  }
   // Service targets are served by /metrics and, one at a time, by /probe.
-  // Their client libraries live in a module loaded only when targets exist.
-  std::vector<std::shared_ptr<TargetCollector>> target_collectors;
-  if (mode != "alerts" && (!pg_targets.empty() || !bouncers.empty())) {
-    Status ms = add_postgres_module(pg_targets, bouncers, catalog, target_collectors);
-    if (!ms.is_ok()) {
-      log::error(ms.message());
-      return 1;
-    }
-  }
-  if (o.disable_defaults) catalog.disable_defaults();
-  for (const auto& name : cfg.host.disabled_collectors) catalog.set_enabled(name, false);
-  for (const auto& name : cfg.host.enabled_collectors) catalog.set_enabled(name, true);
-  for (const auto& [name, on] : o.collector_switches)
-    if (!catalog.set_enabled(name, on)) {
-      std::fprintf(stderr, "vigia: unknown collector \"%s\"\n", name.c_str());
-      return 2;
-    }
+  std::vector<std::shared_ptr<TargetCollector>> probes;
+  if (int rc = build_catalog(o, areas, mode != "alerts", catalog, probes)) return rc;
   CollectorRegistry registry(catalog.build());
   SharedScraper scraper(registry);
 
@@ -249,10 +196,7 @@ int serve(const Options& o, const Config& cfg, const std::string& mode) {
     eo.config_dir = o.config_file.empty() ? "" : directory_of(o.config_file);
     if (mode == "run") {
       eo.collect_self = [&registry](const CollectContext& ctx, MetricSink& s) { registry.collect(ctx, s); };
-      std::string host, port_str = "9910";
-      int port = 0;
-      if (split_listen_address(o.listen, host, port)) port_str = std::to_string(port);
-      eo.self_labels = {{"instance", (host.empty() ? "localhost" : host) + ":" + port_str}, {"job", "vigia"}};
+      eo.self_labels = self_labels(o);
     }
     Status es = alerting::Evaluator::create(std::move(eo), evaluator);
     if (!es.is_ok()) {
@@ -269,75 +213,12 @@ int serve(const Options& o, const Config& cfg, const std::string& mode) {
   // collection rather than queueing behind it and starting another.
   sopts.threads = 16;
   HttpServer server(sopts);
-  std::string landing = landing_page(catalog.list(), mode != "exporter");
-  server.handle("/", [&landing](const HttpRequest& req, HttpResponse& resp) {
-    if (req.path != "/") {
-      resp.status = 404;
-      resp.body = "404 page not found\n";
-      return;
-    }
-    resp.content_type = "text/html; charset=utf-8";
-    resp.body = landing;
-  });
-  server.handle("/-/healthy", [](const HttpRequest&, HttpResponse& resp) { resp.body = "Healthy.\n"; });
-  server.handle("/-/ready", [](const HttpRequest&, HttpResponse& resp) { resp.body = "Ready.\n"; });
-  const std::vector<std::string> collector_names = registry.names();
-  server.handle("/metrics", [&scraper, &collector_names](const HttpRequest& req, HttpResponse& resp) {
-    std::vector<std::string> only = req.query_values("collect[]");
-    for (const std::string& name : only)
-      if (std::find(collector_names.begin(), collector_names.end(), name) == collector_names.end()) {
-        // As node_exporter: a filter naming no enabled collector is the caller's error.
-        resp.status = 400;
-        resp.body = "Couldn't create filtered metrics handler: missing collector: " + name + "\n";
-        return;
-      }
-    CollectContext ctx;
-    ctx.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(scrape_timeout(req)));
-    auto text = scraper.scrape(ctx, only);
-    resp.content_type = std::string(kTextContentType);
-    if (accepts_gzip(req.header("Accept-Encoding"))) {
-      std::string gz;
-      if (gzip_compress(*text, gz, 1)) {
-        resp.body = std::move(gz);
-        resp.headers.emplace_back("Content-Encoding", "gzip");
-        return;
-      }
-    }
-    resp.shared_body = std::move(text);
-  });
-
-  server.handle("/probe", [&target_collectors](const HttpRequest& req, HttpResponse& resp) {
-    std::string target = req.query_value("target");
-    for (const auto& tc : target_collectors) {
-      if (!tc->has_target(target)) continue;
-      CollectContext ctx;
-      ctx.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(scrape_timeout(req)));
-      resp.body = encode_text([&](MetricSink& sink) { tc->collect_target(target, ctx, sink); });
-      resp.content_type = std::string(kTextContentType);
-      return;
-    }
-    resp.status = 400;
-    resp.body = "unknown target \"" + target + "\"\n";
-  });
-
+  ExporterEndpoints endpoints{scraper, registry.names(), probes, catalog.list(), {}};
   if (evaluator) {
-    server.handle("/api/v1/rules", [&evaluator](const HttpRequest& req, HttpResponse& resp) {
-      std::string type = req.query_value("type");
-      resp.content_type = "application/json";
-      if (!type.empty() && type != "alert" && type != "record") {
-        resp.status = 400;
-        resp.body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"unsupported type\"}";
-        return;
-      }
-      resp.body = alerting::rules_api_json(evaluator->manager().snapshot(), type);
-    });
-    server.handle("/api/v1/alerts", [&evaluator](const HttpRequest&, HttpResponse& resp) {
-      resp.content_type = "application/json";
-      resp.body = alerting::alerts_api_json(evaluator->manager().snapshot());
-    });
+    endpoints.links = alerting::alerting_api_links();
+    alerting::serve_alerting_api(server, *evaluator);
   }
+  serve_exporter(server, endpoints);
 
   Status st = server.start();
   if (!st.is_ok()) {
@@ -376,7 +257,8 @@ int serve(const Options& o, const Config& cfg, const std::string& mode) {
 int app_main(const std::vector<std::string>& args) {
   Options o;
   FlagSet fs;
-  add_flags(fs, o);
+  AreaList areas = make_areas();
+  add_flags(fs, o, areas);
   std::vector<std::string> pos;
   Status st = fs.parse(args, pos);
   if (!st.is_ok()) {
@@ -418,12 +300,11 @@ int app_main(const std::vector<std::string>& args) {
 
   std::string command = pos.empty() ? "run" : pos[0];
   Config cfg;
-  if (!o.config_file.empty()) {
-    Status cs = load_config_file(o.config_file, cfg);
-    if (!cs.is_ok()) {
-      std::fprintf(stderr, "vigia: error: %s\n", cs.message().c_str());
-      return 2;
-    }
+  Status cs = o.config_file.empty() ? Status::ok() : load_config_file(o.config_file, area_sections(areas), cfg);
+  if (cs.is_ok()) cs = read_area_configs(areas, cfg);
+  if (!cs.is_ok()) {
+    std::fprintf(stderr, "vigia: error: %s\n", cs.message().c_str());
+    return 2;
   }
   if (command == "check" && pos.size() >= 2 && pos[1] == "rules") {
     if (pos.size() < 3) {
@@ -448,15 +329,7 @@ int app_main(const std::vector<std::string>& args) {
       std::fprintf(stderr, "vigia: error: check config needs --config.file\n");
       return 2;
     }
-    std::vector<postgres::TargetConfig> pg_targets;
-    if (Status ps = postgres::parse_targets(cfg.file, cfg.postgres, "postgres", pg_targets); !ps.is_ok()) {
-      std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
-      return 2;
-    }
-    if (Status ps = postgres::parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", pg_targets); !ps.is_ok()) {
-      std::fprintf(stderr, "vigia: error: %s\n", ps.message().c_str());
-      return 2;
-    }
+    // Every area's section was read above, as `vigia run` reads it.
     // The rule files it names load as `vigia run` would load them.
     std::vector<std::string> files;
     std::vector<std::string> errs =
@@ -474,13 +347,13 @@ int app_main(const std::vector<std::string>& args) {
     std::printf("Checking %s\n  SUCCESS\n", o.config_file.c_str());
     return 0;
   }
-  if (command == "run" || command == "exporter" || command == "alerts") return serve(o, cfg, command);
+  if (command == "run" || command == "exporter" || command == "alerts") return serve(o, cfg, areas, command);
   if (command == "query") {
     if (pos.size() != 2) {
       std::fprintf(stderr, "vigia: error: usage: vigia query [--query.url=URL] [--time=T] EXPR\n");
       return 2;
     }
-    return query(o, cfg, pos[1]);
+    return query(o, areas, pos[1]);
   }
   std::fprintf(stderr, "vigia: error: unknown command \"%s\", try --help\n", command.c_str());
   return 2;

@@ -2,8 +2,10 @@
 // names, labels and values). See exporters/host/README.md for the metrics.
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "core/area.h"
 #include "core/fs.h"
 #include "core/registry.h"
 
@@ -39,5 +41,10 @@ struct HostOptions {
 // Adds every host collector's factory to the catalogue, with node_exporter's
 // default switches.
 void register_collectors(CollectorCatalog& catalog, const HostOptions& opts);
+
+// The host area: node_exporter's flags (--path.*, --collector.<name>.*
+// options), the `host:` section (collectors: {enable: [...], disable: [...]})
+// and the host collectors.
+std::unique_ptr<Area> make_area();
 
 }  // namespace vigia::host

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <mutex>
 
+#include "core/backoff.h"
 #include "core/fs.h"
+#include "core/secret.h"
 #include "core/log.h"
+#include "exporters/pq/connection.h"
 
 namespace vigia::pgbouncer {
 namespace {
@@ -82,9 +85,7 @@ constexpr ColumnMetric kDatabases[] = {
 };
 
 double value_of(const PGresult* r, int row, int col, double scale) {
-  double v = 0;
-  if (PQgetisnull(r, row, col) || !parse_double(PQgetvalue(r, row, col), v)) return std::nan("");
-  return v * scale;
+  return pq::sql_value(PQgetvalue(r, row, col), PQgetisnull(r, row, col)) * scale;
 }
 
 // Writes one family per known column of r; label_cols name the label columns
@@ -136,12 +137,12 @@ using Result = std::unique_ptr<PGresult, ResultDeleter>;
 // a version below 9.0, and the console reports PgBouncer's own (1.18.0).
 class AdminConnection {
  public:
-  explicit AdminConnection(postgres::TargetConfig t) : target_(std::move(t)) {}
+  explicit AdminConnection(pq::TargetConfig t) : target_(std::move(t)) {}
   ~AdminConnection() { drop(); }
   AdminConnection(const AdminConnection&) = delete;
   AdminConnection& operator=(const AdminConnection&) = delete;
 
-  const postgres::TargetConfig& target() const { return target_; }
+  const pq::TargetConfig& target() const { return target_; }
   const std::string& secret() const { return password_; }
   void drop() {
     PGconn* old = nullptr;
@@ -151,7 +152,7 @@ class AdminConnection {
     }
     if (old) PQfinish(old);
   }
-  // Same contract as postgres::Connection::interrupt.
+  // Same contract as pq::Connection::interrupt.
   void interrupt() {
     std::lock_guard<std::mutex> lock(mu_);
     interrupted_ = true;
@@ -159,7 +160,7 @@ class AdminConnection {
     if (conn_ && PQsocket(conn_) >= 0) ::shutdown(PQsocket(conn_), SHUT_RDWR);
   }
 
-  // Same contract as postgres::Connection::ensure.
+  // Same contract as pq::Connection::ensure.
   Status ensure(const CollectContext& ctx) {
     if (conn_ && PQstatus(conn_) == CONNECTION_OK) return Status::ok();
     drop();
@@ -167,23 +168,16 @@ class AdminConnection {
       std::lock_guard<std::mutex> lock(mu_);
       if (interrupted_) return Status::error("shutting down");
     }
-    if (Clock::now() < next_attempt_)
-      return Status::error("not reconnecting before the backoff has passed; last error: " + last_error_);
-    auto fail = [&](const std::string& msg) {
-      last_error_ = postgres::redact(msg, password_);
-      backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(500)
-                                       : std::min(backoff_ * 2, std::chrono::milliseconds(8000));
-      next_attempt_ = Clock::now() + backoff_;
-      return Status::error(last_error_);
-    };
-    Status st = postgres::load_password(target_, password_);
+    if (Status wait = backoff_.check(); !wait.is_ok()) return wait;
+    auto fail = [&](const std::string& msg) { return backoff_.failed(redact(msg, password_)); };
+    Status st = pq::load_password(target_, password_);
     if (!st.is_ok()) return fail(st.message());
     std::string conninfo;
-    int timeout_s = postgres::connect_timeout_seconds(ctx);
-    st = postgres::build_conninfo(target_, password_, timeout_s, conninfo);
+    int timeout_s = pq::connect_timeout_seconds(ctx);
+    st = pq::build_conninfo(target_, password_, timeout_s, conninfo);
     if (!st.is_ok()) return fail(st.message());
     std::string err;
-    PGconn* conn = postgres::connect_pq(conninfo, std::chrono::seconds(timeout_s), interrupt_fd_.fd(), err);
+    PGconn* conn = pq::connect_pq(conninfo, std::chrono::seconds(timeout_s), interrupt_fd_.fd(), err);
     if (conn == nullptr) {
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -199,8 +193,7 @@ class AdminConnection {
       PQfinish(conn);
       return Status::error("shutting down");
     }
-    backoff_ = std::chrono::milliseconds(0);
-    next_attempt_ = {};
+    backoff_.succeeded();
     return Status::ok();
   }
 
@@ -210,47 +203,37 @@ class AdminConnection {
     Result r(PQexec(conn_, sql));
     if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK) return r;
     err = std::string(sql) + ": " + (r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_));
-    err = postgres::redact(err, password_);
+    err = redact(err, password_);
     if (PQstatus(conn_) != CONNECTION_OK) drop();
     return nullptr;
   }
 
  private:
-  postgres::TargetConfig target_;
+  pq::TargetConfig target_;
   std::mutex mu_;  // guards conn_ and interrupted_ against interrupt()
   PGconn* conn_ = nullptr;
   bool interrupted_ = false;
-  postgres::InterruptFd interrupt_fd_;
+  pq::InterruptFd interrupt_fd_;
   std::string password_;
-  std::string last_error_;
-  Clock::time_point next_attempt_{};
-  std::chrono::milliseconds backoff_{0};
+  Backoff backoff_;
+};
+
+// A pgbouncer target: its admin console connection.
+class PgbouncerTarget final : public ServiceTarget {
+ public:
+  explicit PgbouncerTarget(const pq::TargetConfig& cfg) : conn(cfg) {}
+  const std::string& name() const override { return conn.target().name; }
+  Status collect(const CollectContext& ctx, MetricSink& sink) override;
+  // A worker stuck on a hung pgbouncer returns now.
+  void interrupt() override { conn.interrupt(); }
+
+ private:
+  AdminConnection conn;
 };
 
 }  // namespace
 
-struct PgbouncerCollector::Target {
-  explicit Target(const postgres::TargetConfig& cfg) : conn(cfg) {
-    runner = std::make_unique<TargetRunner>(
-        [this](const CollectContext& ctx, MetricSink& sink) { return collect(ctx, sink); });
-  }
-  ~Target() {
-    interrupt();
-    runner.reset();
-  }
-  // A worker stuck on a hung pgbouncer returns now; waiters too.
-  void interrupt() {
-    conn.interrupt();
-    runner->interrupt();
-  }
-  const std::string& name() const { return conn.target().name; }
-  Status collect(const CollectContext& ctx, MetricSink& sink);
-
-  AdminConnection conn;
-  std::unique_ptr<TargetRunner> runner;  // last: its worker uses conn
-};
-
-Status PgbouncerCollector::Target::collect(const CollectContext& ctx, MetricSink& sink) {
+Status PgbouncerTarget::collect(const CollectContext& ctx, MetricSink& sink) {
   Result version, pools, stats, databases, config, lists;
   std::string err;
   // A persistent connection may have died (pgbouncer restarted): reconnect
@@ -303,62 +286,10 @@ Status PgbouncerCollector::Target::collect(const CollectContext& ctx, MetricSink
   return Status::ok();
 }
 
-PgbouncerCollector::PgbouncerCollector(const std::vector<postgres::TargetConfig>& targets) {
-  for (const auto& t : targets) targets_.push_back(std::make_unique<Target>(t));
-}
-
-PgbouncerCollector::~PgbouncerCollector() = default;
-
-void PgbouncerCollector::interrupt() {
-  for (auto& t : targets_) t->interrupt();
-}
-
-Status PgbouncerCollector::finish(Target& t, uint64_t ticket, const CollectContext& ctx,
-                                  MetricSink& sink) {
-  Status st;
-  switch (t.runner->wait(ticket, ctx.deadline, sink, st)) {
-    case TargetRunner::Outcome::kDone:
-      break;
-    case TargetRunner::Outcome::kTimedOut:
-      st = Status::error("collection did not finish before the scrape deadline");
-      sink.gauge("pgbouncer_up", kUpHelp, 0);
-      break;
-    case TargetRunner::Outcome::kBusy:
-      st = Status::error("an earlier collection is still running");
-      sink.gauge("pgbouncer_up", kUpHelp, 0);
-      break;
-    case TargetRunner::Outcome::kInterrupted:  // shutting down: not worth a warning
-      sink.gauge("pgbouncer_up", kUpHelp, 0);
-      return Status::error("interrupted: shutting down");
-  }
-  if (st.is_error()) log::warn("pgbouncer target failed", {{"target", t.name()}, {"err", st.message()}});
-  return st;
-}
-
-Status PgbouncerCollector::collect(const CollectContext& ctx, MetricSink& sink) {
-  std::vector<uint64_t> tickets;
-  for (auto& t : targets_) tickets.push_back(t->runner->start(ctx));
-  for (size_t i = 0; i < targets_.size(); ++i) {
-    LabelAddingSink labelled(sink, Label{"target", targets_[i]->name()});
-    finish(*targets_[i], tickets[i], ctx, labelled);
-  }
-  return Status::ok();
-}
-
-bool PgbouncerCollector::has_target(std::string_view target) const {
-  for (const auto& t : targets_)
-    if (t->name() == target) return true;
-  return false;
-}
-
-Status PgbouncerCollector::collect_target(std::string_view target, const CollectContext& ctx,
-                                          MetricSink& sink) {
-  for (auto& t : targets_)
-    if (t->name() == target) {
-      finish(*t, t->runner->start(ctx), ctx, sink);
-      return Status::ok();
-    }
-  return Status::no_data("no pgbouncer target named " + std::string(target));
+std::shared_ptr<ServiceCollector> make_collector(const std::vector<pq::TargetConfig>& targets) {
+  std::vector<std::unique_ptr<ServiceTarget>> ts;
+  for (const auto& t : targets) ts.push_back(std::make_unique<PgbouncerTarget>(t));
+  return std::make_shared<ServiceCollector>(ServiceArea{"pgbouncer", "pgbouncer_up", kUpHelp}, std::move(ts));
 }
 
 }  // namespace vigia::pgbouncer

@@ -9,9 +9,11 @@
 
 #include "core/collector.h"
 #include "exporters/postgres/query_collector.h"
-#include "exporters/postgres/target_config.h"
+#include "exporters/pq/target_config.h"
 
 namespace vigia::postgres {
+
+using pq::CustomQuery;
 
 // <namespace>_<column> for each COUNTER/GAUGE column, labelled by the LABEL
 // columns (in file order); DISCARD columns are ignored. A NULL or non-numeric

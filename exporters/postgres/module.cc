@@ -1,24 +1,10 @@
-#include "exporters/postgres/module.h"
-
-#include "exporters/pgbouncer/pgbouncer.h"
+// The postgres module's entry point (vigia-postgres.so): the collectors with
+// libpqxx/libpq, loaded only when postgres targets are configured.
+#include "core/area_module.h"
 #include "exporters/postgres/postgres.h"
 
-extern "C" __attribute__((visibility("default"))) void vigia_postgres_add_collectors(
-    const std::vector<vigia::postgres::TargetConfig>& postgres_targets,
-    const std::vector<vigia::postgres::TargetConfig>& pgbouncer_targets, vigia::CollectorCatalog& catalog,
-    std::vector<std::shared_ptr<vigia::TargetCollector>>& probes) {
-  using namespace vigia;
-  if (!postgres_targets.empty()) {
-    auto pg = std::make_shared<postgres::PostgresCollector>(postgres_targets);
-    probes.push_back(pg);
-    catalog.add("postgres", true, [pg] { return std::make_unique<SharedCollector>(pg); });
-  }
-  if (!pgbouncer_targets.empty()) {
-    auto pb = std::make_shared<pgbouncer::PgbouncerCollector>(pgbouncer_targets);
-    probes.push_back(pb);
-    catalog.add("pgbouncer", true, [pb] { return std::make_unique<SharedCollector>(pb); });
-  }
+VIGIA_AREA_MODULE(postgres) {
+  (void)st;
+  auto& targets = *static_cast<const std::vector<vigia::pq::TargetConfig>*>(config);
+  vigia::add_service_collector(setup, vigia::postgres::make_collector(targets));
 }
-
-// The type the loader expects.
-static_assert(std::is_same_v<decltype(&vigia_postgres_add_collectors), vigia::postgres::AddCollectorsFn>);

@@ -98,14 +98,7 @@ struct PostgresTarget::Database {
   std::vector<std::unique_ptr<QueryCollector>> collectors;
 };
 
-double field_value(const pqxx::field& f) {
-  if (f.is_null()) return std::nan("");
-  const char* s = f.c_str();
-  if (s[0] == 't' && s[1] == 0) return 1;
-  if (s[0] == 'f' && s[1] == 0) return 0;
-  double v = 0;
-  return parse_double(s, v) ? v : std::nan("");
-}
+double field_value(const pqxx::field& f) { return pq::sql_value(f.c_str(), f.is_null()); }
 
 PostgresTarget::PostgresTarget(TargetConfig cfg, Connection::Options opts)
     : cfg_(std::move(cfg)), opts_(opts), conn_(cfg_, opts) {
@@ -127,14 +120,9 @@ PostgresTarget::PostgresTarget(TargetConfig cfg, Connection::Options opts)
   add_per_database_collectors(cfg_, per_database_, collectors_);
   for (const CustomQuery& q : cfg_.queries)
     if (q.master) collectors_.push_back(std::make_unique<CustomQueryCollector>(q));
-  runner_ = std::make_unique<TargetRunner>(
-      [this](const CollectContext& ctx, MetricSink& sink) { return collect(ctx, sink); });
 }
 
-PostgresTarget::~PostgresTarget() {
-  interrupt();
-  runner_.reset();
-}
+PostgresTarget::~PostgresTarget() = default;
 
 void PostgresTarget::interrupt() {
   conn_.interrupt();
@@ -143,7 +131,6 @@ void PostgresTarget::interrupt() {
     stopping_ = true;
     for (auto& [name, db] : databases_) db->conn.interrupt();
   }
-  runner_->interrupt();
 }
 
 void PostgresTarget::discover(pqxx::transaction_base& tx) {
@@ -313,75 +300,20 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
   return Status::error(redact(errors, conn_.secret()));
 }
 
-PostgresCollector::PostgresCollector(const std::vector<TargetConfig>& targets) {
-  for (const TargetConfig& t : targets) targets_.push_back(std::make_unique<PostgresTarget>(t));
-}
-
-Status PostgresCollector::finish(PostgresTarget& t, uint64_t ticket, const CollectContext& ctx,
-                                 Clock::time_point start, MetricSink& sink) {
-  Status st;
-  auto outcome = t.runner().wait(ticket, ctx.deadline, sink, st);
-  switch (outcome) {
-    case TargetRunner::Outcome::kDone:
-      break;
-    case TargetRunner::Outcome::kTimedOut:
-      st = Status::error("collection did not finish before the scrape deadline");
-      sink.gauge("pg_up", kUpHelp, 0);
-      break;
-    case TargetRunner::Outcome::kBusy:
-      st = Status::error("an earlier collection is still running");
-      sink.gauge("pg_up", kUpHelp, 0);
-      break;
-    case TargetRunner::Outcome::kInterrupted:  // shutting down: not worth a warning
-      st = Status::error("interrupted: shutting down");
-      sink.gauge("pg_up", kUpHelp, 0);
-      break;
-  }
-  if (st.is_error() && outcome != TargetRunner::Outcome::kInterrupted)
-    log::warn("postgres target failed", {{"target", t.name()}, {"err", st.message()}});
+void PostgresTarget::after(const Status& st, double seconds, MetricSink& sink) {
   sink.gauge("pg_exporter_last_scrape_duration_seconds",
-             "Duration of the last scrape of metrics from PostgreSQL.",
-             std::chrono::duration<double>(Clock::now() - start).count());
+             "Duration of the last scrape of metrics from PostgreSQL.", seconds);
   sink.gauge("pg_exporter_last_scrape_error",
              "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 for success).",
              st.is_error() ? 1 : 0);
   sink.counter("pg_exporter_scrapes_total", "Total number of times PostgreSQL was scraped for metrics.",
-               static_cast<double>(++t.scrapes));
-  return st;
+               static_cast<double>(++scrapes_));
 }
 
-Status PostgresCollector::collect(const CollectContext& ctx, MetricSink& sink) {
-  auto start = Clock::now();
-  std::vector<uint64_t> tickets;
-  for (auto& t : targets_) tickets.push_back(t->runner().start(ctx));
-  size_t failed = 0;
-  for (size_t i = 0; i < targets_.size(); ++i) {
-    LabelAddingSink labelled(sink, Label{"target", targets_[i]->name()});
-    if (finish(*targets_[i], tickets[i], ctx, start, labelled).is_error()) ++failed;
-  }
-  // A target that is down is reported by pg_up, not as a failed collector.
-  (void)failed;
-  return Status::ok();
-}
-
-void PostgresCollector::interrupt() {
-  for (auto& t : targets_) t->interrupt();
-}
-
-bool PostgresCollector::has_target(std::string_view target) const {
-  for (const auto& t : targets_)
-    if (t->name() == target) return true;
-  return false;
-}
-
-Status PostgresCollector::collect_target(std::string_view target, const CollectContext& ctx,
-                                         MetricSink& sink) {
-  for (auto& t : targets_)
-    if (t->name() == target) {
-      finish(*t, t->runner().start(ctx), ctx, Clock::now(), sink);
-      return Status::ok();
-    }
-  return Status::no_data("no postgres target named " + std::string(target));
+std::shared_ptr<ServiceCollector> make_collector(const std::vector<TargetConfig>& targets) {
+  std::vector<std::unique_ptr<ServiceTarget>> ts;
+  for (const TargetConfig& t : targets) ts.push_back(std::make_unique<PostgresTarget>(t));
+  return std::make_shared<ServiceCollector>(ServiceArea{"postgres", "pg_up", kUpHelp}, std::move(ts));
 }
 
 }  // namespace vigia::postgres

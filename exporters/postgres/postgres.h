@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "core/collector.h"
-#include "core/target_runner.h"
-#include "exporters/postgres/connection.h"
+#include "core/service.h"
+#include "exporters/pq/connection.h"
 #include "exporters/postgres/query_collector.h"
-#include "exporters/postgres/target_config.h"
+#include "exporters/pq/target_config.h"
 
 namespace pqxx {
 class transaction_base;
@@ -21,10 +21,17 @@ class transaction_base;
 
 namespace vigia::postgres {
 
-// One target: its persistent connection, its worker (TargetRunner) and its
-// query collectors. collect() is the worker's job: it (re)connects, sets
-// statement_timeout to the time left, and writes pg_up, vigia_postgres_ping_seconds,
-// pg_static, pg_postmaster_start_time_seconds and every collector's families.
+using pq::Connection;
+using pq::CustomQuery;
+using pq::TargetConfig;
+
+// One target: its persistent connection and its query collectors, collected
+// by the service-target runtime (core/service.h) on a worker of its own.
+// collect() (re)connects, sets statement_timeout to the time left, and writes
+// pg_up, vigia_postgres_ping_seconds, pg_static,
+// pg_postmaster_start_time_seconds and every collector's families; after()
+// writes postgres_exporter's pg_exporter_last_scrape_duration_seconds,
+// pg_exporter_last_scrape_error and pg_exporter_scrapes_total.
 //
 // With auto_discover_databases and at least one per-database collector
 // (stat_user_tables, statio_user_tables, custom queries without master: true),
@@ -33,27 +40,23 @@ namespace vigia::postgres {
 // collectors in each, one after the other, over one persistent connection per
 // database; the connection of a database that is gone is closed. Each writes
 // vigia_postgres_database_up{datname}. A failing database fails alone.
-class PostgresTarget {
+class PostgresTarget final : public ServiceTarget {
  public:
   explicit PostgresTarget(TargetConfig cfg, Connection::Options opts = {});
-  // Interrupts the connections (a worker stuck on a hung server returns at
-  // once), then waits for the worker.
-  ~PostgresTarget();
+  ~PostgresTarget() override;
   PostgresTarget(const PostgresTarget&) = delete;
-  // For shutdown: interrupts the target's connections, discovered databases'
-  // included (also those being opened), and its runner (TargetRunner::interrupt).
-  void interrupt();
   PostgresTarget& operator=(const PostgresTarget&) = delete;
 
-  const std::string& name() const { return cfg_.name; }
-  TargetRunner& runner() { return *runner_; }
-  // Scrapes of this target so far (pg_exporter_scrapes_total).
-  std::atomic<uint64_t> scrapes{0};
+  const std::string& name() const override { return cfg_.name; }
+  Status collect(const CollectContext& ctx, MetricSink& sink) override;
+  // Interrupts the target's connections, discovered databases' included (also
+  // those being opened).
+  void interrupt() override;
+  void after(const Status& st, double seconds, MetricSink& sink) override;
 
  private:
   struct Database;  // a discovered database: its connection and collectors
 
-  Status collect(const CollectContext& ctx, MetricSink& sink);
   // Lists the databases to visit and opens/closes their entries in databases_.
   void discover(pqxx::transaction_base& tx);
   void collect_database(Database& db, const CollectContext& ctx, const ServerInfo& info,
@@ -64,34 +67,14 @@ class PostgresTarget {
   Connection conn_;
   std::vector<std::unique_ptr<QueryCollector>> collectors_;
   bool per_database_ = false;  // discovery on and some per-database collector
-  std::mutex databases_mu_;    // guards databases_ and stopping_ against the destructor
+  std::mutex databases_mu_;    // guards databases_ and stopping_ against interrupt()
   std::map<std::string, std::unique_ptr<Database>> databases_;
   bool stopping_ = false;
   std::string skipped_note_;  // last "max_databases reached" warning, logged once
-  std::unique_ptr<TargetRunner> runner_;  // last: its worker uses the members above
+  std::atomic<uint64_t> scrapes_{0};  // pg_exporter_scrapes_total: after() runs on callers' threads
 };
 
-// The "postgres" collector over every configured target. Targets are
-// collected in parallel, each on its own worker, and waited for until the
-// scrape's deadline: a target still running then (or still busy from an
-// earlier scrape) gives pg_up 0 and is logged. Per target it also writes
-// postgres_exporter's pg_exporter_last_scrape_duration_seconds,
-// pg_exporter_last_scrape_error and pg_exporter_scrapes_total.
-class PostgresCollector final : public TargetCollector {
- public:
-  explicit PostgresCollector(const std::vector<TargetConfig>& targets);
-  std::string_view name() const override { return "postgres"; }
-  Status collect(const CollectContext& ctx, MetricSink& sink) override;
-  // Interrupts every target (PostgresTarget::interrupt).
-  void interrupt() override;
-  bool has_target(std::string_view target) const override;
-  Status collect_target(std::string_view target, const CollectContext& ctx,
-                        MetricSink& sink) override;
-
- private:
-  Status finish(PostgresTarget& t, uint64_t ticket, const CollectContext& ctx,
-                Clock::time_point start, MetricSink& sink);
-  std::vector<std::unique_ptr<PostgresTarget>> targets_;
-};
+// The "postgres" collector over the targets (core/service.h: <area>_up is pg_up).
+std::shared_ptr<ServiceCollector> make_collector(const std::vector<TargetConfig>& targets);
 
 }  // namespace vigia::postgres

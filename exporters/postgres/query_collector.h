@@ -1,5 +1,5 @@
 // The postgres exporter's collectors: one per query group, run one after the
-// other on the target's connection by PostgresTarget (target.h).
+// other on the target's connection by PostgresTarget (postgres.h).
 #pragma once
 
 #include <string>

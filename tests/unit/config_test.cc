@@ -2,37 +2,63 @@
 
 #include <regex>
 
+#include "core/area.h"
 #include "core/config.h"
 #include "core/fs.h"
 #include "core/yaml_reader.h"
+#include "exporters/host/host.h"
 
 using namespace vigia;
 
 namespace {
 
+// Loads text as vigia does with the host area: the file, then its section.
+Status load(const std::string& text, Config& c, AreaList& areas) {
+  areas.push_back(host::make_area());
+  Status st = load_config_text(text, "vigia.yml", area_sections(areas), c);
+  if (st.is_ok()) st = read_area_configs(areas, c);
+  return st;
+}
+
 std::string load_err(const std::string& text) {
   Config c;
-  Status st = load_config_text(text, "vigia.yml", c);
+  AreaList areas;
+  Status st = load(text, c, areas);
   REQUIRE(st.is_error());
   return st.message();
+}
+
+// The host collectors' switches after the file's, with every default off.
+std::map<std::string, bool> switches(const AreaList& areas) {
+  CollectorCatalog catalog;
+  std::vector<std::shared_ptr<TargetCollector>> probes;
+  REQUIRE(add_area_collectors(areas, true, catalog, probes).is_ok());
+  catalog.disable_defaults();
+  std::map<std::string, bool> out;
+  for (const auto& [name, on] : catalog.list()) out[name] = on;
+  return out;
 }
 
 }  // namespace
 
 TEST_CASE("a valid file fills the config") {
   Config c;
-  Status st = load_config_text(
+  AreaList areas;
+  Status st = load(
       "# comment\n"
       "host:\n"
       "  collectors:\n"
       "    enable: [cpu, meminfo]\n"
       "    disable:\n"
       "      - loadavg\n",
-      "vigia.yml", c);
+      c, areas);
   INFO(st.message());
   REQUIRE(st.is_ok());
-  CHECK(c.host.enabled_collectors == std::vector<std::string>{"cpu", "meminfo"});
-  CHECK(c.host.disabled_collectors == std::vector<std::string>{"loadavg"});
+  auto on = switches(areas);
+  CHECK(on.at("cpu"));
+  CHECK(on.at("meminfo"));
+  CHECK_FALSE(on.at("loadavg"));
+  CHECK_FALSE(on.at("netdev"));
 }
 
 TEST_CASE("empty documents and empty sections give the defaults") {
@@ -40,10 +66,10 @@ TEST_CASE("empty documents and empty sections give the defaults") {
                            "host:\n  collectors:\n    enable:\n"}) {
     INFO(text);
     Config c;
-    c.host.enabled_collectors = {"stale"};
-    Status st = load_config_text(text, "vigia.yml", c);
+    AreaList areas;
+    Status st = load(text, c, areas);
     REQUIRE(st.is_ok());
-    CHECK(c.host.enabled_collectors.empty());
+    for (const auto& [name, on] : switches(areas)) CHECK_FALSE(on);
   }
 }
 
@@ -88,7 +114,7 @@ TEST_CASE("wrong types name the key and what was expected") {
 
 TEST_CASE("load_config_file: a missing file names its path") {
   Config c;
-  Status st = load_config_file("/nonexistent/vigia.yml", c);
+  Status st = load_config_file("/nonexistent/vigia.yml", {"host"}, c);
   CHECK(is_not_found(st));
   CHECK(st.message().rfind("/nonexistent/vigia.yml: ", 0) == 0);
 }
@@ -149,7 +175,7 @@ TEST_CASE("the alerting section") {
       "    - job: app\n"
       "      urls: [http://127.0.0.1:3000/metrics, https://10.0.0.2:9100/metrics]\n"
       "      interval: 1m\n",
-      "vigia.yml", c);
+      "vigia.yml", {}, c);
   INFO(st.message());
   REQUIRE(st.is_ok());
   CHECK(c.alerting.rule_files == std::vector<std::string>{"rules/*.yml", "/etc/vigia/extra.yml"});
@@ -164,7 +190,7 @@ TEST_CASE("the alerting section") {
   CHECK(c.alerting.scrape[0].interval_seconds == 60);
 
   Config d;
-  REQUIRE(load_config_text("alerting: {}\n", "vigia.yml", d).is_ok());
+  REQUIRE(load_config_text("alerting: {}\n", "vigia.yml", {}, d).is_ok());
   CHECK(d.alerting.rule_files.empty());
   CHECK(d.alerting.evaluation_interval_seconds == 15);
 }

@@ -15,22 +15,22 @@
 
 #include "core/config.h"
 #include "core/exposition.h"
-#include "core/target_runner.h"
-#include "exporters/postgres/connection.h"
+#include "exporters/pq/connection.h"
 #include "exporters/postgres/settings_collector.h"
-#include "exporters/postgres/target_config.h"
+#include "exporters/pq/target_config.h"
 
 using namespace vigia;
 using namespace vigia::postgres;
+using namespace vigia::pq;
 using namespace std::chrono_literals;
 
 namespace {
 
 Status parse(const std::string& yaml, std::vector<TargetConfig>& out) {
   Config cfg;
-  Status st = load_config_text(yaml, "vigia.yml", cfg);
+  Status st = load_config_text(yaml, "vigia.yml", {"postgres", "pgbouncer"}, cfg);
   if (!st.is_ok()) return st;
-  return parse_targets(cfg.file, cfg.postgres, "postgres", out);
+  return pq::parse_targets(cfg.file, cfg.section("postgres"), "postgres", out);
 }
 
 std::string error_of(const std::string& yaml) {
@@ -104,9 +104,9 @@ TEST_CASE("postgres targets: opt-in collectors") {
         "vigia.yml:4:28: postgres[0].stat_statements_limit: expected an integer 1-100000");
   // pgbouncer targets have no opt-in collectors.
   Config cfg;
-  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    collect: [stat_statements]\n", "vigia.yml", cfg)
+  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    collect: [stat_statements]\n", "vigia.yml", {"pgbouncer"}, cfg)
               .is_ok());
-  CHECK(parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", t).message() ==
+  CHECK(pq::parse_targets(cfg.file, cfg.section("pgbouncer"), "pgbouncer", t).message() ==
         "vigia.yml:4:5: unknown key 'collect' in pgbouncer[0]");
 }
 
@@ -136,9 +136,9 @@ TEST_CASE("postgres targets: database discovery keys") {
                  "    include_databases: [a, b]\n    exclude_databases: [b]\n") ==
         "vigia.yml:6:24: postgres[0].exclude_databases: 'b' is also in include_databases");
   Config cfg;
-  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n", "vigia.yml", cfg)
+  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n", "vigia.yml", {"pgbouncer"}, cfg)
               .is_ok());
-  CHECK(parse_targets(cfg.file, cfg.pgbouncer, "pgbouncer", t).message() ==
+  CHECK(pq::parse_targets(cfg.file, cfg.section("pgbouncer"), "pgbouncer", t).message() ==
         "vigia.yml:4:5: unknown key 'auto_discover_databases' in pgbouncer[0]");
 }
 
@@ -289,130 +289,6 @@ TEST_CASE("pg_settings rows become postgres_exporter metrics") {
   CHECK(v == 0.9);
   CHECK_FALSE(setting_metric("wal_level", "replica", "", "enum", m, v));
   CHECK_FALSE(setting_metric("fsync", "maybe", "", "bool", m, v));
-}
-
-TEST_CASE("TargetRunner replays a finished collection") {
-  TargetRunner r([](const CollectContext&, MetricSink& s) {
-    s.gauge("x", "X.", 1, {{"a", "b"}});
-    return Status::ok();
-  });
-  CollectContext ctx;
-  ctx.deadline = Clock::now() + 5s;
-  std::string out = encode_text([&](MetricSink& s) {
-    Status st = Status::error("unset");
-    CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kDone);
-    CHECK(st.is_ok());
-  });
-  CHECK(out == "# HELP x X.\n# TYPE x gauge\nx{a=\"b\"} 1\n");
-}
-
-TEST_CASE("TargetRunner: a hung job costs its deadline once, then busy at once") {
-  std::atomic<bool> release{false};
-  std::atomic<int> calls{0};
-  TargetRunner r([&](const CollectContext&, MetricSink& s) {
-    ++calls;
-    while (!release) std::this_thread::sleep_for(5ms);
-    s.gauge("late", "L.", 1);
-    return Status::ok();
-  });
-  CollectContext ctx;
-  ctx.deadline = Clock::now() + 200ms;
-  std::string out = encode_text([&](MetricSink& s) {
-    Status st;
-    auto t0 = Clock::now();
-    CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kTimedOut);
-    CHECK(Clock::now() - t0 < 1s);
-    ctx.deadline = Clock::now() + 2s;
-    t0 = Clock::now();
-    CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kBusy);
-    CHECK(Clock::now() - t0 < 100ms);
-  });
-  CHECK(out.empty());  // the late samples never reach a scrape that gave up
-  CHECK(calls == 1);
-  release = true;
-  for (int i = 0; i < 200 && r.started() == 1; ++i) {
-    ctx.deadline = Clock::now() + 2s;
-    Status st;
-    std::string got = encode_text([&](MetricSink& s) {
-      if (r.run(ctx, s, st) != TargetRunner::Outcome::kBusy) CHECK(st.is_ok());
-    });
-    if (!got.empty()) {
-      CHECK(got.find("late 1") != std::string::npos);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  CHECK(calls == 2);
-}
-
-TEST_CASE("TargetRunner: concurrent callers share one collection") {
-  std::atomic<int> calls{0};
-  TargetRunner r([&](const CollectContext&, MetricSink& s) {
-    ++calls;
-    std::this_thread::sleep_for(200ms);
-    s.gauge("v", "V.", 7);
-    return Status::ok();
-  });
-  CollectContext ctx;
-  ctx.deadline = Clock::now() + 3s;
-  uint64_t a = r.start(ctx);
-  uint64_t b = r.start(ctx);
-  CHECK(a == b);
-  std::string oa, ob;
-  std::thread t([&] {
-    oa = encode_text([&](MetricSink& s) {
-      Status st;
-      CHECK(r.wait(a, ctx.deadline, s, st) == TargetRunner::Outcome::kDone);
-    });
-  });
-  ob = encode_text([&](MetricSink& s) {
-    Status st;
-    CHECK(r.wait(b, ctx.deadline, s, st) == TargetRunner::Outcome::kDone);
-  });
-  t.join();
-  CHECK(calls == 1);
-  CHECK(oa == ob);
-  CHECK(oa.find("v 7") != std::string::npos);
-}
-
-TEST_CASE("TargetRunner: interrupt wakes waiters at once and starts nothing more") {
-  std::atomic<bool> release{false};
-  std::atomic<int> calls{0};
-  TargetRunner r([&](const CollectContext&, MetricSink& s) {
-    ++calls;
-    while (!release) std::this_thread::sleep_for(2ms);
-    s.gauge("late", "L.", 1);
-    return Status::ok();
-  });
-  CollectContext ctx;
-  ctx.deadline = Clock::now() + 10s;
-  uint64_t ticket = r.start(ctx);
-  REQUIRE(ticket != 0);
-  std::string out;
-  std::thread waiter([&] {
-    out = encode_text([&](MetricSink& s) {
-      Status st;
-      auto t0 = Clock::now();
-      CHECK(r.wait(ticket, ctx.deadline, s, st) == TargetRunner::Outcome::kInterrupted);
-      CHECK(Clock::now() - t0 < 2s);
-    });
-  });
-  for (int i = 0; i < 500 && calls == 0; ++i) std::this_thread::sleep_for(2ms);
-  r.interrupt();
-  waiter.join();
-  CHECK(out.empty());  // nothing replayed
-  // Later callers neither start a collection nor wait.
-  auto t0 = Clock::now();
-  Status st;
-  std::string later = encode_text([&](MetricSink& s) {
-    CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kInterrupted);
-  });
-  CHECK(Clock::now() - t0 < 100ms);
-  CHECK(later.empty());
-  release = true;  // the job in flight returns; the destructor joins it
-  for (int i = 0; i < 500 && r.started() == 1 && calls == 1; ++i) std::this_thread::sleep_for(2ms);
-  CHECK(r.started() == 1);
-  CHECK(calls == 1);
 }
 
 TEST_CASE("connect_pq: an interrupt ends an attempt on a server that never answers") {

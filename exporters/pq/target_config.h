@@ -29,7 +29,7 @@
 #include "core/status.h"
 #include "core/yaml_reader.h"
 
-namespace vigia::postgres {
+namespace vigia::pq {
 
 // One query of a postgres_exporter queries.yaml file:
 //   pg_example:                       # namespace: metrics are pg_example_<column>
@@ -102,4 +102,4 @@ Status parse_targets(const std::string& file, const YAML::Node& n, std::string_v
 // password.
 Status load_password(const TargetConfig& t, std::string& out);
 
-}  // namespace vigia::postgres
+}  // namespace vigia::pq

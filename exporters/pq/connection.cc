@@ -1,4 +1,4 @@
-#include "exporters/postgres/connection.h"
+#include "exporters/pq/connection.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <pqxx/connection>
 #include <pqxx/except>
 
-namespace vigia::postgres {
+#include "core/fs.h"
+
+namespace vigia::pq {
 namespace {
 
 void append_kv(std::string& out, std::string_view key, std::string_view value) {
@@ -99,23 +102,12 @@ int connect_timeout_seconds(const CollectContext& ctx) {
   return std::max(2, static_cast<int>((ctx.remaining().count() + 999) / 1000));
 }
 
-std::string redact(std::string s, std::string_view secret) {
-  if (!secret.empty())
-    for (size_t p = s.find(secret); p != std::string::npos; p = s.find(secret, p + 10))
-      s.replace(p, secret.size(), "<redacted>");
-  std::string out;
-  out.reserve(s.size());
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
+double sql_value(const char* s, bool is_null) {
+  if (is_null) return std::nan("");
+  if (s[0] == 't' && s[1] == 0) return 1;
+  if (s[0] == 'f' && s[1] == 0) return 0;
+  double v = 0;
+  return parse_double(s, v) ? v : std::nan("");
 }
 
 Status build_conninfo(const TargetConfig& t, std::string_view password, int connect_timeout_s,
@@ -166,7 +158,7 @@ Status build_conninfo(const TargetConfig& t, std::string_view password, int conn
 }
 
 Connection::Connection(TargetConfig target, Options opts)
-    : target_(std::move(target)), opts_(opts) {}
+    : target_(std::move(target)), backoff_(opts.backoff_min, opts.backoff_max) {}
 
 Connection::~Connection() = default;
 
@@ -197,15 +189,8 @@ Status Connection::ensure(const CollectContext& ctx, pqxx::connection_base*& out
     std::lock_guard<std::mutex> lock(mu_);
     if (interrupted_) return Status::error("shutting down");
   }
-  auto now = Clock::now();
-  if (now < next_attempt_)
-    return Status::error("not reconnecting before the backoff has passed; last error: " + last_error_);
-  auto fail = [&](std::string msg) {
-    last_error_ = redact(std::move(msg), password_);
-    backoff_ = backoff_.count() == 0 ? opts_.backoff_min : std::min(backoff_ * 2, opts_.backoff_max);
-    next_attempt_ = Clock::now() + backoff_;
-    return Status::error(last_error_);
-  };
+  if (Status wait = backoff_.check(); !wait.is_ok()) return wait;
+  auto fail = [&](std::string msg) { return backoff_.failed(redact(std::move(msg), password_)); };
   Status st = load_password(target_, password_);
   if (!st.is_ok()) return fail(st.message());
   int timeout_s = connect_timeout_seconds(ctx);
@@ -228,11 +213,9 @@ Status Connection::ensure(const CollectContext& ctx, pqxx::connection_base*& out
     return fail("connect: " + msg);
   }
   ++connects_;
-  backoff_ = std::chrono::milliseconds(0);
-  next_attempt_ = {};
-  last_error_.clear();
+  backoff_.succeeded();
   out = conn_.get();
   return Status::ok();
 }
 
-}  // namespace vigia::postgres
+}  // namespace vigia::pq

@@ -1,11 +1,11 @@
-#include "exporters/postgres/target_config.h"
+#include "exporters/pq/target_config.h"
 
-#include <cstdlib>
 #include <set>
 
 #include "core/fs.h"
+#include "core/secret.h"
 
-namespace vigia::postgres {
+namespace vigia::pq {
 
 std::vector<CustomQuery> read_queries_file(const std::string& path) {
   std::string text;
@@ -107,14 +107,13 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
     }
     if (item["user"]) t.user = r.get_string(item["user"], what + ".user");
     if (item["dbname"]) t.dbname = r.get_string(item["dbname"], what + ".dbname");
-    if (item["password_file"]) t.password_file = r.get_string(item["password_file"], what + ".password_file");
-    if (item["password_env"]) t.password_env = r.get_string(item["password_env"], what + ".password_env");
+    SecretRef password = read_secret_ref(r, item, what);
+    t.password_file = password.file;
+    t.password_env = password.env;
     bool parts = item["host"] || item["port"] || item["user"] || item["dbname"];
     if (item["dsn"] && parts)
       r.fail(item["dsn"], what + ": give either dsn or host/port/user/dbname, not both");
     if (t.dsn.empty() && t.host.empty()) r.fail(item, what + ": missing key 'dsn' (or 'host')");
-    if (item["password_file"] && item["password_env"])
-      r.fail(item["password_env"], what + ": give either password_file or password_env, not both");
     if (item["collect"]) {
       static const std::set<std::string> kKnown = {"stat_user_tables", "statio_user_tables",
                                                    "stat_statements"};
@@ -184,19 +183,7 @@ Status parse_targets(const std::string& file, const YAML::Node& n, std::string_v
 }
 
 Status load_password(const TargetConfig& t, std::string& out) {
-  out.clear();
-  if (!t.password_file.empty()) {
-    Status st = read_file(t.password_file, out);
-    if (!st.is_ok()) return Status::error("password_file: " + st.message());
-    if (size_t nl = out.find_first_of("\r\n"); nl != std::string::npos) out.resize(nl);
-    return Status::ok();
-  }
-  if (!t.password_env.empty()) {
-    const char* v = std::getenv(t.password_env.c_str());
-    if (v == nullptr) return Status::error("password_env: variable " + t.password_env + " is not set");
-    out = v;
-  }
-  return Status::ok();
+  return load_secret(SecretRef{t.password_file, t.password_env}, out);
 }
 
-}  // namespace vigia::postgres
+}  // namespace vigia::pq

@@ -13,11 +13,13 @@
 
 #include <pqxx/connection>
 
+#include "core/backoff.h"
 #include "core/collector.h"
+#include "core/secret.h"
 #include "core/status.h"
-#include "exporters/postgres/target_config.h"
+#include "exporters/pq/target_config.h"
 
-namespace vigia::postgres {
+namespace vigia::pq {
 
 // Builds a libpq key=value connection string from the target: the dsn (URI or
 // key=value, parsed by libpq; a non-empty t.dbname replaces its dbname, for
@@ -34,9 +36,11 @@ Status build_conninfo(const TargetConfig& t, std::string_view password, int conn
 // connect_pq's budget.
 int connect_timeout_seconds(const CollectContext& ctx);
 
-// Replaces every occurrence of secret in s with "<redacted>" and folds libpq's
-// multi-line messages into one line (runs of whitespace become one space).
-std::string redact(std::string s, std::string_view secret);
+using vigia::redact;  // core/secret.h
+
+// A value of a result row as a double, as the SQL exporters read them: NULL
+// and text that is not a number give NaN; booleans "t"/"f" give 1/0.
+double sql_value(const char* text, bool is_null);
 
 // An eventfd that, once fired, stays readable: the wake-up that makes a
 // connection attempt (connect_pq) return at once, at shutdown.
@@ -134,16 +138,13 @@ class Connection {
 
  private:
   TargetConfig target_;
-  Options opts_;
   std::mutex mu_;  // guards conn_ and interrupted_ against interrupt()
   std::unique_ptr<InterruptibleConnection> conn_;
   bool interrupted_ = false;
   InterruptFd interrupt_fd_;
   std::string password_;
-  std::string last_error_;
-  Clock::time_point next_attempt_{};
-  std::chrono::milliseconds backoff_{0};
+  Backoff backoff_;
   uint64_t connects_ = 0;
 };
 
-}  // namespace vigia::postgres
+}  // namespace vigia::pq

@@ -1,0 +1,38 @@
+// vigia's own instrumentation, held in a prometheus-cpp Registry (the design's
+// package for it): HTTP requests served by handler and code, the duration of
+// /metrics collections, and whatever later parts register (the notifier's
+// alertmanager_notifications_total…). The scrape path's encoder stays vigia's:
+// the "process" collector writes these families into each scrape through
+// write_registry().
+#pragma once
+
+#include <string_view>
+
+#include "core/http_server.h"
+#include "core/metric.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace vigia {
+
+// The process-wide registry. Families registered in it appear in /metrics.
+prometheus::Registry& self_registry();
+
+// Counts one HTTP request of `handler` answered with `code`
+// (vigia_http_requests_total) and its duration
+// (vigia_http_request_duration_seconds). Thread-safe.
+void count_http_request(std::string_view handler, int code, double seconds);
+
+// Observes the duration of one /metrics collection
+// (vigia_scrape_collection_duration_seconds). Thread-safe.
+void observe_collection(double seconds);
+
+// `handler` counted by count_http_request under the handler label `name`.
+HttpHandler instrument(std::string_view name, HttpHandler handler);
+
+// Writes every family of the self registry into sink.
+void write_self_metrics(MetricSink& sink);
+
+}  // namespace vigia

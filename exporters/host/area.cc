@@ -1,0 +1,57 @@
+// The host area's descriptor: its flags, its `host:` section, its collectors.
+#include "core/flags.h"
+#include "core/yaml_reader.h"
+#include "exporters/host/host.h"
+
+namespace vigia::host {
+namespace {
+
+class HostArea final : public Area {
+ public:
+  std::string_view name() const override { return "host"; }
+
+  void add_flags(FlagSet& fs) override {
+    HostOptions& o = opts_;
+    fs.add_string("path.procfs", "procfs mountpoint.", &o.paths.proc);
+    fs.add_string("path.sysfs", "sysfs mountpoint.", &o.paths.sys);
+    fs.add_string("path.rootfs", "rootfs mountpoint.", &o.paths.rootfs);
+    fs.add_string("path.udev.data", "udev data path.", &o.paths.udev_data);
+    fs.add_string("collector.filesystem.mount-points-exclude", "Regexp of mount points to exclude.", &o.fs_mount_points_exclude);
+    fs.add_string("collector.filesystem.fs-types-exclude", "Regexp of filesystem types to exclude.", &o.fs_types_exclude);
+    fs.add_string("collector.diskstats.device-exclude", "Regexp of diskstats devices to exclude.", &o.diskstats_device_exclude);
+    fs.add_string("collector.netdev.device-exclude", "Regexp of net devices to exclude.", &o.netdev_device_exclude);
+    fs.add_bool("collector.netdev.netlink", "Use netlink to gather stats instead of /proc/net/dev.", &o.netdev_netlink);
+    fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.", &o.netstat_fields);
+    fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.", &o.vmstat_fields);
+  }
+
+  void read_config(const YamlReader& r, const YAML::Node& n) override {
+    if (!n) return;
+    r.check_keys(n, "host", {"collectors"});
+    if (!n.IsMap()) return;
+    if (YAML::Node c = n["collectors"]) {
+      r.check_keys(c, "host.collectors", {"enable", "disable"});
+      if (!c.IsMap()) return;
+      if (c["disable"])
+        for (auto& name : r.get_string_list(c["disable"], "host.collectors.disable")) switches_.emplace_back(name, false);
+      if (c["enable"])
+        for (auto& name : r.get_string_list(c["enable"], "host.collectors.enable")) switches_.emplace_back(name, true);
+    }
+  }
+
+  Status add_collectors(AreaSetup& setup) override {
+    register_collectors(setup.catalog, opts_);
+    setup.config_switches.insert(setup.config_switches.end(), switches_.begin(), switches_.end());
+    return Status::ok();
+  }
+
+ private:
+  HostOptions opts_;
+  std::vector<std::pair<std::string, bool>> switches_;  // disables first, as listed
+};
+
+}  // namespace
+
+std::unique_ptr<Area> make_area() { return std::make_unique<HostArea>(); }
+
+}  // namespace vigia::host

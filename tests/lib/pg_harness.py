@@ -23,7 +23,8 @@ import time
 
 import harness as h
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
+# VIGIA_PG_BIN: another PostgreSQL 15 installation (or none, to see the tests skip).
+PG_BIN = os.environ.get("VIGIA_PG_BIN", "/usr/lib/postgresql/15/bin")
 PGBOUNCER = "/usr/sbin/pgbouncer"
 SUPERUSER_PASSWORD = "harness-superuser-pw"
 

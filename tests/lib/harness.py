@@ -80,13 +80,13 @@ class Checker:
 
     def __init__(self, title):
         self.title = title
-        self.passed = 0
+        self.n_passed = 0
         self.failed = []
         print("== %s" % title, flush=True)
 
     def check(self, cond, what, detail=""):
         if cond:
-            self.passed += 1
+            self.n_passed += 1
             print("  ok   %s" % what, flush=True)
         else:
             self.failed.append(what)
@@ -113,7 +113,7 @@ class Checker:
             print("failed checks:")
             for f in self.failed:
                 print("  - %s" % f)
-        print("%d passed, %d failed" % (self.passed, len(self.failed)), flush=True)
+        print("%d passed, %d failed" % (self.n_passed, len(self.failed)), flush=True)
         sys.exit(1 if self.failed else 0)
 
 

@@ -123,6 +123,11 @@ def main(title, body):
     c = Checker(title)
     try:
         body(c)
+    except OutOfTime:
+        import traceback
+        traceback.print_exc()
+        c.check(False, "out of time", "still running %d s after the start (CTest TIMEOUT %d s): hung where "
+                "the traceback above says" % (max(1, _TEST_TIMEOUT - 15), _TEST_TIMEOUT))
     except Skip as e:
         if not c.failed:
             print("SKIP: %s" % e, flush=True)
@@ -190,6 +195,22 @@ def _on_signal(signum, _frame):
 
 
 signal.signal(signal.SIGTERM, _on_signal)
+
+
+class OutOfTime(BaseException):
+    """The test's own deadline passed (VIGIA_TEST_TIMEOUT, set by CTest to its TIMEOUT)."""
+
+
+def _on_alarm(_signum, _frame):
+    raise OutOfTime()
+
+
+# CTest kills a test that reaches its TIMEOUT without a word; the harness stops 15 s
+# before, so a hang fails with where it hung and the processes' logs.
+_TEST_TIMEOUT = int(os.environ.get("VIGIA_TEST_TIMEOUT", "0") or 0)
+if _TEST_TIMEOUT > 0:
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(max(1, _TEST_TIMEOUT - 15))
 
 _PR_SET_PDEATHSIG = 1
 try:

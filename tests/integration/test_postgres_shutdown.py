@@ -149,7 +149,9 @@ def check_frozen_connect(c, mode, config):
         t0 = time.monotonic()
         s = vigia.scrape(timeout_header=2, http_timeout=15)
         took = time.monotonic() - t0
-        assert took < 2.5, "%s: the scrape took %.2fs with a 2 s deadline" % (mode, took)
+        # vigia answers at its deadline (1.8 s); without one the scrape would wait on the
+        # frozen servers until the client's 15 s. 1 s of slack for a loaded machine.
+        assert took < 3.0, "%s: the scrape took %.2fs with a 2 s deadline" % (mode, took)
         assert one(s, "pg_up", target="fast") == 1
         assert one(s, "pg_up", target="frozen") == 0
         assert one(s, "pgbouncer_up", target="pool") == 0

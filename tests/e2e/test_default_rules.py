@@ -18,19 +18,23 @@ import harness as h  # noqa: E402
 RULES_DIR = os.path.join(h.SOURCE_DIR, "rules")
 
 
+def check_files(c, tool, binary, rule_files, test_files):
+    for f in rule_files:
+        r = h.run([binary, "check", "rules", f], timeout=60)
+        c.check(r.returncode == 0 and "SUCCESS" in r.stdout, "%s check rules %s" % (tool, os.path.basename(f)),
+                r.stdout + r.stderr)
+    for f in test_files:
+        r = h.run([binary, "test", "rules", f], timeout=240, cwd=os.path.dirname(f))
+        c.check(r.returncode == 0 and "SUCCESS" in r.stdout, "%s test rules %s" % (tool, os.path.basename(f)),
+                (r.stdout + r.stderr)[-1500:])
+
+
 def body(c):
     rule_files = sorted(glob.glob(os.path.join(RULES_DIR, "*.yml")))
     test_files = sorted(glob.glob(os.path.join(RULES_DIR, "tests", "*_test.yml")))
     c.check(rule_files, "rules/ has rule files")
     c.check(test_files, "rules/tests/ has unit-test files")
-    for f in rule_files:
-        r = h.run([h.PROMTOOL, "check", "rules", f], timeout=60)
-        c.check(r.returncode == 0 and "SUCCESS" in r.stdout, "promtool check rules %s" % os.path.basename(f),
-                r.stdout + r.stderr)
-    for f in test_files:
-        r = h.run([h.PROMTOOL, "test", "rules", f], timeout=240, cwd=os.path.dirname(f))
-        c.check(r.returncode == 0 and "SUCCESS" in r.stdout, "promtool test rules %s" % os.path.basename(f),
-                r.stdout + r.stderr)
+    check_files(c, "promtool", h.PROMTOOL, rule_files, test_files)
 
     # Mutation: one expected annotation changed must make the file fail.
     src = os.path.join(RULES_DIR, "tests", "vigia-default_test.yml")
@@ -46,14 +50,7 @@ def body(c):
     c.check(r.returncode != 0 and "PostgresConnectionsHigh" in r.stdout + r.stderr,
             "promtool test rules fails on a wrong expectation", (r.stdout + r.stderr)[-500:])
     # vigia's own test runner and rule checker give the same verdicts.
-    for f in rule_files:
-        r = h.run([h.VIGIA_BINARY, "check", "rules", f], timeout=60)
-        c.check(r.returncode == 0 and "SUCCESS" in r.stdout, "vigia check rules %s" % os.path.basename(f),
-                r.stdout + r.stderr)
-    for f in test_files:
-        r = h.run([h.VIGIA_BINARY, "test", "rules", f], timeout=240, cwd=os.path.dirname(f))
-        c.check(r.returncode == 0 and "SUCCESS" in r.stdout, "vigia test rules %s" % os.path.basename(f),
-                (r.stdout + r.stderr)[-1500:])
+    check_files(c, "vigia", h.VIGIA_BINARY, rule_files, test_files)
     r = h.run([h.VIGIA_BINARY, "test", "rules", bad], timeout=240, cwd=os.path.dirname(bad))
     c.check(r.returncode != 0 and "PostgresConnectionsHigh" in r.stdout,
             "vigia test rules fails on the same wrong expectation", (r.stdout + r.stderr)[-500:])

@@ -9,7 +9,6 @@ node_exporter has that vigia lacks fails the test unless ALLOW_MISSING gives a r
 Value and series checks are repeated up to ROUNDS times and fail only if they fail every
 time, so one unlucky tick on a busy machine is not a failure.
 """
-import json
 import math
 import os
 import re
@@ -106,8 +105,8 @@ def main(c):
     only = ["--collector.disable-defaults"] + ["--collector." + n for n in shared]
     # Give vigia node_exporter's (Debian-patched) filter defaults so the comparison is about the
     # collectors, not the defaults; say where the defaults differ.
-    node_defaults = flag_defaults(h.run([h.NODE_EXPORTER, "--help"]).stdout + h.run([h.NODE_EXPORTER, "--help"]).stderr, r'"(?:[^"\\]|\\.)*"')
-    vigia_defaults = flag_defaults(h.run([h.VIGIA_BINARY, "--help"]).stdout, None)
+    node_defaults = h.node_exporter_flag_defaults()
+    vigia_defaults = h.vigia_flag_defaults()
     same_filters = []
     for flag, value in sorted(node_defaults.items()):
         if flag.split(".")[1] not in shared or flag not in vigia_defaults:
@@ -177,20 +176,6 @@ def main(c):
         desc = ", ".join("%d %s" % (n, k) for k, n in sorted(kinds.items())) or "no samples"
         c.check(not mine, "%s: same series, values agree (%s)" % (fam, desc),
                 "; ".join(v for _, v in sorted(mine.items()))[:2000])
-
-
-def flag_defaults(help_text, quoted):
-    """{flag: default} for --collector.<c>.<option> flags in a --help text. node_exporter
-    shows defaults Go-quoted after '=', vigia shows '=VALUE ... (default: ...)'."""
-    out = {}
-    if quoted:
-        for m in re.finditer(r"^\s+--(collector\.[a-z0-9_]+\.[a-z0-9_.-]+)=(%s)" % quoted, help_text, re.M):
-            out[m.group(1)] = json.loads(m.group(2))
-    else:
-        for m in re.finditer(r"^\s+--(collector\.[a-z0-9_]+\.[a-z0-9_.-]+)=VALUE\s.*?(?:\(default: (.*)\))?$",
-                             help_text, re.M):
-            out[m.group(1)] = m.group(2) or ""
-    return out
 
 
 def classify(fam_name, fam_type, sample_name):

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Integration test of the postgres exporter's database discovery
 (auto_discover_databases, include_databases, exclude_databases, max_databases)
 against a real PostgreSQL 15 (tests/lib/pg_harness.py): the per-database
@@ -6,15 +7,12 @@ database, a database that disappears from the list has its connection closed,
 templates and databases refusing connections are skipped."""
 
 import os
-import subprocess
 import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import harness as h  # noqa: E402
 import pg_harness  # noqa: E402
-from test_postgres import VIGIA, find, free_port, one, parse, scrape  # noqa: E402
+from harness import find, one  # noqa: E402
 
 PASSWORD = "Disc-Secret-5e1b"
 WEIRD = 'wé "q" db\\'
@@ -52,155 +50,104 @@ def connections(primary):
 
 
 def database_ups(s, target):
-    return {l["datname"]: v for n, l, v in s if n == "vigia_postgres_database_up" and l.get("target") == target}
+    return {l["datname"]: v for n, l, v in s.samples() if n == "vigia_postgres_database_up" and l.get("target") == target}
 
 
-def main():
-    if not pg_harness.available():
-        print("SKIP: PostgreSQL 15 is not installed")
-        return 0
-    base = pg_harness.make_tempdir()
-    servers, vigia = [], None
-    try:
-        port = free_port()
-        primary = pg_harness.start_monitored(base, "primary", port, PASSWORD, servers)
-        for db, n in ROWS.items():
-            if db != "postgres":
-                primary.psql("CREATE DATABASE %s" % quote_ident(db))
-            primary.psql("CREATE TABLE t AS SELECT generate_series(1, %d) AS x" % n, db=db)
-        primary.psql("ALTER DATABASE tmpl IS_TEMPLATE true")
-        primary.psql("ALTER DATABASE noconn ALLOW_CONNECTIONS false")
+def body(c):
+    primary = pg_harness.start_postgres("primary", password=PASSWORD)
+    for db, n in ROWS.items():
+        if db != "postgres":
+            primary.psql("CREATE DATABASE %s" % quote_ident(db))
+        primary.psql("CREATE TABLE t AS SELECT generate_series(1, %d) AS x" % n, db=db)
+    primary.psql("ALTER DATABASE tmpl IS_TEMPLATE true")
+    primary.psql("ALTER DATABASE noconn ALLOW_CONNECTIONS false")
 
-        work = os.path.join(base, "vigia")
-        os.makedirs(work)
-        with open(os.path.join(work, "queries.yaml"), "w") as f:
-            f.write(QUERIES_YAML)
-        # A discovery key without discovery is refused, naming file:line:column.
-        bad = os.path.join(work, "bad.yml")
-        with open(bad, "w") as f:
-            f.write("postgres:\n  - name: a\n    dsn: host=127.0.0.1\n    exclude_databases: [x]\n")
-        r = subprocess.run([VIGIA, "check", "config", "--config.file=" + bad], capture_output=True, text=True,
-                           timeout=30)
-        assert r.returncode != 0 and "bad.yml:4:24: postgres[0].exclude_databases: needs auto_discover_databases: " \
-            "true" in r.stderr, r
-        print("ok: exclude_databases without auto_discover_databases: %s" % r.stderr.strip())
+    # A discovery key without discovery is refused, naming file:line:column.
+    work = h.new_tmpdir("bad")
+    bad = os.path.join(work, "bad.yml")
+    with open(bad, "w") as f:
+        f.write("postgres:\n  - name: a\n    dsn: host=127.0.0.1\n    exclude_databases: [x]\n")
+    r = h.run([h.VIGIA_BINARY, "check", "config", "--config.file=" + bad])
+    assert r.returncode != 0 and "bad.yml:4:24: postgres[0].exclude_databases: needs auto_discover_databases: " \
+        "true" in r.stderr, r
+    c.passed("exclude_databases without auto_discover_databases: %s" % r.stderr.strip())
 
-        cfg = os.path.join(work, "vigia.yml")
-        with open(cfg, "w") as f:
-            f.write("""postgres:
-  - name: disc
-    dsn: postgresql://vigia@127.0.0.1:%d/postgres?sslmode=disable
-    password_env: VIGIA_DISC_PW
-    collect: [stat_user_tables]
-    queries_file: queries.yaml
-    auto_discover_databases: true
-    exclude_databases: [scratch]
-  - name: incl
-    host: 127.0.0.1
-    port: %d
-    user: vigia
-    dbname: postgres
-    password_env: VIGIA_DISC_PW
-    collect: [statio_user_tables]
-    auto_discover_databases: true
-    include_databases: [app2, nosuchdb]
-  - name: capped
-    dsn: host=127.0.0.1 port=%d user=vigia dbname=postgres
-    password_env: VIGIA_DISC_PW
-    collect: [stat_user_tables]
-    auto_discover_databases: true
-    max_databases: 1
-  - name: plain
-    dsn: host=127.0.0.1 port=%d user=vigia dbname=postgres
-    password_env: VIGIA_DISC_PW
-    auto_discover_databases: true    # no per-database collector: no extra connection
-""" % (port, port, port, port))
-        vport = free_port()
-        vlog = os.path.join(work, "vigia.log")
-        with open(vlog, "wb") as lf:
-            vigia = subprocess.Popen([VIGIA, "exporter", "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % vport,
-                                      "--collector.disable-defaults", "--collector.postgres"],
-                                     stdout=lf, stderr=subprocess.STDOUT, env=dict(os.environ, VIGIA_DISC_PW=PASSWORD))
-        for _ in range(100):
-            try:
-                scrape(vport, "/-/healthy")
-                break
-            except OSError:
-                time.sleep(0.1)
+    pw = {"password_env": "VIGIA_DISC_PW"}
+    config = h.service_yaml({"postgres": [
+        primary.target("disc", **pw, collect=["stat_user_tables"], queries_file="queries.yaml",
+                       auto_discover_databases=True, exclude_databases=["scratch"]),
+        {"name": "incl", "host": "127.0.0.1", "port": primary.port, "user": "vigia", "dbname": "postgres", **pw,
+         "collect": ["statio_user_tables"], "auto_discover_databases": True,
+         "include_databases": ["app2", "nosuchdb"]},
+        {"name": "capped", "dsn": "host=127.0.0.1 port=%d user=vigia dbname=postgres" % primary.port, **pw,
+         "collect": ["stat_user_tables"], "auto_discover_databases": True, "max_databases": 1},
+        # no per-database collector: no extra connection
+        {"name": "plain", "dsn": "host=127.0.0.1 port=%d user=vigia dbname=postgres" % primary.port, **pw,
+         "auto_discover_databases": True},
+    ]})
+    vigia = h.Vigia("exporter", config=config, files={"queries.yaml": QUERIES_YAML}, collectors=["postgres"],
+                    env={"VIGIA_DISC_PW": PASSWORD})
 
-        s = parse(scrape(vport))
-        discovered = ["app1", "app2", WEIRD]
-        assert database_ups(s, "disc") == {db: 1 for db in discovered}, database_ups(s, "disc")
-        for db in ["postgres"] + discovered:
-            lab = dict(target="disc", datname=db, schemaname="public", relname="t")
-            assert one(s, "pg_stat_user_tables_n_tup_ins", **lab) == ROWS[db], db
-            assert one(s, "pg_dbq_tables", target="disc", datname=db) == 1, db
-        for db in ("scratch", "tmpl", "noconn"):
-            assert not find(s, "pg_stat_user_tables_n_tup_ins", datname=db), db
-            assert not find(s, "pg_dbq_tables", datname=db), db
-        # master: true runs once, in the target's own database, without datname.
-        masters = [l for n, l, _ in s if n == "pg_master_one" and l["target"] == "disc"]
-        assert masters == [{"target": "disc"}], masters
-        # Cluster-wide views are read once, on the target's own connection.
-        assert one(s, "pg_database_size_bytes", target="disc", datname="scratch") > 0
-        print("ok: disc: stat_user_tables and a custom query in postgres, app1, app2 and %r; scratch excluded; "
-              "template and no-connection databases skipped" % WEIRD)
+    s = vigia.scrape()
+    discovered = ["app1", "app2", WEIRD]
+    assert database_ups(s, "disc") == {db: 1 for db in discovered}, database_ups(s, "disc")
+    for db in ["postgres"] + discovered:
+        lab = dict(target="disc", datname=db, schemaname="public", relname="t")
+        assert one(s, "pg_stat_user_tables_n_tup_ins", **lab) == ROWS[db], db
+        assert one(s, "pg_dbq_tables", target="disc", datname=db) == 1, db
+    for db in ("scratch", "tmpl", "noconn"):
+        assert not find(s, "pg_stat_user_tables_n_tup_ins", datname=db), db
+        assert not find(s, "pg_dbq_tables", datname=db), db
+    # master: true runs once, in the target's own database, without datname.
+    masters = [l for n, l, _ in s.samples() if n == "pg_master_one" and l["target"] == "disc"]
+    assert masters == [{"target": "disc"}], masters
+    # Cluster-wide views are read once, on the target's own connection.
+    assert one(s, "pg_database_size_bytes", target="disc", datname="scratch") > 0
+    c.passed("disc: stat_user_tables and a custom query in postgres, app1, app2 and %r; scratch excluded; "
+             "template and no-connection databases skipped" % WEIRD)
 
-        assert database_ups(s, "incl") == {"app2": 1}, database_ups(s, "incl")
-        assert {l["datname"] for n, l, _ in s if n == "pg_statio_user_tables_heap_blocks_hit"
-                and l["target"] == "incl"} == {"postgres", "app2"}
-        assert database_ups(s, "capped") == {"app1": 1}, database_ups(s, "capped")
-        assert database_ups(s, "plain") == {}, database_ups(s, "plain")
-        assert one(s, "pg_up", target="plain") == 1
-        print("ok: include_databases [app2, nosuchdb] -> app2; max_databases 1 -> app1; no per-database "
-              "collector -> no discovery connection")
+    assert database_ups(s, "incl") == {"app2": 1}, database_ups(s, "incl")
+    assert {l["datname"] for n, l, _ in s.samples() if n == "pg_statio_user_tables_heap_blocks_hit"
+            and l["target"] == "incl"} == {"postgres", "app2"}
+    assert database_ups(s, "capped") == {"app1": 1}, database_ups(s, "capped")
+    assert database_ups(s, "plain") == {}, database_ups(s, "plain")
+    assert one(s, "pg_up", target="plain") == 1
+    c.passed("include_databases [app2, nosuchdb] -> app2; max_databases 1 -> app1; no per-database "
+             "collector -> no discovery connection")
 
-        want = {"postgres": 4, "app1": 2, "app2": 2, WEIRD: 1}
-        got = connections(primary)
-        assert got == want, got
-        for _ in range(5):
-            scrape(vport)
-        got = connections(primary)
-        assert got == want, got
-        print("ok: one persistent connection per target and discovered database, unchanged after 5 scrapes: %r"
-              % got)
+    want = {"postgres": 4, "app1": 2, "app2": 2, WEIRD: 1}
+    got = connections(primary)
+    assert got == want, got
+    for _ in range(5):
+        vigia.scrape()
+    got = connections(primary)
+    assert got == want, got
+    c.passed("one persistent connection per target and discovered database, unchanged after 5 scrapes: %r" % got)
 
-        # A database leaves the list (no more connections allowed): its
-        # connection is closed; a new one is picked up; a dropped one is forgotten.
-        primary.psql("ALTER DATABASE app2 ALLOW_CONNECTIONS false")
-        primary.psql("CREATE DATABASE app3")
-        primary.psql("DROP DATABASE app1 WITH (FORCE)")
-        s = parse(scrape(vport))
-        assert database_ups(s, "disc") == {"app3": 1, WEIRD: 1}, database_ups(s, "disc")
-        assert database_ups(s, "incl") == {}, database_ups(s, "incl")
-        assert database_ups(s, "capped") == {"app3": 1}, database_ups(s, "capped")
-        assert one(s, "pg_dbq_tables", target="disc", datname="app3") == 0
-        got = {}
-        for _ in range(20):  # the server notices the closed sockets at once, give it a moment
-            got = connections(primary)
-            if got == {"postgres": 4, "app3": 2, WEIRD: 1}:
-                break
-            time.sleep(0.1)
-        assert got == {"postgres": 4, "app3": 2, WEIRD: 1}, got
-        assert one(s, "pg_up", target="disc") == 1
-        print("ok: app2 closed to connections -> vigia's connections there closed; app3 created -> collected; "
-              "app1 dropped -> forgotten: %r" % got)
+    # A database leaves the list (no more connections allowed): its
+    # connection is closed; a new one is picked up; a dropped one is forgotten.
+    primary.psql("ALTER DATABASE app2 ALLOW_CONNECTIONS false")
+    primary.psql("CREATE DATABASE app3")
+    primary.psql("DROP DATABASE app1 WITH (FORCE)")
+    s = vigia.scrape()
+    assert database_ups(s, "disc") == {"app3": 1, WEIRD: 1}, database_ups(s, "disc")
+    assert database_ups(s, "incl") == {}, database_ups(s, "incl")
+    assert database_ups(s, "capped") == {"app3": 1}, database_ups(s, "capped")
+    assert one(s, "pg_dbq_tables", target="disc", datname="app3") == 0
+    want = {"postgres": 4, "app3": 2, WEIRD: 1}
+    # the server notices the closed sockets at once; give it a moment
+    got = h.wait_for(lambda: connections(primary) == want and want, 10, "vigia's connections %r" % want,
+                     interval=0.1)
+    assert one(s, "pg_up", target="disc") == 1
+    c.passed("app2 closed to connections -> vigia's connections there closed; app3 created -> collected; "
+             "app1 dropped -> forgotten: %r" % got)
 
-        vigia.terminate()
-        vigia.wait(timeout=20)
-        vigia = None
-        log = open(vlog, encoding="utf-8", errors="replace").read()
-        assert "databases past max_databases (1) are not collected" in log, log[-2000:]
-        assert "postgres database gone" in log and PASSWORD not in log
-        print("PASS")
-        return 0
-    finally:
-        if vigia is not None:
-            vigia.kill()
-            vigia.wait()
-            print(open(vlog, errors="replace").read()[-3000:])
-        pg_harness.cleanup(base, servers)
+    rc, _ = vigia.terminate(20)
+    assert rc == 0, rc
+    log = vigia.log()
+    assert "databases past max_databases (1) are not collected" in log, log[-2000:]
+    assert "postgres database gone" in log and PASSWORD not in log
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    h.main("postgres database discovery", body)

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Fidelity of the postgres exporter against Debian's prometheus-postgres-exporter
 (0.11.1), both scraping the same PostgreSQL 15 primary (with a streaming
 replica, so pg_stat_replication has a row): every family both export has the
@@ -7,16 +8,13 @@ keys of several families are equal; what only the reference exports is the
 documented list (exporters/postgres/README.md)."""
 
 import os
-import subprocess
 import sys
 import time
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import harness as h  # noqa: E402
 import pg_harness  # noqa: E402
-from test_postgres import VIGIA, free_port, parse, scrape  # noqa: E402
 
 REFERENCE = "/usr/bin/prometheus-postgres-exporter"
 PASSWORD = "Fid-Secret/4c@d"  # URL-special characters, for the reference's DSN
@@ -39,7 +37,7 @@ VIGIA_ONLY = {
 def families(samples):
     """name -> set of label-name sets, the reference's `server` label aside."""
     out = {}
-    for n, labels, _ in samples:
+    for n, labels, _ in samples.samples():
         if n.startswith(("go_", "process_", "promhttp_", "postgres_exporter_")):
             continue
         out.setdefault(n, set()).add(frozenset(k for k in labels if k != "server"))
@@ -48,105 +46,72 @@ def families(samples):
 
 def series(samples, name):
     return {tuple(sorted((k, v) for k, v in labels.items() if k != "server")): val
-            for n, labels, val in samples if n == name}
+            for n, labels, val in samples.samples() if n == name}
 
 
-def wait_http(port, path):
-    for _ in range(100):
-        try:
-            return scrape(port, path)
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("nothing answers on port %d" % port)
+def body(c):
+    h.need(REFERENCE)
+    primary = pg_harness.start_postgres("primary", password=PASSWORD)
+    for db in DATABASES:
+        primary.psql('CREATE DATABASE "%s"' % db.replace('"', '""'))
+    primary.psql("CREATE TABLE t AS SELECT generate_series(1, 100000) AS x")
+    pg_harness.start_replica(primary, "replica", "replica1")
 
+    dsn = "postgresql://vigia:%s@127.0.0.1:%d/postgres?sslmode=disable" % (
+        urllib.parse.quote(PASSWORD, safe=""), primary.port)
+    eport = h.free_port()
+    reference = h.Server("postgres_exporter", [REFERENCE, "--web.listen-address=127.0.0.1:%d" % eport],
+                         "127.0.0.1", eport, env={"DATA_SOURCE_NAME": dsn})
+    vigia = h.Vigia("exporter", config=h.service_yaml({"postgres": [primary.target("primary", "postgres",
+                                                                                    "VIGIA_FID_PW")]}),
+                    collectors=["postgres"], env={"VIGIA_FID_PW": PASSWORD})
+    reference.wait_http(reference.url + "/metrics")
+    time.sleep(1)  # the replica's first reply, so reply_time is set on both
 
-def main():
-    if not pg_harness.available() or not os.path.exists(REFERENCE):
-        print("SKIP: PostgreSQL 15 or prometheus-postgres-exporter is not installed")
-        return 0
-    base = pg_harness.make_tempdir()
-    servers, procs = [], []
-    try:
-        port, rport = free_port(), free_port()
-        primary = pg_harness.start_monitored(base, "primary", port, PASSWORD, servers)
-        for db in DATABASES:
-            primary.psql('CREATE DATABASE "%s"' % db.replace('"', '""'))
-        primary.psql("CREATE TABLE t AS SELECT generate_series(1, 100000) AS x")
-        servers.append(pg_harness.PgServer(base, "replica", rport).basebackup_from(primary, "replica1").start())
-        work = os.path.join(base, "vigia")
-        os.makedirs(work)
+    ref = reference.scrape()
+    vig = vigia.scrape("/probe?target=primary")
+    assert series(ref, "pg_up") == {(): 1.0}, series(ref, "pg_up")
+    assert series(vig, "pg_up") == {(): 1.0}, series(vig, "pg_up")
 
-        eport, vport = free_port(), free_port()
-        dsn = "postgresql://vigia:%s@127.0.0.1:%d/postgres?sslmode=disable" % (
-            urllib.parse.quote(PASSWORD, safe=""), port)
-        with open(os.path.join(work, "reference.log"), "wb") as lf:
-            procs.append(subprocess.Popen([REFERENCE, "--web.listen-address=127.0.0.1:%d" % eport],
-                                          env=dict(os.environ, DATA_SOURCE_NAME=dsn),
-                                          stdout=lf, stderr=subprocess.STDOUT))
-        cfg = os.path.join(work, "vigia.yml")
-        with open(cfg, "w") as f:
-            f.write("postgres:\n  - name: primary\n    dsn: postgresql://vigia@127.0.0.1:%d/postgres?sslmode=disable\n"
-                    "    password_env: VIGIA_FID_PW\n" % port)
-        with open(os.path.join(work, "vigia.log"), "wb") as lf:
-            procs.append(subprocess.Popen([VIGIA, "exporter", "--config.file=" + cfg, "--web.listen-address=127.0.0.1:%d" % vport,
-                                           "--collector.disable-defaults", "--collector.postgres"],
-                                          env=dict(os.environ, VIGIA_FID_PW=PASSWORD),
-                                          stdout=lf, stderr=subprocess.STDOUT))
-        wait_http(eport, "/metrics")
-        wait_http(vport, "/-/healthy")
-        time.sleep(1)  # the replica's first reply, so reply_time is set on both
+    rf, vf = families(ref), families(vig)
+    shared = sorted(set(rf) & set(vf))
+    mismatched = ["%s: reference %s, vigia %s" % (n, [sorted(s) for s in rf[n]], [sorted(s) for s in vf[n]])
+                  for n in shared if rf[n] != vf[n]]
+    assert not mismatched, "\n".join(mismatched)
+    assert len(shared) > 250, len(shared)
+    c.passed("%d shared families, same label names" % len(shared))
+    assert set(rf) - set(vf) == REFERENCE_ONLY, sorted(set(rf) - set(vf))
+    assert set(vf) - set(rf) == VIGIA_ONLY, sorted(set(vf) - set(rf))
+    c.passed("only the reference: %s" % ", ".join(sorted(REFERENCE_ONLY)))
+    c.passed("only vigia: %s" % ", ".join(sorted(VIGIA_ONLY)))
 
-        ref = parse(scrape(eport))
-        vig = parse(scrape(vport, "/probe?target=primary"))
-        assert series(ref, "pg_up") == {(): 1.0}, series(ref, "pg_up")
-        assert series(vig, "pg_up") == {(): 1.0}, series(vig, "pg_up")
+    for name in ("pg_settings_max_connections", "pg_settings_superuser_reserved_connections",
+                 "pg_settings_shared_buffers_bytes", "pg_settings_work_mem_bytes"):
+        assert series(ref, name) == series(vig, name) != {}, (name, series(ref, name), series(vig, name))
+    assert series(vig, "pg_settings_max_connections") == {(): 100.0}
+    # Sizes move only when a database is written; nothing writes here.
+    sizes_ref, sizes_vig = series(ref, "pg_database_size_bytes"), series(vig, "pg_database_size_bytes")
+    assert sizes_ref == sizes_vig, (sizes_ref, sizes_vig)
+    assert {dict(k)["datname"] for k in sizes_vig} == {"postgres", "template0", "template1"} | set(DATABASES)
+    c.passed("pg_settings_max_connections (100), reserved, shared_buffers, work_mem and pg_database_size_bytes "
+             "of %d databases equal" % len(sizes_vig))
 
-        rf, vf = families(ref), families(vig)
-        shared = sorted(set(rf) & set(vf))
-        mismatched = ["%s: reference %s, vigia %s" % (n, [sorted(s) for s in rf[n]], [sorted(s) for s in vf[n]])
-                      for n in shared if rf[n] != vf[n]]
-        assert not mismatched, "\n".join(mismatched)
-        assert len(shared) > 250, len(shared)
-        print("ok: %d shared families, same label names" % len(shared))
-        assert set(rf) - set(vf) == REFERENCE_ONLY, sorted(set(rf) - set(vf))
-        assert set(vf) - set(rf) == VIGIA_ONLY, sorted(set(vf) - set(rf))
-        print("ok: only the reference: %s" % ", ".join(sorted(REFERENCE_ONLY)))
-        print("ok: only vigia: %s" % ", ".join(sorted(VIGIA_ONLY)))
-
-        for name in ("pg_settings_max_connections", "pg_settings_superuser_reserved_connections",
-                     "pg_settings_shared_buffers_bytes", "pg_settings_work_mem_bytes"):
-            assert series(ref, name) == series(vig, name) != {}, (name, series(ref, name), series(vig, name))
-        assert series(vig, "pg_settings_max_connections") == {(): 100.0}
-        # Sizes move only when a database is written; nothing writes here.
-        sizes_ref, sizes_vig = series(ref, "pg_database_size_bytes"), series(vig, "pg_database_size_bytes")
-        assert sizes_ref == sizes_vig, (sizes_ref, sizes_vig)
-        assert {dict(k)["datname"] for k in sizes_vig} == {"postgres", "template0", "template1"} | set(DATABASES)
-        print("ok: pg_settings_max_connections (100), reserved, shared_buffers, work_mem and pg_database_size_bytes "
-              "of %d databases equal" % len(sizes_vig))
-
-        # The same series (label values, escaping of odd database names included).
-        for name in ("pg_stat_activity_count", "pg_stat_activity_max_tx_duration", "pg_locks_count",
-                     "pg_stat_database_numbackends", "pg_replication_slots_active",
-                     "pg_stat_replication_pg_current_wal_lsn_bytes", "pg_stat_bgwriter_buffers_alloc_total",
-                     "pg_stat_archiver_archived_count"):
-            keys_ref, keys_vig = set(series(ref, name)), set(series(vig, name))
-            if name == "pg_stat_database_numbackends":
-                # The reference keeps PostgreSQL's shared-objects row (datid 0, no datname);
-                # the current postgres_exporter and vigia skip it.
-                keys_ref.discard((("datid", "0"), ("datname", "")))
-            assert keys_ref == keys_vig != set(), (name, keys_ref ^ keys_vig)
-        (slot,) = [dict(k)["slot_name"] for k in series(vig, "pg_stat_replication_pg_wal_lsn_diff")]
-        assert slot == primary.psql("SELECT pid FROM pg_stat_replication"), slot
-        print("ok: same series keys for activity, locks, stat_database, replication slots, pg_stat_replication "
-              "(slot_name = the WAL sender's pid, as the reference), bgwriter, archiver")
-        print("PASS")
-        return 0
-    finally:
-        for p in procs:
-            p.kill()
-            p.wait()
-        pg_harness.cleanup(base, servers)
+    # The same series (label values, escaping of odd database names included).
+    for name in ("pg_stat_activity_count", "pg_stat_activity_max_tx_duration", "pg_locks_count",
+                 "pg_stat_database_numbackends", "pg_replication_slots_active",
+                 "pg_stat_replication_pg_current_wal_lsn_bytes", "pg_stat_bgwriter_buffers_alloc_total",
+                 "pg_stat_archiver_archived_count"):
+        keys_ref, keys_vig = set(series(ref, name)), set(series(vig, name))
+        if name == "pg_stat_database_numbackends":
+            # The reference keeps PostgreSQL's shared-objects row (datid 0, no datname);
+            # the current postgres_exporter and vigia skip it.
+            keys_ref.discard((("datid", "0"), ("datname", "")))
+        assert keys_ref == keys_vig != set(), (name, keys_ref ^ keys_vig)
+    (slot,) = [dict(k)["slot_name"] for k in series(vig, "pg_stat_replication_pg_wal_lsn_diff")]
+    assert slot == primary.psql("SELECT pid FROM pg_stat_replication"), slot
+    c.passed("same series keys for activity, locks, stat_database, replication slots, pg_stat_replication "
+             "(slot_name = the WAL sender's pid, as the reference), bgwriter, archiver")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    h.main("postgres exporter against prometheus-postgres-exporter 0.11", body)

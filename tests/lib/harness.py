@@ -7,10 +7,17 @@ What it gives a test script:
     captured to a log file, stopped by PID (SIGTERM, then SIGKILL) when the
     `with` block ends, at interpreter exit, on SIGTERM/SIGINT of the test, and
     (through PR_SET_PDEATHSIG) even if the test itself is killed.
-  - start_vigia / start_node_exporter / start_prometheus: the servers used today,
-    each on a free loopback port. New servers (PostgreSQL, Redis...) are a small
-    function on top of Process + wait_http / wait_tcp.
-  - http_get, parse_exposition, promtool_check_metrics, run (one-shot commands).
+  - Vigia: vigia started in its own directory with a configuration written there
+    (service_yaml builds the target blocks), on a free loopback port; scrape()
+    parses /metrics with the one parser (exposition.py: parse_exposition, one, find).
+  - start_node_exporter / start_prometheus, and pg_harness.start_postgres /
+    start_pgbouncer: one call starts a server on a free loopback port. A new area's
+    server (Redis...) is a small function on top of Process + wait_http / wait_tcp.
+  - Skips: a test that cannot run (a program or package missing) raises Skip (need()
+    does, and so does starting a program that is not installed); main() then exits
+    77, which CTest reports as skipped (SKIP_RETURN_CODE 77) and scripts/test.sh
+    counts as a failure under CI.
+  - http_get, promtool_check_metrics, run (one-shot commands).
 
 Environment (set by CTest, see tests/CMakeLists.txt):
   VIGIA_BINARY      the vigia executable (default: <source>/build/vigia)
@@ -34,6 +41,9 @@ import tempfile
 import time
 import urllib.parse
 
+from yamltext import service_yaml, yaml_scalar  # noqa: F401 - re-exported
+from exposition import Families, Family, find, one, parse_exposition, parse_value  # noqa: F401 - re-exported
+
 SOURCE_DIR = os.environ.get(
     "VIGIA_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 VIGIA_BINARY = os.path.abspath(os.environ.get("VIGIA_BINARY", os.path.join(SOURCE_DIR, "build", "vigia")))
@@ -47,6 +57,20 @@ class HarnessError(Exception):
     """A setup problem (server did not start, binary missing); the test cannot go on."""
 
 
+SKIP_RETURN_CODE = 77
+
+
+class Skip(Exception):
+    """The test cannot run here (a server or package is missing): main() exits 77."""
+
+
+def need(*programs):
+    """Raises Skip unless every program (a path, or a name on PATH) is installed."""
+    for p in programs:
+        if not os.path.exists(p) and shutil.which(p) is None:
+            raise Skip("%s is not installed" % p)
+
+
 # ---------------------------------------------------------------------------
 # Assertions
 
@@ -56,13 +80,13 @@ class Checker:
 
     def __init__(self, title):
         self.title = title
-        self.passed = 0
+        self.n_passed = 0
         self.failed = []
         print("== %s" % title, flush=True)
 
     def check(self, cond, what, detail=""):
         if cond:
-            self.passed += 1
+            self.n_passed += 1
             print("  ok   %s" % what, flush=True)
         else:
             self.failed.append(what)
@@ -75,6 +99,10 @@ class Checker:
     def contains(self, haystack, needle, what):
         return self.check(needle in haystack, what, "%r not found in %r" % (needle, _clip(haystack)))
 
+    def passed(self, what):
+        """A step whose assertions (assert statements, one()) all held: counted as a passed check."""
+        return self.check(True, what)
+
     def note(self, text):
         print("  note %s" % text, flush=True)
 
@@ -85,15 +113,28 @@ class Checker:
             print("failed checks:")
             for f in self.failed:
                 print("  - %s" % f)
-        print("%d passed, %d failed" % (self.passed, len(self.failed)), flush=True)
+        print("%d passed, %d failed" % (self.n_passed, len(self.failed)), flush=True)
         sys.exit(1 if self.failed else 0)
 
 
 def main(title, body):
-    """Runs body(checker), turning a HarnessError or any exception into a failure."""
+    """Runs body(checker), turning a failed assert, a HarnessError or any exception into a
+    failed check; exits 77 (skipped) if body raised Skip before any check failed."""
     c = Checker(title)
     try:
         body(c)
+    except OutOfTime:
+        import traceback
+        traceback.print_exc()
+        c.check(False, "out of time", "still running %d s after the start (CTest TIMEOUT %d s): hung where "
+                "the traceback above says" % (max(1, _TEST_TIMEOUT - 15), _TEST_TIMEOUT))
+    except Skip as e:
+        if not c.failed:
+            print("SKIP: %s" % e, flush=True)
+            sys.exit(SKIP_RETURN_CODE)
+        c.check(False, "cannot go on", str(e))
+    except AssertionError as e:
+        c.check(False, _assertion_site(e), str(e))
     except HarnessError as e:
         c.check(False, "setup", str(e))
     except Exception as e:  # noqa: BLE001 - report, then still print the summary
@@ -101,6 +142,15 @@ def main(title, body):
         traceback.print_exc()
         c.check(False, "unexpected exception", repr(e))
     c.finish()
+
+
+def _assertion_site(exc):
+    """'assert at file:line: source' for the innermost frame in a test script (not tests/lib)."""
+    import traceback
+    here = os.path.dirname(os.path.abspath(__file__))
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.dirname(os.path.abspath(f.filename)) != here]
+    f = (frames or traceback.extract_tb(exc.__traceback__))[-1]
+    return "assert at %s:%d: %s" % (os.path.basename(f.filename), f.lineno, (f.line or "").strip())
 
 
 def _clip(s, n=300):
@@ -146,6 +196,22 @@ def _on_signal(signum, _frame):
 
 signal.signal(signal.SIGTERM, _on_signal)
 
+
+class OutOfTime(BaseException):
+    """The test's own deadline passed (VIGIA_TEST_TIMEOUT, set by CTest to its TIMEOUT)."""
+
+
+def _on_alarm(_signum, _frame):
+    raise OutOfTime()
+
+
+# CTest kills a test that reaches its TIMEOUT without a word; the harness stops 15 s
+# before, so a hang fails with where it hung and the processes' logs.
+_TEST_TIMEOUT = int(os.environ.get("VIGIA_TEST_TIMEOUT", "0") or 0)
+if _TEST_TIMEOUT > 0:
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(max(1, _TEST_TIMEOUT - 15))
+
 _PR_SET_PDEATHSIG = 1
 try:
     _libc = ctypes.CDLL(None, use_errno=True)
@@ -187,7 +253,9 @@ class Process:
         self.log_path = os.path.join(self.cwd, name + ".log")
         self.returncode = None
         if not os.path.exists(self.argv[0]) and shutil.which(self.argv[0]) is None:
-            raise HarnessError("%s: program not found: %s" % (name, self.argv[0]))
+            if os.path.abspath(self.argv[0]) == VIGIA_BINARY:
+                raise HarnessError("vigia binary not found: %s (set VIGIA_BINARY)" % VIGIA_BINARY)
+            raise Skip("%s: %s is not installed" % (name, self.argv[0]))
         full_env = dict(os.environ)
         if env:
             full_env.update(env)
@@ -304,6 +372,17 @@ class Process:
         if not self._exited():
             os.kill(self.pid, sig)
 
+    def terminate(self, timeout=30):
+        """SIGTERM and wait up to `timeout` s for the exit (SIGKILL after that). Returns
+        (exit status, or None if it had to be killed; seconds from SIGTERM to exit)."""
+        t0 = time.monotonic()
+        self.signal(signal.SIGTERM)
+        rc = self.wait(timeout)
+        took = time.monotonic() - t0
+        if rc is None:
+            self.stop(0)
+        return rc, took
+
     def stop(self, timeout=5):
         """SIGTERM, then SIGKILL after `timeout` s; then kills what is left of its process
         group. Returns the exit status (negative: killed by that signal)."""
@@ -324,7 +403,10 @@ class Process:
 
 
 def run(argv, timeout=30, input=None, cwd=None, env=None):
-    """Runs a command to completion; returns subprocess.CompletedProcess with text stdout/stderr."""
+    """Runs a command to completion; returns subprocess.CompletedProcess with text stdout/stderr.
+    Raises Skip if the program (other than vigia) is not installed."""
+    if os.path.abspath(str(argv[0])) != VIGIA_BINARY:
+        need(str(argv[0]))
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
@@ -406,107 +488,7 @@ def wait_for(pred, timeout, what, interval=0.2):
 
 
 # ---------------------------------------------------------------------------
-# Exposition format
-
-
-class Family(dict):
-    """{'type': str, 'help': str, 'samples': [(sample_name, {label: value}, float)]}"""
-
-    def series(self):
-        """{(sample_name, sorted label items): value}"""
-        return {(n, tuple(sorted(l.items()))): v for n, l, v in self["samples"]}
-
-    def label_names(self):
-        names = set()
-        for _, labels, _ in self["samples"]:
-            names.update(labels)
-        return names
-
-
-_SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "summary": ("_sum", "_count"),
-             "counter": ("_total", "_created")}
-_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-_LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(,?)')
-
-
-def _unescape(s):
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), s)
-
-
-def parse_value(s):
-    s = s.strip()
-    low = s.lower()
-    if low in ("+inf", "inf"):
-        return float("inf")
-    if low == "-inf":
-        return float("-inf")
-    if low == "nan":
-        return float("nan")
-    return float(s)
-
-
-def parse_exposition(text):
-    """Parses the Prometheus text format (0.0.4) into {family name: Family}.
-
-    Samples of a histogram/summary (_bucket, _sum, _count) belong to their declared family;
-    a sample with no TYPE line becomes its own 'untyped' family. Raises ValueError with the
-    line number on malformed input.
-    """
-    families = {}
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        if line.startswith("#"):
-            parts = line.split(None, 3)
-            if len(parts) >= 3 and parts[1] in ("HELP", "TYPE"):
-                fam = families.setdefault(parts[2], Family(type="untyped", help="", samples=[]))
-                rest = parts[3] if len(parts) > 3 else ""
-                if parts[1] == "HELP":
-                    fam["help"] = _unescape(rest)
-                else:
-                    fam["type"] = rest.strip()
-            continue
-        m = _NAME.match(line)
-        if not m:
-            raise ValueError("line %d: bad metric name: %r" % (lineno, line))
-        name = m.group(0)
-        pos = m.end()
-        labels = {}
-        if pos < len(line) and line[pos] == "{":
-            pos += 1
-            while True:
-                if line[pos:pos + 1] == "}":
-                    pos += 1
-                    break
-                lm = _LABEL.match(line, pos)
-                if not lm:
-                    raise ValueError("line %d: bad labels: %r" % (lineno, line))
-                labels[lm.group(1)] = _unescape(lm.group(2))
-                pos = lm.end()
-                if not lm.group(3) and line[pos:pos + 1] != "}":
-                    raise ValueError("line %d: expected , or }: %r" % (lineno, line))
-        fields = line[pos:].split()
-        if not fields or len(fields) > 2:
-            raise ValueError("line %d: expected value [timestamp]: %r" % (lineno, line))
-        try:
-            value = parse_value(fields[0])
-        except ValueError:
-            raise ValueError("line %d: bad value %r" % (lineno, fields[0]))
-        families.setdefault(_family_of(name, families), Family(type="untyped", help="", samples=[]))
-        families[_family_of(name, families)]["samples"].append((name, labels, value))
-    return families
-
-
-def _family_of(sample_name, families):
-    if sample_name in families:
-        return sample_name
-    for suffix in ("_bucket", "_sum", "_count", "_total", "_created"):
-        if sample_name.endswith(suffix):
-            base = sample_name[:-len(suffix)]
-            fam = families.get(base)
-            if fam is not None and suffix in _SUFFIXES.get(fam["type"], ()):
-                return base
-    return sample_name
+# Exposition format (the parser is exposition.py)
 
 
 def scrape(url, headers=None):
@@ -545,26 +527,70 @@ class Server(Process):
         self.port = port
         self.url = "http://%s:%d" % (host, port)
 
+    def get(self, path, timeout_header=None, http_timeout=30):
+        """GET path (a Response, any status); timeout_header sets X-Prometheus-Scrape-Timeout-Seconds."""
+        headers = {"X-Prometheus-Scrape-Timeout-Seconds": str(timeout_header)} if timeout_header else None
+        return http_get(self.url + path, headers=headers, timeout=http_timeout)
+
+    def scrape(self, path="/metrics", timeout_header=None, http_timeout=30):
+        """GET path and parse it (a Families); HarnessError unless status 200."""
+        r = self.get(path, timeout_header, http_timeout)
+        if r.status != 200:
+            raise HarnessError("scrape %s%s: status %d: %s" % (self.url, path, r.status, _clip(r.body)))
+        return parse_exposition(r.body)
+
 
 def _has_flag(args, flag):
     return any(a == "--" + flag or a.startswith("--" + flag + "=") for a in args)
 
 
+class Vigia(Server):
+    """vigia in its own directory (cwd), on a free loopback port, ready when ready_path
+    answers 200.
+
+      mode         "exporter", "run"... (the command; None: vigia's default)
+      config       YAML text written to cwd/vigia.yml and passed as --config.file
+      files        {name: text} written to cwd first (queries files, rules...)
+      collectors   only these collectors (--collector.disable-defaults --collector.X...)
+      args         more arguments; env: more environment variables
+    Relative paths in the configuration are relative to cwd, and so is what vigia writes
+    (data/vigia-alerts.json), so nothing lands in the source tree."""
+
+    def __init__(self, mode=None, config=None, files=None, collectors=None, args=(), env=None,
+                 ready_path="/-/healthy", timeout=20, cwd=None):
+        if not os.access(VIGIA_BINARY, os.X_OK):
+            raise HarnessError("vigia binary not found or not executable: %s (set VIGIA_BINARY)" % VIGIA_BINARY)
+        cwd = cwd or new_tmpdir("vigia")
+        for name, text in dict(files or {}).items():
+            with open(os.path.join(cwd, name), "w") as f:
+                f.write(text)
+        argv = [VIGIA_BINARY] + ([mode] if mode else [])
+        if config is not None:
+            self.config_file = os.path.join(cwd, "vigia.yml")
+            with open(self.config_file, "w") as f:
+                f.write(config)
+            argv.append("--config.file=" + self.config_file)
+        if collectors is not None:
+            argv += ["--collector.disable-defaults"] + ["--collector." + c for c in collectors]
+        args = list(args)
+        port = free_port()
+        if not _has_flag(args, "web.listen-address"):
+            args.append("--web.listen-address=127.0.0.1:%d" % port)
+        else:
+            addr = [a for a in args if a.startswith("--web.listen-address=")]
+            port = int(addr[-1].rsplit(":", 1)[1]) if addr else port
+        super().__init__("vigia", argv + args, "127.0.0.1", port, cwd=cwd, env=env)
+        self.started = time.monotonic()
+        if ready_path:
+            self.wait_http(self.url + ready_path, timeout=timeout)
+
+    def path(self, name):
+        return os.path.join(self.cwd, name)
+
+
 def start_vigia(args=(), ready_path="/-/healthy", timeout=20, cwd=None):
-    """Starts vigia on a free loopback port (unless args set --web.listen-address) and waits
-    for ready_path to answer 200."""
-    args = list(args)
-    port = free_port()
-    if not _has_flag(args, "web.listen-address"):
-        args.append("--web.listen-address=127.0.0.1:%d" % port)
-    else:
-        addr = [a for a in args if a.startswith("--web.listen-address=")]
-        port = int(addr[-1].rsplit(":", 1)[1]) if addr else port
-    if not os.access(VIGIA_BINARY, os.X_OK):
-        raise HarnessError("vigia binary not found or not executable: %s (set VIGIA_BINARY)" % VIGIA_BINARY)
-    s = Server("vigia", [VIGIA_BINARY] + args, "127.0.0.1", port, cwd=cwd)
-    s.wait_http(s.url + ready_path, timeout=timeout)
-    return s
+    """vigia with these arguments only (see Vigia)."""
+    return Vigia(args=args, ready_path=ready_path, timeout=timeout, cwd=cwd)
 
 
 def start_node_exporter(args=(), timeout=20):
@@ -595,3 +621,18 @@ def node_exporter_collectors():
     """The collector names this node_exporter knows (from its --help)."""
     r = run([NODE_EXPORTER, "--help"])
     return set(re.findall(r"^\s+--(?:\[no-\])?collector\.([a-z0-9_]+)\s", r.stdout + r.stderr, re.M))
+
+
+def node_exporter_flag_defaults():
+    """{flag: default} of node_exporter's --collector.<c>.<option> flags (Go-quoted in --help)."""
+    import json
+    r = run([NODE_EXPORTER, "--help"])
+    return {m.group(1): json.loads(m.group(2)) for m in re.finditer(
+        r'^\s+--(collector\.[a-z0-9_]+\.[a-z0-9_.-]+)=("(?:[^"\\]|\\.)*")', r.stdout + r.stderr, re.M)}
+
+
+def vigia_flag_defaults():
+    """{flag: default} of vigia's --collector.<c>.<option> flags ('=VALUE ... (default: ...)' in --help)."""
+    r = run([VIGIA_BINARY, "--help"])
+    return {m.group(1): m.group(2) or "" for m in re.finditer(
+        r"^\s+--(collector\.[a-z0-9_]+\.[a-z0-9_.-]+)=VALUE\s.*?(?:\(default: (.*)\))?$", r.stdout, re.M)}

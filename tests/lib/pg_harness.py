@@ -1,9 +1,18 @@
-"""PostgreSQL servers for integration tests: initdb in a temp dir, start on a
-loopback port, streaming replicas via pg_basebackup -R, stop by PID.
+"""PostgreSQL and PgBouncer servers for integration tests: initdb in a temp dir,
+start on a free loopback port, streaming replicas via pg_basebackup -R, stop by
+PID (at the latest when the test exits).
+
+One call starts a server:
+    primary = start_postgres("primary", password=PW)   # with the monitoring role vigia
+    replica = start_replica(primary, "replica", "slot1")
+    bouncer = start_pgbouncer(primary, {"app": PW})
+Each raises harness.Skip when PostgreSQL 15 or pgbouncer is not installed.
+server.target(name, ...) is a postgres target block for harness.service_yaml.
 
 Runs the server binaries as user postgres when the test runs as root (initdb
 refuses root). Python 3 stdlib only."""
 
+import atexit
 import os
 import pwd
 import shutil
@@ -12,7 +21,11 @@ import subprocess
 import tempfile
 import time
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
+import harness as h
+
+# VIGIA_PG_BIN: another PostgreSQL 15 installation (or none, to see the tests skip).
+PG_BIN = os.environ.get("VIGIA_PG_BIN", "/usr/lib/postgresql/15/bin")
+PGBOUNCER = "/usr/sbin/pgbouncer"
 SUPERUSER_PASSWORD = "harness-superuser-pw"
 
 
@@ -133,11 +146,28 @@ class PgServer:
                 pass
         self.pid = None
 
-    def psql(self, sql, db="postgres"):
+    def dsn(self, db="postgres", user="vigia"):
+        """A libpq URL to this server (no password: targets take password_env/password_file)."""
+        return "postgresql://%s@127.0.0.1:%d/%s?sslmode=disable" % (user, self.port, db)
+
+    def target(self, name, db="postgres", password_env=None, **keys):
+        """A postgres target block (a dict for harness.service_yaml) logging in as vigia."""
+        t = {"name": name, "dsn": self.dsn(db)}
+        if password_env:
+            t["password_env"] = password_env
+        t.update(keys)
+        return t
+
+    def rows(self, sql, db="postgres"):
+        """Runs sql as the superuser; returns the rows as lists of column strings."""
+        out = self.psql(sql, db=db, sep="\t")
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def psql(self, sql, db="postgres", sep=None):
         """Runs sql as the superuser over the Unix socket; returns stdout (unaligned, tuples only)."""
         r = subprocess.run(_as_postgres([os.path.join(PG_BIN, "psql"), "-h", self.dir, "-p", str(self.port),
                                          "-U", "postgres", "-d", db, "-X", "-A", "-t", "-q",
-                                         "-v", "ON_ERROR_STOP=1", "-c", sql]),
+                                         "-v", "ON_ERROR_STOP=1"] + (["-F", sep] if sep else []) + ["-c", sql]),
                            check=True, capture_output=True, text=True)
         return r.stdout.strip()
 
@@ -158,6 +188,76 @@ def start_monitored(base, name, port, password, servers=None):
         servers.append(server)
     server.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % password)
     return server
+
+
+def psql_tcp(port, user, password, db, sql, *extra):
+    """psql over TCP as `user` (password authentication); returns stdout."""
+    return subprocess.run([os.path.join(PG_BIN, "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", db,
+                           "-X"] + list(extra) + ["-c", sql], check=True, capture_output=True, text=True,
+                          env=dict(os.environ, PGPASSWORD=password)).stdout
+
+
+def psql_tcp_async(port, user, password, sql, db="postgres"):
+    """psql over TCP as `user` running sql in the background; returns the Popen."""
+    return subprocess.Popen([os.path.join(PG_BIN, "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", db,
+                             "-X", "-q", "-c", sql], env=dict(os.environ, PGPASSWORD=password),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# The servers the one-call starters made, stopped when the test exits.
+_base = None
+_started = []
+
+
+def _session_base():
+    global _base
+    if _base is None:
+        _base = make_tempdir()
+        atexit.register(_stop_all)
+    return _base
+
+
+def _stop_all():
+    for s in reversed(_started):
+        try:
+            s.stop()
+        except Exception:  # noqa: BLE001 - stop the others
+            pass
+    _started.clear()
+    if _base and not os.environ.get("VIGIA_KEEP_TMP"):
+        shutil.rmtree(_base, ignore_errors=True)
+
+
+def start_postgres(name, password=None, conf=""):
+    """initdb and start a PostgreSQL 15 server named `name` on a free loopback port,
+    `conf` appended to its postgresql.conf; with `password`, the role vigia (LOGIN,
+    pg_monitor) exporters log in as. Stopped when the test exits. Skip if not installed."""
+    h.need(os.path.join(PG_BIN, "initdb"), os.path.join(PG_BIN, "postgres"))
+    server = PgServer(_session_base(), name, h.free_port()).initdb()
+    if conf:
+        with open(os.path.join(server.data, "postgresql.conf"), "a") as f:
+            f.write("\n" + conf + "\n")
+    _started.append(server)
+    server.start()
+    if password is not None:
+        server.psql("CREATE ROLE vigia LOGIN PASSWORD '%s' IN ROLE pg_monitor" % password)
+    return server
+
+
+def start_replica(primary, name, slot):
+    """A streaming replica of primary through a new replication slot, started."""
+    server = PgServer(_session_base(), name, h.free_port()).basebackup_from(primary, slot)
+    _started.append(server)
+    return server.start()
+
+
+def start_pgbouncer(server, users, name="bouncer"):
+    """A pgbouncer in front of server on a free loopback port, users {name: password}
+    (admin and stats users too). Stopped when the test exits. Skip if not installed."""
+    h.need(PGBOUNCER)
+    bouncer = PgBouncer(_session_base(), name, h.free_port(), server, users)
+    _started.append(bouncer)
+    return bouncer.start()
 
 
 def cleanup(base, servers):
@@ -198,7 +298,7 @@ class PgBouncer:
                        os.path.join(self.dir, "pgbouncer.log")))
         for p in (ini, os.path.join(self.dir, "userlist.txt")):
             _chown_to_postgres(p)
-        self.proc = subprocess.Popen(_as_postgres(["/usr/sbin/pgbouncer", ini]),
+        self.proc = subprocess.Popen(_as_postgres([PGBOUNCER, ini]),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -211,6 +311,11 @@ class PgBouncer:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("pgbouncer did not start on port %d" % self.port)
+
+    def target(self, name, user, password_env):
+        """A pgbouncer target block (a dict for harness.service_yaml): the admin console as `user`."""
+        return {"name": name, "dsn": "postgresql://%s@127.0.0.1:%d/pgbouncer?sslmode=disable" % (user, self.port),
+                "password_env": password_env}
 
     def pid(self):
         # runuser execs nothing: pgbouncer is its child; find it by parent PID.

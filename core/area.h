@@ -1,5 +1,5 @@
-// An area: one folder of exporters/ (host, postgres, pgbouncer, redis…) or of
-// alerting/ (the notifier) that describes itself to core. Its descriptor says
+// An area: one folder of exporters/ (host, a database, a cache, a broker…) or
+// of alerting/ (the notifier) that describes itself to core. Its descriptor says
 // which section of the configuration file it reads and how, which command-line
 // flags it adds, which collectors it contributes (and so whether /probe can
 // serve its targets), and whether those collectors live in a loadable module.
@@ -51,7 +51,7 @@ class Area {
   // `vigia alerts`.
   virtual bool exporter() const { return true; }
   // The file name of the loadable module its collectors live in
-  // ("vigia-postgres.so"), or "" when they are linked into the binary. A module
+  // ("vigia-<area>.so"), or "" when they are linked into the binary. A module
   // is loaded only when the configuration gives the area something to collect.
   virtual std::string_view module() const { return {}; }
   // Adds the area's collectors. A module area forwards to its module's entry

@@ -18,7 +18,7 @@ namespace vigia {
 // and sets st on failure.
 using AreaModuleEntry = void (*)(const void* config, AreaSetup& setup, Status& st);
 
-// Defines the entry point of `area` in a module: VIGIA_AREA_MODULE(postgres)
+// Defines the entry point of `area` in a module: VIGIA_AREA_MODULE(<area>)
 // { ... uses config, setup, st ... }.
 #define VIGIA_AREA_MODULE(area)                                                                  \
   extern "C" __attribute__((visibility("default"))) void vigia_area_##area(                      \

@@ -32,7 +32,7 @@ class Collector {
  public:
   virtual ~Collector() = default;
 
-  // The collector's switch name: "cpu", "meminfo", "postgres"…
+  // The collector's switch name: "cpu", "meminfo", an area's name…
   virtual std::string_view name() const = 0;
 
   // Writes this collector's families to sink. Returns ok, no_data (nothing to

@@ -54,8 +54,8 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
 
 // libcurl is loaded when the first client is made, not linked: with its TLS,
 // Kerberos and LDAP libraries it doubled the resident memory of a vigia that
-// never makes an HTTP request (5.6 -> 11.4 MiB), as libpq did (see the
-// postgres module in docs/architecture.md).
+// never makes an HTTP request (5.6 -> 11.4 MiB), as the SQL client library did
+// (see the area modules in docs/architecture.md).
 struct CurlApi {
   std::string error;  // why libcurl could not be loaded
   CURLcode (*global_init)(long);

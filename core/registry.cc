@@ -131,9 +131,9 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
   // Service-target collectors may wait on a hung server until the deadline:
   // when anything else is collected too, those that can (start()) begin their
   // collection on their own workers first and are finished after the others,
-  // so that none of them delays the others (a hung pgbouncer does not cost the
-  // postgres targets their turn, nor a hung database the host collectors
-  // after it). Their families follow the others'.
+  // so that none of them delays the others (a hung server costs neither the
+  // other areas' targets nor the host collectors their turn). Their families
+  // follow the others'.
   struct Started {
     size_t index;
     Clock::time_point begun;

@@ -1,5 +1,5 @@
-// The service-target runtime: what every area with named servers (postgres,
-// pgbouncer, redis, rabbitmq…) shares. An area implements ServiceTarget, one
+// The service-target runtime: what every area with named servers (databases,
+// connection poolers, caches, brokers) shares. An area implements ServiceTarget, one
 // object per configured server; ServiceCollector runs them:
 //   - each target on a worker thread of its own (core/target_runner.h), under
 //     the collection's deadline: a target still running then, or still busy
@@ -36,7 +36,7 @@ class ServiceTarget {
   virtual void interrupt() {}
   // After each outcome (done, timed out, busy, interrupted), on the caller's
   // thread, into the caller's sink: per-target bookkeeping series such as
-  // postgres_exporter's pg_exporter_last_scrape_*. `seconds` since the caller
+  // a reference exporter's last-scrape duration and error. `seconds` since the caller
   // began waiting for the collection.
   virtual void after(const Status& st, double seconds, MetricSink& sink) {
     (void)st, (void)seconds, (void)sink;
@@ -47,7 +47,7 @@ class ServiceTarget {
 // vigia_collector_* label) and the <area>_up family written for a target that
 // did not finish.
 struct ServiceArea {
-  std::string collector;  // "postgres"
+  std::string collector;  // the area's name
   std::string up_metric;  // "pg_up"
   std::string up_help;
 };

@@ -2,8 +2,8 @@
 // worker thread of its own, under a hard deadline, so that a hung server
 // costs that target's samples and never delays the scrape past its deadline.
 //
-// Reused by every multi-target exporter (postgres, pgbouncer, redis,
-// rabbitmq): each target owns one TargetRunner.
+// Used by the service-target runtime (core/service.h): each target of every
+// service area owns one TargetRunner.
 #pragma once
 
 #include <condition_variable>

@@ -5,10 +5,14 @@
 // symbols (ENABLE_EXPORTS), which the module resolves from it.
 #pragma once
 
+#include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/area.h"
 #include "core/status.h"
+#include "core/yaml_reader.h"
 
 namespace vigia {
 
@@ -31,5 +35,28 @@ using AreaModuleEntry = void (*)(const void* config, AreaSetup& setup, Status& s
 // `area`. The error names the paths tried and the loader's reason.
 Status load_area_module(std::string_view file, std::string_view area, const void* config,
                         AreaSetup& setup);
+
+// The descriptor of a module area whose section is a list of targets: `read`
+// reads the list (throwing ConfigError), and the module's entry point gets a
+// `const std::vector<Target>*` when the list is not empty.
+template <typename Target>
+class TargetListArea final : public Area {
+ public:
+  using Reader = std::vector<Target> (*)(const YamlReader& r, const YAML::Node& n, std::string_view section);
+  TargetListArea(std::string name, std::string module, Reader read)
+      : name_(std::move(name)), module_(std::move(module)), read_(read) {}
+  std::string_view name() const override { return name_; }
+  void read_config(const YamlReader& r, const YAML::Node& n) override { targets_ = read_(r, n, name_); }
+  std::string_view module() const override { return module_; }
+  Status add_collectors(AreaSetup& setup) override {
+    if (targets_.empty()) return Status::ok();
+    return load_area_module(module_, name_, &targets_, setup);
+  }
+
+ private:
+  std::string name_, module_;
+  Reader read_;
+  std::vector<Target> targets_;
+};
 
 }  // namespace vigia

@@ -31,6 +31,8 @@ VIGIA_ONLY = {
     "pg_postmaster_start_time_seconds", "pg_replication_is_replica", "pg_replication_lag_seconds",
     "pg_stat_replication_write_lag_seconds", "pg_stat_replication_flush_lag_seconds",
     "pg_stat_replication_replay_lag_seconds", "vigia_postgres_ping_seconds",
+    # /probe goes through the registry as /metrics does: the reference's pg_scrape_collector_*.
+    "vigia_collector_duration_seconds", "vigia_collector_success",
 }
 
 

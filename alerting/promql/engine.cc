@@ -57,10 +57,13 @@ const Expr& unwrap_parens(const Expr& e) {
 }
 
 double quantile(double q, std::vector<double>& values) {
-  if (values.empty()) return NAN;
+  if (values.empty() || std::isnan(q)) return NAN;
   if (q < 0) return -INFINITY;
   if (q > 1) return INFINITY;
-  std::sort(values.begin(), values.end(), [](double a, double b) { return std::isnan(a) || a < b; });
+  // NaNs first, as Prometheus's sort; a strict weak order (NaN is not less
+  // than NaN), which std::sort needs to stay within the range.
+  std::sort(values.begin(), values.end(),
+            [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
   double n = double(values.size());
   double rank = q * (n - 1);
   double lower = std::max(0.0, std::floor(rank));

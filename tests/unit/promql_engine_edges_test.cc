@@ -301,6 +301,9 @@ tenths{i="7"} 0.1x3
 tenths{i="8"} 0.1x3
 tenths{i="9"} 0.1x3
 tenth_t{i="1"} 0.1x10
+offs{i="1"} 100000000.1 100000000.2 100000000.3
+steps{i="1"} 1.1 2.2 3.3 4.4 5.5
+reg{i="1"} 1e16 1 -1e16 1
 )";
 
 const EvalCase kNumericCases[] = {
@@ -330,6 +333,20 @@ const EvalCase kNumericCases[] = {
      R"~({i="1"} 0 | {i="2"} nan | {i="3"} nan | {i="4"} nan)~"},
     {180, R"~(predict_linear(big[3m], 60))~",
      R"~({i="1"} 1e+308 | {i="2"} nan | {i="3"} nan | {i="4"} nan)~"},
+    {120, R"~(stdvar_over_time(offs[2m]))~",
+     R"~({i="1"} 0.00666666686535)~"},
+    {120, R"~(stddev_over_time(offs[2m]))~",
+     R"~({i="1"} 0.0816496593094)~"},
+    {240, R"~((stdvar_over_time(steps[4m]) - 2.42) * 1e16)~",
+     R"~({i="1"} 0)~"},
+    {240, R"~((stddev_over_time(steps[4m]) ^ 2 - 2.42) * 1e16)~",
+     R"~({i="1"} 0)~"},
+    {180, R"~(predict_linear(reg[3m], 60) + 1e16)~",
+     R"~({i="1"} 2)~"},
+    {180, R"~(deriv(reg[3m]) + 66666666666666)~",
+     R"~({i="1"} -0.6640625)~"},
+    {180, R"~(predict_linear(reg[3m], 0) + 1e16)~",
+     R"~({i="1"} 4e+15)~"},
     {180, R"~((sum_over_time(tenth[2m]) - 0.3) * 1e17)~",
      R"~({i="1"} 5.55111512313 | {i="2"} 5.55111512313 | {i="3"} 5.55111512313)~"},
     {180, R"~((sum(tenth) - 0.3) * 1e17)~",

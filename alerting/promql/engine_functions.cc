@@ -389,15 +389,19 @@ std::string expand(std::string_view tmpl, const std::vector<std::string>& groups
 
 }  // namespace
 
-Val call_function(const Call& c, std::vector<Val>& args, int64_t ts) {
+Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector<std::string>* sources) {
   FuncId id = c.func->id;
   Val out = vector_val();
+  auto renamed = [&](LabelSet& labels) {
+    if (sources) sources->emplace_back(label_value(labels, "__name__"));
+    drop_name(labels);
+  };
   auto each_series = [&](auto fn) {
     for (auto& s : args[0].mat) {
       std::optional<double> v = fn(s.points);
       if (!v) continue;
       LabelSet labels = std::move(s.labels);
-      if (id != FuncId::kLastOverTime) drop_name(labels);
+      if (id != FuncId::kLastOverTime) renamed(labels);
       out.vec.push_back(Sample{std::move(labels), *v, ts});
     }
   };
@@ -436,7 +440,7 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts) {
       double q = args[0].scalar;
       for (auto& s : args[1].mat) {
         auto v = over_time(id, s.points, q);
-        drop_name(s.labels);
+        renamed(s.labels);
         out.vec.push_back(Sample{std::move(s.labels), *v, ts});
       }
       return out;

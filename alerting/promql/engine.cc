@@ -229,9 +229,14 @@ class Evaluator {
   // series of another name at an earlier step.
   void remember_sources(const Expr& node, const Vector& out, const std::vector<std::string>& sources) {
     if (!range_ || sources.size() != out.size()) return;
+    auto& seen = (*range_)[&node];
     for (size_t i = 0; i < out.size(); ++i) {
-      auto [it, fresh] = range_->try_emplace({&node, out[i].labels}, sources[i]);
-      if (!fresh && it->second != sources[i]) throw EvalError{"vector cannot contain metrics with the same labelset"};
+      auto it = seen.find(out[i].labels);
+      if (it == seen.end()) {
+        seen.emplace(out[i].labels, sources[i]);
+      } else if (it->second != sources[i]) {
+        throw EvalError{"vector cannot contain metrics with the same labelset"};
+      }
     }
   }
 

@@ -3,7 +3,6 @@
 
 #include <map>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "alerting/promql/ast.h"
@@ -39,7 +38,7 @@ Val call_function(const Call& call, std::vector<Val>& args, int64_t ts,
 // duplicate labelsets over the whole range (the other nodes step by step), so
 // two series differing only in their names are an error there even when they
 // never share a step.
-using RangeSources = std::map<std::pair<const Expr*, LabelSet>, std::string>;
+using RangeSources = std::map<const Expr*, std::map<LabelSet, std::string>>;
 
 // evaluate_instant(), with the range query's memory when it is one step of one.
 QueryResult evaluate_step(const Expr& expr, const Queryable& q, int64_t t_ms, const EngineOptions& opts,

@@ -57,10 +57,13 @@ const Expr& unwrap_parens(const Expr& e) {
 }
 
 double quantile(double q, std::vector<double>& values) {
-  if (values.empty()) return NAN;
+  if (values.empty() || std::isnan(q)) return NAN;
   if (q < 0) return -INFINITY;
   if (q > 1) return INFINITY;
-  std::sort(values.begin(), values.end(), [](double a, double b) { return std::isnan(a) || a < b; });
+  // NaNs first, as Prometheus's sort; a strict weak order (NaN is not less
+  // than NaN), which std::sort needs to stay within the range.
+  std::sort(values.begin(), values.end(),
+            [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
   double n = double(values.size());
   double rank = q * (n - 1);
   double lower = std::max(0.0, std::floor(rank));
@@ -128,7 +131,8 @@ LabelSet matched_labels(const LabelSet& ls, const VectorMatching& vm) {
 
 class Evaluator {
  public:
-  Evaluator(const Queryable& q, int64_t ts, const EngineOptions& o) : q_(q), ts_(ts), opts_(o) {}
+  Evaluator(const Queryable& q, int64_t ts, const EngineOptions& o, internal::RangeSources* range)
+      : q_(q), ts_(ts), opts_(o), range_(range) {}
 
   Val eval(const Expr& e) {
     switch (e.kind) {
@@ -149,10 +153,12 @@ class Evaluator {
         const auto& c = static_cast<const Call&>(e);
         std::vector<Val> args;
         for (const auto& a : c.args) args.push_back(eval(*a));
-        Val out = internal::call_function(c, args, ts_);
+        std::vector<std::string> sources;
+        Val out = internal::call_function(c, args, ts_, range_ ? &sources : nullptr);
         if (out.type == ValueType::kVector) {
           for (auto& s : out.vec) s.t = ts_;
           internal::check_unique_labelsets(out.vec);
+          remember_sources(c, out.vec, sources);
         }
         return out;
       }
@@ -207,13 +213,31 @@ class Evaluator {
       v.scalar = -v.scalar;
       return v;
     }
+    std::vector<std::string> sources;
     for (auto& s : v.vec) {
       s.v = -s.v;
       s.t = ts_;
+      if (range_) sources.emplace_back(label_value(s.labels, "__name__"));
       internal::drop_name(s.labels);
     }
     internal::check_unique_labelsets(v.vec);
+    remember_sources(u, v.vec, sources);
     return v;
+  }
+
+  // Within a range query: fails if an output labelset of `node` came from a
+  // series of another name at an earlier step.
+  void remember_sources(const Expr& node, const Vector& out, const std::vector<std::string>& sources) {
+    if (!range_ || sources.size() != out.size()) return;
+    auto& seen = (*range_)[&node];
+    for (size_t i = 0; i < out.size(); ++i) {
+      auto it = seen.find(out[i].labels);
+      if (it == seen.end()) {
+        seen.emplace(out[i].labels, sources[i]);
+      } else if (it->second != sources[i]) {
+        throw EvalError{"vector cannot contain metrics with the same labelset"};
+      }
+    }
   }
 
   Val binary(const BinaryExpr& b) {
@@ -345,6 +369,7 @@ class Evaluator {
   const Queryable& q_;
   int64_t ts_;
   const EngineOptions& opts_;
+  internal::RangeSources* range_;
 };
 
 
@@ -466,9 +491,14 @@ Val Evaluator::aggregate(const AggregateExpr& a) {
 }  // namespace
 
 QueryResult evaluate_instant(const Expr& expr, const Queryable& q, int64_t t_ms, const EngineOptions& opts) {
+  return internal::evaluate_step(expr, q, t_ms, opts, nullptr);
+}
+
+QueryResult internal::evaluate_step(const Expr& expr, const Queryable& q, int64_t t_ms, const EngineOptions& opts,
+                                    RangeSources* range) {
   QueryResult r;
   try {
-    Val v = Evaluator(q, t_ms, opts).eval(expr);
+    Val v = Evaluator(q, t_ms, opts, range).eval(expr);
     r.type = v.type;
     r.scalar = v.scalar;
     r.str = std::move(v.str);

@@ -67,22 +67,40 @@ std::optional<double> instant_value(const Points& p, bool rate) {
   return result;
 }
 
+// One step of Neumaier's compensated summation, as 2.42's kahanSumInc: the
+// running sum and the accumulated rounding error, added back at the end.
+// It has no case for an infinite sum (later versions reset the error there).
+void kahan_inc(double inc, double& sum, double& c) {
+  double t = sum + inc;
+  if (std::fabs(sum) >= std::fabs(inc)) {
+    c += (sum - t) + inc;
+  } else {
+    c += (inc - t) + sum;
+  }
+  sum = t;
+}
+
+// 2.42's linearRegression: compensated sums of x, y, xy and x^2.
 std::pair<double, double> linear_regression(const Points& p, int64_t intercept_time) {
-  double n = 0, sx = 0, sy = 0, sxy = 0, sx2 = 0;
+  double n = 0, sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
   bool const_y = true;
   for (size_t i = 0; i < p.size(); ++i) {
     if (i > 0 && p[i].v != p[0].v) const_y = false;
     n += 1;
     double x = double(p[i].t - intercept_time) / 1e3;
-    sx += x;
-    sy += p[i].v;
-    sxy += x * p[i].v;
-    sx2 += x * x;
+    kahan_inc(x, sx, cx);
+    kahan_inc(p[i].v, sy, cy);
+    kahan_inc(x * p[i].v, sxy, cxy);
+    kahan_inc(x * x, sx2, cx2);
   }
   if (const_y) {
     if (std::isinf(p[0].v)) return {NAN, NAN};
     return {0, p[0].v};
   }
+  sx += cx;
+  sy += cy;
+  sxy += cxy;
+  sx2 += cx2;
   double cov = sxy - sx * sy / n;
   double var = sx2 - sx * sx / n;
   double slope = cov / var;
@@ -107,22 +125,23 @@ std::optional<double> holt_winters(const Points& p, double sf, double tf) {
 std::optional<double> over_time(FuncId id, const Points& p, double q) {
   switch (id) {
     case FuncId::kAvgOverTime: {
-      double mean = 0, count = 0;
+      // The incremental mean, compensated; an infinite mean is final.
+      double mean = 0, c = 0, count = 0;
       for (const auto& s : p) {
         count++;
         if (std::isinf(mean)) {
           if (std::isinf(s.v) && (mean > 0) == (s.v > 0)) continue;
           if (!std::isinf(s.v) && !std::isnan(s.v)) continue;
         }
-        mean += s.v / count - mean / count;
+        kahan_inc(s.v / count - mean / count, mean, c);
       }
-      return mean;
+      return std::isinf(mean) ? mean : mean + c;
     }
     case FuncId::kCountOverTime: return double(p.size());
     case FuncId::kSumOverTime: {
-      double sum = 0;
-      for (const auto& s : p) sum += s.v;
-      return sum;
+      double sum = 0, c = 0;
+      for (const auto& s : p) kahan_inc(s.v, sum, c);
+      return std::isinf(sum) ? sum : sum + c;
     }
     case FuncId::kMaxOverTime: {
       double m = p[0].v;
@@ -139,14 +158,16 @@ std::optional<double> over_time(FuncId id, const Points& p, double q) {
       return m;
     }
     case FuncId::kStddevOverTime: case FuncId::kStdvarOverTime: {
-      double count = 0, mean = 0, aux = 0;
+      // Welford's method with both running sums compensated.
+      double count = 0, mean = 0, c_mean = 0, aux = 0, c_aux = 0;
       for (const auto& s : p) {
         count++;
-        double delta = s.v - mean;
-        mean += delta / count;
-        aux += delta * (s.v - mean);
+        double delta = s.v - (mean + c_mean);
+        kahan_inc(delta / count, mean, c_mean);
+        kahan_inc(delta * (s.v - (mean + c_mean)), aux, c_aux);
       }
-      return id == FuncId::kStdvarOverTime ? aux / count : std::sqrt(aux / count);
+      double var = (aux + c_aux) / count;
+      return id == FuncId::kStdvarOverTime ? var : std::sqrt(var);
     }
     case FuncId::kQuantileOverTime: {
       std::vector<double> v;
@@ -275,6 +296,7 @@ LabelSet absent_labels(const Expr& arg) {
 }
 
 double bucket_quantile(double q, std::vector<std::pair<double, double>>& b) {
+  if (std::isnan(q)) return NAN;
   if (q < 0) return -INFINITY;
   if (q > 1) return INFINITY;
   std::sort(b.begin(), b.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
@@ -367,15 +389,19 @@ std::string expand(std::string_view tmpl, const std::vector<std::string>& groups
 
 }  // namespace
 
-Val call_function(const Call& c, std::vector<Val>& args, int64_t ts) {
+Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector<std::string>* sources) {
   FuncId id = c.func->id;
   Val out = vector_val();
+  auto renamed = [&](LabelSet& labels) {
+    if (sources) sources->emplace_back(label_value(labels, "__name__"));
+    drop_name(labels);
+  };
   auto each_series = [&](auto fn) {
     for (auto& s : args[0].mat) {
       std::optional<double> v = fn(s.points);
       if (!v) continue;
       LabelSet labels = std::move(s.labels);
-      if (id != FuncId::kLastOverTime) drop_name(labels);
+      if (id != FuncId::kLastOverTime) renamed(labels);
       out.vec.push_back(Sample{std::move(labels), *v, ts});
     }
   };
@@ -414,7 +440,7 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts) {
       double q = args[0].scalar;
       for (auto& s : args[1].mat) {
         auto v = over_time(id, s.points, q);
-        drop_name(s.labels);
+        renamed(s.labels);
         out.vec.push_back(Sample{std::move(s.labels), *v, ts});
       }
       return out;
@@ -546,8 +572,9 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts) {
         char* end = nullptr;
         double bound = std::strtod(le.c_str(), &end);
         if (le.empty() || end != le.c_str() + le.size()) continue;
+        // Grouped with the name, so that two histograms differing only in
+        // their names stay apart (their results then collide as duplicates).
         LabelSet key = s.labels;
-        drop_name(key);
         set_label(key, "le", "");
         auto [it, fresh] = groups.try_emplace(key);
         if (fresh) order.push_back(key);
@@ -555,7 +582,8 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts) {
       }
       for (auto& key : order) {
         double v = bucket_quantile(q, groups[key]);
-        out.vec.push_back(Sample{key, v, ts});
+        drop_name(key);
+        out.vec.push_back(Sample{std::move(key), v, ts});
       }
       return out;
     }

@@ -1,10 +1,12 @@
 // Shared by engine.cc and engine_functions.cc; not a public interface.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "alerting/promql/ast.h"
+#include "alerting/promql/engine.h"
 #include "alerting/promql/value.h"
 
 namespace vigia::promql::internal {
@@ -25,7 +27,22 @@ struct Val {
 };
 
 // Evaluates a call whose arguments have been evaluated. Throws EvalError.
-Val call_function(const Call& call, std::vector<Val>& args, int64_t ts);
+// If `sources` is given, a function of a range vector that drops the name
+// appends, for each output sample, the name of the series it came from.
+Val call_function(const Call& call, std::vector<Val>& args, int64_t ts,
+                  std::vector<std::string>* sources = nullptr);
+
+// A range query's memory of the series that unary minus and the functions of
+// a range vector have renamed: for each such node and output labelset, the
+// name of the series it came from. Prometheus checks those nodes for
+// duplicate labelsets over the whole range (the other nodes step by step), so
+// two series differing only in their names are an error there even when they
+// never share a step.
+using RangeSources = std::map<const Expr*, std::map<LabelSet, std::string>>;
+
+// evaluate_instant(), with the range query's memory when it is one step of one.
+QueryResult evaluate_step(const Expr& expr, const Queryable& q, int64_t t_ms, const EngineOptions& opts,
+                          RangeSources* range);
 
 // Prometheus's quantile() over values (sorted in place).
 double quantile(double q, std::vector<double>& values);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "alerting/promql/engine.h"
+#include "alerting/promql/engine_internal.h"
 #include "alerting/promql/functions.h"
 
 namespace vigia::promql {
@@ -78,9 +79,10 @@ QueryResult evaluate_range(const Expr& expr, const Queryable& q, int64_t start_m
     return r;
   }
   RangeCache cache(q, end_ms - start_ms);
+  internal::RangeSources sources;
   std::map<LabelSet, std::vector<Point>> series;
   for (int64_t ts = start_ms; ts <= end_ms; ts += step_ms) {
-    QueryResult step = evaluate_instant(expr, cache, ts, opts);
+    QueryResult step = internal::evaluate_step(expr, cache, ts, opts, &sources);
     if (!step.ok()) {
       r.error = std::move(step.error);
       return r;

@@ -6,6 +6,11 @@
 # property; the reproducer is left in build-fuzz/artifacts/.
 #   scripts/fuzz.sh              # every target, FUZZ_SECONDS (default 45) each
 #   FUZZ_SECONDS=600 scripts/fuzz.sh promql_fuzz
+# The 45 s run is CI's smoke test. Before resolving an issue that changes a
+# parser, run every target for 10 minutes (FUZZ_SECONDS=600, one target at a
+# time on a shared machine: `nice`) and put each target's executed-units count
+# (printed below; goal 10^6 per target) in the closing note; crash inputs
+# become seeds in tests/fuzz/corpus/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build-fuzz}

@@ -3,7 +3,9 @@
 // Nodes are owned by their parent through std::unique_ptr; the root is owned
 // by whoever called parse(). Every node records the byte range of the source
 // it came from and answers its value type. Trees are immutable after parsing
-// and may be read from several threads.
+// and may be read from several threads. Every walker over a tree (checker,
+// evaluator, printer, equal(), the destructors) recurses once per level, so
+// parse() refuses trees higher than kMaxExprDepth (parser.h).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,10 @@ struct Expr {
   virtual ValueType type() const = 0;
   const ExprKind kind;
   PosRange pos;
+  // Nodes on the longest path from this one down to a leaf, itself included
+  // (a leaf is 1; a range selector, which holds its vector selector, is 2).
+  // Set by parse().
+  uint32_t height = 1;
 };
 using ExprPtr = std::unique_ptr<Expr>;
 

@@ -149,24 +149,32 @@ class Evaluator {
       case ExprKind::kUnary: return unary(static_cast<const UnaryExpr&>(e));
       case ExprKind::kBinary: return binary(static_cast<const BinaryExpr&>(e));
       case ExprKind::kAggregate: return aggregate(static_cast<const AggregateExpr&>(e));
-      case ExprKind::kCall: {
-        const auto& c = static_cast<const Call&>(e);
-        std::vector<Val> args;
-        for (const auto& a : c.args) args.push_back(eval(*a));
-        std::vector<std::string> sources;
-        Val out = internal::call_function(c, args, ts_, range_ ? &sources : nullptr);
-        if (out.type == ValueType::kVector) {
-          for (auto& s : out.vec) s.t = ts_;
-          internal::check_unique_labelsets(out.vec);
-          remember_sources(c, out.vec, sources);
-        }
-        return out;
-      }
+      case ExprKind::kCall: return call(static_cast<const Call&>(e));
     }
     throw EvalError{"unknown expression"};
   }
 
  private:
+  // eval() recurses once per level of the tree: what is not on that path is
+  // kept out of line so that each level costs a few hundred bytes of stack
+  // (parser.h, kMaxExprDepth).
+  Val call(const Call& c) {
+    std::vector<Val> args;
+    for (const auto& a : c.args) args.push_back(eval(*a));
+    return call_result(c, args);
+  }
+
+  [[gnu::noinline]] Val call_result(const Call& c, std::vector<Val>& args) {
+    std::vector<std::string> sources;
+    Val out = internal::call_function(c, args, ts_, range_ ? &sources : nullptr);
+    if (out.type == ValueType::kVector) {
+      for (auto& s : out.vec) s.t = ts_;
+      internal::check_unique_labelsets(out.vec);
+      remember_sources(c, out.vec, sources);
+    }
+    return out;
+  }
+
   static Val scalar(double v) {
     Val out;
     out.type = ValueType::kScalar;
@@ -174,7 +182,7 @@ class Evaluator {
     return out;
   }
 
-  Val vector_selector(const VectorSelector& vs) {
+  [[gnu::noinline]] Val vector_selector(const VectorSelector& vs) {
     MatcherSet ms(vs.matchers);
     int64_t ref = ts_ - vs.offset_ms;
     Val out;
@@ -190,7 +198,7 @@ class Evaluator {
     return out;
   }
 
-  Val matrix_selector(const MatrixSelector& m) {
+  [[gnu::noinline]] Val matrix_selector(const MatrixSelector& m) {
     MatcherSet ms(m.selector->matchers);
     int64_t maxt = ts_ - m.selector->offset_ms;
     int64_t mint = maxt - m.range_ms;
@@ -206,8 +214,9 @@ class Evaluator {
     return out;
   }
 
-  Val unary(const UnaryExpr& u) {
-    Val v = eval(*u.expr);
+  Val unary(const UnaryExpr& u) { return negate(u, eval(*u.expr)); }
+
+  [[gnu::noinline]] Val negate(const UnaryExpr& u, Val v) {
     if (u.op != Tok::kSub) return v;
     if (v.type == ValueType::kScalar) {
       v.scalar = -v.scalar;
@@ -243,6 +252,10 @@ class Evaluator {
   Val binary(const BinaryExpr& b) {
     Val l = eval(*b.lhs);
     Val r = eval(*b.rhs);
+    return combine(b, l, r);
+  }
+
+  [[gnu::noinline]] Val combine(const BinaryExpr& b, Val& l, Val& r) {
     if (l.type == ValueType::kScalar && r.type == ValueType::kScalar) {
       auto [v, keep] = elem_binop(b.op, l.scalar, r.scalar);
       if (is_comparison(b.op)) v = keep ? 1 : 0;
@@ -364,7 +377,13 @@ class Evaluator {
     return out;
   }
 
-  Val aggregate(const AggregateExpr& a);
+  Val aggregate(const AggregateExpr& a) {
+    Val p;
+    if (a.param) p = eval(*a.param);
+    return aggregate_values(a, p, eval(*a.expr));
+  }
+
+  [[gnu::noinline]] Val aggregate_values(const AggregateExpr& a, const Val& p, Val in);
 
   const Queryable& q_;
   int64_t ts_;
@@ -381,15 +400,13 @@ struct Group {
   std::vector<double> values;   // quantile
 };
 
-Val Evaluator::aggregate(const AggregateExpr& a) {
+Val Evaluator::aggregate_values(const AggregateExpr& a, const Val& p, Val in) {
   double param = 0;
   std::string value_label;
   if (a.param) {
-    Val p = eval(*a.param);
     param = p.scalar;
     value_label = p.str;
   }
-  Val in = eval(*a.expr);
   Tok op = a.op;
   if (op == Tok::kCountValues && !valid_label_name(value_label)) {
     throw EvalError{"invalid label name " + quote(value_label)};

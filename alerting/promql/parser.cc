@@ -1,5 +1,6 @@
 #include "alerting/promql/parser.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -27,6 +28,18 @@ int precedence(Tok t) {
   }
 }
 constexpr int kUnaryPrecedence = 5;  // as MUL: -a^b is -(a^b), -a*b is (-a)*b
+
+struct DepthGuard {
+  int& d;
+  explicit DepthGuard(int& depth) : d(depth) { ++d; }
+  ~DepthGuard() { --d; }
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+};
+
+std::string too_deep() {
+  return "expression nested too deeply (more than " + std::to_string(kMaxExprDepth) + " levels)";
+}
 
 bool is_label_name(std::string_view s) {
   if (s.empty()) return false;
@@ -110,19 +123,32 @@ class Parser {
     return next();
   }
 
+  // One level above `child`: refused past kMaxExprDepth, at `pos`, before
+  // anything walks the tree (destroying it included).
+  static void above(Expr& parent, const Expr& child, size_t pos) {
+    if (child.height >= kMaxExprDepth) throw ParseError{pos, too_deep()};
+    parent.height = std::max(parent.height, child.height + 1);
+  }
+
   ExprPtr expr(int min_prec) {
+    // Every nested construct recurses through here: bounded as the tree is
+    // (folded unary signs recurse without adding a level).
+    DepthGuard guard(nesting_);
+    if (nesting_ > int(kMaxExprDepth)) throw ParseError{peek().pos, too_deep()};
     ExprPtr lhs = unary();
     for (;;) {
       Tok op = peek().type;
       int prec = precedence(op);
       if (prec == 0 || prec < min_prec) return lhs;
-      next();
+      size_t op_pos = next().pos;
       auto bin = std::make_unique<BinaryExpr>();
       bin->op = op;
       bin->matching = std::make_unique<VectorMatching>();
       modifiers(*bin);
       bin->rhs = expr(op == Tok::kPow ? prec : prec + 1);
       bin->pos = {lhs->pos.start, bin->rhs->pos.end};
+      above(*bin, *lhs, op_pos);
+      above(*bin, *bin->rhs, op_pos);
       bin->lhs = std::move(lhs);
       lhs = std::move(bin);
     }
@@ -181,6 +207,7 @@ class Parser {
     auto u = std::make_unique<UnaryExpr>();
     u->op = t;
     u->pos = {start, operand->pos.end};
+    above(*u, *operand, start);
     u->expr = std::move(operand);
     return u;
   }
@@ -220,6 +247,7 @@ class Parser {
         auto m = std::make_unique<MatrixSelector>();
         m->pos = {e->pos.start, close};
         m->range_ms = range;
+        m->height = 2;
         m->selector.reset(static_cast<VectorSelector*>(e.release()));
         e = std::move(m);
       } else if (t.type == Tok::kOffset) {
@@ -276,6 +304,7 @@ class Parser {
         auto p = std::make_unique<ParenExpr>();
         p->expr = expr(1);
         p->pos = {t.pos, expect(Tok::kRightParen, "", "").end()};
+        above(*p, *p->expr, t.pos);
         return p;
       }
       case Tok::kLeftBrace: return selector(nullptr);
@@ -370,6 +399,7 @@ class Parser {
     size_t end = 0;
     c->args = call_body(&end, "");
     c->pos = {name.pos, end};
+    for (const auto& a : c->args) above(*c, *a, name.pos);
     // Checked after the arguments, as Prometheus reduces the whole call first.
     const Function* f = find_function(name.text);
     if (!f) {
@@ -399,11 +429,7 @@ class Parser {
   }
 
   ExprPtr aggregate() {
-    struct DepthGuard {
-      int& d;
-      explicit DepthGuard(int& depth) : d(depth) { ++d; }
-      ~DepthGuard() { --d; }
-    } guard(aggregation_depth_);
+    DepthGuard guard(aggregation_depth_);
     const Token& op = next();
     auto a = std::make_unique<AggregateExpr>();
     a->op = op.type;
@@ -425,6 +451,7 @@ class Parser {
       throw ParseError{a->pos.start, "wrong number of arguments for aggregate expression provided, expected " +
                                          std::to_string(want) + ", got " + std::to_string(args.size())};
     }
+    for (const auto& arg : args) above(*a, *arg, a->pos.start);
     if (want == 2) a->param = std::move(args[0]);
     a->expr = std::move(args[want - 1]);
     return a;
@@ -434,6 +461,7 @@ class Parser {
   std::vector<Token> toks_;
   size_t idx_ = 0;
   int aggregation_depth_ = 0;  // aggregations being parsed
+  int nesting_ = 0;            // expr() calls under way
 };
 
 std::string position_prefix(std::string_view in, size_t pos) {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "alerting/promql/value.h"
-#include "alerting/rules/template.h"
+#include "alerting/template/template.h"
 
 namespace vigia::alerting::tmpl {
 

@@ -1,11 +1,11 @@
 // Execution of a parsed template, following text/template's exec.go (Go
 // 1.19) with Option("missingkey=zero"), as Prometheus sets it; error texts
 // are Go's so that an annotation that fails reads as it does in Prometheus.
-#include "alerting/rules/template.h"
+#include "alerting/template/template.h"
 
 #include <cmath>
 
-#include "alerting/rules/template_internal.h"
+#include "alerting/template/template_internal.h"
 
 namespace vigia::alerting {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "alerting/rules/template_internal.h"
+#include "alerting/template/template_internal.h"
 
 namespace vigia::alerting::tmpl {
 namespace {

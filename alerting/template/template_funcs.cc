@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "alerting/promql/regex.h"
-#include "alerting/rules/template_internal.h"
+#include "alerting/template/template_internal.h"
 
 namespace vigia::alerting::tmpl {
 namespace {

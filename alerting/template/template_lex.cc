@@ -8,28 +8,12 @@
 #include <cstring>
 
 #include "alerting/template/template_internal.h"
+#include "core/strconv.h"
 
 namespace vigia::alerting::tmpl {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-// The rune at s[p] and its length (1 with U+FFFD for invalid UTF-8).
-uint32_t decode_rune(std::string_view s, size_t p, size_t& len) {
-  unsigned char c = static_cast<unsigned char>(s[p]);
-  len = 1;
-  if (c < 0x80) return c;
-  size_t n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (n == 0 || p + n > s.size()) return 0xfffd;
-  uint32_t r = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[p + k]);
-    if ((cc & 0xc0) != 0x80) return 0xfffd;
-    r = (r << 6) | (cc & 0x3f);
-  }
-  len = n;
-  return r;
-}
 
 // unicode.IsLetter || unicode.IsDigit, for the scripts label values and
 // names use (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, Indic, CJK,
@@ -403,100 +387,11 @@ std::string item_string(const Item& i) {
   return go_quote(i.val);
 }
 
-// strconv.Unquote for "..." `...` and '...'; false on a bad escape.
-bool unquote(std::string_view q, std::string& out) {
-  out.clear();
-  if (q.size() < 2) return false;
-  char quote = q[0];
-  if (q.back() != quote) return false;
-  q = q.substr(1, q.size() - 2);
-  if (quote == '`') {
-    for (char c : q)
-      if (c != '\r') out += c;
-    return true;
-  }
-  auto append_rune = [&](uint32_t r) {
-    if (r > 0x10ffff || (r >= 0xd800 && r < 0xe000)) r = 0xfffd;
-    if (r < 0x80) out += static_cast<char>(r);
-    else if (r < 0x800) out += static_cast<char>(0xc0 | (r >> 6)), out += static_cast<char>(0x80 | (r & 0x3f));
-    else if (r < 0x10000)
-      out += static_cast<char>(0xe0 | (r >> 12)), out += static_cast<char>(0x80 | ((r >> 6) & 0x3f)),
-          out += static_cast<char>(0x80 | (r & 0x3f));
-    else
-      out += static_cast<char>(0xf0 | (r >> 18)), out += static_cast<char>(0x80 | ((r >> 12) & 0x3f)),
-          out += static_cast<char>(0x80 | ((r >> 6) & 0x3f)), out += static_cast<char>(0x80 | (r & 0x3f));
-  };
-  size_t runes = 0;
-  for (size_t i = 0; i < q.size();) {
-    char c = q[i];
-    if (c == quote) return false;
-    if (c != '\\') {
-      out += c;
-      if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++runes;
-      ++i;
-      continue;
-    }
-    ++runes;
-    if (++i >= q.size()) return false;
-    char e = q[i++];
-    auto hex = [&](int n, uint32_t& v) {
-      v = 0;
-      for (int k = 0; k < n; ++k) {
-        if (i >= q.size() || !std::isxdigit(static_cast<unsigned char>(q[i]))) return false;
-        char h = q[i++];
-        v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
-      }
-      return true;
-    };
-    uint32_t v;
-    switch (e) {
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
-      case '\'': case '"':
-        if (e != quote) return false;
-        out += e;
-        break;
-      case 'x':
-        if (!hex(2, v)) return false;
-        out += static_cast<char>(v);
-        break;
-      case 'u':
-        if (!hex(4, v) || (v >= 0xd800 && v < 0xe000)) return false;
-        append_rune(v);
-        break;
-      case 'U':
-        if (!hex(8, v) || v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) return false;
-        append_rune(v);
-        break;
-      default:
-        if (e >= '0' && e <= '7') {
-          v = e - '0';
-          for (int k = 0; k < 2; ++k) {
-            if (i >= q.size() || q[i] < '0' || q[i] > '7') return false;
-            v = v * 8 + (q[i++] - '0');
-          }
-          if (v > 255) return false;
-          out += static_cast<char>(v);
-          break;
-        }
-        return false;
-    }
-  }
-  if (quote == '\'') return runes == 1;
-  return true;
-}
-
 // Go's number parsing for template constants (parse.NewNumber).
 bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err) {
   if (is_char) {
     std::string s;
-    if (!unquote(text, s)) {
+    if (!go_unquote(text, s)) {
       err = "malformed character constant: " + std::string(text);
       return false;
     }

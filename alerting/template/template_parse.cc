@@ -115,7 +115,7 @@ class Parser {
     const Item& name = next_non_space();
     if (name.type != Tok::kString && name.type != Tok::kRawString) unexpected(name, context);
     Tree t;
-    if (!unquote(name.val, t.name)) errorf("invalid syntax");
+    if (!go_unquote(name.val, t.name)) errorf("invalid syntax");
     expect(Tok::kRightDelim, context);
     auto saved = vars_;
     vars_ = {"$"};
@@ -232,7 +232,7 @@ class Parser {
 
   void template_name(const Item& token, const std::string& context, std::string& out) {
     if (token.type != Tok::kString && token.type != Tok::kRawString) unexpected(token, context);
-    if (!unquote(token.val, out)) errorf("invalid syntax");
+    if (!go_unquote(token.val, out)) errorf("invalid syntax");
   }
 
   std::unique_ptr<Node> block_control() {
@@ -470,7 +470,7 @@ class Parser {
       case Tok::kRawString: {
         auto n = new_node(NodeType::kString, token.pos);
         n->spelling = token.val;
-        if (!unquote(token.val, n->text)) errorf("invalid syntax");
+        if (!go_unquote(token.val, n->text)) errorf("invalid syntax");
         return n;
       }
       default: break;

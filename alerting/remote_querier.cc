@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/http_client.h"
+#include "core/text.h"
 
 namespace vigia::alerting {
 
@@ -152,7 +153,7 @@ promql::QueryResult RemoteQuerier::query_text(std::string_view text, int64_t t_m
   std::string time = format_float_f(double(t_ms) / 1000);
   // Seconds as a float: the API also takes "10s", but not "0.5s".
   std::string timeout = format_float_f(double(opts_.timeout.count()) / 1000);
-  req.body = "query=" + form_encode(text) + "&time=" + time + "&timeout=" + form_encode(timeout);
+  req.body = "query=" + query_escape(text) + "&time=" + time + "&timeout=" + query_escape(timeout);
   auto client = take_client();
   HttpClientResponse resp = client->fetch(req);
   give_back(std::move(client));

@@ -16,6 +16,9 @@ inline constexpr std::string_view kAsciiSpace = " \t\n\v\f\r";
 // `s` without the leading and trailing characters that are in `chars`.
 std::string_view trim(std::string_view s, std::string_view chars = kAsciiSpace);
 
+// Whether a and b are equal but for the case of ASCII letters.
+bool iequals_ascii(std::string_view a, std::string_view b);
+
 // Go's url.QueryEscape (also application/x-www-form-urlencoded): letters,
 // digits and "-_.~" stay, a space becomes '+', every other byte %XX.
 std::string query_escape(std::string_view s);

@@ -47,7 +47,8 @@ class YamlReader {
   std::string file_;
 };
 
-// Parses a Prometheus duration; false if malformed.
+// Parses a Prometheus duration (core/text.h parse_duration_ms) into seconds;
+// false if malformed or out of range.
 bool parse_prometheus_duration(std::string_view s, double& seconds);
 
 }  // namespace vigia

@@ -20,11 +20,8 @@ struct Digits {
   int dp = 0;
 };
 
-// The shortest digits that read back as v (v finite, > 0).
-Digits shortest_digits(double v) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string_view s(buf, r.ptr - buf);  // d.ddde±xx
+// The digits of a d.ddde±xx spelling, trailing zeros removed.
+Digits scientific_digits(std::string_view s) {
   size_t e = s.find('e');
   Digits out;
   for (char c : s.substr(0, e))
@@ -34,17 +31,18 @@ Digits shortest_digits(double v) {
   return out;
 }
 
+// The shortest digits that read back as v (v finite, > 0).
+Digits shortest_digits(double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  return scientific_digits(std::string_view(buf, r.ptr - buf));
+}
+
 // v rounded to n significant digits (n >= 1), trailing zeros removed.
 Digits rounded_digits(double v, int n) {
   std::string buf(static_cast<size_t>(n) + 16, '\0');
   int len = std::snprintf(buf.data(), buf.size(), "%.*e", n - 1, v);
-  std::string_view s(buf.data(), static_cast<size_t>(len));
-  size_t e = s.find('e');
-  Digits out;
-  for (char c : s.substr(0, e))
-    if (c != '.') out.d += c;
-  out.dp = std::atoi(std::string(s.substr(e + 1)).c_str()) + 1;
-  while (out.d.size() > 1 && out.d.back() == '0') out.d.pop_back();
+  Digits out = scientific_digits(std::string_view(buf.data(), static_cast<size_t>(len)));
   if (out.d == "0") out.dp = 0;
   return out;
 }

@@ -171,20 +171,10 @@ class Lexer {
           emit(Tok::kDeclare, start, pos_);
           continue;
         case '|': emit(Tok::kPipe, start, pos_); continue;
-        case '"': {
-          for (;;) {
-            if (pos_ >= in_.size() || in_[pos_] == '\n') return error(start, "unterminated quoted string");
-            char q = in_[pos_++];
-            if (q == '\\') {
-              if (pos_ >= in_.size() || in_[pos_] == '\n') return error(start, "unterminated quoted string");
-              ++pos_;
-            } else if (q == '"') {
-              break;
-            }
-          }
+        case '"':
+          if (!lex_quoted(start, '"', "unterminated quoted string")) return;
           emit(Tok::kString, start, pos_);
           continue;
-        }
         case '`': {
           size_t end = in_.find('`', pos_);
           if (end == std::string_view::npos) return error(start, "unterminated raw quoted string");
@@ -193,20 +183,10 @@ class Lexer {
           continue;
         }
         case '$': lex_field_or_variable(start, Tok::kVariable); if (done_) return; continue;
-        case '\'': {
-          for (;;) {
-            if (pos_ >= in_.size() || in_[pos_] == '\n') return error(start, "unterminated character constant");
-            char q = in_[pos_++];
-            if (q == '\\') {
-              if (pos_ >= in_.size() || in_[pos_] == '\n') return error(start, "unterminated character constant");
-              ++pos_;
-            } else if (q == '\'') {
-              break;
-            }
-          }
+        case '\'':
+          if (!lex_quoted(start, '\'', "unterminated character constant")) return;
           emit(Tok::kCharConstant, start, pos_);
           continue;
-        }
         case '(': emit(Tok::kLeftParen, start, pos_); ++paren_depth_; continue;
         case ')':
           emit(Tok::kRightParen, start, pos_);
@@ -254,6 +234,28 @@ class Lexer {
         continue;
       }
       return error(start, "unrecognized character in action: " + rune_desc(start));
+    }
+  }
+
+  // Skips a quoted string or character constant up to its closing `quote`
+  // (escapes skipped); false after an error `unterminated` (a newline or the
+  // end of the input first).
+  bool lex_quoted(size_t start, char quote, const char* unterminated) {
+    for (;;) {
+      if (pos_ >= in_.size() || in_[pos_] == '\n') {
+        error(start, unterminated);
+        return false;
+      }
+      char q = in_[pos_++];
+      if (q == '\\') {
+        if (pos_ >= in_.size() || in_[pos_] == '\n') {
+          error(start, unterminated);
+          return false;
+        }
+        ++pos_;
+      } else if (q == quote) {
+        return true;
+      }
     }
   }
 

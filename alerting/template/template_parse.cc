@@ -114,9 +114,15 @@ class Parser {
     const std::string context = "define clause";
     const Item& name = next_non_space();
     if (name.type != Tok::kString && name.type != Tok::kRawString) unexpected(name, context);
-    Tree t;
-    if (!go_unquote(name.val, t.name)) errorf("invalid syntax");
+    std::string tree_name;
+    if (!go_unquote(name.val, tree_name)) errorf("invalid syntax");
     expect(Tok::kRightDelim, context);
+    define_body(std::move(tree_name), context);
+  }
+  // The body of a define or block up to its {{end}}: a new tree named `name`.
+  void define_body(std::string name, const std::string& context) {
+    Tree t;
+    t.name = std::move(name);
     auto saved = vars_;
     vars_ = {"$"};
     std::unique_ptr<Node> end;
@@ -242,15 +248,7 @@ class Parser {
     n->line = token.line;
     template_name(token, context, n->text);
     n->pipe = pipeline(context, Tok::kRightDelim);
-    Tree t;
-    t.name = n->text;
-    auto saved = vars_;
-    vars_ = {"$"};
-    std::unique_ptr<Node> end;
-    t.root = item_list(end);
-    if (!is_marker(*end, "end")) errorf("unexpected " + marker_string(*end) + " in " + context);
-    vars_ = saved;
-    add_tree(std::move(t));
+    define_body(n->text, context);
     return n;
   }
 

@@ -235,7 +235,8 @@ Value title(const std::vector<Value>& a, const TemplateData&) {
       out += static_cast<char>(prev_sep ? std::toupper(c) : c);
       prev_sep = !(std::isalnum(c) || c == '_');
     } else {
-      size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+      size_t len;
+      decode_rune(s, i, len);
       std::string rune = s.substr(i, len);
       out += prev_sep ? map_case(rune, true) : rune;
       // Unicode spaces (U+0085, U+00A0, U+2000…) separate words too.
@@ -335,11 +336,7 @@ Value re_replace_all(const std::vector<Value>& a, const TemplateData&) {
     if (m1 > last_end || m0 == 0) expand(out, repl, *re, groups);
     last_end = m1;
     size_t width = 0;
-    if (search < src.size()) {
-      unsigned char c = static_cast<unsigned char>(src[search]);
-      width = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-      width = std::min(width, src.size() - search);
-    }
+    if (search < src.size()) decode_rune(src, search, width);
     if (search + width > m1) search += width;
     else if (search + 1 > m1) ++search;
     else search = m1;

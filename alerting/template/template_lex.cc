@@ -379,8 +379,8 @@ std::string item_string(const Item& i) {
     // %.10q: quote the first 10 runes.
     size_t n = 0, runes = 0;
     while (n < i.val.size() && runes < 10) {
-      unsigned char c = static_cast<unsigned char>(i.val[n]);
-      size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+      size_t len;
+      decode_rune(i.val, n, len);
       n += len;
       ++runes;
     }
@@ -397,13 +397,11 @@ bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err
       err = "malformed character constant: " + std::string(text);
       return false;
     }
-    unsigned char c = static_cast<unsigned char>(s[0]);
-    uint32_t r = c;
-    if (c >= 0xc0) {
-      size_t len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-      r = c & (c < 0xe0 ? 0x1f : c < 0xf0 ? 0x0f : 0x07);
-      for (size_t k = 1; k < len && k < s.size(); ++k) r = (r << 6) | (static_cast<unsigned char>(s[k]) & 0x3f);
-    }
+    // strconv.UnquoteChar: a \x or octal escape is the byte's value, any
+    // other character the rune it encodes.
+    size_t len;
+    bool byte_escape = text.size() > 2 && text[1] == '\\' && (text[2] == 'x' || (text[2] >= '0' && text[2] <= '7'));
+    uint32_t r = byte_escape ? static_cast<unsigned char>(s[0]) : decode_rune(s, 0, len);
     n.is_int = n.is_float = true;
     n.int_value = r;
     n.float_value = r;

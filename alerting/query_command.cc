@@ -11,7 +11,6 @@
 
 #include "alerting/promql/lexer.h"
 #include "alerting/promql/parser.h"
-#include "alerting/promql/printer.h"
 #include "alerting/remote_querier.h"
 #include "alerting/store/http_target.h"
 #include "alerting/store/scrape.h"
@@ -36,7 +35,7 @@ std::string metric_string(const promql::LabelSet& ls) {
   return std::string(name) + promql::labels_string(rest);
 }
 
-std::string at(int64_t t_ms) { return " @[" + promql::format_number(double(t_ms) / 1000) + "]"; }
+std::string at(int64_t t_ms) { return " @[" + format_float_f(double(t_ms) / 1000) + "]"; }
 
 // prometheus/common's LabelSet.Before: fewer labels first, then by values in
 // label-name order.
@@ -71,12 +70,12 @@ std::string caret_line(std::string_view expr, size_t pos) {
 std::string format_result(const promql::QueryResult& r, int64_t t_ms) {
   std::string out;
   switch (r.type) {
-    case promql::ValueType::kScalar: return "scalar: " + promql::format_number(r.scalar) + at(t_ms) + "\n";
+    case promql::ValueType::kScalar: return "scalar: " + format_float_f(r.scalar) + at(t_ms) + "\n";
     case promql::ValueType::kString: return r.str + "\n";
     case promql::ValueType::kVector:
       for (size_t i = 0; i < r.vector.size(); ++i) {
         if (i) out += "\n";
-        out += metric_string(r.vector[i].labels) + " => " + promql::format_number(r.vector[i].v) + at(t_ms);
+        out += metric_string(r.vector[i].labels) + " => " + format_float_f(r.vector[i].v) + at(t_ms);
       }
       return out + "\n";
     case promql::ValueType::kMatrix: {
@@ -87,7 +86,7 @@ std::string format_result(const promql::QueryResult& r, int64_t t_ms) {
       for (size_t i = 0; i < sorted.size(); ++i) {
         if (i) out += "\n";
         out += metric_string(sorted[i]->labels) + " =>";
-        for (const auto& p : sorted[i]->points) out += "\n" + promql::format_number(p.v) + at(p.t);
+        for (const auto& p : sorted[i]->points) out += "\n" + format_float_f(p.v) + at(p.t);
       }
       return out + "\n";
     }

@@ -17,6 +17,8 @@ namespace vigia::alerting {
 
 using nlohmann::json;
 
+std::string format_float_f(double v) { return promql::format_number(v); }
+
 namespace {
 
 struct BadAnswer {
@@ -142,9 +144,9 @@ promql::QueryResult RemoteQuerier::query_text(std::string_view text, int64_t t_m
   req.headers = opts_.headers;
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   req.headers.emplace_back("Accept", "application/json");
-  std::string time = promql::format_number(double(t_ms) / 1000);
+  std::string time = format_float_f(double(t_ms) / 1000);
   // Seconds as a float: the API also takes "10s", but not "0.5s".
-  std::string timeout = promql::format_number(double(opts_.timeout.count()) / 1000);
+  std::string timeout = format_float_f(double(opts_.timeout.count()) / 1000);
   req.body = "query=" + query_escape(text) + "&time=" + time + "&timeout=" + query_escape(timeout);
   auto client = take_client();
   HttpClientResponse resp = client->fetch(req);

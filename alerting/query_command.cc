@@ -28,14 +28,11 @@ int64_t now_ms() {
 // prometheus/common's Metric.String().
 std::string metric_string(const promql::LabelSet& ls) {
   std::string_view name = promql::label_value(ls, "__name__");
-  std::string rest;
-  for (const auto& [k, v] : ls) {
-    if (k == "__name__") continue;
-    if (!rest.empty()) rest += ", ";
-    rest += k + "=" + promql::quote(v);
-  }
+  promql::LabelSet rest;
+  for (const auto& kv : ls)
+    if (kv.first != "__name__") rest.push_back(kv);
   if (rest.empty()) return name.empty() ? "{}" : std::string(name);
-  return std::string(name) + "{" + rest + "}";
+  return std::string(name) + promql::labels_string(rest);
 }
 
 std::string at(int64_t t_ms) { return " @[" + format_float_f(double(t_ms) / 1000) + "]"; }

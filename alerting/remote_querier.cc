@@ -1,7 +1,6 @@
 #include "alerting/remote_querier.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -10,19 +9,15 @@
 // parser is tested already (Debian's nlohmann-json3-dev, header-only).
 #include <nlohmann/json.hpp>
 
+#include "alerting/promql/printer.h"
 #include "core/http_client.h"
+#include "core/text.h"
 
 namespace vigia::alerting {
 
 using nlohmann::json;
 
-std::string format_float_f(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[512];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
-}
+std::string format_float_f(double v) { return promql::format_number(v); }
 
 namespace {
 
@@ -152,7 +147,7 @@ promql::QueryResult RemoteQuerier::query_text(std::string_view text, int64_t t_m
   std::string time = format_float_f(double(t_ms) / 1000);
   // Seconds as a float: the API also takes "10s", but not "0.5s".
   std::string timeout = format_float_f(double(opts_.timeout.count()) / 1000);
-  req.body = "query=" + form_encode(text) + "&time=" + time + "&timeout=" + form_encode(timeout);
+  req.body = "query=" + query_escape(text) + "&time=" + time + "&timeout=" + query_escape(timeout);
   auto client = take_client();
   HttpClientResponse resp = client->fetch(req);
   give_back(std::move(client));

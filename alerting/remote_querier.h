@@ -67,7 +67,7 @@ promql::QueryResult parse_query_response(std::string_view body, long status, int
                                          std::string_view where);
 
 // Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip decimal
-// without exponent; "NaN", "+Inf", "-Inf".
+// without exponent; "NaN", "+Inf", "-Inf". (promql::format_number.)
 std::string format_float_f(double v);
 
 }  // namespace vigia::alerting

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/fs.h"
+#include "core/text.h"
 
 namespace vigia {
 namespace {
@@ -17,16 +18,6 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_metric_start(char c) { return is_alpha_(c) || c == ':'; }
 bool is_metric_char(char c) { return is_metric_start(c) || is_digit(c); }
 bool is_label_char(char c) { return is_alpha_(c) || is_digit(c); }
-
-bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (x != b[i]) return false;
-  }
-  return true;
-}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;

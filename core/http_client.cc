@@ -126,23 +126,6 @@ std::string url_host_port(std::string_view url) {
   return hp;
 }
 
-std::string form_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += char(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 HttpClient::HttpClient() {
   const CurlApi& api = curl_api();
   curl_ = api.error.empty() ? api.easy_init() : nullptr;

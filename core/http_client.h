@@ -61,7 +61,4 @@ std::string redact_url(std::string_view url);
 // instance label for a target): "http://a/metrics" -> "a:80".
 std::string url_host_port(std::string_view url);
 
-// application/x-www-form-urlencoded value.
-std::string form_encode(std::string_view s);
-
 }  // namespace vigia

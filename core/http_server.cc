@@ -12,17 +12,11 @@
 #include <map>
 #include <mutex>
 
+#include "core/text.h"
+
 namespace vigia {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -65,7 +59,7 @@ const char* reason_phrase(int status) {
 
 std::string_view HttpRequest::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return v;
+    if (iequals_ascii(k, name)) return v;
   return {};
 }
 
@@ -117,10 +111,8 @@ bool accepts_gzip(std::string_view ae) {
   while (!ae.empty()) {
     size_t comma = ae.find(',');
     std::string_view tok = ae.substr(0, comma);
-    while (!tok.empty() && tok.front() == ' ') tok.remove_prefix(1);
-    std::string_view coding = tok.substr(0, tok.find(';'));
-    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
-    if (iequals(coding, "gzip")) {
+    std::string_view coding = trim(tok.substr(0, tok.find(';')), " ");
+    if (iequals_ascii(coding, "gzip")) {
       // "gzip;q=0" refuses it.
       size_t q = tok.find("q=");
       if (q == std::string_view::npos) return true;

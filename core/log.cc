@@ -4,9 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <mutex>
 #include <string>
+
+#include "core/text.h"
 
 namespace vigia::log {
 namespace {
@@ -25,17 +26,11 @@ std::string_view level_name(Level l) {
   return "info";
 }
 
-// Writes "2026-11-22T10:00:00.123Z" into buf; returns its length.
-size_t format_timestamp(char* buf, size_t size) {
+// Now, as "2026-11-22T10:00:00.123Z".
+std::string now_timestamp() {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  int n = std::snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                        static_cast<int>(ms % 1000));
-  return n < 0 ? 0 : std::min(static_cast<size_t>(n), size - 1);
+  return format_rfc3339_ms(ms, true);
 }
 
 void append_logfmt_value(std::string& out, std::string_view v) {
@@ -149,11 +144,10 @@ void format_line(std::string& line, Format format, std::string_view ts, Level le
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   if (!enabled(level)) return;
-  char ts[96];
-  size_t ts_len = format_timestamp(ts, sizeof ts);
+  std::string ts = now_timestamp();
   std::string line;
   line.reserve(128);
-  format_line(line, static_cast<Format>(g_format.load()), std::string_view(ts, ts_len), level, msg,
+  format_line(line, static_cast<Format>(g_format.load()), ts, level, msg,
               fields);
   std::lock_guard<std::mutex> lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);

@@ -1,7 +1,8 @@
 #include "core/yaml_reader.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/text.h"
 
 namespace vigia {
 
@@ -79,42 +80,9 @@ std::vector<std::string> YamlReader::get_string_list(const YAML::Node& n,
 }
 
 bool parse_prometheus_duration(std::string_view s, double& seconds) {
-  if (s.empty()) return false;
-  if (s == "0") {
-    seconds = 0;
-    return true;
-  }
-  struct Unit {
-    std::string_view name;
-    double secs;
-  };
-  static constexpr Unit kUnits[] = {{"y", 365 * 86400.0}, {"w", 7 * 86400.0}, {"d", 86400.0},
-                                    {"h", 3600.0},        {"m", 60.0},         {"s", 1.0},
-                                    {"ms", 0.001}};
-  double total = 0;
-  size_t i = 0;
-  int last_unit = -1;
-  while (i < s.size()) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-    uint64_t v = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-      if (v > (1ull << 53)) return false;
-      ++i;
-    }
-    size_t j = i;
-    while (j < s.size() && std::isalpha(static_cast<unsigned char>(s[j]))) ++j;
-    std::string_view unit = s.substr(i, j - i);
-    int idx = -1;
-    for (int u = 0; u < 7; ++u)
-      if (kUnits[u].name == unit) idx = u;
-    // Units must be given largest first, each at most once (Prometheus).
-    if (idx < 0 || idx <= last_unit) return false;
-    last_unit = idx;
-    total += static_cast<double>(v) * kUnits[idx].secs;
-    i = j;
-  }
-  seconds = total;
+  int64_t ms = 0;
+  if (parse_duration_ms(s, ms) != DurationParse::kOk) return false;
+  seconds = static_cast<double>(ms) / 1000;
   return true;
 }
 

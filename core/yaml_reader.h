@@ -53,7 +53,8 @@ class YamlReader {
 // with "yaml-cpp: error at line L, column C: ").
 std::string yaml_error_message(const std::string& file, const YAML::Exception& e);
 
-// Parses a Prometheus duration; false if malformed.
+// Parses a Prometheus duration (core/text.h parse_duration_ms) into seconds;
+// false if malformed or out of range.
 bool parse_prometheus_duration(std::string_view s, double& seconds);
 
 }  // namespace vigia

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "core/strconv.h"
+
 namespace vigia::promql {
 namespace {
 
@@ -330,24 +332,6 @@ class Lexer {
   std::vector<Token> out_;
 };
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
-
 }  // namespace
 
 // "=" is not an operator in Prometheus's token table (it is described as "=").
@@ -389,77 +373,11 @@ std::string describe(const Token& t) {
 std::vector<Token> lex(std::string_view input) { return Lexer(input).run(); }
 
 std::string unquote(std::string_view q) {
-  if (q.size() < 2) return {};
-  char open = q.front();
-  std::string_view body = q.substr(1, q.size() - 2);
-  if (open == '`') return std::string(body);
   std::string out;
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c != '\\' || i + 1 >= body.size()) {
-      out += c;
-      continue;
-    }
-    char e = body[++i];
-    auto hex = [&](int n) {
-      uint32_t x = 0;
-      for (int k = 0; k < n && i + 1 < body.size(); ++k) {
-        char d = lower(body[++i]);
-        x = x * 16 + (is_digit(d) ? d - '0' : d - 'a' + 10);
-      }
-      return x;
-    };
-    switch (e) {
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case 'x': out += char(hex(2)); break;
-      case 'u': append_utf8(out, hex(4)); break;
-      case 'U': append_utf8(out, hex(8)); break;
-      default:
-        if (e >= '0' && e <= '7') {
-          uint32_t x = 0;
-          for (int k = 0; k < 3 && i < body.size(); ++k, ++i) x = x * 8 + (body[i] - '0');
-          --i;
-          out += char(x);
-        } else {
-          out += e;  // \\, \' and \"
-        }
-    }
-  }
+  go_unquote(q, out, UnquoteMode::kPromQL);
   return out;
 }
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '\a': out += "\\a"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\v': out += "\\v"; continue;
-      case '\\': out += "\\\\"; continue;
-      case '"': out += "\\\""; continue;
-      default: break;
-    }
-    if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += char(c);  // printable ASCII and UTF-8 bytes are kept
-    }
-  }
-  out += '"';
-  return out;
-}
+std::string quote(std::string_view s) { return go_quote(s); }
 
 }  // namespace vigia::promql

@@ -9,6 +9,7 @@
 
 #include "alerting/promql/parser_internal.h"
 #include "alerting/promql/regex.h"
+#include "core/text.h"
 
 namespace vigia::promql {
 namespace {
@@ -477,39 +478,7 @@ std::string position_prefix(std::string_view in, size_t pos) {
 
 }  // namespace
 
-bool parse_duration(std::string_view s, int64_t* ms) {
-  if (s == "0") {
-    *ms = 0;
-    return true;
-  }
-  if (s.empty()) return false;
-  struct Unit { std::string_view name; int64_t ms; };
-  static constexpr Unit kUnits[] = {{"y", 365LL * 86400000}, {"w", 7LL * 86400000}, {"d", 86400000},
-                                    {"h", 3600000},          {"m", 60000},          {"s", 1000},
-                                    {"ms", 1}};
-  size_t i = 0, next_unit = 0;
-  int64_t total = 0;
-  while (i < s.size()) {
-    size_t d = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == d) return false;
-    std::string digits(s.substr(d, i - d));
-    size_t u = i;
-    while (i < s.size() && !(s[i] >= '0' && s[i] <= '9')) ++i;
-    std::string_view unit = s.substr(u, i - u);
-    size_t k = next_unit;
-    while (k < std::size(kUnits) && kUnits[k].name != unit) ++k;
-    if (k == std::size(kUnits)) return false;
-    next_unit = k + 1;
-    errno = 0;
-    unsigned long long n = std::strtoull(digits.c_str(), nullptr, 10);
-    if (errno != 0 || n > uint64_t(std::numeric_limits<int64_t>::max()) / kUnits[k].ms) return false;
-    total += int64_t(n) * kUnits[k].ms;
-    if (total < 0) return false;
-  }
-  *ms = total;
-  return true;
-}
+bool parse_duration(std::string_view s, int64_t* ms) { return parse_duration_ms(s, *ms) == DurationParse::kOk; }
 
 ParseResult parse(std::string_view input) {
   ParseResult r;

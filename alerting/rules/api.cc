@@ -3,11 +3,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 
 #include <nlohmann/json.hpp>
 
 #include "alerting/promql/printer.h"
+#include "core/text.h"
 
 namespace vigia::alerting {
 namespace {
@@ -50,21 +50,7 @@ std::string query_text(const RuleDef& d) { return d.expr ? promql::print(*d.expr
 
 std::string rfc3339_ms(int64_t ms, bool zero_unset) {
   if (ms == 0 && zero_unset) return "0001-01-01T00:00:00Z";
-  time_t secs = static_cast<time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  int frac = static_cast<int>(ms - static_cast<int64_t>(secs) * 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf, n);
-  if (frac) {
-    char f[8];
-    std::snprintf(f, sizeof f, ".%03d", frac);
-    std::string fs = f;
-    while (fs.back() == '0') fs.pop_back();
-    out += fs;
-  }
-  return out + "Z";
+  return format_rfc3339_ms(ms);
 }
 
 std::string format_float_e(double v) {

@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "alerting/promql/parser.h"
-#include "alerting/rules/template.h"
+#include "alerting/template/template.h"
 #include "core/log.h"
 
 namespace vigia::alerting {

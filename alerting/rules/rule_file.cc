@@ -12,7 +12,7 @@
 
 #include "alerting/promql/lexer.h"
 #include "alerting/promql/parser.h"
-#include "alerting/rules/template.h"
+#include "alerting/template/template.h"
 
 namespace vigia::alerting {
 namespace {

@@ -18,6 +18,7 @@
 #include "alerting/rules/group.h"
 #include "alerting/rules/rule_file.h"
 #include "alerting/store/store.h"
+#include "core/text.h"
 #include "core/yaml_reader.h"
 
 namespace vigia::alerting {
@@ -68,9 +69,7 @@ promql::LabelSet string_map(const YamlReader& r, const YAML::Node& n, std::strin
 
 // "metric{a="b"}" → labels; Prometheus's parser.ParseMetric.
 bool parse_metric(std::string_view text, promql::LabelSet& out, std::string& err) {
-  std::string_view t = text;
-  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  std::string_view t = trim(text, " ");
   if (t == "{}") {  // no labels (a scalar's result); the PromQL parser refuses an empty selector
     out.clear();
     return true;

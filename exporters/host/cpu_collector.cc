@@ -8,6 +8,8 @@
 #include <memory>
 #include <utility>
 
+#include "core/text.h"
+
 namespace vigia::host {
 
 namespace {
@@ -15,12 +17,6 @@ namespace {
 constexpr double kUserHz = 100.0;
 // node_exporter's jumpBackSeconds: a larger drop of idle means hotplug.
 constexpr double kJumpBackSeconds = 3.0;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
 
 bool read_u64_file(const std::string& path, std::string& buf, uint64_t& out) {
   return read_file(path, buf).is_ok() && parse_u64(trim(buf), out);

@@ -3,17 +3,12 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "exporters/host/netlink_stats.h"
 
 namespace vigia::host {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 struct Counter {
   const char* name;

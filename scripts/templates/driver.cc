@@ -7,7 +7,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "alerting/rules/template.h"
+#include "alerting/template/template.h"
 
 using namespace vigia::alerting;
 

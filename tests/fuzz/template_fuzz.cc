@@ -1,4 +1,4 @@
-// libFuzzer target for alert template expansion (alerting/rules/template.h),
+// libFuzzer target for alert template expansion (alerting/template/template.h),
 // built with -DVIGIA_FUZZ=ON and clang, run for a bounded time by
 // scripts/fuzz.sh (seeds: tests/fuzz/corpus/template/).
 //
@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "alerting/rules/template.h"
+#include "alerting/template/template.h"
 
 using namespace vigia::alerting;
 

@@ -1,4 +1,4 @@
-// Alert template expansion (alerting/rules/template.h).
+// Alert template expansion (alerting/template/template.h).
 //
 // The differential part reads tests/fixtures/templates/: rules.yml holds alert
 // rules whose annotations and labels exercise the language and every
@@ -22,7 +22,7 @@
 
 #include "alerting/promql/engine.h"
 #include "alerting/promql/parser.h"
-#include "alerting/rules/template.h"
+#include "alerting/template/template.h"
 #include "promql_test_util.h"
 
 using namespace vigia;

@@ -30,6 +30,15 @@
 // 256 bytes of a computed string) and writes at most 16 MiB; past these the
 // expansion fails with an error naming the limit.
 //
+// Other function sets: the language (lexer, parser, executor, builtins) does
+// not depend on Prometheus's functions; parse_template takes the set of
+// function names and the executor a FunctionLookup (template_internal.h),
+// and expand_template passes prometheus_function. Alertmanager-style
+// message templates (toUpper, toLower, title, join, safeHtml, reReplaceAll,
+// stringSlice, match...) need a second table and an entry point beside
+// expand_template whose dot is the notification's data rather than
+// TemplateData (Kind::kData and its fields in template_exec.cc).
+//
 // All functions are pure (apart from calling TemplateData::query) and
 // thread-safe.
 #pragma once

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "alerting/rules/template_internal.h"
+#include "alerting/template/template_internal.h"
 
 namespace vigia::alerting::tmpl {
 namespace {
@@ -114,9 +114,15 @@ class Parser {
     const std::string context = "define clause";
     const Item& name = next_non_space();
     if (name.type != Tok::kString && name.type != Tok::kRawString) unexpected(name, context);
-    Tree t;
-    if (!unquote(name.val, t.name)) errorf("invalid syntax");
+    std::string tree_name;
+    if (!go_unquote(name.val, tree_name)) errorf("invalid syntax");
     expect(Tok::kRightDelim, context);
+    define_body(std::move(tree_name), context);
+  }
+  // The body of a define or block up to its {{end}}: a new tree named `name`.
+  void define_body(std::string name, const std::string& context) {
+    Tree t;
+    t.name = std::move(name);
     auto saved = vars_;
     vars_ = {"$"};
     std::unique_ptr<Node> end;
@@ -232,7 +238,7 @@ class Parser {
 
   void template_name(const Item& token, const std::string& context, std::string& out) {
     if (token.type != Tok::kString && token.type != Tok::kRawString) unexpected(token, context);
-    if (!unquote(token.val, out)) errorf("invalid syntax");
+    if (!go_unquote(token.val, out)) errorf("invalid syntax");
   }
 
   std::unique_ptr<Node> block_control() {
@@ -242,15 +248,7 @@ class Parser {
     n->line = token.line;
     template_name(token, context, n->text);
     n->pipe = pipeline(context, Tok::kRightDelim);
-    Tree t;
-    t.name = n->text;
-    auto saved = vars_;
-    vars_ = {"$"};
-    std::unique_ptr<Node> end;
-    t.root = item_list(end);
-    if (!is_marker(*end, "end")) errorf("unexpected " + marker_string(*end) + " in " + context);
-    vars_ = saved;
-    add_tree(std::move(t));
+    define_body(n->text, context);
     return n;
   }
 
@@ -470,7 +468,7 @@ class Parser {
       case Tok::kRawString: {
         auto n = new_node(NodeType::kString, token.pos);
         n->spelling = token.val;
-        if (!unquote(token.val, n->text)) errorf("invalid syntax");
+        if (!go_unquote(token.val, n->text)) errorf("invalid syntax");
         return n;
       }
       default: break;

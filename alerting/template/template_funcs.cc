@@ -13,7 +13,9 @@
 #include <cstring>
 
 #include "alerting/promql/regex.h"
-#include "alerting/rules/template_internal.h"
+#include "alerting/template/template_internal.h"
+#include "core/strconv.h"
+#include "core/text.h"
 
 namespace vigia::alerting::tmpl {
 namespace {
@@ -199,29 +201,16 @@ uint32_t rune_lower(uint32_t r) {
   return r;
 }
 
-void append_utf8(std::string& out, uint32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xc0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  } else {
-    out += static_cast<char>(0xe0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  }
-}
-
 // Maps the 1- and 2-byte runes of s (the only ones the tables change);
 // anything else, invalid UTF-8 included, is copied.
 std::string map_case(std::string_view s, bool upper) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
+    uint32_t r;
     if (c < 0x80) {
       append_utf8(out, upper ? rune_upper(c) : rune_lower(c));
-    } else if (c >= 0xc2 && c < 0xe0 && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xc0) == 0x80) {
-      uint32_t r = ((c & 0x1fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3fu);
+    } else if (size_t len; decode_utf8(s, i, len, r) && len == 2) {
       append_utf8(out, upper ? rune_upper(r) : rune_lower(r));
       ++i;
     } else {
@@ -246,7 +235,8 @@ Value title(const std::vector<Value>& a, const TemplateData&) {
       out += static_cast<char>(prev_sep ? std::toupper(c) : c);
       prev_sep = !(std::isalnum(c) || c == '_');
     } else {
-      size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+      size_t len;
+      decode_rune(s, i, len);
       std::string rune = s.substr(i, len);
       out += prev_sep ? map_case(rune, true) : rune;
       // Unicode spaces (U+0085, U+00A0, U+2000…) separate words too.
@@ -346,11 +336,7 @@ Value re_replace_all(const std::vector<Value>& a, const TemplateData&) {
     if (m1 > last_end || m0 == 0) expand(out, repl, *re, groups);
     last_end = m1;
     size_t width = 0;
-    if (search < src.size()) {
-      unsigned char c = static_cast<unsigned char>(src[search]);
-      width = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-      width = std::min(width, src.size() - search);
-    }
+    if (search < src.size()) decode_rune(src, search, width);
     if (search + width > m1) search += width;
     else if (search + 1 > m1) ++search;
     else search = m1;
@@ -411,38 +397,18 @@ Value strip_domain(const std::vector<Value>& a, const TemplateData&) {
   return Value::string(host);
 }
 
-// model.ParseDuration, in seconds.
+// model.ParseDuration, in seconds: a time.Duration, so at most 2^63-1 ns.
 Value parse_duration(const std::vector<Value>& a, const TemplateData&) {
   const std::string& s = a[0].s;
-  if (s == "0") return Value::real(0);
-  if (s.empty()) fail("empty duration string");
-  static const std::pair<const char*, int64_t> kUnits[] = {
-      {"y", 1000LL * 60 * 60 * 24 * 365}, {"w", 1000LL * 60 * 60 * 24 * 7}, {"d", 1000LL * 60 * 60 * 24},
-      {"h", 1000LL * 60 * 60}, {"m", 1000LL * 60}, {"s", 1000}, {"ms", 1}};
-  size_t pos = 0, unit = 0;
-  __int128 total_ns = 0;
-  bool overflow = false;
-  while (pos < s.size()) {
-    size_t d = pos;
-    while (d < s.size() && std::isdigit(static_cast<unsigned char>(s[d]))) ++d;
-    if (d == pos) fail("not a valid duration string: " + go_quote(s));
-    std::string_view rest = std::string_view(s).substr(d);
-    size_t u = unit;
-    for (; u < 7; ++u) {
-      std::string_view name = kUnits[u].first;
-      if (rest.substr(0, name.size()) == name && !(name == "m" && rest.substr(0, 2) == "ms")) break;
-    }
-    if (u == 7) fail("not a valid duration string: " + go_quote(s));
-    std::string digits = s.substr(pos, d - pos);
-    int64_t n = digits.size() > 18 ? INT64_MAX : std::stoll(digits);
-    if (n > INT64_MAX / kUnits[u].second / 1000000) overflow = true;
-    total_ns += static_cast<__int128>(n) * 1000000 * kUnits[u].second;
-    if (total_ns > INT64_MAX) overflow = true;
-    pos = d + std::strlen(kUnits[u].first);
-    unit = u + 1;
+  int64_t ms = 0;
+  switch (parse_duration_ms(s, ms)) {
+    case DurationParse::kOk: break;
+    case DurationParse::kEmpty: fail("empty duration string");
+    case DurationParse::kInvalid: fail("not a valid duration string: " + go_quote(s));
+    case DurationParse::kOutOfRange: fail("duration out of range");
   }
-  if (overflow) fail("duration out of range");
-  return Value::real(static_cast<double>(static_cast<int64_t>(total_ns)) / 1e9);
+  if (ms > INT64_MAX / 1000000) fail("duration out of range");
+  return Value::real(static_cast<double>(ms * 1000000) / 1e9);
 }
 
 Value external_url(const std::vector<Value>&, const TemplateData& d) { return Value::string(d.external_url); }
@@ -468,20 +434,6 @@ Value path_prefix(const std::vector<Value>&, const TemplateData& d) {
     }
   }
   return Value::string(out);
-}
-
-std::string query_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else if (c == ' ') out += '+';
-    else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
 }
 
 Value graph_link(const std::vector<Value>& a, const TemplateData&) {

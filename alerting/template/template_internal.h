@@ -1,7 +1,8 @@
 // Internals of the template engine (template.h), shared by its .cc files:
 // the values a template computes with (a small model of the Go types that
-// Prometheus's templates see), Go's fmt formatting of them, the parse tree,
-// and the function table. Not an interface for other modules.
+// Prometheus's templates see), Go's fmt formatting of them (Go's strconv and
+// utf8 are core/strconv.h), the parse tree, and the function table. Not an
+// interface for other modules.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,8 @@
 #include <vector>
 
 #include "alerting/promql/value.h"
-#include "alerting/rules/template.h"
+#include "alerting/template/template.h"
+#include "core/strconv.h"
 
 namespace vigia::alerting::tmpl {
 
@@ -80,18 +82,8 @@ std::string go_sprintln(const std::vector<Value>& args);
 // %!v(MISSING), %!(EXTRA ...)). Widths and precisions above 1e6 are Go's
 // %!(BADWIDTH)/%!(BADPREC).
 std::string go_sprintf(std::string_view format, const std::vector<Value>& args);
-// strconv.FormatFloat(v, fmt, prec, 64) for fmt in 'e','E','f','g','G'; prec
-// -1 is the shortest representation that reads back exactly.
-std::string format_float(double v, char fmt, int prec);
 // time.Time.String() of a UTC time: "1970-01-01 00:00:01.5 +0000 UTC".
 std::string time_string(int64_t ns);
-// strconv.IsPrint, approximated: every rune but controls, spaces other than
-// ' ', format characters, unassigned Greek, surrogates, private use and
-// noncharacters.
-bool go_is_print(uint32_t r);
-// strconv.Quote.
-std::string go_quote(std::string_view s);
-
 // Tokens of the lexer (text/template/parse/lex.go).
 enum class Tok {
   kError, kBool, kChar, kCharConstant, kComment, kAssign, kDeclare, kEOF, kField, kIdentifier, kLeftDelim,
@@ -112,9 +104,6 @@ struct Item {
 std::vector<Item> lex(std::string_view text);
 // Go's item.String() for "unexpected" messages: "EOF", "<if>", "\"x\"".
 std::string item_string(const Item& i);
-// strconv.Unquote of a "...", `...` or '...' literal; false on bad syntax.
-bool unquote(std::string_view q, std::string& out);
-
 // Parse tree (text/template/parse), positions are byte offsets in the text.
 enum class NodeType {
   kText, kAction, kIf, kRange, kWith, kTemplate, kBreak, kContinue, kList,
@@ -175,6 +164,11 @@ struct Function {
   bool variadic = false;  // the last parameter repeats
   Value (*call)(const std::vector<Value>& args, const TemplateData& data);
 };
+
+// A table of template functions beyond text/template's builtins: the
+// function called `name`, or null. The executor (template_exec.h) takes one;
+// alert templates use prometheus_function.
+using FunctionLookup = const Function* (*)(std::string_view name);
 
 // Prometheus's template functions (template/template.go), or null.
 const Function* prometheus_function(std::string_view name);

@@ -7,29 +7,13 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "alerting/rules/template_internal.h"
+#include "alerting/template/template_internal.h"
+#include "core/strconv.h"
 
 namespace vigia::alerting::tmpl {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-// The rune at s[p] and its length (1 with U+FFFD for invalid UTF-8).
-uint32_t decode_rune(std::string_view s, size_t p, size_t& len) {
-  unsigned char c = static_cast<unsigned char>(s[p]);
-  len = 1;
-  if (c < 0x80) return c;
-  size_t n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (n == 0 || p + n > s.size()) return 0xfffd;
-  uint32_t r = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[p + k]);
-    if ((cc & 0xc0) != 0x80) return 0xfffd;
-    r = (r << 6) | (cc & 0x3f);
-  }
-  len = n;
-  return r;
-}
 
 // unicode.IsLetter || unicode.IsDigit, for the scripts label values and
 // names use (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, Indic, CJK,
@@ -187,20 +171,10 @@ class Lexer {
           emit(Tok::kDeclare, start, pos_);
           continue;
         case '|': emit(Tok::kPipe, start, pos_); continue;
-        case '"': {
-          for (;;) {
-            if (pos_ >= in_.size() || in_[pos_] == '\n') return error(start, "unterminated quoted string");
-            char q = in_[pos_++];
-            if (q == '\\') {
-              if (pos_ >= in_.size() || in_[pos_] == '\n') return error(start, "unterminated quoted string");
-              ++pos_;
-            } else if (q == '"') {
-              break;
-            }
-          }
+        case '"':
+          if (!lex_quoted(start, '"', "unterminated quoted string")) return;
           emit(Tok::kString, start, pos_);
           continue;
-        }
         case '`': {
           size_t end = in_.find('`', pos_);
           if (end == std::string_view::npos) return error(start, "unterminated raw quoted string");
@@ -209,20 +183,10 @@ class Lexer {
           continue;
         }
         case '$': lex_field_or_variable(start, Tok::kVariable); if (done_) return; continue;
-        case '\'': {
-          for (;;) {
-            if (pos_ >= in_.size() || in_[pos_] == '\n') return error(start, "unterminated character constant");
-            char q = in_[pos_++];
-            if (q == '\\') {
-              if (pos_ >= in_.size() || in_[pos_] == '\n') return error(start, "unterminated character constant");
-              ++pos_;
-            } else if (q == '\'') {
-              break;
-            }
-          }
+        case '\'':
+          if (!lex_quoted(start, '\'', "unterminated character constant")) return;
           emit(Tok::kCharConstant, start, pos_);
           continue;
-        }
         case '(': emit(Tok::kLeftParen, start, pos_); ++paren_depth_; continue;
         case ')':
           emit(Tok::kRightParen, start, pos_);
@@ -270,6 +234,28 @@ class Lexer {
         continue;
       }
       return error(start, "unrecognized character in action: " + rune_desc(start));
+    }
+  }
+
+  // Skips a quoted string or character constant up to its closing `quote`
+  // (escapes skipped); false after an error `unterminated` (a newline or the
+  // end of the input first).
+  bool lex_quoted(size_t start, char quote, const char* unterminated) {
+    for (;;) {
+      if (pos_ >= in_.size() || in_[pos_] == '\n') {
+        error(start, unterminated);
+        return false;
+      }
+      char q = in_[pos_++];
+      if (q == '\\') {
+        if (pos_ >= in_.size() || in_[pos_] == '\n') {
+          error(start, unterminated);
+          return false;
+        }
+        ++pos_;
+      } else if (q == quote) {
+        return true;
+      }
     }
   }
 
@@ -393,8 +379,8 @@ std::string item_string(const Item& i) {
     // %.10q: quote the first 10 runes.
     size_t n = 0, runes = 0;
     while (n < i.val.size() && runes < 10) {
-      unsigned char c = static_cast<unsigned char>(i.val[n]);
-      size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+      size_t len;
+      decode_rune(i.val, n, len);
       n += len;
       ++runes;
     }
@@ -403,110 +389,19 @@ std::string item_string(const Item& i) {
   return go_quote(i.val);
 }
 
-// strconv.Unquote for "..." `...` and '...'; false on a bad escape.
-bool unquote(std::string_view q, std::string& out) {
-  out.clear();
-  if (q.size() < 2) return false;
-  char quote = q[0];
-  if (q.back() != quote) return false;
-  q = q.substr(1, q.size() - 2);
-  if (quote == '`') {
-    for (char c : q)
-      if (c != '\r') out += c;
-    return true;
-  }
-  auto append_rune = [&](uint32_t r) {
-    if (r > 0x10ffff || (r >= 0xd800 && r < 0xe000)) r = 0xfffd;
-    if (r < 0x80) out += static_cast<char>(r);
-    else if (r < 0x800) out += static_cast<char>(0xc0 | (r >> 6)), out += static_cast<char>(0x80 | (r & 0x3f));
-    else if (r < 0x10000)
-      out += static_cast<char>(0xe0 | (r >> 12)), out += static_cast<char>(0x80 | ((r >> 6) & 0x3f)),
-          out += static_cast<char>(0x80 | (r & 0x3f));
-    else
-      out += static_cast<char>(0xf0 | (r >> 18)), out += static_cast<char>(0x80 | ((r >> 12) & 0x3f)),
-          out += static_cast<char>(0x80 | ((r >> 6) & 0x3f)), out += static_cast<char>(0x80 | (r & 0x3f));
-  };
-  size_t runes = 0;
-  for (size_t i = 0; i < q.size();) {
-    char c = q[i];
-    if (c == quote) return false;
-    if (c != '\\') {
-      out += c;
-      if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++runes;
-      ++i;
-      continue;
-    }
-    ++runes;
-    if (++i >= q.size()) return false;
-    char e = q[i++];
-    auto hex = [&](int n, uint32_t& v) {
-      v = 0;
-      for (int k = 0; k < n; ++k) {
-        if (i >= q.size() || !std::isxdigit(static_cast<unsigned char>(q[i]))) return false;
-        char h = q[i++];
-        v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
-      }
-      return true;
-    };
-    uint32_t v;
-    switch (e) {
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
-      case '\'': case '"':
-        if (e != quote) return false;
-        out += e;
-        break;
-      case 'x':
-        if (!hex(2, v)) return false;
-        out += static_cast<char>(v);
-        break;
-      case 'u':
-        if (!hex(4, v) || (v >= 0xd800 && v < 0xe000)) return false;
-        append_rune(v);
-        break;
-      case 'U':
-        if (!hex(8, v) || v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) return false;
-        append_rune(v);
-        break;
-      default:
-        if (e >= '0' && e <= '7') {
-          v = e - '0';
-          for (int k = 0; k < 2; ++k) {
-            if (i >= q.size() || q[i] < '0' || q[i] > '7') return false;
-            v = v * 8 + (q[i++] - '0');
-          }
-          if (v > 255) return false;
-          out += static_cast<char>(v);
-          break;
-        }
-        return false;
-    }
-  }
-  if (quote == '\'') return runes == 1;
-  return true;
-}
-
 // Go's number parsing for template constants (parse.NewNumber).
 bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err) {
   if (is_char) {
     std::string s;
-    if (!unquote(text, s)) {
+    if (!go_unquote(text, s)) {
       err = "malformed character constant: " + std::string(text);
       return false;
     }
-    unsigned char c = static_cast<unsigned char>(s[0]);
-    uint32_t r = c;
-    if (c >= 0xc0) {
-      size_t len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-      r = c & (c < 0xe0 ? 0x1f : c < 0xf0 ? 0x0f : 0x07);
-      for (size_t k = 1; k < len && k < s.size(); ++k) r = (r << 6) | (static_cast<unsigned char>(s[k]) & 0x3f);
-    }
+    // strconv.UnquoteChar: a \x or octal escape is the byte's value, any
+    // other character the rune it encodes.
+    size_t len;
+    bool byte_escape = text.size() > 2 && text[1] == '\\' && (text[2] == 'x' || (text[2] >= '0' && text[2] <= '7'));
+    uint32_t r = byte_escape ? static_cast<unsigned char>(s[0]) : decode_rune(s, 0, len);
     n.is_int = n.is_float = true;
     n.int_value = r;
     n.float_value = r;

@@ -1,116 +1,17 @@
-// Go's fmt and strconv formatting of template values. Floats follow
-// strconv.FormatFloat's algorithm on correctly rounded digits (std::to_chars
-// for the shortest form, printf's exact rounding otherwise), so %v, %g, %e
-// and %f print exactly what Go prints.
-#include <charconv>
+// Go's fmt formatting of template values: %v of every kind, Sprint,
+// Sprintln and Sprintf's verbs, flags, widths and error markers. The
+// numbers and quoting underneath are strconv's (core/strconv.h).
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 
-#include "alerting/rules/template_internal.h"
+#include "core/strconv.h"
+#include "core/text.h"
+
+#include "alerting/template/template_internal.h"
 
 namespace vigia::alerting::tmpl {
 namespace {
-
-// Decimal digits d[0..] with the decimal point after dp digits (Go's decimalSlice).
-struct Digits {
-  std::string d;
-  int dp = 0;
-};
-
-// The shortest digits that read back as v (v finite, > 0).
-Digits shortest_digits(double v) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string_view s(buf, r.ptr - buf);  // d.ddde±xx
-  size_t e = s.find('e');
-  Digits out;
-  for (char c : s.substr(0, e))
-    if (c != '.') out.d += c;
-  out.dp = std::atoi(std::string(s.substr(e + 1)).c_str()) + 1;
-  while (out.d.size() > 1 && out.d.back() == '0') out.d.pop_back();
-  return out;
-}
-
-// v rounded to n significant digits (n >= 1), trailing zeros removed.
-Digits rounded_digits(double v, int n) {
-  std::string buf(static_cast<size_t>(n) + 16, '\0');
-  int len = std::snprintf(buf.data(), buf.size(), "%.*e", n - 1, v);
-  std::string_view s(buf.data(), static_cast<size_t>(len));
-  size_t e = s.find('e');
-  Digits out;
-  for (char c : s.substr(0, e))
-    if (c != '.') out.d += c;
-  out.dp = std::atoi(std::string(s.substr(e + 1)).c_str()) + 1;
-  while (out.d.size() > 1 && out.d.back() == '0') out.d.pop_back();
-  if (out.d == "0") out.dp = 0;
-  return out;
-}
-
-// strconv's fmtE: d.ddde±dd with prec digits after the point.
-std::string fmt_e(bool neg, const Digits& digs, int prec, char fmt) {
-  std::string out;
-  if (neg) out += '-';
-  char ch = digs.d.empty() ? '0' : digs.d[0];
-  out += ch;
-  if (prec > 0) {
-    out += '.';
-    int i = 1;
-    int m = std::min(static_cast<int>(digs.d.size()), prec + 1);
-    if (i < m) {
-      out.append(digs.d, 1, m - 1);
-      i = m;
-    }
-    for (; i <= prec; ++i) out += '0';
-  }
-  out += fmt;
-  int exp = digs.dp - 1;
-  if (digs.d.empty() || digs.d == "0") exp = 0;
-  out += exp < 0 ? '-' : '+';
-  exp = std::abs(exp);
-  if (exp < 10) out += '0';
-  out += std::to_string(exp);
-  return out;
-}
-
-// strconv's fmtF: ddd.ddd with prec digits after the point.
-std::string fmt_f(bool neg, const Digits& digs, int prec) {
-  std::string out;
-  if (neg) out += '-';
-  int nd = static_cast<int>(digs.d.size());
-  if (digs.dp > 0) {
-    int m = std::min(nd, digs.dp);
-    out.append(digs.d, 0, m);
-    for (; m < digs.dp; ++m) out += '0';
-  } else {
-    out += '0';
-  }
-  if (prec > 0) {
-    out += '.';
-    for (int i = 1; i <= prec; ++i) {
-      int j = digs.dp + i - 1;
-      out += (j >= 0 && j < nd) ? digs.d[j] : '0';
-    }
-  }
-  return out;
-}
-
-bool valid_utf8_at(std::string_view s, size_t i, size_t& len, uint32_t& r) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) { len = 1; r = c; return true; }
-  int n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (c >= 0xf5 || n == 0 || i + n > s.size()) return false;
-  r = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
-  for (int k = 1; k < n; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xc0) != 0x80) return false;
-    r = (r << 6) | (cc & 0x3f);
-  }
-  if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10ffff)) || (r >= 0xd800 && r < 0xe000))
-    return false;
-  len = n;
-  return true;
-}
 
 // Go's fmtSbx for strings: hex pairs, '#' adds 0x, ' ' separates the bytes
 // (each with its 0x under '#'), the precision limits the bytes.
@@ -159,43 +60,9 @@ std::string pad_signed(const Spec& sp, std::string s, bool allow_zero = true) {
   return s.substr(0, sign) + std::string(n, '0') + s.substr(sign);
 }
 
-// strconv.FormatFloat(v, 'b', -1, 64): mantissa "p" binary exponent.
-std::string format_float_b(double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  bool neg = bits >> 63;
-  int exp = static_cast<int>((bits >> 52) & 0x7ff);
-  uint64_t mant = bits & ((1ULL << 52) - 1);
-  if (exp == 0) exp = 1;
-  else mant |= 1ULL << 52;
-  exp -= 1075;
-  std::string out = neg ? "-" : "";
-  out += std::to_string(mant) + "p" + (exp >= 0 ? "+" : "-") + std::to_string(std::abs(exp));
-  return out;
-}
-
-// strconv.FormatFloat(v, 'x', prec, 64): -0x1.8p+01.
-std::string format_float_x(double v, int prec, bool upper) {
-  char buf[64];
-  if (prec < 0) std::snprintf(buf, sizeof buf, "%a", v);
-  else std::snprintf(buf, sizeof buf, "%.*a", std::min(prec, 40), v);
-  std::string s = buf;
-  size_t p = s.find('p');
-  std::string mant = s.substr(0, p), exp = s.substr(p + 2);
-  char sign = s[p + 1];
-  if (v == 0 && prec < 0) mant = std::signbit(v) ? "-0x0" : "0x0";
-  if (exp.size() < 2) exp = "0" + exp;
-  std::string out = mant + "p" + sign + exp;
-  if (upper)
-    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string fmt_float(const Spec& sp, double v, char verb, int prec) {
   if (sp.has_prec) prec = sp.prec;
-  std::string num = verb == 'b'                  ? format_float_b(v)
-                    : verb == 'x' || verb == 'X' ? format_float_x(v, prec, verb == 'X')
-                                                 : format_float(v, verb, prec);
+  std::string num = format_float(v, verb, prec);
   if (sp.sharp && verb != 'b' && std::isfinite(v)) {
     // Go's fmtFloat with '#': keep a decimal point, and for %g/%x pad with
     // zeros to the precision (6 by default) counted in significant digits.
@@ -264,36 +131,6 @@ std::string fmt_int(const Spec& sp, int64_t v, char verb) {
   if (verb == 'O') digits = "0o" + digits;
   std::string sign = v < 0 ? "-" : sp.plus ? "+" : sp.space ? " " : "";
   return pad_signed(sp, sign + digits, !sp.has_prec);
-}
-
-std::string quote_rune(uint32_t r) {
-  std::string s;
-  if (r == '\'') return "'\\''";
-  if (r == '\\') return "'\\\\'";
-  char buf[16];
-  if (r < 0x20 || r == 0x7f) {
-    switch (r) {
-      case '\a': return "'\\a'";
-      case '\b': return "'\\b'";
-      case '\f': return "'\\f'";
-      case '\n': return "'\\n'";
-      case '\r': return "'\\r'";
-      case '\t': return "'\\t'";
-      case '\v': return "'\\v'";
-      default: std::snprintf(buf, sizeof buf, "'\\x%02x'", r); return buf;
-    }
-  }
-  if (r > 0x10ffff || (r >= 0xd800 && r < 0xe000)) r = 0xfffd;
-  std::string enc;
-  if (r < 0x80) enc += static_cast<char>(r);
-  else if (r < 0x800) enc += static_cast<char>(0xc0 | (r >> 6)), enc += static_cast<char>(0x80 | (r & 0x3f));
-  else if (r < 0x10000)
-    enc += static_cast<char>(0xe0 | (r >> 12)), enc += static_cast<char>(0x80 | ((r >> 6) & 0x3f)),
-        enc += static_cast<char>(0x80 | (r & 0x3f));
-  else
-    enc += static_cast<char>(0xf0 | (r >> 18)), enc += static_cast<char>(0x80 | ((r >> 12) & 0x3f)),
-        enc += static_cast<char>(0x80 | ((r >> 6) & 0x3f)), enc += static_cast<char>(0x80 | (r & 0x3f));
-  return "'" + enc + "'";
 }
 
 std::string format_one(const Spec& sp, char verb, const Value& v);
@@ -371,17 +208,17 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
         case 'v': case 'd': return fmt_int(sp, v.i, 'd');
         case 'x': case 'X': case 'o': case 'O': case 'b': return fmt_int(sp, v.i, verb);
         case 'c': {
-          std::string q = quote_rune(static_cast<uint32_t>(v.i));
+          std::string q = go_quote_rune(static_cast<uint32_t>(v.i));
           if (q.size() > 2 && q[1] != '\\') return pad(sp, q.substr(1, q.size() - 2));
           return pad(sp, std::string(1, static_cast<char>(v.i)));
         }
-        case 'q': return pad(sp, quote_rune(static_cast<uint32_t>(v.i)));
+        case 'q': return pad(sp, go_quote_rune(static_cast<uint32_t>(v.i)));
         case 'U': {
           char buf[32];
           std::snprintf(buf, sizeof buf, "U+%04llX", static_cast<unsigned long long>(v.i));
           std::string u = buf;
           if (sp.sharp) {
-            std::string q = quote_rune(static_cast<uint32_t>(v.i));
+            std::string q = go_quote_rune(static_cast<uint32_t>(v.i));
             if (q.size() > 2 && q[1] != '\\') u += " " + q;
           }
           return pad(sp, u, false);
@@ -430,35 +267,19 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
   }
 }
 
-// time.Time.String() in UTC: "2006-01-02 15:04:05.999999999 +0000 UTC".
-std::string time_string_impl(int64_t ns) {
+}  // namespace
+
+std::string time_string(int64_t ns) {
   int64_t secs = ns / 1000000000;
   int64_t frac = ns % 1000000000;
   if (frac < 0) {
     frac += 1000000000;
     --secs;
   }
-  int64_t days = secs / 86400;
-  int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  // Civil from days (Howard Hinnant's algorithm).
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
+  UtcTime t = utc_time(secs);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld %02lld:%02lld:%02lld", static_cast<long long>(y),
-                static_cast<long long>(m), static_cast<long long>(d), static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d %02d:%02d:%02d", static_cast<long long>(t.year), t.month, t.day,
+                t.hour, t.minute, t.second);
   std::string out = buf;
   if (frac) {
     char fb[16];
@@ -468,110 +289,6 @@ std::string time_string_impl(int64_t ns) {
     out += f;
   }
   return out + " +0000 UTC";
-}
-
-}  // namespace
-
-std::string time_string(int64_t ns) { return time_string_impl(ns); }
-
-std::string format_float(double v, char fmt, int prec) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  bool neg = std::signbit(v);
-  double a = std::fabs(v);
-  char lower = static_cast<char>(std::tolower(fmt));
-  bool shortest = prec < 0;
-  Digits digs;
-  if (a == 0) {
-    digs.d = "0";
-    digs.dp = 1;
-    digs.d.clear();
-    digs.dp = 0;
-  }
-  if (lower == 'f' && !shortest) {
-    // printf rounds exactly, as strconv does.
-    std::string buf(static_cast<size_t>(prec) + 400, '\0');
-    int len = std::snprintf(buf.data(), buf.size(), "%.*f", prec, a);
-    buf.resize(static_cast<size_t>(len));
-    return (neg ? "-" : "") + buf;
-  }
-  if (a != 0) {
-    if (shortest) {
-      digs = shortest_digits(a);
-    } else {
-      int n = lower == 'e' ? prec + 1 : (prec == 0 ? 1 : prec);
-      digs = rounded_digits(a, n);
-    }
-  }
-  if (lower == 'e') return fmt_e(neg, digs, shortest ? static_cast<int>(digs.d.size()) - 1 : prec, fmt);
-  if (lower == 'f') return fmt_f(neg, digs, std::max(static_cast<int>(digs.d.size()) - digs.dp, 0));
-  // 'g'
-  int eprec = prec;
-  int nd = static_cast<int>(digs.d.size());
-  if (shortest) {
-    eprec = 6;
-  } else {
-    if (eprec == 0) eprec = 1;
-    if (eprec > nd && nd >= digs.dp) eprec = nd;
-  }
-  int exp = digs.dp - 1;
-  if (exp < -4 || exp >= eprec) {
-    int p = shortest ? nd : (prec == 0 ? 1 : prec);
-    if (p > nd) p = nd;
-    return fmt_e(neg, digs, std::max(p - 1, 0), static_cast<char>(fmt + 'e' - 'g'));
-  }
-  int p = shortest ? nd : (prec == 0 ? 1 : prec);
-  if (p > digs.dp) p = nd;
-  return fmt_f(neg, digs, std::max(p - digs.dp, 0));
-}
-
-bool go_is_print(uint32_t r) {
-  return r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0xa0) && r != 0xad && !(r >= 0x378 && r <= 0x379) &&
-         !(r >= 0x380 && r <= 0x383) && r != 0x38b && r != 0x38d && r != 0x3a2 && r != 0x1680 &&
-         !(r >= 0x2000 && r <= 0x200f) && !(r >= 0x2028 && r <= 0x202f) && !(r >= 0x205f && r <= 0x206f) &&
-         r != 0x3000 && !(r >= 0xd800 && r <= 0xf8ff) && r != 0xfeff && !(r >= 0xfff0 && r <= 0xfffb) &&
-         r != 0xfffe && r != 0xffff && r < 0xe0000;
-}
-
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    size_t len;
-    uint32_t r;
-    if (!valid_utf8_at(s, i, len, r)) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i]));
-      out += buf;
-      ++i;
-      continue;
-    }
-    switch (r) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (r < 0x20 || r == 0x7f) {
-          char buf[16];
-          std::snprintf(buf, sizeof buf, "\\x%02x", r);
-          out += buf;
-        } else if (!go_is_print(r)) {
-          char buf[16];
-          if (r < 0x10000) std::snprintf(buf, sizeof buf, "\\u%04x", r);
-          else std::snprintf(buf, sizeof buf, "\\U%08x", r);
-          out += buf;
-        } else {
-          out.append(s.substr(i, len));
-        }
-    }
-    i += len;
-  }
-  return out + "\"";
 }
 
 std::string type_name(const Value& v) {
@@ -763,7 +480,7 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
     }
     size_t vlen = 1;
     uint32_t r = static_cast<unsigned char>(format[i]);
-    if (r >= 0x80 && !valid_utf8_at(format, i, vlen, r)) {
+    if (r >= 0x80 && !decode_utf8(format, i, vlen, r)) {
       vlen = 1;
       r = 0xfffd;
     }

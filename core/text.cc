@@ -1,0 +1,124 @@
+#include "core/text.h"
+
+#include <cstdio>
+#include <iterator>
+#include <limits>
+
+namespace vigia {
+
+std::string_view trim(std::string_view s, std::string_view chars) {
+  size_t b = s.find_first_not_of(chars);
+  if (b == std::string_view::npos) return s.substr(s.size());
+  return s.substr(b, s.find_last_not_of(chars) - b + 1);
+}
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+std::string query_escape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+UtcTime utc_time(int64_t unix_seconds) {
+  int64_t days = unix_seconds / 86400;
+  int64_t rem = unix_seconds % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  // Civil from days (Howard Hinnant's algorithm).
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  return UtcTime{y, static_cast<int>(m), static_cast<int>(d), static_cast<int>(rem / 3600),
+                 static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60)};
+}
+
+std::string format_rfc3339_ms(int64_t ms, bool fixed_millis) {
+  int64_t secs = ms / 1000, frac = ms % 1000;
+  if (frac < 0) {
+    frac += 1000;
+    --secs;
+  }
+  UtcTime t = utc_time(secs);
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d", static_cast<long long>(t.year), t.month,
+                        t.day, t.hour, t.minute, t.second);
+  std::string out(buf, static_cast<size_t>(n));
+  if (fixed_millis || frac != 0) {
+    std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(frac));
+    std::string f = buf;
+    if (!fixed_millis)
+      while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  return out + "Z";
+}
+
+DurationParse parse_duration_ms(std::string_view s, int64_t& ms) {
+  if (s == "0") {
+    ms = 0;
+    return DurationParse::kOk;
+  }
+  if (s.empty()) return DurationParse::kEmpty;
+  struct Unit {
+    std::string_view name;
+    int64_t ms;
+  };
+  static constexpr Unit kUnits[] = {{"y", 365LL * 86400000}, {"w", 7LL * 86400000}, {"d", 86400000},
+                                    {"h", 3600000},          {"m", 60000},          {"s", 1000},
+                                    {"ms", 1}};
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  size_t i = 0, next_unit = 0;
+  int64_t total = 0;
+  bool overflow = false;
+  while (i < s.size()) {
+    size_t d = i;
+    int64_t n = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (n > (kMax - (s[i] - '0')) / 10) overflow = true;
+      else n = n * 10 + (s[i] - '0');
+    }
+    if (i == d) return DurationParse::kInvalid;
+    size_t u = i;
+    while (i < s.size() && !(s[i] >= '0' && s[i] <= '9')) ++i;
+    std::string_view unit = s.substr(u, i - u);
+    size_t k = next_unit;
+    while (k < std::size(kUnits) && kUnits[k].name != unit) ++k;
+    if (k == std::size(kUnits)) return DurationParse::kInvalid;
+    next_unit = k + 1;
+    if (overflow || n > kMax / kUnits[k].ms || total > kMax - n * kUnits[k].ms) overflow = true;
+    else total += n * kUnits[k].ms;
+  }
+  if (overflow) return DurationParse::kOutOfRange;
+  ms = total;
+  return DurationParse::kOk;
+}
+
+}  // namespace vigia

@@ -41,6 +41,7 @@ struct Options {
   bool disable_defaults = false;
   std::vector<std::pair<std::string, bool>> collector_switches;
   host::HostOptions host;
+  HttpLimitFlags web;
   // vigia query
   std::string query_url;
   std::string query_timeout = "10s";
@@ -51,6 +52,7 @@ struct Options {
 void add_flags(FlagSet& fs, Options& o) {
   fs.add_string("config.file", "vigia configuration file (YAML).", &o.config_file);
   fs.add_string("web.listen-address", "Address on which to expose metrics and the web interface.", &o.listen);
+  add_http_limit_flags(fs, o.web);
   fs.add_string("log.level", "Only log messages with the given severity or above: debug, info, warn, error.", &o.log_level);
   fs.add_string("log.format", "Output format of log messages: logfmt or json.", &o.log_format);
   fs.add_string("path.procfs", "procfs mountpoint.", &o.host.paths.proc);
@@ -259,7 +261,6 @@ int serve(const Options& o, const Config& cfg, const std::string& mode) {
       std::fprintf(stderr, "vigia: error: loading rules:\n%s\n", es.message().c_str());
       return 2;
     }
-    scraper.set_extra([&evaluator](MetricSink& sink) { evaluator->write_metrics(sink); });
   }
 
   HttpServer::Options sopts;
@@ -268,7 +269,15 @@ int serve(const Options& o, const Config& cfg, const std::string& mode) {
   // each target and a dashboard's status checks arrive together and share one
   // collection rather than queueing behind it and starting another.
   sopts.threads = 16;
+  if (Status ws = apply_http_limit_flags(o.web, sopts); !ws.is_ok()) {
+    std::fprintf(stderr, "vigia: %s\n", ws.message().c_str());
+    return 2;
+  }
   HttpServer server(sopts);
+  scraper.set_extra([&evaluator, &server](MetricSink& sink) {
+    server.write_metrics(sink);
+    if (evaluator) evaluator->write_metrics(sink);
+  });
   std::string landing = landing_page(catalog.list(), mode != "exporter");
   server.handle("/", [&landing](const HttpRequest& req, HttpResponse& resp) {
     if (req.path != "/") {

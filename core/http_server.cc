@@ -18,6 +18,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
@@ -157,12 +158,21 @@ struct HttpServer::Impl {
   MHD_Daemon* daemon = nullptr;
   std::map<std::string, HttpHandler, std::less<>> handlers;
 
-  // Handler threads and their queue of suspended connections.
+  // Handler threads and their queue of suspended connections. A request goes
+  // to the thread that went idle last: one-at-a-time scrapes then keep using
+  // one thread's stack and gzip compressor (hundreds of KiB each) instead of
+  // touching all of them in turn.
+  using Job = std::pair<MHD_Connection*, Request*>;
+  struct Worker {
+    std::condition_variable cv;
+    std::optional<Job> job;
+    std::thread thread;
+  };
   std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::pair<MHD_Connection*, Request*>> queue;
+  std::deque<Job> queue;     // when no thread is idle
+  std::vector<Worker*> idle;  // most recently idle last
   bool stopping = false;
-  std::vector<std::thread> workers;
+  std::vector<std::unique_ptr<Worker>> workers;
 
   // Open connections, for the read deadline sweep.
   std::mutex conns_mu;
@@ -306,8 +316,14 @@ struct HttpServer::Impl {
         self->answering++;
         r->suspended = true;
         MHD_suspend_connection(c);
-        self->queue.emplace_back(c, r);
-        self->cv.notify_one();
+        if (self->idle.empty()) {
+          self->queue.emplace_back(c, r);
+        } else {
+          Worker* w = self->idle.back();
+          self->idle.pop_back();
+          w->job = Job{c, r};
+          w->cv.notify_one();
+        }
         return MHD_YES;
       }
     }
@@ -362,16 +378,23 @@ struct HttpServer::Impl {
     MHD_resume_connection(c);
   }
 
-  void worker_loop() {
+  void worker_loop(Worker* self) {
     pthread_setname_np(pthread_self(), "vigia-http");
     std::unique_lock lk(mu);
-    for (;;) {
-      cv.wait(lk, [this] { return stopping || !queue.empty(); });
-      if (stopping) return;  // stop() answers what is still queued
-      auto [c, r] = queue.front();
-      queue.pop_front();
+    while (!stopping) {  // stop() answers what is still queued
+      Job job;
+      if (!queue.empty()) {
+        job = queue.front();
+        queue.pop_front();
+      } else {
+        idle.push_back(self);
+        self->cv.wait(lk, [&] { return stopping || self->job.has_value(); });
+        if (!self->job) break;  // stopping; stop() clears `idle`
+        job = *self->job;
+        self->job.reset();
+      }
       lk.unlock();
-      run_handler(c, r);
+      run_handler(job.first, job.second);
       lk.lock();
     }
   }
@@ -441,7 +464,12 @@ Status HttpServer::start() {
   port_ = bound_port(fd);
   im.stopping = false;
   im.sweep_stop = false;
-  for (int i = 0; i < im.opts.threads; ++i) im.workers.emplace_back([&im] { im.worker_loop(); });
+  for (int i = 0; i < im.opts.threads; ++i) {
+    auto w = std::make_unique<Impl::Worker>();
+    Impl::Worker* wp = w.get();
+    im.workers.push_back(std::move(w));
+    wp->thread = std::thread([&im, wp] { im.worker_loop(wp); });
+  }
   im.sweeper = std::thread([&im] { im.sweep_loop(); });
   return Status::ok();
 }
@@ -453,9 +481,10 @@ void HttpServer::stop() {
     std::lock_guard lk(im.mu);
     im.stopping = true;
   }
-  im.cv.notify_all();
-  for (auto& t : im.workers) t.join();
+  for (auto& w : im.workers) w->cv.notify_all();
+  for (auto& w : im.workers) w->thread.join();
   im.workers.clear();
+  im.idle.clear();
   // libmicrohttpd must not be stopped with suspended connections.
   std::deque<std::pair<MHD_Connection*, Request*>> left;
   {

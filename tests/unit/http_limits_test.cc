@@ -189,7 +189,7 @@ TEST_CASE("max_connections closes connections past it") {
 
 TEST_CASE("read_timeout closes idle, half-sent and trickling connections, not kept-alive busy ones") {
   auto o = opts(1);
-  o.read_timeout = 400ms;
+  o.read_timeout = 1500ms;
   HttpServer server(o);
   server.handle("/", [](const HttpRequest&, HttpResponse& resp) { resp.body = "ok\n"; });
   REQUIRE(server.start().is_ok());
@@ -198,10 +198,10 @@ TEST_CASE("read_timeout closes idle, half-sent and trickling connections, not ke
   send_all(half, "GET / HTTP/1.1\r\nHost: x\r\n");
   int trickle = connect_to(server.port());
   send_all(trickle, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
-  // A byte every 100 ms is activity, yet the request is not complete in 400 ms.
+  // A byte every 100 ms is activity, yet the request is not complete in time.
   bool trickle_closed = false;
   std::thread t([&] {
-    for (int i = 0; i < 100 && !trickle_closed; ++i) {
+    for (int i = 0; i < 200 && !trickle_closed; ++i) {
       if (send(trickle, "a", 1, MSG_NOSIGNAL) != 1) trickle_closed = true;
       std::this_thread::sleep_for(100ms);
     }
@@ -217,10 +217,11 @@ TEST_CASE("read_timeout closes idle, half-sent and trickling connections, not ke
   t.join();
   CHECK(server.stats().read_timeouts >= 3);
 
-  // A kept-alive connection gets read_timeout again after each response.
+  // A kept-alive connection gets read_timeout again after each response:
+  // six requests 300 ms apart, 1.8 s in all, outlive one read_timeout.
   int ka = connect_to(server.port());
-  for (int i = 0; i < 3; ++i) {
-    std::this_thread::sleep_for(200ms);
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(300ms);
     send_all(ka, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     char buf[512];
     pollfd p{ka, POLLIN, 0};

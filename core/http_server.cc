@@ -1,248 +1,422 @@
 #include "core/http_server.h"
 
-#include <arpa/inet.h>
-#include <civetweb.h>
+#include <fcntl.h>
+#include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <libdeflate.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <cerrno>
-#include <cstring>
+#include <climits>
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
 
-#include "core/text.h"
+#include "core/fs.h"
+#include "core/metric.h"
 
 namespace vigia {
 
 namespace {
 
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
-std::string url_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
+constexpr int64_t kNoDeadline = INT64_MAX;
 
-const char* reason_phrase(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-  }
-  return "Unknown";
-}
-
-}  // namespace
-
-std::string_view HttpRequest::header(std::string_view name) const {
-  for (const auto& [k, v] : headers)
-    if (iequals_ascii(k, name)) return v;
-  return {};
-}
-
-std::vector<std::string> HttpRequest::query_values(std::string_view key) const {
-  std::vector<std::string> out;
-  std::string_view q = query;
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view part = q.substr(0, amp);
-    size_t eq = part.find('=');
-    std::string k = url_decode(part.substr(0, eq));
-    if (k == key) out.push_back(eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1)));
-    if (amp == std::string_view::npos) break;
-    q.remove_prefix(amp + 1);
-  }
-  return out;
-}
-
-std::string HttpRequest::query_value(std::string_view key) const {
-  auto v = query_values(key);
-  return v.empty() ? std::string() : v.front();
-}
-
-bool split_listen_address(std::string_view addr, std::string& host, int& port) {
-  std::string_view port_part = addr;
-  host.clear();
-  if (!addr.empty() && addr.front() == '[') {
-    size_t close = addr.find(']');
-    if (close == std::string_view::npos || close + 1 >= addr.size() || addr[close + 1] != ':')
-      return false;
-    host = std::string(addr.substr(1, close - 1));
-    port_part = addr.substr(close + 2);
-  } else if (size_t colon = addr.rfind(':'); colon != std::string_view::npos) {
-    host = std::string(addr.substr(0, colon));
-    port_part = addr.substr(colon + 1);
-  }
-  if (port_part.empty() || port_part.size() > 5) return false;
-  int p = 0;
-  for (char c : port_part) {
-    if (c < '0' || c > '9') return false;
-    p = p * 10 + (c - '0');
-  }
-  if (p > 65535) return false;
-  port = p;
-  return true;
-}
-
-bool accepts_gzip(std::string_view ae) {
-  while (!ae.empty()) {
-    size_t comma = ae.find(',');
-    std::string_view tok = ae.substr(0, comma);
-    std::string_view coding = trim(tok.substr(0, tok.find(';')), " ");
-    if (iequals_ascii(coding, "gzip")) {
-      // "gzip;q=0" refuses it.
-      size_t q = tok.find("q=");
-      if (q == std::string_view::npos) return true;
-      std::string_view qv = tok.substr(q + 2);
-      return !(qv == "0" || qv == "0.0" || qv == "0.00" || qv == "0.000");
-    }
-    if (comma == std::string_view::npos) break;
-    ae.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-namespace {
-
-// One compressor per thread and level: allocating one costs more than
-// compressing a small scrape. libdeflate compresses a whole buffer 2-3 times
-// faster than zlib at the same level.
-struct Compressor {
-  libdeflate_compressor* c = nullptr;
-  int level = -1;
-  ~Compressor() {
-    if (c) libdeflate_free_compressor(c);
-  }
-  libdeflate_compressor* get(int lvl) {
-    if (c && level == lvl) return c;
-    if (c) libdeflate_free_compressor(c);
-    c = libdeflate_alloc_compressor(lvl);
-    level = c ? lvl : -1;
-    return c;
-  }
+// libmicrohttpd's socket context: one per connection.
+struct Conn {
+  int fd = -1;
+  // A complete request must have arrived by then; kNoDeadline while one is
+  // handled or answered (a stalled reader is libmicrohttpd's own timeout).
+  std::atomic<int64_t> deadline_ms{kNoDeadline};
+  std::string uri;  // the current request's target as sent (the query is kept raw)
 };
 
-}  // namespace
+// libmicrohttpd's per-request context, from the complete headers until the
+// request-completed notification.
+struct Request {
+  HttpRequest req;
+  std::string handler;  // the metrics label: a registered path or "other"
+  size_t body_bytes = 0;
+  bool dispatched = false;        // answered, or handed to a handler thread
+  bool suspended = false;         // handed to a handler thread
+  MHD_Response* response = nullptr;  // set by the handler thread, queued on resume
+  unsigned status = 0;
+};
 
-bool gzip_compress(std::string_view in, std::string& out, int level) {
-  thread_local Compressor comp;
-  libdeflate_compressor* c = comp.get(level);
-  if (!c) return false;
-  out.resize(libdeflate_gzip_compress_bound(c, in.size()));
-  size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), out.size());
-  out.resize(n);
-  return n > 0 || in.empty();
+// Returned by the URI callback as the request context: marks the first call
+// of the access handler, so that a request never presented to it (headers too
+// large, connection dropped) allocates nothing.
+char kFirstCall;
+
+Conn* conn_of(MHD_Connection* c) {
+  const MHD_ConnectionInfo* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return ci ? static_cast<Conn*>(ci->socket_context) : nullptr;
 }
 
-namespace {
+MHD_Response* text_response(std::string body) {
+  auto* keep = new std::string(std::move(body));
+  MHD_Response* r = MHD_create_response_from_buffer_with_free_callback_cls(
+      keep->size(), keep->data(), [](void* p) { delete static_cast<std::string*>(p); }, keep);
+  if (!r) {
+    delete keep;
+    return nullptr;
+  }
+  MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+  return r;
+}
 
-// civetweb reports a failed bind as "Failed to setup server ports"; bind once
-// ourselves first to name the cause ("address already in use").
-Status probe_bind(const std::string& host, int port, const std::string& shown) {
+// Binds host:port ourselves so that a failure names its cause and port 0
+// reports the port chosen. An empty host listens on IPv6 and IPv4 where the
+// host has IPv6, as Go's ":port".
+Status open_listener(const std::string& host, int port, const std::string& shown, int& fd_out) {
+  auto listen_on = [&](const sockaddr* sa, socklen_t len, bool dual) -> Status {
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return Status::from_errno("listen tcp " + shown, errno);
+    int one = 1, zero = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (dual) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    if (bind(fd, sa, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+      int e = errno;
+      close(fd);
+      return Status::from_errno("listen tcp " + shown, e);
+    }
+    fd_out = fd;
+    return Status::ok();
+  };
+  if (host.empty()) {
+    sockaddr_in6 a6{};
+    a6.sin6_family = AF_INET6;
+    a6.sin6_addr = in6addr_any;
+    a6.sin6_port = htons(static_cast<uint16_t>(port));
+    if (listen_on(reinterpret_cast<sockaddr*>(&a6), sizeof a6, true).is_ok()) return Status::ok();
+    sockaddr_in a4{};
+    a4.sin_family = AF_INET;
+    a4.sin_addr.s_addr = htonl(INADDR_ANY);
+    a4.sin_port = htons(static_cast<uint16_t>(port));
+    return listen_on(reinterpret_cast<sockaddr*>(&a4), sizeof a4, false);
+  }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* res = nullptr;
   std::string service = std::to_string(port);
-  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res);
+  int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
   if (rc != 0) return Status::error("listen tcp " + shown + ": " + gai_strerror(rc));
-  // Prefer IPv4 where civetweb is built without IPv6.
+  // "localhost" gives ::1 and 127.0.0.1: prefer IPv4, as before.
   addrinfo* ai = res;
   for (addrinfo* p = res; p; p = p->ai_next)
     if (p->ai_family == AF_INET) {
       ai = p;
       break;
     }
-  int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-  Status st;
-  if (fd >= 0) {
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) st = Status::from_errno("listen tcp " + shown, errno);
-    close(fd);
-  }
+  Status st = listen_on(ai->ai_addr, ai->ai_addrlen, false);
   freeaddrinfo(res);
   return st;
+}
+
+int bound_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+// The soft descriptor limit after raising it to the hard one.
+long raise_nofile_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : static_cast<long>(rl.rlim_cur);
 }
 
 }  // namespace
 
 struct HttpServer::Impl {
-  mg_context* ctx = nullptr;
+  Options opts;
+  int max_connections = 0;  // opts.max_connections within the descriptor limit
+  MHD_Daemon* daemon = nullptr;
   std::map<std::string, HttpHandler, std::less<>> handlers;
 
-  static int on_request(mg_connection* conn, void* cbdata) {
-    auto* self = static_cast<Impl*>(cbdata);
-    const mg_request_info* ri = mg_get_request_info(conn);
-    HttpRequest req;
-    req.method = ri->request_method ? ri->request_method : "";
-    req.path = ri->local_uri ? ri->local_uri : "";
-    req.query = ri->query_string ? ri->query_string : "";
-    for (int i = 0; i < ri->num_headers; ++i)
-      req.headers.emplace_back(ri->http_headers[i].name, ri->http_headers[i].value);
+  // Handler threads and their queue of suspended connections. A request goes
+  // to the thread that went idle last: one-at-a-time scrapes then keep using
+  // one thread's stack and gzip compressor (hundreds of KiB each) instead of
+  // touching all of them in turn.
+  using Job = std::pair<MHD_Connection*, Request*>;
+  struct Worker {
+    std::condition_variable cv;
+    std::optional<Job> job;
+    std::thread thread;
+  };
+  std::mutex mu;
+  std::deque<Job> queue;     // when no thread is idle
+  std::vector<Worker*> idle;  // most recently idle last
+  bool stopping = false;
+  std::vector<std::unique_ptr<Worker>> workers;
+
+  // Open connections, for the read deadline sweep.
+  std::mutex conns_mu;
+  std::unordered_set<Conn*> conns;
+  std::condition_variable sweep_cv;
+  bool sweep_stop = false;
+  std::thread sweeper;
+
+  std::atomic<uint64_t> accepted{0}, rejected{0}, open{0}, timeouts{0}, in_flight{0}, limited{0};
+  std::atomic<int> answering{0};  // handed to a handler thread, not yet completed
+  mutable std::mutex counts_mu;
+  std::map<std::pair<std::string, int>, uint64_t> counts;
+
+  // --- libmicrohttpd callbacks (on its event thread) ---
+
+  static MHD_Result on_accept(void* cls, const sockaddr*, socklen_t) {
+    auto* self = static_cast<Impl*>(cls);
+    if (self->open.load() >= static_cast<uint64_t>(self->max_connections)) {
+      self->rejected++;
+      return MHD_NO;
+    }
+    return MHD_YES;
+  }
+
+  static void on_connection(void* cls, MHD_Connection* c, void** socket_context,
+                            MHD_ConnectionNotificationCode code) {
+    auto* self = static_cast<Impl*>(cls);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+      auto* conn = new Conn;
+      const MHD_ConnectionInfo* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+      conn->fd = ci ? ci->connect_fd : -1;
+      conn->deadline_ms = now_ms() + self->opts.read_timeout.count();
+      {
+        std::lock_guard lk(self->conns_mu);
+        self->conns.insert(conn);
+      }
+      *socket_context = conn;
+      self->accepted++;
+      self->open++;
+    } else if (auto* conn = static_cast<Conn*>(*socket_context)) {
+      // Called before libmicrohttpd closes the descriptor: once erased here,
+      // the sweep cannot shut down a descriptor number reused by another.
+      {
+        std::lock_guard lk(self->conns_mu);
+        self->conns.erase(conn);
+      }
+      delete conn;
+      *socket_context = nullptr;
+      self->open--;
+    }
+  }
+
+  static void* on_uri(void*, const char* uri, MHD_Connection* c) {
+    if (Conn* conn = conn_of(c)) conn->uri = uri;
+    return &kFirstCall;
+  }
+
+  static void on_completed(void* cls, MHD_Connection* c, void** con_cls, MHD_RequestTerminationCode toe) {
+    auto* self = static_cast<Impl*>(cls);
+    if (*con_cls && *con_cls != &kFirstCall) {
+      auto* r = static_cast<Request*>(*con_cls);
+      if (r->suspended) self->answering--;
+      if (r->response) MHD_destroy_response(r->response);
+      delete r;
+    }
+    *con_cls = nullptr;
+    if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED) self->timeouts++;
+    // The next request on a kept-alive connection has read_timeout from now.
+    if (Conn* conn = conn_of(c)) conn->deadline_ms = now_ms() + self->opts.read_timeout.count();
+  }
+
+  void count(const std::string& handler, unsigned status) {
+    std::lock_guard lk(counts_mu);
+    ++counts[{handler, static_cast<int>(status)}];
+  }
+
+  MHD_Result answer(MHD_Connection* c, Request* r, unsigned status, MHD_Response* resp) {
+    count(r->handler, status);
+    if (!resp) return MHD_NO;
+    MHD_Result ok = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);  // libmicrohttpd keeps its own reference
+    return ok;
+  }
+
+  static MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char* method,
+                               const char*, const char*, size_t* upload_size, void** con_cls) {
+    auto* self = static_cast<Impl*>(cls);
+    if (*con_cls == nullptr || *con_cls == &kFirstCall) {
+      auto* r = new Request;
+      *con_cls = r;
+      r->req.method = method ? method : "";
+      r->req.path = url ? url : "";
+      if (Conn* conn = conn_of(c)) {
+        size_t q = conn->uri.find('?');
+        if (q != std::string::npos) r->req.query = conn->uri.substr(q + 1);
+      }
+      MHD_get_connection_values(
+          c, MHD_HEADER_KIND,
+          [](void* p, MHD_ValueKind, const char* k, const char* v) {
+            static_cast<HttpRequest*>(p)->headers.emplace_back(k ? k : "", v ? v : "");
+            return MHD_YES;
+          },
+          &r->req);
+      r->handler = self->handlers.count(r->req.path) ? r->req.path : "other";
+      // Answered before the body is read, libmicrohttpd then closes the connection.
+      double length = 0;
+      if (parse_double(r->req.header("Content-Length"), length) &&
+          length > static_cast<double>(self->opts.max_body_bytes)) {
+        r->dispatched = true;
+        return self->answer(c, r, 413, text_response("request body too large\n"));
+      }
+      return MHD_YES;
+    }
+    auto* r = static_cast<Request*>(*con_cls);
+    if (*upload_size != 0) {  // a body chunk: counted and dropped
+      r->body_bytes += *upload_size;
+      *upload_size = 0;
+      if (r->body_bytes > self->opts.max_body_bytes) {  // chunked: no length to check first
+        self->count(r->handler, 413);
+        return MHD_NO;  // closes the connection
+      }
+      return MHD_YES;
+    }
+    if (r->response) {  // resumed: the handler thread's answer
+      MHD_Response* resp = r->response;
+      r->response = nullptr;
+      return self->answer(c, r, r->status, resp);
+    }
+    if (r->dispatched) return MHD_YES;
+    r->dispatched = true;
+    if (Conn* conn = conn_of(c)) conn->deadline_ms = kNoDeadline;
+    uint64_t max = static_cast<uint64_t>(self->opts.max_requests);
+    if (max > 0 && self->in_flight.load() >= max) {
+      self->limited++;
+      return self->answer(c, r, 503, text_response("too many requests in flight; try again later\n"));
+    }
+    {
+      std::lock_guard lk(self->mu);
+      if (!self->stopping) {
+        self->in_flight++;
+        self->answering++;
+        r->suspended = true;
+        MHD_suspend_connection(c);
+        if (self->idle.empty()) {
+          self->queue.emplace_back(c, r);
+        } else {
+          Worker* w = self->idle.back();
+          self->idle.pop_back();
+          w->job = Job{c, r};
+          w->cv.notify_one();
+        }
+        return MHD_YES;
+      }
+    }
+    return self->answer(c, r, 503, text_response("shutting down\n"));
+  }
+
+  // --- handler threads ---
+
+  void run_handler(MHD_Connection* c, Request* r) {
     HttpResponse resp;
-    auto it = self->handlers.find(req.path);
-    if (it == self->handlers.end()) {
+    auto it = handlers.find(r->req.path);
+    if (it == handlers.end()) {
       resp.status = 404;
       resp.body = "404 page not found\n";
     } else {
       try {
-        it->second(req, resp);
+        it->second(r->req, resp);
       } catch (const std::exception& e) {
         resp = HttpResponse();
         resp.status = 500;
         resp.body = std::string("internal error: ") + e.what() + "\n";
       }
     }
-    const std::string& body = resp.shared_body ? *resp.shared_body : resp.body;
-    std::string head;
-    head.reserve(256 + body.size());
-    head += "HTTP/1.1 ";
-    head += std::to_string(resp.status);
-    head += ' ';
-    head += reason_phrase(resp.status);
-    head += "\r\nContent-Type: ";
-    head += resp.content_type;
-    head += "\r\nContent-Length: ";
-    head += std::to_string(body.size());
-    for (const auto& [k, v] : resp.headers) {
-      head += "\r\n";
-      head += k;
-      head += ": ";
-      head += v;
+    MHD_Response* mr = nullptr;
+    if (resp.shared_body) {
+      auto* keep = new std::shared_ptr<const std::string>(std::move(resp.shared_body));
+      mr = MHD_create_response_from_buffer_with_free_callback_cls(
+          (*keep)->size(), const_cast<char*>((*keep)->data()),
+          [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); }, keep);
+      if (!mr) delete keep;
+    } else {
+      auto* keep = new std::string(std::move(resp.body));
+      mr = MHD_create_response_from_buffer_with_free_callback_cls(
+          keep->size(), keep->data(), [](void* p) { delete static_cast<std::string*>(p); }, keep);
+      if (!mr) delete keep;
     }
-    head += "\r\n\r\n";
-    // One write: a second send costs a syscall and a TCP segment of its own.
-    if (req.method != "HEAD") head += body;
-    mg_write(conn, head.data(), head.size());
-    return static_cast<int>(resp.status);
+    if (mr) {
+      MHD_add_response_header(mr, "Content-Type", resp.content_type.c_str());
+      for (const auto& [k, v] : resp.headers) MHD_add_response_header(mr, k.c_str(), v.c_str());
+    } else {
+      resp.status = 500;
+      mr = text_response("internal error: out of memory\n");
+    }
+    finish(c, r, static_cast<unsigned>(resp.status), mr);
   }
 
-  static int on_log_message(const mg_connection*, const char*) { return 1; }
+  // Hands the answer back to the event thread; r is not touched after.
+  void finish(MHD_Connection* c, Request* r, unsigned status, MHD_Response* mr) {
+    r->status = status;
+    r->response = mr;
+    in_flight--;
+    MHD_resume_connection(c);
+  }
+
+  void worker_loop(Worker* self) {
+    pthread_setname_np(pthread_self(), "vigia-http");
+    std::unique_lock lk(mu);
+    while (!stopping) {  // stop() answers what is still queued
+      Job job;
+      if (!queue.empty()) {
+        job = queue.front();
+        queue.pop_front();
+      } else {
+        idle.push_back(self);
+        self->cv.wait(lk, [&] { return stopping || self->job.has_value(); });
+        if (!self->job) break;  // stopping; stop() clears `idle`
+        job = *self->job;
+        self->job.reset();
+      }
+      lk.unlock();
+      run_handler(job.first, job.second);
+      lk.lock();
+    }
+  }
+
+  // Shuts down connections that have not delivered a request in time; the
+  // event thread then sees the end of the stream and closes them.
+  void sweep_loop() {
+    pthread_setname_np(pthread_self(), "vigia-http-to");
+    auto every = std::clamp(opts.read_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+    std::unique_lock lk(conns_mu);
+    while (!sweep_stop) {
+      sweep_cv.wait_for(lk, every);
+      int64_t now = now_ms();
+      for (Conn* conn : conns) {
+        int64_t d = conn->deadline_ms.load();
+        if (d <= now && conn->deadline_ms.compare_exchange_strong(d, kNoDeadline)) {
+          shutdown(conn->fd, SHUT_RDWR);
+          timeouts++;
+        }
+      }
+    }
+  }
 };
 
 HttpServer::HttpServer(Options opts) : opts_(std::move(opts)), impl_(std::make_unique<Impl>()) {}
@@ -259,44 +433,118 @@ Status HttpServer::start() {
   if (!split_listen_address(opts_.listen_address, host, port))
     return Status::error("invalid listen address \"" + opts_.listen_address +
                          "\": want host:port or :port");
-  if (Status b = probe_bind(host, port, opts_.listen_address); !b.is_ok()) {
+  int fd = -1;
+  if (Status b = open_listener(host, port, opts_.listen_address, fd); !b.is_ok()) {
     std::string m = b.message();
-    for (char& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& ch : m) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return Status::error(m);
   }
-  std::string ports = host.empty() ? std::to_string(port) : host + ":" + std::to_string(port);
-  std::string threads = std::to_string(opts_.threads);
-  const char* options[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
-                           "enable_keep_alive", "yes", "request_timeout_ms", "30000", "tcp_nodelay", "1", nullptr};
-  mg_callbacks cb{};
-  cb.log_message = &Impl::on_log_message;
-  mg_init_data init{};
-  init.callbacks = &cb;
-  init.user_data = impl_.get();
-  init.configuration_options = options;
-  char errtext[256] = {0};
-  unsigned errcode = 0;
-  mg_error_data err{};
-  err.code = &errcode;
-  err.text = errtext;
-  err.text_buffer_size = sizeof errtext;
-  mg_init_library(0);
-  impl_->ctx = mg_start2(&init, &err);
-  if (!impl_->ctx) {
-    std::string why = errtext[0] ? errtext : "cannot start server";
-    return Status::error("listen tcp " + opts_.listen_address + ": " + why);
+  Impl& im = *impl_;
+  im.opts = opts_;
+  im.opts.threads = std::max(1, opts_.threads);
+  // Leave descriptors for the listener, collectors and clients of the process.
+  long nofile = raise_nofile_limit();
+  im.max_connections = static_cast<int>(std::clamp<long>(std::min<long>(opts_.max_connections, nofile - 128), 1, INT_MAX));
+  // libmicrohttpd's inactivity timeout, in whole seconds, catches readers that
+  // stop reading a response; a second later than the sweep, which catches slow
+  // requests first (and counts them).
+  auto timeout_s = static_cast<unsigned>((opts_.read_timeout.count() + 999) / 1000 + 1);
+  size_t pool = opts_.max_header_bytes + 16384;
+  unsigned limit = static_cast<unsigned>(im.max_connections) + 16;  // on_accept decides first
+  im.daemon = MHD_start_daemon(
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, &Impl::on_accept, &im, &Impl::on_request,
+      &im, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+      timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_CONNECTION,
+      &Impl::on_connection, &im, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, &im,
+      MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_uri, &im, MHD_OPTION_END);
+  if (!im.daemon) {
+    close(fd);
+    return Status::error("listen tcp " + opts_.listen_address + ": cannot start the HTTP server");
   }
-  mg_set_request_handler(impl_->ctx, "/", &Impl::on_request, impl_.get());
-  mg_server_port sp[4];
-  int n = mg_get_server_ports(impl_->ctx, 4, sp);
-  port_ = n > 0 ? sp[0].port : port;
+  port_ = bound_port(fd);
+  im.stopping = false;
+  im.sweep_stop = false;
+  for (int i = 0; i < im.opts.threads; ++i) {
+    auto w = std::make_unique<Impl::Worker>();
+    Impl::Worker* wp = w.get();
+    im.workers.push_back(std::move(w));
+    wp->thread = std::thread([&im, wp] { im.worker_loop(wp); });
+  }
+  im.sweeper = std::thread([&im] { im.sweep_loop(); });
   return Status::ok();
 }
 
 void HttpServer::stop() {
-  if (impl_ && impl_->ctx) {
-    mg_stop(impl_->ctx);
-    impl_->ctx = nullptr;
+  Impl& im = *impl_;
+  if (!im.daemon) return;
+  {
+    std::lock_guard lk(im.mu);
+    im.stopping = true;
+  }
+  for (auto& w : im.workers) w->cv.notify_all();
+  for (auto& w : im.workers) w->thread.join();
+  im.workers.clear();
+  im.idle.clear();
+  // libmicrohttpd must not be stopped with suspended connections.
+  std::deque<std::pair<MHD_Connection*, Request*>> left;
+  {
+    std::lock_guard lk(im.mu);
+    left.swap(im.queue);
+  }
+  for (auto [c, r] : left) im.finish(c, r, 503, text_response("shutting down\n"));
+  // Let the event thread send what the handlers answered (it closes every
+  // connection when stopped), a bounded time for readers that do not read.
+  MHD_socket listener = MHD_quiesce_daemon(im.daemon);
+  for (int i = 0; i < 400 && im.answering.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  {
+    std::lock_guard lk(im.conns_mu);
+    im.sweep_stop = true;
+  }
+  im.sweep_cv.notify_all();
+  im.sweeper.join();
+  MHD_stop_daemon(im.daemon);  // closes every connection
+  if (listener != MHD_INVALID_SOCKET) close(listener);
+  im.daemon = nullptr;
+}
+
+HttpServer::Stats HttpServer::stats() const {
+  const Impl& im = *impl_;
+  Stats s;
+  s.connections_accepted = im.accepted.load();
+  s.connections_rejected = im.rejected.load();
+  s.connections_open = im.open.load();
+  s.read_timeouts = im.timeouts.load();
+  s.requests_in_flight = im.in_flight.load();
+  s.requests_limited = im.limited.load();
+  std::lock_guard lk(im.counts_mu);
+  for (const auto& [key, n] : im.counts) s.requests.push_back({key.first, key.second, n});
+  return s;
+}
+
+void HttpServer::write_metrics(MetricSink& sink) const {
+  Stats s = stats();
+  sink.counter("vigia_http_connections_accepted_total", "HTTP connections accepted.",
+               static_cast<double>(s.connections_accepted));
+  sink.counter("vigia_http_connections_rejected_total",
+               "HTTP connections closed at once because --web.max-connections were open.",
+               static_cast<double>(s.connections_rejected));
+  sink.gauge("vigia_http_connections_open", "HTTP connections open.", static_cast<double>(s.connections_open));
+  sink.counter("vigia_http_read_timeouts_total",
+               "HTTP connections closed because a request or the reading of a response took longer "
+               "than --web.read-timeout.",
+               static_cast<double>(s.read_timeouts));
+  sink.gauge("vigia_http_requests_in_flight", "HTTP requests handled or waiting for a handler thread.",
+             static_cast<double>(s.requests_in_flight));
+  sink.counter("vigia_http_requests_limited_total",
+               "HTTP requests answered 503 because --web.max-requests were in flight.",
+               static_cast<double>(s.requests_limited));
+  sink.family("vigia_http_requests_total", "HTTP requests answered, by handler and status code.",
+              MetricType::kCounter);
+  for (const auto& c : s.requests) {
+    std::string code = std::to_string(c.code);
+    sink.sample("vigia_http_requests_total", {{"code", code}, {"handler", c.handler}},
+                static_cast<double>(c.value));
   }
 }
 

@@ -1,6 +1,15 @@
-// A small HTTP server over civetweb. civetweb stays in http_server.cc.
+// A small HTTP server over libmicrohttpd (its epoll mode). libmicrohttpd stays
+// in http_server.cc.
+//
+// One event thread reads requests and writes responses for every connection,
+// so idle, half-sent or slowly read connections cost a file descriptor and a
+// little memory each, never a thread. Complete requests run on a fixed pool
+// of handler threads; a handler may block (a scrape waits for its collection)
+// without delaying I/O on other connections.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,6 +20,9 @@
 #include "core/status.h"
 
 namespace vigia {
+
+class FlagSet;
+class MetricSink;
 
 struct HttpRequest {
   std::string method;
@@ -37,13 +49,46 @@ struct HttpResponse {
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
-// Threading: handlers run on civetweb's worker threads, concurrently.
+// Threading: handlers run on the server's handler threads, concurrently.
+// Limits (each counted in write_metrics()):
+//  - at most max_connections open connections; past it a new connection is
+//    closed at once;
+//  - at most max_requests requests handled or waiting for a handler thread;
+//    past it the request gets 503 at once (node_exporter's --web.max-requests);
+//  - a connection must deliver a complete request within read_timeout of
+//    being accepted or of its previous response, and must not stop reading a
+//    response for that long; otherwise it is closed;
+//  - request headers beyond max_header_bytes get 431 (or 414 for the URL),
+//    a body beyond max_body_bytes gets 413 (handlers receive no body).
 class HttpServer {
  public:
   struct Options {
     // "host:port", ":port" or "port"; port 0 picks a free one (see port()).
+    // ":port" listens on every IPv6 and IPv4 address where IPv6 exists.
     std::string listen_address = ":9100";
-    int threads = 4;
+    int threads = 4;  // handler threads
+    int max_connections = 4096;  // lowered to fit the file descriptor limit
+    int max_requests = 40;       // 0: no limit
+    std::chrono::milliseconds read_timeout{10000};
+    size_t max_header_bytes = 16384;
+    size_t max_body_bytes = 65536;
+  };
+
+  // Counters since start(); each field is read atomically on its own.
+  struct Stats {
+    uint64_t connections_accepted = 0;
+    uint64_t connections_rejected = 0;  // past max_connections
+    uint64_t connections_open = 0;
+    uint64_t read_timeouts = 0;         // closed by read_timeout
+    uint64_t requests_in_flight = 0;
+    uint64_t requests_limited = 0;      // 503 past max_requests
+    // Requests answered, by handler path ("other" for 404s) and status.
+    struct Count {
+      std::string handler;
+      int code;
+      uint64_t value;
+    };
+    std::vector<Count> requests;  // sorted by handler, then code
   };
 
   explicit HttpServer(Options opts);
@@ -56,13 +101,21 @@ class HttpServer {
 
   // Binds and starts serving. The error is one line, e.g.
   // "listen tcp 127.0.0.1:9100: address already in use".
+  // Raises the process's soft RLIMIT_NOFILE to its hard limit (as Go programs
+  // do), since every open connection holds a file descriptor.
   Status start();
+  // Waits for running handlers, answers 503 to requests still queued, then
+  // closes every connection.
   void stop();
 
   // The bound port (after start()).
   int port() const { return port_; }
 
-  // The handler's dispatcher; public for civetweb's C callback only.
+  Stats stats() const;
+  // vigia_http_* self-metrics from stats().
+  void write_metrics(MetricSink& sink) const;
+
+  // Public for libmicrohttpd's C callbacks only.
   struct Impl;
 
  private:
@@ -70,6 +123,18 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
   int port_ = 0;
 };
+
+// The --web.* flags of the limits above, as strings until parsed.
+struct HttpLimitFlags {
+  std::string max_requests = "40";
+  std::string max_connections = "4096";
+  std::string read_timeout = "10s";
+  std::string max_header_bytes = "16384";
+  std::string max_body_bytes = "65536";
+};
+void add_http_limit_flags(FlagSet& fs, HttpLimitFlags& f);
+// Parses the flags into opts; the error names the flag.
+Status apply_http_limit_flags(const HttpLimitFlags& f, HttpServer::Options& opts);
 
 // Splits "host:port" / ":port" / "port" / "[::1]:port". False if malformed.
 bool split_listen_address(std::string_view addr, std::string& host, int& port);

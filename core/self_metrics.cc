@@ -1,6 +1,5 @@
 #include "core/self_metrics.h"
 
-#include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -15,7 +14,6 @@ namespace vigia {
 namespace {
 
 struct Families {
-  prometheus::Family<prometheus::Counter>& requests;
   prometheus::Family<prometheus::Histogram>& request_seconds;
   prometheus::Histogram& collection_seconds;
 };
@@ -25,10 +23,6 @@ const prometheus::Histogram::BucketBoundaries kSecondsBuckets = {0.005, 0.01, 0.
 
 Families& families() {
   static Families f{
-      prometheus::BuildCounter()
-          .Name("vigia_http_requests_total")
-          .Help("HTTP requests served, by handler and status code.")
-          .Register(self_registry()),
       prometheus::BuildHistogram()
           .Name("vigia_http_request_duration_seconds")
           .Help("Time spent answering HTTP requests, by handler.")
@@ -59,11 +53,8 @@ prometheus::Registry& self_registry() {
   return registry;
 }
 
-void count_http_request(std::string_view handler, int code, double seconds) {
-  Families& f = families();
-  std::string h(handler);
-  f.requests.Add({{"handler", h}, {"code", std::to_string(code)}}).Increment();
-  f.request_seconds.Add({{"handler", h}}, kSecondsBuckets).Observe(seconds);
+void observe_http_request(std::string_view handler, double seconds) {
+  families().request_seconds.Add({{"handler", std::string(handler)}}, kSecondsBuckets).Observe(seconds);
 }
 
 void observe_collection(double seconds) { families().collection_seconds.Observe(seconds); }
@@ -73,8 +64,7 @@ HttpHandler instrument(std::string_view name, HttpHandler handler) {
   return [name = std::string(name), handler = std::move(handler)](const HttpRequest& req, HttpResponse& resp) {
     auto start = std::chrono::steady_clock::now();
     handler(req, resp);
-    count_http_request(name, resp.status,
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    observe_http_request(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   };
 }
 

@@ -1,9 +1,11 @@
 // vigia's own instrumentation, held in a prometheus-cpp Registry (the design's
-// package for it): HTTP requests served by handler and code, the duration of
-// /metrics collections, and whatever later parts register (the notifier's
+// package for it): the time handlers take, the duration of /metrics
+// collections, and whatever later parts register (the notifier's
 // alertmanager_notifications_total…). The scrape path's encoder stays vigia's:
 // the "process" collector writes these families into each scrape through
-// write_registry().
+// write_self_metrics(). The HTTP server counts requests by handler and code
+// itself (vigia_http_requests_total, core/http_server.h): it answers some
+// without a handler (404, 503 past --web.max-requests), and per server.
 #pragma once
 
 #include <string_view>
@@ -20,16 +22,15 @@ namespace vigia {
 // The process-wide registry. Families registered in it appear in /metrics.
 prometheus::Registry& self_registry();
 
-// Counts one HTTP request of `handler` answered with `code`
-// (vigia_http_requests_total) and its duration
-// (vigia_http_request_duration_seconds). Thread-safe.
-void count_http_request(std::string_view handler, int code, double seconds);
+// Observes the time `handler` took to answer one request
+// (vigia_http_request_duration_seconds{handler}). Thread-safe.
+void observe_http_request(std::string_view handler, double seconds);
 
 // Observes the duration of one /metrics collection
 // (vigia_scrape_collection_duration_seconds). Thread-safe.
 void observe_collection(double seconds);
 
-// `handler` counted by count_http_request under the handler label `name`.
+// `handler`, timed by observe_http_request under the handler label `name`.
 HttpHandler instrument(std::string_view name, HttpHandler handler);
 
 // Writes every family of the self registry into sink.

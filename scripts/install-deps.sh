@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(
   g++ cmake ninja-build pkg-config
-  prometheus-cpp-dev libcivetweb-dev libpqxx-dev libhiredis-dev libcurl4-openssl-dev
+  prometheus-cpp-dev libmicrohttpd-dev libpqxx-dev libhiredis-dev libcurl4-openssl-dev
   libyaml-cpp-dev libbenchmark-dev catch2 nlohmann-json3-dev zlib1g-dev libdeflate-dev libre2-dev libssl-dev
 )
 # Reference implementations and servers the tests and benchmarks run against.

@@ -38,6 +38,7 @@ struct Options {
   bool help = false;
   bool disable_defaults = false;
   std::vector<std::pair<std::string, bool>> collector_switches;
+  HttpLimitFlags web;
   // vigia query
   std::string query_url;
   std::string query_timeout = "10s";
@@ -48,6 +49,7 @@ struct Options {
 void add_flags(FlagSet& fs, Options& o, AreaList& areas) {
   fs.add_string("config.file", "vigia configuration file (YAML).", &o.config_file);
   fs.add_string("web.listen-address", "Address on which to expose metrics and the web interface.", &o.listen);
+  add_http_limit_flags(fs, o.web);
   fs.add_string("log.level", "Only log messages with the given severity or above: debug, info, warn, error.", &o.log_level);
   fs.add_string("log.format", "Output format of log messages: logfmt or json.", &o.log_format);
   for (auto& a : areas) a->add_flags(fs);
@@ -203,7 +205,6 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
       std::fprintf(stderr, "vigia: error: loading rules:\n%s\n", es.message().c_str());
       return 2;
     }
-    scraper.set_extra([&evaluator](MetricSink& sink) { evaluator->write_metrics(sink); });
   }
 
   HttpServer::Options sopts;
@@ -212,7 +213,15 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   // each target and a dashboard's status checks arrive together and share one
   // collection rather than queueing behind it and starting another.
   sopts.threads = 16;
+  if (Status ws = apply_http_limit_flags(o.web, sopts); !ws.is_ok()) {
+    std::fprintf(stderr, "vigia: %s\n", ws.message().c_str());
+    return 2;
+  }
   HttpServer server(sopts);
+  scraper.set_extra([&evaluator, &server](MetricSink& sink) {
+    server.write_metrics(sink);
+    if (evaluator) evaluator->write_metrics(sink);
+  });
   ExporterEndpoints endpoints{scraper, registry.names(), probes, catalog.list(), {}};
   if (evaluator) {
     endpoints.links = alerting::alerting_api_links();

@@ -7,7 +7,8 @@
 #define VIGIA_AREAS(AREA) \
   AREA(host)              \
   AREA(postgres)          \
-  AREA(pgbouncer)
+  AREA(pgbouncer)         \
+  AREA(redis)
 
 #define VIGIA_DECLARE_AREA(area) \
   namespace vigia::area {        \

@@ -397,16 +397,15 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
       }
     }
 
-    if (key.rfind("cluster_", 0) == 0) {
-      if (auto it = index.find(key); it != index.end()) {
-        // mapped below
-      } else {
-        std::string name = "redis_" + std::string(key);
-        for (char& ch : name)
-          if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) ch = '_';
-        cluster.emplace_back(std::move(name), field_value(value));
-        continue;
-      }
+    // Unmapped cluster_* fields under their own (sanitized) name, unless
+    // that is a mapped field's name.
+    if (key.rfind("cluster_", 0) == 0 && index.find(key) == index.end()) {
+      std::string name = "redis_" + std::string(key);
+      for (char& ch : name)
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) ch = '_';
+      bool taken = std::any_of(std::begin(kFields), std::end(kFields), [&](const Field& f) { return name == f.metric; });
+      if (!taken) cluster.emplace_back(std::move(name), field_value(value));
+      continue;
     }
     auto it = index.find(key);
     if (it == index.end() || seen[it->second]) continue;

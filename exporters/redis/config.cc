@@ -102,6 +102,7 @@ bool parse_address(std::string_view a, TargetConfig& t, bool& has_db, std::strin
     return false;
   }
   t.host = std::string(host);
+  t.port = 6379;
   if (!port.empty() && !parse_int(port, 1, 65535, t.port)) {
     err = "bad port '" + std::string(port) + "' (1-65535)";
     return false;

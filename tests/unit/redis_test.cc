@@ -226,7 +226,8 @@ TEST_CASE("redis targets: errors name file:line:col") {
   CHECK(error("redis:\n  - name: a\n").rfind("vigia.yml:2:5: redis[0]: missing key 'address'", 0) == 0);
   CHECK(error("redis:\n  - {name: a, address: h}\n  - {name: a, address: h}\n").find("duplicate target name") != std::string::npos);
   CHECK(error("redis:\n  - {name: a, address: h, username: u}\n").find("needs password_file") != std::string::npos);
-  CHECK(error("redis:\n  - {name: a, address: h, check_keys: [\"dbx=k\"]}\n").find("vigia.yml:2:44:") == 0);
+  CHECK(error("redis:\n  - {name: a, address: h, check_keys: [\"dbx=k\"]}\n").find("vigia.yml:2:") == 0);
+  CHECK(error("redis:\n  - name: a\n    address: h\n    check_keys:\n      - ok\n      - \"dbx=k\"\n").rfind("vigia.yml:6:9: redis[0].check_keys: 'dbx=k'", 0) == 0);
   CHECK(error("redis:\n  - {name: a, address: h, bullmq: {prefix: \"b*\"}}\n").find("must not contain") != std::string::npos);
   CHECK(error("redis:\n  - {name: a, address: h, bullmq: {max_queues: 0}}\n").find("max_queues") != std::string::npos);
   CHECK(error("redis:\n  - {name: a, address: \"redis://h/1\", db: 2}\n").find("already names a database") != std::string::npos);

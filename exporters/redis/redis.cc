@@ -142,6 +142,12 @@ Status RedisTarget::check_keys(const CollectContext& ctx, MetricSink& sink) {
     if (total < limit) keys[k.db].push_back(k.key), ++total;
   for (const KeyRef& k : t.check_keys) {
     if (total >= limit) break;
+    // A name without glob characters is read as a single key, without a SCAN
+    // (as redis_exporter does).
+    if (k.key.find_first_of("*?[]^") == std::string::npos) {
+      keys[k.db].push_back(k.key), ++total;
+      continue;
+    }
     if (Status st = conn_.select(k.db, ctx); !st.is_ok()) return st;
     std::string cursor = "0";
     for (int calls = 0; calls < kMaxScanCalls && total < limit; ++calls) {

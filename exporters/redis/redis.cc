@@ -233,7 +233,10 @@ Status RedisTarget::check_keys(const CollectContext& ctx, MetricSink& sink) {
 
 void RedisTarget::after(const Status& st, double seconds, MetricSink& sink) {
   sink.gauge("redis_exporter_last_scrape_duration_seconds", "Duration of the last scrape of the Redis server", seconds);
-  sink.gauge("redis_exporter_last_scrape_error", "1 if the last scrape of the Redis server failed", st.is_error() ? 1 : 0);
+  // As redis_exporter: the error (already free of the password) as label err, "" when none.
+  std::string_view err = st.is_error() ? std::string_view(st.message()).substr(0, 200) : std::string_view();
+  sink.gauge("redis_exporter_last_scrape_error", "1 if the last scrape of the Redis server failed, with its error",
+             st.is_error() ? 1 : 0, {{"err", err}});
   sink.counter("redis_exporter_scrapes_total", "Scrapes of the Redis server", static_cast<double>(++scrapes_));
 }
 

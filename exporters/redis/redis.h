@@ -12,7 +12,8 @@
 // redis_latency_spike_last / _duration_seconds {event_name},
 // redis_key_size / redis_key_value {db,key}, redis_key_value_as_string
 // {db,key,val}; after each collection redis_exporter_last_scrape_duration_seconds,
-// redis_exporter_last_scrape_error and redis_exporter_scrapes_total.
+// redis_exporter_last_scrape_error {err} (the error's first 200 bytes, "" when
+// none) and redis_exporter_scrapes_total.
 #pragma once
 
 #include <memory>

@@ -82,6 +82,10 @@ def body(c):
     assert took < DEADLINE + 1, took
     c.passed("redis_up: 4 servers 1, wrong password 0, a server that never answers 0; scrape %.2fs (deadline %ds)"
              % (took, DEADLINE))
+    assert one(s, "redis_exporter_last_scrape_error", target="primary", err="") == 0
+    errs = [l for n, l, v in s.samples() if n == "redis_exporter_last_scrape_error" and l["target"] == "acl_wrong" and v == 1]
+    assert len(errs) == 1 and "WRONGPASS" in errs[0]["err"] and PASSWORD not in errs[0]["err"] \
+        and WRONG not in errs[0]["err"], errs
     h.promtool_check_metrics(vigia.get("/metrics", DEADLINE).body)
     c.passed("the exposition passes promtool check metrics")
 
@@ -132,6 +136,14 @@ def body(c):
     assert one(s, "vigia_bullmq_oldest_waiting_job_age_seconds", target="primary", queue="reports") == 0
     c.passed("BullMQ: 2 queues found by SCAN, jobs per state, oldest waiting job %.1fs old" % age)
 
+    # One persistent connection: three scrapes open none (the INFO here opens one).
+    before = int(primary.info("stats")["total_connections_received"])
+    for _ in range(3):
+        assert one(vigia.scrape("/probe?target=primary", timeout_header=DEADLINE), "redis_up") == 1
+    opened = int(primary.info("stats")["total_connections_received"]) - before
+    assert opened == 1, opened
+    c.passed("3 scrapes over the kept connection: no new connection to the primary")
+
     compare_with_redis_exporter(c, vigia, primary)
 
     # The primary stops: it is down, its replica's link goes down; it comes back.
@@ -156,6 +168,7 @@ def body(c):
     c.passed("SIGTERM with a collection waiting on the silent server: exit %d after %.2fs" % (rc, took))
     log = vigia.log()
     assert PASSWORD not in log and WRONG not in log
+    assert "WRONGPASS" in log, log[-2000:]  # the error is logged, without the password
     c.passed("no password in vigia's log")
     silent.close()
 
@@ -166,7 +179,7 @@ def compare_with_redis_exporter(c, vigia, primary):
     ref = exporter.scrape()
     mine = vigia.scrape("/probe?target=primary", timeout_header=DEADLINE)
     exporter.stop()
-    skip = {n for n in ref if n.startswith(("go_", "process_", "promhttp_", "redis_exporter_"))}
+    skip = {n for n in ref if n.startswith(("go_", "process_", "promhttp_"))}
     shared = sorted(set(ref) & set(mine) - skip)
     only_ref = sorted(set(ref) - set(mine) - skip)
     only_mine = sorted(set(mine) - set(ref) - {n for n in mine if n.startswith("vigia_")})

@@ -8,6 +8,7 @@
   AREA(host)              \
   AREA(postgres)          \
   AREA(pgbouncer)         \
+  AREA(redis)             \
   /* end of the list */
 
 #define VIGIA_DECLARE_AREA(area) \

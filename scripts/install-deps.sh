@@ -15,6 +15,7 @@ test_pkgs=(
   python3 curl procps clang libclang-rt-14-dev
   prometheus prometheus-node-exporter
   postgresql-15 pgbouncer prometheus-postgres-exporter
+  nginx prometheus-nginx-exporter
 )
 
 pkgs=("${build_pkgs[@]}")

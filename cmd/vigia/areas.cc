@@ -8,6 +8,7 @@
   AREA(host)              \
   AREA(postgres)          \
   AREA(pgbouncer)         \
+  AREA(nginx)             \
   /* end of the list */
 
 #define VIGIA_DECLARE_AREA(area) \

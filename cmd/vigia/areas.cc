@@ -9,6 +9,7 @@
   AREA(postgres)          \
   AREA(pgbouncer)         \
   AREA(nginx)             \
+  AREA(backup)            \
   /* end of the list */
 
 #define VIGIA_DECLARE_AREA(area) \

@@ -16,6 +16,7 @@ test_pkgs=(
   prometheus prometheus-node-exporter
   postgresql-15 pgbouncer prometheus-postgres-exporter
   redis-server prometheus-redis-exporter
+  nginx prometheus-nginx-exporter
 )
 
 pkgs=("${build_pkgs[@]}")

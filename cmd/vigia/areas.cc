@@ -9,6 +9,8 @@
   AREA(postgres)          \
   AREA(pgbouncer)         \
   AREA(redis)             \
+  AREA(nginx)             \
+  AREA(backup)            \
   /* end of the list */
 
 #define VIGIA_DECLARE_AREA(area) \

@@ -1,0 +1,134 @@
+#include "exporters/nginx/nginx.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/http_client.h"
+#include "exporters/nginx/stub_status.h"
+
+namespace vigia::nginx {
+namespace {
+
+constexpr const char* kUpMetric = "nginx_up";
+constexpr const char* kUpHelp = "Status of the last metric scrape";
+// A stub_status page is about 100 bytes: a larger body is not one, and is not
+// read further.
+constexpr size_t kMaxBody = 64 << 10;
+
+class NginxTarget final : public ServiceTarget {
+ public:
+  explicit NginxTarget(TargetConfig cfg) : cfg_(std::move(cfg)) {}
+  const std::string& name() const override { return cfg_.name; }
+
+  Status collect(const CollectContext& ctx, MetricSink& sink) override {
+    StubStatus s;
+    Status st = fetch(ctx, s);
+    sink.gauge(kUpMetric, kUpHelp, st.is_ok() ? 1 : 0);
+    if (!st.is_ok()) return st;
+    auto gauge = [&](const char* name, const char* help, uint64_t v) {
+      sink.gauge(name, help, static_cast<double>(v));
+    };
+    auto counter = [&](const char* name, const char* help, uint64_t v) {
+      sink.counter(name, help, static_cast<double>(v));
+    };
+    gauge("nginx_connections_active", "Active client connections", s.active);
+    counter("nginx_connections_accepted", "Accepted client connections", s.accepted);
+    counter("nginx_connections_handled", "Handled client connections", s.handled);
+    gauge("nginx_connections_reading", "Connections where NGINX is reading the request header", s.reading);
+    gauge("nginx_connections_writing", "Connections where NGINX is writing the response back to the client",
+          s.writing);
+    gauge("nginx_connections_waiting", "Idle client connections", s.waiting);
+    counter("nginx_http_requests_total", "Total http requests", s.requests);
+    return Status::ok();
+  }
+
+ private:
+  Status fetch(const CollectContext& ctx, StubStatus& s) {
+    HttpClientRequest req;
+    req.url = cfg_.url;
+    // Bounded by the scrape's deadline; at least 1 ms, as libcurl reads 0 as
+    // "no timeout".
+    req.timeout = std::max(ctx.remaining(), std::chrono::milliseconds(1));
+    req.max_body_bytes = kMaxBody;
+    std::string password;
+    if (!cfg_.username.empty()) {
+      if (Status st = load_secret(cfg_.password, password); !st.is_ok())
+        return Status::error(cfg_.url + ": " + st.message());
+      req.headers.emplace_back("Authorization", basic_auth_header(cfg_.username, password));
+    }
+    HttpClientResponse resp = client_.fetch(req);
+    if (!resp.ok()) return Status::error(redact(resp.error, password));
+    if (resp.status != 200)
+      return Status::error(cfg_.url + ": expected 200 response, got " + std::to_string(resp.status));
+    if (Status st = parse_stub_status(resp.body, s); !st.is_ok())
+      return Status::error(cfg_.url + ": " + st.message());
+    return Status::ok();
+  }
+
+  TargetConfig cfg_;
+  HttpClient client_;  // one collection at a time: the target's worker thread
+};
+
+}  // namespace
+
+std::string basic_auth_header(std::string_view user, std::string_view password) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string in;
+  in.reserve(user.size() + 1 + password.size());
+  in.append(user).append(1, ':').append(password);
+  std::string out = "Basic ";
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16;
+    if (i + 1 < in.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
+                                       std::string_view section) {
+  std::vector<TargetConfig> out;
+  if (!n || n.IsNull()) return out;
+  if (!n.IsSequence()) r.fail(n, std::string(section) + ": expected a list of targets");
+  std::set<std::string> names;
+  size_t i = 0;
+  for (const auto& item : n) {
+    std::string what = std::string(section) + "[" + std::to_string(i++) + "]";
+    if (!item.IsMap()) r.fail(item, what + ": expected a mapping");
+    r.check_keys(item, what, {"name", "url", "username", "password_file", "password_env"});
+    TargetConfig t;
+    if (!item["name"]) r.fail(item, what + ": missing key 'name'");
+    t.name = r.get_string(item["name"], what + ".name");
+    if (t.name.empty()) r.fail(item["name"], what + ".name: must not be empty");
+    if (!names.insert(t.name).second)
+      r.fail(item["name"], what + ".name: duplicate target name '" + t.name + "'");
+    if (!item["url"]) r.fail(item, what + ": missing key 'url'");
+    t.url = r.get_string(item["url"], what + ".url");
+    std::string_view u = t.url;
+    size_t scheme = u.starts_with("http://") ? 7 : u.starts_with("https://") ? 8 : 0;
+    if (scheme == 0 || u.size() == scheme)
+      r.fail(item["url"], what + ".url: expected an http:// or https:// URL of a stub_status page");
+    std::string_view authority = u.substr(scheme, u.find_first_of("/?#", scheme) - scheme);
+    if (authority.find('@') != std::string_view::npos)
+      r.fail(item["url"], what + ".url: give credentials as username and password_file/password_env, "
+                                 "not in the URL");
+    if (item["username"]) t.username = r.get_string(item["username"], what + ".username");
+    t.password = read_secret_ref(r, item, what);
+    if (!t.password.empty() && t.username.empty())
+      r.fail(item, what + ": a password needs a username");
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::shared_ptr<ServiceCollector> make_collector(const std::vector<TargetConfig>& targets) {
+  std::vector<std::unique_ptr<ServiceTarget>> ts;
+  for (const TargetConfig& t : targets) ts.push_back(std::make_unique<NginxTarget>(t));
+  return std::make_shared<ServiceCollector>(ServiceArea{"nginx", kUpMetric, kUpHelp}, std::move(ts));
+}
+
+}  // namespace vigia::nginx

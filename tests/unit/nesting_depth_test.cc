@@ -15,6 +15,7 @@
 #include "alerting/promql/printer.h"
 #include "alerting/remote_querier.h"
 #include "alerting/rules/rule_file.h"
+#include "alerting/template/template.h"
 
 using namespace vigia;
 using namespace vigia::promql;
@@ -208,4 +209,20 @@ TEST_CASE("JSON answers nested far deeper than any limit are an error, not a cra
     on_small_stack([&] { r = alerting::parse_query_response(body, 200, 0, "remote"); });
     CHECK_FALSE(r.ok());
   }
+}
+
+TEST_CASE("templates: nesting far past the limit is refused after one linear pass") {
+  // 100 000 nested {{if}}s: the lexer counted lines from the start for every
+  // token, which took more than 50 minutes here (a hang at `vigia run`); the
+  // test's timeout catches a regression.
+  constexpr int kLevels = 100000;
+  std::string text;
+  for (int i = 0; i < kLevels; ++i) text += "{{if 1}}\n";
+  for (int i = 0; i < kLevels; ++i) text += "{{end}}";
+  std::string err;
+  CHECK_FALSE(vigia::alerting::check_template("deep", text, err));
+  CHECK(err.find("exceeded maximum nesting depth (100)") != std::string::npos);
+  std::string parens = "{{ " + std::string(kLevels, '(') + "1" + std::string(kLevels, ')') + " }}";
+  CHECK_FALSE(vigia::alerting::check_template("parens", parens, err));
+  CHECK(err.find("exceeded maximum nesting depth") != std::string::npos);
 }

@@ -1,5 +1,7 @@
 #include "core/yaml_reader.h"
 
+#include <set>
+
 #include <algorithm>
 
 #include "core/text.h"
@@ -41,6 +43,25 @@ void YamlReader::check_keys(const YAML::Node& n, std::string_view what,
     if (std::find(seen.begin(), seen.end(), *known) != seen.end())
       fail(kv.first, "duplicate key '" + key + "' in " + std::string(what));
     seen.push_back(*known);
+  }
+}
+
+void YamlReader::read_named_list(const YAML::Node& n, std::string_view section, std::string_view noun,
+                                 const std::vector<std::string_view>& keys, const NamedItemReader& read) const {
+  if (!n || n.IsNull()) return;
+  if (!n.IsSequence()) fail(n, std::string(section) + ": expected a list of " + std::string(noun) + "s");
+  std::set<std::string> names;
+  size_t i = 0;
+  for (const auto& item : n) {
+    std::string what = std::string(section) + "[" + std::to_string(i++) + "]";
+    if (!item.IsMap()) fail(item, what + ": expected a mapping");
+    check_keys(item, what, keys);
+    if (!item["name"]) fail(item, what + ": missing key 'name'");
+    std::string name = get_string(item["name"], what + ".name");
+    if (name.empty()) fail(item["name"], what + ".name: must not be empty");
+    if (!names.insert(name).second)
+      fail(item["name"], what + ".name: duplicate " + std::string(noun) + " name '" + name + "'");
+    read(item, what, name);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -44,6 +45,16 @@ class YamlReader {
   // Prometheus durations: "15s", "1m30s", "2h", "500ms", "7d", "1w", "1y".
   double get_duration_seconds(const YAML::Node& n, std::string_view what) const;
   std::vector<std::string> get_string_list(const YAML::Node& n, std::string_view what) const;
+
+  // A section that is a list of named items (an area's targets): a null node
+  // is an empty list; each item is a mapping with only `keys` and a non-empty
+  // `name` unique in the list ("duplicate <noun> name 'x'"). Calls
+  // read(item, what, name) for each item in order; `what` names it in errors
+  // ("redis[0]").
+  using NamedItemReader =
+      std::function<void(const YAML::Node& item, const std::string& what, const std::string& name)>;
+  void read_named_list(const YAML::Node& n, std::string_view section, std::string_view noun,
+                       const std::vector<std::string_view>& keys, const NamedItemReader& read) const;
 
  private:
   std::string file_;

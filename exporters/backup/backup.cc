@@ -131,19 +131,10 @@ Status BackupCollector::collect(const CollectContext& ctx, MetricSink& sink) {
 
 std::vector<BackupConfig> read_backups(const YamlReader& r, const YAML::Node& n, std::string_view section) {
   std::vector<BackupConfig> out;
-  if (!n || n.IsNull()) return out;
-  if (!n.IsSequence()) r.fail(n, std::string(section) + ": expected a list of backups");
-  std::set<std::string> names;
-  size_t i = 0;
-  for (const auto& item : n) {
-    std::string what = std::string(section) + "[" + std::to_string(i++) + "]";
-    if (!item.IsMap()) r.fail(item, what + ": expected a mapping");
-    r.check_keys(item, what, {"name", "path", "pattern", "max_age"});
+  r.read_named_list(n, section, "backup", {"name", "path", "pattern", "max_age"},
+                    [&](const YAML::Node& item, const std::string& what, const std::string& name) {
     BackupConfig b;
-    if (!item["name"]) r.fail(item, what + ": missing key 'name'");
-    b.name = r.get_string(item["name"], what + ".name");
-    if (b.name.empty()) r.fail(item["name"], what + ".name: must not be empty");
-    if (!names.insert(b.name).second) r.fail(item["name"], what + ".name: duplicate backup name '" + b.name + "'");
+    b.name = name;
     if (!item["path"]) r.fail(item, what + ": missing key 'path'");
     b.path = r.get_string(item["path"], what + ".path");
     if (b.path.empty()) r.fail(item["path"], what + ".path: must not be empty");
@@ -158,7 +149,7 @@ std::vector<BackupConfig> read_backups(const YamlReader& r, const YAML::Node& n,
     b.max_age_seconds = r.get_duration_seconds(item["max_age"], what + ".max_age");
     if (b.max_age_seconds <= 0) r.fail(item["max_age"], what + ".max_age: must be positive");
     out.push_back(std::move(b));
-  }
+  });
   return out;
 }
 

@@ -92,20 +92,10 @@ std::string basic_auth_header(std::string_view user, std::string_view password) 
 std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
                                        std::string_view section) {
   std::vector<TargetConfig> out;
-  if (!n || n.IsNull()) return out;
-  if (!n.IsSequence()) r.fail(n, std::string(section) + ": expected a list of targets");
-  std::set<std::string> names;
-  size_t i = 0;
-  for (const auto& item : n) {
-    std::string what = std::string(section) + "[" + std::to_string(i++) + "]";
-    if (!item.IsMap()) r.fail(item, what + ": expected a mapping");
-    r.check_keys(item, what, {"name", "url", "username", "password_file", "password_env"});
+  r.read_named_list(n, section, "target", {"name", "url", "username", "password_file", "password_env"},
+                    [&](const YAML::Node& item, const std::string& what, const std::string& name) {
     TargetConfig t;
-    if (!item["name"]) r.fail(item, what + ": missing key 'name'");
-    t.name = r.get_string(item["name"], what + ".name");
-    if (t.name.empty()) r.fail(item["name"], what + ".name: must not be empty");
-    if (!names.insert(t.name).second)
-      r.fail(item["name"], what + ".name: duplicate target name '" + t.name + "'");
+    t.name = name;
     if (!item["url"]) r.fail(item, what + ": missing key 'url'");
     t.url = r.get_string(item["url"], what + ".url");
     std::string_view u = t.url;
@@ -121,7 +111,7 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
     if (!t.password.empty() && t.username.empty())
       r.fail(item, what + ": a password needs a username");
     out.push_back(std::move(t));
-  }
+  });
   return out;
 }
 

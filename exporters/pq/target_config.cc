@@ -75,28 +75,16 @@ std::vector<CustomQuery> read_queries_file(const std::string& path) {
 std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
                                        std::string_view section) {
   std::vector<TargetConfig> out;
-  if (!n || n.IsNull()) return out;
-  if (!n.IsSequence()) r.fail(n, std::string(section) + ": expected a list of targets");
-  std::set<std::string> names;
-  size_t i = 0;
-  for (const auto& item : n) {
-    std::string what = std::string(section) + "[" + std::to_string(i++) + "]";
-    if (!item.IsMap()) r.fail(item, what + ": expected a mapping");
-    // The opt-in collectors exist for postgres targets only.
-    if (section == "postgres")
-      r.check_keys(item, what,
-                   {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env",
-                    "collect", "stat_statements_limit", "queries_file", "auto_discover_databases",
-                    "include_databases", "exclude_databases", "max_databases"});
-    else
-      r.check_keys(item, what,
-                   {"name", "dsn", "host", "port", "user", "dbname", "password_file", "password_env"});
+  // The opt-in collectors exist for postgres targets only.
+  std::vector<std::string_view> keys = {"name", "dsn", "host", "port", "user", "dbname", "password_file",
+                                        "password_env"};
+  if (section == "postgres")
+    keys.insert(keys.end(), {"collect", "stat_statements_limit", "queries_file", "auto_discover_databases",
+                             "include_databases", "exclude_databases", "max_databases"});
+  r.read_named_list(n, section, "target", keys, [&](const YAML::Node& item, const std::string& what,
+                                                    const std::string& name) {
     TargetConfig t;
-    if (!item["name"]) r.fail(item, what + ": missing key 'name'");
-    t.name = r.get_string(item["name"], what + ".name");
-    if (t.name.empty()) r.fail(item["name"], what + ".name: must not be empty");
-    if (!names.insert(t.name).second)
-      r.fail(item["name"], what + ".name: duplicate target name '" + t.name + "'");
+    t.name = name;
     if (item["dsn"]) t.dsn = r.get_string(item["dsn"], what + ".dsn");
     if (item["host"]) t.host = r.get_string(item["host"], what + ".host");
     if (item["port"]) {
@@ -165,7 +153,7 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
       t.queries = read_queries_file(path);
     }
     out.push_back(std::move(t));
-  }
+  });
   return out;
 }
 

@@ -112,22 +112,13 @@ bool parse_address(std::string_view a, TargetConfig& t, bool& has_db, std::strin
 
 std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n) {
   std::vector<TargetConfig> out;
-  if (!n || n.IsNull()) return out;
-  if (!n.IsSequence()) r.fail(n, "redis: expected a list of targets");
-  std::set<std::string> names;
-  size_t i = 0;
-  for (const auto& item : n) {
-    std::string what = "redis[" + std::to_string(i++) + "]";
-    if (!item.IsMap()) r.fail(item, what + ": expected a mapping");
-    r.check_keys(item, what,
-                 {"name", "address", "username", "password_file", "password_env", "db", "check_keys",
-                  "check_single_keys", "check_keys_limit", "bullmq"});
+  static const std::vector<std::string_view> kKeys = {
+      "name", "address", "username", "password_file", "password_env", "db", "check_keys",
+      "check_single_keys", "check_keys_limit", "bullmq"};
+  r.read_named_list(n, "redis", "target", kKeys, [&](const YAML::Node& item, const std::string& what,
+                                                     const std::string& name) {
     TargetConfig t;
-    if (!item["name"]) r.fail(item, what + ": missing key 'name'");
-    t.name = r.get_string(item["name"], what + ".name");
-    if (t.name.empty()) r.fail(item["name"], what + ".name: must not be empty");
-    if (!names.insert(t.name).second)
-      r.fail(item["name"], what + ".name: duplicate target name '" + t.name + "'");
+    t.name = name;
     if (!item["address"]) r.fail(item, what + ": missing key 'address'");
     std::string err;
     bool url_db = false;
@@ -162,7 +153,7 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
       if (b["max_queues"]) t.bullmq.max_queues = get_int(r, b["max_queues"], bw + ".max_queues", 1, 100000);
     }
     out.push_back(std::move(t));
-  }
+  });
   return out;
 }
 

@@ -13,11 +13,11 @@ namespace vigia {
 namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
-bool is_alpha_(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_metric_start(char c) { return is_alpha_(c) || c == ':'; }
+bool is_metric_start(char c) { return is_name_start(c) || c == ':'; }
 bool is_metric_char(char c) { return is_metric_start(c) || is_digit(c); }
-bool is_label_char(char c) { return is_alpha_(c) || is_digit(c); }
+bool is_label_char(char c) { return is_name_start(c) || is_digit(c); }
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -312,7 +312,7 @@ class ExpositionParseRun {
         return Status::ok();
       }
       size_t name_pos = pos_;
-      if (!is_alpha_(cur())) return fail(pos_, "expected a label name, got " + describe(cur()));
+      if (!is_name_start(cur())) return fail(pos_, "expected a label name, got " + describe(cur()));
       while (pos_ < end_ && is_label_char(text_[pos_])) ++pos_;
       std::string_view lname = text_.substr(name_pos, pos_ - name_pos);
       for (const auto& pl : pending)

@@ -50,7 +50,7 @@ class YamlReader {
   // is an empty list; each item is a mapping with only `keys` and a non-empty
   // `name` unique in the list ("duplicate <noun> name 'x'"). Calls
   // read(item, what, name) for each item in order; `what` names it in errors
-  // ("redis[0]").
+  // ("<section>[0]").
   using NamedItemReader =
       std::function<void(const YAML::Node& item, const std::string& what, const std::string& name)>;
   void read_named_list(const YAML::Node& n, std::string_view section, std::string_view noun,

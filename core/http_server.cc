@@ -61,7 +61,7 @@ struct Request {
 // Returned by the URI callback as the request context: marks the first call
 // of the access handler, so that a request never presented to it (headers too
 // large, connection dropped) allocates nothing.
-char kFirstCall;
+char first_call_marker;
 
 Conn* conn_of(MHD_Connection* c) {
   const MHD_ConnectionInfo* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -227,12 +227,12 @@ struct HttpServer::Impl {
 
   static void* on_uri(void*, const char* uri, MHD_Connection* c) {
     if (Conn* conn = conn_of(c)) conn->uri = uri;
-    return &kFirstCall;
+    return &first_call_marker;
   }
 
   static void on_completed(void* cls, MHD_Connection* c, void** con_cls, MHD_RequestTerminationCode toe) {
     auto* self = static_cast<Impl*>(cls);
-    if (*con_cls && *con_cls != &kFirstCall) {
+    if (*con_cls && *con_cls != &first_call_marker) {
       auto* r = static_cast<Request*>(*con_cls);
       if (r->suspended) self->answering--;
       if (r->response) MHD_destroy_response(r->response);
@@ -260,7 +260,7 @@ struct HttpServer::Impl {
   static MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char* method,
                                const char*, const char*, size_t* upload_size, void** con_cls) {
     auto* self = static_cast<Impl*>(cls);
-    if (*con_cls == nullptr || *con_cls == &kFirstCall) {
+    if (*con_cls == nullptr || *con_cls == &first_call_marker) {
       auto* r = new Request;
       *con_cls = r;
       r->req.method = method ? method : "";

@@ -103,7 +103,11 @@ Status BackupCollector::collect(const CollectContext& ctx, MetricSink& sink) {
     std::shared_ptr<Check>& c = checks_[b.name];
     if (c) {
       std::lock_guard<std::mutex> lock(c->mu);
-      if (!c->done) continue;  // one check per backup at a time: wait for it
+      if (!c->done) {
+        // One check per backup at a time: one of an older file is told to stop.
+        if (!(c->id == id)) c->stop = true;
+        continue;
+      }
       if (c->id == id) continue;  // finished, taken below
     }
     // Start a check of this file (the one before was of another file).
@@ -123,12 +127,14 @@ Status BackupCollector::collect(const CollectContext& ctx, MetricSink& sink) {
     if (!pending[i]) continue;
     const BackupConfig& b = backups_[i];
     std::shared_ptr<Check> c = checks_[b.name];
+    if (!(c->id == *pending[i])) continue;  // a check of an older file still runs: no wait for it
     std::unique_lock<std::mutex> lock(c->mu);
     // Leave the rest of the collection a few milliseconds before the deadline.
-    auto until = ctx.deadline == Clock::time_point::max() ? ctx.deadline : ctx.deadline - std::chrono::milliseconds(20);
-    if (until == Clock::time_point::max()) c->cv.wait(lock, [&] { return c->done; });
-    else c->cv.wait_until(lock, until, [&] { return c->done; });
-    if (!c->done || !(c->id == *pending[i])) continue;  // still running: a later collection takes it
+    if (ctx.deadline == Clock::time_point::max())
+      c->cv.wait(lock, [&] { return c->done; });
+    else
+      c->cv.wait_until(lock, ctx.deadline - std::chrono::milliseconds(20), [&] { return c->done; });
+    if (!c->done) continue;  // still running: a later collection takes it
     Status g = c->status;
     bool complete = c->complete;
     lock.unlock();

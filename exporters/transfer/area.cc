@@ -11,12 +11,15 @@ namespace {
 class TransferArea final : public Area {
  public:
   std::string_view name() const override { return "transfer"; }
-  void read_config(const YamlReader& r, const YAML::Node& n) override { cfg_ = read_transfer(r, n, "transfer"); }
+  void read_config(const YamlReader& r, const YAML::Node& n) override {
+    cfg_ = read_transfer(r, n, "transfer");
+  }
   Status add_collectors(AreaSetup& setup) override {
     if (!cfg_.configured) return Status::ok();
     auto cfg = cfg_;
     HostPaths paths = host::flag_paths();
-    setup.catalog.add("transfer", true, [cfg, paths] { return std::make_unique<TransferCollector>(cfg, paths); });
+    setup.catalog.add("transfer", true,
+                      [cfg, paths] { return std::make_unique<TransferCollector>(cfg, paths); });
     return Status::ok();
   }
 

@@ -57,7 +57,9 @@ Status parse_state(std::string_view text, TransferState& out) {
     ++line_no;
     if (!st.is_ok()) return;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    auto fail = [&](const std::string& msg) { st = Status::error("line " + std::to_string(line_no) + ": " + msg); };
+    auto fail = [&](const std::string& msg) {
+      st = Status::error("line " + std::to_string(line_no) + ": " + msg);
+    };
     if (!header) {
       if (line != kHeader) return fail("expected \"" + std::string(kHeader) + "\"");
       header = true;

@@ -52,9 +52,9 @@ bool parse_size(std::string_view s, uint64_t& bytes) {
   static const struct {
     std::string_view unit;
     double factor;
-  } kUnits[] = {{"", 1},        {"B", 1},           {"kB", 1e3},         {"KB", 1e3},         {"MB", 1e6},
-                {"GB", 1e9},    {"TB", 1e12},       {"PB", 1e15},        {"EB", 1e18},        {"KiB", 0x1p10},
-                {"MiB", 0x1p20}, {"GiB", 0x1p30},   {"TiB", 0x1p40},     {"PiB", 0x1p50},     {"EiB", 0x1p60}};
+  } kUnits[] = {{"", 1},         {"B", 1},        {"kB", 1e3},     {"KB", 1e3},     {"MB", 1e6},
+                {"GB", 1e9},     {"TB", 1e12},    {"PB", 1e15},    {"EB", 1e18},    {"KiB", 0x1p10},
+                {"MiB", 0x1p20}, {"GiB", 0x1p30}, {"TiB", 0x1p40}, {"PiB", 0x1p50}, {"EiB", 0x1p60}};
   for (const auto& u : kUnits) {
     if (u.unit != unit) continue;
     double b = std::floor(v * u.factor);
@@ -75,7 +75,8 @@ TransferConfig read_transfer(const YamlReader& r, const YAML::Node& n, std::stri
   if (!n["quota"]) r.fail(n, sec + ": missing key 'quota'");
   std::string q = r.get_string(n["quota"], sec + ".quota");
   if (!parse_size(q, c.quota_bytes))
-    r.fail(n["quota"], sec + ".quota: expected a positive size such as 3TB, 500GB or 1.5TiB, got \"" + q + "\"");
+    r.fail(n["quota"],
+           sec + ".quota: expected a positive size such as 3TB, 500GB or 1.5TiB, got \"" + q + "\"");
   if (n["reset_day"]) {
     std::string d = r.get_string(n["reset_day"], sec + ".reset_day");
     int64_t day = 0;
@@ -85,10 +86,14 @@ TransferConfig read_transfer(const YamlReader& r, const YAML::Node& n, std::stri
   }
   if (n["counts"]) {
     std::string v = r.get_string(n["counts"], sec + ".counts");
-    if (v == "both") c.counts = Counts::kBoth;
-    else if (v == "receive") c.counts = Counts::kReceive;
-    else if (v == "transmit") c.counts = Counts::kTransmit;
-    else r.fail(n["counts"], sec + ".counts: expected both, receive or transmit, got \"" + v + "\"");
+    if (v == "both")
+      c.counts = Counts::kBoth;
+    else if (v == "receive")
+      c.counts = Counts::kReceive;
+    else if (v == "transmit")
+      c.counts = Counts::kTransmit;
+    else
+      r.fail(n["counts"], sec + ".counts: expected both, receive or transmit, got \"" + v + "\"");
   }
   if (n["devices"]) {
     c.devices = r.get_string_list(n["devices"], sec + ".devices");
@@ -162,16 +167,17 @@ Status TransferCollector::update(int64_t now) {
   int64_t start = period_start(now, cfg_.reset_day);
   if (start > state_.period_start) {
     // A new month (or the first): the count starts again.
-    if (state_.period_start != 0)
-      log::info("New transfer period", {{"start", std::to_string(start)}});
+    if (state_.period_start != 0) log::info("New transfer period", {{"start", std::to_string(start)}});
     state_.period_start = start;
     state_.receive = state_.transmit = 0;
     urgent = true;
   }
 
   std::string boot;
-  if (read_file(paths_.proc_path("sys/kernel/random/boot_id"), boot).is_ok()) boot = std::string(trim(boot));
-  else boot.clear();
+  if (read_file(paths_.proc_path("sys/kernel/random/boot_id"), boot).is_ok())
+    boot = std::string(trim(boot));
+  else
+    boot.clear();
   bool rebooted = !boot.empty() && !state_.boot_id.empty() && boot != state_.boot_id;
   if (rebooted) urgent = true;
 
@@ -222,7 +228,8 @@ Status TransferCollector::update(int64_t now) {
 void TransferCollector::save(int64_t now, bool urgent) {
   std::string text = format_state(state_);
   if (text == written_) return;
-  if (!urgent && !write_failing_ && written_.size() && now - last_write_ < kWriteInterval && now >= last_write_)
+  if (!urgent && !write_failing_ && written_.size() && now - last_write_ < kWriteInterval &&
+      now >= last_write_)
     return;
   Status st = write_file_durably(cfg_.state_file, text);
   if (!st.is_ok()) {
@@ -259,7 +266,8 @@ Status TransferCollector::collect(const CollectContext& ctx, MetricSink& sink) {
              "Bytes of this billing period that count against the quota (transfer.counts).",
              static_cast<double>(used));
   sink.gauge("vigia_network_transfer_period_start_timestamp_seconds",
-             "Start of the current billing period, in Unix seconds.", static_cast<double>(state_.period_start));
+             "Start of the current billing period, in Unix seconds.",
+             static_cast<double>(state_.period_start));
   sink.gauge("vigia_network_transfer_period_end_timestamp_seconds",
              "End of the current billing period (the next one's start), in Unix seconds.",
              static_cast<double>(next_period_start(state_.period_start, cfg_.reset_day)));

@@ -13,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vigia::transfer::TransferState s;
   if (!vigia::transfer::parse_state(in, s).is_ok()) return 0;
   vigia::transfer::TransferState back;
-  if (!vigia::transfer::parse_state(vigia::transfer::format_state(s), back).is_ok() || !(back == s)) std::abort();
+  if (!vigia::transfer::parse_state(vigia::transfer::format_state(s), back).is_ok() || !(back == s))
+    std::abort();
   return 0;
 }

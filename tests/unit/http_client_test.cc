@@ -83,8 +83,9 @@ class Server {
         buf.append(b, static_cast<size_t>(n));
         if (!answer_) continue;
         for (size_t end; (end = buf.find("\r\n\r\n")) != std::string::npos; buf.erase(0, end + 4)) {
-          std::string body = "Active connections: 1 \nserver accepts handled requests\n 1 1 1 \n"
-                             "Reading: 0 Writing: 1 Waiting: 0 \n";
+          std::string body =
+              "Active connections: 1 \nserver accepts handled requests\n 1 1 1 \n"
+              "Reading: 0 Writing: 1 Waiting: 0 \n";
           std::string r = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
                           std::to_string(body.size()) + "\r\n\r\n" + body;
           (void)!::write(p[i].fd, r.data(), r.size());

@@ -27,25 +27,34 @@ TEST_CASE("quota sizes") {
   struct Case {
     const char* in;
     uint64_t want;
-  } good[] = {{"3TB", 3000000000000ull},         {"500GB", 500000000000ull},  {"500 GB", 500000000000ull},
-              {"1.5TiB", 1649267441664ull},      {"1KiB", 1024},              {"1kB", 1000},
-              {"1KB", 1000},                     {"2MiB", 2097152},           {"1048576", 1048576},
-              {"7B", 7},                         {"0.5PB", 500000000000000ull}, {"15EiB", 17293822569102704640ull},
+  } good[] = {{"3TB", 3000000000000ull},
+              {"500GB", 500000000000ull},
+              {"500 GB", 500000000000ull},
+              {"1.5TiB", 1649267441664ull},
+              {"1KiB", 1024},
+              {"1kB", 1000},
+              {"1KB", 1000},
+              {"2MiB", 2097152},
+              {"1048576", 1048576},
+              {"7B", 7},
+              {"0.5PB", 500000000000000ull},
+              {"15EiB", 17293822569102704640ull},
               {" 4 TB ", 4000000000000ull}};
   for (const auto& c : good) {
     INFO(c.in);
     CHECK(parse_size(c.in, b));
     CHECK(b == c.want);
   }
-  for (const char* bad : {"", "TB", "3Tb", "3tb", "3 TBs", "-1GB", "0", "0.1B", "1.2.3GB", ".5TB", "5.TB", "1e3GB",
-                          "16EiB", "3 T B", "3GiB5"}) {
+  for (const char* bad : {"", "TB", "3Tb", "3tb", "3 TBs", "-1GB", "0", "0.1B", "1.2.3GB", ".5TB", "5.TB",
+                          "1e3GB", "16EiB", "3 T B", "3GiB5"}) {
     INFO(bad);
     CHECK_FALSE(parse_size(bad, b));
   }
 }
 
 TEST_CASE("billing periods, UTC") {
-  const int64_t dec1 = 1796083200, nov15 = 1794700800, dec15 = 1797292800, jan15 = 1799971200, jan1 = 1798761600;
+  const int64_t dec1 = 1796083200, nov15 = 1794700800, dec15 = 1797292800, jan15 = 1799971200,
+                jan1 = 1798761600;
   CHECK(period_start(dec1, 1) == dec1);
   CHECK(period_start(dec1 - 1, 1) == 1793491200);  // 2026-11-01
   CHECK(period_start(dec1 + 86400 * 3 + 5, 1) == dec1);
@@ -68,7 +77,8 @@ TEST_CASE("state file: format and parse") {
   TransferState back;
   REQUIRE(parse_state(format_state(s), back).is_ok());
   CHECK(back == s);
-  CHECK(parse_state("vigia-transfer-state 1\r\nperiod_start 1\r\n# note\n\nreceive 2\ntransmit 3\n", back).is_ok());
+  CHECK(parse_state("vigia-transfer-state 1\r\nperiod_start 1\r\n# note\n\nreceive 2\ntransmit 3\n", back)
+            .is_ok());
   CHECK(back.period_start == 1);
   CHECK(back.last.empty());
 
@@ -81,7 +91,8 @@ TEST_CASE("state file: format and parse") {
   CHECK(err("") == "line 1: expected \"vigia-transfer-state 1\"");
   CHECK(err("vigia-transfer-state 2\n") == "line 1: expected \"vigia-transfer-state 1\"");
   CHECK(err(head + "period_start 1\nreceive 1\n") == "missing 'transmit'");
-  CHECK(err(head + "period_start 1\nreceive 1\ntransmit x\n") == "line 4: 'transmit': not an unsigned integer: \"x\"");
+  CHECK(err(head + "period_start 1\nreceive 1\ntransmit x\n") ==
+        "line 4: 'transmit': not an unsigned integer: \"x\"");
   CHECK(err(head + "period_start -5\n") == "line 2: 'period_start': not a non-negative integer: \"-5\"");
   CHECK(err(head + "receive 18446744073709551616\n") ==
         "line 2: 'receive': not an unsigned integer: \"18446744073709551616\"");
@@ -120,7 +131,8 @@ struct Fixture {
   void counters(const std::map<std::string, std::pair<uint64_t, uint64_t>>& devs) {
     std::ofstream f(root / "proc/net/dev.new");
     f << "Inter-|   Receive                                                |  Transmit\n"
-         " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls "
+         " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo "
+         "colls "
          "carrier compressed\n";
     for (const auto& [name, c] : devs)
       f << "  " << name << ": " << c.first << " 10 0 0 0 0 0 0 " << c.second << " 20 0 0 0 0 0 0\n";
@@ -133,8 +145,10 @@ struct Fixture {
 std::string collect(TransferCollector& c, Status* st = nullptr) {
   TextEncoder enc;
   Status s = c.collect(CollectContext{}, enc);
-  if (st) *st = s;
-  else REQUIRE(s.is_ok());
+  if (st)
+    *st = s;
+  else
+    REQUIRE(s.is_ok());
   std::string out;
   enc.finish(out);
   return out;
@@ -272,7 +286,10 @@ TEST_CASE("transfer collector: a state file that cannot be written, then can") {
   // fails, the fifth retries at once and fails again.
   for (int i = 1; i <= 5; ++i) {
     now += 15;
-    fx.counters({{"lo", {9, 9}}, {"docker0", {9, 9}}, {"eth0", {1000u + 10u * i, 2000u + 20u * i}}, {"eth1", {0, 0}}});
+    fx.counters({{"lo", {9, 9}},
+                 {"docker0", {9, 9}},
+                 {"eth0", {1000u + 10u * i, 2000u + 20u * i}},
+                 {"eth1", {0, 0}}});
     out = collect(c);  // the collection itself succeeds
     CHECK(tx(out) == 20 * i);
     CHECK(value(out, "vigia_network_transfer_quota_used_bytes") == 20 * i);  // counts: transmit
@@ -355,8 +372,9 @@ TEST_CASE("transfer section") {
   CHECK(c.counts == Counts::kBoth);
   CHECK(c.devices.empty());
   CHECK(c.state_file == kDefaultStateFile);
-  c = parse("transfer:\n  quota: 1.5TiB\n  reset_day: 28\n  counts: transmit\n  devices: [eth0, ens3]\n"
-            "  state_file: state/transfer\n");
+  c = parse(
+      "transfer:\n  quota: 1.5TiB\n  reset_day: 28\n  counts: transmit\n  devices: [eth0, ens3]\n"
+      "  state_file: state/transfer\n");
   CHECK(c.quota_bytes == 1649267441664ull);
   CHECK(c.reset_day == 28);
   CHECK(c.counts == Counts::kTransmit);
@@ -366,9 +384,11 @@ TEST_CASE("transfer section") {
 
   CHECK(error_of("transfer: {reset_day: 1}\n") == "/etc/vigia/vigia.yml:1:11: transfer: missing key 'quota'");
   CHECK(error_of("transfer: {quota: 3Tb}\n") ==
-        "/etc/vigia/vigia.yml:1:19: transfer.quota: expected a positive size such as 3TB, 500GB or 1.5TiB, got \"3Tb\"");
-  CHECK(error_of("transfer:\n  quota: 3TB\n  reset_day: 29\n") ==
-        "/etc/vigia/vigia.yml:3:14: transfer.reset_day: expected a day of the month from 1 to 28, got \"29\"");
+        "/etc/vigia/vigia.yml:1:19: transfer.quota: expected a positive size such as 3TB, 500GB or 1.5TiB, "
+        "got \"3Tb\"");
+  CHECK(
+      error_of("transfer:\n  quota: 3TB\n  reset_day: 29\n") ==
+      "/etc/vigia/vigia.yml:3:14: transfer.reset_day: expected a day of the month from 1 to 28, got \"29\"");
   CHECK(error_of("transfer:\n  quota: 3TB\n  reset_day: 0\n") ==
         "/etc/vigia/vigia.yml:3:14: transfer.reset_day: expected a day of the month from 1 to 28, got \"0\"");
   CHECK(error_of("transfer:\n  quota: 3TB\n  reset_day: 1.5\n").find("vigia.yml:3:14: transfer.reset_day") !=
@@ -379,7 +399,8 @@ TEST_CASE("transfer section") {
         "/etc/vigia/vigia.yml:1:40: transfer.devices: \"eth0\" listed twice");
   CHECK(error_of("transfer: {quota: 3TB, devices: ['a b']}\n") ==
         "/etc/vigia/vigia.yml:1:34: transfer.devices: not a network device name: \"a b\"");
-  CHECK(error_of("transfer: {quota: 3TB, quta: 1}\n") == "/etc/vigia/vigia.yml:1:24: unknown key 'quta' in transfer");
+  CHECK(error_of("transfer: {quota: 3TB, quta: 1}\n") ==
+        "/etc/vigia/vigia.yml:1:24: unknown key 'quta' in transfer");
   CHECK(error_of("transfer: {quota: 3TB, state_file: ''}\n") ==
         "/etc/vigia/vigia.yml:1:36: transfer.state_file: must not be empty");
   CHECK(error_of("transfer: [1]\n").find("vigia.yml:1:11") != std::string::npos);

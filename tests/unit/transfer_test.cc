@@ -364,7 +364,7 @@ std::string error_of(const std::string& yaml) {
 }  // namespace
 
 TEST_CASE("transfer section") {
-  CHECK_FALSE(parse("host: {}\n").configured);
+  CHECK_FALSE(parse("transfer:\n").configured);  // present but empty: off
   TransferConfig c = parse("transfer: {quota: 3TB}\n");
   CHECK(c.configured);
   CHECK(c.quota_bytes == 3000000000000ull);

@@ -49,7 +49,7 @@ bool parse_size(std::string_view s, uint64_t& bytes) {
   if (num.empty() || num.front() == '.' || num.back() == '.' || num.find('.') != num.rfind('.')) return false;
   double v = 0;
   if (!parse_double(num, v)) return false;
-  static const struct {
+  static constexpr struct {
     std::string_view unit;
     double factor;
   } kUnits[] = {{"", 1},         {"B", 1},        {"kB", 1e3},     {"KB", 1e3},     {"MB", 1e6},

@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
-from harness import find, one  # noqa: E402
+from harness import one  # noqa: E402
 
 LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 QUOTA = "1.5TiB"
@@ -231,7 +231,6 @@ def full_disk(c, tree):
     inside = "/proc/%d/root%s" % (v.pid, statedir)  # statedir as vigia sees it
     s = v.scrape()
     assert one(s, "vigia_network_transfer_state_write_errors_total") >= 1
-    total = 0
     for i in range(1, 4):
         tree.counters({"eth0": (100 + 1000 * i, 200 + 2000 * i), "ens3": (0, 0)})
         s = v.scrape()

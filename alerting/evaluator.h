@@ -57,6 +57,7 @@ class Evaluator {
   // more, and a tick in flight evaluates no rules once its feed returns (the
   // owner may interrupt that feed's collectors, CollectorRegistry::interrupt,
   // whose cut-short samples must not reach the rules and the state file).
+  // Scrapes of the alerting.scrape jobs in flight are interrupted here.
   void request_stop();
   // request_stop(), then waits for the thread.
   void stop();

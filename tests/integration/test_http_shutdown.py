@@ -3,7 +3,8 @@
 with an nginx target on a loopback server that accepts connections and never answers. A scrape
 with a 60 s timeout waits on it; SIGTERM, once the server has the request's connection, ends vigia
 with exit 0 within 3 s (the request is aborted, not left to its timeout), in `vigia run` too, where
-the evaluator's own collection is the one waiting."""
+the evaluator's own collection is the one waiting; and `vigia run` whose alerting.scrape job
+scrapes the silent server with a 60 s timeout."""
 
 import os
 import socket
@@ -65,11 +66,27 @@ def check(c, mode, server):
     c.passed("vigia %s, a request in flight to a silent server: SIGTERM -> exit 0 after %.2fs" % (mode, took))
 
 
+def check_scrape_job(c, server):
+    before = len(server.conns)
+    config = ("alerting:\n  scrape:\n    - job: silent\n      urls: [http://127.0.0.1:%d/metrics]\n"
+              "      interval: 60s\n      timeout: 60s\n" % server.port)
+    vigia = h.Vigia("run", config=config, collectors=["loadavg"])
+    h.wait_for(lambda: len(server.conns) > before, 20, "the evaluator's scrape connected to the silent server")
+    time.sleep(0.3)
+    assert vigia.running()
+    rc, took = vigia.terminate(90)
+    assert rc == 0, "exit code %r" % rc
+    assert took < EXIT_WITHIN, "vigia run took %.2fs to exit after SIGTERM" % took
+    c.passed("vigia run, its alerting.scrape job waiting on a silent exporter: SIGTERM -> exit 0 after %.2fs"
+             % took)
+
+
 def body(c):
     server = SilentServer()
     try:
         check(c, "exporter", server)
         check(c, "run", server)
+        check_scrape_job(c, server)
     finally:
         server.close()
 

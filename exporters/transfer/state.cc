@@ -1,6 +1,7 @@
 #include "exporters/transfer/state.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -112,6 +113,12 @@ Status parse_state(std::string_view text, TransferState& out) {
 Status write_file_durably(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ENOENT) {
+    // mkdir -p of the parent (data/ on a first start), then once more.
+    for (size_t i = 1; (i = path.find('/', i)) != std::string::npos; ++i)
+      ::mkdir(path.substr(0, i).c_str(), 0755);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
   if (fd < 0) return Status::from_errno(tmp, errno);
   auto fail = [&](int e) {
     ::close(fd);

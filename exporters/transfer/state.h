@@ -49,7 +49,8 @@ std::string format_state(const TransferState& s);
 Status parse_state(std::string_view text, TransferState& out);
 
 // Writes text to path atomically and durably: a temporary file beside it,
-// fsync, rename, fsync of the directory. On failure the temporary file is
+// fsync, rename, fsync of the directory. Missing parent directories are
+// made (0755). On failure the temporary file is
 // removed and the old file is untouched; the error names the path.
 Status write_file_durably(const std::string& path, const std::string& text);
 

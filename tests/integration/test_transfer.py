@@ -90,8 +90,7 @@ def read_state(path):
 def restarts_and_reboot(c, tree):
     cwd = h.new_tmpdir("vigia-restarts")
     cfg = config("state/transfer.state")
-    state = os.path.join(cwd, "state/transfer.state")
-    os.makedirs(os.path.dirname(state))
+    state = os.path.join(cwd, "state/transfer.state")  # state/ is made by vigia
     node = h.start_node_exporter(["--path.procfs=" + os.path.join(tree.root, "proc"),
                                   "--path.sysfs=" + os.path.join(tree.root, "sys"),
                                   "--no-collector.netdev.netlink", "--collector.disable-defaults",

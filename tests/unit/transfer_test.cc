@@ -139,7 +139,8 @@ struct Fixture {
     f.close();
     fs::rename(root / "proc/net/dev.new", root / "proc/net/dev");
   }
-  std::string state_file() const { return (root / "state/transfer.state").string(); }
+  // Its directory state/sub/ does not exist: the first write makes it.
+  std::string state_file() const { return (root / "state/sub/transfer.state").string(); }
 };
 
 std::string collect(TransferCollector& c, Status* st = nullptr) {
@@ -316,6 +317,7 @@ TEST_CASE("transfer collector: a state file that cannot be written, then can") {
 TEST_CASE("transfer collector: an unreadable state file is set aside") {
   Fixture fx;
   fs::create_directories(fx.root / "proc/net");
+  fs::create_directories(fx.root / "state/sub");
   std::ofstream(fx.state_file()) << "vigia-transfer-state 1\nperiod_start banana\n";
   TransferConfig cfg;
   cfg.configured = true;

@@ -125,6 +125,9 @@ void Evaluator::request_stop() {
   cv_.notify_all();
   // Scrapes of other exporters in flight return now (jobs_ is fixed after create).
   for (auto& j : jobs_) j->scraper.interrupt();
+  // And queries sent to alerting.query_url: they fail, which leaves every
+  // alert as it was (a rule's error changes no alert state).
+  if (remote_) remote_->interrupt();
 }
 
 void Evaluator::stop() {
@@ -173,6 +176,7 @@ int64_t Evaluator::tick(int64_t t) {
                   {{"alertname", rule.name}, {"labels", promql::labels_string(a.labels)}});
     };
   }
+  if (stop_requested()) return INT64_MAX;
   Querier& q = remote_ ? static_cast<Querier&>(*remote_) : *local_;
   return std::min(next, manager_->evaluate_due(t, q, store_.get(), notify));
 }

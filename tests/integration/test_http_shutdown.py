@@ -3,8 +3,9 @@
 with an nginx target on a loopback server that accepts connections and never answers. A scrape
 with a 60 s timeout waits on it; SIGTERM, once the server has the request's connection, ends vigia
 with exit 0 within 3 s (the request is aborted, not left to its timeout), in `vigia run` too, where
-the evaluator's own collection is the one waiting; and `vigia run` whose alerting.scrape job
-scrapes the silent server with a 60 s timeout."""
+the evaluator's own collection is the one waiting; `vigia run` whose alerting.scrape job scrapes
+the silent server with a 60 s timeout; and `vigia run` whose rules query it as alerting.query_url
+(a 60 s query timeout)."""
 
 import os
 import socket
@@ -66,19 +67,26 @@ def check(c, mode, server):
     c.passed("vigia %s, a request in flight to a silent server: SIGTERM -> exit 0 after %.2fs" % (mode, took))
 
 
-def check_scrape_job(c, server):
+def check_evaluator(c, server, config, what):
     before = len(server.conns)
-    config = ("alerting:\n  scrape:\n    - job: silent\n      urls: [http://127.0.0.1:%d/metrics]\n"
-              "      interval: 60s\n      timeout: 60s\n" % server.port)
     vigia = h.Vigia("run", config=config, collectors=["loadavg"])
-    h.wait_for(lambda: len(server.conns) > before, 20, "the evaluator's scrape connected to the silent server")
+    h.wait_for(lambda: len(server.conns) > before, 20, "the evaluator's request connected to the silent server")
     time.sleep(0.3)
     assert vigia.running()
     rc, took = vigia.terminate(90)
     assert rc == 0, "exit code %r" % rc
-    assert took < EXIT_WITHIN, "vigia run took %.2fs to exit after SIGTERM" % took
-    c.passed("vigia run, its alerting.scrape job waiting on a silent exporter: SIGTERM -> exit 0 after %.2fs"
-             % took)
+    assert took < EXIT_WITHIN, "vigia run (%s) took %.2fs to exit after SIGTERM" % (what, took)
+    c.passed("vigia run, %s waiting on a silent server: SIGTERM -> exit 0 after %.2fs" % (what, took))
+
+
+def check_scrape_job(c, server):
+    check_evaluator(c, server, "alerting:\n  scrape:\n    - job: silent\n      urls: [http://127.0.0.1:%d/metrics]\n"
+                    "      interval: 60s\n      timeout: 60s\n" % server.port, "its alerting.scrape job")
+
+
+def check_query_url(c, server):
+    check_evaluator(c, server, "alerting:\n  query_url: http://127.0.0.1:%d\n  evaluation_interval: 60s\n"
+                    % server.port, "its rules' queries to alerting.query_url")
 
 
 def body(c):
@@ -87,6 +95,7 @@ def body(c):
         check(c, "exporter", server)
         check(c, "run", server)
         check_scrape_job(c, server)
+        check_query_url(c, server)
     finally:
         server.close()
 

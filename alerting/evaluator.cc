@@ -123,6 +123,11 @@ void Evaluator::request_stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  // Scrapes of other exporters in flight return now (jobs_ is fixed after create).
+  for (auto& j : jobs_) j->scraper.interrupt();
+  // And queries sent to alerting.query_url: they fail, which leaves every
+  // alert as it was (a rule's error changes no alert state).
+  if (remote_) remote_->interrupt();
 }
 
 void Evaluator::stop() {
@@ -155,6 +160,9 @@ int64_t Evaluator::tick(int64_t t) {
     for (auto& j : jobs_) {
       if (t < j->next_ms) continue;
       j->scraper.scrape_all(*store_, t);
+      // Shutting down: the scrape may have been interrupted (up 0 for an
+      // exporter that is fine); as for the collection above.
+      if (stop_requested()) return INT64_MAX;
       j->next_ms = (j->next_ms == 0 ? t : j->next_ms) + j->interval_ms;
       if (j->next_ms <= t) j->next_ms = t + j->interval_ms;
     }
@@ -168,6 +176,7 @@ int64_t Evaluator::tick(int64_t t) {
                   {{"alertname", rule.name}, {"labels", promql::labels_string(a.labels)}});
     };
   }
+  if (stop_requested()) return INT64_MAX;
   Querier& q = remote_ ? static_cast<Querier&>(*remote_) : *local_;
   return std::min(next, manager_->evaluate_due(t, q, store_.get(), notify));
 }

@@ -57,6 +57,8 @@ class Evaluator {
   // more, and a tick in flight evaluates no rules once its feed returns (the
   // owner may interrupt that feed's collectors, CollectorRegistry::interrupt,
   // whose cut-short samples must not reach the rules and the state file).
+  // Scrapes of the alerting.scrape jobs and queries to alerting.query_url in
+  // flight are interrupted here.
   void request_stop();
   // request_stop(), then waits for the thread.
   void stop();

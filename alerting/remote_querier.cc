@@ -116,15 +116,29 @@ RemoteQuerier::~RemoteQuerier() = default;
 
 std::unique_ptr<HttpClient> RemoteQuerier::take_client() {
   std::lock_guard lock(mu_);
-  if (idle_.empty()) return std::make_unique<HttpClient>();
-  auto c = std::move(idle_.back());
-  idle_.pop_back();
+  std::unique_ptr<HttpClient> c;
+  if (idle_.empty()) {
+    c = std::make_unique<HttpClient>();
+  } else {
+    c = std::move(idle_.back());
+    idle_.pop_back();
+  }
+  if (interrupted_) c->interrupt();
+  busy_.push_back(c.get());
   return c;
 }
 
 void RemoteQuerier::give_back(std::unique_ptr<HttpClient> c) {
   std::lock_guard lock(mu_);
+  busy_.erase(std::find(busy_.begin(), busy_.end(), c.get()));
   idle_.push_back(std::move(c));
+}
+
+void RemoteQuerier::interrupt() {
+  std::lock_guard lock(mu_);
+  interrupted_ = true;
+  for (HttpClient* c : busy_) c->interrupt();
+  for (auto& c : idle_) c->interrupt();
 }
 
 promql::QueryResult RemoteQuerier::query(const promql::Expr&, std::string_view text, int64_t t_ms) {

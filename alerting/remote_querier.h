@@ -49,6 +49,9 @@ class RemoteQuerier final : public Querier {
   // type, so a rule's error reads as it does in Prometheus.
   promql::QueryResult query(const promql::Expr& expr, std::string_view text, int64_t t_ms) override;
   promql::QueryResult query_text(std::string_view text, int64_t t_ms);
+  // For shutdown, from any thread: queries in flight return now with an
+  // error ("... interrupted"), later ones fail at once. Irreversible.
+  void interrupt();
 
  private:
   std::unique_ptr<HttpClient> take_client();
@@ -58,6 +61,8 @@ class RemoteQuerier final : public Querier {
   std::string endpoint_;  // <url>/api/v1/query
   std::mutex mu_;
   std::vector<std::unique_ptr<HttpClient>> idle_;
+  std::vector<HttpClient*> busy_;  // clients taken, under mu_
+  bool interrupted_ = false;       // under mu_
 };
 
 // Parses an /api/v1/query answer (a pure function, for tests). `status` is

@@ -2,8 +2,13 @@
 
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <type_traits>
 
@@ -106,6 +111,33 @@ const CurlApi& curl_api() {
 
 }  // namespace
 
+// interrupt() cannot call into libcurl from another thread; it sets the flag
+// the progress callback returns, and shuts down the sockets libcurl opened
+// through open_socket, so a transfer blocked in poll() wakes at once.
+struct HttpClient::Abort {
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::set<curl_socket_t> sockets;  // open, under mu (closed only in close_socket)
+
+  static int progress(void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<Abort*>(p)->stop.load() ? 1 : 0;
+  }
+  static curl_socket_t open_socket(void* p, curlsocktype, curl_sockaddr* a) {
+    auto* self = static_cast<Abort*>(p);
+    std::lock_guard<std::mutex> lock(self->mu);
+    if (self->stop) return CURL_SOCKET_BAD;
+    curl_socket_t fd = ::socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd != CURL_SOCKET_BAD) self->sockets.insert(fd);
+    return fd;
+  }
+  static int close_socket(void* p, curl_socket_t fd) {
+    auto* self = static_cast<Abort*>(p);
+    std::lock_guard<std::mutex> lock(self->mu);
+    self->sockets.erase(fd);
+    return ::close(fd);
+  }
+};
+
 std::string redact_url(std::string_view url) {
   Authority a = authority(url);
   if (a.at == std::string_view::npos) return std::string(url);
@@ -126,13 +158,20 @@ std::string url_host_port(std::string_view url) {
   return hp;
 }
 
-HttpClient::HttpClient() {
+HttpClient::HttpClient() : abort_(std::make_unique<Abort>()) {
   const CurlApi& api = curl_api();
   curl_ = api.error.empty() ? api.easy_init() : nullptr;
 }
 
 HttpClient::~HttpClient() {
+  // Closes the cached connections through close_socket: abort_ outlives it.
   if (curl_) curl_api().easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+void HttpClient::interrupt() {
+  abort_->stop = true;
+  std::lock_guard<std::mutex> lock(abort_->mu);
+  for (curl_socket_t fd : abort_->sockets) ::shutdown(fd, SHUT_RDWR);
 }
 
 HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
@@ -142,8 +181,20 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
     resp.error = api.error.empty() ? "curl_easy_init failed" : api.error;
     return resp;
   }
+  std::string method = req.method == "POST" ? "Post" : "Get";
+  if (abort_->stop) {
+    resp.error = method + " \"" + redact_url(req.url) + "\": interrupted";
+    return resp;
+  }
   CURL* c = static_cast<CURL*>(curl_);
   api.easy_reset(c);  // keeps the connection cache
+  api.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  api.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &Abort::progress);
+  api.easy_setopt(c, CURLOPT_XFERINFODATA, abort_.get());
+  api.easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, &Abort::open_socket);
+  api.easy_setopt(c, CURLOPT_OPENSOCKETDATA, abort_.get());
+  api.easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, &Abort::close_socket);
+  api.easy_setopt(c, CURLOPT_CLOSESOCKETDATA, abort_.get());
   char errbuf[CURL_ERROR_SIZE] = {0};
   api.easy_setopt(c, CURLOPT_URL, req.url.c_str());
   api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -175,10 +226,10 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   if (rc != CURLE_OK) {
     std::string msg = errbuf[0] ? errbuf : api.easy_strerror(rc);
     if (sink.too_large) msg = "body larger than " + std::to_string(req.max_body_bytes) + " bytes";
+    if (abort_->stop) msg = "interrupted";
     // curl's messages name hosts, not credentials; make sure of it.
     std::string_view pw = url_password(req.url);
     for (size_t p; !pw.empty() && (p = msg.find(pw)) != std::string::npos;) msg.replace(p, pw.size(), "xxxxx");
-    std::string method = req.method == "POST" ? "Post" : "Get";
     resp.error = method + " \"" + redact_url(req.url) + "\": " + msg;
     resp.body.clear();
     return resp;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,7 +40,7 @@ struct HttpClientResponse {
 
 // One connection's worth of client: keeps the connection alive between
 // requests to the same server; follows up to 10 redirects. Not thread-safe:
-// one per thread or target.
+// one per thread or target, except interrupt().
 class HttpClient {
  public:
   HttpClient();
@@ -49,8 +50,17 @@ class HttpClient {
 
   HttpClientResponse fetch(const HttpClientRequest& req);
 
+  // For shutdown, from any thread, while fetch() may be running: a fetch in
+  // flight returns now with the error "... interrupted" (its connections are
+  // shut down; a connection attempt or name lookup is abandoned at libcurl's
+  // next progress call, within about a second), and later fetches fail at
+  // once. Irreversible.
+  void interrupt();
+
  private:
+  struct Abort;  // shared with libcurl's callbacks
   void* curl_;  // CURL*
+  std::unique_ptr<Abort> abort_;
 };
 
 // The URL with the password of its userinfo replaced by "xxxxx", as

@@ -50,7 +50,7 @@ ScrapeReport ScrapeTarget::scrape(Store& store, int64_t t_ms) {
 void ScrapeTarget::stop(Store& store, int64_t t_ms) { end_scrape(store, source_, t_ms); }
 
 void Scraper::set_targets(std::vector<ScrapeTargetConfig> targets, Store& store, int64_t t_ms) {
-  std::lock_guard lock(mu_);
+  std::scoped_lock lock(mu_, targets_mu_);
   std::vector<std::unique_ptr<ScrapeTarget>> next;
   for (auto& cfg : targets) {
     auto same = [&](const std::unique_ptr<ScrapeTarget>& t) {
@@ -71,6 +71,14 @@ void Scraper::set_targets(std::vector<ScrapeTargetConfig> targets, Store& store,
     if (!relabelled) old->stop(store, t_ms);
   }
   targets_ = std::move(next);
+  if (interrupted_)
+    for (auto& t : targets_) t->interrupt();
+}
+
+void Scraper::interrupt() {
+  std::lock_guard lock(targets_mu_);
+  interrupted_ = true;
+  for (auto& t : targets_) t->interrupt();
 }
 
 std::vector<ScrapeReport> Scraper::scrape_all(Store& store, int64_t t_ms) {

@@ -38,6 +38,9 @@ class ScrapeTarget {
   ScrapeReport scrape(Store& store, int64_t t_ms);
   // The target is removed: every series, report included, goes stale.
   void stop(Store& store, int64_t t_ms);
+  // For shutdown, from any thread: a scrape in flight returns now (failed),
+  // later ones fail at once (HttpClient::interrupt).
+  void interrupt() { client_.interrupt(); }
 
   const promql::LabelSet& labels() const { return sink_.target(); }
   const ScrapeTargetConfig& config() const { return cfg_; }
@@ -63,9 +66,15 @@ class Scraper {
   void set_targets(std::vector<ScrapeTargetConfig> targets, Store& store, int64_t t_ms);
   std::vector<ScrapeReport> scrape_all(Store& store, int64_t t_ms);
   size_t size() const;
+  // For shutdown, from any thread, while scrape_all() may run: every target's
+  // scrape in flight returns now, and later ones (new targets' too) fail at
+  // once. Irreversible.
+  void interrupt();
 
  private:
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // one scrape_all or set_targets at a time
+  std::mutex targets_mu_;  // targets_'s elements change (set_targets), or interrupt reads them
+  bool interrupted_ = false;  // under targets_mu_
   std::vector<std::unique_ptr<ScrapeTarget>> targets_;
 };
 

@@ -4,9 +4,13 @@
 #include <fnmatch.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "exporters/backup/gzip_check.h"
 
@@ -55,12 +59,28 @@ double wall_clock() {
 
 }  // namespace
 
+// The thread and the collector share it; the thread is detached, so a check
+// blocked on a hung filesystem never holds up a scrape or shutdown.
+struct BackupCollector::Check {
+  Identity id;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  Status status;
+  bool complete = false;
+  std::atomic<bool> stop{false};
+};
+
 BackupCollector::BackupCollector(std::vector<BackupConfig> backups, std::function<double()> now)
     : backups_(std::move(backups)), now_(now ? std::move(now) : wall_clock) {}
 
+BackupCollector::~BackupCollector() {
+  for (auto& [name, c] : checks_) c->stop = true;
+}
+
 Status BackupCollector::collect(const CollectContext& ctx, MetricSink& sink) {
-  (void)ctx;
   std::vector<Scan> scans(backups_.size());
+  std::vector<std::optional<Identity>> pending(backups_.size());  // a check to wait for
   std::string errors;
   for (size_t i = 0; i < backups_.size(); ++i) {
     const BackupConfig& b = backups_[i];
@@ -71,19 +91,61 @@ Status BackupCollector::collect(const CollectContext& ctx, MetricSink& sink) {
       continue;
     }
     if (!s.have_newest || !std::string_view(s.newest).ends_with(".gz")) continue;
-    Verdict& v = verdicts_[b.name];
     const struct stat& st = s.newest_st;
-    if (v.dev != st.st_dev || v.ino != st.st_ino || v.size != static_cast<uint64_t>(st.st_size) ||
-        v.mtime_ns != mtime_ns(st)) {
-      bool complete = false;
-      if (Status g = gzip_file_complete(b.path + "/" + s.newest, complete); !g.is_ok()) {
-        verdicts_.erase(b.name);
-        errors += (errors.empty() ? "" : "; ") + b.name + ": " + g.message();
+    Identity id{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                static_cast<uint64_t>(st.st_size), mtime_ns(st)};
+    auto v = verdicts_.find(b.name);
+    if (v != verdicts_.end() && v->second.id == id) {
+      s.gzip_complete = v->second.complete;
+      continue;
+    }
+    pending[i] = id;
+    std::shared_ptr<Check>& c = checks_[b.name];
+    if (c) {
+      std::lock_guard<std::mutex> lock(c->mu);
+      if (!c->done) {
+        // One check per backup at a time: one of an older file is told to stop.
+        if (!(c->id == id)) c->stop = true;
         continue;
       }
-      v = Verdict{st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size), mtime_ns(st), complete};
+      if (c->id == id) continue;  // finished, taken below
     }
-    s.gzip_complete = v.complete;
+    // Start a check of this file (the one before was of another file).
+    c = std::make_shared<Check>();
+    c->id = id;
+    std::thread([c, path = b.path + "/" + s.newest] {
+      bool complete = false;
+      Status g = gzip_file_complete(path, complete, &c->stop);
+      std::lock_guard<std::mutex> lock(c->mu);
+      c->status = g;
+      c->complete = complete;
+      c->done = true;
+      c->cv.notify_all();
+    }).detach();
+  }
+  for (size_t i = 0; i < backups_.size(); ++i) {
+    if (!pending[i]) continue;
+    const BackupConfig& b = backups_[i];
+    std::shared_ptr<Check> c = checks_[b.name];
+    if (!(c->id == *pending[i])) continue;  // a check of an older file still runs: no wait for it
+    std::unique_lock<std::mutex> lock(c->mu);
+    // Leave the rest of the collection a few milliseconds before the deadline.
+    if (ctx.deadline == Clock::time_point::max())
+      c->cv.wait(lock, [&] { return c->done; });
+    else
+      c->cv.wait_until(lock, ctx.deadline - std::chrono::milliseconds(20), [&] { return c->done; });
+    if (!c->done) continue;  // still running: a later collection takes it
+    Status g = c->status;
+    bool complete = c->complete;
+    lock.unlock();
+    checks_.erase(b.name);
+    if (!g.is_ok()) {
+      verdicts_.erase(b.name);
+      errors += (errors.empty() ? "" : "; ") + b.name + ": " + g.message();
+      continue;
+    }
+    verdicts_[b.name] = Verdict{*pending[i], complete};
+    scans[i].gzip_complete = complete;
   }
 
   double now = now_();

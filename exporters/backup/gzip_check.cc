@@ -91,7 +91,7 @@ class Inflater {
 
 }  // namespace
 
-bool gzip_complete(std::string_view head, std::string_view tail, uint64_t size) {
+bool gzip_complete(std::string_view head, std::string_view tail, uint64_t size, const std::atomic<bool>* stop) {
   if (size < 20 || head.size() < 3 || static_cast<uint8_t>(head[0]) != 0x1f ||
       static_cast<uint8_t>(head[1]) != 0x8b || static_cast<uint8_t>(head[2]) != 8)
     return false;
@@ -106,6 +106,7 @@ bool gzip_complete(std::string_view head, std::string_view tail, uint64_t size) 
   if (end < kMinSpan) return false;
   Inflater raw(-MAX_WBITS);
   for (size_t byte = end - kMinSpan + 1; byte-- > 0;) {
+    if (stop && stop->load(std::memory_order_relaxed)) return false;
     for (int bit = 7; bit >= 0; --bit) {
       size_t pos = byte * 8 + static_cast<size_t>(bit);
       Inflater::Result r = raw.from_bit(data, end, pos, false);
@@ -116,7 +117,7 @@ bool gzip_complete(std::string_view head, std::string_view tail, uint64_t size) 
   return false;
 }
 
-Status gzip_file_complete(const std::string& path, bool& complete) {
+Status gzip_file_complete(const std::string& path, bool& complete, const std::atomic<bool>* stop) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::from_errno(path, errno);
   struct stat st;
@@ -136,7 +137,7 @@ Status gzip_file_complete(const std::string& path, bool& complete) {
       // A file that shrank meanwhile: what was read is all there is.
       tail.resize(static_cast<size_t>(t));
       complete = static_cast<size_t>(t) == std::min<uint64_t>(size, kGzipTailBytes) &&
-                 gzip_complete(head, tail, size);
+                 gzip_complete(head, tail, size, stop);
     }
   }
   ::close(fd);

@@ -3,6 +3,7 @@
 // and a file that ends otherwise is reported as such without reading it whole.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,10 +39,13 @@ inline constexpr size_t kGzipTailBytes = 128 << 10;
 // stopped early (pg_dump died, gzip saw the end of its input), counts as
 // complete. A final block longer than the tail (stored or pathological
 // data) counts as incomplete.
-bool gzip_complete(std::string_view head, std::string_view tail, uint64_t size);
+// `stop`, when given and set (from another thread), ends the search early
+// with false: the caller discards that answer.
+bool gzip_complete(std::string_view head, std::string_view tail, uint64_t size,
+                   const std::atomic<bool>* stop = nullptr);
 
 // Reads what gzip_complete needs from the file at path (two reads, at most
 // 10 + kGzipTailBytes bytes) and checks it. The error names the path.
-Status gzip_file_complete(const std::string& path, bool& complete);
+Status gzip_file_complete(const std::string& path, bool& complete, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace vigia::backup

@@ -6,8 +6,14 @@
 namespace vigia::host {
 namespace {
 
+const HostPaths* g_flag_paths = nullptr;  // set and cleared on the setup thread
+
 class HostArea final : public Area {
  public:
+  HostArea() { g_flag_paths = &opts_.paths; }
+  ~HostArea() override {
+    if (g_flag_paths == &opts_.paths) g_flag_paths = nullptr;
+  }
   std::string_view name() const override { return "host"; }
 
   void add_flags(FlagSet& fs) override {
@@ -51,6 +57,8 @@ class HostArea final : public Area {
 };
 
 }  // namespace
+
+HostPaths flag_paths() { return g_flag_paths ? *g_flag_paths : HostPaths{}; }
 
 std::unique_ptr<Area> make_area() { return std::make_unique<HostArea>(); }
 

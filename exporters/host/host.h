@@ -42,6 +42,11 @@ struct HostOptions {
 // default switches.
 void register_collectors(CollectorCatalog& catalog, const HostOptions& opts);
 
+// The paths that the host area's --path.* flags set (once parsed), for the
+// areas that read the same trees (transfer reads <procfs>/net/dev): those of
+// the most recently made host area still alive, the defaults without one.
+HostPaths flag_paths();
+
 // The host area: node_exporter's flags (--path.*, --collector.<name>.*
 // options), the `host:` section (collectors: {enable: [...], disable: [...]})
 // and the host collectors.

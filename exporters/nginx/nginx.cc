@@ -19,6 +19,8 @@ class NginxTarget final : public ServiceTarget {
  public:
   explicit NginxTarget(TargetConfig cfg) : cfg_(std::move(cfg)) {}
   const std::string& name() const override { return cfg_.name; }
+  // Shutdown: a request to a slow nginx is abandoned at once.
+  void interrupt() override { client_.interrupt(); }
 
   Status collect(const CollectContext& ctx, MetricSink& sink) override {
     StubStatus s;

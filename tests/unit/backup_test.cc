@@ -242,3 +242,46 @@ TEST_CASE("backups section") {
   CHECK(error_of("backups:\n  - {name: a, path: /x, max_age: soon}\n") ==
         "/etc/vigia/vigia.yml:2:34: backups[0].max_age: expected a duration such as 30s, 5m or 1h30m");
 }
+
+TEST_CASE("backup collector: a slow gzip check does not hold a collection past its deadline") {
+  // A large file cut short: its check tries every offset of the 128 KiB tail
+  // (0.4 s of CPU, more under load or ASan).
+  TempDir dir;
+  std::string z = gzip(dump_text(3 << 20, 11), 9);
+  REQUIRE(z.size() > 2 * kGzipTailBytes);
+  const double t0 = 1780000000;
+  dir.write("db-1.sql.gz", z.substr(0, z.size() - 1), t0);
+  BackupCollector c({{"db", dir.path.string(), "*.sql.gz", 3600}}, [&] { return t0 + 60; });
+
+  // A deadline already passed: the collection returns without waiting for the
+  // check it started, so without a verdict, and with everything else.
+  CollectContext late;
+  late.deadline = Clock::now();
+  TextEncoder enc;
+  REQUIRE(c.collect(late, enc).is_ok());
+  std::string out;
+  enc.finish(out);
+  INFO(out);
+  CHECK(has(out, "vigia_backup_files{name=\"db\"} 1"));
+  CHECK(out.find("vigia_backup_newest_gzip_complete") == std::string::npos);
+
+  // The check went on meanwhile: a later collection with time to spare takes
+  // its verdict (waiting for the check in flight, not starting another).
+  out.clear();
+  for (int i = 0; i < 600 && out.find("vigia_backup_newest_gzip_complete") == std::string::npos; ++i) {
+    CollectContext ctx;
+    ctx.deadline = Clock::now() + std::chrono::milliseconds(200);
+    TextEncoder e;
+    REQUIRE(c.collect(ctx, e).is_ok());
+    out.clear();
+    e.finish(out);
+  }
+  CHECK(has(out, "vigia_backup_newest_gzip_complete{name=\"db\"} 0"));
+
+  // The verdict is kept for the file: the next collection has it at once.
+  TextEncoder e2;
+  REQUIRE(c.collect(late, e2).is_ok());
+  out.clear();
+  e2.finish(out);
+  CHECK(has(out, "vigia_backup_newest_gzip_complete{name=\"db\"} 0"));
+}

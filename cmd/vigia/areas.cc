@@ -11,6 +11,7 @@
   AREA(redis)             \
   AREA(nginx)             \
   AREA(backup)            \
+  AREA(probe)             \
   /* end of the list */
 
 #define VIGIA_DECLARE_AREA(area) \

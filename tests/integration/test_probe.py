@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Integration test of the probe exporter: a real nginx (tests/lib/nginx_harness.py) on
+loopback with 200, 500, a slow location, a redirect chain, a 1 GB body, and two HTTPS
+servers (TLS 1.2 only, TLS 1.3) serving a chain generated here with openssl: a leaf
+(50 days), an intermediate (20 days), a stale extra certificate in the served bundle
+(5 days) and a root CA (100 days) that is not served. Debian's
+prometheus-blackbox-exporter 0.23 and vigia read the same blackbox.yml (vigia through
+`probe_modules: {file: blackbox.yml}`) and probe the same targets with the same
+modules, side by side: same family names and label names, equal values for status
+code, success, redirects, certificate expiry (earliest and last chain), TLS version and
+the rest that does not depend on timing. Bad input (refused port, DNS failure, a server
+that accepts and never answers, a 1 GB body, an untrusted certificate) gives
+probe_success 0 within the timeout. Configured probes run on their own schedule: a
+scrape of /metrics answers at once while a probe waits on a silent server, and
+consecutive failures are counted."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import harness as h  # noqa: E402
+import nginx_harness as nh  # noqa: E402
+from harness import find, one  # noqa: E402
+
+BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
+OPENSSL = "/usr/bin/openssl"
+DAY = 86400
+# Values that depend on the moment or the clock, not on the semantics.
+TIMING = {"probe_duration_seconds", "probe_dns_lookup_time_seconds", "probe_http_duration_seconds"}
+# Equal in value between the two (every other family: equal names and labels).
+COMPARED = ["probe_success", "probe_http_status_code", "probe_http_redirects", "probe_http_ssl",
+            "probe_http_version", "probe_http_content_length", "probe_http_uncompressed_body_length",
+            "probe_failed_due_to_regex", "probe_ip_protocol", "probe_ip_addr_hash",
+            "probe_ssl_earliest_cert_expiry", "probe_ssl_last_chain_expiry_timestamp_seconds",
+            "probe_tls_version_info", "probe_ssl_last_chain_info", "probe_http_last_modified_timestamp_seconds"]
+
+
+def openssl(d, *args):
+    h.run([OPENSSL] + list(args), cwd=d, timeout=60)
+
+
+def make_chain(d):
+    """root (100 d, not served) -> intermediate (20 d) -> leaf (50 d, localhost), and a
+    stale self-signed certificate (5 d) appended to the served bundle."""
+    ext = os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+                "[leaf]\nbasicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n"
+                "extendedKeyUsage=serverAuth\n")
+    for name in ("root", "inter", "leaf", "stale"):
+        openssl(d, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key")
+    openssl(d, "req", "-x509", "-new", "-key", "root.key", "-subj", "/O=vigia test/CN=root", "-days", "100",
+            "-out", "root.pem", "-extensions", "ca", "-config", ext)
+    openssl(d, "req", "-x509", "-new", "-key", "stale.key", "-subj", "/CN=stale", "-days", "5",
+            "-out", "stale.pem", "-extensions", "ca", "-config", ext)
+    openssl(d, "req", "-new", "-key", "inter.key", "-subj", "/O=vigia test/CN=intermediate", "-out", "inter.csr")
+    openssl(d, "x509", "-req", "-in", "inter.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial",
+            "-days", "20", "-extfile", ext, "-extensions", "ca", "-out", "inter.pem")
+    openssl(d, "req", "-new", "-key", "leaf.key", "-subj", "/O=vigia test/CN=localhost", "-out", "leaf.csr")
+    openssl(d, "x509", "-req", "-in", "leaf.csr", "-CA", "inter.pem", "-CAkey", "inter.key", "-CAcreateserial",
+            "-days", "50", "-extfile", ext, "-extensions", "leaf", "-out", "leaf.pem")
+    with open(os.path.join(d, "bundle.pem"), "w") as out:
+        for name in ("leaf", "inter", "stale"):
+            with open(os.path.join(d, name + ".pem")) as f:
+                out.write(f.read())
+    for name in ("root", "inter", "leaf", "stale"):
+        os.chmod(os.path.join(d, name + ".key"), 0o644)  # nginx's master reads them as root; fine either way
+
+
+def not_after(d, name):
+    out = subprocess.run([OPENSSL, "x509", "-noout", "-enddate", "-in", os.path.join(d, name + ".pem")],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    return time.mktime(time.strptime(out.split("=", 1)[1].replace(" GMT", ""), "%b %d %H:%M:%S %Y")) - time.timezone
+
+
+def start_silent_server():
+    """A socket that accepts (the kernel's backlog) and never answers."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    return s, s.getsockname()[1]
+
+
+def blackbox_modules(certs):
+    ca = os.path.join(certs, "root.pem")
+    tls = {"ca_file": ca}
+    return {"modules": {
+        "http_2xx": {"prober": "http", "timeout": "5s"},
+        "http_500_ok": {"prober": "http", "timeout": "5s", "http": {"valid_status_codes": [500]}},
+        "http_nofollow": {"prober": "http", "timeout": "5s", "http": {"no_follow_redirects": True}},
+        "http_body_ok": {"prober": "http", "timeout": "5s",
+                         "http": {"fail_if_body_not_matches_regexp": ["status: (healthy|ok)"]}},
+        "http_body_bad": {"prober": "http", "timeout": "5s",
+                          "http": {"fail_if_body_matches_regexp": ["healthy"]}},
+        "http_header": {"prober": "http", "timeout": "5s",
+                        "http": {"fail_if_header_not_matches": [{"header": "X-Probe", "regexp": "^yes$"}]}},
+        "http_post": {"prober": "http", "timeout": "5s", "http": {"method": "POST", "body": "{}",
+                                                                   "headers": {"Content-Type": "application/json"}}},
+        "http_tls": {"prober": "http", "timeout": "5s", "http": {"tls_config": tls, "fail_if_not_ssl": True}},
+        "http_tls_insecure": {"prober": "http", "timeout": "5s",
+                              "http": {"tls_config": {"insecure_skip_verify": True}}},
+        "http_tls_untrusted": {"prober": "http", "timeout": "5s"},
+        "http_short": {"prober": "http", "timeout": "2s"},
+        "tcp_connect": {"prober": "tcp", "timeout": "5s"},
+        "tcp_dialogue": {"prober": "tcp", "timeout": "5s", "tcp": {"query_response": [
+            {"send": "GET /ok HTTP/1.0\n"}, {"expect": "^HTTP/1\\.1 (\\d+)"}, {"expect": "status: (\\w+)"}]}},
+        "tcp_expect_fail": {"prober": "tcp", "timeout": "5s", "tcp": {"query_response": [
+            {"send": "GET /ok HTTP/1.0\n"}, {"expect": "^no such line"}]}},
+        "tcp_tls": {"prober": "tcp", "timeout": "5s", "tcp": {"tls": True, "tls_config": tls,
+                                                             "query_response": [
+            {"send": "GET /ok HTTP/1.0\n"}, {"expect": "^HTTP/1\\.1 200"}]}},
+    }}
+
+
+def compare(c, name, ref, vig):
+    """Families, label names, and COMPARED values equal; returns the number of values compared."""
+    rn, vn = set(ref), set(vig)
+    assert rn == vn, (name, "only blackbox: %s" % sorted(rn - vn), "only vigia: %s" % sorted(vn - rn))
+    n = 0
+    for fam in sorted(rn):
+        assert ref[fam]["type"] == vig[fam]["type"], (name, fam)
+        assert ref[fam].label_names() == vig[fam].label_names(), (name, fam, ref[fam].label_names(),
+                                                                   vig[fam].label_names())
+        if fam in TIMING:
+            continue
+        rs, vs = ref[fam].series(), vig[fam].series()
+        assert rs == vs, (name, fam, rs, vs)
+        n += len(rs)
+    return n
+
+
+def body(c):
+    h.need(BLACKBOX, OPENSSL, nh.NGINX)
+    certs = h.new_tmpdir("certs")
+    make_chain(certs)
+    www = h.new_tmpdir("www")
+    for path in (h.session_tmpdir(), www):
+        os.chmod(path, 0o711)
+    with open(os.path.join(www, "slow.txt"), "w") as f:
+        f.write("x" * 200000)
+    with open(os.path.join(www, "big.bin"), "wb") as f:
+        f.truncate(1 << 30)  # sparse: 1 GB served, nothing on disk
+    for name in ("slow.txt", "big.bin"):
+        os.chmod(os.path.join(www, name), 0o644)
+    tls_port12, tls_port13 = h.free_port(), h.free_port()
+    bundle, key = os.path.join(certs, "bundle.pem"), os.path.join(certs, "leaf.key")
+    locations = """
+    root %(www)s;
+    location = /ok {{ default_type text/plain; add_header X-Probe yes; return 200 "status: healthy\\n"; }}
+    location = /error {{ return 500 "boom\\n"; }}
+    location = /stub_status {{ stub_status; }}
+    location = /slow.txt {{ limit_rate 20k; }}
+    location = /big.bin {{ }}
+    location = /r1 {{ return 302 /r2; }}
+    location = /r2 {{ return 301 /r3; }}
+    location = /r3 {{ return 302 /ok; }}
+    location = /post {{ if ($request_method = POST) {{ return 200 "posted\\n"; }} return 405; }}
+  }}
+  server {{
+    listen 127.0.0.1:%(p12)d ssl;
+    ssl_certificate %(bundle)s;
+    ssl_certificate_key %(key)s;
+    ssl_protocols TLSv1.2;
+    location = /ok {{ default_type text/plain; return 200 "status: healthy\\n"; }}
+    location = /r1 {{ return 302 /ok; }}
+  }}
+  server {{
+    listen 127.0.0.1:%(p13)d ssl;
+    ssl_certificate %(bundle)s;
+    ssl_certificate_key %(key)s;
+    ssl_protocols TLSv1.3;
+    location = /ok {{ default_type text/plain; return 200 "status: healthy\\n"; }}
+""" % {"www": www, "p12": tls_port12, "p13": tls_port13, "bundle": bundle, "key": key}
+    web = nh.start_nginx("web", locations)
+    h.Process.wait_tcp(web, "127.0.0.1", tls_port12)
+    h.Process.wait_tcp(web, "127.0.0.1", tls_port13)
+    http = web.url
+    https12, https13 = "https://localhost:%d" % tls_port12, "https://localhost:%d" % tls_port13
+
+    modules = blackbox_modules(certs)
+    cfgdir = h.new_tmpdir("blackbox")
+    bbfile = os.path.join(cfgdir, "blackbox.yml")
+    with open(bbfile, "w") as f:
+        f.write(json.dumps(modules, indent=1) + "\n")
+    bport = h.free_port()
+    bb = h.Server("blackbox_exporter", [BLACKBOX, "--config.file=" + bbfile,
+                                        "--web.listen-address=127.0.0.1:%d" % bport], "127.0.0.1", bport)
+    bb.wait_http(bb.url + "/-/healthy")
+
+    silent, silent_port = start_silent_server()
+    closed = h.free_port()
+    config = json.dumps({
+        "probe_modules": {"file": bbfile},
+        "probes": [
+            {"name": "site", "target": http + "/ok", "module": "http_2xx", "interval": "1s"},
+            {"name": "down", "target": http + "/error", "module": "http_2xx", "interval": "1s", "retries": 3},
+            {"name": "hung", "target": "http://127.0.0.1:%d/" % silent_port, "module": "http_2xx",
+             "interval": "6s"},
+        ],
+        "nginx": [{"name": "lb", "url": web.page("/stub_status")}],
+    })
+    vigia = h.Vigia(config=config, collectors=["probe", "nginx"], args=["--log.level=debug"])
+
+    # Side by side: the same targets and modules.
+    cases = [
+        ("200", http + "/ok", "http_2xx"),
+        ("500", http + "/error", "http_2xx"),
+        ("500 valid", http + "/error", "http_500_ok"),
+        ("redirect chain", http + "/r1", "http_2xx"),
+        ("redirect not followed", http + "/r1", "http_nofollow"),
+        ("body regex matches", http + "/ok", "http_body_ok"),
+        ("body regex fails", http + "/ok", "http_body_bad"),
+        ("header regex", http + "/ok", "http_header"),
+        ("header regex missing", http + "/error", "http_header"),
+        ("POST", http + "/post", "http_post"),
+        ("no scheme", "127.0.0.1:%d/ok" % web.port, "http_2xx"),
+        ("fail_if_not_ssl on http", http + "/ok", "http_tls"),
+        ("TLS 1.2 chain", https12 + "/ok", "http_tls"),
+        ("TLS 1.3 chain", https13 + "/ok", "http_tls"),
+        ("TLS redirect", https12 + "/r1", "http_tls"),
+        ("TLS insecure", https13 + "/ok", "http_tls_insecure"),
+        ("TLS untrusted", https13 + "/ok", "http_tls_untrusted"),
+        ("refused port", "http://127.0.0.1:%d/" % closed, "http_2xx"),
+        ("tcp connect", "127.0.0.1:%d" % web.port, "tcp_connect"),
+        ("tcp refused", "127.0.0.1:%d" % closed, "tcp_connect"),
+        ("tcp dialogue", "127.0.0.1:%d" % web.port, "tcp_dialogue"),
+        ("tcp expect fails", "127.0.0.1:%d" % web.port, "tcp_expect_fail"),
+        ("tcp TLS port", "localhost:%d" % tls_port13, "tcp_tls"),
+        ("tcp TLS 1.2 port", "localhost:%d" % tls_port12, "tcp_tls"),
+    ]
+    values = 0
+    for name, target, module in cases:
+        q = "/probe?target=%s&module=%s" % (target, module)
+        ref, vig = bb.scrape(q), vigia.scrape(q)
+        try:
+            values += compare(c, name, ref, vig)
+        except AssertionError:
+            c.note("blackbox:\n" + bb.get(q).body + "\nvigia:\n" + vigia.get(q).body)
+            raise
+    c.passed("%d cases side by side with blackbox_exporter 0.23: same families and labels, "
+             "%d values equal" % (len(cases), values))
+
+    # The chosen dates: the earliest over what the server sent (the stale 5-day
+    # certificate), the last chain's over leaf, intermediate and root (the 20-day
+    # intermediate).
+    v = vigia.scrape("/probe?target=%s/ok&module=http_tls" % https13)
+    earliest, chain = one(v, "probe_ssl_earliest_cert_expiry"), one(v, "probe_ssl_last_chain_expiry_timestamp_seconds")
+    assert abs(earliest - not_after(certs, "stale")) < 2, (earliest, not_after(certs, "stale"))
+    assert abs(chain - not_after(certs, "inter")) < 2, (chain, not_after(certs, "inter"))
+    now = time.time()
+    assert 4 * DAY < earliest - now < 6 * DAY and 19 * DAY < chain - now < 21 * DAY
+    c.passed("certificate expiry: earliest = the stale bundle certificate (%.1f d), last chain = the "
+             "intermediate (%.1f d)" % ((earliest - now) / DAY, (chain - now) / DAY))
+
+    # Bad input: probe_success 0 within the module's timeout (2 s) plus slack.
+    bad = [
+        ("DNS failure", "http://no-such-host.invalid/", "http_2xx"),
+        ("accepts, never answers", "http://127.0.0.1:%d/" % silent_port, "http_short"),
+        ("slow body past the timeout", http + "/slow.txt", "http_short"),
+        ("1 GB body", http + "/big.bin", "http_2xx"),
+        ("tcp silent server expecting a line", "127.0.0.1:%d" % silent_port, "tcp_expect_fail"),
+        ("untrusted certificate", https13 + "/ok", "http_tls_untrusted"),
+    ]
+    for name, target, module in bad:
+        t0 = time.monotonic()
+        p = vigia.scrape("/probe?target=%s&module=%s" % (target, module), timeout_header=10)
+        took = time.monotonic() - t0
+        assert one(p, "probe_success") == 0, (name, p)
+        assert took < 6 + 1, (name, took)
+        if name == "1 GB body":
+            got = one(p, "probe_http_uncompressed_body_length")
+            assert got <= 10 << 20, got
+            assert one(p, "probe_http_status_code") == 200
+    log = vigia.log()
+    for reason in ("no-such-host.invalid", "body too large", "timed out"):
+        assert reason in log, (reason, log[-3000:])
+    c.passed("bad input: %s -> probe_success 0, each within its timeout; 1 GB body read no further "
+             "than the 10 MiB cap; reasons in the debug log" % ", ".join(n for n, _, _ in bad))
+
+    # Service targets still answer /probe?target=NAME; a configured probe's name too.
+    p = vigia.scrape("/probe?target=lb")
+    assert one(p, "nginx_up") == 1
+    h.wait_for(lambda: find(vigia.scrape("/probe?target=site"), "probe_success") == [1], 10, "site probed")
+    p = vigia.scrape("/probe?target=site")
+    assert all("probe" not in labels for _, labels, _ in p.samples())
+    c.passed("/probe?target=lb (nginx service target) and /probe?target=site (configured probe) "
+             "without a module")
+
+    # Configured probes: on their own schedule, the scrape never waits for them.
+    h.wait_for(lambda: (find(vigia.scrape(), "vigia_probe_consecutive_failures", probe="down") or [0])[0] >= 3,
+               15, "three consecutive failures of 'down'")
+    t0 = time.monotonic()
+    s = vigia.scrape()
+    took = time.monotonic() - t0
+    assert took < 1.5, took  # the hung probe waits 5 s on its server
+    assert one(s, "probe_success", probe="site") == 1
+    assert one(s, "vigia_probe_consecutive_failures", probe="site") == 0
+    assert one(s, "probe_success", probe="down") == 0
+    assert one(s, "probe_http_status_code", probe="down") == 500
+    assert one(s, "vigia_probe_retries", probe="down") == 3
+    c.passed("configured probes: site up, down failed %d times in a row (retries 3), /metrics in "
+             "%.2f s while 'hung' waits on a silent server"
+             % (one(s, "vigia_probe_consecutive_failures", probe="down"), took))
+    silent.close()
+
+    # Shutdown is not held up by a probe in flight.
+    t0 = time.monotonic()
+    vigia.terminate(timeout=10)
+    c.passed("SIGTERM with probes in flight: stopped in %.1f s" % (time.monotonic() - t0))
+
+
+if __name__ == "__main__":
+    h.main("probe exporter", body)

@@ -17,17 +17,16 @@ consecutive failures are counted."""
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
 import nginx_harness as nh  # noqa: E402
+from tls_certs import OPENSSL, make_chain, not_after  # noqa: E402
 from harness import find, one  # noqa: E402
 
 BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
-OPENSSL = "/usr/bin/openssl"
 DAY = 86400
 # Values that depend on the moment or the clock, not on the semantics.
 TIMING = {"probe_duration_seconds", "probe_dns_lookup_time_seconds", "probe_http_duration_seconds"}
@@ -37,44 +36,6 @@ COMPARED = ["probe_success", "probe_http_status_code", "probe_http_redirects", "
             "probe_failed_due_to_regex", "probe_ip_protocol", "probe_ip_addr_hash",
             "probe_ssl_earliest_cert_expiry", "probe_ssl_last_chain_expiry_timestamp_seconds",
             "probe_tls_version_info", "probe_ssl_last_chain_info", "probe_http_last_modified_timestamp_seconds"]
-
-
-def openssl(d, *args):
-    h.run([OPENSSL] + list(args), cwd=d, timeout=60)
-
-
-def make_chain(d):
-    """root (100 d, not served) -> intermediate (20 d) -> leaf (50 d, localhost), and a
-    stale self-signed certificate (5 d) appended to the served bundle."""
-    ext = os.path.join(d, "ext.cnf")
-    with open(ext, "w") as f:
-        f.write("[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
-                "[leaf]\nbasicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n"
-                "extendedKeyUsage=serverAuth\n")
-    for name in ("root", "inter", "leaf", "stale"):
-        openssl(d, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key")
-    openssl(d, "req", "-x509", "-new", "-key", "root.key", "-subj", "/O=vigia test/CN=root", "-days", "100",
-            "-out", "root.pem", "-extensions", "ca", "-config", ext)
-    openssl(d, "req", "-x509", "-new", "-key", "stale.key", "-subj", "/CN=stale", "-days", "5",
-            "-out", "stale.pem", "-extensions", "ca", "-config", ext)
-    openssl(d, "req", "-new", "-key", "inter.key", "-subj", "/O=vigia test/CN=intermediate", "-out", "inter.csr")
-    openssl(d, "x509", "-req", "-in", "inter.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial",
-            "-days", "20", "-extfile", ext, "-extensions", "ca", "-out", "inter.pem")
-    openssl(d, "req", "-new", "-key", "leaf.key", "-subj", "/O=vigia test/CN=localhost", "-out", "leaf.csr")
-    openssl(d, "x509", "-req", "-in", "leaf.csr", "-CA", "inter.pem", "-CAkey", "inter.key", "-CAcreateserial",
-            "-days", "50", "-extfile", ext, "-extensions", "leaf", "-out", "leaf.pem")
-    with open(os.path.join(d, "bundle.pem"), "w") as out:
-        for name in ("leaf", "inter", "stale"):
-            with open(os.path.join(d, name + ".pem")) as f:
-                out.write(f.read())
-    for name in ("root", "inter", "leaf", "stale"):
-        os.chmod(os.path.join(d, name + ".key"), 0o644)  # nginx's master reads them as root; fine either way
-
-
-def not_after(d, name):
-    out = subprocess.run([OPENSSL, "x509", "-noout", "-enddate", "-in", os.path.join(d, name + ".pem")],
-                         capture_output=True, text=True, check=True).stdout.strip()
-    return time.mktime(time.strptime(out.split("=", 1)[1].replace(" GMT", ""), "%b %d %H:%M:%S %Y")) - time.timezone
 
 
 def start_silent_server():

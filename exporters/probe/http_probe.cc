@@ -301,6 +301,10 @@ bool probe_http(std::string_view target_in, const HttpModule& m, Clock::time_poi
     }
     if (x.tls_wanted) {
       if (!m.tls.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, m.tls.ca_file.c_str());
+      // The bundle file only, without Debian's default CA directory: libcurl
+      // keeps a parsed store between probes only then (CURLOPT_CA_CACHE_TIMEOUT);
+      // parsing the system bundle costs about 50 ms of CPU per probe.
+      curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
       if (!m.tls.cert_file.empty()) {
         curl_easy_setopt(c, CURLOPT_SSLCERT, m.tls.cert_file.c_str());
         curl_easy_setopt(c, CURLOPT_SSLKEY, m.tls.key_file.c_str());

@@ -8,7 +8,8 @@ prometheus-blackbox-exporter 0.23 and vigia read the same blackbox.yml (vigia th
 `probe_modules: {file: blackbox.yml}`) and probe the same targets with the same
 modules, side by side: same family names and label names, equal values for status
 code, success, redirects, certificate expiry (earliest and last chain), TLS version and
-the rest that does not depend on timing. Bad input (refused port, DNS failure, a server
+the rest that does not depend on timing; tcp with an expect/send dialogue and TLS; icmp
+(raw socket: the test runs as root) to 127.0.0.1, ::1 and a TEST-NET address. Bad input (refused port, DNS failure, a server
 that accepts and never answers, a 1 GB body, an untrusted certificate) gives
 probe_success 0 within the timeout. Configured probes run on their own schedule: a
 scrape of /metrics answers at once while a probe waits on a silent server, and
@@ -29,7 +30,8 @@ from harness import find, one  # noqa: E402
 BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
 DAY = 86400
 # Values that depend on the moment or the clock, not on the semantics.
-TIMING = {"probe_duration_seconds", "probe_dns_lookup_time_seconds", "probe_http_duration_seconds"}
+TIMING = {"probe_duration_seconds", "probe_dns_lookup_time_seconds", "probe_http_duration_seconds",
+          "probe_icmp_duration_seconds"}
 # Equal in value between the two (every other family: equal names and labels).
 COMPARED = ["probe_success", "probe_http_status_code", "probe_http_redirects", "probe_http_ssl",
             "probe_http_version", "probe_http_content_length", "probe_http_uncompressed_body_length",
@@ -74,6 +76,9 @@ def blackbox_modules(certs):
         "tcp_tls": {"prober": "tcp", "timeout": "5s", "tcp": {"tls": True, "tls_config": tls,
                                                              "query_response": [
             {"send": "GET /ok HTTP/1.0\n"}, {"expect": "^HTTP/1\\.1 200"}]}},
+        "icmp": {"prober": "icmp", "timeout": "5s"},
+        "icmp_ip4": {"prober": "icmp", "timeout": "2s", "icmp": {"preferred_ip_protocol": "ip4", "ttl": 32,
+                                                                 "payload_size": 100}},
     }}
 
 
@@ -192,6 +197,11 @@ def body(c):
         ("tcp expect fails", "127.0.0.1:%d" % web.port, "tcp_expect_fail"),
         ("tcp TLS port", "localhost:%d" % tls_port13, "tcp_tls"),
         ("tcp TLS 1.2 port", "localhost:%d" % tls_port12, "tcp_tls"),
+        ("icmp 127.0.0.1", "127.0.0.1", "icmp"),
+        ("icmp localhost (ip6 preferred)", "localhost", "icmp"),
+        ("icmp ip4, ttl 32, 100 bytes", "localhost", "icmp_ip4"),
+        ("icmp DNS failure", "no-such-host.invalid", "icmp"),
+        ("icmp no answer", "192.0.2.1", "icmp_ip4"),
     ]
     values = 0
     for name, target, module in cases:
@@ -202,6 +212,12 @@ def body(c):
         except AssertionError:
             c.note("blackbox:\n" + bb.get(q).body + "\nvigia:\n" + vigia.get(q).body)
             raise
+    # The comparisons above cover both outcomes: probes that must succeed do.
+    for target, module in ((http + "/ok", "http_2xx"), (https13 + "/ok", "http_tls"), ("127.0.0.1", "icmp"),
+                           ("localhost:%d" % tls_port12, "tcp_tls"), ("127.0.0.1:%d" % web.port, "tcp_dialogue")):
+        v = vigia.scrape("/probe?target=%s&module=%s" % (target, module))
+        assert one(v, "probe_success") == 1, (target, module, v)
+    assert one(vigia.scrape("/probe?target=127.0.0.1&module=icmp"), "probe_icmp_reply_hop_limit") == 64
     c.passed("%d cases side by side with blackbox_exporter 0.23: same families and labels, "
              "%d values equal" % (len(cases), values))
 

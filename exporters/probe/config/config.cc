@@ -217,22 +217,46 @@ TcpModule read_tcp(const YamlReader& r, const YAML::Node& n, const std::string& 
   return t;
 }
 
+IcmpModule read_icmp(const YamlReader& r, const YAML::Node& n, const std::string& what) {
+  IcmpModule t;
+  r.check_keys(n, what, {"preferred_ip_protocol", "ip_protocol_fallback", "source_ip_address", "payload_size",
+                         "dont_fragment", "ttl"});
+  if (n.IsNull()) return t;
+  if (n["preferred_ip_protocol"]) t.ip_protocol = read_ip_protocol(r, n["preferred_ip_protocol"], what + ".preferred_ip_protocol");
+  if (n["ip_protocol_fallback"]) t.ip_protocol_fallback = r.get_bool(n["ip_protocol_fallback"], what + ".ip_protocol_fallback");
+  if (n["source_ip_address"]) t.source_ip_address = r.get_string(n["source_ip_address"], what + ".source_ip_address");
+  if (n["dont_fragment"]) t.dont_fragment = r.get_bool(n["dont_fragment"], what + ".dont_fragment");
+  if (n["payload_size"]) {
+    double d = r.get_double(n["payload_size"], what + ".payload_size");
+    if (d != std::floor(d) || d < 0 || d > 65000) r.fail(n["payload_size"], what + ".payload_size: expected 0 to 65000");
+    t.payload_size = static_cast<int>(d);
+  }
+  if (n["ttl"]) {
+    double d = r.get_double(n["ttl"], what + ".ttl");
+    // blackbox_exporter: 0 keeps the default (64); more than 255 is an error.
+    if (d != std::floor(d) || d < 0 || d > 255) r.fail(n["ttl"], what + ".ttl: \"ttl\" cannot exceed 255");
+    if (d > 0) t.ttl = static_cast<int>(d);
+  }
+  return t;
+}
+
 Module read_module(const YamlReader& r, const YAML::Node& n, const std::string& what) {
-  for (std::string_view k : {"grpc", "icmp", "dns"})
+  for (std::string_view k : {"grpc", "dns"})
     if (n.IsMap() && n[std::string(k)])
       r.fail(n[std::string(k)], what + "." + std::string(k) + ": the " + std::string(k) + " prober is not implemented by vigia yet");
-  r.check_keys(n, what, {"prober", "timeout", "http", "tcp"});
+  r.check_keys(n, what, {"prober", "timeout", "http", "tcp", "icmp"});
   Module m;
   if (!n.IsMap() || !n["prober"]) r.fail(n, what + ": missing key 'prober'");
   m.prober = r.get_string(n["prober"], what + ".prober");
-  if (m.prober != "http" && m.prober != "tcp") {
-    if (m.prober == "icmp" || m.prober == "dns" || m.prober == "grpc")
+  if (m.prober != "http" && m.prober != "tcp" && m.prober != "icmp") {
+    if (m.prober == "dns" || m.prober == "grpc")
       r.fail(n["prober"], what + ".prober: the " + m.prober + " prober is not implemented by vigia yet");
-    r.fail(n["prober"], what + ".prober: unknown prober '" + m.prober + "' (http, tcp)");
+    r.fail(n["prober"], what + ".prober: unknown prober '" + m.prober + "' (http, tcp, icmp)");
   }
   if (n["timeout"]) m.timeout = r.get_duration_seconds(n["timeout"], what + ".timeout");
   m.http = read_http(r, n["http"] ? n["http"] : YAML::Node(), what + ".http");
   m.tcp = read_tcp(r, n["tcp"] ? n["tcp"] : YAML::Node(), what + ".tcp");
+  m.icmp = read_icmp(r, n["icmp"] ? n["icmp"] : YAML::Node(), what + ".icmp");
   return m;
 }
 

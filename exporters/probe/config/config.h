@@ -79,11 +79,21 @@ struct TcpModule {
   TlsConfig tls_config;
 };
 
+struct IcmpModule {
+  std::string ip_protocol = "ip6";
+  bool ip_protocol_fallback = true;
+  std::string source_ip_address;
+  int payload_size = 0;  // 0: the bytes of blackbox_exporter's text
+  bool dont_fragment = false;
+  int ttl = 64;
+};
+
 struct Module {
-  std::string prober;    // "http", "tcp"
+  std::string prober;    // "http", "tcp", "icmp"
   double timeout = 0;    // seconds; 0: the caller's (scrape timeout, or 10 s)
   HttpModule http;
   TcpModule tcp;
+  IcmpModule icmp;
 };
 
 using ModuleMap = std::map<std::string, Module, std::less<>>;

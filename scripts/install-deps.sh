@@ -17,7 +17,7 @@ test_pkgs=(
   postgresql-15 pgbouncer prometheus-postgres-exporter
   redis-server prometheus-redis-exporter
   nginx prometheus-nginx-exporter
-  prometheus-blackbox-exporter
+  prometheus-blackbox-exporter dnsmasq-base
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -24,6 +24,7 @@ bool run_probe(std::string_view target, const Module& m, Clock::time_point deadl
   reason.clear();
   if (m.prober == "http") ok = probe_http(target, m.http, deadline, sink, reason);
   else if (m.prober == "tcp") ok = probe_tcp(target, m.tcp, deadline, sink, reason);
+  else if (m.prober == "dns") ok = probe_dns(target, m.dns, deadline, sink, reason);
   else if (m.prober == "icmp") ok = probe_icmp(target, m.icmp, deadline, sink, reason);
   else reason = "Unknown prober \"" + m.prober + "\"";
   double took = std::chrono::duration<double>(Clock::now() - begun).count();

@@ -2,7 +2,8 @@
 // runs it, writing the same families (names, help, labels, values).
 //
 //   run_probe     probe_success and probe_duration_seconds around the prober's
-//                 own series (http_probe.cc, tcp_probe.cc, icmp_probe.cc)
+//                 own series (http_probe.cc, tcp_probe.cc, icmp_probe.cc,
+//                 dns_probe.cc)
 //   resolve       blackbox_exporter's choice of address (preferred_ip_protocol,
 //                 fallback), under the probe's deadline: probe_ip_protocol,
 //                 probe_ip_addr_hash, probe_dns_lookup_time_seconds
@@ -44,6 +45,8 @@ bool run_probe(std::string_view target, const Module& m, Clock::time_point deadl
 bool probe_http(std::string_view target, const HttpModule& m, Clock::time_point deadline, MetricSink& sink,
                 std::string& reason);
 bool probe_tcp(std::string_view target, const TcpModule& m, Clock::time_point deadline, MetricSink& sink,
+               std::string& reason);
+bool probe_dns(std::string_view target, const DnsModule& m, Clock::time_point deadline, MetricSink& sink,
                std::string& reason);
 bool probe_icmp(std::string_view target, const IcmpModule& m, Clock::time_point deadline, MetricSink& sink,
                 std::string& reason);

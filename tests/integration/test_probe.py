@@ -28,10 +28,11 @@ from tls_certs import OPENSSL, make_chain, not_after  # noqa: E402
 from harness import find, one  # noqa: E402
 
 BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
+DNSMASQ = "/usr/sbin/dnsmasq"
 DAY = 86400
 # Values that depend on the moment or the clock, not on the semantics.
 TIMING = {"probe_duration_seconds", "probe_dns_lookup_time_seconds", "probe_http_duration_seconds",
-          "probe_icmp_duration_seconds"}
+          "probe_icmp_duration_seconds", "probe_dns_duration_seconds"}
 # Equal in value between the two (every other family: equal names and labels).
 COMPARED = ["probe_success", "probe_http_status_code", "probe_http_redirects", "probe_http_ssl",
             "probe_http_version", "probe_http_content_length", "probe_http_uncompressed_body_length",
@@ -46,6 +47,29 @@ def start_silent_server():
     s.bind(("127.0.0.1", 0))
     s.listen(16)
     return s, s.getsockname()[1]
+
+
+def start_dnsmasq():
+    """Debian's dnsmasq on 127.0.0.1:<free port>, authoritative-like for example.test
+    (--local: other names there are NXDOMAIN), no upstream."""
+    port = h.free_port()
+    argv = [DNSMASQ, "--keep-in-foreground", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+            "--pid-file=", "--user=root", "--bind-interfaces", "--listen-address=127.0.0.1", "--port=%d" % port,
+            "--local=/example.test/",
+            "--host-record=www.example.test,192.0.2.10,2001:db8::10",
+            "--cname=alias.example.test,www.example.test",
+            "--mx-host=example.test,mail.example.test,10",
+            "--txt-record=example.test,v=spf1 -all,second \\\"quoted\\\"",  # dnsmasq keeps the backslashes
+            "--srv-host=_http._tcp.example.test,www.example.test,80,1,5"]
+    d = h.Process("dnsmasq", argv)
+    d.wait_tcp("127.0.0.1", port)
+    return d, port
+
+
+def dns(name, qtype, **extra):
+    m = {"prober": "dns", "timeout": "5s", "dns": {"query_name": name, "query_type": qtype}}
+    m["dns"].update(extra)
+    return m
 
 
 def blackbox_modules(certs):
@@ -77,6 +101,23 @@ def blackbox_modules(certs):
                                                              "query_response": [
             {"send": "GET /ok HTTP/1.0\n"}, {"expect": "^HTTP/1\\.1 200"}]}},
         "icmp": {"prober": "icmp", "timeout": "5s"},
+        "dns_a": dns("www.example.test", "A", validate_answer_rrs={
+            "fail_if_not_matches_regexp": ["^www\\.example\\.test\\.\\t\\d+\\tIN\\tA\\t192\\.0\\.2\\.10$"]}),
+        "dns_aaaa_tcp": dns("www.example.test", "AAAA", transport_protocol="tcp", validate_answer_rrs={
+            "fail_if_none_matches_regexp": ["\\tAAAA\\t2001:db8::10$"]}),
+        "dns_cname": dns("alias.example.test", "A", validate_answer_rrs={
+            "fail_if_none_matches_regexp": ["\\tCNAME\\twww\\.example\\.test\\.$"]}),
+        "dns_mx": dns("example.test", "MX", validate_answer_rrs={
+            "fail_if_not_matches_regexp": ["\\tMX\\t10 mail\\.example\\.test\\.$"]}),
+        "dns_txt": dns("example.test", "TXT", validate_answer_rrs={
+            "fail_if_not_matches_regexp": ['\\tTXT\\t"v=spf1 -all" "second [\\\\]{3}"quoted[\\\\]{3}""$']}),
+        "dns_srv": dns("_http._tcp.example.test", "SRV", validate_answer_rrs={
+            "fail_if_not_matches_regexp": ["\\tSRV\\t1 5 80 www\\.example\\.test\\.$"]}),
+        "dns_any": dns("www.example.test", "ANY"),
+        "dns_wrong_rr": dns("www.example.test", "A", validate_answer_rrs={
+            "fail_if_matches_regexp": ["192\\.0\\.2\\."]}),
+        "dns_nx": dns("nope.example.test", "A"),
+        "dns_nx_ok": dns("nope.example.test", "A", valid_rcodes=["NXDOMAIN"]),
         "icmp_ip4": {"prober": "icmp", "timeout": "2s", "icmp": {"preferred_ip_protocol": "ip4", "ttl": 32,
                                                                  "payload_size": 100}},
     }}
@@ -100,7 +141,7 @@ def compare(c, name, ref, vig):
 
 
 def body(c):
-    h.need(BLACKBOX, OPENSSL, nh.NGINX)
+    h.need(BLACKBOX, OPENSSL, nh.NGINX, DNSMASQ)
     certs = h.new_tmpdir("certs")
     make_chain(certs)
     www = h.new_tmpdir("www")
@@ -158,6 +199,7 @@ def body(c):
     bb.wait_http(bb.url + "/-/healthy")
 
     silent, silent_port = start_silent_server()
+    _dnsmasq, dns_port = start_dnsmasq()
     closed = h.free_port()
     config = json.dumps({
         "probe_modules": {"file": bbfile},
@@ -197,6 +239,17 @@ def body(c):
         ("tcp expect fails", "127.0.0.1:%d" % web.port, "tcp_expect_fail"),
         ("tcp TLS port", "localhost:%d" % tls_port13, "tcp_tls"),
         ("tcp TLS 1.2 port", "localhost:%d" % tls_port12, "tcp_tls"),
+        ("dns A, answer regex", "127.0.0.1:%d" % dns_port, "dns_a"),
+        ("dns AAAA over tcp", "127.0.0.1:%d" % dns_port, "dns_aaaa_tcp"),
+        ("dns CNAME", "127.0.0.1:%d" % dns_port, "dns_cname"),
+        ("dns MX", "127.0.0.1:%d" % dns_port, "dns_mx"),
+        ("dns TXT, quoted strings", "127.0.0.1:%d" % dns_port, "dns_txt"),
+        ("dns SRV", "127.0.0.1:%d" % dns_port, "dns_srv"),
+        ("dns ANY", "127.0.0.1:%d" % dns_port, "dns_any"),
+        ("dns RR regex fails", "127.0.0.1:%d" % dns_port, "dns_wrong_rr"),
+        ("dns NXDOMAIN", "127.0.0.1:%d" % dns_port, "dns_nx"),
+        ("dns NXDOMAIN valid", "127.0.0.1:%d" % dns_port, "dns_nx_ok"),
+        ("dns closed port", "127.0.0.1:%d" % closed, "dns_a"),
         ("icmp 127.0.0.1", "127.0.0.1", "icmp"),
         ("icmp localhost (ip6 preferred)", "localhost", "icmp"),
         ("icmp ip4, ttl 32, 100 bytes", "localhost", "icmp_ip4"),
@@ -214,6 +267,7 @@ def body(c):
             raise
     # The comparisons above cover both outcomes: probes that must succeed do.
     for target, module in ((http + "/ok", "http_2xx"), (https13 + "/ok", "http_tls"), ("127.0.0.1", "icmp"),
+                           ("127.0.0.1:%d" % dns_port, "dns_txt"), ("127.0.0.1:%d" % dns_port, "dns_aaaa_tcp"),
                            ("localhost:%d" % tls_port12, "tcp_tls"), ("127.0.0.1:%d" % web.port, "tcp_dialogue")):
         v = vigia.scrape("/probe?target=%s&module=%s" % (target, module))
         assert one(v, "probe_success") == 1, (target, module, v)

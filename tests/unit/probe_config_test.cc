@@ -113,7 +113,7 @@ TEST_CASE("probe_modules {file: blackbox.yml}: relative to the configuration fil
 TEST_CASE("probe configuration errors name file:line:column") {
   CHECK(error_of("probe_modules:\n  m: {prober: http, http: {fail_if_body_matches_regexp: ['(']}}\n") ==
         "vigia.yml:2:58: module m.http.fail_if_body_matches_regexp: invalid regular expression: missing ): (");
-  CHECK(error_of("probe_modules:\n  m: {prober: smtp}\n") == "vigia.yml:2:15: module m.prober: unknown prober 'smtp' (http, tcp, icmp)");
+  CHECK(error_of("probe_modules:\n  m: {prober: smtp}\n") == "vigia.yml:2:15: module m.prober: unknown prober 'smtp' (http, tcp, icmp, dns)");
   CHECK(error_of("probe_modules:\n  m: {prober: http, http: {proxy_url: 'http://p'}}\n") ==
         "vigia.yml:2:28: module m.http.proxy_url: not supported by vigia's http prober");
   CHECK(error_of("probe_modules:\n  m: {prober: http, http: {methd: GET}}\n") == "vigia.yml:2:28: unknown key 'methd' in module m.http");

@@ -1,5 +1,7 @@
 #include "exporters/probe/config/config.h"
 
+#include "exporters/probe/config/dns_names.h"
+
 #include <re2/re2.h>
 
 #include <cctype>
@@ -240,23 +242,77 @@ IcmpModule read_icmp(const YamlReader& r, const YAML::Node& n, const std::string
   return t;
 }
 
+RRValidator read_rr_validator(const YamlReader& r, const YAML::Node& n, const std::string& what) {
+  RRValidator v;
+  r.check_keys(n, what, {"fail_if_matches_regexp", "fail_if_all_match_regexp", "fail_if_not_matches_regexp",
+                         "fail_if_none_matches_regexp"});
+  if (n.IsNull()) return v;
+  if (n["fail_if_matches_regexp"]) v.fail_if_matches = read_regex_list(r, n["fail_if_matches_regexp"], what + ".fail_if_matches_regexp");
+  if (n["fail_if_all_match_regexp"]) v.fail_if_all_match = read_regex_list(r, n["fail_if_all_match_regexp"], what + ".fail_if_all_match_regexp");
+  if (n["fail_if_not_matches_regexp"]) v.fail_if_not_matches = read_regex_list(r, n["fail_if_not_matches_regexp"], what + ".fail_if_not_matches_regexp");
+  if (n["fail_if_none_matches_regexp"]) v.fail_if_none_matches = read_regex_list(r, n["fail_if_none_matches_regexp"], what + ".fail_if_none_matches_regexp");
+  return v;
+}
+
+DnsModule read_dns(const YamlReader& r, const YAML::Node& n, const std::string& what) {
+  DnsModule d;
+  if (n.IsMap() && n["dns_over_tls"])
+    r.fail(n["dns_over_tls"], what + ".dns_over_tls: not supported by vigia's dns prober");
+  r.check_keys(n, what, {"preferred_ip_protocol", "ip_protocol_fallback", "source_ip_address", "transport_protocol",
+                         "query_class", "query_name", "query_type", "recursion_desired", "valid_rcodes",
+                         "validate_answer_rrs", "validate_authority_rrs", "validate_additional_rrs"});
+  if (n.IsNull() || !n["query_name"]) r.fail(n, what + ": query_name must be set for DNS module");
+  d.query_name = r.get_string(n["query_name"], what + ".query_name");
+  if (n["preferred_ip_protocol"]) d.ip_protocol = read_ip_protocol(r, n["preferred_ip_protocol"], what + ".preferred_ip_protocol");
+  if (n["ip_protocol_fallback"]) d.ip_protocol_fallback = r.get_bool(n["ip_protocol_fallback"], what + ".ip_protocol_fallback");
+  if (n["source_ip_address"]) d.source_ip_address = r.get_string(n["source_ip_address"], what + ".source_ip_address");
+  if (n["transport_protocol"]) {
+    d.transport = r.get_string(n["transport_protocol"], what + ".transport_protocol");
+    if (d.transport.empty()) d.transport = "udp";
+    if (d.transport != "udp" && d.transport != "tcp") r.fail(n["transport_protocol"], what + ".transport_protocol: expected udp or tcp");
+  }
+  if (n["query_type"]) {
+    std::string t = r.get_string(n["query_type"], what + ".query_type");
+    if (!t.empty() && !dns_type_code(t, d.query_type)) r.fail(n["query_type"], what + ".query_type: unknown query type '" + t + "'");
+  }
+  if (n["query_class"]) {
+    std::string c = r.get_string(n["query_class"], what + ".query_class");
+    if (!c.empty() && !dns_class_code(c, d.query_class)) r.fail(n["query_class"], what + ".query_class: unknown query class '" + c + "'");
+  }
+  if (n["recursion_desired"]) d.recursion_desired = r.get_bool(n["recursion_desired"], what + ".recursion_desired");
+  if (n["valid_rcodes"]) {
+    for (const std::string& rc : r.get_string_list(n["valid_rcodes"], what + ".valid_rcodes")) {
+      int code = dns_rcode_code(rc);
+      if (code < 0) r.fail(n["valid_rcodes"], what + ".valid_rcodes: unknown rcode '" + rc + "'");
+      d.valid_rcodes.push_back(code);
+    }
+  }
+  if (n["validate_answer_rrs"]) d.answer = read_rr_validator(r, n["validate_answer_rrs"], what + ".validate_answer_rrs");
+  if (n["validate_authority_rrs"]) d.authority = read_rr_validator(r, n["validate_authority_rrs"], what + ".validate_authority_rrs");
+  if (n["validate_additional_rrs"]) d.additional = read_rr_validator(r, n["validate_additional_rrs"], what + ".validate_additional_rrs");
+  return d;
+}
+
 Module read_module(const YamlReader& r, const YAML::Node& n, const std::string& what) {
-  for (std::string_view k : {"grpc", "dns"})
+  for (std::string_view k : {"grpc"})
     if (n.IsMap() && n[std::string(k)])
       r.fail(n[std::string(k)], what + "." + std::string(k) + ": the " + std::string(k) + " prober is not implemented by vigia yet");
-  r.check_keys(n, what, {"prober", "timeout", "http", "tcp", "icmp"});
+  r.check_keys(n, what, {"prober", "timeout", "http", "tcp", "icmp", "dns"});
   Module m;
   if (!n.IsMap() || !n["prober"]) r.fail(n, what + ": missing key 'prober'");
   m.prober = r.get_string(n["prober"], what + ".prober");
-  if (m.prober != "http" && m.prober != "tcp" && m.prober != "icmp") {
-    if (m.prober == "dns" || m.prober == "grpc")
+  if (m.prober != "http" && m.prober != "tcp" && m.prober != "icmp" && m.prober != "dns") {
+    if (m.prober == "grpc")
       r.fail(n["prober"], what + ".prober: the " + m.prober + " prober is not implemented by vigia yet");
-    r.fail(n["prober"], what + ".prober: unknown prober '" + m.prober + "' (http, tcp, icmp)");
+    r.fail(n["prober"], what + ".prober: unknown prober '" + m.prober + "' (http, tcp, icmp, dns)");
   }
   if (n["timeout"]) m.timeout = r.get_duration_seconds(n["timeout"], what + ".timeout");
   m.http = read_http(r, n["http"] ? n["http"] : YAML::Node(), what + ".http");
   m.tcp = read_tcp(r, n["tcp"] ? n["tcp"] : YAML::Node(), what + ".tcp");
   m.icmp = read_icmp(r, n["icmp"] ? n["icmp"] : YAML::Node(), what + ".icmp");
+  // blackbox_exporter requires query_name only of dns modules.
+  if (m.prober == "dns") m.dns = read_dns(r, n["dns"] ? n["dns"] : YAML::Node(), what + ".dns");
+  else r.check_keys(n["dns"] ? n["dns"] : YAML::Node(), what + ".dns", {});
   return m;
 }
 

@@ -88,12 +88,30 @@ struct IcmpModule {
   int ttl = 64;
 };
 
+struct RRValidator {
+  std::vector<Regex> fail_if_matches, fail_if_all_match, fail_if_not_matches, fail_if_none_matches;
+};
+
+struct DnsModule {
+  std::string ip_protocol = "ip6";
+  bool ip_protocol_fallback = true;
+  std::string source_ip_address;
+  std::string transport = "udp";  // udp or tcp
+  std::string query_name;
+  uint16_t query_type = 255;      // ANY, blackbox_exporter's default
+  uint16_t query_class = 1;       // IN
+  bool recursion_desired = true;
+  std::vector<int> valid_rcodes;  // empty: NOERROR
+  RRValidator answer, authority, additional;
+};
+
 struct Module {
-  std::string prober;    // "http", "tcp", "icmp"
+  std::string prober;    // "http", "tcp", "icmp", "dns"
   double timeout = 0;    // seconds; 0: the caller's (scrape timeout, or 10 s)
   HttpModule http;
   TcpModule tcp;
   IcmpModule icmp;
+  DnsModule dns;
 };
 
 using ModuleMap = std::map<std::string, Module, std::less<>>;

@@ -53,6 +53,9 @@ TEST_CASE("probe modules inline: blackbox.yml's vocabulary and its defaults") {
       tls_config: {ca_file: ca.pem, insecure_skip_verify: false, min_version: TLS13}
       preferred_ip_protocol: ip4
       body_size_limit: 2MB
+  soa:
+    prober: dns
+    dns: {query_name: example.org, query_type: SOA, transport_protocol: tcp, valid_rcodes: [NOERROR, NXDOMAIN]}
   banner:
     prober: tcp
     tcp: {tls: true, query_response: [{expect: "^SSH-"}, {send: "QUIT"}]}
@@ -60,7 +63,13 @@ probes:
   - {name: site, target: "https://example.org/", module: http_2xx}
   - {name: api, target: "https://example.org/api", module: strict, interval: 10s, retries: 5}
 )");
-  REQUIRE(c.modules.size() == 3);
+  REQUIRE(c.modules.size() == 4);
+  const DnsModule& soa = c.modules.at("soa").dns;
+  CHECK(soa.query_type == 6);
+  CHECK(soa.query_class == 1);
+  CHECK(soa.transport == "tcp");
+  CHECK(soa.valid_rcodes == std::vector<int>{0, 3});
+  CHECK(soa.recursion_desired);
   const Module& d = c.modules.at("http_2xx");
   CHECK(d.timeout == 0);
   CHECK(d.http.valid_status_codes.empty());
@@ -123,6 +132,13 @@ TEST_CASE("probe configuration errors name file:line:column") {
         "vigia.yml:4:47: probes[0].interval: at least 1s");
   CHECK(error_of("probe_modules:\n  m: {prober: http, http: {body_size_limit: 3XB}}\n") ==
         "vigia.yml:2:45: module m.http.body_size_limit: unknown unit 'XB' (B, KB, MB, GB, TB)");
+  CHECK(error_of("probe_modules:\n  m: {prober: dns}\n") == "vigia.yml:2:6: module m.dns: query_name must be set for DNS module");
+  CHECK(error_of("probe_modules:\n  m: {prober: dns, dns: {query_name: a, query_type: AA}}\n") ==
+        "vigia.yml:2:53: module m.dns.query_type: unknown query type 'AA'");
+  CHECK(error_of("probe_modules:\n  m: {prober: dns, dns: {query_name: a, dns_over_tls: true}}\n") ==
+        "vigia.yml:2:55: module m.dns.dns_over_tls: not supported by vigia's dns prober");
+  CHECK(error_of("probe_modules:\n  m: {prober: dns, dns: {query_name: a, valid_rcodes: [NOERR]}}\n") ==
+        "vigia.yml:2:55: module m.dns.valid_rcodes: unknown rcode 'NOERR'");
   CHECK(error_of("probe_modules:\n  m: {prober: http, http: {tls_config: {cert_file: a.pem}}}\n") ==
         "vigia.yml:2:40: module m.http.tls_config: cert_file and key_file must be given together");
 }

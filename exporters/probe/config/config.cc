@@ -311,7 +311,8 @@ Module read_module(const YamlReader& r, const YAML::Node& n, const std::string& 
   m.tcp = read_tcp(r, n["tcp"] ? n["tcp"] : YAML::Node(), what + ".tcp");
   m.icmp = read_icmp(r, n["icmp"] ? n["icmp"] : YAML::Node(), what + ".icmp");
   // blackbox_exporter requires query_name only of dns modules.
-  if (m.prober == "dns") m.dns = read_dns(r, n["dns"] ? n["dns"] : YAML::Node(), what + ".dns");
+  if (m.prober == "dns" && !n["dns"]) r.fail(n, what + ".dns: query_name must be set for DNS module");
+  if (m.prober == "dns") m.dns = read_dns(r, n["dns"], what + ".dns");
   else r.check_keys(n["dns"] ? n["dns"] : YAML::Node(), what + ".dns", {});
   return m;
 }

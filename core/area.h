@@ -76,8 +76,8 @@ class ServiceCollector;
 // on by default, whose targets /probe serves too.
 void add_service_collector(AreaSetup& setup, std::shared_ptr<ServiceCollector> c);
 
-// The configuration section keys of the areas (names and extra sections), for the loader's unknown-key
-// check.
+// The configuration section keys of the areas (their names and extra
+// sections), for the loader's unknown-key check.
 std::vector<std::string> area_sections(const AreaList& areas);
 
 // Reads every area's section of cfg (core/config.h keeps them as nodes).

@@ -126,7 +126,10 @@ bool rdata_text(const Reader& r, uint16_t type, size_t at, size_t len, std::stri
       out = buf;
       return true;
     }
-    case 2: case 5: case 12: case 39:  // NS, CNAME, PTR, DNAME
+    case 2:
+    case 5:
+    case 12:
+    case 39:  // NS, CNAME, PTR, DNAME
       if (!r.name(at, n1, next) || next != end) return false;
       out = n1;
       return true;
@@ -143,10 +146,11 @@ bool rdata_text(const Reader& r, uint16_t type, size_t at, size_t len, std::stri
     case 6:  // SOA
       if (!r.name(at, n1, next) || !r.name(next, n2, next) || next + 20 != end) return false;
       for (int i = 0; i < 5; ++i) r.u32(next + 4 * static_cast<size_t>(i), v[i]);
-      out = n1 + " " + n2 + " " + std::to_string(v[0]) + " " + std::to_string(v[1]) + " " + std::to_string(v[2]) +
-            " " + std::to_string(v[3]) + " " + std::to_string(v[4]);
+      out = n1 + " " + n2 + " " + std::to_string(v[0]) + " " + std::to_string(v[1]) + " " +
+            std::to_string(v[2]) + " " + std::to_string(v[3]) + " " + std::to_string(v[4]);
       return true;
-    case 16: case 99: {  // TXT, SPF
+    case 16:
+    case 99: {  // TXT, SPF
       out.clear();
       for (size_t p = at; p < end;) {
         uint8_t n = 0;
@@ -172,7 +176,8 @@ bool rdata_text(const Reader& r, uint16_t type, size_t at, size_t len, std::stri
 
 }  // namespace
 
-std::string dns_query(uint16_t id, std::string_view name, uint16_t type, uint16_t klass, bool recursion_desired) {
+std::string dns_query(uint16_t id, std::string_view name, uint16_t type, uint16_t klass,
+                      bool recursion_desired) {
   std::string m;
   auto put16 = [&](uint16_t v) {
     m += static_cast<char>(v >> 8);
@@ -193,8 +198,10 @@ std::string dns_query(uint16_t id, std::string_view name, uint16_t type, uint16_
     char ch = name[i];
     if (ch == '\\' && i + 1 < name.size()) {
       if (i + 3 < name.size() && isdigit(static_cast<unsigned char>(name[i + 1])) &&
-          isdigit(static_cast<unsigned char>(name[i + 2])) && isdigit(static_cast<unsigned char>(name[i + 3]))) {
-        label += static_cast<char>((name[i + 1] - '0') * 100 + (name[i + 2] - '0') * 10 + (name[i + 3] - '0'));
+          isdigit(static_cast<unsigned char>(name[i + 2])) &&
+          isdigit(static_cast<unsigned char>(name[i + 3]))) {
+        label +=
+            static_cast<char>((name[i + 1] - '0') * 100 + (name[i + 2] - '0') * 10 + (name[i + 3] - '0'));
         i += 3;
       } else {
         label += name[++i];
@@ -216,7 +223,8 @@ bool parse_dns_response(std::string_view msg, DnsResponse& out, std::string& err
   out = DnsResponse{};
   Reader r(msg);
   uint16_t id, flags, qd, an, ns, ar;
-  if (!r.u16(0, id) || !r.u16(2, flags) || !r.u16(4, qd) || !r.u16(6, an) || !r.u16(8, ns) || !r.u16(10, ar)) {
+  if (!r.u16(0, id) || !r.u16(2, flags) || !r.u16(4, qd) || !r.u16(6, an) || !r.u16(8, ns) ||
+      !r.u16(10, ar)) {
     err = "dns: short message";
     return false;
   }

@@ -22,7 +22,8 @@ struct DnsResponse {
 };
 
 // The wire form of a query for name (made fully qualified), type and class.
-std::string dns_query(uint16_t id, std::string_view name, uint16_t type, uint16_t klass, bool recursion_desired);
+std::string dns_query(uint16_t id, std::string_view name, uint16_t type, uint16_t klass,
+                      bool recursion_desired);
 
 // Parses a response; false with err on malformed input.
 bool parse_dns_response(std::string_view msg, DnsResponse& out, std::string& err);

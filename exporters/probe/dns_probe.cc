@@ -45,16 +45,19 @@ bool valid_rrs(const std::vector<std::string>& rrs, const RRValidator& v, std::s
   bool any = false, all = true;
   for (const std::string& rr : rrs) {
     for (const Regex& re : v.fail_if_matches)
-      if (RE2::PartialMatch(rr, RE2(re.text))) return reason = "At least one RR matched regexp " + re.text, false;
+      if (RE2::PartialMatch(rr, RE2(re.text)))
+        return reason = "At least one RR matched regexp " + re.text, false;
     for (const Regex& re : v.fail_if_all_match)
       if (!RE2::PartialMatch(rr, RE2(re.text))) all = false;
     for (const Regex& re : v.fail_if_not_matches)
-      if (!RE2::PartialMatch(rr, RE2(re.text))) return reason = "At least one RR did not match regexp " + re.text, false;
+      if (!RE2::PartialMatch(rr, RE2(re.text)))
+        return reason = "At least one RR did not match regexp " + re.text, false;
     for (const Regex& re : v.fail_if_none_matches)
       if (RE2::PartialMatch(rr, RE2(re.text))) any = true;
   }
   if (!v.fail_if_all_match.empty() && !all) return reason = "Not all RRs matched regexp", false;
-  if (!v.fail_if_none_matches.empty() && !any) return reason = "None of the RRs did matched any regexp", false;
+  if (!v.fail_if_none_matches.empty() && !any)
+    return reason = "None of the RRs did matched any regexp", false;
   return true;
 }
 
@@ -79,7 +82,8 @@ bool probe_dns(std::string_view target, const DnsModule& m, Clock::time_point de
     sink.gauge("probe_dns_query_succeeded", "Displays whether or not the query was executed successfully",
                answered ? 1 : 0);
     if (answered && m.query_type == 6)
-      sink.gauge("probe_dns_serial", "Returns the serial number of the zone", resp.has_soa_serial ? resp.soa_serial : 0);
+      sink.gauge("probe_dns_serial", "Returns the serial number of the zone",
+                 resp.has_soa_serial ? resp.soa_serial : 0);
     return ok;
   };
   // host:port, or a host with port 53.
@@ -100,9 +104,12 @@ bool probe_dns(std::string_view target, const DnsModule& m, Clock::time_point de
     return finish();
   }
   Resolved addr;
-  if (!resolve(host, m.ip_protocol, m.ip_protocol_fallback, deadline, sink, addr, resolve_s, reason)) return finish();
-  if (addr.v6) reinterpret_cast<sockaddr_in6*>(&addr.addr)->sin6_port = htons(static_cast<uint16_t>(portn));
-  else reinterpret_cast<sockaddr_in*>(&addr.addr)->sin_port = htons(static_cast<uint16_t>(portn));
+  if (!resolve(host, m.ip_protocol, m.ip_protocol_fallback, deadline, sink, addr, resolve_s, reason))
+    return finish();
+  if (addr.v6)
+    reinterpret_cast<sockaddr_in6*>(&addr.addr)->sin6_port = htons(static_cast<uint16_t>(portn));
+  else
+    reinterpret_cast<sockaddr_in*>(&addr.addr)->sin_port = htons(static_cast<uint16_t>(portn));
 
   bool tcp = m.transport == "tcp";
   static thread_local std::mt19937 rng{std::random_device{}()};
@@ -110,7 +117,8 @@ bool probe_dns(std::string_view target, const DnsModule& m, Clock::time_point de
   std::string query = dns_query(id, m.query_name, m.query_type, m.query_class, m.recursion_desired);
   auto begun = Clock::now();
   Fd s;
-  s.fd = socket(addr.v6 ? AF_INET6 : AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  s.fd = socket(addr.v6 ? AF_INET6 : AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                0);
   if (s.fd < 0) {
     reason = std::string("socket: ") + std::strerror(errno);
     return finish();
@@ -148,8 +156,9 @@ bool probe_dns(std::string_view target, const DnsModule& m, Clock::time_point de
     if (so) return fail(std::strerror(so));
   }
   auto sent_at = Clock::now();
-  std::string wire = tcp ? std::string{static_cast<char>(query.size() >> 8), static_cast<char>(query.size() & 0xff)} + query
-                         : query;
+  std::string wire =
+      tcp ? std::string{static_cast<char>(query.size() >> 8), static_cast<char>(query.size() & 0xff)} + query
+          : query;
   for (size_t off = 0; off < wire.size();) {
     ssize_t n = send(s.fd, wire.data() + off, wire.size() - off, MSG_NOSIGNAL);
     if (n >= 0) {
@@ -157,7 +166,8 @@ bool probe_dns(std::string_view target, const DnsModule& m, Clock::time_point de
       continue;
     }
     std::string err;
-    if (errno != EAGAIN || !wait_fd(s.fd, POLLOUT, deadline, err)) return fail(err.empty() ? std::strerror(errno) : err);
+    if (errno != EAGAIN || !wait_fd(s.fd, POLLOUT, deadline, err))
+      return fail(err.empty() ? std::strerror(errno) : err);
   }
   std::string answer;
   char buf[65536];
@@ -170,14 +180,16 @@ bool probe_dns(std::string_view target, const DnsModule& m, Clock::time_point de
       return fail(std::strerror(errno));
     }
     if (!tcp) {
-      if (n < 2 || static_cast<uint8_t>(buf[0]) != (id >> 8) || static_cast<uint8_t>(buf[1]) != (id & 0xff)) continue;
+      if (n < 2 || static_cast<uint8_t>(buf[0]) != (id >> 8) || static_cast<uint8_t>(buf[1]) != (id & 0xff))
+        continue;
       answer.assign(buf, static_cast<size_t>(n));
       break;
     }
     if (n == 0) return fail("EOF");
     answer.append(buf, static_cast<size_t>(n));
     if (answer.size() >= 2) {
-      size_t want = static_cast<size_t>(static_cast<uint8_t>(answer[0])) << 8 | static_cast<uint8_t>(answer[1]);
+      size_t want =
+          static_cast<size_t>(static_cast<uint8_t>(answer[0])) << 8 | static_cast<uint8_t>(answer[1]);
       if (answer.size() >= want + 2) {
         answer = answer.substr(2, want);
         break;

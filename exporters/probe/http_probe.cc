@@ -60,7 +60,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     return size * n;
   }
   size_t colon = line.find(':');
-  if (colon != std::string_view::npos) x->headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  if (colon != std::string_view::npos)
+    x->headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
   return size * n;
 }
 
@@ -180,21 +181,25 @@ bool probe_http(std::string_view target_in, const HttpModule& m, Clock::time_poi
     auto g = [&](const char* name, const char* help, double v) { sink.gauge(name, help, v); };
     sink.family("probe_http_duration_seconds", "Duration of http request by phase, summed over all redirects",
                 MetricType::kGauge);
-    std::pair<const char*, double> phases[] = {{"connect", ph.connect}, {"processing", ph.processing},
-                                               {"resolve", ph.resolve}, {"tls", ph.tls}, {"transfer", ph.transfer}};
+    std::pair<const char*, double> phases[] = {{"connect", ph.connect},
+                                               {"processing", ph.processing},
+                                               {"resolve", ph.resolve},
+                                               {"tls", ph.tls},
+                                               {"transfer", ph.transfer}};
     for (const auto& [name, v] : phases)
       if (resolved || std::string_view(name) == "resolve")
         sink.sample("probe_http_duration_seconds", {{"phase", name}}, v);
     g("probe_http_content_length", "Length of http content response", content_length);
-    g("probe_http_uncompressed_body_length", "Length of uncompressed response body", static_cast<double>(body_length));
+    g("probe_http_uncompressed_body_length", "Length of uncompressed response body",
+      static_cast<double>(body_length));
     g("probe_http_redirects", "The number of redirects", redirects);
     g("probe_http_ssl", "Indicates if SSL was used for the final redirect", ssl ? 1 : 0);
     g("probe_http_status_code", "Response HTTP status code", static_cast<double>(status));
     g("probe_http_version", "Returns the version of HTTP of the probe response", version);
     g("probe_failed_due_to_regex", "Indicates if probe failed due to regex", regex_failed ? 1 : 0);
     if (last_modified >= 0)
-      g("probe_http_last_modified_timestamp_seconds", "Returns the Last-Modified HTTP response header in unixtime",
-        last_modified);
+      g("probe_http_last_modified_timestamp_seconds",
+        "Returns the Last-Modified HTTP response header in unixtime", last_modified);
     if (ssl) write_tls_metrics(tls, sink);
     return success;
   };
@@ -242,7 +247,8 @@ bool probe_http(std::string_view target_in, const HttpModule& m, Clock::time_poi
     curl_url_get(u, CURLUPART_URL, &s, 0);
     url = s ? s : target;
     if (s) curl_free(s);
-    if (host_header.empty()) host_header = host + (target.find(":" + port) != std::string::npos ? ":" + port : "");
+    if (host_header.empty())
+      host_header = host + (target.find(":" + port) != std::string::npos ? ":" + port : "");
   }
   std::string pin_host = server_name.empty() ? bare : server_name;
   std::string pin = pin_host + ":" + port + ":" + (addr.v6 ? "[" + addr.ip + "]" : addr.ip);
@@ -397,8 +403,10 @@ bool probe_http(std::string_view target_in, const HttpModule& m, Clock::time_poi
     if (first > 0) ph.transfer += total - first;
     if (rc != CURLE_OK) {
       read_failed = true;
-      reason = x.too_large ? "http: response body too large (body_size_limit " + std::to_string(x.body_limit) + ")"
-                           : std::string("Failed to read HTTP response body: ") + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
+      reason = x.too_large
+                   ? "http: response body too large (body_size_limit " + std::to_string(x.body_limit) + ")"
+                   : std::string("Failed to read HTTP response body: ") +
+                         (errbuf[0] ? errbuf : curl_easy_strerror(rc));
     }
     break;
   }
@@ -431,7 +439,8 @@ bool probe_http(std::string_view target_in, const HttpModule& m, Clock::time_poi
       if (iequals(k, "Content-Encoding") && iequals(v, "gzip") && !user_encoding) decoded = true;
       if (iequals(k, "Last-Modified")) {
         std::tm tm{};
-        if (strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) last_modified = static_cast<double>(timegm(&tm));
+        if (strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm))
+          last_modified = static_cast<double>(timegm(&tm));
       }
     }
     if (decoded) content_length = -1;
@@ -448,7 +457,8 @@ bool probe_http(std::string_view target_in, const HttpModule& m, Clock::time_poi
       default: break;
     }
     if (!m.valid_http_versions.empty() &&
-        std::find(m.valid_http_versions.begin(), m.valid_http_versions.end(), proto) == m.valid_http_versions.end()) {
+        std::find(m.valid_http_versions.begin(), m.valid_http_versions.end(), proto) ==
+            m.valid_http_versions.end()) {
       success = false;
       if (reason.empty()) reason = "Invalid HTTP version number " + proto;
     }

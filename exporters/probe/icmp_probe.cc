@@ -56,11 +56,13 @@ bool probe_icmp(std::string_view target, const IcmpModule& m, Clock::time_point 
     sink.sample("probe_icmp_duration_seconds", {{"phase", "resolve"}}, resolve_s);
     sink.sample("probe_icmp_duration_seconds", {{"phase", "rtt"}}, rtt_s);
     sink.sample("probe_icmp_duration_seconds", {{"phase", "setup"}}, setup_s);
-    if (ok && hop_limit >= 0) sink.gauge("probe_icmp_reply_hop_limit", "Replied packet hop limit (TTL for ipv4)", hop_limit);
+    if (ok && hop_limit >= 0)
+      sink.gauge("probe_icmp_reply_hop_limit", "Replied packet hop limit (TTL for ipv4)", hop_limit);
     return ok;
   };
   Resolved dst;
-  if (!resolve(std::string(target), m.ip_protocol, m.ip_protocol_fallback, deadline, sink, dst, resolve_s, reason))
+  if (!resolve(std::string(target), m.ip_protocol, m.ip_protocol_fallback, deadline, sink, dst, resolve_s,
+               reason))
     return finish();
   auto setup_begun = Clock::now();
   int family = dst.v6 ? AF_INET6 : AF_INET;
@@ -182,7 +184,8 @@ bool probe_icmp(std::string_view target, const IcmpModule& m, Clock::time_point 
     if (!same_peer || len != pkt.size()) continue;
     if (icmp[0] != (dst.v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY) || icmp[1] != 0) continue;
     if (raw && (icmp[4] != pkt[4] || icmp[5] != pkt[5])) continue;
-    if (icmp[6] != pkt[6] || icmp[7] != pkt[7] || std::memcmp(icmp + 8, pkt.data() + 8, data.size()) != 0) continue;
+    if (icmp[6] != pkt[6] || icmp[7] != pkt[7] || std::memcmp(icmp + 8, pkt.data() + 8, data.size()) != 0)
+      continue;
     rtt_s = std::chrono::duration<double>(Clock::now() - rtt_begun).count();
     hop_limit = hops;
     ok = true;

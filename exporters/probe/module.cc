@@ -11,6 +11,7 @@ VIGIA_AREA_MODULE(probe) {
   if (!cfg.probes.empty()) {
     auto scheduled = vigia::probe::make_scheduled_probes(cfg.modules, cfg.probes);
     setup.probes.push_back(scheduled);
-    setup.catalog.add("probe", true, [scheduled] { return std::make_unique<vigia::SharedCollector>(scheduled); });
+    setup.catalog.add("probe", true,
+                      [scheduled] { return std::make_unique<vigia::SharedCollector>(scheduled); });
   }
 }

@@ -19,14 +19,20 @@ bool run_probe(std::string_view target, const Module& m, Clock::time_point deadl
     deadline = std::min(deadline, own);
   }
   if (deadline == Clock::time_point::max())
-    deadline = begun + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(kDefaultTimeout));
+    deadline =
+        begun + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(kDefaultTimeout));
   bool ok = false;
   reason.clear();
-  if (m.prober == "http") ok = probe_http(target, m.http, deadline, sink, reason);
-  else if (m.prober == "tcp") ok = probe_tcp(target, m.tcp, deadline, sink, reason);
-  else if (m.prober == "dns") ok = probe_dns(target, m.dns, deadline, sink, reason);
-  else if (m.prober == "icmp") ok = probe_icmp(target, m.icmp, deadline, sink, reason);
-  else reason = "Unknown prober \"" + m.prober + "\"";
+  if (m.prober == "http")
+    ok = probe_http(target, m.http, deadline, sink, reason);
+  else if (m.prober == "tcp")
+    ok = probe_tcp(target, m.tcp, deadline, sink, reason);
+  else if (m.prober == "dns")
+    ok = probe_dns(target, m.dns, deadline, sink, reason);
+  else if (m.prober == "icmp")
+    ok = probe_icmp(target, m.icmp, deadline, sink, reason);
+  else
+    reason = "Unknown prober \"" + m.prober + "\"";
   double took = std::chrono::duration<double>(Clock::now() - begun).count();
   sink.gauge("probe_duration_seconds", "Returns how long the probe took to complete in seconds", took);
   sink.gauge("probe_success", "Displays whether or not the probe was a success", ok ? 1 : 0);

@@ -62,14 +62,15 @@ struct Resolved {
 // `ip_protocol` ("ip4"/"ip6") if there is one, else (with fallback) any.
 // Writes probe_ip_protocol, probe_ip_addr_hash and
 // probe_dns_lookup_time_seconds; `lookup_seconds` gets the lookup's time.
-bool resolve(const std::string& host, const std::string& ip_protocol, bool fallback, Clock::time_point deadline,
-             MetricSink& sink, Resolved& out, double& lookup_seconds, std::string& reason);
+bool resolve(const std::string& host, const std::string& ip_protocol, bool fallback,
+             Clock::time_point deadline, MetricSink& sink, Resolved& out, double& lookup_seconds,
+             std::string& reason);
 
 // What blackbox_exporter reports of a TLS connection.
 struct TlsState {
-  int version = 0;                  // TLS1_2_VERSION…
-  double earliest_expiry = 0;       // over the certificates the server sent
-  double last_chain_expiry = 0;     // over the verified chains (Go's zero time without)
+  int version = 0;                                      // TLS1_2_VERSION…
+  double earliest_expiry = 0;                           // over the certificates the server sent
+  double last_chain_expiry = 0;                         // over the verified chains (Go's zero time without)
   std::string fingerprint, subject, issuer, dns_names;  // the leaf's
 };
 // Reads the connection's state; `verified` is false when the peer was not

@@ -100,15 +100,16 @@ class Scheduled final : public TargetCollector {
     r->series.replay(sink);
     sink.gauge("vigia_probe_consecutive_failures", "Probes of this target that failed in a row, up to now",
                r->consecutive_failures);
-    sink.gauge("vigia_probe_retries", "Consecutive failed probes that make the target down (the probe's retries)",
-               s.cfg.retries);
+    sink.gauge("vigia_probe_retries",
+               "Consecutive failed probes that make the target down (the probe's retries)", s.cfg.retries);
     sink.gauge("vigia_probe_last_run_timestamp_seconds", "When the latest probe of this target ended",
                r->finished_unix);
   }
 
   void run(Slot& s) {
     set_thread_cancel(&cancel_);
-    auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.cfg.interval));
+    auto interval =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.cfg.interval));
     // The probe's budget: its module's timeout (run_probe), at most its interval.
     auto next = Clock::now();
     int failures = 0;
@@ -127,7 +128,8 @@ class Scheduled final : public TargetCollector {
       if (!ok)
         log::debug("Probe failed", {{"probe", s.cfg.name}, {"target", s.cfg.target}, {"reason", reason}});
       r->consecutive_failures = failures;
-      r->finished_unix = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      r->finished_unix =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
       {
         std::lock_guard<std::mutex> lock(mu_);
         s.latest = std::move(r);

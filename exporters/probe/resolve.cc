@@ -81,8 +81,9 @@ double seconds_left(Clock::time_point deadline) {
   return s > 0 ? s : 0;
 }
 
-bool resolve(const std::string& host, const std::string& ip_protocol, bool fallback, Clock::time_point deadline,
-             MetricSink& sink, Resolved& out, double& lookup_seconds, std::string& reason) {
+bool resolve(const std::string& host, const std::string& ip_protocol, bool fallback,
+             Clock::time_point deadline, MetricSink& sink, Resolved& out, double& lookup_seconds,
+             std::string& reason) {
   auto begun = Clock::now();
   double protocol = 0, hash = 0;
   bool ok = false;
@@ -106,7 +107,8 @@ bool resolve(const std::string& host, const std::string& ip_protocol, bool fallb
       }
       if (!pick && fallback && other) pick = other;
       if (!pick) {
-        reason = fallback ? "unable to find ip; no fallback" : "lookup " + host + ": no " + ip_protocol + " address";
+        reason = fallback ? "unable to find ip; no fallback"
+                          : "lookup " + host + ": no " + ip_protocol + " address";
       } else {
         out = *pick;
         protocol = pick->v6 ? 6 : 4;
@@ -117,8 +119,8 @@ bool resolve(const std::string& host, const std::string& ip_protocol, bool fallb
   }
   lookup_seconds = std::chrono::duration<double>(Clock::now() - begun).count();
   sink.gauge("probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6", protocol);
-  sink.gauge("probe_ip_addr_hash", "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
-             hash);
+  sink.gauge("probe_ip_addr_hash",
+             "Specifies the hash of IP address. It's useful to detect if the IP address changes.", hash);
   sink.gauge("probe_dns_lookup_time_seconds", "Returns the time taken for probe dns lookup in seconds",
              lookup_seconds);
   return ok;

@@ -254,7 +254,8 @@ std::string expand(const std::string& tmpl, const RE2& re, const std::vector<std
     }
     std::string name = tmpl.substr(b, e - b);
     int idx = -1;
-    if (std::all_of(name.begin(), name.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
+    if (std::all_of(name.begin(), name.end(),
+                    [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
       if (name.size() < 9) idx = std::stoi(name);
     } else if (auto it = named.find(name); it != named.end()) {
       idx = it->second;
@@ -322,10 +323,13 @@ bool probe_tcp(std::string_view target, const TcpModule& m, Clock::time_point de
   }
   Resolved addr;
   double lookup = 0;
-  if (!resolve(host, m.ip_protocol, m.ip_protocol_fallback, deadline, sink, addr, lookup, reason)) return finish(false);
+  if (!resolve(host, m.ip_protocol, m.ip_protocol_fallback, deadline, sink, addr, lookup, reason))
+    return finish(false);
   uint16_t p = static_cast<uint16_t>(std::stoi(port));
-  if (addr.v6) reinterpret_cast<sockaddr_in6*>(&addr.addr)->sin6_port = htons(p);
-  else reinterpret_cast<sockaddr_in*>(&addr.addr)->sin_port = htons(p);
+  if (addr.v6)
+    reinterpret_cast<sockaddr_in6*>(&addr.addr)->sin6_port = htons(p);
+  else
+    reinterpret_cast<sockaddr_in*>(&addr.addr)->sin_port = htons(p);
 
   int fd = socket(addr.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -333,7 +337,8 @@ bool probe_tcp(std::string_view target, const TcpModule& m, Clock::time_point de
     return finish(false);
   }
   Conn conn(fd, deadline);
-  if (!m.source_ip_address.empty() && !bind_source(fd, addr.v6, m.source_ip_address, reason)) return finish(false);
+  if (!m.source_ip_address.empty() && !bind_source(fd, addr.v6, m.source_ip_address, reason))
+    return finish(false);
   if (!conn.connect_to(addr, reason)) return finish(false);
   if (m.tls) {
     if (!conn.start_tls(m.tls_config, host, tls, reason)) return finish(false);
@@ -354,7 +359,8 @@ bool probe_tcp(std::string_view target, const TcpModule& m, Clock::time_point de
         re2::StringPiece in(line);
         if (re.Match(in, 0, line.size(), RE2::UNANCHORED, pieces.data(), n + 1)) {
           matched = true;
-          for (int i = 0; i <= n; ++i) groups[static_cast<size_t>(i)] = std::string(pieces[static_cast<size_t>(i)]);
+          for (int i = 0; i <= n; ++i)
+            groups[static_cast<size_t>(i)] = std::string(pieces[static_cast<size_t>(i)]);
           break;
         }
       }

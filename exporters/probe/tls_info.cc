@@ -48,7 +48,8 @@ std::string dns_names(X509* cert) {
     if (g->type != GEN_DNS) continue;
     const ASN1_IA5STRING* s = g->d.dNSName;
     if (!out.empty()) out += ',';
-    out.append(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<size_t>(ASN1_STRING_length(s)));
+    out.append(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+               static_cast<size_t>(ASN1_STRING_length(s)));
   }
   if (names) GENERAL_NAMES_free(names);
   return out;
@@ -100,7 +101,8 @@ void read_tls_state(SSL* ssl, bool verified, TlsState& out) {
 }
 
 void write_tls_metrics(const TlsState& s, MetricSink& sink) {
-  sink.gauge("probe_ssl_earliest_cert_expiry", "Returns last SSL chain expiry in unixtime", s.earliest_expiry);
+  sink.gauge("probe_ssl_earliest_cert_expiry", "Returns last SSL chain expiry in unixtime",
+             s.earliest_expiry);
   sink.gauge("probe_ssl_last_chain_expiry_timestamp_seconds", "Returns last SSL chain expiry in timestamp",
              s.last_chain_expiry);
   sink.gauge("probe_ssl_last_chain_info", "Contains SSL leaf certificate information", 1,

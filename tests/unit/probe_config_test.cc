@@ -120,19 +120,23 @@ TEST_CASE("probe_modules {file: blackbox.yml}: relative to the configuration fil
 }
 
 TEST_CASE("probe configuration errors name file:line:column") {
-  CHECK(error_of("probe_modules:\n  m: {prober: http, http: {fail_if_body_matches_regexp: ['(']}}\n") ==
-        "vigia.yml:2:58: module m.http.fail_if_body_matches_regexp: invalid regular expression: missing ): (");
-  CHECK(error_of("probe_modules:\n  m: {prober: smtp}\n") == "vigia.yml:2:15: module m.prober: unknown prober 'smtp' (http, tcp, icmp, dns)");
+  CHECK(
+      error_of("probe_modules:\n  m: {prober: http, http: {fail_if_body_matches_regexp: ['(']}}\n") ==
+      "vigia.yml:2:58: module m.http.fail_if_body_matches_regexp: invalid regular expression: missing ): (");
+  CHECK(error_of("probe_modules:\n  m: {prober: smtp}\n") ==
+        "vigia.yml:2:15: module m.prober: unknown prober 'smtp' (http, tcp, icmp, dns)");
   CHECK(error_of("probe_modules:\n  m: {prober: http, http: {proxy_url: 'http://p'}}\n") ==
         "vigia.yml:2:28: module m.http.proxy_url: not supported by vigia's http prober");
-  CHECK(error_of("probe_modules:\n  m: {prober: http, http: {methd: GET}}\n") == "vigia.yml:2:28: unknown key 'methd' in module m.http");
+  CHECK(error_of("probe_modules:\n  m: {prober: http, http: {methd: GET}}\n") ==
+        "vigia.yml:2:28: unknown key 'methd' in module m.http");
   CHECK(error_of("probe_modules:\n  m: {prober: http}\nprobes:\n  - {name: a, target: x, module: n}\n") ==
         "vigia.yml:4:34: probes[0].module: no module named 'n' in probe_modules");
-  CHECK(error_of("probe_modules:\n  m: {prober: http}\nprobes:\n  - {name: a, target: x, module: m, interval: 0s}\n") ==
-        "vigia.yml:4:47: probes[0].interval: at least 1s");
+  CHECK(error_of("probe_modules:\n  m: {prober: http}\nprobes:\n  - {name: a, target: x, module: m, "
+                 "interval: 0s}\n") == "vigia.yml:4:47: probes[0].interval: at least 1s");
   CHECK(error_of("probe_modules:\n  m: {prober: http, http: {body_size_limit: 3XB}}\n") ==
         "vigia.yml:2:45: module m.http.body_size_limit: unknown unit 'XB' (B, KB, MB, GB, TB)");
-  CHECK(error_of("probe_modules:\n  m: {prober: dns}\n") == "vigia.yml:2:6: module m.dns: query_name must be set for DNS module");
+  CHECK(error_of("probe_modules:\n  m: {prober: dns}\n") ==
+        "vigia.yml:2:6: module m.dns: query_name must be set for DNS module");
   CHECK(error_of("probe_modules:\n  m: {prober: dns, dns: {query_name: a, query_type: AA}}\n") ==
         "vigia.yml:2:53: module m.dns.query_type: unknown query type 'AA'");
   CHECK(error_of("probe_modules:\n  m: {prober: dns, dns: {query_name: a, dns_over_tls: true}}\n") ==

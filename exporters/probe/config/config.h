@@ -47,11 +47,11 @@ struct HeaderMatch {
 };
 
 struct HttpModule {
-  std::vector<int> valid_status_codes;  // empty: 2xx
+  std::vector<int> valid_status_codes;           // empty: 2xx
   std::vector<std::string> valid_http_versions;  // "HTTP/1.1", "HTTP/2.0"
-  std::string ip_protocol = "ip6";      // preferred_ip_protocol
+  std::string ip_protocol = "ip6";               // preferred_ip_protocol
   bool ip_protocol_fallback = true;
-  bool follow_redirects = true;         // no_follow_redirects / follow_redirects
+  bool follow_redirects = true;  // no_follow_redirects / follow_redirects
   bool fail_if_ssl = false, fail_if_not_ssl = false;
   std::string method = "GET";
   std::vector<std::pair<std::string, std::string>> headers;
@@ -98,16 +98,16 @@ struct DnsModule {
   std::string source_ip_address;
   std::string transport = "udp";  // udp or tcp
   std::string query_name;
-  uint16_t query_type = 255;      // ANY, blackbox_exporter's default
-  uint16_t query_class = 1;       // IN
+  uint16_t query_type = 255;  // ANY, blackbox_exporter's default
+  uint16_t query_class = 1;   // IN
   bool recursion_desired = true;
   std::vector<int> valid_rcodes;  // empty: NOERROR
   RRValidator answer, authority, additional;
 };
 
 struct Module {
-  std::string prober;    // "http", "tcp", "icmp", "dns"
-  double timeout = 0;    // seconds; 0: the caller's (scrape timeout, or 10 s)
+  std::string prober;  // "http", "tcp", "icmp", "dns"
+  double timeout = 0;  // seconds; 0: the caller's (scrape timeout, or 10 s)
   HttpModule http;
   TcpModule tcp;
   IcmpModule icmp;

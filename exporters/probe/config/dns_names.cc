@@ -11,16 +11,17 @@ struct Name {
 };
 
 // The types a probe is likely to ask for or get back.
-constexpr Name kTypes[] = {{1, "A"},      {2, "NS"},     {5, "CNAME"},  {6, "SOA"},     {12, "PTR"},
-                           {13, "HINFO"}, {15, "MX"},    {16, "TXT"},   {28, "AAAA"},   {33, "SRV"},
-                           {35, "NAPTR"}, {39, "DNAME"}, {41, "OPT"},   {43, "DS"},     {46, "RRSIG"},
-                           {47, "NSEC"},  {48, "DNSKEY"}, {50, "NSEC3"}, {52, "TLSA"},  {64, "SVCB"},
-                           {65, "HTTPS"}, {99, "SPF"},   {252, "AXFR"}, {255, "ANY"},   {257, "CAA"}};
+constexpr Name kTypes[] = {{1, "A"},      {2, "NS"},      {5, "CNAME"},  {6, "SOA"},   {12, "PTR"},
+                           {13, "HINFO"}, {15, "MX"},     {16, "TXT"},   {28, "AAAA"}, {33, "SRV"},
+                           {35, "NAPTR"}, {39, "DNAME"},  {41, "OPT"},   {43, "DS"},   {46, "RRSIG"},
+                           {47, "NSEC"},  {48, "DNSKEY"}, {50, "NSEC3"}, {52, "TLSA"}, {64, "SVCB"},
+                           {65, "HTTPS"}, {99, "SPF"},    {252, "AXFR"}, {255, "ANY"}, {257, "CAA"}};
 constexpr Name kClasses[] = {{1, "IN"}, {3, "CH"}, {4, "HS"}, {254, "NONE"}, {255, "ANY"}};
-constexpr Name kRcodes[] = {{0, "NOERROR"},  {1, "FORMERR"}, {2, "SERVFAIL"}, {3, "NXDOMAIN"}, {4, "NOTIMP"},
-                            {5, "REFUSED"},  {6, "YXDOMAIN"}, {7, "YXRRSET"}, {8, "NXRRSET"},  {9, "NOTAUTH"},
-                            {10, "NOTZONE"}, {16, "BADSIG"}, {17, "BADKEY"}, {18, "BADTIME"},  {19, "BADMODE"},
-                            {20, "BADNAME"}, {21, "BADALG"}, {22, "BADTRUNC"}, {23, "BADCOOKIE"}};
+constexpr Name kRcodes[] = {{0, "NOERROR"}, {1, "FORMERR"},   {2, "SERVFAIL"},  {3, "NXDOMAIN"},
+                            {4, "NOTIMP"},  {5, "REFUSED"},   {6, "YXDOMAIN"},  {7, "YXRRSET"},
+                            {8, "NXRRSET"}, {9, "NOTAUTH"},   {10, "NOTZONE"},  {16, "BADSIG"},
+                            {17, "BADKEY"}, {18, "BADTIME"},  {19, "BADMODE"},  {20, "BADNAME"},
+                            {21, "BADALG"}, {22, "BADTRUNC"}, {23, "BADCOOKIE"}};
 
 bool numbered(std::string_view s, std::string_view prefix, uint16_t& out) {
   if (!s.starts_with(prefix) || s.size() == prefix.size()) return false;

@@ -258,8 +258,6 @@ bool probe_http(std::string_view target_in, const HttpModule& m, Clock::time_poi
   if (!m.bearer_token_file.empty()) bearer = first_line_of(m.bearer_token_file, reason);
   if (!reason.empty()) return finish();
 
-  bool user_encoding = std::any_of(m.headers.begin(), m.headers.end(),
-                                   [](const auto& h) { return iequals(h.first, "Accept-Encoding"); });
   std::string method = m.method;
   std::string body = m.body;
   bool keep_body = !m.fail_if_body_matches.empty() || !m.fail_if_body_not_matches.empty();
@@ -298,7 +296,8 @@ bool probe_http(std::string_view target_in, const HttpModule& m, Clock::time_poi
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    if (!user_encoding && method != "HEAD") curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
+    // No Accept-Encoding of our own: blackbox_exporter's client (prometheus/common's) asks for
+    // none, so servers send the body as it is and content_length is theirs.
     curl_slist* resolve_list = nullptr;
     if (hop == 0) {
       resolve_list = curl_slist_append(nullptr, pin.c_str());
@@ -426,25 +425,20 @@ bool probe_http(std::string_view target_in, const HttpModule& m, Clock::time_poi
       success = body_checks(m, x.body, reason);
       regex_failed = !success;
     }
-    // Go's ContentLength: the header's value, -1 without one or when its
-    // transport decoded gzip for us.
+    // Go's ContentLength: the header's value, -1 without one.
     content_length = -1;
-    bool decoded = false;
     for (const auto& [k, v] : x.headers) {
       if (iequals(k, "Content-Length")) {
         char* end = nullptr;
         double d = std::strtod(v.c_str(), &end);
         if (end && *end == '\0' && !v.empty()) content_length = d;
       }
-      if (iequals(k, "Content-Encoding") && iequals(v, "gzip") && !user_encoding) decoded = true;
       if (iequals(k, "Last-Modified")) {
         std::tm tm{};
         if (strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm))
           last_modified = static_cast<double>(timegm(&tm));
       }
     }
-    if (decoded) content_length = -1;
-    if (method == "HEAD" && content_length < 0) content_length = -1;
     body_length = x.body_bytes;
     long hv = 0;
     curl_easy_getinfo(c, CURLINFO_HTTP_VERSION, &hv);

@@ -149,9 +149,11 @@ def body(c):
         os.chmod(path, 0o711)
     with open(os.path.join(www, "slow.txt"), "w") as f:
         f.write("x" * 200000)
+    with open(os.path.join(www, "page.txt"), "w") as f:
+        f.write("status: healthy\n" * 400)
     with open(os.path.join(www, "big.bin"), "wb") as f:
         f.truncate(1 << 30)  # sparse: 1 GB served, nothing on disk
-    for name in ("slow.txt", "big.bin"):
+    for name in ("slow.txt", "big.bin", "page.txt"):
         os.chmod(os.path.join(www, name), 0o644)
     tls_port12, tls_port13 = h.free_port(), h.free_port()
     bundle, key = os.path.join(certs, "bundle.pem"), os.path.join(certs, "leaf.key")
@@ -162,6 +164,7 @@ def body(c):
     location = /stub_status {{ stub_status; }}
     location = /slow.txt {{ limit_rate 20k; }}
     location = /big.bin {{ }}
+    location = /page.txt {{ default_type text/plain; gzip on; gzip_min_length 1; gzip_types text/plain; }}
     location = /r1 {{ return 302 /r2; }}
     location = /r2 {{ return 301 /r3; }}
     location = /r3 {{ return 302 /ok; }}
@@ -219,6 +222,7 @@ def body(c):
         ("500", http + "/error", "http_2xx"),
         ("500 valid", http + "/error", "http_500_ok"),
         ("redirect chain", http + "/r1", "http_2xx"),
+        ("static file, gzip on at the server", http + "/page.txt", "http_2xx"),
         ("redirect not followed", http + "/r1", "http_nofollow"),
         ("body regex matches", http + "/ok", "http_body_ok"),
         ("body regex fails", http + "/ok", "http_body_bad"),

@@ -87,6 +87,11 @@ def blackbox_modules(certs):
                         "http": {"fail_if_header_not_matches": [{"header": "X-Probe", "regexp": "^yes$"}]}},
         "http_post": {"prober": "http", "timeout": "5s", "http": {"method": "POST", "body": "{}",
                                                                    "headers": {"Content-Type": "application/json"}}},
+        "http_auth": {"prober": "http", "timeout": "5s", "http": {"basic_auth": {
+            "username": nh.AUTH_USER, "password": nh.AUTH_PASSWORD}}},
+        "http_auth_wrong": {"prober": "http", "timeout": "5s", "http": {"basic_auth": {
+            "username": nh.AUTH_USER, "password": "not-it"}}},
+        "http_head": {"prober": "http", "timeout": "5s", "http": {"method": "HEAD"}},
         "http_tls": {"prober": "http", "timeout": "5s", "http": {"tls_config": tls, "fail_if_not_ssl": True}},
         "http_tls_insecure": {"prober": "http", "timeout": "5s",
                               "http": {"tls_config": {"insecure_skip_verify": True}}},
@@ -162,6 +167,8 @@ def body(c):
     location = /ok {{ default_type text/plain; add_header X-Probe yes; return 200 "status: healthy\\n"; }}
     location = /error {{ return 500 "boom\\n"; }}
     location = /stub_status {{ stub_status; }}
+    location = /private {{ auth_basic "probe"; auth_basic_user_file {htpasswd}; default_type text/plain;
+                           return 200 "private ok\\n"; }}
     location = /slow.txt {{ limit_rate 20k; }}
     location = /big.bin {{ }}
     location = /page.txt {{ default_type text/plain; gzip on; gzip_min_length 1; gzip_types text/plain; }}
@@ -229,6 +236,9 @@ def body(c):
         ("header regex", http + "/ok", "http_header"),
         ("header regex missing", http + "/error", "http_header"),
         ("POST", http + "/post", "http_post"),
+        ("HEAD", http + "/page.txt", "http_head"),
+        ("basic auth", http + "/private", "http_auth"),
+        ("basic auth, wrong password", http + "/private", "http_auth_wrong"),
         ("no scheme", "127.0.0.1:%d/ok" % web.port, "http_2xx"),
         ("fail_if_not_ssl on http", http + "/ok", "http_tls"),
         ("TLS 1.2 chain", https12 + "/ok", "http_tls"),
@@ -313,8 +323,9 @@ def body(c):
     log = vigia.log()
     for reason in ("no-such-host.invalid", "body too large", "timed out"):
         assert reason in log, (reason, log[-3000:])
+    assert nh.AUTH_PASSWORD not in log, "the basic_auth password in the log"
     c.passed("bad input: %s -> probe_success 0, each within its timeout; 1 GB body read no further "
-             "than the 10 MiB cap; reasons in the debug log" % ", ".join(n for n, _, _ in bad))
+             "than the 10 MiB cap; reasons in the debug log, no password" % ", ".join(n for n, _, _ in bad))
 
     # Service targets still answer /probe?target=NAME; a configured probe's name too.
     p = vigia.scrape("/probe?target=lb")

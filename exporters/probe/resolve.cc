@@ -89,7 +89,13 @@ bool resolve(const std::string& host, const std::string& ip_protocol, bool fallb
   bool ok = false;
   auto l = std::make_shared<Lookup>();
   {
-    std::thread(lookup, l, host).detach();
+    // An address needs no resolver: no thread for it.
+    in6_addr a6;
+    in_addr a4;
+    if (inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1)
+      lookup(l, host);
+    else
+      std::thread(lookup, l, host).detach();
     std::unique_lock<std::mutex> lock(l->mu);
     while (!l->done && Clock::now() < deadline && !cancelled())
       l->cv.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(100)));

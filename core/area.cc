@@ -39,7 +39,10 @@ void* open_module(const std::string& file, std::string& tried) {
 
 std::vector<std::string> area_sections(const AreaList& areas) {
   std::vector<std::string> out;
-  for (const auto& a : areas) out.emplace_back(a->name());
+  for (const auto& a : areas) {
+    out.emplace_back(a->name());
+    for (std::string_view k : a->extra_sections()) out.emplace_back(k);
+  }
   return out;
 }
 
@@ -47,6 +50,7 @@ Status read_area_configs(const AreaList& areas, const Config& cfg) {
   YamlReader r(cfg.file);
   for (const auto& a : areas) {
     try {
+      for (std::string_view k : a->extra_sections()) a->read_extra_section(r, k, cfg.section(k));
       a->read_config(r, cfg.section(a->name()));
     } catch (const ConfigError& e) {
       return Status::error(e.what());
@@ -58,8 +62,9 @@ Status read_area_configs(const AreaList& areas, const Config& cfg) {
 }
 
 Status add_area_collectors(const AreaList& areas, bool exporters, CollectorCatalog& catalog,
-                           std::vector<std::shared_ptr<TargetCollector>>& probes) {
-  AreaSetup setup{catalog, probes, {}};
+                           std::vector<std::shared_ptr<TargetCollector>>& probes,
+                           std::vector<std::shared_ptr<ModuleProber>>* module_probers) {
+  AreaSetup setup{catalog, probes, {}, module_probers};
   for (const auto& a : areas) {
     if (a->exporter() && !exporters) continue;
     if (Status st = a->add_collectors(setup); !st.is_ok()) return st;

@@ -32,6 +32,9 @@ struct AreaSetup {
   // Switches taken from the configuration file (host.collectors.enable…),
   // applied once every area has added its collectors, before the flags'.
   std::vector<std::pair<std::string, bool>> config_switches;
+  // Probers of /probe?target=X&module=M (core/collector.h); null where no
+  // endpoint serves them (vigia query).
+  std::vector<std::shared_ptr<ModuleProber>>* module_probers = nullptr;
 };
 
 class Area {
@@ -39,6 +42,13 @@ class Area {
   virtual ~Area() = default;
   // The area's name, which is also its configuration section's key.
   virtual std::string_view name() const = 0;
+  // Further top-level keys the area reads besides name() (the probe area's
+  // `probe_modules` beside `probes`). Each is passed, present or not (a null
+  // node), to read_extra_section before read_config is called.
+  virtual std::vector<std::string_view> extra_sections() const { return {}; }
+  virtual void read_extra_section(const YamlReader& r, std::string_view key, const YAML::Node& section) {
+    (void)r, (void)key, (void)section;
+  }
   // Adds its command-line flags; their values land in the area's options.
   virtual void add_flags(FlagSet& flags) { (void)flags; }
   // Reads its configuration section: `section` is the node (null when the
@@ -66,8 +76,8 @@ class ServiceCollector;
 // on by default, whose targets /probe serves too.
 void add_service_collector(AreaSetup& setup, std::shared_ptr<ServiceCollector> c);
 
-// The configuration section keys of the areas, for the loader's unknown-key
-// check.
+// The configuration section keys of the areas (their names and extra
+// sections), for the loader's unknown-key check.
 std::vector<std::string> area_sections(const AreaList& areas);
 
 // Reads every area's section of cfg (core/config.h keeps them as nodes).
@@ -79,6 +89,7 @@ Status read_area_configs(const AreaList& areas, const Config& cfg);
 // exporters is false) to catalog and probes, then applies the configuration
 // file's switches.
 Status add_area_collectors(const AreaList& areas, bool exporters, CollectorCatalog& catalog,
-                           std::vector<std::shared_ptr<TargetCollector>>& probes);
+                           std::vector<std::shared_ptr<TargetCollector>>& probes,
+                           std::vector<std::shared_ptr<ModuleProber>>* module_probers = nullptr);
 
 }  // namespace vigia

@@ -84,6 +84,21 @@ class TargetCollector : public Collector {
                                 MetricSink& sink) = 0;
 };
 
+// blackbox_exporter's multi-target probing: /probe?target=X&module=M runs the
+// configured module M against X, once, and answers with that probe's series
+// only. Called from several threads at once.
+class ModuleProber {
+ public:
+  virtual ~ModuleProber() = default;
+  virtual bool has_module(std::string_view module) const = 0;
+  // Probes target with module within min(the module's timeout, ctx.deadline)
+  // and writes probe_success, probe_duration_seconds and the prober's series.
+  // A failed probe is probe_success 0, not an error: an error is returned
+  // only when the request itself is wrong (no such module).
+  virtual Status probe(std::string_view target, std::string_view module, const CollectContext& ctx,
+                       MetricSink& sink) = 0;
+};
+
 // Lets a registry own (a handle to) a collector that something else, e.g.
 // /probe, also uses. Calls are serialized by the registry as usual (unless
 // the collector is concurrent()).

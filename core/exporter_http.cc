@@ -101,6 +101,25 @@ void serve_exporter(HttpServer& server, const ExporterEndpoints& e) {
   }));
   server.handle("/probe", instrument("/probe", [&e](const HttpRequest& req, HttpResponse& resp) {
     std::string target = req.query_value("target");
+    std::string module = req.query_value("module");
+    auto text_answer = [&](int status, std::string body) {
+      resp.status = status;
+      resp.body = std::move(body);
+    };
+    // With a module: blackbox_exporter's probe of any target. Its errors and
+    // statuses are blackbox_exporter's.
+    auto probe_module = [&](const std::string& m) {
+      if (target.empty()) return text_answer(400, "Target parameter is missing\n");
+      for (const auto& mp : e.module_probers) {
+        if (!mp->has_module(m)) continue;
+        CollectContext ctx = context_for(req);
+        resp.body = encode_text([&](MetricSink& sink) { (void)mp->probe(target, m, ctx, sink); });
+        resp.content_type = std::string(kTextContentType);
+        return;
+      }
+      text_answer(400, "Unknown module \"" + m + "\"\n");
+    };
+    if (!module.empty()) return probe_module(module);
     for (const auto& tc : e.probes) {
       if (!tc->has_target(target)) continue;
       CollectorRegistry one;
@@ -110,8 +129,10 @@ void serve_exporter(HttpServer& server, const ExporterEndpoints& e) {
       resp.content_type = std::string(kTextContentType);
       return;
     }
-    resp.status = 400;
-    resp.body = "unknown target \"" + target + "\"\n";
+    // blackbox_exporter's default module, when one is configured under its name.
+    for (const auto& mp : e.module_probers)
+      if (mp->has_module("http_2xx")) return probe_module("http_2xx");
+    text_answer(400, "unknown target \"" + target + "\"\n");
   }));
 }
 

@@ -1,6 +1,7 @@
 // The exporter's HTTP endpoints: /metrics (every enabled collector, shared by
 // concurrent scrapes), /probe?target=NAME (one service target, without its
-// target label), the landing page, /-/healthy and /-/ready.
+// target label), /probe?target=X&module=M (one probe of a module prober, as
+// blackbox_exporter answers it), the landing page, /-/healthy and /-/ready.
 #pragma once
 
 #include <memory>
@@ -26,6 +27,8 @@ struct ExporterEndpoints {
   // `links` ({href, title}: the evaluator's APIs when it runs).
   std::vector<std::pair<std::string, bool>> catalog;
   std::vector<std::pair<std::string, std::string>> links;
+  // /probe?target=X&module=M (blackbox_exporter's probes).
+  std::vector<std::shared_ptr<ModuleProber>> module_probers;
 };
 
 // Registers the handlers on server. `e` must outlive the server's handlers.

@@ -18,6 +18,7 @@ test_pkgs=(
   redis-server prometheus-redis-exporter
   nginx prometheus-nginx-exporter
   faketime
+  prometheus-blackbox-exporter dnsmasq-base
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -82,8 +82,9 @@ extern "C" void on_signal(int) { g_stop = 1; }
 // collector, switched by the configuration file and the flags. Returns 0, or
 // the exit status after printing the error.
 int build_catalog(const Options& o, const AreaList& areas, bool exporters, CollectorCatalog& catalog,
-                  std::vector<std::shared_ptr<TargetCollector>>& probes) {
-  if (Status st = add_area_collectors(areas, exporters, catalog, probes); !st.is_ok()) {
+                  std::vector<std::shared_ptr<TargetCollector>>& probes,
+                  std::vector<std::shared_ptr<ModuleProber>>* module_probers = nullptr) {
+  if (Status st = add_area_collectors(areas, exporters, catalog, probes, module_probers); !st.is_ok()) {
     log::error(st.message());
     return 1;
   }
@@ -187,7 +188,8 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   CollectorCatalog catalog;
   // Service targets are served by /metrics and, one at a time, by /probe.
   std::vector<std::shared_ptr<TargetCollector>> probes;
-  if (int rc = build_catalog(o, areas, mode != "alerts", catalog, probes)) return rc;
+  std::vector<std::shared_ptr<ModuleProber>> module_probers;
+  if (int rc = build_catalog(o, areas, mode != "alerts", catalog, probes, &module_probers)) return rc;
   CollectorRegistry registry(catalog.build());
   SharedScraper scraper(registry);
 
@@ -222,7 +224,7 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     server.write_metrics(sink);
     if (evaluator) evaluator->write_metrics(sink);
   });
-  ExporterEndpoints endpoints{scraper, registry.names(), probes, catalog.list(), {}};
+  ExporterEndpoints endpoints{scraper, registry.names(), probes, catalog.list(), {}, module_probers};
   if (evaluator) {
     endpoints.links = alerting::alerting_api_links();
     alerting::serve_alerting_api(server, *evaluator);

@@ -12,6 +12,7 @@
   AREA(nginx)             \
   AREA(backup)            \
   AREA(transfer)          \
+  AREA(probe)             \
   /* end of the list */
 
 #define VIGIA_DECLARE_AREA(area) \

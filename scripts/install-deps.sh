@@ -12,7 +12,7 @@ build_pkgs=(
 )
 # Reference implementations and servers the tests and benchmarks run against.
 test_pkgs=(
-  python3 curl procps clang libclang-rt-14-dev
+  python3 curl procps clang libclang-rt-14-dev clang-format clang-tidy
   prometheus prometheus-node-exporter
   postgresql-15 pgbouncer prometheus-postgres-exporter
   redis-server prometheus-redis-exporter

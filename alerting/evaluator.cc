@@ -17,7 +17,8 @@ namespace vigia::alerting {
 namespace {
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -73,7 +74,8 @@ Status Evaluator::create(EvaluatorOptions opts, std::unique_ptr<Evaluator>& out)
   mo.group.external_labels = c.external_labels;
   std::sort(mo.group.external_labels.begin(), mo.group.external_labels.end());
   std::string state = c.state_file.empty() ? kDefaultStateFile : c.state_file;
-  if (state[0] != '/' && !e->opts_.config_dir.empty() && !c.state_file.empty()) state = e->opts_.config_dir + "/" + state;
+  if (state[0] != '/' && !e->opts_.config_dir.empty() && !c.state_file.empty())
+    state = e->opts_.config_dir + "/" + state;
   mo.state_file = state;
   if (Status ds = make_parent_dirs(state); !ds.is_ok())
     return Status::error("alerting.state_file: " + ds.message());
@@ -94,11 +96,13 @@ Status Evaluator::create(EvaluatorOptions opts, std::unique_ptr<Evaluator>& out)
     e->store_ = std::make_unique<store::Store>();
     e->store_->set_retention(retention + e->manager_->max_interval_ms());
     e->local_ = std::make_unique<LocalQuerier>(*e->store_);
-    if (e->opts_.collect_self) e->self_ = std::make_unique<store::InProcessTarget>(e->opts_.self_labels, e->opts_.collect_self);
+    if (e->opts_.collect_self)
+      e->self_ = std::make_unique<store::InProcessTarget>(e->opts_.self_labels, e->opts_.collect_self);
     for (const auto& j : c.scrape) {
       auto job = std::make_unique<Job>();
       job->interval_ms = j.interval_seconds > 0 ? to_ms(j.interval_seconds) : e->interval_ms_;
-      int64_t timeout = j.timeout_seconds > 0 ? to_ms(j.timeout_seconds) : std::min<int64_t>(job->interval_ms, 10000);
+      int64_t timeout =
+          j.timeout_seconds > 0 ? to_ms(j.timeout_seconds) : std::min<int64_t>(job->interval_ms, 10000);
       std::vector<store::ScrapeTargetConfig> targets;
       for (const auto& u : j.urls)
         targets.push_back({u, {{"job", j.job}}, std::chrono::milliseconds(timeout)});

@@ -38,10 +38,10 @@ class RemoteQuerier;
 
 struct EvaluatorOptions {
   AlertingConfig config;
-  std::string config_dir;                      // base of relative rule_files and state_file
+  std::string config_dir;                          // base of relative rule_files and state_file
   store::InProcessTarget::CollectFn collect_self;  // vigia's own collectors; empty: none
-  promql::LabelSet self_labels;                // {instance, job} of collect_self's samples
-  NotifyFn notify;                             // where alerts go; empty: logged only
+  promql::LabelSet self_labels;                    // {instance, job} of collect_self's samples
+  NotifyFn notify;                                 // where alerts go; empty: logged only
 };
 
 class Evaluator {

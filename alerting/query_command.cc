@@ -21,7 +21,8 @@ namespace vigia::alerting {
 namespace {
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -151,7 +152,8 @@ int run_query(const QueryCommand& cmd, std::string& out, std::string& err) {
   if (cmd.collect_self) self = std::make_unique<store::InProcessTarget>(cmd.self_labels, cmd.collect_self);
   std::vector<std::unique_ptr<store::ScrapeTarget>> targets;
   for (const auto& url : cmd.scrape_urls) {
-    targets.push_back(std::make_unique<store::ScrapeTarget>(store::ScrapeTargetConfig{url, {{"job", "scrape"}}, cmd.timeout}));
+    targets.push_back(std::make_unique<store::ScrapeTarget>(
+        store::ScrapeTargetConfig{url, {{"job", "scrape"}}, cmd.timeout}));
   }
   int64_t t = 0;
   for (int round = 0; round < 2; ++round) {
@@ -162,7 +164,8 @@ int run_query(const QueryCommand& cmd, std::string& out, std::string& err) {
     if (self) self->scrape(st, t, ctx);
     for (auto& target : targets) {
       target->scrape(st, t);
-      if (round && !target->last_error().empty()) err += "vigia: warning: scrape failed: " + target->last_error() + "\n";
+      if (round && !target->last_error().empty())
+        err += "vigia: warning: scrape failed: " + target->last_error() + "\n";
     }
   }
   if (cmd.time_ms) t = *cmd.time_ms;

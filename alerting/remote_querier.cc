@@ -27,7 +27,8 @@ struct BadAnswer {
 
 double value_of(const json& pair) {
   // [<unix seconds>, "<value>"]
-  if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string()) throw BadAnswer{"malformed sample " + pair.dump()};
+  if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string())
+    throw BadAnswer{"malformed sample " + pair.dump()};
   const std::string& s = pair[1].get_ref<const std::string&>();
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);  // also "NaN", "+Inf", "-Inf"
@@ -53,7 +54,8 @@ promql::LabelSet labels_of(const json& metric) {
 
 }  // namespace
 
-promql::QueryResult parse_query_response(std::string_view body, long status, int64_t t_ms, std::string_view where) {
+promql::QueryResult parse_query_response(std::string_view body, long status, int64_t t_ms,
+                                         std::string_view where) {
   promql::QueryResult r;
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
@@ -84,7 +86,8 @@ promql::QueryResult parse_query_response(std::string_view body, long status, int
       r.scalar = value_of(res);
     } else if (type == "string") {
       r.type = promql::ValueType::kString;
-      if (!res.is_array() || res.size() != 2 || !res[1].is_string()) throw BadAnswer{"malformed string result"};
+      if (!res.is_array() || res.size() != 2 || !res[1].is_string())
+        throw BadAnswer{"malformed string result"};
       r.str = res[1].get<std::string>();
     } else if (type == "matrix") {
       r.type = promql::ValueType::kMatrix;

@@ -26,16 +26,16 @@ class SyntheticScrape {
   static constexpr int kSeries = 1000;
 
   explicit SyntheticScrape(int escape_every) {
-    static constexpr MetricType kTypes[] = {MetricType::kCounter, MetricType::kGauge,
-                                            MetricType::kGauge, MetricType::kUntyped};
-    static constexpr const char* kModes[] = {"user", "system", "idle", "iowait",
-                                             "irq", "softirq", "steal", "nice"};
+    static constexpr MetricType kTypes[] = {MetricType::kCounter, MetricType::kGauge, MetricType::kGauge,
+                                            MetricType::kUntyped};
+    static constexpr const char* kModes[] = {"user", "system",  "idle",  "iowait",
+                                             "irq",  "softirq", "steal", "nice"};
     int label_index = 0;
     for (int f = 0; f < kFamilies; ++f) {
       Family fam;
       fam.type = kTypes[f % 4];
-      fam.name = "node_bench_family_" + std::to_string(f) +
-                 (fam.type == MetricType::kCounter ? "_total" : "_bytes");
+      fam.name =
+          "node_bench_family_" + std::to_string(f) + (fam.type == MetricType::kCounter ? "_total" : "_bytes");
       fam.help = "Synthetic family " + std::to_string(f) + " of the encoder benchmark.";
       // Spread 1 000 series unevenly, as real collectors do (cpu × mode is
       // wide, meminfo families have one series each).

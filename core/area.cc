@@ -80,8 +80,7 @@ void add_service_collector(AreaSetup& setup, std::shared_ptr<ServiceCollector> c
   setup.catalog.add(std::move(name), true, [c] { return std::make_unique<SharedCollector>(c); });
 }
 
-Status load_area_module(std::string_view file, std::string_view area, const void* config,
-                        AreaSetup& setup) {
+Status load_area_module(std::string_view file, std::string_view area, const void* config, AreaSetup& setup) {
   static std::mutex mu;
   static std::map<std::string, void*, std::less<>> handles;
   std::lock_guard<std::mutex> lock(mu);

@@ -24,17 +24,16 @@ using AreaModuleEntry = void (*)(const void* config, AreaSetup& setup, Status& s
 
 // Defines the entry point of `area` in a module: VIGIA_AREA_MODULE(<area>)
 // { ... uses config, setup, st ... }.
-#define VIGIA_AREA_MODULE(area)                                                                  \
-  extern "C" __attribute__((visibility("default"))) void vigia_area_##area(                      \
-      const void* config, ::vigia::AreaSetup& setup, ::vigia::Status& st);                       \
-  static_assert(std::is_same_v<decltype(&vigia_area_##area), ::vigia::AreaModuleEntry>);         \
+#define VIGIA_AREA_MODULE(area)                                                          \
+  extern "C" __attribute__((visibility("default"))) void vigia_area_##area(              \
+      const void* config, ::vigia::AreaSetup& setup, ::vigia::Status& st);               \
+  static_assert(std::is_same_v<decltype(&vigia_area_##area), ::vigia::AreaModuleEntry>); \
   extern "C" void vigia_area_##area(const void* config, ::vigia::AreaSetup& setup, ::vigia::Status& st)
 
 // Loads `file` (beside the binary, or in ../lib/vigia/ of an installed one; a
 // module stays loaded for the process's life) and calls its entry point for
 // `area`. The error names the paths tried and the loader's reason.
-Status load_area_module(std::string_view file, std::string_view area, const void* config,
-                        AreaSetup& setup);
+Status load_area_module(std::string_view file, std::string_view area, const void* config, AreaSetup& setup);
 
 // The descriptor of a module area whose section is a list of targets: `read`
 // reads the list (throwing ConfigError), and the module's entry point gets a

@@ -22,7 +22,8 @@ class Backoff {
   // ok if an attempt may be made now; otherwise the error says so, with the
   // last attempt's error.
   Status check() const {
-    if (Clock::now() < next_) return Status::error("not reconnecting before the backoff has passed; last error: " + last_error_);
+    if (Clock::now() < next_)
+      return Status::error("not reconnecting before the backoff has passed; last error: " + last_error_);
     return Status::ok();
   }
   // A failed attempt (error already free of secrets): returns it as a status.

@@ -17,8 +17,7 @@ namespace vigia {
 class BufferSink final : public MetricSink {
  public:
   void family(std::string_view name, std::string_view help, MetricType type) override;
-  void sample(std::string_view name, Labels labels, double value,
-              int64_t timestamp_ms = -1) override;
+  void sample(std::string_view name, Labels labels, double value, int64_t timestamp_ms = -1) override;
   using MetricSink::sample;
 
   // Writes everything recorded, in the order it was written, into out.

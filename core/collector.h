@@ -80,8 +80,7 @@ class TargetCollector : public Collector {
   bool concurrent() const override { return true; }
   virtual bool has_target(std::string_view target) const = 0;
   // no_data if there is no such target.
-  virtual Status collect_target(std::string_view target, const CollectContext& ctx,
-                                MetricSink& sink) = 0;
+  virtual Status collect_target(std::string_view target, const CollectContext& ctx, MetricSink& sink) = 0;
 };
 
 // blackbox_exporter's multi-target probing: /probe?target=X&module=M runs the

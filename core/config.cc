@@ -16,8 +16,10 @@ void read_alerting(const YamlReader& r, const YAML::Node& n, AlertingConfig& out
   if (!n.IsMap()) return;
   if (n["rule_files"]) out.rule_files = r.get_string_list(n["rule_files"], "alerting.rule_files");
   if (n["evaluation_interval"]) {
-    out.evaluation_interval_seconds = r.get_duration_seconds(n["evaluation_interval"], "alerting.evaluation_interval");
-    if (out.evaluation_interval_seconds <= 0) r.fail(n["evaluation_interval"], "alerting.evaluation_interval must be positive");
+    out.evaluation_interval_seconds =
+        r.get_duration_seconds(n["evaluation_interval"], "alerting.evaluation_interval");
+    if (out.evaluation_interval_seconds <= 0)
+      r.fail(n["evaluation_interval"], "alerting.evaluation_interval must be positive");
   }
   if (n["state_file"]) out.state_file = r.get_string(n["state_file"], "alerting.state_file");
   if (n["query_url"]) {
@@ -47,8 +49,10 @@ void read_alerting(const YamlReader& r, const YAML::Node& n, AlertingConfig& out
         if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0)
           r.fail(j["urls"][i], "alerting.scrape[].urls: '" + u + "' is not an http:// or https:// URL");
       }
-      if (j["interval"]) job.interval_seconds = r.get_duration_seconds(j["interval"], "alerting.scrape[].interval");
-      if (j["timeout"]) job.timeout_seconds = r.get_duration_seconds(j["timeout"], "alerting.scrape[].timeout");
+      if (j["interval"])
+        job.interval_seconds = r.get_duration_seconds(j["interval"], "alerting.scrape[].interval");
+      if (j["timeout"])
+        job.timeout_seconds = r.get_duration_seconds(j["timeout"], "alerting.scrape[].timeout");
       out.scrape.push_back(std::move(job));
     }
   }
@@ -83,8 +87,7 @@ Status load_config_text(const std::string& text, const std::string& name,
   }
 }
 
-Status load_config_file(const std::string& path, const std::vector<std::string>& sections,
-                        Config& out) {
+Status load_config_file(const std::string& path, const std::vector<std::string>& sections, Config& out) {
   std::string text;
   Status st = read_file(path, text);
   if (!st.is_ok()) return st;

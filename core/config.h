@@ -50,8 +50,7 @@ struct Config {
 // `alerting` and the keys in `sections` (the areas'; see area_sections()).
 // Errors are one line naming file:line:column:
 // "vigia.yml:3:5: unknown key 'colectors' in host".
-Status load_config_file(const std::string& path, const std::vector<std::string>& sections,
-                        Config& out);
+Status load_config_file(const std::string& path, const std::vector<std::string>& sections, Config& out);
 // The same from text; `name` is used as the file name in errors.
 Status load_config_text(const std::string& text, const std::string& name,
                         const std::vector<std::string>& sections, Config& out);

@@ -53,7 +53,8 @@ std::string landing_page(const std::vector<std::pair<std::string, bool>>& collec
                          const std::vector<std::pair<std::string, std::string>>& links) {
   std::string html =
       "<!DOCTYPE html><html><head><title>vigia</title></head><body>"
-      "<h1>vigia</h1><p>Metrics exporter and alert evaluator. Version " VIGIA_VERSION "</p>"
+      "<h1>vigia</h1><p>Metrics exporter and alert evaluator. Version " VIGIA_VERSION
+      "</p>"
       "<ul><li><a href=\"/metrics\">Metrics</a></li>"
       "<li><a href=\"/-/healthy\">Health</a></li><li><a href=\"/-/ready\">Readiness</a></li>";
   for (const auto& [href, title] : links) html += "<li><a href=\"" + href + "\">" + title + "</a></li>";
@@ -67,73 +68,80 @@ std::string landing_page(const std::vector<std::pair<std::string, bool>>& collec
 }
 
 void serve_exporter(HttpServer& server, const ExporterEndpoints& e) {
-  server.handle("/", instrument("/", [landing = landing_page(e.catalog, e.links)](const HttpRequest& req, HttpResponse& resp) {
-    if (req.path != "/") {
-      resp.status = 404;
-      resp.body = "404 page not found\n";
-      return;
-    }
-    resp.content_type = "text/html; charset=utf-8";
-    resp.body = landing;
-  }));
-  server.handle("/-/healthy", instrument("/-/healthy", [](const HttpRequest&, HttpResponse& resp) { resp.body = "Healthy.\n"; }));
-  server.handle("/-/ready", instrument("/-/ready", [](const HttpRequest&, HttpResponse& resp) { resp.body = "Ready.\n"; }));
+  server.handle("/", instrument("/", [landing = landing_page(e.catalog, e.links)](const HttpRequest& req,
+                                                                                  HttpResponse& resp) {
+                  if (req.path != "/") {
+                    resp.status = 404;
+                    resp.body = "404 page not found\n";
+                    return;
+                  }
+                  resp.content_type = "text/html; charset=utf-8";
+                  resp.body = landing;
+                }));
+  server.handle("/-/healthy", instrument("/-/healthy", [](const HttpRequest&, HttpResponse& resp) {
+                  resp.body = "Healthy.\n";
+                }));
+  server.handle("/-/ready", instrument("/-/ready", [](const HttpRequest&, HttpResponse& resp) {
+                  resp.body = "Ready.\n";
+                }));
   server.handle("/metrics", instrument("/metrics", [&e](const HttpRequest& req, HttpResponse& resp) {
-    std::vector<std::string> only = req.query_values("collect[]");
-    for (const std::string& name : only)
-      if (std::find(e.collectors.begin(), e.collectors.end(), name) == e.collectors.end()) {
-        // As node_exporter: a filter naming no enabled collector is the caller's error.
-        resp.status = 400;
-        resp.body = "Couldn't create filtered metrics handler: missing collector: " + name + "\n";
-        return;
-      }
-    auto text = e.scraper.scrape(context_for(req), only);
-    resp.content_type = std::string(kTextContentType);
-    if (accepts_gzip(req.header("Accept-Encoding"))) {
-      std::string gz;
-      if (gzip_compress(*text, gz, 1)) {
-        resp.body = std::move(gz);
-        resp.headers.emplace_back("Content-Encoding", "gzip");
-        return;
-      }
-    }
-    resp.shared_body = std::move(text);
-  }));
+                  std::vector<std::string> only = req.query_values("collect[]");
+                  for (const std::string& name : only)
+                    if (std::find(e.collectors.begin(), e.collectors.end(), name) == e.collectors.end()) {
+                      // As node_exporter: a filter naming no enabled collector is the caller's error.
+                      resp.status = 400;
+                      resp.body =
+                          "Couldn't create filtered metrics handler: missing collector: " + name + "\n";
+                      return;
+                    }
+                  auto text = e.scraper.scrape(context_for(req), only);
+                  resp.content_type = std::string(kTextContentType);
+                  if (accepts_gzip(req.header("Accept-Encoding"))) {
+                    std::string gz;
+                    if (gzip_compress(*text, gz, 1)) {
+                      resp.body = std::move(gz);
+                      resp.headers.emplace_back("Content-Encoding", "gzip");
+                      return;
+                    }
+                  }
+                  resp.shared_body = std::move(text);
+                }));
   server.handle("/probe", instrument("/probe", [&e](const HttpRequest& req, HttpResponse& resp) {
-    std::string target = req.query_value("target");
-    std::string module = req.query_value("module");
-    auto text_answer = [&](int status, std::string body) {
-      resp.status = status;
-      resp.body = std::move(body);
-    };
-    // With a module: blackbox_exporter's probe of any target. Its errors and
-    // statuses are blackbox_exporter's.
-    auto probe_module = [&](const std::string& m) {
-      if (target.empty()) return text_answer(400, "Target parameter is missing\n");
-      for (const auto& mp : e.module_probers) {
-        if (!mp->has_module(m)) continue;
-        CollectContext ctx = context_for(req);
-        resp.body = encode_text([&](MetricSink& sink) { (void)mp->probe(target, m, ctx, sink); });
-        resp.content_type = std::string(kTextContentType);
-        return;
-      }
-      text_answer(400, "Unknown module \"" + m + "\"\n");
-    };
-    if (!module.empty()) return probe_module(module);
-    for (const auto& tc : e.probes) {
-      if (!tc->has_target(target)) continue;
-      CollectorRegistry one;
-      one.add(std::make_unique<ProbeCollector>(tc, target));
-      CollectContext ctx = context_for(req);
-      resp.body = encode_text([&](MetricSink& sink) { one.collect(ctx, sink); });
-      resp.content_type = std::string(kTextContentType);
-      return;
-    }
-    // blackbox_exporter's default module, when one is configured under its name.
-    for (const auto& mp : e.module_probers)
-      if (mp->has_module("http_2xx")) return probe_module("http_2xx");
-    text_answer(400, "unknown target \"" + target + "\"\n");
-  }));
+                  std::string target = req.query_value("target");
+                  std::string module = req.query_value("module");
+                  auto text_answer = [&](int status, std::string body) {
+                    resp.status = status;
+                    resp.body = std::move(body);
+                  };
+                  // With a module: blackbox_exporter's probe of any target. Its errors and
+                  // statuses are blackbox_exporter's.
+                  auto probe_module = [&](const std::string& m) {
+                    if (target.empty()) return text_answer(400, "Target parameter is missing\n");
+                    for (const auto& mp : e.module_probers) {
+                      if (!mp->has_module(m)) continue;
+                      CollectContext ctx = context_for(req);
+                      resp.body =
+                          encode_text([&](MetricSink& sink) { (void)mp->probe(target, m, ctx, sink); });
+                      resp.content_type = std::string(kTextContentType);
+                      return;
+                    }
+                    text_answer(400, "Unknown module \"" + m + "\"\n");
+                  };
+                  if (!module.empty()) return probe_module(module);
+                  for (const auto& tc : e.probes) {
+                    if (!tc->has_target(target)) continue;
+                    CollectorRegistry one;
+                    one.add(std::make_unique<ProbeCollector>(tc, target));
+                    CollectContext ctx = context_for(req);
+                    resp.body = encode_text([&](MetricSink& sink) { one.collect(ctx, sink); });
+                    resp.content_type = std::string(kTextContentType);
+                    return;
+                  }
+                  // blackbox_exporter's default module, when one is configured under its name.
+                  for (const auto& mp : e.module_probers)
+                    if (mp->has_module("http_2xx")) return probe_module("http_2xx");
+                  text_answer(400, "unknown target \"" + target + "\"\n");
+                }));
 }
 
 }  // namespace vigia

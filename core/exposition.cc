@@ -93,8 +93,7 @@ void append_escaped_help(std::string& out, std::string_view v) {
   out.append(v.data() + start, v.size() - start);
 }
 
-void LabelAddingSink::sample(std::string_view name, Labels labels, double value,
-                             int64_t timestamp_ms) {
+void LabelAddingSink::sample(std::string_view name, Labels labels, double value, int64_t timestamp_ms) {
   constexpr size_t kMax = 32;
   Label buf[kMax];
   size_t n = std::min(labels.size(), kMax - 1);
@@ -120,8 +119,7 @@ void TextEncoder::family(std::string_view name, std::string_view help, MetricTyp
   }
 }
 
-void TextEncoder::sample(std::string_view name, Labels labels, double value,
-                         int64_t timestamp_ms) {
+void TextEncoder::sample(std::string_view name, Labels labels, double value, int64_t timestamp_ms) {
   if (!current_) family(name, {}, MetricType::kUntyped);
   std::string& out = current_->lines;
   out.append(name);
@@ -161,8 +159,7 @@ void TextEncoder::finish(std::string& out) {
   order_.clear();
   for (const Family& f : families_)
     if (f.begun && !f.lines.empty()) order_.push_back(&f);
-  std::sort(order_.begin(), order_.end(),
-            [](const Family* a, const Family* b) { return a->name < b->name; });
+  std::sort(order_.begin(), order_.end(), [](const Family* a, const Family* b) { return a->name < b->name; });
   for (const Family* f : order_) {
     out += "# HELP ";
     out += f->name;

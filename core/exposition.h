@@ -11,8 +11,7 @@
 
 namespace vigia {
 
-inline constexpr std::string_view kTextContentType =
-    "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 // Appends a float as the text format spells it: shortest round-trip form
 // ("1", "0.25", "1.5e+09"), "NaN", "+Inf", "-Inf".
@@ -38,8 +37,7 @@ class TextEncoder final : public MetricSink {
   TextEncoder& operator=(const TextEncoder&) = delete;
 
   void family(std::string_view name, std::string_view help, MetricType type) override;
-  void sample(std::string_view name, Labels labels, double value,
-              int64_t timestamp_ms = -1) override;
+  void sample(std::string_view name, Labels labels, double value, int64_t timestamp_ms = -1) override;
   using MetricSink::sample;
 
   // Forgets the samples written so far (keeps capacity).

@@ -138,8 +138,7 @@ class ExpositionParseRun {
       if (at_end()) return fail(pos_, std::string("expected a metric name after ") + std::string(keyword));
       return fail(pos_, "invalid metric name: unexpected " + describe(cur()));
     }
-    if (!at_end() && !is_blank(cur()))
-      return fail(pos_, "unexpected " + describe(cur()) + " in metric name");
+    if (!at_end() && !is_blank(cur())) return fail(pos_, "unexpected " + describe(cur()) + " in metric name");
     skip_blanks();
     FamilyState& f = p_.families_[name];
     current_ = &f;
@@ -154,13 +153,20 @@ class ExpositionParseRun {
       return fail(name_pos, "TYPE line for metric '" + std::string(name) + "' after its samples");
     size_t type_pos = pos_;
     std::string_view t = token();
-    if (t == "counter") f.type = MetricType::kCounter;
-    else if (t == "gauge") f.type = MetricType::kGauge;
-    else if (t == "histogram") f.type = MetricType::kHistogram;
-    else if (t == "summary") f.type = MetricType::kSummary;
-    else if (t == "untyped") f.type = MetricType::kUntyped;
-    else if (t.empty()) return fail(type_pos, "expected a metric type");
-    else return fail(type_pos, "unknown metric type '" + std::string(t) + "'");
+    if (t == "counter")
+      f.type = MetricType::kCounter;
+    else if (t == "gauge")
+      f.type = MetricType::kGauge;
+    else if (t == "histogram")
+      f.type = MetricType::kHistogram;
+    else if (t == "summary")
+      f.type = MetricType::kSummary;
+    else if (t == "untyped")
+      f.type = MetricType::kUntyped;
+    else if (t.empty())
+      return fail(type_pos, "expected a metric type");
+    else
+      return fail(type_pos, "unknown metric type '" + std::string(t) + "'");
     f.has_type = true;
     skip_blanks();
     if (!at_end()) return fail(pos_, "unexpected text after the metric type");
@@ -189,9 +195,12 @@ class ExpositionParseRun {
       }
       if (i + 1 >= raw.size()) return fail(pos_ + i, "unterminated escape sequence in HELP");
       char e = raw[++i];
-      if (e == '\\') buf += '\\';
-      else if (e == 'n') buf += '\n';
-      else return fail(pos_ + i - 1, "invalid escape sequence '\\" + std::string(1, e) + "' in HELP");
+      if (e == '\\')
+        buf += '\\';
+      else if (e == 'n')
+        buf += '\n';
+      else
+        return fail(pos_ + i - 1, "invalid escape sequence '\\" + std::string(1, e) + "' in HELP");
     }
     f.help_len = buf.size() - f.help_off;
     return Status::ok();
@@ -235,8 +244,7 @@ class ExpositionParseRun {
     if (type != MetricType::kHistogram && type != MetricType::kSummary) return false;
     if (name.size() <= family.size() || name.substr(0, family.size()) != family) return false;
     std::string_view suffix = name.substr(family.size());
-    return suffix == "_sum" || suffix == "_count" ||
-           (type == MetricType::kHistogram && suffix == "_bucket");
+    return suffix == "_sum" || suffix == "_count" || (type == MetricType::kHistogram && suffix == "_bucket");
   }
 
   Status parse_sample() {
@@ -259,10 +267,8 @@ class ExpositionParseRun {
     double value = 0;
     switch (parse_value(vtok, value)) {
       case ValueParse::kOk: break;
-      case ValueParse::kMalformed:
-        return fail(value_pos, "invalid value '" + std::string(vtok) + "'");
-      case ValueParse::kOutOfRange:
-        return fail(value_pos, "value '" + std::string(vtok) + "' out of range");
+      case ValueParse::kMalformed: return fail(value_pos, "invalid value '" + std::string(vtok) + "'");
+      case ValueParse::kOutOfRange: return fail(value_pos, "value '" + std::string(vtok) + "' out of range");
     }
     int64_t ts = -1;
     skip_blanks();
@@ -364,9 +370,12 @@ class ExpositionParseRun {
       }
       if (pos_ + 1 >= end_) break;
       char e = text_[pos_ + 1];
-      if (e == '\\' || e == '"') s += e;
-      else if (e == 'n') s += '\n';
-      else return fail(pos_, "invalid escape sequence '\\" + std::string(1, e) + "' in label value");
+      if (e == '\\' || e == '"')
+        s += e;
+      else if (e == 'n')
+        s += '\n';
+      else
+        return fail(pos_, "invalid escape sequence '\\" + std::string(1, e) + "' in label value");
       pos_ += 2;
     }
     return fail(pos_, "unterminated label value");
@@ -377,8 +386,8 @@ class ExpositionParseRun {
     std::string_view need;
     if (type == MetricType::kHistogram) {
       if (name == family)
-        return fail(name_pos, "sample '" + std::string(name) +
-                                  "' of histogram needs a suffix _bucket, _sum or _count");
+        return fail(name_pos,
+                    "sample '" + std::string(name) + "' of histogram needs a suffix _bucket, _sum or _count");
       if (name.size() == family.size() + 7) need = "le";  // "_bucket"
     } else if (type == MetricType::kSummary && name == family) {
       need = "quantile";

@@ -59,9 +59,13 @@ Status FlagSet::parse(const std::vector<std::string>& args, std::vector<std::str
       switch (match->kind) {
         case Flag::Kind::kBool:
           if (has_value) {
-            if (value == "true" || value == "1") *match->b = !negated;
-            else if (value == "false" || value == "0") *match->b = negated;
-            else return Status::error("--" + std::string(body) + ": expected true or false, got \"" + std::string(value) + "\"");
+            if (value == "true" || value == "1")
+              *match->b = !negated;
+            else if (value == "false" || value == "0")
+              *match->b = negated;
+            else
+              return Status::error("--" + std::string(body) + ": expected true or false, got \"" +
+                                   std::string(value) + "\"");
           } else {
             *match->b = !negated;
           }
@@ -76,8 +80,10 @@ Status FlagSet::parse(const std::vector<std::string>& args, std::vector<std::str
           } else {
             return Status::error("--" + std::string(name) + ": expected a value");
           }
-          if (match->kind == Flag::Kind::kString) *match->s = v;
-          else match->l->push_back(v);
+          if (match->kind == Flag::Kind::kString)
+            *match->s = v;
+          else
+            match->l->push_back(v);
           break;
         }
       }

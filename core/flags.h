@@ -21,8 +21,8 @@ class FlagSet {
   // Handles flags by prefix: `--collector.<x>` / `--no-collector.<x>` calls
   // f(x, value_or_empty, negated); f returns an error message or "" if ok.
   // Name-specific flags take precedence over prefixes.
-  using PrefixHandler = std::function<std::string(std::string_view rest, bool negated,
-                                                   std::string_view value, bool has_value)>;
+  using PrefixHandler =
+      std::function<std::string(std::string_view rest, bool negated, std::string_view value, bool has_value)>;
   void add_prefix(std::string prefix, std::string help, PrefixHandler f);
 
   // Parses args (without the program name). Non-flag arguments are returned in

@@ -11,9 +11,9 @@
 namespace vigia {
 
 struct HostPaths {
-  std::string proc = "/proc";   // --path.procfs
-  std::string sys = "/sys";     // --path.sysfs
-  std::string rootfs = "/";     // --path.rootfs
+  std::string proc = "/proc";                // --path.procfs
+  std::string sys = "/sys";                  // --path.sysfs
+  std::string rootfs = "/";                  // --path.rootfs
   std::string udev_data = "/run/udev/data";  // --path.udev.data
 
   std::string proc_path(std::string_view rel) const { return join(proc, rel); }
@@ -46,7 +46,11 @@ class ProcFile {
   ProcFile(const ProcFile&) = delete;
   ProcFile& operator=(const ProcFile&) = delete;
   ProcFile(ProcFile&& o) noexcept
-      : path_(std::move(o.path_)), fd_(o.fd_), kernel_fs_(o.kernel_fs_), proc_fs_(o.proc_fs_), read_ok_(o.read_ok_) {
+      : path_(std::move(o.path_)),
+        fd_(o.fd_),
+        kernel_fs_(o.kernel_fs_),
+        proc_fs_(o.proc_fs_),
+        read_ok_(o.read_ok_) {
     o.fd_ = -1;
   }
   ProcFile& operator=(ProcFile&& o) noexcept;

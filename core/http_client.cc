@@ -17,7 +17,7 @@ namespace vigia {
 namespace {
 
 struct Authority {
-  size_t begin = 0, end = 0;  // [begin, end) of "userinfo@host:port" in the URL
+  size_t begin = 0, end = 0;           // [begin, end) of "userinfo@host:port" in the URL
   size_t at = std::string_view::npos;  // the '@' ending the userinfo, if any
 };
 
@@ -229,7 +229,8 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
     if (abort_->stop) msg = "interrupted";
     // curl's messages name hosts, not credentials; make sure of it.
     std::string_view pw = url_password(req.url);
-    for (size_t p; !pw.empty() && (p = msg.find(pw)) != std::string::npos;) msg.replace(p, pw.size(), "xxxxx");
+    for (size_t p; !pw.empty() && (p = msg.find(pw)) != std::string::npos;)
+      msg.replace(p, pw.size(), "xxxxx");
     resp.error = method + " \"" + redact_url(req.url) + "\": " + msg;
     resp.body.clear();
     return resp;

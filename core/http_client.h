@@ -18,7 +18,7 @@ struct HttpClientRequest {
   // used, and never appear in an error (see redact_url).
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;  // POST body
+  std::string body;                          // POST body
   std::chrono::milliseconds timeout{10000};  // the whole exchange
   // Ask for gzip (Accept-Encoding) and decode it.
   bool accept_gzip = true;
@@ -28,8 +28,8 @@ struct HttpClientRequest {
 };
 
 struct HttpClientResponse {
-  long status = 0;         // HTTP status, 0 if none was received
-  std::string body;        // decoded
+  long status = 0;   // HTTP status, 0 if none was received
+  std::string body;  // decoded
   std::string content_type;
   // Transport failure (connect, timeout, TLS, bad gzip), with the redacted
   // URL: "Get \"http://host:9100/metrics\": Connection refused". Empty when
@@ -59,7 +59,7 @@ class HttpClient {
 
  private:
   struct Abort;  // shared with libcurl's callbacks
-  void* curl_;  // CURL*
+  void* curl_;   // CURL*
   std::unique_ptr<Abort> abort_;
 };
 

@@ -71,8 +71,7 @@ bool split_listen_address(std::string_view addr, std::string& host, int& port) {
   host.clear();
   if (!addr.empty() && addr.front() == '[') {
     size_t close = addr.find(']');
-    if (close == std::string_view::npos || close + 1 >= addr.size() || addr[close + 1] != ':')
-      return false;
+    if (close == std::string_view::npos || close + 1 >= addr.size() || addr[close + 1] != ':') return false;
     host = std::string(addr.substr(1, close - 1));
     port_part = addr.substr(close + 2);
   } else if (size_t colon = addr.rfind(':'); colon != std::string_view::npos) {
@@ -145,13 +144,15 @@ bool gzip_compress(std::string_view in, std::string& out, int level) {
 void add_http_limit_flags(FlagSet& fs, HttpLimitFlags& f) {
   fs.add_string("web.max-requests",
                 "Maximum number of parallel requests (handled or waiting for a handler); "
-                "past it, 503. 0 disables the limit.", &f.max_requests);
+                "past it, 503. 0 disables the limit.",
+                &f.max_requests);
   fs.add_string("web.max-connections",
                 "Maximum number of open HTTP connections; past it, new ones are closed at once.",
                 &f.max_connections);
   fs.add_string("web.read-timeout",
                 "Time a connection has to send a complete request (from its opening or its previous "
-                "response), and the longest it may stop reading a response.", &f.read_timeout);
+                "response), and the longest it may stop reading a response.",
+                &f.read_timeout);
   fs.add_string("web.max-header-bytes", "Maximum size of a request's line and headers; past it, 431.",
                 &f.max_header_bytes);
   fs.add_string("web.max-body-bytes", "Maximum size of a request body; past it, 413.", &f.max_body_bytes);

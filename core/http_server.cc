@@ -52,8 +52,8 @@ struct Request {
   HttpRequest req;
   std::string handler;  // the metrics label: a registered path or "other"
   size_t body_bytes = 0;
-  bool dispatched = false;        // answered, or handed to a handler thread
-  bool suspended = false;         // handed to a handler thread
+  bool dispatched = false;           // answered, or handed to a handler thread
+  bool suspended = false;            // handed to a handler thread
   MHD_Response* response = nullptr;  // set by the handler thread, queued on resume
   unsigned status = 0;
 };
@@ -169,7 +169,7 @@ struct HttpServer::Impl {
     std::thread thread;
   };
   std::mutex mu;
-  std::deque<Job> queue;     // when no thread is idle
+  std::deque<Job> queue;      // when no thread is idle
   std::vector<Worker*> idle;  // most recently idle last
   bool stopping = false;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -257,8 +257,8 @@ struct HttpServer::Impl {
     return ok;
   }
 
-  static MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char* method,
-                               const char*, const char*, size_t* upload_size, void** con_cls) {
+  static MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char* method, const char*,
+                               const char*, size_t* upload_size, void** con_cls) {
     auto* self = static_cast<Impl*>(cls);
     if (*con_cls == nullptr || *con_cls == &first_call_marker) {
       auto* r = new Request;
@@ -403,7 +403,8 @@ struct HttpServer::Impl {
   // event thread then sees the end of the stream and closes them.
   void sweep_loop() {
     pthread_setname_np(pthread_self(), "vigia-http-to");
-    auto every = std::clamp(opts.read_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+    auto every =
+        std::clamp(opts.read_timeout / 8, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
     std::unique_lock lk(conns_mu);
     while (!sweep_stop) {
       sweep_cv.wait_for(lk, every);
@@ -431,8 +432,7 @@ Status HttpServer::start() {
   std::string host;
   int port = 0;
   if (!split_listen_address(opts_.listen_address, host, port))
-    return Status::error("invalid listen address \"" + opts_.listen_address +
-                         "\": want host:port or :port");
+    return Status::error("invalid listen address \"" + opts_.listen_address + "\": want host:port or :port");
   int fd = -1;
   if (Status b = open_listener(host, port, opts_.listen_address, fd); !b.is_ok()) {
     std::string m = b.message();
@@ -444,19 +444,20 @@ Status HttpServer::start() {
   im.opts.threads = std::max(1, opts_.threads);
   // Leave descriptors for the listener, collectors and clients of the process.
   long nofile = raise_nofile_limit();
-  im.max_connections = static_cast<int>(std::clamp<long>(std::min<long>(opts_.max_connections, nofile - 128), 1, INT_MAX));
+  im.max_connections =
+      static_cast<int>(std::clamp<long>(std::min<long>(opts_.max_connections, nofile - 128), 1, INT_MAX));
   // libmicrohttpd's inactivity timeout, in whole seconds, catches readers that
   // stop reading a response; a second later than the sweep, which catches slow
   // requests first (and counts them).
   auto timeout_s = static_cast<unsigned>((opts_.read_timeout.count() + 999) / 1000 + 1);
   size_t pool = opts_.max_header_bytes + 16384;
   unsigned limit = static_cast<unsigned>(im.max_connections) + 16;  // on_accept decides first
-  im.daemon = MHD_start_daemon(
-      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, &Impl::on_accept, &im, &Impl::on_request,
-      &im, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
-      timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_CONNECTION,
-      &Impl::on_connection, &im, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, &im,
-      MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_uri, &im, MHD_OPTION_END);
+  im.daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, &Impl::on_accept,
+                               &im, &Impl::on_request, &im, MHD_OPTION_LISTEN_SOCKET, fd,
+                               MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_CONNECTION,
+                               &Impl::on_connection, &im, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed,
+                               &im, MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_uri, &im, MHD_OPTION_END);
   if (!im.daemon) {
     close(fd);
     return Status::error("listen tcp " + opts_.listen_address + ": cannot start the HTTP server");
@@ -529,7 +530,8 @@ void HttpServer::write_metrics(MetricSink& sink) const {
   sink.counter("vigia_http_connections_rejected_total",
                "HTTP connections closed at once because --web.max-connections were open.",
                static_cast<double>(s.connections_rejected));
-  sink.gauge("vigia_http_connections_open", "HTTP connections open.", static_cast<double>(s.connections_open));
+  sink.gauge("vigia_http_connections_open", "HTTP connections open.",
+             static_cast<double>(s.connections_open));
   sink.counter("vigia_http_read_timeouts_total",
                "HTTP connections closed because a request or the reading of a response took longer "
                "than --web.read-timeout.",

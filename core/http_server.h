@@ -26,8 +26,8 @@ class MetricSink;
 
 struct HttpRequest {
   std::string method;
-  std::string path;   // without the query string
-  std::string query;  // raw, without '?'
+  std::string path;                                          // without the query string
+  std::string query;                                         // raw, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names as sent
 
   // Case-insensitive header lookup; empty if absent.
@@ -66,7 +66,7 @@ class HttpServer {
     // "host:port", ":port" or "port"; port 0 picks a free one (see port()).
     // ":port" listens on every IPv6 and IPv4 address where IPv6 exists.
     std::string listen_address = ":9100";
-    int threads = 4;  // handler threads
+    int threads = 4;             // handler threads
     int max_connections = 4096;  // lowered to fit the file descriptor limit
     int max_requests = 40;       // 0: no limit
     std::chrono::milliseconds read_timeout{10000};
@@ -79,9 +79,9 @@ class HttpServer {
     uint64_t connections_accepted = 0;
     uint64_t connections_rejected = 0;  // past max_connections
     uint64_t connections_open = 0;
-    uint64_t read_timeouts = 0;         // closed by read_timeout
+    uint64_t read_timeouts = 0;  // closed by read_timeout
     uint64_t requests_in_flight = 0;
-    uint64_t requests_limited = 0;      // 503 past max_requests
+    uint64_t requests_limited = 0;  // 503 past max_requests
     // Requests answered, by handler path ("other" for 404s) and status.
     struct Count {
       std::string handler;

@@ -87,18 +87,26 @@ void append_json_string(std::string& out, std::string_view v) {
 }  // namespace
 
 bool parse_level(std::string_view s, Level& out) {
-  if (s == "debug") out = Level::kDebug;
-  else if (s == "info") out = Level::kInfo;
-  else if (s == "warn") out = Level::kWarn;
-  else if (s == "error") out = Level::kError;
-  else return false;
+  if (s == "debug")
+    out = Level::kDebug;
+  else if (s == "info")
+    out = Level::kInfo;
+  else if (s == "warn")
+    out = Level::kWarn;
+  else if (s == "error")
+    out = Level::kError;
+  else
+    return false;
   return true;
 }
 
 bool parse_format(std::string_view s, Format& out) {
-  if (s == "logfmt") out = Format::kLogfmt;
-  else if (s == "json") out = Format::kJson;
-  else return false;
+  if (s == "logfmt")
+    out = Format::kLogfmt;
+  else if (s == "json")
+    out = Format::kJson;
+  else
+    return false;
   return true;
 }
 
@@ -109,8 +117,8 @@ void configure(Level min_level, Format format) {
 
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
 
-void format_line(std::string& line, Format format, std::string_view ts, Level level,
-                 std::string_view msg, std::initializer_list<Field> fields) {
+void format_line(std::string& line, Format format, std::string_view ts, Level level, std::string_view msg,
+                 std::initializer_list<Field> fields) {
   if (format == Format::kJson) {
     line += "{\"ts\":\"";
     line += ts;
@@ -147,8 +155,7 @@ void write(Level level, std::string_view msg, std::initializer_list<Field> field
   std::string ts = now_timestamp();
   std::string line;
   line.reserve(128);
-  format_line(line, static_cast<Format>(g_format.load()), ts, level, msg,
-              fields);
+  format_line(line, static_cast<Format>(g_format.load()), ts, level, msg, fields);
   std::lock_guard<std::mutex> lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);

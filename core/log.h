@@ -31,8 +31,8 @@ bool enabled(Level level);
 //           quoted, with '"' and '\' escaped, newline as \n, other control
 //           characters as \xNN; keys are written as given.
 //   JSON:   strings escaped per RFC 8259 (\" \\ \n \t \r, \u00NN).
-void format_line(std::string& out, Format format, std::string_view ts, Level level,
-                 std::string_view msg, std::initializer_list<Field> fields);
+void format_line(std::string& out, Format format, std::string_view ts, Level level, std::string_view msg,
+                 std::initializer_list<Field> fields);
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
 inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kDebug, m, f); }

@@ -42,15 +42,12 @@ class MetricSink {
  public:
   virtual ~MetricSink() = default;
 
-  virtual void family(std::string_view name, std::string_view help,
-                      MetricType type) = 0;
+  virtual void family(std::string_view name, std::string_view help, MetricType type) = 0;
   // timestamp_ms < 0 means "no timestamp".
-  virtual void sample(std::string_view name, Labels labels, double value,
-                      int64_t timestamp_ms = -1) = 0;
+  virtual void sample(std::string_view name, Labels labels, double value, int64_t timestamp_ms = -1) = 0;
 
   // Conveniences for the common single-family cases.
-  void sample(std::string_view name, std::initializer_list<Label> labels,
-              double value) {
+  void sample(std::string_view name, std::initializer_list<Label> labels, double value) {
     sample(name, Labels(labels.begin(), labels.size()), value);
   }
   void gauge(std::string_view name, std::string_view help, double value,
@@ -73,8 +70,7 @@ class LabelAddingSink final : public MetricSink {
   void family(std::string_view name, std::string_view help, MetricType type) override {
     inner_.family(name, help, type);
   }
-  void sample(std::string_view name, Labels labels, double value,
-              int64_t timestamp_ms = -1) override;
+  void sample(std::string_view name, Labels labels, double value, int64_t timestamp_ms = -1) override;
   using MetricSink::sample;
 
  private:

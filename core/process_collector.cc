@@ -36,8 +36,7 @@ Status ProcessCollector::collect(const CollectContext&, MetricSink& sink) {
                static_cast<double>(utime + stime) / ticks);
   sink.gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
              static_cast<double>(rss) * page);
-  sink.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-             static_cast<double>(vsize));
+  sink.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", static_cast<double>(vsize));
 
   if (btime_ < 0 && read_file(proc_ + "/stat", buf_).is_ok()) {
     for_each_line(buf_, [&](std::string_view line) {
@@ -45,8 +44,7 @@ Status ProcessCollector::collect(const CollectContext&, MetricSink& sink) {
     });
   }
   if (btime_ >= 0) {
-    sink.gauge("process_start_time_seconds",
-               "Start time of the process since unix epoch in seconds.",
+    sink.gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                btime_ + static_cast<double>(starttime) / ticks);
   }
 

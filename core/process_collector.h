@@ -19,7 +19,9 @@ class ProcessCollector final : public Collector {
   // self_metrics: also write core/self_metrics.h's families.
   explicit ProcessCollector(std::string proc_self = "/proc/self", std::string proc_root = "/proc",
                             bool self_metrics = true)
-      : self_(std::move(proc_self)), proc_(std::move(proc_root)), stat_(self_ + "/stat"),
+      : self_(std::move(proc_self)),
+        proc_(std::move(proc_root)),
+        stat_(self_ + "/stat"),
         self_metrics_(self_metrics) {}
   std::string_view name() const override { return "process"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;

@@ -41,8 +41,7 @@ bool CollectorCatalog::set_enabled(std::string_view name, bool enabled) {
 void CollectorCatalog::disable_defaults() { defaults_disabled_ = true; }
 
 bool CollectorCatalog::has(std::string_view name) const {
-  return std::any_of(entries_.begin(), entries_.end(),
-                     [&](const Entry& e) { return e.name == name; });
+  return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == name; });
 }
 
 std::vector<std::pair<std::string, bool>> CollectorCatalog::list() const {
@@ -57,8 +56,7 @@ std::vector<std::pair<std::string, bool>> CollectorCatalog::list() const {
 std::vector<std::unique_ptr<Collector>> CollectorCatalog::build() const {
   std::vector<const Entry*> on;
   for (const Entry& e : entries_) {
-    bool enabled =
-        e.explicit_state >= 0 ? e.explicit_state == 1 : (e.default_on && !defaults_disabled_);
+    bool enabled = e.explicit_state >= 0 ? e.explicit_state == 1 : (e.default_on && !defaults_disabled_);
     if (enabled) on.push_back(&e);
   }
   std::sort(on.begin(), on.end(), [](const Entry* a, const Entry* b) { return a->name < b->name; });
@@ -113,7 +111,9 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
     std::unique_lock<std::timed_mutex> turn(*entries[i]->mu, std::defer_lock);
     if (!c->concurrent()) {
       bool unbounded = ctx.deadline == Clock::time_point::max();
-      bool got = !wait ? turn.try_lock() : unbounded ? (turn.lock(), true) : turn.try_lock_until(ctx.deadline);
+      bool got = !wait       ? turn.try_lock()
+                 : unbounded ? (turn.lock(), true)
+                             : turn.try_lock_until(ctx.deadline);
       if (!got && !wait) return false;  // run after the others
       if (!got) {
         log::warn("collector skipped: busy with another collection until the scrape deadline",
@@ -173,10 +173,12 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
 
   sink.family("vigia_collector_duration_seconds", "Duration of a collector's collection.",
               MetricType::kGauge);
-  for (const Outcome& o : outcomes) sink.sample("vigia_collector_duration_seconds", {{"collector", o.name}}, o.seconds);
+  for (const Outcome& o : outcomes)
+    sink.sample("vigia_collector_duration_seconds", {{"collector", o.name}}, o.seconds);
   sink.family("vigia_collector_success", "Whether a collector succeeded (1) or failed (0).",
               MetricType::kGauge);
-  for (const Outcome& o : outcomes) sink.sample("vigia_collector_success", {{"collector", o.name}}, o.success ? 1 : 0);
+  for (const Outcome& o : outcomes)
+    sink.sample("vigia_collector_success", {{"collector", o.name}}, o.success ? 1 : 0);
 }
 
 void CollectorRegistry::interrupt() {

@@ -75,8 +75,7 @@ class CollectorRegistry {
 
   // Collects every collector, or only those named in `only` when it is
   // non-empty (?collect[]=). Unknown names in `only` are ignored.
-  void collect(const CollectContext& ctx, MetricSink& sink,
-               const std::vector<std::string>& only = {});
+  void collect(const CollectContext& ctx, MetricSink& sink, const std::vector<std::string>& only = {});
 
   // For shutdown: interrupts every collector (Collector::interrupt), without
   // waiting for a collect() in flight, which then returns promptly. Not to be

@@ -19,7 +19,7 @@ struct Families {
 };
 
 const prometheus::Histogram::BucketBoundaries kSecondsBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                                 0.5, 1, 2.5, 5, 10};
+                                                                 0.5,   1,    2.5,   5,    10};
 
 Families& families() {
   static Families f{
@@ -61,11 +61,13 @@ void observe_collection(double seconds) { families().collection_seconds.Observe(
 
 HttpHandler instrument(std::string_view name, HttpHandler handler) {
   families();  // registered before the first scrape, so they are never absent
-  return [name = std::string(name), handler = std::move(handler)](const HttpRequest& req, HttpResponse& resp) {
-    auto start = std::chrono::steady_clock::now();
-    handler(req, resp);
-    observe_http_request(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  };
+  return
+      [name = std::string(name), handler = std::move(handler)](const HttpRequest& req, HttpResponse& resp) {
+        auto start = std::chrono::steady_clock::now();
+        handler(req, resp);
+        observe_http_request(name,
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      };
 }
 
 void write_self_metrics(MetricSink& sink) {
@@ -74,18 +76,16 @@ void write_self_metrics(MetricSink& sink) {
   for (prometheus::MetricFamily& fam : self_registry().Collect()) {
     // Families keep their series in hash order: sorted, the output is reproducible.
     std::sort(fam.metric.begin(), fam.metric.end(),
-              [](const prometheus::ClientMetric& a, const prometheus::ClientMetric& b) { return a.label < b.label; });
+              [](const prometheus::ClientMetric& a, const prometheus::ClientMetric& b) {
+                return a.label < b.label;
+              });
     sink.family(fam.name, fam.help, type_of(fam.type));
     for (const prometheus::ClientMetric& m : fam.metric) {
       labels.clear();
       for (const auto& l : m.label) labels.push_back(Label{l.name, l.value});
       switch (fam.type) {
-        case prometheus::MetricType::Counter:
-          sink.sample(fam.name, labels, m.counter.value);
-          break;
-        case prometheus::MetricType::Gauge:
-          sink.sample(fam.name, labels, m.gauge.value);
-          break;
+        case prometheus::MetricType::Counter: sink.sample(fam.name, labels, m.counter.value); break;
+        case prometheus::MetricType::Gauge: sink.sample(fam.name, labels, m.gauge.value); break;
         case prometheus::MetricType::Histogram: {
           name = fam.name + "_bucket";
           labels.push_back(Label{"le", ""});
@@ -114,8 +114,7 @@ void write_self_metrics(MetricSink& sink) {
           sink.sample(fam.name + "_count", labels, static_cast<double>(m.summary.sample_count));
           break;
         }
-        default:
-          sink.sample(fam.name, labels, m.untyped.value);
+        default: sink.sample(fam.name, labels, m.untyped.value);
       }
     }
   }

@@ -32,8 +32,7 @@ class ServiceCollector::Started final : public Collector::Pending {
   std::vector<uint64_t> tickets_;
 };
 
-ServiceCollector::ServiceCollector(ServiceArea area,
-                                   std::vector<std::unique_ptr<ServiceTarget>> targets)
+ServiceCollector::ServiceCollector(ServiceArea area, std::vector<std::unique_ptr<ServiceTarget>> targets)
     : area_(std::move(area)) {
   for (auto& t : targets) {
     auto slot = std::make_unique<Slot>();
@@ -59,22 +58,17 @@ void ServiceCollector::interrupt() {
   }
 }
 
-Status ServiceCollector::finish(Slot& s, uint64_t ticket, const CollectContext& ctx,
-                                Clock::time_point begun, MetricSink& sink) {
+Status ServiceCollector::finish(Slot& s, uint64_t ticket, const CollectContext& ctx, Clock::time_point begun,
+                                MetricSink& sink) {
   Status st;
   auto outcome = s.runner->wait(ticket, ctx.deadline, sink, st);
   switch (outcome) {
-    case TargetRunner::Outcome::kDone:
-      break;
+    case TargetRunner::Outcome::kDone: break;
     case TargetRunner::Outcome::kTimedOut:
       st = Status::error("collection did not finish before the scrape deadline");
       break;
-    case TargetRunner::Outcome::kBusy:
-      st = Status::error("an earlier collection is still running");
-      break;
-    case TargetRunner::Outcome::kInterrupted:
-      st = Status::error("interrupted: shutting down");
-      break;
+    case TargetRunner::Outcome::kBusy: st = Status::error("an earlier collection is still running"); break;
+    case TargetRunner::Outcome::kInterrupted: st = Status::error("interrupted: shutting down"); break;
   }
   if (outcome != TargetRunner::Outcome::kDone) sink.gauge(area_.up_metric, area_.up_help, 0);
   // Shutting down is not worth a warning.

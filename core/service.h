@@ -68,8 +68,7 @@ class ServiceCollector final : public TargetCollector {
   std::unique_ptr<Pending> start(const CollectContext& ctx) override;
   void interrupt() override;
   bool has_target(std::string_view target) const override;
-  Status collect_target(std::string_view target, const CollectContext& ctx,
-                        MetricSink& sink) override;
+  Status collect_target(std::string_view target, const CollectContext& ctx, MetricSink& sink) override;
 
   // Collections started so far by the target's worker (for tests).
   uint64_t collections(std::string_view target) const;

@@ -102,8 +102,10 @@ std::string format_float_b(double v) {
   bool neg = bits >> 63;
   int exp = static_cast<int>((bits >> 52) & 0x7ff);
   uint64_t mant = bits & ((1ULL << 52) - 1);
-  if (exp == 0) exp = 1;
-  else mant |= 1ULL << 52;
+  if (exp == 0)
+    exp = 1;
+  else
+    mant |= 1ULL << 52;
   exp -= 1075;
   std::string out = neg ? "-" : "";
   out += std::to_string(mant) + "p" + (exp >= 0 ? "+" : "-") + std::to_string(std::abs(exp));
@@ -113,8 +115,10 @@ std::string format_float_b(double v) {
 // strconv.FormatFloat(v, 'x', prec, 64): -0x1.8p+01.
 std::string format_float_x(double v, int prec, bool upper) {
   char buf[64];
-  if (prec < 0) std::snprintf(buf, sizeof buf, "%a", v);
-  else std::snprintf(buf, sizeof buf, "%.*a", std::min(prec, 40), v);
+  if (prec < 0)
+    std::snprintf(buf, sizeof buf, "%a", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.*a", std::min(prec, 40), v);
   std::string s = buf;
   size_t p = s.find('p');
   std::string mant = s.substr(0, p), exp = s.substr(p + 2);
@@ -131,7 +135,11 @@ std::string format_float_x(double v, int prec, bool upper) {
 
 bool decode_utf8(std::string_view s, size_t i, size_t& len, uint32_t& r) {
   unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) { len = 1; r = c; return true; }
+  if (c < 0x80) {
+    len = 1;
+    r = c;
+    return true;
+  }
   int n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
   if (c >= 0xf5 || n == 0 || i + n > s.size()) return false;
   r = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
@@ -209,8 +217,10 @@ std::string go_quote(std::string_view s) {
           out += buf;
         } else if (!go_is_print(r)) {
           char buf[16];
-          if (r < 0x10000) std::snprintf(buf, sizeof buf, "\\u%04x", r);
-          else std::snprintf(buf, sizeof buf, "\\U%08x", r);
+          if (r < 0x10000)
+            std::snprintf(buf, sizeof buf, "\\u%04x", r);
+          else
+            std::snprintf(buf, sizeof buf, "\\U%08x", r);
           out += buf;
         } else {
           out.append(s.substr(i, len));
@@ -287,7 +297,8 @@ bool go_unquote(std::string_view q, std::string& out, UnquoteMode mode) {
       case 't': out += '\t'; break;
       case 'v': out += '\v'; break;
       case '\\': out += '\\'; break;
-      case '\'': case '"':
+      case '\'':
+      case '"':
         if (e != quote) return false;
         out += e;
         break;

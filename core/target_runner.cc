@@ -30,8 +30,8 @@ uint64_t TargetRunner::start(const CollectContext& ctx) {
   return requested_;
 }
 
-TargetRunner::Outcome TargetRunner::wait(uint64_t ticket, Clock::time_point deadline,
-                                         MetricSink& sink, Status& status) {
+TargetRunner::Outcome TargetRunner::wait(uint64_t ticket, Clock::time_point deadline, MetricSink& sink,
+                                         Status& status) {
   std::unique_lock<std::mutex> lock(mu_);
   if (ticket == 0) return interrupted_ ? Outcome::kInterrupted : Outcome::kBusy;
   // A later collection may have replaced this one's buffer: only the newest
@@ -44,8 +44,7 @@ TargetRunner::Outcome TargetRunner::wait(uint64_t ticket, Clock::time_point dead
   return Outcome::kDone;
 }
 
-TargetRunner::Outcome TargetRunner::run(const CollectContext& ctx, MetricSink& sink,
-                                        Status& status) {
+TargetRunner::Outcome TargetRunner::run(const CollectContext& ctx, MetricSink& sink, Status& status) {
   return wait(start(ctx), ctx.deadline, sink, status);
 }
 

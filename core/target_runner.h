@@ -27,9 +27,9 @@ class TargetRunner {
   using Job = std::function<Status(const CollectContext& ctx, MetricSink& sink)>;
 
   enum class Outcome {
-    kDone,      // finished in time: samples replayed, status set
-    kTimedOut,  // still running at the deadline: nothing replayed
-    kBusy,      // an earlier, abandoned collection is still running: not started
+    kDone,         // finished in time: samples replayed, status set
+    kTimedOut,     // still running at the deadline: nothing replayed
+    kBusy,         // an earlier, abandoned collection is still running: not started
     kInterrupted,  // interrupt() was called: nothing replayed, or not started
   };
 

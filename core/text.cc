@@ -56,8 +56,12 @@ UtcTime utc_time(int64_t unix_seconds) {
   int64_t d = doy - (153 * mp + 2) / 5 + 1;
   int64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
-  return UtcTime{y, static_cast<int>(m), static_cast<int>(d), static_cast<int>(rem / 3600),
-                 static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60)};
+  return UtcTime{y,
+                 static_cast<int>(m),
+                 static_cast<int>(d),
+                 static_cast<int>(rem / 3600),
+                 static_cast<int>(rem / 60 % 60),
+                 static_cast<int>(rem % 60)};
 }
 
 std::string format_rfc3339_ms(int64_t ms, bool fixed_millis) {
@@ -68,8 +72,8 @@ std::string format_rfc3339_ms(int64_t ms, bool fixed_millis) {
   }
   UtcTime t = utc_time(secs);
   char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d", static_cast<long long>(t.year), t.month,
-                        t.day, t.hour, t.minute, t.second);
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d", static_cast<long long>(t.year),
+                        t.month, t.day, t.hour, t.minute, t.second);
   std::string out(buf, static_cast<size_t>(n));
   if (fixed_millis || frac != 0) {
     std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(frac));
@@ -91,8 +95,12 @@ DurationParse parse_duration_ms(std::string_view s, int64_t& ms) {
     std::string_view name;
     int64_t ms;
   };
-  static constexpr Unit kUnits[] = {{"y", 365LL * 86400000}, {"w", 7LL * 86400000}, {"d", 86400000},
-                                    {"h", 3600000},          {"m", 60000},          {"s", 1000},
+  static constexpr Unit kUnits[] = {{"y", 365LL * 86400000},
+                                    {"w", 7LL * 86400000},
+                                    {"d", 86400000},
+                                    {"h", 3600000},
+                                    {"m", 60000},
+                                    {"s", 1000},
                                     {"ms", 1}};
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   size_t i = 0, next_unit = 0;
@@ -102,8 +110,10 @@ DurationParse parse_duration_ms(std::string_view s, int64_t& ms) {
     size_t d = i;
     int64_t n = 0;
     for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-      if (n > (kMax - (s[i] - '0')) / 10) overflow = true;
-      else n = n * 10 + (s[i] - '0');
+      if (n > (kMax - (s[i] - '0')) / 10)
+        overflow = true;
+      else
+        n = n * 10 + (s[i] - '0');
     }
     if (i == d) return DurationParse::kInvalid;
     size_t u = i;
@@ -113,8 +123,10 @@ DurationParse parse_duration_ms(std::string_view s, int64_t& ms) {
     while (k < std::size(kUnits) && kUnits[k].name != unit) ++k;
     if (k == std::size(kUnits)) return DurationParse::kInvalid;
     next_unit = k + 1;
-    if (overflow || n > kMax / kUnits[k].ms || total > kMax - n * kUnits[k].ms) overflow = true;
-    else total += n * kUnits[k].ms;
+    if (overflow || n > kMax / kUnits[k].ms || total > kMax - n * kUnits[k].ms)
+      overflow = true;
+    else
+      total += n * kUnits[k].ms;
   }
   if (overflow) return DurationParse::kOutOfRange;
   ms = total;

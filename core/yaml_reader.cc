@@ -47,7 +47,8 @@ void YamlReader::check_keys(const YAML::Node& n, std::string_view what,
 }
 
 void YamlReader::read_named_list(const YAML::Node& n, std::string_view section, std::string_view noun,
-                                 const std::vector<std::string_view>& keys, const NamedItemReader& read) const {
+                                 const std::vector<std::string_view>& keys,
+                                 const NamedItemReader& read) const {
   if (!n || n.IsNull()) return;
   if (!n.IsSequence()) fail(n, std::string(section) + ": expected a list of " + std::string(noun) + "s");
   std::set<std::string> names;
@@ -91,8 +92,7 @@ double YamlReader::get_duration_seconds(const YAML::Node& n, std::string_view wh
   return s;
 }
 
-std::vector<std::string> YamlReader::get_string_list(const YAML::Node& n,
-                                                     std::string_view what) const {
+std::vector<std::string> YamlReader::get_string_list(const YAML::Node& n, std::string_view what) const {
   std::vector<std::string> out;
   if (n.IsNull()) return out;
   if (!n.IsSequence()) fail(n, std::string(what) + ": expected a list");
@@ -109,8 +109,8 @@ bool parse_prometheus_duration(std::string_view s, double& seconds) {
 
 std::string yaml_error_message(const std::string& file, const YAML::Exception& e) {
   if (e.mark.line >= 0)
-    return file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-           ": " + e.msg;
+    return file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " +
+           e.msg;
   return file + ": " + e.msg;
 }
 

@@ -24,8 +24,15 @@ struct PosRange {
 };
 
 enum class ExprKind {
-  kNumberLiteral, kStringLiteral, kVectorSelector, kMatrixSelector, kUnary,
-  kBinary, kAggregate, kCall, kParen,
+  kNumberLiteral,
+  kStringLiteral,
+  kVectorSelector,
+  kMatrixSelector,
+  kUnary,
+  kBinary,
+  kAggregate,
+  kCall,
+  kParen,
 };
 
 struct Expr {
@@ -104,8 +111,8 @@ struct VectorMatching {
 struct BinaryExpr final : Expr {
   BinaryExpr() : Expr(ExprKind::kBinary) {}
   ValueType type() const override {
-    return lhs->type() == ValueType::kScalar && rhs->type() == ValueType::kScalar
-               ? ValueType::kScalar : ValueType::kVector;
+    return lhs->type() == ValueType::kScalar && rhs->type() == ValueType::kScalar ? ValueType::kScalar
+                                                                                  : ValueType::kVector;
   }
   Tok op = Tok::kAdd;
   ExprPtr lhs, rhs;

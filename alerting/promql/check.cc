@@ -43,8 +43,9 @@ class Checker {
         auto& n = static_cast<UnaryExpr&>(node);
         ValueType t = check(*n.expr);
         if (t != ValueType::kScalar && t != ValueType::kVector) {
-          fail(n.pos.start, "unary expression only allowed on expressions of type scalar or instant vector, got \"" +
-                                std::string(documented_type(t)) + "\"");
+          fail(n.pos.start,
+               "unary expression only allowed on expressions of type scalar or instant vector, got \"" +
+                   std::string(documented_type(t)) + "\"");
         }
         break;
       }
@@ -142,8 +143,8 @@ class Checker {
     if (!n.name.empty()) {
       for (size_t i = 0; i + 1 < n.matchers.size(); ++i) {
         if (n.matchers[i].name == "__name__") {
-          fail(n.pos.start, "metric name must not be set twice: " + quote(n.name) + " or " +
-                                quote(n.matchers[i].value));
+          fail(n.pos.start,
+               "metric name must not be set twice: " + quote(n.name) + " or " + quote(n.matchers[i].value));
         }
       }
       return;

@@ -78,8 +78,12 @@ namespace {
 
 bool drops_name(Tok op) {
   switch (op) {
-    case Tok::kAdd: case Tok::kSub: case Tok::kMul: case Tok::kDiv: case Tok::kMod: case Tok::kPow:
-      return true;  // atan2 keeps the name in 2.42
+    case Tok::kAdd:
+    case Tok::kSub:
+    case Tok::kMul:
+    case Tok::kDiv:
+    case Tok::kMod:
+    case Tok::kPow: return true;  // atan2 keeps the name in 2.42
     default: return false;
   }
 }
@@ -325,8 +329,9 @@ class Evaluator {
       std::string sig = signature(rs.labels, &vm);
       auto [it, inserted] = right_sigs.emplace(sig, &rs);
       if (!inserted) {
-        throw EvalError{"found duplicate series for the match group " + labels_string(matched_labels(rs.labels, vm)) +
-                        " on the " + (one_to_many ? "left" : "right") + " hand-side of the operation: [" +
+        throw EvalError{"found duplicate series for the match group " +
+                        labels_string(matched_labels(rs.labels, vm)) + " on the " +
+                        (one_to_many ? "left" : "right") + " hand-side of the operation: [" +
                         labels_string(rs.labels) + ", " + labels_string(it->second->labels) +
                         "];many-to-many matching not allowed: matching labels must be unique on one side"};
       }
@@ -351,7 +356,8 @@ class Evaluator {
       auto m = matched.find(sig);
       if (vm.card == Cardinality::kOneToOne) {
         if (m != matched.end()) {
-          throw EvalError{"multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)"};
+          throw EvalError{
+              "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)"};
         }
         matched[sig];
       } else if (!matched[sig].insert(metric).second) {
@@ -390,7 +396,6 @@ class Evaluator {
   const EngineOptions& opts_;
   internal::RangeSources* range_;
 };
-
 
 struct Group {
   LabelSet labels;
@@ -459,18 +464,25 @@ Val Evaluator::aggregate_values(const AggregateExpr& a, const Val& p, Val in) {
         }
         g.mean += s.v / g.count - g.mean / g.count;
         break;
-      case Tok::kCount: case Tok::kCountValues: g.value++; break;
+      case Tok::kCount:
+      case Tok::kCountValues: g.value++; break;
       case Tok::kGroup: break;
-      case Tok::kMax: if (g.value < s.v || std::isnan(g.value)) g.value = s.v; break;
-      case Tok::kMin: if (g.value > s.v || std::isnan(g.value)) g.value = s.v; break;
-      case Tok::kStddev: case Tok::kStdvar: {
+      case Tok::kMax:
+        if (g.value < s.v || std::isnan(g.value)) g.value = s.v;
+        break;
+      case Tok::kMin:
+        if (g.value > s.v || std::isnan(g.value)) g.value = s.v;
+        break;
+      case Tok::kStddev:
+      case Tok::kStdvar: {
         g.count++;
         double delta = s.v - g.mean;
         g.mean += delta / g.count;
         g.value += delta * (s.v - g.mean);
         break;
       }
-      case Tok::kTopk: case Tok::kBottomk: g.samples.push_back(std::move(s)); break;
+      case Tok::kTopk:
+      case Tok::kBottomk: g.samples.push_back(std::move(s)); break;
       case Tok::kQuantile: g.values.push_back(s.v); break;
       default: break;
     }
@@ -511,8 +523,8 @@ QueryResult evaluate_instant(const Expr& expr, const Queryable& q, int64_t t_ms,
   return internal::evaluate_step(expr, q, t_ms, opts, nullptr);
 }
 
-QueryResult internal::evaluate_step(const Expr& expr, const Queryable& q, int64_t t_ms, const EngineOptions& opts,
-                                    RangeSources* range) {
+QueryResult internal::evaluate_step(const Expr& expr, const Queryable& q, int64_t t_ms,
+                                    const EngineOptions& opts, RangeSources* range) {
   QueryResult r;
   try {
     Val v = Evaluator(q, t_ms, opts, range).eval(expr);

@@ -108,8 +108,10 @@ std::pair<double, double> linear_regression(const Points& p, int64_t intercept_t
 }
 
 std::optional<double> holt_winters(const Points& p, double sf, double tf) {
-  if (!(sf > 0 && sf < 1)) throw EvalError{"invalid smoothing factor. Expected: 0 < sf < 1, got: " + std::to_string(sf)};
-  if (!(tf > 0 && tf < 1)) throw EvalError{"invalid trend factor. Expected: 0 < tf < 1, got: " + std::to_string(tf)};
+  if (!(sf > 0 && sf < 1))
+    throw EvalError{"invalid smoothing factor. Expected: 0 < sf < 1, got: " + std::to_string(sf)};
+  if (!(tf > 0 && tf < 1))
+    throw EvalError{"invalid trend factor. Expected: 0 < tf < 1, got: " + std::to_string(tf)};
   if (p.size() < 2) return std::nullopt;
   double s0 = 0, s1 = p[0].v, b = p[1].v - p[0].v;
   for (size_t i = 1; i < p.size(); ++i) {
@@ -157,7 +159,8 @@ std::optional<double> over_time(FuncId id, const Points& p, double q) {
       }
       return m;
     }
-    case FuncId::kStddevOverTime: case FuncId::kStdvarOverTime: {
+    case FuncId::kStddevOverTime:
+    case FuncId::kStdvarOverTime: {
       // Welford's method with both running sums compensated.
       double count = 0, mean = 0, c_mean = 0, aux = 0, c_aux = 0;
       for (const auto& s : p) {
@@ -176,11 +179,13 @@ std::optional<double> over_time(FuncId id, const Points& p, double q) {
     }
     case FuncId::kLastOverTime: return p.back().v;
     case FuncId::kPresentOverTime: return 1.0;
-    case FuncId::kChanges: case FuncId::kResets: {
+    case FuncId::kChanges:
+    case FuncId::kResets: {
       double n = 0;
       for (size_t i = 1; i < p.size(); ++i) {
         double prev = p[i - 1].v, cur = p[i].v;
-        if (id == FuncId::kChanges ? (cur != prev && !(std::isnan(cur) && std::isnan(prev))) : cur < prev) n++;
+        if (id == FuncId::kChanges ? (cur != prev && !(std::isnan(cur) && std::isnan(prev))) : cur < prev)
+          n++;
       }
       return n;
     }
@@ -277,7 +282,6 @@ double date_fn(FuncId id, double v) {
   }
 }
 
-
 // Labels for absent(): the equality matchers of the selector, minus __name__
 // and minus names matched twice.
 LabelSet absent_labels(const Expr& arg) {
@@ -290,7 +294,8 @@ LabelSet absent_labels(const Expr& arg) {
   std::map<std::string, int> seen;
   for (const auto& m : *ms) seen[m.name]++;
   for (const auto& m : *ms) {
-    if (m.type == MatchType::kEqual && m.name != "__name__" && seen[m.name] == 1) set_label(out, m.name, m.value);
+    if (m.type == MatchType::kEqual && m.name != "__name__" && seen[m.name] == 1)
+      set_label(out, m.name, m.value);
   }
   return out;
 }
@@ -359,13 +364,15 @@ std::string expand(std::string_view tmpl, const std::vector<std::string>& groups
       name = std::string(tmpl.substr(j + 1, close - j - 1));
       j = close + 1;
     } else {
-      while (j < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[j])) || tmpl[j] == '_')) name += tmpl[j++];
+      while (j < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[j])) || tmpl[j] == '_'))
+        name += tmpl[j++];
     }
     if (name.empty()) {
       out += tmpl[i];
       continue;
     }
-    bool numeric = std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    bool numeric = std::all_of(name.begin(), name.end(),
+                               [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     if (numeric) {
       // Go's Expand: a number too large for an int names no group (empty);
       // the fuzzer found that std::stoul threw here.
@@ -406,14 +413,17 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector
     }
   };
   switch (id) {
-    case FuncId::kRate: case FuncId::kIncrease: case FuncId::kDelta: {
+    case FuncId::kRate:
+    case FuncId::kIncrease:
+    case FuncId::kDelta: {
       const MatrixSelector& ms = matrix_arg(c);
       each_series([&](const Points& p) {
         return extrapolated_rate(p, ms, ts, id != FuncId::kDelta, id == FuncId::kRate);
       });
       return out;
     }
-    case FuncId::kIrate: case FuncId::kIdelta:
+    case FuncId::kIrate:
+    case FuncId::kIdelta:
       each_series([&](const Points& p) { return instant_value(p, id == FuncId::kIrate); });
       return out;
     case FuncId::kDeriv:
@@ -445,18 +455,25 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector
       }
       return out;
     }
-    case FuncId::kAvgOverTime: case FuncId::kCountOverTime: case FuncId::kSumOverTime:
-    case FuncId::kMaxOverTime: case FuncId::kMinOverTime: case FuncId::kStddevOverTime:
-    case FuncId::kStdvarOverTime: case FuncId::kLastOverTime: case FuncId::kPresentOverTime:
-    case FuncId::kChanges: case FuncId::kResets:
-      each_series([&](const Points& p) { return over_time(id, p, 0); });
-      return out;
-    case FuncId::kAbsent: case FuncId::kAbsentOverTime: {
+    case FuncId::kAvgOverTime:
+    case FuncId::kCountOverTime:
+    case FuncId::kSumOverTime:
+    case FuncId::kMaxOverTime:
+    case FuncId::kMinOverTime:
+    case FuncId::kStddevOverTime:
+    case FuncId::kStdvarOverTime:
+    case FuncId::kLastOverTime:
+    case FuncId::kPresentOverTime:
+    case FuncId::kChanges:
+    case FuncId::kResets: each_series([&](const Points& p) { return over_time(id, p, 0); }); return out;
+    case FuncId::kAbsent:
+    case FuncId::kAbsentOverTime: {
       bool empty = id == FuncId::kAbsent ? args[0].vec.empty() : args[0].mat.empty();
       if (empty) out.vec.push_back(Sample{absent_labels(*c.args[0]), 1, ts});
       return out;
     }
-    case FuncId::kTime: case FuncId::kPi: {
+    case FuncId::kTime:
+    case FuncId::kPi: {
       Val s;
       s.type = ValueType::kScalar;
       s.scalar = id == FuncId::kTime ? double(ts) / 1000 : M_PI;
@@ -468,9 +485,7 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector
       s.scalar = args[0].vec.size() == 1 ? args[0].vec[0].v : NAN;
       return s;
     }
-    case FuncId::kVector:
-      out.vec.push_back(Sample{{}, args[0].scalar, ts});
-      return out;
+    case FuncId::kVector: out.vec.push_back(Sample{{}, args[0].scalar, ts}); return out;
     case FuncId::kTimestamp: {
       bool raw = unwrap_parens(*c.args[0]).kind == ExprKind::kVectorSelector;
       for (auto& s : args[0].vec) {
@@ -479,7 +494,8 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector
       }
       return out;
     }
-    case FuncId::kSort: case FuncId::kSortDesc: {
+    case FuncId::kSort:
+    case FuncId::kSortDesc: {
       out.vec = std::move(args[0].vec);
       bool desc = id == FuncId::kSortDesc;
       std::stable_sort(out.vec.begin(), out.vec.end(), [desc](const Sample& a, const Sample& b) {
@@ -489,7 +505,9 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector
       });
       return out;
     }
-    case FuncId::kClamp: case FuncId::kClampMin: case FuncId::kClampMax: {
+    case FuncId::kClamp:
+    case FuncId::kClampMin:
+    case FuncId::kClampMax: {
       double lo = -INFINITY, hi = INFINITY;
       if (id == FuncId::kClamp) lo = args[1].scalar, hi = args[2].scalar;
       if (id == FuncId::kClampMin) lo = args[1].scalar;
@@ -516,8 +534,14 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector
       }
       return out;
     }
-    case FuncId::kDaysInMonth: case FuncId::kDayOfMonth: case FuncId::kDayOfWeek: case FuncId::kDayOfYear:
-    case FuncId::kHour: case FuncId::kMinute: case FuncId::kMonth: case FuncId::kYear: {
+    case FuncId::kDaysInMonth:
+    case FuncId::kDayOfMonth:
+    case FuncId::kDayOfWeek:
+    case FuncId::kDayOfYear:
+    case FuncId::kHour:
+    case FuncId::kMinute:
+    case FuncId::kMonth:
+    case FuncId::kYear: {
       if (args.empty()) {
         out.vec.push_back(Sample{{}, date_fn(id, double(ts) / 1000), ts});
         return out;
@@ -534,8 +558,10 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector
       opts.set_log_errors(false);
       RE2 regex("^(?:" + re + ")$", opts);
       if (!regex.ok()) throw EvalError{"invalid regular expression in label_replace(): " + re};
-      if (!valid_label_name(dst)) throw EvalError{"invalid destination label name in label_replace(): " + dst};
-      std::map<std::string, int> names(regex.NamedCapturingGroups().begin(), regex.NamedCapturingGroups().end());
+      if (!valid_label_name(dst))
+        throw EvalError{"invalid destination label name in label_replace(): " + dst};
+      std::map<std::string, int> names(regex.NamedCapturingGroups().begin(),
+                                       regex.NamedCapturingGroups().end());
       int n = regex.NumberOfCapturingGroups();
       for (auto& s : args[0].vec) {
         std::string value(label_value(s.labels, src));

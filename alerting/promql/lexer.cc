@@ -16,26 +16,46 @@ struct Spelling {
 };
 
 constexpr std::array kSpellings{
-    Spelling{Tok::kAdd, "+"},          Spelling{Tok::kSub, "-"},
-    Spelling{Tok::kMul, "*"},          Spelling{Tok::kDiv, "/"},
-    Spelling{Tok::kMod, "%"},          Spelling{Tok::kPow, "^"},
-    Spelling{Tok::kEqlc, "=="},        Spelling{Tok::kNeq, "!="},
-    Spelling{Tok::kLte, "<="},         Spelling{Tok::kLss, "<"},
-    Spelling{Tok::kGte, ">="},         Spelling{Tok::kGtr, ">"},
-    Spelling{Tok::kEql, "="},          Spelling{Tok::kEqlRegex, "=~"},
-    Spelling{Tok::kNeqRegex, "!~"},    Spelling{Tok::kLand, "and"},
-    Spelling{Tok::kLor, "or"},         Spelling{Tok::kLunless, "unless"},
-    Spelling{Tok::kAtan2, "atan2"},    Spelling{Tok::kAvg, "avg"},
-    Spelling{Tok::kBottomk, "bottomk"}, Spelling{Tok::kCount, "count"},
-    Spelling{Tok::kCountValues, "count_values"}, Spelling{Tok::kGroup, "group"},
-    Spelling{Tok::kMax, "max"},        Spelling{Tok::kMin, "min"},
-    Spelling{Tok::kQuantile, "quantile"}, Spelling{Tok::kStddev, "stddev"},
-    Spelling{Tok::kStdvar, "stdvar"},  Spelling{Tok::kSum, "sum"},
-    Spelling{Tok::kTopk, "topk"},      Spelling{Tok::kBool, "bool"},
-    Spelling{Tok::kBy, "by"},          Spelling{Tok::kGroupLeft, "group_left"},
-    Spelling{Tok::kGroupRight, "group_right"}, Spelling{Tok::kIgnoring, "ignoring"},
-    Spelling{Tok::kOffset, "offset"},  Spelling{Tok::kOn, "on"},
-    Spelling{Tok::kWithout, "without"}, Spelling{Tok::kStart, "start"},
+    Spelling{Tok::kAdd, "+"},
+    Spelling{Tok::kSub, "-"},
+    Spelling{Tok::kMul, "*"},
+    Spelling{Tok::kDiv, "/"},
+    Spelling{Tok::kMod, "%"},
+    Spelling{Tok::kPow, "^"},
+    Spelling{Tok::kEqlc, "=="},
+    Spelling{Tok::kNeq, "!="},
+    Spelling{Tok::kLte, "<="},
+    Spelling{Tok::kLss, "<"},
+    Spelling{Tok::kGte, ">="},
+    Spelling{Tok::kGtr, ">"},
+    Spelling{Tok::kEql, "="},
+    Spelling{Tok::kEqlRegex, "=~"},
+    Spelling{Tok::kNeqRegex, "!~"},
+    Spelling{Tok::kLand, "and"},
+    Spelling{Tok::kLor, "or"},
+    Spelling{Tok::kLunless, "unless"},
+    Spelling{Tok::kAtan2, "atan2"},
+    Spelling{Tok::kAvg, "avg"},
+    Spelling{Tok::kBottomk, "bottomk"},
+    Spelling{Tok::kCount, "count"},
+    Spelling{Tok::kCountValues, "count_values"},
+    Spelling{Tok::kGroup, "group"},
+    Spelling{Tok::kMax, "max"},
+    Spelling{Tok::kMin, "min"},
+    Spelling{Tok::kQuantile, "quantile"},
+    Spelling{Tok::kStddev, "stddev"},
+    Spelling{Tok::kStdvar, "stdvar"},
+    Spelling{Tok::kSum, "sum"},
+    Spelling{Tok::kTopk, "topk"},
+    Spelling{Tok::kBool, "bool"},
+    Spelling{Tok::kBy, "by"},
+    Spelling{Tok::kGroupLeft, "group_left"},
+    Spelling{Tok::kGroupRight, "group_right"},
+    Spelling{Tok::kIgnoring, "ignoring"},
+    Spelling{Tok::kOffset, "offset"},
+    Spelling{Tok::kOn, "on"},
+    Spelling{Tok::kWithout, "without"},
+    Spelling{Tok::kStart, "start"},
     Spelling{Tok::kEnd, "end"},
 };
 
@@ -115,19 +135,32 @@ class Lexer {
       case '^': return emit(Tok::kPow);
       case '@': return emit(Tok::kAt);
       case '=':
-        if (peek() == '=') { ++pos_; return emit(Tok::kEqlc); }
+        if (peek() == '=') {
+          ++pos_;
+          return emit(Tok::kEqlc);
+        }
         if (peek() == '~') return error("unexpected character after '=': " + quote_char('~'));
         return emit(Tok::kEql);
       case '!':
-        if (peek() == '=') { ++pos_; return emit(Tok::kNeq); }
+        if (peek() == '=') {
+          ++pos_;
+          return emit(Tok::kNeq);
+        }
         return error("unexpected character after '!': " + quote_char(peek()));
       case '<':
-        if (peek() == '=') { ++pos_; return emit(Tok::kLte); }
+        if (peek() == '=') {
+          ++pos_;
+          return emit(Tok::kLte);
+        }
         return emit(Tok::kLss);
       case '>':
-        if (peek() == '=') { ++pos_; return emit(Tok::kGte); }
+        if (peek() == '=') {
+          ++pos_;
+          return emit(Tok::kGte);
+        }
         return emit(Tok::kGtr);
-      case '"': case '\'': return string_token(r);
+      case '"':
+      case '\'': return string_token(r);
       case '`': return raw_string();
       case '(': ++paren_depth_; return emit(Tok::kLeftParen);
       case ')':
@@ -188,14 +221,24 @@ class Lexer {
     }
     switch (r) {
       case ',': return emit(Tok::kComma);
-      case '"': case '\'': return string_token(r);
+      case '"':
+      case '\'': return string_token(r);
       case '`': return raw_string();
       case '=':
-        if (peek() == '~') { ++pos_; return emit(Tok::kEqlRegex); }
+        if (peek() == '~') {
+          ++pos_;
+          return emit(Tok::kEqlRegex);
+        }
         return emit(Tok::kEql);
       case '!':
-        if (peek() == '~') { ++pos_; return emit(Tok::kNeqRegex); }
-        if (peek() == '=') { ++pos_; return emit(Tok::kNeq); }
+        if (peek() == '~') {
+          ++pos_;
+          return emit(Tok::kNeqRegex);
+        }
+        if (peek() == '=') {
+          ++pos_;
+          return emit(Tok::kNeq);
+        }
         return error("unexpected character after '!' inside braces: " + quote_char(peek()));
       case '{': return error("unexpected left brace " + quote_char(r));
       case '}': brace_open_ = false; return emit(Tok::kRightBrace);
@@ -215,14 +258,30 @@ class Lexer {
 
   // Validates one escape after the backslash; false after an error.
   bool escape(char quote_ch) {
-    if (at_end()) { error("escape sequence not terminated"); return false; }
+    if (at_end()) {
+      error("escape sequence not terminated");
+      return false;
+    }
     char c = in_[pos_++];
     int n = 0, base = 0;
     uint32_t max = 0;
     switch (c) {
-      case 'a': case 'b': case 'f': case 'n': case 'r': case 't': case 'v': case '\\':
-        return true;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+      case 'a':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
+      case 'v':
+      case '\\': return true;
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
         n = 3, base = 8, max = 255;
         --pos_;
         break;
@@ -236,7 +295,10 @@ class Lexer {
     }
     uint32_t x = 0;
     for (; n > 0; --n) {
-      if (at_end()) { error("escape sequence not terminated"); return false; }
+      if (at_end()) {
+        error("escape sequence not terminated");
+        return false;
+      }
       char d = in_[pos_++];
       int v = is_digit(d) ? d - '0' : (lower(d) >= 'a' && lower(d) <= 'f') ? lower(d) - 'a' + 10 : 99;
       if (v >= base) {
@@ -273,7 +335,10 @@ class Lexer {
       while (!at_end() && set.find(in_[pos_]) != std::string_view::npos) ++pos_;
     };
     run(digits);
-    if (peek() == '.') { ++pos_; run(digits); }
+    if (peek() == '.') {
+      ++pos_;
+      run(digits);
+    }
     if (peek() == 'e' || peek() == 'E') {
       ++pos_;
       if (peek() == '+' || peek() == '-') ++pos_;
@@ -283,7 +348,10 @@ class Lexer {
   }
 
   bool accept(std::string_view set) {
-    if (!at_end() && set.find(in_[pos_]) != std::string_view::npos) { ++pos_; return true; }
+    if (!at_end() && set.find(in_[pos_]) != std::string_view::npos) {
+      ++pos_;
+      return true;
+    }
     return false;
   }
 
@@ -291,11 +359,15 @@ class Lexer {
     if (!accept("smhdwy")) return false;
     accept("s");
     while (accept("0123456789")) {
-      while (accept("0123456789")) {}
+      while (accept("0123456789")) {
+      }
       if (!accept("smhdw")) return false;
       accept("s");
     }
-    if (is_alnum(peek())) { ++pos_; return false; }
+    if (is_alnum(peek())) {
+      ++pos_;
+      return false;
+    }
     return true;
   }
 

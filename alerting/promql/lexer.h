@@ -14,18 +14,66 @@
 namespace vigia::promql {
 
 enum class Tok {
-  kEof, kError, kIdentifier, kMetricIdentifier, kNumber, kString, kDuration,
-  kLeftParen, kRightParen, kLeftBrace, kRightBrace, kLeftBracket, kRightBracket,
-  kComma, kColon, kAt,
+  kEof,
+  kError,
+  kIdentifier,
+  kMetricIdentifier,
+  kNumber,
+  kString,
+  kDuration,
+  kLeftParen,
+  kRightParen,
+  kLeftBrace,
+  kRightBrace,
+  kLeftBracket,
+  kRightBracket,
+  kComma,
+  kColon,
+  kAt,
   // Operators.
-  kAdd, kSub, kMul, kDiv, kMod, kPow, kEqlc, kNeq, kLte, kLss, kGte, kGtr,
-  kEql, kEqlRegex, kNeqRegex, kLand, kLor, kLunless, kAtan2,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kEqlc,
+  kNeq,
+  kLte,
+  kLss,
+  kGte,
+  kGtr,
+  kEql,
+  kEqlRegex,
+  kNeqRegex,
+  kLand,
+  kLor,
+  kLunless,
+  kAtan2,
   // Aggregators.
-  kAvg, kBottomk, kCount, kCountValues, kGroup, kMax, kMin, kQuantile,
-  kStddev, kStdvar, kSum, kTopk,
+  kAvg,
+  kBottomk,
+  kCount,
+  kCountValues,
+  kGroup,
+  kMax,
+  kMin,
+  kQuantile,
+  kStddev,
+  kStdvar,
+  kSum,
+  kTopk,
   // Keywords.
-  kBool, kBy, kGroupLeft, kGroupRight, kIgnoring, kOffset, kOn, kWithout,
-  kStart, kEnd,
+  kBool,
+  kBy,
+  kGroupLeft,
+  kGroupRight,
+  kIgnoring,
+  kOffset,
+  kOn,
+  kWithout,
+  kStart,
+  kEnd,
 };
 
 bool is_operator(Tok t);
@@ -38,9 +86,9 @@ std::string_view tok_spelling(Tok t);
 
 struct Token {
   Tok type = Tok::kEof;
-  size_t pos = 0;        // byte offset of the first character
-  std::string_view text; // the source text (for kError: see msg)
-  std::string msg;       // kError only
+  size_t pos = 0;         // byte offset of the first character
+  std::string_view text;  // the source text (for kError: see msg)
+  std::string msg;        // kError only
   size_t end() const { return pos + text.size(); }
 };
 

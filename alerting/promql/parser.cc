@@ -19,11 +19,20 @@ using internal::ParseError;
 int precedence(Tok t) {
   switch (t) {
     case Tok::kLor: return 1;
-    case Tok::kLand: case Tok::kLunless: return 2;
-    case Tok::kEqlc: case Tok::kNeq: case Tok::kLte: case Tok::kLss: case Tok::kGte: case Tok::kGtr:
-      return 3;
-    case Tok::kAdd: case Tok::kSub: return 4;
-    case Tok::kMul: case Tok::kDiv: case Tok::kMod: case Tok::kAtan2: return 5;
+    case Tok::kLand:
+    case Tok::kLunless: return 2;
+    case Tok::kEqlc:
+    case Tok::kNeq:
+    case Tok::kLte:
+    case Tok::kLss:
+    case Tok::kGte:
+    case Tok::kGtr: return 3;
+    case Tok::kAdd:
+    case Tok::kSub: return 4;
+    case Tok::kMul:
+    case Tok::kDiv:
+    case Tok::kMod:
+    case Tok::kAtan2: return 5;
     case Tok::kPow: return 6;
     default: return 0;
   }
@@ -57,8 +66,14 @@ bool parse_number(std::string_view text, double* out) {
   std::string s(text);
   std::string low;
   for (char c : s) low += char(std::tolower(static_cast<unsigned char>(c)));
-  if (low == "inf") { *out = std::numeric_limits<double>::infinity(); return true; }
-  if (low == "nan") { *out = std::numeric_limits<double>::quiet_NaN(); return true; }
+  if (low == "inf") {
+    *out = std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (low == "nan") {
+    *out = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
   int base = 10;
   std::string_view digits = s;
   if (low.size() > 2 && low[0] == '0' && low[1] == 'x') {
@@ -70,14 +85,18 @@ bool parse_number(std::string_view text, double* out) {
   }
   bool integer = !digits.empty();
   for (char c : digits) {
-    int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-            : std::isxdigit(static_cast<unsigned char>(c)) ? std::tolower(c) - 'a' + 10 : 99;
+    int v = std::isdigit(static_cast<unsigned char>(c))    ? c - '0'
+            : std::isxdigit(static_cast<unsigned char>(c)) ? std::tolower(c) - 'a' + 10
+                                                           : 99;
     if (v >= base) integer = false;
   }
   if (integer) {
     errno = 0;
     long long v = std::strtoll(std::string(digits).c_str(), nullptr, base);
-    if (errno == 0) { *out = double(v); return true; }
+    if (errno == 0) {
+      *out = double(v);
+      return true;
+    }
   }
   if (base == 16) return false;
   char* end = nullptr;
@@ -179,9 +198,9 @@ class Parser {
     for (;;) {
       if (peek().type == Tok::kRightParen) break;
       const Token& t = peek();
-      bool word = t.type == Tok::kIdentifier || t.type == Tok::kMetricIdentifier ||
-                  is_keyword(t.type) || is_aggregator(t.type) || t.type == Tok::kLand ||
-                  t.type == Tok::kLor || t.type == Tok::kLunless || t.type == Tok::kAtan2;
+      bool word = t.type == Tok::kIdentifier || t.type == Tok::kMetricIdentifier || is_keyword(t.type) ||
+                  is_aggregator(t.type) || t.type == Tok::kLand || t.type == Tok::kLor ||
+                  t.type == Tok::kLunless || t.type == Tok::kAtan2;
       if (!word || !is_label_name(t.text)) unexpected("grouping opts", "label");
       out.emplace_back(next().text);
       if (peek().type == Tok::kComma) {
@@ -324,9 +343,14 @@ class Parser {
     // Prometheus accepts these keywords as metric names, but not bool, on,
     // ignoring, group_left, group_right or atan2.
     switch (t.type) {
-      case Tok::kBy: case Tok::kWithout: case Tok::kOffset: case Tok::kLand: case Tok::kLor:
-      case Tok::kLunless: case Tok::kStart: case Tok::kEnd:
-        return selector(&next());
+      case Tok::kBy:
+      case Tok::kWithout:
+      case Tok::kOffset:
+      case Tok::kLand:
+      case Tok::kLor:
+      case Tok::kLunless:
+      case Tok::kStart:
+      case Tok::kEnd: return selector(&next());
       default: unexpected();
     }
   }
@@ -420,11 +444,23 @@ class Parser {
 
   static bool can_start_expr(Tok t) {
     switch (t) {
-      case Tok::kNumber: case Tok::kString: case Tok::kLeftParen: case Tok::kLeftBrace:
-      case Tok::kIdentifier: case Tok::kMetricIdentifier: case Tok::kAdd: case Tok::kSub: case Tok::kAt:
-      case Tok::kBy: case Tok::kWithout: case Tok::kOffset: case Tok::kLand: case Tok::kLor:
-      case Tok::kLunless: case Tok::kStart: case Tok::kEnd:
-        return true;
+      case Tok::kNumber:
+      case Tok::kString:
+      case Tok::kLeftParen:
+      case Tok::kLeftBrace:
+      case Tok::kIdentifier:
+      case Tok::kMetricIdentifier:
+      case Tok::kAdd:
+      case Tok::kSub:
+      case Tok::kAt:
+      case Tok::kBy:
+      case Tok::kWithout:
+      case Tok::kOffset:
+      case Tok::kLand:
+      case Tok::kLor:
+      case Tok::kLunless:
+      case Tok::kStart:
+      case Tok::kEnd: return true;
       default: return is_aggregator(t);
     }
   }
@@ -447,10 +483,13 @@ class Parser {
     }
     if (args.empty()) throw ParseError{a->pos.start, "no arguments for aggregate expression provided"};
     size_t want = (a->op == Tok::kTopk || a->op == Tok::kBottomk || a->op == Tok::kQuantile ||
-                   a->op == Tok::kCountValues) ? 2 : 1;
+                   a->op == Tok::kCountValues)
+                      ? 2
+                      : 1;
     if (args.size() != want) {
-      throw ParseError{a->pos.start, "wrong number of arguments for aggregate expression provided, expected " +
-                                         std::to_string(want) + ", got " + std::to_string(args.size())};
+      throw ParseError{a->pos.start,
+                       "wrong number of arguments for aggregate expression provided, expected " +
+                           std::to_string(want) + ", got " + std::to_string(args.size())};
     }
     for (const auto& arg : args) above(*a, *arg, a->pos.start);
     if (want == 2) a->param = std::move(args[0]);
@@ -478,7 +517,9 @@ std::string position_prefix(std::string_view in, size_t pos) {
 
 }  // namespace
 
-bool parse_duration(std::string_view s, int64_t* ms) { return parse_duration_ms(s, *ms) == DurationParse::kOk; }
+bool parse_duration(std::string_view s, int64_t* ms) {
+  return parse_duration_ms(s, *ms) == DurationParse::kOk;
+}
 
 ParseResult parse(std::string_view input) {
   ParseResult r;

@@ -26,9 +26,9 @@ namespace vigia::promql {
 inline constexpr uint32_t kMaxExprDepth = 1000;
 
 struct ParseResult {
-  ExprPtr expr;         // null on error
-  std::string error;    // "line:col: parse error: message"; empty on success
-  size_t error_pos = 0; // byte offset the error points at
+  ExprPtr expr;          // null on error
+  std::string error;     // "line:col: parse error: message"; empty on success
+  size_t error_pos = 0;  // byte offset the error points at
   bool ok() const { return expr != nullptr; }
 };
 

@@ -75,8 +75,9 @@ std::string render(const Expr& e, bool grouped) {
       // "+Inf ^ x" would read back as +(Inf ^ x): spell that operand "Inf".
       bool bare_inf = b.op == Tok::kPow && b.lhs->kind == ExprKind::kNumberLiteral &&
                       static_cast<const NumberLiteral&>(*b.lhs).value == INFINITY;
-      std::string s = (bare_inf ? std::string("Inf") : render(*b.lhs, grouped)) + " " + std::string(tok_spelling(b.op)) +
-                      (b.return_bool ? " bool" : "") + matching(b) + " " + render(*b.rhs, grouped);
+      std::string s = (bare_inf ? std::string("Inf") : render(*b.lhs, grouped)) + " " +
+                      std::string(tok_spelling(b.op)) + (b.return_bool ? " bool" : "") + matching(b) + " " +
+                      render(*b.rhs, grouped);
       return grouped ? "(" + s + ")" : s;
     }
     case ExprKind::kAggregate: {

@@ -35,7 +35,8 @@ class RangeCache final : public Queryable {
     if (mint < e->mint || maxt > e->maxt) return q_.select(m, mint, maxt);  // another offset
     std::vector<Series> out;
     for (const auto& s : e->series) {
-      auto lo = std::lower_bound(s.points.begin(), s.points.end(), mint, [](const Point& p, int64_t t) { return p.t < t; });
+      auto lo = std::lower_bound(s.points.begin(), s.points.end(), mint,
+                                 [](const Point& p, int64_t t) { return p.t < t; });
       auto hi = std::upper_bound(lo, s.points.end(), maxt, [](int64_t t, const Point& p) { return t < p.t; });
       if (lo == hi) continue;
       out.push_back(Series{s.labels, std::vector<Point>(lo, hi)});
@@ -56,8 +57,8 @@ class RangeCache final : public Queryable {
 
 }  // namespace
 
-QueryResult evaluate_range(const Expr& expr, const Queryable& q, int64_t start_ms, int64_t end_ms, int64_t step_ms,
-                           const EngineOptions& opts) {
+QueryResult evaluate_range(const Expr& expr, const Queryable& q, int64_t start_ms, int64_t end_ms,
+                           int64_t step_ms, const EngineOptions& opts) {
   QueryResult r;
   r.type = ValueType::kMatrix;
   if (end_ms < start_ms) {
@@ -65,11 +66,15 @@ QueryResult evaluate_range(const Expr& expr, const Queryable& q, int64_t start_m
     return r;
   }
   if (step_ms <= 0) {
-    r.error = "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer";
+    r.error =
+        "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a "
+        "positive integer";
     return r;
   }
   if ((end_ms - start_ms) / step_ms > 11000) {
-    r.error = "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)";
+    r.error =
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution "
+        "(?step=XX)";
     return r;
   }
   ValueType t = expr.type();

@@ -6,7 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace re2 { class RE2; }
+namespace re2 {
+class RE2;
+}
 
 namespace vigia::promql {
 

@@ -17,20 +17,14 @@ bool to_vector(promql::QueryResult&& r, promql::Vector& out, std::string& err) {
     return false;
   }
   switch (r.type) {
-    case promql::ValueType::kVector:
-      out = std::move(r.vector);
-      return true;
-    case promql::ValueType::kScalar:
-      out.assign(1, promql::Sample{{}, r.scalar, 0});
-      return true;
-    default:
-      err = "rule result is not a vector or scalar";
-      return false;
+    case promql::ValueType::kVector: out = std::move(r.vector); return true;
+    case promql::ValueType::kScalar: out.assign(1, promql::Sample{{}, r.scalar, 0}); return true;
+    default: err = "rule result is not a vector or scalar"; return false;
   }
 }
 
-promql::Sample series_sample(const promql::LabelSet& alert_labels, std::string_view name, std::string_view state,
-                             double v, int64_t t) {
+promql::Sample series_sample(const promql::LabelSet& alert_labels, std::string_view name,
+                             std::string_view state, double v, int64_t t) {
   promql::Sample s{alert_labels, v, t};
   promql::set_label(s.labels, "__name__", name);
   if (!state.empty()) promql::set_label(s.labels, "alertstate", state);
@@ -79,7 +73,8 @@ bool Rule::eval(int64_t t_ms, Querier& q, const GroupOptions& opts, int64_t limi
       err = "vector contains metrics with the same labelset after applying rule labels";
     } else if (limit > 0 && static_cast<int64_t>(result.size()) > limit) {
       ok = false;
-      err = "exceeded limit of " + std::to_string(limit) + " with " + std::to_string(result.size()) + " series";
+      err =
+          "exceeded limit of " + std::to_string(limit) + " with " + std::to_string(result.size()) + " series";
     } else {
       out = std::move(result);
     }
@@ -184,13 +179,15 @@ bool Rule::eval_alerting(int64_t t_ms, promql::Vector& result, const GroupOption
       a.fired_at = t_ms;
     }
     out.push_back(series_sample(a.labels, "ALERTS", alert_state_name(a.state), 1, t_ms));
-    out.push_back(series_sample(a.labels, "ALERTS_FOR_STATE", "", static_cast<double>(a.active_at / 1000), t_ms));
+    out.push_back(
+        series_sample(a.labels, "ALERTS_FOR_STATE", "", static_cast<double>(a.active_at / 1000), t_ms));
     ++it;
   }
   if (limit > 0 && active > limit) {
     alerts_.clear();
     out.clear();
-    last_error_ = "exceeded limit of " + std::to_string(limit) + " with " + std::to_string(active) + " alerts";
+    last_error_ =
+        "exceeded limit of " + std::to_string(limit) + " with " + std::to_string(active) + " alerts";
     return false;
   }
   return true;
@@ -200,7 +197,8 @@ std::vector<Alert> Rule::alerts_to_send(int64_t t_ms, int64_t resend_delay_ms, i
   std::vector<Alert> out;
   for (auto& [_, a] : alerts_) {
     if (a.state == AlertState::kPending) continue;
-    bool due = a.last_sent_at == 0 || a.resolved_at > a.last_sent_at || a.last_sent_at + resend_delay_ms < t_ms;
+    bool due =
+        a.last_sent_at == 0 || a.resolved_at > a.last_sent_at || a.last_sent_at + resend_delay_ms < t_ms;
     if (!due) continue;
     a.last_sent_at = t_ms;
     a.valid_until = t_ms + 4 * std::max(resend_delay_ms, interval_ms);
@@ -237,7 +235,8 @@ void Group::evaluate(int64_t t_ms, Querier& q, Appender* app, const NotifyFn& no
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!r.eval(t_ms, q, opts_, limit_, out)) {
-        log::warn("Evaluating rule failed", {{"group", name_}, {"rule", r.def().name}, {"err", r.last_error()}});
+        log::warn("Evaluating rule failed",
+                  {{"group", name_}, {"rule", r.def().name}, {"err", r.last_error()}});
         continue;
       }
       if (r.def().is_alert) to_send = r.alerts_to_send(t_ms, opts_.resend_delay_ms, interval_ms_);

@@ -78,7 +78,8 @@ void RuleManager::set_groups(std::vector<GroupDef> defs) {
     if (!loaded_once_ && !opts_.state_file.empty()) {
       std::vector<std::pair<std::string, std::vector<Alert>>> st;
       Status s = read_state(opts_.state_file, st);
-      if (!s.is_ok() && !s.is_no_data()) log::warn("Reading the alert state file failed", {{"err", s.message()}});
+      if (!s.is_ok() && !s.is_no_data())
+        log::warn("Reading the alert state file failed", {{"err", s.message()}});
       for (auto& [k, v] : st) restored[k] = std::move(v);
     }
     for (auto& e : groups_) {
@@ -172,8 +173,10 @@ void RuleManager::write_metrics(MetricSink& sink) const {
           for (const auto& [k, v] : labels) ls.push_back({k, v});
           if (!for_state) ls.push_back({"alertstate", alert_state_name(a.state)});
           std::sort(ls.begin(), ls.end(), [](const Label& x, const Label& y) { return x.name < y.name; });
-          if (for_state) sink.sample("ALERTS_FOR_STATE", Labels(ls), static_cast<double>(a.active_at / 1000));
-          else sink.sample("ALERTS", Labels(ls), 1);
+          if (for_state)
+            sink.sample("ALERTS_FOR_STATE", Labels(ls), static_cast<double>(a.active_at / 1000));
+          else
+            sink.sample("ALERTS", Labels(ls), 1);
         }
   };
   sink.family("ALERTS", "Alerts pending or firing (1), as Prometheus stores them.", MetricType::kGauge);
@@ -241,7 +244,8 @@ Status RuleManager::save_state() {
   return s;
 }
 
-Status RuleManager::read_state(const std::string& path, std::vector<std::pair<std::string, std::vector<Alert>>>& out) {
+Status RuleManager::read_state(const std::string& path,
+                               std::vector<std::pair<std::string, std::vector<Alert>>>& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (errno == ENOENT) return Status::no_data();
@@ -260,8 +264,11 @@ Status RuleManager::read_state(const std::string& path, std::vector<std::pair<st
           a.labels = labels_from(j.at("labels"));
           a.annotations = labels_from(j.at("annotations"));
           std::string st = j.at("state").get<std::string>();
-          a.state = st == "firing" ? AlertState::kFiring : st == "pending" ? AlertState::kPending : AlertState::kInactive;
-          a.value = j.at("value").is_number() ? j.at("value").get<double>() : std::numeric_limits<double>::quiet_NaN();
+          a.state = st == "firing"    ? AlertState::kFiring
+                    : st == "pending" ? AlertState::kPending
+                                      : AlertState::kInactive;
+          a.value = j.at("value").is_number() ? j.at("value").get<double>()
+                                              : std::numeric_limits<double>::quiet_NaN();
           a.active_at = j.at("active_at").get<int64_t>();
           a.fired_at = j.at("fired_at").get<int64_t>();
           a.resolved_at = j.at("resolved_at").get<int64_t>();

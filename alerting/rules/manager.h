@@ -58,7 +58,8 @@ class RuleManager {
 
   Status save_state();
   // Fills `out` with the state file's alerts by rule (an opaque key).
-  static Status read_state(const std::string& path, std::vector<std::pair<std::string, std::vector<Alert>>>& out);
+  static Status read_state(const std::string& path,
+                           std::vector<std::pair<std::string, std::vector<Alert>>>& out);
 
  private:
   struct Entry {

@@ -61,7 +61,8 @@ class Parser {
     std::string s = scalar(n, what);
     int64_t ms = 0;
     if (s == "0") return 0;
-    if (!promql::parse_duration(s, &ms)) shape(n, std::string(what) + ": not a valid duration string: " + promql::quote(s));
+    if (!promql::parse_duration(s, &ms))
+      shape(n, std::string(what) + ": not a valid duration string: " + promql::quote(s));
     return ms;
   }
 
@@ -84,8 +85,8 @@ class Parser {
     try {
       root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
-      errors_.push_back(file_ + ": " + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                        ": " + e.msg);
+      errors_.push_back(file_ + ": " + std::to_string(e.mark.line + 1) + ":" +
+                        std::to_string(e.mark.column + 1) + ": " + e.msg);
       return;
     }
     try {
@@ -110,7 +111,8 @@ class Parser {
     def.name = scalar(g["name"], "name");
     if (def.name.empty()) errors_.push_back(file_ + ": " + pos(g) + "Groupname must not be empty");
     if (std::find(names.begin(), names.end(), def.name) != names.end())
-      errors_.push_back(file_ + ": " + pos(g) + "groupname: " + promql::quote(def.name) + " is repeated in the same file");
+      errors_.push_back(file_ + ": " + pos(g) + "groupname: " + promql::quote(def.name) +
+                        " is repeated in the same file");
     names.push_back(def.name);
     if (g["interval"]) def.interval_ms = duration(g["interval"], "interval");
     if (g["limit"]) {
@@ -157,13 +159,16 @@ class Parser {
       err(at(r["expr"]), "field 'expr' must be set in rule");
     } else {
       promql::ParseResult pr = promql::parse(def.expr_text);
-      if (!pr.ok()) err(at(r["expr"]), "could not parse expression: " + pr.error);
-      else def.expr = std::shared_ptr<const promql::Expr>(std::move(pr.expr));
+      if (!pr.ok())
+        err(at(r["expr"]), "could not parse expression: " + pr.error);
+      else
+        def.expr = std::shared_ptr<const promql::Expr>(std::move(pr.expr));
     }
     if (!record.empty()) {
       if (!def.annotations.empty()) err(at(r["record"]), "invalid field 'annotations' in recording rule");
       if (def.for_ms != 0) err(at(r["record"]), "invalid field 'for' in recording rule");
-      if (def.keep_firing_for_ms != 0) err(at(r["record"]), "invalid field 'keep_firing_for' in recording rule");
+      if (def.keep_firing_for_ms != 0)
+        err(at(r["record"]), "invalid field 'keep_firing_for' in recording rule");
       if (!promql::valid_metric_name(record)) err(at(r["record"]), "invalid recording rule name: " + record);
     }
     for (const auto& [k, v] : def.labels)
@@ -204,8 +209,8 @@ std::vector<std::string> load_rule_file(const std::string& path, std::vector<Gro
   return parse_rule_file(ss.str(), path, out);
 }
 
-std::vector<std::string> expand_rule_globs(const std::vector<std::string>& patterns, const std::string& base_dir,
-                                           std::vector<std::string>& files) {
+std::vector<std::string> expand_rule_globs(const std::vector<std::string>& patterns,
+                                           const std::string& base_dir, std::vector<std::string>& files) {
   std::vector<std::string> errors;
   for (const std::string& p : patterns) {
     std::string full = (!p.empty() && p[0] != '/' && !base_dir.empty()) ? base_dir + "/" + p : p;

@@ -28,10 +28,10 @@ struct RuleDef {
 };
 
 struct GroupDef {
-  std::string file;          // as given to the loader (shown by the rules API)
+  std::string file;  // as given to the loader (shown by the rules API)
   std::string name;
-  int64_t interval_ms = 0;   // 0: the global evaluation interval
-  int64_t limit = 0;         // 0: none
+  int64_t interval_ms = 0;  // 0: the global evaluation interval
+  int64_t limit = 0;        // 0: none
   std::vector<RuleDef> rules;
 };
 
@@ -45,7 +45,7 @@ std::vector<std::string> load_rule_file(const std::string& path, std::vector<Gro
 // Expands rule_files patterns (shell globs; relative ones from `base_dir`) in
 // order, each file once. A pattern that matches nothing adds an error unless
 // it has a wildcard (Prometheus ignores empty globs).
-std::vector<std::string> expand_rule_globs(const std::vector<std::string>& patterns, const std::string& base_dir,
-                                           std::vector<std::string>& files);
+std::vector<std::string> expand_rule_globs(const std::vector<std::string>& patterns,
+                                           const std::string& base_dir, std::vector<std::string>& files);
 
 }  // namespace vigia::alerting

@@ -101,7 +101,8 @@ std::string alerts_string(const std::vector<ExpAlert>& as) {
   std::string s = "[";
   for (size_t i = 0; i < as.size(); ++i) {
     if (i) s += ", ";
-    s += "\n            " + std::to_string(i) + ":\n              Labels:" + promql::labels_string(as[i].labels) +
+    s += "\n            " + std::to_string(i) +
+         ":\n              Labels:" + promql::labels_string(as[i].labels) +
          "\n              Annotations:" + promql::labels_string(as[i].annotations);
   }
   return s + (as.empty() ? "]" : "\n            ]");
@@ -121,8 +122,9 @@ std::string samples_string(const std::vector<std::pair<promql::LabelSet, double>
 }
 
 TestGroup read_group(const YamlReader& r, const YAML::Node& n, int64_t eval_interval_ms) {
-  r.check_keys(n, "tests[]", {"interval", "input_series", "alert_rule_test", "promql_expr_test", "external_labels",
-                              "external_url", "name"});
+  r.check_keys(n, "tests[]",
+               {"interval", "input_series", "alert_rule_test", "promql_expr_test", "external_labels",
+                "external_url", "name"});
   TestGroup g;
   g.interval_ms = n["interval"] ? duration_ms(r, n["interval"], "interval") : eval_interval_ms;
   if (g.interval_ms <= 0) g.interval_ms = eval_interval_ms;
@@ -137,7 +139,8 @@ TestGroup read_group(const YamlReader& r, const YAML::Node& n, int64_t eval_inte
       std::string err;
       if (!parse_metric(r.get_string(s["series"], "series"), ls, err)) r.fail(s["series"], "series: " + err);
       std::vector<promql::Point> pts;
-      if (!expand_series_values(s["values"] ? r.get_string(s["values"], "values") : "", g.interval_ms, pts, err))
+      if (!expand_series_values(s["values"] ? r.get_string(s["values"], "values") : "", g.interval_ms, pts,
+                                err))
         r.fail(s["values"], "values: " + err);
       g.series.emplace_back(std::move(ls), std::move(pts));
     }
@@ -155,7 +158,8 @@ TestGroup read_group(const YamlReader& r, const YAML::Node& n, int64_t eval_inte
         if (!ea.IsSequence()) r.fail(ea, "exp_alerts: expected a list");
         for (const auto& e : ea) {
           r.check_keys(e, "exp_alerts[]", {"exp_labels", "exp_annotations"});
-          ExpAlert x{string_map(r, e["exp_labels"], "exp_labels"), string_map(r, e["exp_annotations"], "exp_annotations")};
+          ExpAlert x{string_map(r, e["exp_labels"], "exp_labels"),
+                     string_map(r, e["exp_annotations"], "exp_annotations")};
           promql::set_label(x.labels, "alertname", t.alertname);
           t.exp.push_back(std::move(x));
         }
@@ -208,7 +212,8 @@ void run_group(const TestGroup& tg, std::vector<GroupDef> defs, int64_t eval_int
   LocalQuerier q(st);
 
   std::vector<AlertTest> alerts = tg.alerts;
-  std::stable_sort(alerts.begin(), alerts.end(), [](const auto& a, const auto& b) { return a.eval_ms < b.eval_ms; });
+  std::stable_sort(alerts.begin(), alerts.end(),
+                   [](const auto& a, const auto& b) { return a.eval_ms < b.eval_ms; });
   size_t curr = 0;
   const std::string test_name = tg.name.empty() ? "" : "    name: " + tg.name + ",\n";
   for (int64_t ts = 0; ts <= maxt; ts += eval_interval_ms) {
@@ -224,7 +229,8 @@ void run_group(const TestGroup& tg, std::vector<GroupDef> defs, int64_t eval_int
       errs.insert(errs.end(), eval_errs.begin(), eval_errs.end());
       return;
     }
-    while (curr < alerts.size() && ts <= alerts[curr].eval_ms && alerts[curr].eval_ms < ts + eval_interval_ms) {
+    while (curr < alerts.size() && ts <= alerts[curr].eval_ms &&
+           alerts[curr].eval_ms < ts + eval_interval_ms) {
       const AlertTest& t = alerts[curr++];
       std::vector<ExpAlert> got;
       for (auto& g : groups)
@@ -255,7 +261,8 @@ void run_group(const TestGroup& tg, std::vector<GroupDef> defs, int64_t eval_int
       errs.push_back(head + ", err: " + r.error);
       continue;
     }
-    if (r.type == promql::ValueType::kScalar) got.emplace_back(promql::LabelSet{}, r.scalar);
+    if (r.type == promql::ValueType::kScalar)
+      got.emplace_back(promql::LabelSet{}, r.scalar);
     else if (r.type == promql::ValueType::kVector)
       for (const auto& s : r.vector) got.emplace_back(s.labels, s.v);
     else {
@@ -281,20 +288,25 @@ void run_group(const TestGroup& tg, std::vector<GroupDef> defs, int64_t eval_int
     for (size_t i = 0; same && i < got.size(); ++i)
       same = got[i].first == exp[i].first && near(got[i].second, exp[i].second);
     if (!same)
-      errs.push_back(head + ",\n        exp: " + samples_string(exp) + "\n        got: " + samples_string(got));
+      errs.push_back(head + ",\n        exp: " + samples_string(exp) +
+                     "\n        got: " + samples_string(got));
   }
 }
 
 }  // namespace
 
-bool expand_series_values(std::string_view text, int64_t step_ms, std::vector<promql::Point>& out, std::string& err) {
+bool expand_series_values(std::string_view text, int64_t step_ms, std::vector<promql::Point>& out,
+                          std::string& err) {
   std::istringstream in{std::string(text)};
   std::string tok;
   int64_t t = 0;
   auto number = [&](const std::string& s, double& v) {
-    if (s == "Inf" || s == "+Inf" || s == "inf" || s == "+inf") v = std::numeric_limits<double>::infinity();
-    else if (s == "-Inf" || s == "-inf") v = -std::numeric_limits<double>::infinity();
-    else if (s == "NaN" || s == "nan") v = std::numeric_limits<double>::quiet_NaN();
+    if (s == "Inf" || s == "+Inf" || s == "inf" || s == "+inf")
+      v = std::numeric_limits<double>::infinity();
+    else if (s == "-Inf" || s == "-inf")
+      v = -std::numeric_limits<double>::infinity();
+    else if (s == "NaN" || s == "nan")
+      v = std::numeric_limits<double>::quiet_NaN();
     else {
       char* end = nullptr;
       v = std::strtod(s.c_str(), &end);
@@ -309,8 +321,10 @@ bool expand_series_values(std::string_view text, int64_t step_ms, std::vector<pr
     size_t x = tok.find('x');
     if (tok == "_" || tok == "stale" || x == std::string::npos) {
       double v = 0;
-      if (tok == "stale") v = promql::stale_nan();
-      else if (tok != "_" && !number(tok, v)) return false;
+      if (tok == "stale")
+        v = promql::stale_nan();
+      else if (tok != "_" && !number(tok, v))
+        return false;
       if (tok != "_") out.push_back({t, v});
       t += step_ms;
       continue;
@@ -327,7 +341,8 @@ bool expand_series_values(std::string_view text, int64_t step_ms, std::vector<pr
       continue;
     }
     size_t op = head.find_first_of("+-", 1);
-    while (op != std::string::npos && (head[op - 1] == 'e' || head[op - 1] == 'E')) op = head.find_first_of("+-", op + 1);
+    while (op != std::string::npos && (head[op - 1] == 'e' || head[op - 1] == 'E'))
+      op = head.find_first_of("+-", op + 1);
     double start = 0, inc = 0;
     if (!number(head.substr(0, op), start)) return false;
     if (op != std::string::npos && !number(head.substr(op), inc)) return false;
@@ -347,7 +362,8 @@ bool run_rule_test_file(const std::string& path, std::string& out) {
     YamlReader r(path);
     r.check_keys(root, "the top level", {"rule_files", "evaluation_interval", "group_eval_order", "tests"});
     int64_t eval_interval = 60000;
-    if (root["evaluation_interval"]) eval_interval = duration_ms(r, root["evaluation_interval"], "evaluation_interval");
+    if (root["evaluation_interval"])
+      eval_interval = duration_ms(r, root["evaluation_interval"], "evaluation_interval");
     if (eval_interval <= 0) r.fail(root["evaluation_interval"], "evaluation_interval must be positive");
     std::vector<std::string> order;
     if (root["group_eval_order"]) order = r.get_string_list(root["group_eval_order"], "group_eval_order");

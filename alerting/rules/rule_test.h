@@ -24,7 +24,8 @@ namespace vigia::alerting {
 // Expands a series' values notation into points every `step_ms` from 0;
 // missing samples ('_') leave a gap, 'stale' is Prometheus's stale NaN.
 // False and `err` on malformed notation.
-bool expand_series_values(std::string_view text, int64_t step_ms, std::vector<promql::Point>& out, std::string& err);
+bool expand_series_values(std::string_view text, int64_t step_ms, std::vector<promql::Point>& out,
+                          std::string& err);
 
 // Runs one test file; appends promtool-style output ("Unit Testing:  FILE",
 // "  SUCCESS" or "  FAILED:" and the failures) to `out`. True if it passed.

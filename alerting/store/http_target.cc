@@ -9,14 +9,17 @@ namespace vigia::store {
 namespace {
 
 promql::LabelSet with_instance(promql::LabelSet labels, const std::string& url) {
-  if (promql::label_value(labels, "instance").empty()) promql::set_label(labels, "instance", url_host_port(url));
+  if (promql::label_value(labels, "instance").empty())
+    promql::set_label(labels, "instance", url_host_port(url));
   return labels;
 }
 
 }  // namespace
 
 ScrapeTarget::ScrapeTarget(ScrapeTargetConfig cfg)
-    : cfg_(std::move(cfg)), sink_(with_instance(cfg_.labels, cfg_.url)), source_(target_source(sink_.target())) {}
+    : cfg_(std::move(cfg)),
+      sink_(with_instance(cfg_.labels, cfg_.url)),
+      source_(target_source(sink_.target())) {}
 
 ScrapeReport ScrapeTarget::scrape(Store& store, int64_t t_ms) {
   auto start = std::chrono::steady_clock::now();
@@ -67,7 +70,8 @@ void Scraper::set_targets(std::vector<ScrapeTargetConfig> targets, Store& store,
     if (!old) continue;
     // A target replaced by one with the same labels keeps its series (the
     // new one's first commit takes over the source).
-    bool relabelled = std::any_of(next.begin(), next.end(), [&](const auto& t) { return t->labels() == old->labels(); });
+    bool relabelled =
+        std::any_of(next.begin(), next.end(), [&](const auto& t) { return t->labels() == old->labels(); });
     if (!relabelled) old->stop(store, t_ms);
   }
   targets_ = std::move(next);

@@ -72,8 +72,8 @@ class Scraper {
   void interrupt();
 
  private:
-  mutable std::mutex mu_;  // one scrape_all or set_targets at a time
-  std::mutex targets_mu_;  // targets_'s elements change (set_targets), or interrupt reads them
+  mutable std::mutex mu_;     // one scrape_all or set_targets at a time
+  std::mutex targets_mu_;     // targets_'s elements change (set_targets), or interrupt reads them
   bool interrupted_ = false;  // under targets_mu_
   std::vector<std::unique_ptr<ScrapeTarget>> targets_;
 };

@@ -37,7 +37,8 @@ void StoreSink::sample(std::string_view name, Labels labels, double value, int64
     std::stable_sort(s.labels.begin(), s.labels.end(), by_name);
   }
   // A repeated name keeps its first value; empty values are no label.
-  auto dup = std::unique(s.labels.begin(), s.labels.end(), [](const auto& a, const auto& b) { return a.first == b.first; });
+  auto dup = std::unique(s.labels.begin(), s.labels.end(),
+                         [](const auto& a, const auto& b) { return a.first == b.first; });
   s.labels.erase(dup, s.labels.end());
   std::erase_if(s.labels, [](const auto& l) { return l.second.empty(); });
   apply_target_labels(s.labels, target_);

@@ -61,7 +61,8 @@ namespace {
 // Labels as the store keeps them: sorted, no empty values. Returns `in`
 // itself when it already is (the common case), else a cleaned copy in buf.
 const LabelSet& normalized(const LabelSet& in, LabelSet& buf) {
-  bool sorted = std::is_sorted(in.begin(), in.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  bool sorted =
+      std::is_sorted(in.begin(), in.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   bool empty_value = std::any_of(in.begin(), in.end(), [](const auto& l) { return l.second.empty(); });
   if (sorted && !empty_value) return in;
   buf.clear();
@@ -258,7 +259,8 @@ void Store::gc_locked() {
   }
 }
 
-std::vector<promql::Series> Store::select(const promql::MatcherSet& matchers, int64_t mint, int64_t maxt) const {
+std::vector<promql::Series> Store::select(const promql::MatcherSet& matchers, int64_t mint,
+                                          int64_t maxt) const {
   std::shared_lock lock(mu_);
   const std::vector<MemSeries*>* only = nullptr;
   static const std::vector<MemSeries*> kNone;
@@ -318,8 +320,10 @@ StoreStats Store::stats() const {
     bytes += block(s->chunks.capacity() * sizeof(Chunk));
     for (const Chunk& c : s->chunks) bytes += block(c.data_bytes());
   }
-  for (const auto& [name, list] : by_name_) bytes += block(64) + string_heap(name) + block(list.capacity() * sizeof(void*));
-  for (const auto& [name, list] : sources_) bytes += block(64) + string_heap(name) + block(list.capacity() * sizeof(void*));
+  for (const auto& [name, list] : by_name_)
+    bytes += block(64) + string_heap(name) + block(list.capacity() * sizeof(void*));
+  for (const auto& [name, list] : sources_)
+    bytes += block(64) + string_heap(name) + block(list.capacity() * sizeof(void*));
   st.bytes = bytes;
   return st;
 }

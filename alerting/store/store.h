@@ -110,9 +110,9 @@ class Store final : public promql::Queryable, public alerting::Appender {
     promql::LabelSet labels;
     std::string key;
     std::vector<Chunk> chunks;  // few per series: a vector, not a deque (whose blocks are 512 bytes)
-    uint32_t producers = 0;  // sources whose last commit had this series
-    uint64_t commit_mark = 0;  // the last commit that had this series
-    uint64_t prev_mark = 0;    // set on the source's previous series during a commit
+    uint32_t producers = 0;     // sources whose last commit had this series
+    uint64_t commit_mark = 0;   // the last commit that had this series
+    uint64_t prev_mark = 0;     // set on the source's previous series during a commit
     bool has_samples() const { return !chunks.empty(); }
   };
   struct KeyHash {
@@ -120,7 +120,8 @@ class Store final : public promql::Queryable, public alerting::Appender {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
 
-  size_t commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms, bool honor_timestamps);
+  size_t commit_impl(std::string_view source, const promql::Vector& samples, int64_t t_ms,
+                     bool honor_timestamps);
   MemSeries& get_or_create(const promql::LabelSet& labels, const std::string& key, bool* created = nullptr);
   AppendResult append_locked(MemSeries& s, int64_t t, double v);
   void mark_stale_locked(std::vector<MemSeries*>& series, int64_t t);

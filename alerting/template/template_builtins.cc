@@ -81,11 +81,12 @@ Basic basic_kind(const Value& v) {
 
 Builtin builtin(std::string_view name) {
   static const std::pair<std::string_view, Builtin> kTable[] = {
-      {"and", Builtin::kAnd}, {"or", Builtin::kOr}, {"not", Builtin::kNot}, {"len", Builtin::kLen},
-      {"index", Builtin::kIndex}, {"slice", Builtin::kSlice}, {"print", Builtin::kPrint},
-      {"printf", Builtin::kPrintf}, {"println", Builtin::kPrintln}, {"html", Builtin::kHtml},
-      {"js", Builtin::kJs}, {"urlquery", Builtin::kUrlquery}, {"eq", Builtin::kEq}, {"ne", Builtin::kNe},
-      {"lt", Builtin::kLt}, {"le", Builtin::kLe}, {"gt", Builtin::kGt}, {"ge", Builtin::kGe}};
+      {"and", Builtin::kAnd},     {"or", Builtin::kOr},         {"not", Builtin::kNot},
+      {"len", Builtin::kLen},     {"index", Builtin::kIndex},   {"slice", Builtin::kSlice},
+      {"print", Builtin::kPrint}, {"printf", Builtin::kPrintf}, {"println", Builtin::kPrintln},
+      {"html", Builtin::kHtml},   {"js", Builtin::kJs},         {"urlquery", Builtin::kUrlquery},
+      {"eq", Builtin::kEq},       {"ne", Builtin::kNe},         {"lt", Builtin::kLt},
+      {"le", Builtin::kLe},       {"gt", Builtin::kGt},         {"ge", Builtin::kGe}};
   for (const auto& [n, b] : kTable)
     if (n == name) return b;
   return Builtin::kNone;
@@ -99,7 +100,8 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
         errorf("wrong number of args for " + name + ": want at least " + std::to_string(n) + " got " +
                std::to_string(args.size()));
     } else if (num_in != n) {
-      errorf("wrong number of args for " + name + ": want " + std::to_string(n) + " got " + std::to_string(num_in));
+      errorf("wrong number of args for " + name + ": want " + std::to_string(n) + " got " +
+             std::to_string(num_in));
     }
   };
   auto all_args = [&](bool any) {
@@ -143,7 +145,8 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
         case Kind::kTime:
           if ((v.kind == Kind::kSample && !v.sample) || (v.kind == Kind::kTime && v.nil_ptr))
             call_error(cmd, name, "len of nil pointer");
-          call_error(cmd, name, "len of type " + std::string(v.kind == Kind::kSample ? "template.sample" : "time.Time"));
+          call_error(cmd, name,
+                     "len of type " + std::string(v.kind == Kind::kSample ? "template.sample" : "time.Time"));
         default: call_error(cmd, name, "len of type " + type_name(v));
       }
     }
@@ -172,8 +175,10 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
           case Kind::kString:
           case Kind::kHtml:
           case Kind::kSamples: {
-            if (idx.kind != Kind::kInt) call_error(cmd, name, "cannot index slice/array with type " + type_name(idx));
-            size_t len = item.kind == Kind::kSamples ? (item.samples ? item.samples->size() : 0) : item.s.size();
+            if (idx.kind != Kind::kInt)
+              call_error(cmd, name, "cannot index slice/array with type " + type_name(idx));
+            size_t len =
+                item.kind == Kind::kSamples ? (item.samples ? item.samples->size() : 0) : item.s.size();
             if (idx.i < 0 || static_cast<size_t>(idx.i) >= len)
               call_error(cmd, name, "index out of range: " + std::to_string(idx.i));
             if (item.kind == Kind::kSamples) {
@@ -198,16 +203,19 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
       std::vector<Value> argv = all_args(false);
       Value item = argv[0];
       if (item.kind != Kind::kString) call_error(cmd, name, "can't slice item of type " + type_name(item));
-      if (argv.size() > 3) call_error(cmd, name, "too many slice indexes: " + std::to_string(argv.size() - 1));
+      if (argv.size() > 3)
+        call_error(cmd, name, "too many slice indexes: " + std::to_string(argv.size() - 1));
       int64_t idx[2] = {0, static_cast<int64_t>(item.s.size())};
       for (size_t i = 1; i < argv.size(); ++i) {
-        if (argv[i].kind != Kind::kInt) call_error(cmd, name, "cannot index slice/array with type " + type_name(argv[i]));
+        if (argv[i].kind != Kind::kInt)
+          call_error(cmd, name, "cannot index slice/array with type " + type_name(argv[i]));
         if (argv[i].i < 0 || argv[i].i > static_cast<int64_t>(item.s.size()))
           call_error(cmd, name, "index out of range: " + std::to_string(argv[i].i));
         idx[i - 1] = argv[i].i;
       }
       if (idx[0] > idx[1])
-        call_error(cmd, name, "invalid slice index: " + std::to_string(idx[0]) + " > " + std::to_string(idx[1]));
+        call_error(cmd, name,
+                   "invalid slice index: " + std::to_string(idx[0]) + " > " + std::to_string(idx[1]));
       return Value::string(item.s.substr(static_cast<size_t>(idx[0]), static_cast<size_t>(idx[1] - idx[0])));
     }
     case Builtin::kPrint: return Value::string(go_sprint(all_args(true)));
@@ -215,7 +223,8 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
     case Builtin::kPrintf: {
       want(1, true);
       std::vector<Value> argv;
-      argv.push_back(args.empty() ? validate(*final, Param::kString) : eval_typed_arg(dot, Param::kString, *args[0]));
+      argv.push_back(args.empty() ? validate(*final, Param::kString)
+                                  : eval_typed_arg(dot, Param::kString, *args[0]));
       for (size_t i = 1; i < args.size(); ++i) argv.push_back(builtin_arg(dot, *args[i], true));
       if (final && !args.empty()) argv.push_back(*final);
       std::string format = argv[0].s;
@@ -227,8 +236,10 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
     case Builtin::kUrlquery: {
       std::vector<Value> argv = all_args(true);
       std::string s;
-      if (argv.size() == 1 && (argv[0].kind == Kind::kString || argv[0].kind == Kind::kHtml)) s = argv[0].s;
-      else s = go_sprint(argv);
+      if (argv.size() == 1 && (argv[0].kind == Kind::kString || argv[0].kind == Kind::kHtml))
+        s = argv[0].s;
+      else
+        s = go_sprint(argv);
       if (b == Builtin::kHtml) return Value::string(html_escape(s));
       if (b == Builtin::kJs) return Value::string(js_escape(s));
       return Value::string(query_escape(s));
@@ -250,7 +261,10 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
           case Basic::kFloat: equal = a.f == c.f; break;
           case Basic::kString: equal = a.s == c.s; break;
           case Basic::kOther:
-            if (a.kind == Kind::kSample && c.kind == Kind::kSample) { equal = a.sample == c.sample; break; }
+            if (a.kind == Kind::kSample && c.kind == Kind::kSample) {
+              equal = a.sample == c.sample;
+              break;
+            }
             if (a.kind == Kind::kTime && c.kind == Kind::kTime) {
               equal = a.nil_ptr && c.nil_ptr;
               break;
@@ -284,9 +298,18 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
       if (ka != kc) call_error(cmd, name, "incompatible types for comparison");
       bool less = false, equal = false;
       switch (ka) {
-        case Basic::kInt: less = a.i < c.i; equal = a.i == c.i; break;
-        case Basic::kFloat: less = a.f < c.f; equal = a.f == c.f; break;
-        case Basic::kString: less = a.s < c.s; equal = a.s == c.s; break;
+        case Basic::kInt:
+          less = a.i < c.i;
+          equal = a.i == c.i;
+          break;
+        case Basic::kFloat:
+          less = a.f < c.f;
+          equal = a.f == c.f;
+          break;
+        case Basic::kString:
+          less = a.s < c.s;
+          equal = a.s == c.s;
+          break;
         default: break;
       }
       switch (b) {

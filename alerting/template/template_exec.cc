@@ -106,8 +106,10 @@ void Executor::walk_range(const Value& dot, const Node& r) {
       }
     }
     if (decl.size() > 1) {
-      if (r.pipe->is_assign) set_var(decl[1]->idents[0], elem);
-      else vars_[vars_.size() - 2].second = index;
+      if (r.pipe->is_assign)
+        set_var(decl[1]->idents[0], elem);
+      else
+        vars_[vars_.size() - 2].second = index;
     }
     Flow f = walk(elem, *r.list);
     vars_.resize(mark);
@@ -219,27 +221,26 @@ Value Executor::eval_pipeline(const Value& dot, const Node& pipe) {
     final = &v;
   }
   for (const auto& d : pipe.decl) {
-    if (pipe.is_assign) set_var(d->idents[0], v);
-    else vars_.push_back({d->idents[0], v});
+    if (pipe.is_assign)
+      set_var(d->idents[0], v);
+    else
+      vars_.push_back({d->idents[0], v});
   }
   return v;
 }
 
 void Executor::not_a_function(const Node& cmd, const Value* final) {
-  if (cmd.nodes.size() > 1 || final) errorf("can't give argument to non-function " + node_string(*cmd.nodes[0]));
+  if (cmd.nodes.size() > 1 || final)
+    errorf("can't give argument to non-function " + node_string(*cmd.nodes[0]));
 }
 
 Value Executor::eval_command(const Value& dot, const Node& cmd, const Value* final) {
   const Node& first = *cmd.nodes[0];
   switch (first.type) {
-    case NodeType::kField:
-      at_ = &first;
-      return eval_field_chain(dot, dot, first, first.idents, &cmd, final);
+    case NodeType::kField: at_ = &first; return eval_field_chain(dot, dot, first, first.idents, &cmd, final);
     case NodeType::kChain: return eval_chain(dot, first, &cmd, final);
     case NodeType::kIdentifier: return eval_function(dot, first, cmd, &cmd, final);
-    case NodeType::kPipe:
-      not_a_function(cmd, final);
-      return eval_pipeline(dot, first);
+    case NodeType::kPipe: not_a_function(cmd, final); return eval_pipeline(dot, first);
     case NodeType::kVariable: return eval_variable(dot, first, &cmd, final);
     default: break;
   }
@@ -284,8 +285,9 @@ Value Executor::eval_variable(const Value& dot, const Node& var, const Node* cmd
   return eval_field_chain(dot, v, var, rest, cmd, final);
 }
 
-Value Executor::eval_field_chain(const Value&, Value recv, const Node& node, const std::vector<std::string>& idents,
-                                 const Node* cmd, const Value* final) {
+Value Executor::eval_field_chain(const Value&, Value recv, const Node& node,
+                                 const std::vector<std::string>& idents, const Node* cmd,
+                                 const Value* final) {
   for (size_t i = 0; i + 1 < idents.size(); ++i) recv = eval_field(idents[i], node, nullptr, nullptr, recv);
   return eval_field(idents.back(), node, cmd, final, recv);
 }
@@ -357,8 +359,8 @@ Value Executor::eval_function(const Value& dot, const Node& ident, const Node& c
   size_t num_params = f->params.size();
   if (f->variadic) {
     if (num_in < num_params - 1)
-      errorf("wrong number of args for " + name + ": want at least " + std::to_string(num_params - 1) + " got " +
-             std::to_string(args.size()));
+      errorf("wrong number of args for " + name + ": want at least " + std::to_string(num_params - 1) +
+             " got " + std::to_string(args.size()));
   } else if (num_in != num_params) {
     errorf("wrong number of args for " + name + ": want " + std::to_string(num_params) + " got " +
            std::to_string(num_in));
@@ -395,12 +397,21 @@ const char* Executor::param_type(Param p) {
 Value Executor::validate(const Value& v, Param p) {
   if (v.kind == Kind::kInvalid) {
     if (p == Param::kAny) return Value{};
-    if (p == Param::kSample) { Value s; s.kind = Kind::kSample; return s; }
-    if (p == Param::kSamples) { Value s; s.kind = Kind::kSamples; return s; }
+    if (p == Param::kSample) {
+      Value s;
+      s.kind = Kind::kSample;
+      return s;
+    }
+    if (p == Param::kSamples) {
+      Value s;
+      s.kind = Kind::kSamples;
+      return s;
+    }
     errorf(std::string("invalid value; expected ") + param_type(p));
   }
   bool ok = p == Param::kAny || (p == Param::kString && v.kind == Kind::kString) ||
-            (p == Param::kFloat && v.kind == Kind::kFloat) || (p == Param::kSample && v.kind == Kind::kSample) ||
+            (p == Param::kFloat && v.kind == Kind::kFloat) ||
+            (p == Param::kSample && v.kind == Kind::kSample) ||
             (p == Param::kSamples && v.kind == Kind::kSamples);
   if (!ok) errorf(std::string("wrong type for value; expected ") + param_type(p) + "; got " + type_name(v));
   return v;

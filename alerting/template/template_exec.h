@@ -19,8 +19,27 @@ struct ExecError {
 enum class Flow { kNormal, kBreak, kContinue };
 
 // text/template's builtin functions (reflect.Value parameters in Go).
-enum class Builtin { kNone, kAnd, kOr, kNot, kLen, kIndex, kSlice, kPrint, kPrintf, kPrintln, kHtml, kJs,
-                     kUrlquery, kEq, kNe, kLt, kLe, kGt, kGe };
+enum class Builtin {
+  kNone,
+  kAnd,
+  kOr,
+  kNot,
+  kLen,
+  kIndex,
+  kSlice,
+  kPrint,
+  kPrintf,
+  kPrintln,
+  kHtml,
+  kJs,
+  kUrlquery,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe
+};
 
 // The builtin called `name`, or kNone.
 Builtin builtin(std::string_view name);
@@ -34,7 +53,6 @@ class Executor {
   Executor(const std::vector<Tree>& trees, const TemplateData& data, std::string_view parse_name,
            std::string_view text, FunctionLookup functions)
       : trees_(trees), data_(data), parse_name_(parse_name), text_(text), functions_(functions) {}
-
 
   std::string run();
 

@@ -104,8 +104,10 @@ std::string fmt_float(const Spec& sp, double v, char verb, int prec) {
     return pad(nz, s);
   }
   if (num[0] != '-') {
-    if (sp.plus) num = "+" + num;
-    else if (sp.space) num = " " + num;
+    if (sp.plus)
+      num = "+" + num;
+    else if (sp.space)
+      num = " " + num;
   }
   return pad_signed(sp, num);
 }
@@ -173,8 +175,8 @@ std::string format_composite(const Spec& sp, char verb, const Value& v) {
     case Kind::kAnyMap: return format_map_with(v, elem);
     case Kind::kSample:
       if (!v.sample) return pad(sp, "<nil>");
-      return "&{" + format_map_with(Value::labels(v.sample->labels), elem) + " " + elem(Value::real(v.sample->value)) +
-             "}";
+      return "&{" + format_map_with(Value::labels(v.sample->labels), elem) + " " +
+             elem(Value::real(v.sample->value)) + "}";
     case Kind::kSamples: {
       std::string out = "[";
       if (v.samples)
@@ -205,8 +207,13 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
       return bad_verb(sp, verb, v);
     case Kind::kInt:
       switch (verb) {
-        case 'v': case 'd': return fmt_int(sp, v.i, 'd');
-        case 'x': case 'X': case 'o': case 'O': case 'b': return fmt_int(sp, v.i, verb);
+        case 'v':
+        case 'd': return fmt_int(sp, v.i, 'd');
+        case 'x':
+        case 'X':
+        case 'o':
+        case 'O':
+        case 'b': return fmt_int(sp, v.i, verb);
         case 'c': {
           std::string q = go_quote_rune(static_cast<uint32_t>(v.i));
           if (q.size() > 2 && q[1] != '\\') return pad(sp, q.substr(1, q.size() - 2));
@@ -223,23 +230,34 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
           }
           return pad(sp, u, false);
         }
-        case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
+        case 'e':
+        case 'E':
+        case 'f':
+        case 'F':
+        case 'g':
+        case 'G':
         default: return bad_verb(sp, verb, v);
       }
     case Kind::kFloat:
       switch (verb) {
         case 'v': return fmt_float(sp, v.f, 'g', -1);
-        case 'g': case 'G': return fmt_float(sp, v.f, verb, -1);
-        case 'e': case 'E': case 'f': return fmt_float(sp, v.f, verb, 6);
+        case 'g':
+        case 'G': return fmt_float(sp, v.f, verb, -1);
+        case 'e':
+        case 'E':
+        case 'f': return fmt_float(sp, v.f, verb, 6);
         case 'F': return fmt_float(sp, v.f, 'f', 6);
-        case 'b': case 'x': case 'X': return fmt_float(sp, v.f, verb, -1);
+        case 'b':
+        case 'x':
+        case 'X': return fmt_float(sp, v.f, verb, -1);
         default: return bad_verb(sp, verb, v);
       }
     case Kind::kString:
     case Kind::kHtml: {
       std::string s = v.s;
       switch (verb) {
-        case 'v': case 's':
+        case 'v':
+        case 's':
           if (sp.has_prec) {
             size_t n = 0, runes = 0;
             while (n < s.size() && runes < static_cast<size_t>(sp.prec)) {
@@ -253,7 +271,8 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
         case 'q':
           if (sp.sharp && s.find('`') == std::string::npos) return pad(sp, "`" + s + "`");
           return pad(sp, go_quote(s));
-        case 'x': case 'X':
+        case 'x':
+        case 'X':
           return pad(sp, hex_string(v.s, verb == 'X', sp.sharp, sp.space, sp.has_prec ? sp.prec : -1));
         default: return bad_verb(sp, verb, v);
       }
@@ -262,8 +281,7 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
       if (v.nil_ptr) return pad(sp, "<nil>");
       if (verb == 'v' || verb == 's') return pad(sp, time_string(v.i));
       return bad_verb(sp, verb, v);
-    default:
-      return format_composite(sp, verb, v);  // Go applies the verb to each element
+    default: return format_composite(sp, verb, v);  // Go applies the verb to each element
   }
 }
 
@@ -278,8 +296,8 @@ std::string time_string(int64_t ns) {
   }
   UtcTime t = utc_time(secs);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d %02d:%02d:%02d", static_cast<long long>(t.year), t.month, t.day,
-                t.hour, t.minute, t.second);
+  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d %02d:%02d:%02d", static_cast<long long>(t.year), t.month,
+                t.day, t.hour, t.minute, t.second);
   std::string out = buf;
   if (frac) {
     char fb[16];
@@ -429,12 +447,19 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
     Spec sp;
     for (; i < end; ++i) {
       char c = format[i];
-      if (c == '#') sp.sharp = true;
-      else if (c == '0') sp.zero = !sp.minus;
-      else if (c == '+') sp.plus = true;
-      else if (c == '-') { sp.minus = true; sp.zero = false; }
-      else if (c == ' ') sp.space = true;
-      else break;
+      if (c == '#')
+        sp.sharp = true;
+      else if (c == '0')
+        sp.zero = !sp.minus;
+      else if (c == '+')
+        sp.plus = true;
+      else if (c == '-') {
+        sp.minus = true;
+        sp.zero = false;
+      } else if (c == ' ')
+        sp.space = true;
+      else
+        break;
     }
     bool good_arg = true;
     bool after_index = arg_number(i, good_arg);
@@ -484,7 +509,8 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
       vlen = 1;
       r = 0xfffd;
     }
-    std::string verb_text = r == 0xfffd && vlen == 1 ? std::string("\xef\xbf\xbd") : std::string(format.substr(i, vlen));
+    std::string verb_text =
+        r == 0xfffd && vlen == 1 ? std::string("\xef\xbf\xbd") : std::string(format.substr(i, vlen));
     i += vlen;
     if (r == '%') {
       out += '%';
@@ -500,7 +526,8 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
     }
     const Value& a = args[argi++];
     if (r >= 0x80) {
-      out += "%!" + verb_text + "(" + (a.kind == Kind::kInvalid ? "<nil>" : type_name(a) + "=" + format_one(sp, 'v', a)) + ")";
+      out += "%!" + verb_text + "(" +
+             (a.kind == Kind::kInvalid ? "<nil>" : type_name(a) + "=" + format_one(sp, 'v', a)) + ")";
       continue;
     }
     char verb = static_cast<char>(r);
@@ -526,8 +553,10 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args) 
     out += "%!(EXTRA ";
     for (size_t k = argi; k < args.size(); ++k) {
       if (k > argi) out += ", ";
-      if (args[k].kind == Kind::kInvalid) out += "<nil>";
-      else out += type_name(args[k]) + "=" + format_v(args[k]);
+      if (args[k].kind == Kind::kInvalid)
+        out += "<nil>";
+      else
+        out += type_name(args[k]) + "=" + format_v(args[k]);
     }
     out += ")";
   }

@@ -25,7 +25,8 @@ namespace {
 // strconv.ParseFloat(s, 64), with Go's error text.
 double parse_float(const std::string& s) {
   auto syntax = [&]() { fail("strconv.ParseFloat: parsing " + go_quote(s) + ": invalid syntax"); };
-  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0])) || s.find('_') != std::string::npos) syntax();
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0])) || s.find('_') != std::string::npos)
+    syntax();
   std::string lower;
   for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string_view body = lower;
@@ -103,7 +104,8 @@ Value humanize_duration(const std::vector<Value>& a, const TemplateData&) {
     int64_t d = v >= 9.2233720368547758e18 ? INT64_MIN : static_cast<int64_t>(v);
     int64_t seconds = d % 60, minutes = (d / 60) % 60, hours = (d / 60 / 60) % 24, days = d / 60 / 60 / 24;
     auto s = [](int64_t n) { return std::to_string(n); };
-    if (days != 0) return Value::string(sign + s(days) + "d " + s(hours) + "h " + s(minutes) + "m " + s(seconds) + "s");
+    if (days != 0)
+      return Value::string(sign + s(days) + "d " + s(hours) + "h " + s(minutes) + "m " + s(seconds) + "s");
     if (hours != 0) return Value::string(sign + s(hours) + "h " + s(minutes) + "m " + s(seconds) + "s");
     if (minutes != 0) return Value::string(sign + s(minutes) + "m " + s(seconds) + "s");
     return Value::string(sign + g4(v) + "s");
@@ -126,7 +128,8 @@ bool float_to_time(double v, int64_t& ns) {
   if (std::isnan(v) || std::isinf(v)) return false;
   double t = v * 1e9;
   if (t > 9.2233720368547758e18 || t < -9.2233720368547758e18)
-    fail(format_float(v, 'g', -1) + " cannot be represented as a nanoseconds timestamp since it overflows int64");
+    fail(format_float(v, 'g', -1) +
+         " cannot be represented as a nanoseconds timestamp since it overflows int64");
   int64_t n = t >= 9.2233720368547758e18 ? INT64_MIN : static_cast<int64_t>(t);
   int64_t ms = n / 1000000;  // model.TimeFromUnixNano
   ns = ms * 1000000;
@@ -172,7 +175,8 @@ uint32_t rune_upper(uint32_t r) {
   if (r == 0x3cd || r == 0x3ce) return r - 0x3f;
   if (r >= 0x430 && r <= 0x44f) return r - 0x20;
   if (r >= 0x450 && r <= 0x45f) return r - 0x50;
-  if ((r >= 0x460 && r <= 0x481) || (r >= 0x48a && r <= 0x4bf) || (r >= 0x4d0 && r <= 0x52f)) return (r & 1) ? r - 1 : r;
+  if ((r >= 0x460 && r <= 0x481) || (r >= 0x48a && r <= 0x4bf) || (r >= 0x4d0 && r <= 0x52f))
+    return (r & 1) ? r - 1 : r;
   if (r == 0x4cf) return 0x4c0;
   if (r >= 0x4c1 && r <= 0x4ce) return (r & 1) ? r : r - 1;
   return r;
@@ -195,7 +199,8 @@ uint32_t rune_lower(uint32_t r) {
   if (r == 0x38e || r == 0x38f) return r + 0x3f;
   if (r >= 0x410 && r <= 0x42f) return r + 0x20;
   if (r >= 0x400 && r <= 0x40f) return r + 0x50;
-  if ((r >= 0x460 && r <= 0x481) || (r >= 0x48a && r <= 0x4bf) || (r >= 0x4d0 && r <= 0x52f)) return (r & 1) ? r : r + 1;
+  if ((r >= 0x460 && r <= 0x481) || (r >= 0x48a && r <= 0x4bf) || (r >= 0x4d0 && r <= 0x52f))
+    return (r & 1) ? r : r + 1;
   if (r == 0x4c0) return 0x4cf;
   if (r >= 0x4c1 && r <= 0x4ce) return (r & 1) ? r + 1 : r;
   return r;
@@ -220,8 +225,12 @@ std::string map_case(std::string_view s, bool upper) {
   return out;
 }
 
-Value to_upper(const std::vector<Value>& a, const TemplateData&) { return Value::string(map_case(a[0].s, true)); }
-Value to_lower(const std::vector<Value>& a, const TemplateData&) { return Value::string(map_case(a[0].s, false)); }
+Value to_upper(const std::vector<Value>& a, const TemplateData&) {
+  return Value::string(map_case(a[0].s, true));
+}
+Value to_lower(const std::vector<Value>& a, const TemplateData&) {
+  return Value::string(map_case(a[0].s, false));
+}
 
 // strings.Title: the first letter of each word upper-cased; ASCII letters,
 // digits and '_' (and any non-ASCII rune) continue a word.
@@ -256,7 +265,8 @@ std::unique_ptr<RE2> compile(const std::string& pattern, std::string& err) {
   opts.set_max_mem(8 << 20);
   auto re = std::make_unique<RE2>(pattern, opts);
   if (!re->ok()) {
-    err = "error parsing regexp: " + std::string(promql::go_regexp_error(re->error_code())) + ": `" + re->error_arg() + "`";
+    err = "error parsing regexp: " + std::string(promql::go_regexp_error(re->error_code())) + ": `" +
+          re->error_arg() + "`";
     return nullptr;
   }
   return re;
@@ -278,7 +288,8 @@ std::string regexp_quote(const std::string& s) {
 }
 
 // regexp.Regexp.Expand for ReplaceAllString: $1, ${1}, $name, ${name}, $$.
-void expand(std::string& out, std::string_view tmpl, const RE2& re, const std::vector<re2::StringPiece>& groups) {
+void expand(std::string& out, std::string_view tmpl, const RE2& re,
+            const std::vector<re2::StringPiece>& groups) {
   const auto& names = re.NamedCapturingGroups();
   while (!tmpl.empty()) {
     size_t i = tmpl.find('$');
@@ -304,9 +315,12 @@ void expand(std::string& out, std::string_view tmpl, const RE2& re, const std::v
     std::string name(rest.substr(0, n));
     tmpl = rest.substr(n + (brace ? 1 : 0));
     int num = -1;
-    if (std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-      if (name.size() < 10) num = std::atoi(name.c_str());
-      else num = INT_MAX;
+    if (std::all_of(name.begin(), name.end(),
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      if (name.size() < 10)
+        num = std::atoi(name.c_str());
+      else
+        num = INT_MAX;
     } else {
       auto it = names.find(name);
       if (it != names.end()) num = it->second;
@@ -337,9 +351,12 @@ Value re_replace_all(const std::vector<Value>& a, const TemplateData&) {
     last_end = m1;
     size_t width = 0;
     if (search < src.size()) decode_rune(src, search, width);
-    if (search + width > m1) search += width;
-    else if (search + 1 > m1) ++search;
-    else search = m1;
+    if (search + width > m1)
+      search += width;
+    else if (search + 1 > m1)
+      ++search;
+    else
+      search = m1;
   }
   out.append(src, std::min(last_end, src.size()), std::string::npos);
   return Value::string(out);

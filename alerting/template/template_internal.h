@@ -55,16 +55,44 @@ struct Value {
   std::shared_ptr<const SampleData> sample;         // kSample (null = nil)
   std::shared_ptr<const SampleList> samples;        // kSamples (null = nil slice)
   bool nil_ptr = false;                             // kTime: a nil *time.Time
-  bool nil_iface = false;                           // kInvalid: a nil interface{} (from a map[string]interface {})
-  const TemplateData* data = nullptr;               // kData
+  bool nil_iface = false;              // kInvalid: a nil interface{} (from a map[string]interface {})
+  const TemplateData* data = nullptr;  // kData
 
-  static Value boolean(bool v) { Value r; r.kind = Kind::kBool; r.b = v; return r; }
-  static Value integer(int64_t v) { Value r; r.kind = Kind::kInt; r.i = v; return r; }
-  static Value real(double v) { Value r; r.kind = Kind::kFloat; r.f = v; return r; }
-  static Value string(std::string v) { Value r; r.kind = Kind::kString; r.s = std::move(v); return r; }
-  static Value html(std::string v) { Value r; r.kind = Kind::kHtml; r.s = std::move(v); return r; }
+  static Value boolean(bool v) {
+    Value r;
+    r.kind = Kind::kBool;
+    r.b = v;
+    return r;
+  }
+  static Value integer(int64_t v) {
+    Value r;
+    r.kind = Kind::kInt;
+    r.i = v;
+    return r;
+  }
+  static Value real(double v) {
+    Value r;
+    r.kind = Kind::kFloat;
+    r.f = v;
+    return r;
+  }
+  static Value string(std::string v) {
+    Value r;
+    r.kind = Kind::kString;
+    r.s = std::move(v);
+    return r;
+  }
+  static Value html(std::string v) {
+    Value r;
+    r.kind = Kind::kHtml;
+    r.s = std::move(v);
+    return r;
+  }
   static Value labels(promql::LabelSet ls) {
-    Value r; r.kind = Kind::kStrMap; r.str_map = std::make_shared<const promql::LabelSet>(std::move(ls)); return r;
+    Value r;
+    r.kind = Kind::kStrMap;
+    r.str_map = std::make_shared<const promql::LabelSet>(std::move(ls));
+    return r;
   }
 };
 
@@ -86,10 +114,40 @@ std::string go_sprintf(std::string_view format, const std::vector<Value>& args);
 std::string time_string(int64_t ns);
 // Tokens of the lexer (text/template/parse/lex.go).
 enum class Tok {
-  kError, kBool, kChar, kCharConstant, kComment, kAssign, kDeclare, kEOF, kField, kIdentifier, kLeftDelim,
-  kLeftParen, kNumber, kPipe, kRawString, kRightDelim, kRightParen, kSpace, kString, kText, kVariable,
+  kError,
+  kBool,
+  kChar,
+  kCharConstant,
+  kComment,
+  kAssign,
+  kDeclare,
+  kEOF,
+  kField,
+  kIdentifier,
+  kLeftDelim,
+  kLeftParen,
+  kNumber,
+  kPipe,
+  kRawString,
+  kRightDelim,
+  kRightParen,
+  kSpace,
+  kString,
+  kText,
+  kVariable,
   // keywords
-  kBlock, kBreak, kContinue, kDot, kDefine, kElse, kEnd, kIf, kNil, kRange, kTemplate, kWith,
+  kBlock,
+  kBreak,
+  kContinue,
+  kDot,
+  kDefine,
+  kElse,
+  kEnd,
+  kIf,
+  kNil,
+  kRange,
+  kTemplate,
+  kWith,
 };
 
 struct Item {
@@ -106,17 +164,35 @@ std::vector<Item> lex(std::string_view text);
 std::string item_string(const Item& i);
 // Parse tree (text/template/parse), positions are byte offsets in the text.
 enum class NodeType {
-  kText, kAction, kIf, kRange, kWith, kTemplate, kBreak, kContinue, kList,
-  kPipe, kCommand, kField, kChain, kIdentifier, kVariable, kDot, kNil, kBool, kNumber, kString,
+  kText,
+  kAction,
+  kIf,
+  kRange,
+  kWith,
+  kTemplate,
+  kBreak,
+  kContinue,
+  kList,
+  kPipe,
+  kCommand,
+  kField,
+  kChain,
+  kIdentifier,
+  kVariable,
+  kDot,
+  kNil,
+  kBool,
+  kNumber,
+  kString,
 };
 
 struct Node {
   NodeType type;
   size_t pos = 0;
   int line = 1;
-  std::string text;               // text, identifier, string value, template name, number spelling
-  std::string spelling;           // kString: the quoted source text
-  std::vector<std::string> idents;  // kField/kVariable/kChain: the names ($x, Labels, instance)
+  std::string text;                          // text, identifier, string value, template name, number spelling
+  std::string spelling;                      // kString: the quoted source text
+  std::vector<std::string> idents;           // kField/kVariable/kChain: the names ($x, Labels, instance)
   std::vector<std::unique_ptr<Node>> nodes;  // kList items; kCommand args; kPipe commands
   std::vector<std::unique_ptr<Node>> decl;   // kPipe: declared variables
   bool is_assign = false;                    // kPipe: `=` rather than `:=`

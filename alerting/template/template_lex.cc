@@ -136,7 +136,12 @@ class Lexer {
     char c = in_[p];
     if (is_space(c)) return true;
     switch (c) {
-      case '.': case ',': case '|': case ':': case ')': case '(': return true;
+      case '.':
+      case ',':
+      case '|':
+      case ':':
+      case ')':
+      case '(': return true;
       default: break;
     }
     return in_.substr(p, 2) == kRight;
@@ -187,12 +192,18 @@ class Lexer {
           emit(Tok::kRawString, start, pos_);
           continue;
         }
-        case '$': lex_field_or_variable(start, Tok::kVariable); if (done_) return; continue;
+        case '$':
+          lex_field_or_variable(start, Tok::kVariable);
+          if (done_) return;
+          continue;
         case '\'':
           if (!lex_quoted(start, '\'', "unterminated character constant")) return;
           emit(Tok::kCharConstant, start, pos_);
           continue;
-        case '(': emit(Tok::kLeftParen, start, pos_); ++paren_depth_; continue;
+        case '(':
+          emit(Tok::kLeftParen, start, pos_);
+          ++paren_depth_;
+          continue;
         case ')':
           emit(Tok::kRightParen, start, pos_);
           if (--paren_depth_ < 0) return error(start, "unexpected right paren U+0029 ')'");
@@ -222,10 +233,17 @@ class Lexer {
         while (size_t n = alnum_len(in_, pos_)) pos_ += n;
         if (!at_terminator(pos_)) return bad_character();
         std::string_view word = in_.substr(start, pos_ - start);
-        static const std::pair<std::string_view, Tok> kKeywords[] = {
-            {"block", Tok::kBlock}, {"break", Tok::kBreak}, {"continue", Tok::kContinue},
-            {"define", Tok::kDefine}, {"else", Tok::kElse}, {"end", Tok::kEnd}, {"if", Tok::kIf},
-            {"range", Tok::kRange}, {"nil", Tok::kNil}, {"template", Tok::kTemplate}, {"with", Tok::kWith}};
+        static const std::pair<std::string_view, Tok> kKeywords[] = {{"block", Tok::kBlock},
+                                                                     {"break", Tok::kBreak},
+                                                                     {"continue", Tok::kContinue},
+                                                                     {"define", Tok::kDefine},
+                                                                     {"else", Tok::kElse},
+                                                                     {"end", Tok::kEnd},
+                                                                     {"if", Tok::kIf},
+                                                                     {"range", Tok::kRange},
+                                                                     {"nil", Tok::kNil},
+                                                                     {"template", Tok::kTemplate},
+                                                                     {"with", Tok::kWith}};
         Tok t = Tok::kIdentifier;
         for (const auto& [k, v] : kKeywords)
           if (word == k) t = v;
@@ -272,13 +290,12 @@ class Lexer {
     std::snprintf(buf, sizeof buf, "U+%04X", r);
     std::string out = buf;
     bool printable = go_is_print(r);
-    if (printable) out += " '" + (r == 0xfffd ? std::string("\xef\xbf\xbd") : std::string(in_.substr(p, len))) + "'";
+    if (printable)
+      out += " '" + (r == 0xfffd ? std::string("\xef\xbf\xbd") : std::string(in_.substr(p, len))) + "'";
     return out;
   }
 
-  void bad_character() {
-    error(pos_, "bad character " + rune_desc(pos_));
-  }
+  void bad_character() { error(pos_, "bad character " + rune_desc(pos_)); }
 
   void lex_field_or_variable(size_t start, Tok type) {
     if (at_terminator(pos_)) {
@@ -306,9 +323,12 @@ class Lexer {
     accept("+-");
     std::string_view digits = "0123456789_";
     if (accept("0")) {
-      if (accept("xX")) digits = "0123456789abcdefABCDEF_";
-      else if (accept("oO")) digits = "01234567_";
-      else if (accept("bB")) digits = "01_";
+      if (accept("xX"))
+        digits = "0123456789abcdefABCDEF_";
+      else if (accept("oO"))
+        digits = "01234567_";
+      else if (accept("bB"))
+        digits = "01_";
     }
     accept_run(digits);
     if (accept(".")) accept_run(digits);
@@ -405,7 +425,8 @@ bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err
     // strconv.UnquoteChar: a \x or octal escape is the byte's value, any
     // other character the rune it encodes.
     size_t len;
-    bool byte_escape = text.size() > 2 && text[1] == '\\' && (text[2] == 'x' || (text[2] >= '0' && text[2] <= '7'));
+    bool byte_escape =
+        text.size() > 2 && text[1] == '\\' && (text[2] == 'x' || (text[2] >= '0' && text[2] <= '7'));
     uint32_t r = byte_escape ? static_cast<unsigned char>(s[0]) : decode_rune(s, 0, len);
     n.is_int = n.is_float = true;
     n.int_value = r;
@@ -434,19 +455,30 @@ bool parse_number(std::string_view text, bool is_char, Node& n, std::string& err
   std::string_view digits = body;
   if (digits.size() > 1 && digits[0] == '0') {
     char p = static_cast<char>(std::tolower(digits[1]));
-    if (p == 'x') base = 16, digits.remove_prefix(2);
-    else if (p == 'o') base = 8, digits.remove_prefix(2);
-    else if (p == 'b') base = 2, digits.remove_prefix(2);
-    else base = 8, digits.remove_prefix(1);
+    if (p == 'x')
+      base = 16, digits.remove_prefix(2);
+    else if (p == 'o')
+      base = 8, digits.remove_prefix(2);
+    else if (p == 'b')
+      base = 2, digits.remove_prefix(2);
+    else
+      base = 8, digits.remove_prefix(1);
   }
   bool int_ok = !digits.empty();
   unsigned __int128 acc = 0;
   for (char c : digits) {
-    int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-            : std::isalpha(static_cast<unsigned char>(c)) ? std::tolower(c) - 'a' + 10 : 99;
-    if (d >= base) { int_ok = false; break; }
+    int d = std::isdigit(static_cast<unsigned char>(c))   ? c - '0'
+            : std::isalpha(static_cast<unsigned char>(c)) ? std::tolower(c) - 'a' + 10
+                                                          : 99;
+    if (d >= base) {
+      int_ok = false;
+      break;
+    }
     acc = acc * base + d;
-    if (acc > (static_cast<unsigned __int128>(1) << 64)) { int_ok = false; break; }
+    if (acc > (static_cast<unsigned __int128>(1) << 64)) {
+      int_ok = false;
+      break;
+    }
   }
   if (int_ok) {
     if (!neg && acc <= static_cast<unsigned __int128>(INT64_MAX)) {

@@ -21,8 +21,8 @@ constexpr int kMaxNesting = 100;
 
 class Parser {
  public:
-  Parser(std::string_view name, std::string_view text, const std::function<bool(std::string_view)>& is_function,
-         std::vector<Tree>& trees)
+  Parser(std::string_view name, std::string_view text,
+         const std::function<bool(std::string_view)>& is_function, std::vector<Tree>& trees)
       : name_(name), is_function_(is_function), trees_(trees) {
     items_ = lex(text);
   }
@@ -61,7 +61,9 @@ class Parser {
     n->pos = pos;
     return n;
   }
-  static bool is_marker(const Node& n, std::string_view what) { return n.type == NodeType::kList && n.text == what; }
+  static bool is_marker(const Node& n, std::string_view what) {
+    return n.type == NodeType::kList && n.text == what;
+  }
 
   // Like Go's parser: next() always advances, backup() steps back one, and
   // the line of an error is that of the furthest token read.
@@ -145,8 +147,10 @@ class Parser {
   void add_tree(Tree t) {
     for (auto& existing : trees_) {
       if (existing.name != t.name) continue;
-      if (is_empty_tree(*existing.root)) existing = std::move(t);
-      else if (!is_empty_tree(*t.root)) errorf("template: multiple definition of template " + go_quote(t.name));
+      if (is_empty_tree(*existing.root))
+        existing = std::move(t);
+      else if (!is_empty_tree(*t.root))
+        errorf("template: multiple definition of template " + go_quote(t.name));
       return;
     }
     trees_.push_back(std::move(t));
@@ -336,8 +340,16 @@ class Parser {
         return pipe;
       }
       switch (token.type) {
-        case Tok::kBool: case Tok::kCharConstant: case Tok::kDot: case Tok::kField: case Tok::kIdentifier:
-        case Tok::kNumber: case Tok::kNil: case Tok::kRawString: case Tok::kString: case Tok::kVariable:
+        case Tok::kBool:
+        case Tok::kCharConstant:
+        case Tok::kDot:
+        case Tok::kField:
+        case Tok::kIdentifier:
+        case Tok::kNumber:
+        case Tok::kNil:
+        case Tok::kRawString:
+        case Tok::kString:
+        case Tok::kVariable:
         case Tok::kLeftParen:
           backup();
           pipe->nodes.push_back(command());
@@ -351,9 +363,11 @@ class Parser {
     if (pipe.nodes.empty()) errorf("missing value for " + context);
     for (size_t i = 1; i < pipe.nodes.size(); ++i) {
       switch (pipe.nodes[i]->nodes[0]->type) {
-        case NodeType::kBool: case NodeType::kDot: case NodeType::kNil: case NodeType::kNumber:
-        case NodeType::kString:
-          errorf("non executable command in pipeline stage " + std::to_string(i + 1));
+        case NodeType::kBool:
+        case NodeType::kDot:
+        case NodeType::kNil:
+        case NodeType::kNumber:
+        case NodeType::kString: errorf("non executable command in pipeline stage " + std::to_string(i + 1));
         default: break;
       }
     }
@@ -410,9 +424,11 @@ class Parser {
           for (auto& f : fields) node->idents.push_back(f);
           node->pos = pos;
           break;
-        case NodeType::kBool: case NodeType::kString: case NodeType::kNumber: case NodeType::kNil:
-        case NodeType::kDot:
-          errorf("unexpected . after term " + go_quote(node_string(*node)));
+        case NodeType::kBool:
+        case NodeType::kString:
+        case NodeType::kNumber:
+        case NodeType::kNil:
+        case NodeType::kDot: errorf("unexpected . after term " + go_quote(node_string(*node)));
         default: {
           auto chain = new_node(NodeType::kChain, pos);
           chain->pipe = std::move(node);

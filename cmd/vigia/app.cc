@@ -50,29 +50,38 @@ void add_flags(FlagSet& fs, Options& o, AreaList& areas) {
   fs.add_string("config.file", "vigia configuration file (YAML).", &o.config_file);
   fs.add_string("web.listen-address", "Address on which to expose metrics and the web interface.", &o.listen);
   add_http_limit_flags(fs, o.web);
-  fs.add_string("log.level", "Only log messages with the given severity or above: debug, info, warn, error.", &o.log_level);
+  fs.add_string("log.level", "Only log messages with the given severity or above: debug, info, warn, error.",
+                &o.log_level);
   fs.add_string("log.format", "Output format of log messages: logfmt or json.", &o.log_format);
   for (auto& a : areas) a->add_flags(fs);
-  fs.add_bool("collector.disable-defaults", "Set all collectors to disabled by default.", &o.disable_defaults);
-  fs.add_string("query.url", "vigia query: Prometheus-compatible API to query (e.g. http://localhost:9090); "
-                "without it, vigia's own collectors are collected twice, a second apart, and queried locally.",
-                &o.query_url);
-  fs.add_string("query.timeout", "vigia query: timeout of the query (and of each local collection).", &o.query_timeout);
-  fs.add_string("time", "vigia query: evaluation time (RFC3339 or Unix timestamp); default now.", &o.query_time);
+  fs.add_bool("collector.disable-defaults", "Set all collectors to disabled by default.",
+              &o.disable_defaults);
+  fs.add_string(
+      "query.url",
+      "vigia query: Prometheus-compatible API to query (e.g. http://localhost:9090); "
+      "without it, vigia's own collectors are collected twice, a second apart, and queried locally.",
+      &o.query_url);
+  fs.add_string("query.timeout", "vigia query: timeout of the query (and of each local collection).",
+                &o.query_timeout);
+  fs.add_string("time", "vigia query: evaluation time (RFC3339 or Unix timestamp); default now.",
+                &o.query_time);
   fs.add_list("scrape.url", "vigia query (local): also scrape this exporter's /metrics URL (job=\"scrape\").",
               &o.scrape_urls);
   fs.add_bool("version", "Show application version.", &o.version);
   fs.add_bool("help", "Show this help.", &o.help);
-  fs.add_prefix("collector.", "Enable (or with no-, disable) the named collector.",
-                [&o](std::string_view rest, bool negated, std::string_view value, bool has_value) -> std::string {
-                  bool on = !negated;
-                  if (has_value) {
-                    if (value == "false") on = negated;
-                    else if (value != "true") return "expected true or false";
-                  }
-                  o.collector_switches.emplace_back(std::string(rest), on);
-                  return "";
-                });
+  fs.add_prefix(
+      "collector.", "Enable (or with no-, disable) the named collector.",
+      [&o](std::string_view rest, bool negated, std::string_view value, bool has_value) -> std::string {
+        bool on = !negated;
+        if (has_value) {
+          if (value == "false")
+            on = negated;
+          else if (value != "true")
+            return "expected true or false";
+        }
+        o.collector_switches.emplace_back(std::string(rest), on);
+        return "";
+      });
 }
 
 volatile sig_atomic_t g_stop = 0;
@@ -121,7 +130,8 @@ int query(const Options& o, const AreaList& areas, const std::string& expr) {
   if (!o.query_time.empty()) {
     int64_t t = 0;
     if (!alerting::parse_time(o.query_time, t)) {
-      std::fprintf(stderr, "vigia: error: --time: expected RFC3339 or a Unix timestamp, got \"%s\"\n", o.query_time.c_str());
+      std::fprintf(stderr, "vigia: error: --time: expected RFC3339 or a Unix timestamp, got \"%s\"\n",
+                   o.query_time.c_str());
       return 2;
     }
     cmd.time_ms = t;
@@ -243,8 +253,11 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     log::info("Evaluating rules", {{"files", files}});
   }
   std::string addr = o.listen;
-  if (size_t c = addr.rfind(':'); c != std::string::npos) addr = addr.substr(0, c + 1) + std::to_string(server.port());
-  log::info("Listening on", {{"address", addr}, {"metrics", "http://" + (addr[0] == ':' ? "localhost" + addr : addr) + "/metrics"}});
+  if (size_t c = addr.rfind(':'); c != std::string::npos)
+    addr = addr.substr(0, c + 1) + std::to_string(server.port());
+  log::info("Listening on",
+            {{"address", addr},
+             {"metrics", "http://" + (addr[0] == ':' ? "localhost" + addr : addr) + "/metrics"}});
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -277,20 +290,21 @@ int app_main(const std::vector<std::string>& args) {
     return 2;
   }
   if (o.help) {
-    std::fputs(fs.usage("vigia",
-                        "vigia serves host and service metrics for Prometheus and evaluates alert rules.\n\n"
-                        "Commands:\n"
-                        "  run              (default) serve exporters and evaluate alerts\n"
-                        "  exporter         only serve metrics\n"
-                        "  alerts           only evaluate rules (alerting.scrape jobs or alerting.query_url)\n"
-                        "  check config     validate the configuration file and exit\n"
-                        "  check rules F... check rule files as promtool check rules does\n"
-                        "  test rules F...  run rule unit tests (promtool test rules format)\n"
-                        "  query EXPR       evaluate one PromQL instant query and print it as promtool does:\n"
-                        "                   against --query.url, or locally on vigia's own collectors,\n"
-                        "                   collected twice a second apart (so rate() has two points)")
-                   .c_str(),
-               stdout);
+    std::fputs(
+        fs.usage("vigia",
+                 "vigia serves host and service metrics for Prometheus and evaluates alert rules.\n\n"
+                 "Commands:\n"
+                 "  run              (default) serve exporters and evaluate alerts\n"
+                 "  exporter         only serve metrics\n"
+                 "  alerts           only evaluate rules (alerting.scrape jobs or alerting.query_url)\n"
+                 "  check config     validate the configuration file and exit\n"
+                 "  check rules F... check rule files as promtool check rules does\n"
+                 "  test rules F...  run rule unit tests (promtool test rules format)\n"
+                 "  query EXPR       evaluate one PromQL instant query and print it as promtool does:\n"
+                 "                   against --query.url, or locally on vigia's own collectors,\n"
+                 "                   collected twice a second apart (so rate() has two points)")
+            .c_str(),
+        stdout);
     return 0;
   }
   if (o.version) {
@@ -311,7 +325,8 @@ int app_main(const std::vector<std::string>& args) {
 
   std::string command = pos.empty() ? "run" : pos[0];
   Config cfg;
-  Status cs = o.config_file.empty() ? Status::ok() : load_config_file(o.config_file, area_sections(areas), cfg);
+  Status cs =
+      o.config_file.empty() ? Status::ok() : load_config_file(o.config_file, area_sections(areas), cfg);
   if (cs.is_ok()) cs = read_area_configs(areas, cfg);
   if (!cs.is_ok()) {
     std::fprintf(stderr, "vigia: error: %s\n", cs.message().c_str());

@@ -15,8 +15,8 @@
   AREA(probe)             \
   /* end of the list */
 
-#define VIGIA_DECLARE_AREA(area) \
-  namespace vigia::area {        \
+#define VIGIA_DECLARE_AREA(area)     \
+  namespace vigia::area {            \
   std::unique_ptr<Area> make_area(); \
   }
 VIGIA_AREAS(VIGIA_DECLARE_AREA)

@@ -10,7 +10,9 @@ namespace {
 class BackupArea final : public Area {
  public:
   std::string_view name() const override { return "backups"; }
-  void read_config(const YamlReader& r, const YAML::Node& n) override { backups_ = read_backups(r, n, "backups"); }
+  void read_config(const YamlReader& r, const YAML::Node& n) override {
+    backups_ = read_backups(r, n, "backups");
+  }
   Status add_collectors(AreaSetup& setup) override {
     if (backups_.empty()) return Status::ok();
     auto backups = backups_;

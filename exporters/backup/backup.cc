@@ -195,23 +195,25 @@ std::vector<BackupConfig> read_backups(const YamlReader& r, const YAML::Node& n,
   std::vector<BackupConfig> out;
   r.read_named_list(n, section, "backup", {"name", "path", "pattern", "max_age"},
                     [&](const YAML::Node& item, const std::string& what, const std::string& name) {
-    BackupConfig b;
-    b.name = name;
-    if (!item["path"]) r.fail(item, what + ": missing key 'path'");
-    b.path = r.get_string(item["path"], what + ".path");
-    if (b.path.empty()) r.fail(item["path"], what + ".path: must not be empty");
-    // Relative to the configuration file, as rule files are.
-    size_t slash = r.file().rfind('/');
-    if (b.path[0] != '/' && slash != std::string::npos) b.path = r.file().substr(0, slash + 1) + b.path;
-    if (item["pattern"]) {
-      b.pattern = r.get_string(item["pattern"], what + ".pattern");
-      if (b.pattern.empty()) r.fail(item["pattern"], what + ".pattern: must not be empty");
-    }
-    if (!item["max_age"]) r.fail(item, what + ": missing key 'max_age'");
-    b.max_age_seconds = r.get_duration_seconds(item["max_age"], what + ".max_age");
-    if (b.max_age_seconds <= 0) r.fail(item["max_age"], what + ".max_age: must be positive");
-    out.push_back(std::move(b));
-  });
+                      BackupConfig b;
+                      b.name = name;
+                      if (!item["path"]) r.fail(item, what + ": missing key 'path'");
+                      b.path = r.get_string(item["path"], what + ".path");
+                      if (b.path.empty()) r.fail(item["path"], what + ".path: must not be empty");
+                      // Relative to the configuration file, as rule files are.
+                      size_t slash = r.file().rfind('/');
+                      if (b.path[0] != '/' && slash != std::string::npos)
+                        b.path = r.file().substr(0, slash + 1) + b.path;
+                      if (item["pattern"]) {
+                        b.pattern = r.get_string(item["pattern"], what + ".pattern");
+                        if (b.pattern.empty()) r.fail(item["pattern"], what + ".pattern: must not be empty");
+                      }
+                      if (!item["max_age"]) r.fail(item, what + ": missing key 'max_age'");
+                      b.max_age_seconds = r.get_duration_seconds(item["max_age"], what + ".max_age");
+                      if (b.max_age_seconds <= 0)
+                        r.fail(item["max_age"], what + ".max_age: must be positive");
+                      out.push_back(std::move(b));
+                    });
   return out;
 }
 

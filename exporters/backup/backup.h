@@ -71,7 +71,7 @@ class BackupCollector final : public Collector {
   struct Check;  // a gzip check on its own thread
   std::vector<BackupConfig> backups_;
   std::function<double()> now_;
-  std::map<std::string, Verdict> verdicts_;  // by backup name
+  std::map<std::string, Verdict> verdicts_;               // by backup name
   std::map<std::string, std::shared_ptr<Check>> checks_;  // by backup name, until taken
 };
 

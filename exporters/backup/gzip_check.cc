@@ -91,7 +91,8 @@ class Inflater {
 
 }  // namespace
 
-bool gzip_complete(std::string_view head, std::string_view tail, uint64_t size, const std::atomic<bool>* stop) {
+bool gzip_complete(std::string_view head, std::string_view tail, uint64_t size,
+                   const std::atomic<bool>* stop) {
   if (size < 20 || head.size() < 3 || static_cast<uint8_t>(head[0]) != 0x1f ||
       static_cast<uint8_t>(head[1]) != 0x8b || static_cast<uint8_t>(head[2]) != 8)
     return false;

@@ -22,13 +22,20 @@ class HostArea final : public Area {
     fs.add_string("path.sysfs", "sysfs mountpoint.", &o.paths.sys);
     fs.add_string("path.rootfs", "rootfs mountpoint.", &o.paths.rootfs);
     fs.add_string("path.udev.data", "udev data path.", &o.paths.udev_data);
-    fs.add_string("collector.filesystem.mount-points-exclude", "Regexp of mount points to exclude.", &o.fs_mount_points_exclude);
-    fs.add_string("collector.filesystem.fs-types-exclude", "Regexp of filesystem types to exclude.", &o.fs_types_exclude);
-    fs.add_string("collector.diskstats.device-exclude", "Regexp of diskstats devices to exclude.", &o.diskstats_device_exclude);
-    fs.add_string("collector.netdev.device-exclude", "Regexp of net devices to exclude.", &o.netdev_device_exclude);
-    fs.add_bool("collector.netdev.netlink", "Use netlink to gather stats instead of /proc/net/dev.", &o.netdev_netlink);
-    fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.", &o.netstat_fields);
-    fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.", &o.vmstat_fields);
+    fs.add_string("collector.filesystem.mount-points-exclude", "Regexp of mount points to exclude.",
+                  &o.fs_mount_points_exclude);
+    fs.add_string("collector.filesystem.fs-types-exclude", "Regexp of filesystem types to exclude.",
+                  &o.fs_types_exclude);
+    fs.add_string("collector.diskstats.device-exclude", "Regexp of diskstats devices to exclude.",
+                  &o.diskstats_device_exclude);
+    fs.add_string("collector.netdev.device-exclude", "Regexp of net devices to exclude.",
+                  &o.netdev_device_exclude);
+    fs.add_bool("collector.netdev.netlink", "Use netlink to gather stats instead of /proc/net/dev.",
+                &o.netdev_netlink);
+    fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.",
+                  &o.netstat_fields);
+    fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.",
+                  &o.vmstat_fields);
   }
 
   void read_config(const YamlReader& r, const YAML::Node& n) override {
@@ -39,9 +46,11 @@ class HostArea final : public Area {
       r.check_keys(c, "host.collectors", {"enable", "disable"});
       if (!c.IsMap()) return;
       if (c["disable"])
-        for (auto& name : r.get_string_list(c["disable"], "host.collectors.disable")) switches_.emplace_back(name, false);
+        for (auto& name : r.get_string_list(c["disable"], "host.collectors.disable"))
+          switches_.emplace_back(name, false);
       if (c["enable"])
-        for (auto& name : r.get_string_list(c["enable"], "host.collectors.enable")) switches_.emplace_back(name, true);
+        for (auto& name : r.get_string_list(c["enable"], "host.collectors.enable"))
+          switches_.emplace_back(name, true);
     }
   }
 

@@ -30,8 +30,8 @@ void keep_max(double& cached, double fresh) {
 
 bool parse_cpu_stat_line(std::string_view line, int64_t& cpu_id, CpuTimes& out) {
   out = CpuTimes{};
-  double* fields[] = {&out.user,    &out.nice,  &out.system, &out.idle,  &out.iowait,
-                      &out.irq,     &out.softirq, &out.steal, &out.guest, &out.guest_nice};
+  double* fields[] = {&out.user, &out.nice,    &out.system, &out.idle,  &out.iowait,
+                      &out.irq,  &out.softirq, &out.steal,  &out.guest, &out.guest_nice};
   int n = -1;
   bool ok = true;
   for_each_field(line, [&](std::string_view f) {
@@ -68,8 +68,8 @@ bool parse_cpu_list(std::string_view text, std::vector<uint32_t>& out) {
     if (dash == std::string_view::npos) {
       if (!parse_u64(part, lo)) return false;
       hi = lo;
-    } else if (!parse_u64(part.substr(0, dash), lo) || !parse_u64(part.substr(dash + 1), hi) ||
-               hi < lo || hi - lo > 65535) {
+    } else if (!parse_u64(part.substr(0, dash), lo) || !parse_u64(part.substr(dash + 1), hi) || hi < lo ||
+               hi - lo > 65535) {
       return false;
     }
     for (uint64_t i = lo; i <= hi; ++i) out.push_back(static_cast<uint32_t>(i));
@@ -143,8 +143,8 @@ Status CpuCollector::collect_stat(MetricSink& sink) {
   for (const Cpu& c : cpus_) {
     const CpuTimes& t = c.times;
     std::pair<std::string_view, double> modes[] = {
-        {"idle", t.idle}, {"iowait", t.iowait},   {"irq", t.irq},       {"nice", t.nice},
-        {"softirq", t.softirq}, {"steal", t.steal}, {"system", t.system}, {"user", t.user}};
+        {"idle", t.idle},       {"iowait", t.iowait}, {"irq", t.irq},       {"nice", t.nice},
+        {"softirq", t.softirq}, {"steal", t.steal},   {"system", t.system}, {"user", t.user}};
     for (const auto& [mode, v] : modes) sink.sample(kSeconds, {{"cpu", c.label}, {"mode", mode}}, v);
   }
   constexpr std::string_view kGuest = "node_cpu_guest_seconds_total";

@@ -13,8 +13,8 @@ namespace vigia::host {
 // Seconds per mode of one "cpu" line of /proc/stat (ticks / USER_HZ=100, as
 // node_exporter assumes).
 struct CpuTimes {
-  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0,
-         guest = 0, guest_nice = 0;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0, guest = 0,
+         guest_nice = 0;
 };
 
 // Parses one /proc/stat line starting with "cpu". cpu_id is -1 for the "cpu"

@@ -17,10 +17,14 @@ Status parse_diskstats(std::string_view text, std::vector<DiskStats>& out) {
     bool bad = false;
     for_each_field(line, [&](std::string_view f) {
       bool ok = true;
-      if (d.count == 0) ok = parse_u64(f, d.major);
-      else if (d.count == 1) ok = parse_u64(f, d.minor);
-      else if (d.count == 2) d.name.assign(f);
-      else ok = parse_u64(f, d.values[d.count - 3]);
+      if (d.count == 0)
+        ok = parse_u64(f, d.major);
+      else if (d.count == 1)
+        ok = parse_u64(f, d.minor);
+      else if (d.count == 2)
+        d.name.assign(f);
+      else
+        ok = parse_u64(f, d.values[d.count - 3]);
       if (!ok) {
         bad = true;
         return false;
@@ -38,9 +42,9 @@ Status parse_diskstats(std::string_view text, std::vector<DiskStats>& out) {
 }
 
 void UdevInfo::clear() {
-  for (std::string* s : {&path, &wwn, &model, &serial_short, &revision, &fs_type, &fs_usage,
-                         &fs_uuid, &fs_version, &dm_name, &dm_uuid, &dm_vg_name, &dm_lv_name,
-                         &dm_lv_layer, &ata, &ata_values[0], &ata_values[1], &ata_values[2]})
+  for (std::string* s : {&path, &wwn, &model, &serial_short, &revision, &fs_type, &fs_usage, &fs_uuid,
+                         &fs_version, &dm_name, &dm_uuid, &dm_vg_name, &dm_lv_name, &dm_lv_layer, &ata,
+                         &ata_values[0], &ata_values[1], &ata_values[2]})
     s->clear();
   for (bool& b : ata_present) b = false;
 }
@@ -55,24 +59,39 @@ void parse_udev_properties(std::string_view text, UdevInfo& info) {
     std::string_view key = line.substr(0, eq);
     std::string_view value = line.substr(eq + 1);
     std::string* dst = nullptr;
-    if (key == "ID_PATH") dst = &info.path;
-    else if (key == "ID_WWN") dst = &info.wwn;
-    else if (key == "ID_MODEL") dst = &info.model;
-    else if (key == "ID_SERIAL_SHORT") dst = &info.serial_short;
-    else if (key == "ID_REVISION") dst = &info.revision;
-    else if (key == "ID_FS_TYPE") dst = &info.fs_type;
-    else if (key == "ID_FS_USAGE") dst = &info.fs_usage;
-    else if (key == "ID_FS_UUID") dst = &info.fs_uuid;
-    else if (key == "ID_FS_VERSION") dst = &info.fs_version;
-    else if (key == "DM_NAME") dst = &info.dm_name;
-    else if (key == "DM_UUID") dst = &info.dm_uuid;
-    else if (key == "DM_VG_NAME") dst = &info.dm_vg_name;
-    else if (key == "DM_LV_NAME") dst = &info.dm_lv_name;
-    else if (key == "DM_LV_LAYER") dst = &info.dm_lv_layer;
-    else if (key == "ID_ATA") dst = &info.ata;
+    if (key == "ID_PATH")
+      dst = &info.path;
+    else if (key == "ID_WWN")
+      dst = &info.wwn;
+    else if (key == "ID_MODEL")
+      dst = &info.model;
+    else if (key == "ID_SERIAL_SHORT")
+      dst = &info.serial_short;
+    else if (key == "ID_REVISION")
+      dst = &info.revision;
+    else if (key == "ID_FS_TYPE")
+      dst = &info.fs_type;
+    else if (key == "ID_FS_USAGE")
+      dst = &info.fs_usage;
+    else if (key == "ID_FS_UUID")
+      dst = &info.fs_uuid;
+    else if (key == "ID_FS_VERSION")
+      dst = &info.fs_version;
+    else if (key == "DM_NAME")
+      dst = &info.dm_name;
+    else if (key == "DM_UUID")
+      dst = &info.dm_uuid;
+    else if (key == "DM_VG_NAME")
+      dst = &info.dm_vg_name;
+    else if (key == "DM_LV_NAME")
+      dst = &info.dm_lv_name;
+    else if (key == "DM_LV_LAYER")
+      dst = &info.dm_lv_layer;
+    else if (key == "ID_ATA")
+      dst = &info.ata;
     else {
-      static constexpr std::string_view kAta[3] = {
-          "ID_ATA_WRITE_CACHE", "ID_ATA_WRITE_CACHE_ENABLED", "ID_ATA_ROTATION_RATE_RPM"};
+      static constexpr std::string_view kAta[3] = {"ID_ATA_WRITE_CACHE", "ID_ATA_WRITE_CACHE_ENABLED",
+                                                   "ID_ATA_ROTATION_RATE_RPM"};
       for (int i = 0; i < 3; ++i) {
         if (key == kAta[i]) {
           dst = &info.ata_values[i];
@@ -98,43 +117,38 @@ constexpr StatDesc kStats[17] = {
     {"node_disk_reads_completed_total", "The total number of reads completed successfully.",
      MetricType::kCounter, 1},
     {"node_disk_reads_merged_total", "The total number of reads merged.", MetricType::kCounter, 1},
-    {"node_disk_read_bytes_total", "The total number of bytes read successfully.",
-     MetricType::kCounter, 512},
+    {"node_disk_read_bytes_total", "The total number of bytes read successfully.", MetricType::kCounter, 512},
     {"node_disk_read_time_seconds_total", "The total number of seconds spent by all reads.",
      MetricType::kCounter, 0.001},
     {"node_disk_writes_completed_total", "The total number of writes completed successfully.",
      MetricType::kCounter, 1},
     {"node_disk_writes_merged_total", "The number of writes merged.", MetricType::kCounter, 1},
-    {"node_disk_written_bytes_total", "The total number of bytes written successfully.",
-     MetricType::kCounter, 512},
+    {"node_disk_written_bytes_total", "The total number of bytes written successfully.", MetricType::kCounter,
+     512},
     {"node_disk_write_time_seconds_total", "This is the total number of seconds spent by all writes.",
      MetricType::kCounter, 0.001},
     {"node_disk_io_now", "The number of I/Os currently in progress.", MetricType::kGauge, 1},
-    {"node_disk_io_time_seconds_total", "Total seconds spent doing I/Os.", MetricType::kCounter,
-     0.001},
+    {"node_disk_io_time_seconds_total", "Total seconds spent doing I/Os.", MetricType::kCounter, 0.001},
     {"node_disk_io_time_weighted_seconds_total", "The weighted # of seconds spent doing I/Os.",
      MetricType::kCounter, 0.001},
     {"node_disk_discards_completed_total", "The total number of discards completed successfully.",
      MetricType::kCounter, 1},
-    {"node_disk_discards_merged_total", "The total number of discards merged.",
-     MetricType::kCounter, 1},
+    {"node_disk_discards_merged_total", "The total number of discards merged.", MetricType::kCounter, 1},
     {"node_disk_discarded_sectors_total", "The total number of sectors discarded successfully.",
      MetricType::kCounter, 1},
-    {"node_disk_discard_time_seconds_total",
-     "This is the total number of seconds spent by all discards.", MetricType::kCounter, 0.001},
-    {"node_disk_flush_requests_total",
-     "The total number of flush requests completed successfully", MetricType::kCounter, 1},
+    {"node_disk_discard_time_seconds_total", "This is the total number of seconds spent by all discards.",
+     MetricType::kCounter, 0.001},
+    {"node_disk_flush_requests_total", "The total number of flush requests completed successfully",
+     MetricType::kCounter, 1},
     {"node_disk_flush_requests_time_seconds_total",
-     "This is the total number of seconds spent by all flush requests.", MetricType::kCounter,
-     0.001},
+     "This is the total number of seconds spent by all flush requests.", MetricType::kCounter, 0.001},
 };
 
 constexpr StatDesc kAtaStats[3] = {
     {"node_disk_ata_write_cache", "ATA disk has a write cache.", MetricType::kGauge, 1},
-    {"node_disk_ata_write_cache_enabled", "ATA disk has its write cache enabled.",
-     MetricType::kGauge, 1},
-    {"node_disk_ata_rotation_rate_rpm", "ATA disk rotation rate in RPMs (0 for SSDs).",
-     MetricType::kGauge, 1},
+    {"node_disk_ata_write_cache_enabled", "ATA disk has its write cache enabled.", MetricType::kGauge, 1},
+    {"node_disk_ata_rotation_rate_rpm", "ATA disk rotation rate in RPMs (0 for SSDs).", MetricType::kGauge,
+     1},
 };
 
 }  // namespace
@@ -170,8 +184,10 @@ Status DiskstatsCollector::collect(const CollectContext&, MetricSink& sink) {
     p = std::to_chars(p, p + 20, d.minor).ptr;
     udev_path_ = HostPaths::join(paths_.udev_data, std::string_view(num, p - num));
     // A missing udev database only leaves the info labels empty.
-    if (read_file(udev_path_, udev_buf_).is_ok()) parse_udev_properties(udev_buf_, udev_[i]);
-    else udev_[i].clear();
+    if (read_file(udev_path_, udev_buf_).is_ok())
+      parse_udev_properties(udev_buf_, udev_[i]);
+    else
+      udev_[i].clear();
   }
 
   sink.family("node_disk_info", "Info of /sys/block/<block_device>.", MetricType::kGauge);
@@ -181,9 +197,10 @@ Status DiskstatsCollector::collect(const CollectContext&, MetricSink& sink) {
     char major[24], minor[24];
     std::string_view maj(major, std::to_chars(major, major + sizeof major, d.major).ptr - major);
     std::string_view min(minor, std::to_chars(minor, minor + sizeof minor, d.minor).ptr - minor);
-    std::array<Label, 8> l{Label{"device", d.name}, Label{"major", maj},      Label{"minor", min},
-                           Label{"model", u.model}, Label{"path", u.path},    Label{"revision", u.revision},
-                           Label{"serial", u.serial_short}, Label{"wwn", u.wwn}};
+    std::array<Label, 8> l{
+        Label{"device", d.name},         Label{"major", maj},   Label{"minor", min},
+        Label{"model", u.model},         Label{"path", u.path}, Label{"revision", u.revision},
+        Label{"serial", u.serial_short}, Label{"wwn", u.wwn}};
     sink.sample("node_disk_info", Labels(l), 1);
   }
 

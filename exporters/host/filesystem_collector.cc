@@ -18,10 +18,14 @@ std::string unescape_mount_field(std::string_view s) {
     if (s[i] == '\\' && i + 3 < s.size()) {
       std::string_view code = s.substr(i + 1, 3);
       char c = 0;
-      if (code == "040") c = ' ';
-      else if (code == "011") c = '\t';
-      else if (code == "012") c = '\n';
-      else if (code == "134") c = '\\';
+      if (code == "040")
+        c = ' ';
+      else if (code == "011")
+        c = '\t';
+      else if (code == "012")
+        c = '\n';
+      else if (code == "134")
+        c = '\\';
       if (c != 0) {
         out += c;
         i += 3;
@@ -144,9 +148,9 @@ FilesystemCollector::FilesystemCollector(const HostOptions& opts, StatfsFn statf
       fallback_file_(opts.paths.proc_path("mounts")) {}
 
 bool is_local_fs_type(std::string_view t) {
-  static constexpr std::string_view kLocal[] = {
-      "btrfs", "devtmpfs", "exfat", "ext2", "ext3", "ext4", "f2fs", "jfs", "ntfs", "ntfs3",
-      "ramfs", "reiserfs", "tmpfs", "vfat", "xfs"};
+  static constexpr std::string_view kLocal[] = {"btrfs", "devtmpfs", "exfat", "ext2", "ext3",
+                                                "ext4",  "f2fs",     "jfs",   "ntfs", "ntfs3",
+                                                "ramfs", "reiserfs", "tmpfs", "vfat", "xfs"};
   return std::find(std::begin(kLocal), std::end(kLocal), t) != std::end(kLocal);
 }
 
@@ -257,8 +261,7 @@ Status FilesystemCollector::collect(const CollectContext& ctx, MetricSink& sink)
   static constexpr Family kFamilies[] = {
       {"node_filesystem_size_bytes", "Filesystem size in bytes.", &Row::size},
       {"node_filesystem_free_bytes", "Filesystem free space in bytes.", &Row::free},
-      {"node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.",
-       &Row::avail},
+      {"node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.", &Row::avail},
       {"node_filesystem_files", "Filesystem total file nodes.", &Row::files},
       {"node_filesystem_files_free", "Filesystem total free file nodes.", &Row::files_free},
       {"node_filesystem_readonly", "Filesystem read-only status.", &Row::ro},
@@ -269,8 +272,7 @@ Status FilesystemCollector::collect(const CollectContext& ctx, MetricSink& sink)
                                 Label{"mountpoint", r.mount_point}};
   };
   sink.family("node_filesystem_device_error",
-              "Whether an error occurred while getting statistics for the given device.",
-              MetricType::kGauge);
+              "Whether an error occurred while getting statistics for the given device.", MetricType::kGauge);
   for (const Row& r : rows_) {
     auto l = labels(r);
     sink.sample("node_filesystem_device_error", Labels(l), r.error ? 1 : 0);

@@ -87,8 +87,8 @@ class FilesystemCollector final : public Collector {
     double size, free, avail, files, files_free, ro;
   };
   // 0, an errno, or -1 if it did not answer within timeout.
-  int run_statfs(const std::string& path, std::string_view mount_point,
-                 std::chrono::milliseconds timeout, struct statfs& out);
+  int run_statfs(const std::string& path, std::string_view mount_point, std::chrono::milliseconds timeout,
+                 struct statfs& out);
 
   HostPaths paths_;
   StatfsFn statfs_;

@@ -16,7 +16,8 @@ namespace vigia::host {
 struct HostOptions {
   HostPaths paths;
   // --collector.filesystem.mount-points-exclude
-  std::string fs_mount_points_exclude = "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
+  std::string fs_mount_points_exclude =
+      "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
   // --collector.filesystem.fs-types-exclude
   std::string fs_types_exclude =
       "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|"

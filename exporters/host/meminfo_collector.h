@@ -11,8 +11,8 @@ namespace vigia::host {
 
 // One /proc/meminfo line: "Active(anon):   1568 kB".
 struct MeminfoLine {
-  std::string_view key;  // raw key without its last character (the ':')
-  double value = 0;      // as written (kB not yet applied)
+  std::string_view key;   // raw key without its last character (the ':')
+  double value = 0;       // as written (kB not yet applied)
   bool has_unit = false;  // a third field: node_exporter presumes kB
 };
 

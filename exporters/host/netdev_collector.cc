@@ -96,8 +96,7 @@ Status NetdevCollector::collect(const CollectContext&, MetricSink& sink) {
   order_.clear();
   for (size_t i = 0; i < devs_.size(); ++i)
     if (!exclude_.matches(devs_[i].name)) order_.push_back(i);
-  std::sort(order_.begin(), order_.end(),
-            [&](size_t a, size_t b) { return devs_[a].name < devs_[b].name; });
+  std::sort(order_.begin(), order_.end(), [&](size_t a, size_t b) { return devs_[a].name < devs_[b].name; });
   for (int k = 0; k < 16; ++k) {
     sink.family(kCounters[k].name, kCounters[k].help, MetricType::kCounter);
     for (size_t i : order_) {

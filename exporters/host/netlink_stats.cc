@@ -36,8 +36,7 @@ void fill_legacy(const rtnl_link_stats64& s, NetDevLine& d) {
 
 }  // namespace
 
-Status parse_link_dump(const uint8_t* data, size_t len, std::vector<NetDevLine>& out, size_t& n,
-                       bool& done) {
+Status parse_link_dump(const uint8_t* data, size_t len, std::vector<NetDevLine>& out, size_t& n, bool& done) {
   size_t off = 0;
   while (off + sizeof(nlmsghdr) <= len) {
     nlmsghdr h;
@@ -67,7 +66,8 @@ Status parse_link_dump(const uint8_t* data, size_t len, std::vector<NetDevLine>&
         const uint8_t* payload = body + a + RTA_LENGTH(0);
         size_t plen = ra.rta_len - RTA_LENGTH(0);
         if (ra.rta_type == IFLA_IFNAME) {
-          name = std::string_view(reinterpret_cast<const char*>(payload), strnlen(reinterpret_cast<const char*>(payload), plen));
+          name = std::string_view(reinterpret_cast<const char*>(payload),
+                                  strnlen(reinterpret_cast<const char*>(payload), plen));
         } else if (ra.rta_type == IFLA_STATS64) {
           stats = payload;
           stats_len = plen;

@@ -20,8 +20,7 @@ namespace vigia::host {
 // heartbeat + window errors); nohandler is set when the kernel reports it.
 // `done` becomes true at NLMSG_DONE. An NLMSG_ERROR or a truncated message is
 // an error.
-Status parse_link_dump(const uint8_t* data, size_t len, std::vector<NetDevLine>& out, size_t& n,
-                       bool& done);
+Status parse_link_dump(const uint8_t* data, size_t len, std::vector<NetDevLine>& out, size_t& n, bool& done);
 
 // An rtnetlink socket kept open across scrapes. Not thread-safe.
 class LinkStatsReader {

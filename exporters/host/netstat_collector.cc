@@ -8,8 +8,7 @@ namespace {
 
 void drop_protocol(std::vector<NetStat>& out, size_t end, std::string_view protocol) {
   auto last = out.begin() + static_cast<std::ptrdiff_t>(end);
-  auto it = std::remove_if(out.begin(), last,
-                           [&](const NetStat& s) { return s.protocol == protocol; });
+  auto it = std::remove_if(out.begin(), last, [&](const NetStat& s) { return s.protocol == protocol; });
   out.erase(it, last);
 }
 
@@ -100,8 +99,10 @@ Status NetstatCollector::collect(const CollectContext&, MetricSink& sink) {
   st = snmp_file_.read(snmp_buf_);
   if (!st.is_ok()) return st;
   st = snmp6_file_.read(snmp6_buf_);
-  if (is_not_found(st)) snmp6_buf_.clear();  // IPv6 disabled
-  else if (!st.is_ok()) return st;
+  if (is_not_found(st))
+    snmp6_buf_.clear();  // IPv6 disabled
+  else if (!st.is_ok())
+    return st;
 
   stats_.clear();
   st = parse_net_stats(netstat_buf_, stats_);

@@ -96,7 +96,8 @@ Status OsCollector::collect(const CollectContext&, MetricSink& sink) {
   Status st = read_file(etc_path_, buf_);
   if (is_not_found(st)) {
     st = read_file(usr_lib_path_, buf_);
-    if (is_not_found(st)) return Status::no_data("neither " + etc_path_ + " nor " + usr_lib_path_ + " exists");
+    if (is_not_found(st))
+      return Status::no_data("neither " + etc_path_ + " nor " + usr_lib_path_ + " exists");
   }
   if (!st.is_ok()) return st;
   if (buf_ != last_ || last_.empty()) {

@@ -10,8 +10,8 @@ namespace vigia::host {
 
 // The os-release(5) fields node_exporter 1.5 reports; absent ones are "".
 struct OsRelease {
-  std::string build_id, id, id_like, image_id, image_version, name, pretty_name, variant,
-      variant_id, version, version_codename, version_id;
+  std::string build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version,
+      version_codename, version_id;
 };
 
 // Parses os-release: KEY=value lines, '#' comments and blank lines skipped;

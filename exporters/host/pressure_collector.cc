@@ -36,8 +36,11 @@ Status PressureCollector::collect(const CollectContext&, MetricSink& sink) {
     std::string_view waiting, waiting_help, stalled, stalled_help;
   };
   static constexpr Resource kResources[] = {
-      {"cpu", "node_pressure_cpu_waiting_seconds_total",
-       "Total time in seconds that processes have waited for CPU time", {}, {}},
+      {"cpu",
+       "node_pressure_cpu_waiting_seconds_total",
+       "Total time in seconds that processes have waited for CPU time",
+       {},
+       {}},
       {"io", "node_pressure_io_waiting_seconds_total",
        "Total time in seconds that processes have waited due to IO congestion",
        "node_pressure_io_stalled_seconds_total",

@@ -5,8 +5,8 @@
 namespace vigia::host {
 
 namespace {
-constexpr std::string_view kFieldNames[SockstatProtocol::kFieldCount] = {
-    "inuse", "orphan", "tw", "alloc", "mem", "memory"};
+constexpr std::string_view kFieldNames[SockstatProtocol::kFieldCount] = {"inuse", "orphan", "tw",
+                                                                         "alloc", "mem",    "memory"};
 }
 
 Status parse_sockstat(std::string_view text, Sockstat& out) {
@@ -78,8 +78,7 @@ void SockstatCollector::emit(const Sockstat& s, bool ipv6, MetricSink& sink) {
   for (const SockstatProtocol& p : s.protocols) {
     for (int f = 0; f < SockstatProtocol::kFieldCount; ++f)
       if (p.values[f]) one(p.protocol, kFieldNames[f], *p.values[f]);
-    if (const auto& mem = p.values[SockstatProtocol::kMem])
-      one(p.protocol, "mem_bytes", *mem * page_size_);
+    if (const auto& mem = p.values[SockstatProtocol::kMem]) one(p.protocol, "mem_bytes", *mem * page_size_);
   }
 }
 

@@ -54,8 +54,8 @@ Status TimeCollector::collect(const CollectContext&, MetricSink& sink) {
       while (dirent* e = ::readdir(dir.get())) {
         std::string_view n = e->d_name;
         constexpr std::string_view kPrefix = "clocksource";
-        if (n.size() <= kPrefix.size() || n.substr(0, kPrefix.size()) != kPrefix ||
-            n[kPrefix.size()] < '0' || n[kPrefix.size()] > '9') {
+        if (n.size() <= kPrefix.size() || n.substr(0, kPrefix.size()) != kPrefix || n[kPrefix.size()] < '0' ||
+            n[kPrefix.size()] > '9') {
           continue;
         }
         std::string base = HostPaths::join(dir_, n);

@@ -60,7 +60,8 @@ Status read_uname_procfs(const HostPaths& paths, UnameInfo& out) {
 }
 
 UnameCollector::UnameCollector(const HostPaths& paths)
-    : use_syscall_(paths.proc == "/proc"), files_(use_syscall_ ? std::vector<ProcFile>() : kernel_files(paths)) {}
+    : use_syscall_(paths.proc == "/proc"),
+      files_(use_syscall_ ? std::vector<ProcFile>() : kernel_files(paths)) {}
 
 Status UnameCollector::collect(const CollectContext&, MetricSink& sink) {
   Status st = use_syscall_ ? read_uname_syscall(info_) : read_uname_files(files_, info_);

@@ -9,7 +9,9 @@ namespace {
 class NginxArea final : public Area {
  public:
   std::string_view name() const override { return "nginx"; }
-  void read_config(const YamlReader& r, const YAML::Node& n) override { targets_ = read_targets(r, n, "nginx"); }
+  void read_config(const YamlReader& r, const YAML::Node& n) override {
+    targets_ = read_targets(r, n, "nginx");
+  }
   Status add_collectors(AreaSetup& setup) override {
     if (!targets_.empty()) add_service_collector(setup, make_collector(targets_));
     return Status::ok();

@@ -39,8 +39,7 @@ struct TargetConfig {
 // naming file:line:column: unknown keys, a missing or duplicate name, a
 // missing url or one that is not http(s):// or carries credentials, a
 // password without a username.
-std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
-                                       std::string_view section);
+std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n, std::string_view section);
 
 // The area's collector, run by the service-target runtime (core/service.h).
 std::shared_ptr<ServiceCollector> make_collector(const std::vector<TargetConfig>& targets);

@@ -49,8 +49,7 @@ class Scanner {
 
  private:
   bool fail(const std::string& expected) {
-    if (error_.empty())
-      error_ = "stub_status line " + std::to_string(line_) + ": expected " + expected;
+    if (error_.empty()) error_ = "stub_status line " + std::to_string(line_) + ": expected " + expected;
     return false;
   }
 
@@ -68,10 +67,9 @@ Status parse_stub_status(std::string_view body, StubStatus& out) {
   bool ok = sc.word("Active connections:") && sc.number(s.active) && sc.line_end(false) &&
             sc.word("server") && (sc.blanks(), sc.word("accepts")) && (sc.blanks(), sc.word("handled")) &&
             (sc.blanks(), sc.word("requests")) && sc.line_end(false) && sc.number(s.accepted) &&
-            sc.number(s.handled) && sc.number(s.requests) && sc.line_end(false) &&
-            sc.word("Reading:") && sc.number(s.reading) && (sc.blanks(), sc.word("Writing:")) &&
-            sc.number(s.writing) && (sc.blanks(), sc.word("Waiting:")) && sc.number(s.waiting) &&
-            sc.line_end(true);
+            sc.number(s.handled) && sc.number(s.requests) && sc.line_end(false) && sc.word("Reading:") &&
+            sc.number(s.reading) && (sc.blanks(), sc.word("Writing:")) && sc.number(s.writing) &&
+            (sc.blanks(), sc.word("Waiting:")) && sc.number(s.waiting) && sc.line_end(true);
   if (!ok) return Status::error(sc.error());
   out = s;
   return Status::ok();

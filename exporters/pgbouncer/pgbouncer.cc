@@ -27,32 +27,65 @@ struct ColumnMetric {
 };
 
 constexpr ColumnMetric kPools[] = {
-    {"cl_active", "pgbouncer_pools_client_active_connections", "Client connections linked to server connection and able to process queries", MetricType::kGauge, 1},
-    {"cl_waiting", "pgbouncer_pools_client_waiting_connections", "Client connections waiting on a server connection", MetricType::kGauge, 1},
-    {"cl_active_cancel_req", "pgbouncer_pools_client_active_cancel_connections", "Client connections that have forwarded query cancellations to the server and are waiting for the server response", MetricType::kGauge, 1},
-    {"cl_waiting_cancel_req", "pgbouncer_pools_client_waiting_cancel_connections", "Client connections that have not forwarded query cancellations to the server yet", MetricType::kGauge, 1},
-    {"sv_active", "pgbouncer_pools_server_active_connections", "Server connections that are linked to a client connection", MetricType::kGauge, 1},
-    {"sv_active_cancel", "pgbouncer_pools_server_active_cancel_connections", "Server connections that are currently forwarding a cancel request", MetricType::kGauge, 1},
-    {"sv_being_canceled", "pgbouncer_pools_server_being_canceled_connections", "Servers that normally could become idle but are waiting to do so until all in-flight cancel requests have completed", MetricType::kGauge, 1},
-    {"sv_idle", "pgbouncer_pools_server_idle_connections", "Server connections that are unused and immediately usable for client queries", MetricType::kGauge, 1},
-    {"sv_used", "pgbouncer_pools_server_used_connections", "Server connections that have been idle for more than server_check_delay", MetricType::kGauge, 1},
-    {"sv_tested", "pgbouncer_pools_server_testing_connections", "Server connections that are currently running either server_reset_query or server_check_query", MetricType::kGauge, 1},
-    {"sv_login", "pgbouncer_pools_server_login_connections", "Server connections currently in the process of logging in", MetricType::kGauge, 1},
+    {"cl_active", "pgbouncer_pools_client_active_connections",
+     "Client connections linked to server connection and able to process queries", MetricType::kGauge, 1},
+    {"cl_waiting", "pgbouncer_pools_client_waiting_connections",
+     "Client connections waiting on a server connection", MetricType::kGauge, 1},
+    {"cl_active_cancel_req", "pgbouncer_pools_client_active_cancel_connections",
+     "Client connections that have forwarded query cancellations to the server and are waiting for the "
+     "server response",
+     MetricType::kGauge, 1},
+    {"cl_waiting_cancel_req", "pgbouncer_pools_client_waiting_cancel_connections",
+     "Client connections that have not forwarded query cancellations to the server yet", MetricType::kGauge,
+     1},
+    {"sv_active", "pgbouncer_pools_server_active_connections",
+     "Server connections that are linked to a client connection", MetricType::kGauge, 1},
+    {"sv_active_cancel", "pgbouncer_pools_server_active_cancel_connections",
+     "Server connections that are currently forwarding a cancel request", MetricType::kGauge, 1},
+    {"sv_being_canceled", "pgbouncer_pools_server_being_canceled_connections",
+     "Servers that normally could become idle but are waiting to do so until all in-flight cancel requests "
+     "have completed",
+     MetricType::kGauge, 1},
+    {"sv_idle", "pgbouncer_pools_server_idle_connections",
+     "Server connections that are unused and immediately usable for client queries", MetricType::kGauge, 1},
+    {"sv_used", "pgbouncer_pools_server_used_connections",
+     "Server connections that have been idle for more than server_check_delay", MetricType::kGauge, 1},
+    {"sv_tested", "pgbouncer_pools_server_testing_connections",
+     "Server connections that are currently running either server_reset_query or server_check_query",
+     MetricType::kGauge, 1},
+    {"sv_login", "pgbouncer_pools_server_login_connections",
+     "Server connections currently in the process of logging in", MetricType::kGauge, 1},
 };
 
 constexpr ColumnMetric kStats[] = {
-    {"total_query_count", "pgbouncer_stats_queries_pooled_total", "Total number of SQL queries pooled", MetricType::kCounter, 1},
-    {"total_query_time", "pgbouncer_stats_queries_duration_seconds_total", "Total number of seconds spent by pgbouncer when actively connected to PostgreSQL, executing queries", MetricType::kCounter, 1e-6},
-    {"total_received", "pgbouncer_stats_received_bytes_total", "Total volume in bytes of network traffic received by pgbouncer", MetricType::kCounter, 1},
-    {"total_sent", "pgbouncer_stats_sent_bytes_total", "Total volume in bytes of network traffic sent by pgbouncer", MetricType::kCounter, 1},
-    {"total_xact_count", "pgbouncer_stats_sql_transactions_pooled_total", "Total number of SQL transactions pooled", MetricType::kCounter, 1},
-    {"total_xact_time", "pgbouncer_stats_server_in_transaction_seconds_total", "Total number of seconds spent by pgbouncer when connected to PostgreSQL in a transaction, either idle in transaction or executing queries", MetricType::kCounter, 1e-6},
-    {"total_wait_time", "pgbouncer_stats_client_wait_seconds_total", "Time spent by clients waiting for a server in seconds", MetricType::kCounter, 1e-6},
+    {"total_query_count", "pgbouncer_stats_queries_pooled_total", "Total number of SQL queries pooled",
+     MetricType::kCounter, 1},
+    {"total_query_time", "pgbouncer_stats_queries_duration_seconds_total",
+     "Total number of seconds spent by pgbouncer when actively connected to PostgreSQL, executing queries",
+     MetricType::kCounter, 1e-6},
+    {"total_received", "pgbouncer_stats_received_bytes_total",
+     "Total volume in bytes of network traffic received by pgbouncer", MetricType::kCounter, 1},
+    {"total_sent", "pgbouncer_stats_sent_bytes_total",
+     "Total volume in bytes of network traffic sent by pgbouncer", MetricType::kCounter, 1},
+    {"total_xact_count", "pgbouncer_stats_sql_transactions_pooled_total",
+     "Total number of SQL transactions pooled", MetricType::kCounter, 1},
+    {"total_xact_time", "pgbouncer_stats_server_in_transaction_seconds_total",
+     "Total number of seconds spent by pgbouncer when connected to PostgreSQL in a transaction, either idle "
+     "in transaction or executing queries",
+     MetricType::kCounter, 1e-6},
+    {"total_wait_time", "pgbouncer_stats_client_wait_seconds_total",
+     "Time spent by clients waiting for a server in seconds", MetricType::kCounter, 1e-6},
     // PgBouncer < 1.8 only (total_requests), >= 1.21 only (the parse/bind counts).
-    {"total_requests", "pgbouncer_stats_queries_total", "Total number of SQL requests pooled by pgbouncer, shown as requests", MetricType::kCounter, 1},
-    {"total_client_parse_count", "pgbouncer_stats_client_parses_total", "Total number of prepared statement Parse messages received from clients", MetricType::kCounter, 1},
-    {"total_server_parse_count", "pgbouncer_stats_server_parses_total", "Total number of prepared statement Parse messages sent by pgbouncer to PostgreSQL", MetricType::kCounter, 1},
-    {"total_bind_count", "pgbouncer_stats_binds_total", "Total number of prepared statements readied for execution with a Bind message", MetricType::kCounter, 1},
+    {"total_requests", "pgbouncer_stats_queries_total",
+     "Total number of SQL requests pooled by pgbouncer, shown as requests", MetricType::kCounter, 1},
+    {"total_client_parse_count", "pgbouncer_stats_client_parses_total",
+     "Total number of prepared statement Parse messages received from clients", MetricType::kCounter, 1},
+    {"total_server_parse_count", "pgbouncer_stats_server_parses_total",
+     "Total number of prepared statement Parse messages sent by pgbouncer to PostgreSQL",
+     MetricType::kCounter, 1},
+    {"total_bind_count", "pgbouncer_stats_binds_total",
+     "Total number of prepared statements readied for execution with a Bind message", MetricType::kCounter,
+     1},
 };
 
 // SHOW LISTS rows (list, items) -> pgbouncer_exporter's unlabelled gauges.
@@ -76,12 +109,18 @@ constexpr ListMetric kLists[] = {
 };
 
 constexpr ColumnMetric kDatabases[] = {
-    {"current_connections", "pgbouncer_databases_current_connections", "Current number of connections for this database", MetricType::kGauge, 1},
-    {"pool_size", "pgbouncer_databases_pool_size", "Maximum number of server connections", MetricType::kGauge, 1},
-    {"reserve_pool", "pgbouncer_databases_reserve_pool", "Maximum number of additional connections for this database", MetricType::kGauge, 1},
-    {"max_connections", "pgbouncer_databases_max_connections", "Maximum number of allowed connections for this database", MetricType::kGauge, 1},
-    {"paused", "pgbouncer_databases_paused", "1 if this database is currently paused, else 0", MetricType::kGauge, 1},
-    {"disabled", "pgbouncer_databases_disabled", "1 if this database is currently disabled, else 0", MetricType::kGauge, 1},
+    {"current_connections", "pgbouncer_databases_current_connections",
+     "Current number of connections for this database", MetricType::kGauge, 1},
+    {"pool_size", "pgbouncer_databases_pool_size", "Maximum number of server connections", MetricType::kGauge,
+     1},
+    {"reserve_pool", "pgbouncer_databases_reserve_pool",
+     "Maximum number of additional connections for this database", MetricType::kGauge, 1},
+    {"max_connections", "pgbouncer_databases_max_connections",
+     "Maximum number of allowed connections for this database", MetricType::kGauge, 1},
+    {"paused", "pgbouncer_databases_paused", "1 if this database is currently paused, else 0",
+     MetricType::kGauge, 1},
+    {"disabled", "pgbouncer_databases_disabled", "1 if this database is currently disabled, else 0",
+     MetricType::kGauge, 1},
 };
 
 double value_of(const PGresult* r, int row, int col, double scale) {
@@ -91,8 +130,8 @@ double value_of(const PGresult* r, int row, int col, double scale) {
 // Writes one family per known column of r; label_cols name the label columns
 // (each may be absent: empty value).
 template <size_t N, size_t L>
-void write_table(const PGresult* r, const ColumnMetric (&cols)[N],
-                 const char* const (&label_names)[L], MetricSink& sink) {
+void write_table(const PGresult* r, const ColumnMetric (&cols)[N], const char* const (&label_names)[L],
+                 MetricSink& sink) {
   int label_idx[L];
   for (size_t i = 0; i < L; ++i) label_idx[i] = PQfnumber(r, label_names[i]);
   Label labels[L];
@@ -102,8 +141,9 @@ void write_table(const PGresult* r, const ColumnMetric (&cols)[N],
     sink.family(m.metric, m.help, m.type);
     for (int row = 0; row < PQntuples(r); ++row) {
       for (size_t i = 0; i < L; ++i)
-        labels[i] = Label{label_names[i], label_idx[i] < 0 ? std::string_view()
-                                                          : std::string_view(PQgetvalue(r, row, label_idx[i]))};
+        labels[i] =
+            Label{label_names[i],
+                  label_idx[i] < 0 ? std::string_view() : std::string_view(PQgetvalue(r, row, label_idx[i]))};
       sink.sample(m.metric, Labels(labels, L), value_of(r, row, idx, m.scale));
     }
   }
@@ -281,7 +321,8 @@ Status PgbouncerTarget::collect(const CollectContext& ctx, MetricSink& sink) {
     if (key == "max_client_conn" && parse_double(PQgetvalue(c, row, 1), v))
       sink.gauge("pgbouncer_config_max_client_connections", "Config maximum number of client connections", v);
     else if (key == "max_user_connections" && parse_double(PQgetvalue(c, row, 1), v))
-      sink.gauge("pgbouncer_config_max_user_connections", "Config maximum number of server connections per user", v);
+      sink.gauge("pgbouncer_config_max_user_connections",
+                 "Config maximum number of server connections per user", v);
   }
   return Status::ok();
 }

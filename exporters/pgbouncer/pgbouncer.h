@@ -1,8 +1,8 @@
 // The pgbouncer exporter: prometheus-community pgbouncer_exporter-compatible
 // metrics of each target in the `pgbouncer:` config section, read from the
 // admin console (SHOW VERSION/POOLS/STATS/DATABASES/CONFIG/LISTS, simple query
-// protocol) over libpq: libpqxx 6.4 refuses the console's server_version. Targets are configured as postgres targets are
-// (exporters/pq/target_config.h), with dbname pgbouncer.
+// protocol) over libpq: libpqxx 6.4 refuses the console's server_version. Targets are configured as postgres
+// targets are (exporters/pq/target_config.h), with dbname pgbouncer.
 #pragma once
 
 #include <memory>

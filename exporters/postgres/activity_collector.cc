@@ -22,8 +22,8 @@ void ActivityCollector::collect(pqxx::transaction_base& tx, const ServerInfo&, M
   sink.family("pg_stat_activity_max_tx_duration",
               "max duration in seconds any active transaction has been running", MetricType::kGauge);
   for (const auto& row : r)
-    sink.sample("pg_stat_activity_max_tx_duration",
-                {{"datname", row[0].c_str()}, {"state", row[1].c_str()}}, field_value(row[3]));
+    sink.sample("pg_stat_activity_max_tx_duration", {{"datname", row[0].c_str()}, {"state", row[1].c_str()}},
+                field_value(row[3]));
 }
 
 void LocksCollector::collect(pqxx::transaction_base& tx, const ServerInfo&, MetricSink& sink) {

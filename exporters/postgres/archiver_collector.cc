@@ -9,10 +9,10 @@ void ArchiverCollector::collect(pqxx::transaction_base& tx, const ServerInfo&, M
       "SELECT archived_count, failed_count, "
       "EXTRACT(EPOCH FROM now() - last_archived_time)::float8 FROM pg_stat_archiver");
   if (r.empty()) return;
-  sink.counter("pg_stat_archiver_archived_count",
-               "Number of WAL files that have been successfully archived", field_value(r[0][0]));
-  sink.counter("pg_stat_archiver_failed_count",
-               "Number of failed attempts for archiving WAL files", field_value(r[0][1]));
+  sink.counter("pg_stat_archiver_archived_count", "Number of WAL files that have been successfully archived",
+               field_value(r[0][0]));
+  sink.counter("pg_stat_archiver_failed_count", "Number of failed attempts for archiving WAL files",
+               field_value(r[0][1]));
   sink.gauge("pg_stat_archiver_last_archive_age",
              "Time in seconds since last WAL segment was successfully archived", field_value(r[0][2]));
 }

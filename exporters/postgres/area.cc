@@ -8,7 +8,8 @@ namespace vigia::postgres {
 
 // Listed in cmd/vigia/areas.cc.
 std::unique_ptr<Area> make_area() {
-  return std::make_unique<TargetListArea<pq::TargetConfig>>("postgres", "vigia-postgres.so", pq::read_targets);
+  return std::make_unique<TargetListArea<pq::TargetConfig>>("postgres", "vigia-postgres.so",
+                                                            pq::read_targets);
 }
 
 }  // namespace vigia::postgres

@@ -13,13 +13,19 @@ struct Column {
 constexpr Column kColumns[] = {
     {"pg_stat_bgwriter_checkpoints_timed_total", "Number of scheduled checkpoints that have been performed"},
     {"pg_stat_bgwriter_checkpoints_req_total", "Number of requested checkpoints that have been performed"},
-    {"pg_stat_bgwriter_checkpoint_write_time_total", "Total amount of time that has been spent in the portion of checkpoint processing where files are written to disk, in milliseconds"},
-    {"pg_stat_bgwriter_checkpoint_sync_time_total", "Total amount of time that has been spent in the portion of checkpoint processing where files are synchronized to disk, in milliseconds"},
+    {"pg_stat_bgwriter_checkpoint_write_time_total",
+     "Total amount of time that has been spent in the portion of checkpoint processing where files are "
+     "written to disk, in milliseconds"},
+    {"pg_stat_bgwriter_checkpoint_sync_time_total",
+     "Total amount of time that has been spent in the portion of checkpoint processing where files are "
+     "synchronized to disk, in milliseconds"},
     {"pg_stat_bgwriter_buffers_checkpoint_total", "Number of buffers written during checkpoints"},
     {"pg_stat_bgwriter_buffers_clean_total", "Number of buffers written by the background writer"},
-    {"pg_stat_bgwriter_maxwritten_clean_total", "Number of times the background writer stopped a cleaning scan because it had written too many buffers"},
+    {"pg_stat_bgwriter_maxwritten_clean_total",
+     "Number of times the background writer stopped a cleaning scan because it had written too many buffers"},
     {"pg_stat_bgwriter_buffers_backend_total", "Number of buffers written directly by a backend"},
-    {"pg_stat_bgwriter_buffers_backend_fsync_total", "Number of times a backend had to execute its own fsync call"},
+    {"pg_stat_bgwriter_buffers_backend_fsync_total",
+     "Number of times a backend had to execute its own fsync call"},
     {"pg_stat_bgwriter_buffers_alloc_total", "Number of buffers allocated"},
     {"pg_stat_bgwriter_stats_reset_total", "Time at which these statistics were last reset"},
 };

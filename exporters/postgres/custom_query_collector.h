@@ -36,7 +36,7 @@ class CustomQueryCollector final : public QueryCollector {
   void write(MetricSink& sink) const;
 
   CustomQuery q_;
-  std::string name_;                      // "custom query pg_example (queries.yaml:3:1)"
+  std::string name_;  // "custom query pg_example (queries.yaml:3:1)"
   std::vector<const CustomQuery::Column*> label_cols_, value_cols_;
   std::vector<std::string> metric_names_;  // per value column
   bool label_database_ = false;

@@ -19,7 +19,8 @@ namespace vigia::postgres {
 namespace {
 
 constexpr const char* kUpHelp =
-    "Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no).";
+    "Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for "
+    "no).";
 constexpr const char* kDatabaseUpHelp =
     "Whether the per-database collectors could run in this discovered database (1 for yes, 0 for no).";
 
@@ -186,7 +187,9 @@ void PostgresTarget::discover(pqxx::transaction_base& tx) {
 
 void PostgresTarget::collect_database(Database& db, const CollectContext& ctx, const ServerInfo& server,
                                       MetricSink& sink, std::string& errors) {
-  auto up = [&](double v) { sink.gauge("vigia_postgres_database_up", kDatabaseUpHelp, v, {{"datname", db.name}}); };
+  auto up = [&](double v) {
+    sink.gauge("vigia_postgres_database_up", kDatabaseUpHelp, v, {{"datname", db.name}});
+  };
   auto fail = [&](const std::string& msg) {
     up(0);
     append_error(errors, "database \"" + db.name + "\": " + msg);
@@ -264,8 +267,8 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
     }
   }
   sink.gauge("pg_up", kUpHelp, 1);
-  std::string short_version = std::to_string(info.version_num / 10000) + "." +
-                              std::to_string(info.version_num % 100) + ".0";
+  std::string short_version =
+      std::to_string(info.version_num / 10000) + "." + std::to_string(info.version_num % 100) + ".0";
   sink.gauge("pg_static", "Version string as reported by postgres", 1,
              {{"short_version", short_version}, {"version", version}});
   double started = 0;
@@ -303,9 +306,10 @@ Status PostgresTarget::collect(const CollectContext& ctx, MetricSink& sink) {
 void PostgresTarget::after(const Status& st, double seconds, MetricSink& sink) {
   sink.gauge("pg_exporter_last_scrape_duration_seconds",
              "Duration of the last scrape of metrics from PostgreSQL.", seconds);
-  sink.gauge("pg_exporter_last_scrape_error",
-             "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 for success).",
-             st.is_error() ? 1 : 0);
+  sink.gauge(
+      "pg_exporter_last_scrape_error",
+      "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 for success).",
+      st.is_error() ? 1 : 0);
   sink.counter("pg_exporter_scrapes_total", "Total number of times PostgreSQL was scraped for metrics.",
                static_cast<double>(++scrapes_));
 }

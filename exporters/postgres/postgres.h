@@ -59,8 +59,8 @@ class PostgresTarget final : public ServiceTarget {
 
   // Lists the databases to visit and opens/closes their entries in databases_.
   void discover(pqxx::transaction_base& tx);
-  void collect_database(Database& db, const CollectContext& ctx, const ServerInfo& info,
-                        MetricSink& sink, std::string& errors);
+  void collect_database(Database& db, const CollectContext& ctx, const ServerInfo& info, MetricSink& sink,
+                        std::string& errors);
 
   TargetConfig cfg_;
   Connection::Options opts_;
@@ -70,7 +70,7 @@ class PostgresTarget final : public ServiceTarget {
   std::mutex databases_mu_;    // guards databases_ and stopping_ against interrupt()
   std::map<std::string, std::unique_ptr<Database>> databases_;
   bool stopping_ = false;
-  std::string skipped_note_;  // last "max_databases reached" warning, logged once
+  std::string skipped_note_;          // last "max_databases reached" warning, logged once
   std::atomic<uint64_t> scrapes_{0};  // pg_exporter_scrapes_total: after() runs on callers' threads
 };
 

@@ -23,11 +23,15 @@ void stat_replication(pqxx::transaction_base& tx, MetricSink& sink) {
     const char* help;
   };
   static constexpr Column kColumns[] = {
-      {4, "pg_stat_replication_pg_wal_lsn_diff", "Lag in bytes between the master and the standby's replay position"},
+      {4, "pg_stat_replication_pg_wal_lsn_diff",
+       "Lag in bytes between the master and the standby's replay position"},
       {5, "pg_stat_replication_pg_current_wal_lsn_bytes", "WAL position in bytes"},
-      {6, "pg_stat_replication_write_lag_seconds", "Time until the standby wrote recent WAL (0 when caught up)"},
-      {7, "pg_stat_replication_flush_lag_seconds", "Time until the standby flushed recent WAL (0 when caught up)"},
-      {8, "pg_stat_replication_replay_lag_seconds", "Time until the standby replayed recent WAL (0 when caught up)"},
+      {6, "pg_stat_replication_write_lag_seconds",
+       "Time until the standby wrote recent WAL (0 when caught up)"},
+      {7, "pg_stat_replication_flush_lag_seconds",
+       "Time until the standby flushed recent WAL (0 when caught up)"},
+      {8, "pg_stat_replication_replay_lag_seconds",
+       "Time until the standby replayed recent WAL (0 when caught up)"},
       {9, "pg_stat_replication_reply_time", "Send time of last reply message received from standby server"},
   };
   for (const Column& c : kColumns) {
@@ -36,23 +40,25 @@ void stat_replication(pqxx::transaction_base& tx, MetricSink& sink) {
       // The lag intervals are NULL once a standby has caught up and is idle.
       double v = row[c.index].is_null() && c.index >= 6 && c.index <= 8 ? 0 : field_value(row[c.index]);
       sink.sample(c.metric,
-                  {{"application_name", row[0].c_str()}, {"client_addr", row[1].c_str()},
-                   {"state", row[2].c_str()}, {"slot_name", row[3].c_str()}},
+                  {{"application_name", row[0].c_str()},
+                   {"client_addr", row[1].c_str()},
+                   {"state", row[2].c_str()},
+                   {"slot_name", row[3].c_str()}},
                   v);
     }
   }
 }
 
 void slots(pqxx::transaction_base& tx, const ServerInfo& info, MetricSink& sink) {
-  pqxx::result r = tx.exec(std::string(
-      "SELECT slot_name, COALESCE(database, ''), active, ") +
+  pqxx::result r = tx.exec(
+      std::string("SELECT slot_name, COALESCE(database, ''), active, ") +
       (info.in_recovery ? "NULL::float8" : "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::float8") +
       " FROM pg_replication_slots ORDER BY slot_name");
   sink.family("pg_replication_slots_active", "Whether the slot is in use (1) or not (0).",
               MetricType::kGauge);
   for (const auto& row : r)
-    sink.sample("pg_replication_slots_active",
-                {{"slot_name", row[0].c_str()}, {"database", row[1].c_str()}}, field_value(row[2]));
+    sink.sample("pg_replication_slots_active", {{"slot_name", row[0].c_str()}, {"database", row[1].c_str()}},
+                field_value(row[2]));
   if (info.in_recovery) return;
   sink.family("pg_replication_slots_pg_wal_lsn_diff",
               "WAL retained by the slot: bytes between the current WAL position and the slot's restart_lsn.",
@@ -78,32 +84,39 @@ void wal_receiver(pqxx::transaction_base& tx, MetricSink& sink) {
     const char* help;
   };
   static constexpr Column kColumns[] = {
-      {3, "pg_stat_wal_receiver_receive_start_lsn", "First write-ahead log location used when WAL receiver is started represented as a decimal"},
-      {4, "pg_stat_wal_receiver_receive_start_tli", "First timeline number used when WAL receiver is started"},
-      {5, "pg_stat_wal_receiver_flushed_lsn", "Last write-ahead log location already received and flushed to disk, the initial value of this field being the first log location used when WAL receiver is started represented as a decimal"},
-      {6, "pg_stat_wal_receiver_received_tli", "Timeline number of last write-ahead log location received and flushed to disk"},
-      {7, "pg_stat_wal_receiver_last_msg_send_time", "Send time of last message received from origin WAL sender"},
-      {8, "pg_stat_wal_receiver_last_msg_receipt_time", "Receipt time of last message received from origin WAL sender"},
-      {9, "pg_stat_wal_receiver_latest_end_lsn", "Last write-ahead log location reported to origin WAL sender as integer"},
-      {10, "pg_stat_wal_receiver_latest_end_time", "Time of last write-ahead log location reported to origin WAL sender"},
+      {3, "pg_stat_wal_receiver_receive_start_lsn",
+       "First write-ahead log location used when WAL receiver is started represented as a decimal"},
+      {4, "pg_stat_wal_receiver_receive_start_tli",
+       "First timeline number used when WAL receiver is started"},
+      {5, "pg_stat_wal_receiver_flushed_lsn",
+       "Last write-ahead log location already received and flushed to disk, the initial value of this field "
+       "being the first log location used when WAL receiver is started represented as a decimal"},
+      {6, "pg_stat_wal_receiver_received_tli",
+       "Timeline number of last write-ahead log location received and flushed to disk"},
+      {7, "pg_stat_wal_receiver_last_msg_send_time",
+       "Send time of last message received from origin WAL sender"},
+      {8, "pg_stat_wal_receiver_last_msg_receipt_time",
+       "Receipt time of last message received from origin WAL sender"},
+      {9, "pg_stat_wal_receiver_latest_end_lsn",
+       "Last write-ahead log location reported to origin WAL sender as integer"},
+      {10, "pg_stat_wal_receiver_latest_end_time",
+       "Time of last write-ahead log location reported to origin WAL sender"},
   };
   for (const Column& c : kColumns) {
     sink.family(c.metric, c.help, c.index == 7 || c.index == 8 ? MetricType::kCounter : MetricType::kGauge);
     for (const auto& row : r)
       if (!row[c.index].is_null())
-        sink.sample(c.metric,
-                    {{"upstream_host", row[0].c_str()}, {"slot_name", row[1].c_str()},
-                     {"status", row[2].c_str()}},
-                    field_value(row[c.index]));
+        sink.sample(
+            c.metric,
+            {{"upstream_host", row[0].c_str()}, {"slot_name", row[1].c_str()}, {"status", row[2].c_str()}},
+            field_value(row[c.index]));
   }
 }
 
 }  // namespace
 
-void ReplicationCollector::collect(pqxx::transaction_base& tx, const ServerInfo& info,
-                                   MetricSink& sink) {
-  sink.gauge("pg_replication_is_replica", "Indicates if the server is a replica",
-             info.in_recovery ? 1 : 0);
+void ReplicationCollector::collect(pqxx::transaction_base& tx, const ServerInfo& info, MetricSink& sink) {
+  sink.gauge("pg_replication_is_replica", "Indicates if the server is a replica", info.in_recovery ? 1 : 0);
   pqxx::result r = tx.exec(
       "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
       "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "

@@ -15,12 +15,16 @@ double unit_factor(std::string_view unit, bool& is_time) {
     double factor;
     bool time;
   };
-  static constexpr U kUnits[] = {
-      {"ms", 0.001, true},         {"s", 1, true},           {"min", 60, true},
-      {"h", 3600, true},           {"d", 86400, true},       {"B", 1, false},
-      {"kB", 1024, false},         {"MB", 1024.0 * 1024, false},
-      {"GB", 1024.0 * 1024 * 1024, false},
-      {"TB", 1024.0 * 1024 * 1024 * 1024, false}};
+  static constexpr U kUnits[] = {{"ms", 0.001, true},
+                                 {"s", 1, true},
+                                 {"min", 60, true},
+                                 {"h", 3600, true},
+                                 {"d", 86400, true},
+                                 {"B", 1, false},
+                                 {"kB", 1024, false},
+                                 {"MB", 1024.0 * 1024, false},
+                                 {"GB", 1024.0 * 1024 * 1024, false},
+                                 {"TB", 1024.0 * 1024 * 1024 * 1024, false}};
   for (const U& u : kUnits)
     if (u.name == unit) {
       is_time = u.time;
@@ -43,9 +47,12 @@ bool setting_metric(std::string_view name, std::string_view setting, std::string
   metric.assign("pg_settings_");
   for (char c : name) metric += c == '.' ? '_' : c;
   if (vartype == "bool") {
-    if (setting == "on") value = 1;
-    else if (setting == "off") value = 0;
-    else return false;
+    if (setting == "on")
+      value = 1;
+    else if (setting == "off")
+      value = 0;
+    else
+      return false;
     return true;
   }
   if (vartype != "integer" && vartype != "real") return false;

@@ -33,48 +33,74 @@ constexpr const char* kTableLabels[] = {"datname", "schemaname", "relname"};
 
 // In the order of the SELECT in StatUserTablesCollector::collect.
 constexpr Column kUserTables[] = {
-    {"pg_stat_user_tables_seq_scan", "Number of sequential scans initiated on this table", MetricType::kCounter},
-    {"pg_stat_user_tables_seq_tup_read", "Number of live rows fetched by sequential scans", MetricType::kCounter},
+    {"pg_stat_user_tables_seq_scan", "Number of sequential scans initiated on this table",
+     MetricType::kCounter},
+    {"pg_stat_user_tables_seq_tup_read", "Number of live rows fetched by sequential scans",
+     MetricType::kCounter},
     {"pg_stat_user_tables_idx_scan", "Number of index scans initiated on this table", MetricType::kCounter},
     {"pg_stat_user_tables_idx_tup_fetch", "Number of live rows fetched by index scans", MetricType::kCounter},
     {"pg_stat_user_tables_n_tup_ins", "Number of rows inserted", MetricType::kCounter},
     {"pg_stat_user_tables_n_tup_upd", "Number of rows updated", MetricType::kCounter},
     {"pg_stat_user_tables_n_tup_del", "Number of rows deleted", MetricType::kCounter},
-    {"pg_stat_user_tables_n_tup_hot_upd", "Number of rows HOT updated (i.e., with no separate index update required)", MetricType::kCounter},
+    {"pg_stat_user_tables_n_tup_hot_upd",
+     "Number of rows HOT updated (i.e., with no separate index update required)", MetricType::kCounter},
     {"pg_stat_user_tables_n_live_tup", "Estimated number of live rows", MetricType::kGauge},
     {"pg_stat_user_tables_n_dead_tup", "Estimated number of dead rows", MetricType::kGauge},
-    {"pg_stat_user_tables_n_mod_since_analyze", "Estimated number of rows changed since last analyze", MetricType::kGauge},
-    {"pg_stat_user_tables_last_vacuum", "Last time at which this table was manually vacuumed (not counting VACUUM FULL)", MetricType::kGauge},
-    {"pg_stat_user_tables_last_autovacuum", "Last time at which this table was vacuumed by the autovacuum daemon", MetricType::kGauge},
-    {"pg_stat_user_tables_last_analyze", "Last time at which this table was manually analyzed", MetricType::kGauge},
-    {"pg_stat_user_tables_last_autoanalyze", "Last time at which this table was analyzed by the autovacuum daemon", MetricType::kGauge},
-    {"pg_stat_user_tables_vacuum_count", "Number of times this table has been manually vacuumed (not counting VACUUM FULL)", MetricType::kCounter},
-    {"pg_stat_user_tables_autovacuum_count", "Number of times this table has been vacuumed by the autovacuum daemon", MetricType::kCounter},
-    {"pg_stat_user_tables_analyze_count", "Number of times this table has been manually analyzed", MetricType::kCounter},
-    {"pg_stat_user_tables_autoanalyze_count", "Number of times this table has been analyzed by the autovacuum daemon", MetricType::kCounter},
-    {"pg_stat_user_tables_index_size_bytes", "Total disk space used by this index, in bytes", MetricType::kGauge},
-    {"pg_stat_user_tables_table_size_bytes", "Total disk space used by this table, in bytes", MetricType::kGauge},
+    {"pg_stat_user_tables_n_mod_since_analyze", "Estimated number of rows changed since last analyze",
+     MetricType::kGauge},
+    {"pg_stat_user_tables_last_vacuum",
+     "Last time at which this table was manually vacuumed (not counting VACUUM FULL)", MetricType::kGauge},
+    {"pg_stat_user_tables_last_autovacuum",
+     "Last time at which this table was vacuumed by the autovacuum daemon", MetricType::kGauge},
+    {"pg_stat_user_tables_last_analyze", "Last time at which this table was manually analyzed",
+     MetricType::kGauge},
+    {"pg_stat_user_tables_last_autoanalyze",
+     "Last time at which this table was analyzed by the autovacuum daemon", MetricType::kGauge},
+    {"pg_stat_user_tables_vacuum_count",
+     "Number of times this table has been manually vacuumed (not counting VACUUM FULL)",
+     MetricType::kCounter},
+    {"pg_stat_user_tables_autovacuum_count",
+     "Number of times this table has been vacuumed by the autovacuum daemon", MetricType::kCounter},
+    {"pg_stat_user_tables_analyze_count", "Number of times this table has been manually analyzed",
+     MetricType::kCounter},
+    {"pg_stat_user_tables_autoanalyze_count",
+     "Number of times this table has been analyzed by the autovacuum daemon", MetricType::kCounter},
+    {"pg_stat_user_tables_index_size_bytes", "Total disk space used by this index, in bytes",
+     MetricType::kGauge},
+    {"pg_stat_user_tables_table_size_bytes", "Total disk space used by this table, in bytes",
+     MetricType::kGauge},
 };
 
 constexpr Column kStatioTables[] = {
-    {"pg_statio_user_tables_heap_blocks_read", "Number of disk blocks read from this table", MetricType::kCounter},
+    {"pg_statio_user_tables_heap_blocks_read", "Number of disk blocks read from this table",
+     MetricType::kCounter},
     {"pg_statio_user_tables_heap_blocks_hit", "Number of buffer hits in this table", MetricType::kCounter},
-    {"pg_statio_user_tables_idx_blocks_read", "Number of disk blocks read from all indexes on this table", MetricType::kCounter},
-    {"pg_statio_user_tables_idx_blocks_hit", "Number of buffer hits in all indexes on this table", MetricType::kCounter},
-    {"pg_statio_user_tables_toast_blocks_read", "Number of disk blocks read from this table's TOAST table (if any)", MetricType::kCounter},
-    {"pg_statio_user_tables_toast_blocks_hit", "Number of buffer hits in this table's TOAST table (if any)", MetricType::kCounter},
-    {"pg_statio_user_tables_tidx_blocks_read", "Number of disk blocks read from this table's TOAST table indexes (if any)", MetricType::kCounter},
-    {"pg_statio_user_tables_tidx_blocks_hit", "Number of buffer hits in this table's TOAST table indexes (if any)", MetricType::kCounter},
+    {"pg_statio_user_tables_idx_blocks_read", "Number of disk blocks read from all indexes on this table",
+     MetricType::kCounter},
+    {"pg_statio_user_tables_idx_blocks_hit", "Number of buffer hits in all indexes on this table",
+     MetricType::kCounter},
+    {"pg_statio_user_tables_toast_blocks_read",
+     "Number of disk blocks read from this table's TOAST table (if any)", MetricType::kCounter},
+    {"pg_statio_user_tables_toast_blocks_hit", "Number of buffer hits in this table's TOAST table (if any)",
+     MetricType::kCounter},
+    {"pg_statio_user_tables_tidx_blocks_read",
+     "Number of disk blocks read from this table's TOAST table indexes (if any)", MetricType::kCounter},
+    {"pg_statio_user_tables_tidx_blocks_hit",
+     "Number of buffer hits in this table's TOAST table indexes (if any)", MetricType::kCounter},
 };
 
 constexpr const char* kStatementLabels[] = {"user", "datname", "queryid"};
 
 constexpr Column kStatements[] = {
     {"pg_stat_statements_calls_total", "Number of times executed", MetricType::kCounter},
-    {"pg_stat_statements_seconds_total", "Total time spent in the statement, in seconds", MetricType::kCounter},
-    {"pg_stat_statements_rows_total", "Total number of rows retrieved or affected by the statement", MetricType::kCounter},
-    {"pg_stat_statements_block_read_seconds_total", "Total time the statement spent reading blocks, in seconds", MetricType::kCounter},
-    {"pg_stat_statements_block_write_seconds_total", "Total time the statement spent writing blocks, in seconds", MetricType::kCounter},
+    {"pg_stat_statements_seconds_total", "Total time spent in the statement, in seconds",
+     MetricType::kCounter},
+    {"pg_stat_statements_rows_total", "Total number of rows retrieved or affected by the statement",
+     MetricType::kCounter},
+    {"pg_stat_statements_block_read_seconds_total",
+     "Total time the statement spent reading blocks, in seconds", MetricType::kCounter},
+    {"pg_stat_statements_block_write_seconds_total",
+     "Total time the statement spent writing blocks, in seconds", MetricType::kCounter},
 };
 
 }  // namespace
@@ -105,8 +131,7 @@ void StatioUserTablesCollector::collect(pqxx::transaction_base& tx, const Server
   write_rows(r, kTableLabels, kStatioTables, sink);
 }
 
-void StatStatementsCollector::collect(pqxx::transaction_base& tx, const ServerInfo& info,
-                                      MetricSink& sink) {
+void StatStatementsCollector::collect(pqxx::transaction_base& tx, const ServerInfo& info, MetricSink& sink) {
   // The view exists only where the extension was created; its schema may be
   // any, so look it up rather than let an error mark the collector failed.
   pqxx::result ext = tx.exec(

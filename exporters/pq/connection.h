@@ -25,8 +25,8 @@ namespace vigia::pq {
 // key=value, parsed by libpq; a non-empty t.dbname replaces its dbname, for
 // discovered databases) or host/port/user/dbname, then the password,
 // gssencmode=disable unless the dsn sets it, application_name=vigia,
-// connect_timeout (seconds, at least 2: libpq's minimum) and TCP keepalives. Values are quoted as libpq wants. The error
-// (a malformed dsn) never contains the password.
+// connect_timeout (seconds, at least 2: libpq's minimum) and TCP keepalives. Values are quoted as libpq
+// wants. The error (a malformed dsn) never contains the password.
 Status build_conninfo(const TargetConfig& t, std::string_view password, int connect_timeout_s,
                       std::string& out);
 
@@ -73,8 +73,7 @@ PGconn* connect_pq(const std::string& conninfo, std::chrono::milliseconds budget
 // budget, not a deadline); it throws pqxx::broken_connection on failure.
 class InterruptibleConnectPolicy final : public pqxx::connectionpolicy {
  public:
-  InterruptibleConnectPolicy(const std::string& conninfo, std::chrono::milliseconds budget,
-                             int interrupt_fd)
+  InterruptibleConnectPolicy(const std::string& conninfo, std::chrono::milliseconds budget, int interrupt_fd)
       : pqxx::connectionpolicy(conninfo), budget_(budget), interrupt_fd_(interrupt_fd) {}
   handle do_startconnect(handle orig) override;
 
@@ -89,8 +88,7 @@ class InterruptibleConnectPolicy final : public pqxx::connectionpolicy {
 // type, never delete it through a connection_base pointer.
 class InterruptibleConnection final : public pqxx::connection_base {
  public:
-  InterruptibleConnection(const std::string& conninfo, std::chrono::milliseconds budget,
-                          int interrupt_fd)
+  InterruptibleConnection(const std::string& conninfo, std::chrono::milliseconds budget, int interrupt_fd)
       : pqxx::connection_base(policy_), options_(conninfo), policy_(options_, budget, interrupt_fd) {
     init();
   }

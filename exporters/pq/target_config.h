@@ -72,7 +72,7 @@ struct TargetConfig {
   // "statio_user_tables", "stat_statements". They run in the target's own
   // database (dbname); pg_stat_statements is cluster-wide anyway.
   std::vector<std::string> collect;
-  int stat_statements_limit = 100;  // top-N statements by total time
+  int stat_statements_limit = 100;   // top-N statements by total time
   std::string queries_file;          // as written (relative to the config file)
   std::vector<CustomQuery> queries;  // read from queries_file at load time
   // Database discovery (postgres targets only; postgres_exporter's
@@ -90,8 +90,7 @@ struct TargetConfig {
 // ("postgres", "pgbouncer"). A null node is an empty list. Throws ConfigError
 // ("vigia.yml:4:7: unknown key 'pasword' in postgres[0]"). Checks: name given
 // and unique, dsn or host (not both), password_file or password_env (not both).
-std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
-                                       std::string_view section);
+std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n, std::string_view section);
 
 // The same, returning a Status; `file` names the file in errors.
 Status parse_targets(const std::string& file, const YAML::Node& n, std::string_view section,

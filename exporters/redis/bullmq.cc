@@ -18,16 +18,20 @@ struct State {
   const char* count;   // LLEN or ZCARD
 };
 constexpr State kStates[] = {
-    {"waiting", "wait", "LLEN"},         {"active", "active", "LLEN"},
-    {"paused", "paused", "LLEN"},        {"delayed", "delayed", "ZCARD"},
-    {"prioritized", "prioritized", "ZCARD"}, {"completed", "completed", "ZCARD"},
+    {"waiting", "wait", "LLEN"},
+    {"active", "active", "LLEN"},
+    {"paused", "paused", "LLEN"},
+    {"delayed", "delayed", "ZCARD"},
+    {"prioritized", "prioritized", "ZCARD"},
+    {"completed", "completed", "ZCARD"},
     {"failed", "failed", "ZCARD"},
 };
 
 }  // namespace
 
 std::string_view bullmq_queue_of(std::string_view key, std::string_view prefix) {
-  if (key.size() <= prefix.size() + 1 || key.compare(0, prefix.size(), prefix) != 0 || key[prefix.size()] != ':')
+  if (key.size() <= prefix.size() + 1 || key.compare(0, prefix.size(), prefix) != 0 ||
+      key[prefix.size()] != ':')
     return {};
   key.remove_prefix(prefix.size() + 1);
   size_t colon = key.rfind(':');
@@ -70,14 +74,16 @@ Status BullmqCollector::discover(Connection& conn, const CollectContext& ctx) {
     truncated = true;
   }
   if (truncated && !truncated_)
-    log::warn("bullmq: queue discovery capped", {{"prefix", cfg_.prefix}, {"queues", std::to_string(queues_.size())}});
+    log::warn("bullmq: queue discovery capped",
+              {{"prefix", cfg_.prefix}, {"queues", std::to_string(queues_.size())}});
   truncated_ = truncated;
   discovered_ = Clock::now();
   have_discovered_ = true;
   return Status::ok();
 }
 
-Status BullmqCollector::collect(Connection& conn, const CollectContext& ctx, double now_seconds, MetricSink& sink) {
+Status BullmqCollector::collect(Connection& conn, const CollectContext& ctx, double now_seconds,
+                                MetricSink& sink) {
   Status st = conn.select(cfg_.db, ctx);
   if (!st.is_ok()) return st;
   if (!have_discovered_ || Clock::now() - discovered_ >= kRediscoverEvery) {
@@ -105,7 +111,8 @@ Status BullmqCollector::collect(Connection& conn, const CollectContext& ctx, dou
   for (size_t i = 0; i < queues_.size(); ++i) {
     const redisReply* last = r[i * kPerQueue + kPerQueue - 1].get();
     if (last->type == REDIS_REPLY_STRING) {
-      hget.push_back({"HGET", cfg_.prefix + ":" + queues_[i] + ":" + std::string(reply_text(last)), "timestamp"});
+      hget.push_back(
+          {"HGET", cfg_.prefix + ":" + queues_[i] + ":" + std::string(reply_text(last)), "timestamp"});
       hget_queue.push_back(i);
     }
   }

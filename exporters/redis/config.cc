@@ -47,8 +47,9 @@ std::vector<KeyRef> read_keys(const YamlReader& r, const YAML::Node& n, const st
 bool parse_address(std::string_view a, TargetConfig& t, bool& has_db, std::string& err) {
   has_db = false;
   if (a.rfind("rediss://", 0) == 0) {
-    err = "rediss:// (TLS) needs hiredis >= 1.0 built with hiredis_ssl; this build has hiredis 0.14 "
-          "without TLS";
+    err =
+        "rediss:// (TLS) needs hiredis >= 1.0 built with hiredis_ssl; this build has hiredis 0.14 "
+        "without TLS";
     return false;
   }
   bool url = a.rfind("redis://", 0) == 0;
@@ -113,47 +114,49 @@ bool parse_address(std::string_view a, TargetConfig& t, bool& has_db, std::strin
 std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n) {
   std::vector<TargetConfig> out;
   static const std::vector<std::string_view> kKeys = {
-      "name", "address", "username", "password_file", "password_env", "db", "check_keys",
-      "check_single_keys", "check_keys_limit", "bullmq"};
-  r.read_named_list(n, "redis", "target", kKeys, [&](const YAML::Node& item, const std::string& what,
-                                                     const std::string& name) {
-    TargetConfig t;
-    t.name = name;
-    if (!item["address"]) r.fail(item, what + ": missing key 'address'");
-    std::string err;
-    bool url_db = false;
-    if (!parse_address(r.get_string(item["address"], what + ".address"), t, url_db, err))
-      r.fail(item["address"], what + ".address: " + err);
-    if (item["db"]) {
-      if (url_db) r.fail(item["db"], what + ".db: the address already names a database");
-      t.db = get_int(r, item["db"], what + ".db", 0, 1 << 20);
-    }
-    if (item["username"]) t.username = r.get_string(item["username"], what + ".username");
-    t.password = read_secret_ref(r, item, what);
-    if (!t.username.empty() && t.password.empty())
-      r.fail(item["username"], what + ".username: needs password_file or password_env");
-    if (item["check_keys"]) t.check_keys = read_keys(r, item["check_keys"], what + ".check_keys", t.db);
-    if (item["check_single_keys"])
-      t.check_single_keys = read_keys(r, item["check_single_keys"], what + ".check_single_keys", t.db);
-    if (item["check_keys_limit"])
-      t.check_keys_limit = get_int(r, item["check_keys_limit"], what + ".check_keys_limit", 1, 100000);
-    if (const YAML::Node b = item["bullmq"]) {
-      std::string bw = what + ".bullmq";
-      if (!b.IsMap() && !b.IsNull()) r.fail(b, bw + ": expected a mapping ({prefix: bull, db: 0})");
-      r.check_keys(b, bw, {"prefix", "db", "max_queues"});
-      t.bullmq.enabled = true;
-      if (b["prefix"]) {
-        t.bullmq.prefix = r.get_string(b["prefix"], bw + ".prefix");
-        if (t.bullmq.prefix.empty()) r.fail(b["prefix"], bw + ".prefix: must not be empty");
-        // SCAN MATCH would read these as glob syntax.
-        if (t.bullmq.prefix.find_first_of("*?[]\\") != std::string::npos)
-          r.fail(b["prefix"], bw + ".prefix: must not contain * ? [ ] or \\");
-      }
-      if (b["db"]) t.bullmq.db = get_int(r, b["db"], bw + ".db", 0, 1 << 20);
-      if (b["max_queues"]) t.bullmq.max_queues = get_int(r, b["max_queues"], bw + ".max_queues", 1, 100000);
-    }
-    out.push_back(std::move(t));
-  });
+      "name", "address",    "username",          "password_file",    "password_env",
+      "db",   "check_keys", "check_single_keys", "check_keys_limit", "bullmq"};
+  r.read_named_list(
+      n, "redis", "target", kKeys,
+      [&](const YAML::Node& item, const std::string& what, const std::string& name) {
+        TargetConfig t;
+        t.name = name;
+        if (!item["address"]) r.fail(item, what + ": missing key 'address'");
+        std::string err;
+        bool url_db = false;
+        if (!parse_address(r.get_string(item["address"], what + ".address"), t, url_db, err))
+          r.fail(item["address"], what + ".address: " + err);
+        if (item["db"]) {
+          if (url_db) r.fail(item["db"], what + ".db: the address already names a database");
+          t.db = get_int(r, item["db"], what + ".db", 0, 1 << 20);
+        }
+        if (item["username"]) t.username = r.get_string(item["username"], what + ".username");
+        t.password = read_secret_ref(r, item, what);
+        if (!t.username.empty() && t.password.empty())
+          r.fail(item["username"], what + ".username: needs password_file or password_env");
+        if (item["check_keys"]) t.check_keys = read_keys(r, item["check_keys"], what + ".check_keys", t.db);
+        if (item["check_single_keys"])
+          t.check_single_keys = read_keys(r, item["check_single_keys"], what + ".check_single_keys", t.db);
+        if (item["check_keys_limit"])
+          t.check_keys_limit = get_int(r, item["check_keys_limit"], what + ".check_keys_limit", 1, 100000);
+        if (const YAML::Node b = item["bullmq"]) {
+          std::string bw = what + ".bullmq";
+          if (!b.IsMap() && !b.IsNull()) r.fail(b, bw + ": expected a mapping ({prefix: bull, db: 0})");
+          r.check_keys(b, bw, {"prefix", "db", "max_queues"});
+          t.bullmq.enabled = true;
+          if (b["prefix"]) {
+            t.bullmq.prefix = r.get_string(b["prefix"], bw + ".prefix");
+            if (t.bullmq.prefix.empty()) r.fail(b["prefix"], bw + ".prefix: must not be empty");
+            // SCAN MATCH would read these as glob syntax.
+            if (t.bullmq.prefix.find_first_of("*?[]\\") != std::string::npos)
+              r.fail(b["prefix"], bw + ".prefix: must not contain * ? [ ] or \\");
+          }
+          if (b["db"]) t.bullmq.db = get_int(r, b["db"], bw + ".db", 0, 1 << 20);
+          if (b["max_queues"])
+            t.bullmq.max_queues = get_int(r, b["max_queues"], bw + ".max_queues", 1, 100000);
+        }
+        out.push_back(std::move(t));
+      });
   return out;
 }
 

@@ -62,7 +62,6 @@ bool parse_address(std::string_view address, TargetConfig& t, bool& has_db, std:
 std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n);
 
 // For unit tests: read_targets over YAML text, the error as a Status.
-Status parse_targets(const std::string& file, const std::string& yaml,
-                     std::vector<TargetConfig>& out);
+Status parse_targets(const std::string& file, const std::string& yaml, std::vector<TargetConfig>& out);
 
 }  // namespace vigia::redis

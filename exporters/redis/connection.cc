@@ -52,8 +52,10 @@ Status Connection::set_timeout(const CollectContext& ctx) {
   auto left = ctx.remaining();
   // A zero timeval would mean "no timeout".
   if (left.count() < 1) return Status::error("deadline passed");
-  timeval tv{static_cast<time_t>(left.count() / 1000), static_cast<suseconds_t>((left.count() % 1000) * 1000)};
-  if (redisSetTimeout(ctx_, tv) != REDIS_OK) return Status::error(std::string("setting the socket timeout: ") + ctx_->errstr);
+  timeval tv{static_cast<time_t>(left.count() / 1000),
+             static_cast<suseconds_t>((left.count() % 1000) * 1000)};
+  if (redisSetTimeout(ctx_, tv) != REDIS_OK)
+    return Status::error(std::string("setting the socket timeout: ") + ctx_->errstr);
   return Status::ok();
 }
 
@@ -119,7 +121,8 @@ Status Connection::ensure(const CollectContext& ctx, bool& fresh) {
     auth.push_back(password_);
     std::vector<Reply> r;
     st = pipeline({auth}, r, ctx);
-    if (st.is_ok() && r[0]->type == REDIS_REPLY_ERROR) st = Status::error("AUTH: " + std::string(reply_text(r[0].get())));
+    if (st.is_ok() && r[0]->type == REDIS_REPLY_ERROR)
+      st = Status::error("AUTH: " + std::string(reply_text(r[0].get())));
     if (!st.is_ok()) {
       drop();
       return backoff_.failed(redact(st.message(), password_));
@@ -130,7 +133,8 @@ Status Connection::ensure(const CollectContext& ctx, bool& fresh) {
   return Status::ok();
 }
 
-Status Connection::pipeline(const std::vector<Command>& cmds, std::vector<Reply>& out, const CollectContext& ctx) {
+Status Connection::pipeline(const std::vector<Command>& cmds, std::vector<Reply>& out,
+                            const CollectContext& ctx) {
   out.clear();
   if (!ctx_) return Status::error("not connected");
   if (Status st = set_timeout(ctx); !st.is_ok()) {
@@ -156,8 +160,8 @@ Status Connection::pipeline(const std::vector<Command>& cmds, std::vector<Reply>
       bool eagain = err.find("temporarily unavailable") != std::string::npos;
       drop();
       out.clear();
-      return Status::error(cmds[i].empty() ? err
-                                           : cmds[i][0] + ": " + (eagain ? "no reply before the deadline" : err));
+      return Status::error(
+          cmds[i].empty() ? err : cmds[i][0] + ": " + (eagain ? "no reply before the deadline" : err));
     }
     out.emplace_back(static_cast<redisReply*>(r));
   }
@@ -169,7 +173,8 @@ Status Connection::select(int db, const CollectContext& ctx) {
   std::vector<Reply> r;
   Status st = pipeline({{"SELECT", std::to_string(db)}}, r, ctx);
   if (!st.is_ok()) return st;
-  if (r[0]->type == REDIS_REPLY_ERROR) return Status::error("SELECT " + std::to_string(db) + ": " + std::string(reply_text(r[0].get())));
+  if (r[0]->type == REDIS_REPLY_ERROR)
+    return Status::error("SELECT " + std::to_string(db) + ": " + std::string(reply_text(r[0].get())));
   selected_db_ = db;
   return Status::ok();
 }

@@ -51,7 +51,8 @@ constexpr Field kFields[] = {
     {"maxmemory_reservation", "redis_memory_max_reservation_bytes", false},
     {"maxmemory_desired_reservation", "redis_memory_max_reservation_desired_bytes", false},
     {"maxfragmentationmemory_reservation", "redis_memory_max_fragmentation_reservation_bytes", false},
-    {"maxfragmentationmemory_desired_reservation", "redis_memory_max_fragmentation_reservation_desired_bytes", false},
+    {"maxfragmentationmemory_desired_reservation", "redis_memory_max_fragmentation_reservation_desired_bytes",
+     false},
     {"mem_fragmentation_ratio", "redis_mem_fragmentation_ratio", false},
     {"mem_fragmentation_bytes", "redis_mem_fragmentation_bytes", false},
     {"mem_clients_slaves", "redis_mem_clients_slaves", false},
@@ -269,8 +270,8 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
   std::vector<Db> dbs;
   std::vector<Slave> slaves;
   std::vector<MasterSample> master;
-  std::string_view role, version, build_id, mode, os, policy, tcp_port, run_id, pid, master_host,
-      master_port, read_only;
+  std::string_view role, version, build_id, mode, os, policy, tcp_port, run_id, pid, master_host, master_port,
+      read_only;
   bool have_start = false;
   double start = 0;
   std::string_view section;
@@ -287,19 +288,32 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
     if (line.size() < 2 || colon == std::string_view::npos) continue;
     std::string_view key = line.substr(0, colon), value = line.substr(colon + 1);
 
-    if (key == "role") role = value;
-    else if (key == "redis_version") version = value;
-    else if (key == "redis_build_id") build_id = value;
-    else if (key == "redis_mode") mode = value;
-    else if (key == "os") os = value;
-    else if (key == "maxmemory_policy") policy = value;
-    else if (key == "tcp_port") tcp_port = value;
-    else if (key == "run_id") run_id = value;
-    else if (key == "process_id") pid = value;
-    else if (key == "slave_read_only") read_only = value;
-    else if (key == "maxmemory") number(value, facts.maxmemory);
-    else if (key == "maxclients") number(value, facts.maxclients);
-    else if (key == "cluster_enabled") facts.cluster_enabled = value == "1";
+    if (key == "role")
+      role = value;
+    else if (key == "redis_version")
+      version = value;
+    else if (key == "redis_build_id")
+      build_id = value;
+    else if (key == "redis_mode")
+      mode = value;
+    else if (key == "os")
+      os = value;
+    else if (key == "maxmemory_policy")
+      policy = value;
+    else if (key == "tcp_port")
+      tcp_port = value;
+    else if (key == "run_id")
+      run_id = value;
+    else if (key == "process_id")
+      pid = value;
+    else if (key == "slave_read_only")
+      read_only = value;
+    else if (key == "maxmemory")
+      number(value, facts.maxmemory);
+    else if (key == "maxclients")
+      number(value, facts.maxclients);
+    else if (key == "cluster_enabled")
+      facts.cluster_enabled = value == "1";
     if (master_key(key, "host")) master_host = value;
     if (master_key(key, "port")) master_port = value;
 
@@ -308,11 +322,11 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
         master.push_back({0, master_host, master_port, value == "up" ? 1.0 : 0.0});
         continue;
       }
-      int direct = master_key(key, "last_io_seconds_ago") ? 1
-                   : master_key(key, "sync_in_progress")  ? 2
-                   : key.rfind("slave_repl_offset", 0) == 0 ? 3
+      int direct = master_key(key, "last_io_seconds_ago")       ? 1
+                   : master_key(key, "sync_in_progress")        ? 2
+                   : key.rfind("slave_repl_offset", 0) == 0     ? 3
                    : master_key(key, "link_down_since_seconds") ? 4
-                                                                 : -1;
+                                                                : -1;
       if (direct >= 0) {
         int64_t v = 0;  // redis_exporter reads these as integers (0 if not one)
         auto r = std::from_chars(value.data(), value.data() + value.size(), v);
@@ -403,7 +417,8 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
       std::string name = "redis_" + std::string(key);
       for (char& ch : name)
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) ch = '_';
-      bool taken = std::any_of(std::begin(kFields), std::end(kFields), [&](const Field& f) { return name == f.metric; });
+      bool taken = std::any_of(std::begin(kFields), std::end(kFields),
+                               [&](const Field& f) { return name == f.metric; });
       if (!taken) cluster.emplace_back(std::move(name), field_value(value));
       continue;
     }
@@ -414,14 +429,17 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
     double v = field_value(value);
     if (key == "latest_fork_usec") v /= 1e6;
     std::string help = "Redis INFO field " + std::string(f.key);
-    if (f.counter) sink.counter(f.metric, help, v);
-    else sink.gauge(f.metric, help, v);
+    if (f.counter)
+      sink.counter(f.metric, help, v);
+    else
+      sink.gauge(f.metric, help, v);
   }
 
   sort_unique(cluster, [](const auto& c) { return std::string_view(c.first); });
   for (const auto& [name, v] : cluster) sink.gauge(name, "Redis INFO cluster field", v);
   if (have_start)
-    sink.gauge("redis_start_time_seconds", "Start time of the Redis server, seconds since the Unix epoch", start);
+    sink.gauge("redis_start_time_seconds", "Start time of the Redis server, seconds since the Unix epoch",
+               start);
 
   sort_unique(commands, [](const Command& c) { return c.cmd; });
   struct CmdFamily {
@@ -433,7 +451,8 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
   static constexpr CmdFamily kCmd[] = {
       {"redis_commands_total", "Calls per command", &Command::calls, false},
       {"redis_commands_duration_seconds_total", "Seconds spent per command", &Command::usec, false},
-      {"redis_commands_rejected_calls_total", "Calls rejected before execution per command", &Command::rejected, true},
+      {"redis_commands_rejected_calls_total", "Calls rejected before execution per command",
+       &Command::rejected, true},
       {"redis_commands_failed_calls_total", "Calls failed in execution per command", &Command::failed, true},
   };
   for (const CmdFamily& f : kCmd) {
@@ -468,7 +487,8 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
   }
 
   sort_unique(errors, [](const auto& e) { return e.first; });
-  if (!errors.empty()) sink.family("redis_errors_total", "Error replies per error type", MetricType::kCounter);
+  if (!errors.empty())
+    sink.family("redis_errors_total", "Error replies per error type", MetricType::kCounter);
   for (const auto& [err, n] : errors) sink.sample("redis_errors_total", {{"err", err}}, n);
 
   // Keyspace, then the databases it does not list (as redis_exporter pads them).
@@ -488,37 +508,54 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
   begun = false;
   for (const Db& d : dbs)
     if (d.avg_ttl > -1) {
-      if (!begun) sink.family("redis_db_avg_ttl_seconds", "Average TTL of the keys with an expiry", MetricType::kGauge), begun = true;
+      if (!begun)
+        sink.family("redis_db_avg_ttl_seconds", "Average TTL of the keys with an expiry", MetricType::kGauge),
+            begun = true;
       sink.sample("redis_db_avg_ttl_seconds", {{"db", d.db}}, d.avg_ttl);
     }
   begun = false;
   for (const Db& d : dbs)
     if (d.cached > -1) {
-      if (!begun) sink.family("redis_db_keys_cached", "Cached keys per database", MetricType::kGauge), begun = true;
+      if (!begun)
+        sink.family("redis_db_keys_cached", "Cached keys per database", MetricType::kGauge), begun = true;
       sink.sample("redis_db_keys_cached", {{"db", d.db}}, d.cached);
     }
 
   sort_unique(master, [](const MasterSample& m) { return std::tie(m.metric, m.host, m.port); });
   for (size_t i = 0; i < master.size(); ++i) {
     const MasterSample& m = master[i];
-    if (i == 0 || master[i - 1].metric != m.metric) sink.family(kMaster[m.metric], kMasterHelp[m.metric], MetricType::kGauge);
+    if (i == 0 || master[i - 1].metric != m.metric)
+      sink.family(kMaster[m.metric], kMasterHelp[m.metric], MetricType::kGauge);
     sink.sample(kMaster[m.metric], {{"master_host", m.host}, {"master_port", m.port}}, m.value);
   }
 
   sort_unique(slaves, [](const Slave& s) { return std::tie(s.ip, s.port, s.state); });
-  if (!slaves.empty()) sink.family("redis_connected_slave_offset_bytes", "Replication offset of a connected replica", MetricType::kGauge);
+  if (!slaves.empty())
+    sink.family("redis_connected_slave_offset_bytes", "Replication offset of a connected replica",
+                MetricType::kGauge);
   for (const Slave& s : slaves)
-    sink.sample("redis_connected_slave_offset_bytes", {{"slave_ip", s.ip}, {"slave_port", s.port}, {"slave_state", s.state}}, s.offset);
+    sink.sample("redis_connected_slave_offset_bytes",
+                {{"slave_ip", s.ip}, {"slave_port", s.port}, {"slave_state", s.state}}, s.offset);
   begun = false;
   for (const Slave& s : slaves)
     if (s.lag > -1) {
-      if (!begun) sink.family("redis_connected_slave_lag_seconds", "Seconds since a connected replica last acknowledged", MetricType::kGauge), begun = true;
-      sink.sample("redis_connected_slave_lag_seconds", {{"slave_ip", s.ip}, {"slave_port", s.port}, {"slave_state", s.state}}, s.lag);
+      if (!begun)
+        sink.family("redis_connected_slave_lag_seconds",
+                    "Seconds since a connected replica last acknowledged", MetricType::kGauge),
+            begun = true;
+      sink.sample("redis_connected_slave_lag_seconds",
+                  {{"slave_ip", s.ip}, {"slave_port", s.port}, {"slave_state", s.state}}, s.lag);
     }
 
   sink.gauge("redis_instance_info", "The Redis server's identity", 1,
-             {{"role", role}, {"redis_version", version}, {"redis_build_id", build_id}, {"redis_mode", mode},
-              {"os", os}, {"maxmemory_policy", policy}, {"tcp_port", tcp_port}, {"run_id", run_id},
+             {{"role", role},
+              {"redis_version", version},
+              {"redis_build_id", build_id},
+              {"redis_mode", mode},
+              {"os", os},
+              {"maxmemory_policy", policy},
+              {"tcp_port", tcp_port},
+              {"run_id", run_id},
               {"process_id", pid}});
   if (role == "slave")
     sink.gauge("redis_slave_info", "The replica's master", 1,

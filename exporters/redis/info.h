@@ -45,9 +45,9 @@ struct InfoOptions {
 
 // What the caller needs besides the metrics.
 struct InfoFacts {
-  std::string role;               // "master", "slave" or ""
-  double maxmemory = NAN;         // INFO memory's maxmemory
-  double maxclients = NAN;        // INFO clients' maxclients (Redis >= 7)
+  std::string role;         // "master", "slave" or ""
+  double maxmemory = NAN;   // INFO memory's maxmemory
+  double maxclients = NAN;  // INFO clients' maxclients (Redis >= 7)
   bool cluster_enabled = false;
 };
 

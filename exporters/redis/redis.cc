@@ -50,10 +50,14 @@ class RedisTarget final : public ServiceTarget {
 };
 
 Status RedisTarget::collect(const CollectContext& ctx, MetricSink& sink) {
-  static const std::vector<Command> kCommands = {
-      {"CONFIG", "GET", "maxmemory"}, {"CONFIG", "GET", "maxclients"}, {"CONFIG", "GET", "databases"},
-      {"CONFIG", "GET", "io-threads"}, {"INFO", "ALL"}, {"SLOWLOG", "LEN"}, {"SLOWLOG", "GET", "1"},
-      {"LATENCY", "LATEST"}};
+  static const std::vector<Command> kCommands = {{"CONFIG", "GET", "maxmemory"},
+                                                 {"CONFIG", "GET", "maxclients"},
+                                                 {"CONFIG", "GET", "databases"},
+                                                 {"CONFIG", "GET", "io-threads"},
+                                                 {"INFO", "ALL"},
+                                                 {"SLOWLOG", "LEN"},
+                                                 {"SLOWLOG", "GET", "1"},
+                                                 {"LATENCY", "LATEST"}};
   enum { kMaxmemory, kMaxclients, kDatabases, kIoThreads, kInfo, kSlowlogLen, kSlowlogGet, kLatency };
   std::vector<Reply> r;
   Status st;
@@ -67,7 +71,9 @@ Status RedisTarget::collect(const CollectContext& ctx, MetricSink& sink) {
     if (st.is_ok() || fresh) break;
   }
   if (st.is_ok() && r[kInfo]->type != REDIS_REPLY_STRING)
-    st = Status::error("INFO ALL: " + std::string(r[kInfo]->type == REDIS_REPLY_ERROR ? reply_text(r[kInfo].get()) : "unexpected reply"));
+    st = Status::error("INFO ALL: " + std::string(r[kInfo]->type == REDIS_REPLY_ERROR
+                                                      ? reply_text(r[kInfo].get())
+                                                      : "unexpected reply"));
   if (!st.is_ok()) {
     sink.gauge("redis_up", kUpHelp, 0);
     return Status::error(redact(st.message(), conn_.secret()));
@@ -88,7 +94,8 @@ Status RedisTarget::collect(const CollectContext& ctx, MetricSink& sink) {
     sink.gauge("redis_config_maxmemory", "The maxmemory setting, bytes (0: no limit)", v);
   if (config_value(r[kMaxclients].get(), v) || (v = facts.maxclients, !std::isnan(v)))
     sink.gauge("redis_config_maxclients", "The maxclients setting", v);
-  if (config_value(r[kIoThreads].get(), v)) sink.gauge("redis_config_io_threads", "The io-threads setting", v);
+  if (config_value(r[kIoThreads].get(), v))
+    sink.gauge("redis_config_io_threads", "The io-threads setting", v);
 
   if (reply_number(r[kSlowlogLen].get(), v)) sink.gauge("redis_slowlog_length", "Entries in the slow log", v);
   if (const redisReply* s = r[kSlowlogGet].get(); s->type == REDIS_REPLY_ARRAY) {
@@ -112,9 +119,12 @@ Status RedisTarget::collect(const CollectContext& ctx, MetricSink& sink) {
                                            static_cast<double>(e->element[2]->integer) / 1e3};
     }
     if (!events.empty()) {
-      sink.family("redis_latency_spike_last", "Unix time of the event's last latency spike", MetricType::kGauge);
-      for (const auto& [name, e] : events) sink.sample("redis_latency_spike_last", {{"event_name", name}}, e.first);
-      sink.family("redis_latency_spike_duration_seconds", "Duration of the event's last latency spike", MetricType::kGauge);
+      sink.family("redis_latency_spike_last", "Unix time of the event's last latency spike",
+                  MetricType::kGauge);
+      for (const auto& [name, e] : events)
+        sink.sample("redis_latency_spike_last", {{"event_name", name}}, e.first);
+      sink.family("redis_latency_spike_duration_seconds", "Duration of the event's last latency spike",
+                  MetricType::kGauge);
       for (const auto& [name, e] : events)
         sink.sample("redis_latency_spike_duration_seconds", {{"event_name", name}}, e.second);
     }
@@ -152,11 +162,13 @@ Status RedisTarget::check_keys(const CollectContext& ctx, MetricSink& sink) {
     std::string cursor = "0";
     for (int calls = 0; calls < kMaxScanCalls && total < limit; ++calls) {
       std::vector<Reply> r;
-      if (Status st = conn_.pipeline({{"SCAN", cursor, "MATCH", k.key, "COUNT", "1000"}}, r, ctx); !st.is_ok())
+      if (Status st = conn_.pipeline({{"SCAN", cursor, "MATCH", k.key, "COUNT", "1000"}}, r, ctx);
+          !st.is_ok())
         return st;
       const redisReply* rep = r[0].get();
       if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 || rep->element[1]->type != REDIS_REPLY_ARRAY)
-        return Status::error("SCAN: " + std::string(rep->type == REDIS_REPLY_ERROR ? reply_text(rep) : "unexpected reply"));
+        return Status::error(
+            "SCAN: " + std::string(rep->type == REDIS_REPLY_ERROR ? reply_text(rep) : "unexpected reply"));
       for (size_t i = 0; i < rep->element[1]->elements && total < limit; ++i)
         keys[k.db].emplace_back(reply_text(rep->element[1]->element[i])), ++total;
       cursor = std::string(reply_text(rep->element[0]));
@@ -185,13 +197,20 @@ Status RedisTarget::check_keys(const CollectContext& ctx, MetricSink& sink) {
       std::string_view type = reply_text(tr[i].get());
       const std::string& k = list[i];
       size_t before = sizes.size();
-      if (type == "string") sizes.push_back({"PFCOUNT", k}), sizes.push_back({"STRLEN", k}), sizes.push_back({"GET", k});
-      else if (type == "list") sizes.push_back({"LLEN", k});
-      else if (type == "set") sizes.push_back({"SCARD", k});
-      else if (type == "zset") sizes.push_back({"ZCARD", k});
-      else if (type == "hash") sizes.push_back({"HLEN", k});
-      else if (type == "stream") sizes.push_back({"XLEN", k});
-      else if (type != "none") continue;  // unknown type: no series
+      if (type == "string")
+        sizes.push_back({"PFCOUNT", k}), sizes.push_back({"STRLEN", k}), sizes.push_back({"GET", k});
+      else if (type == "list")
+        sizes.push_back({"LLEN", k});
+      else if (type == "set")
+        sizes.push_back({"SCARD", k});
+      else if (type == "zset")
+        sizes.push_back({"ZCARD", k});
+      else if (type == "hash")
+        sizes.push_back({"HLEN", k});
+      else if (type == "stream")
+        sizes.push_back({"XLEN", k});
+      else if (type != "none")
+        continue;  // unknown type: no series
       plan.emplace_back(i, static_cast<int>(sizes.size() - before));
     }
     std::vector<Reply> sr;
@@ -204,8 +223,10 @@ Status RedisTarget::check_keys(const CollectContext& ctx, MetricSink& sink) {
         if (!reply_number(sr[at].get(), res.size)) reply_number(sr[at + 1].get(), res.size);
         if (sr[at + 2]->type == REDIS_REPLY_STRING) {
           std::string_view s = reply_text(sr[at + 2].get());
-          if (parse_double(s, res.value)) res.has_value = true;
-          else res.text = std::string(s), res.has_text = true;
+          if (parse_double(s, res.value))
+            res.has_value = true;
+          else
+            res.text = std::string(s), res.has_text = true;
         }
       } else if (n == 1) {
         reply_number(sr[at].get(), res.size);
@@ -214,30 +235,39 @@ Status RedisTarget::check_keys(const CollectContext& ctx, MetricSink& sink) {
       results.push_back(std::move(res));
     }
   }
-  if (!results.empty()) sink.family("redis_key_size", "Length or size of the key's value", MetricType::kGauge);
+  if (!results.empty())
+    sink.family("redis_key_size", "Length or size of the key's value", MetricType::kGauge);
   for (const Result& r : results) sink.sample("redis_key_size", {{"db", r.db}, {"key", r.key}}, r.size);
   bool begun = false;
   for (const Result& r : results)
     if (r.has_value) {
-      if (!begun) sink.family("redis_key_value", "The key's value, when it is a number", MetricType::kGauge), begun = true;
+      if (!begun)
+        sink.family("redis_key_value", "The key's value, when it is a number", MetricType::kGauge),
+            begun = true;
       sink.sample("redis_key_value", {{"db", r.db}, {"key", r.key}}, r.value);
     }
   begun = false;
   for (const Result& r : results)
     if (r.has_text) {
-      if (!begun) sink.family("redis_key_value_as_string", "The key's value, when it is not a number", MetricType::kGauge), begun = true;
+      if (!begun)
+        sink.family("redis_key_value_as_string", "The key's value, when it is not a number",
+                    MetricType::kGauge),
+            begun = true;
       sink.sample("redis_key_value_as_string", {{"db", r.db}, {"key", r.key}, {"val", r.text}}, 1);
     }
   return Status::ok();
 }
 
 void RedisTarget::after(const Status& st, double seconds, MetricSink& sink) {
-  sink.gauge("redis_exporter_last_scrape_duration_seconds", "Duration of the last scrape of the Redis server", seconds);
+  sink.gauge("redis_exporter_last_scrape_duration_seconds", "Duration of the last scrape of the Redis server",
+             seconds);
   // As redis_exporter: the error (already free of the password) as label err, "" when none.
   std::string_view err = st.is_error() ? std::string_view(st.message()).substr(0, 200) : std::string_view();
-  sink.gauge("redis_exporter_last_scrape_error", "1 if the last scrape of the Redis server failed, with its error",
-             st.is_error() ? 1 : 0, {{"err", err}});
-  sink.counter("redis_exporter_scrapes_total", "Scrapes of the Redis server", static_cast<double>(++scrapes_));
+  sink.gauge("redis_exporter_last_scrape_error",
+             "1 if the last scrape of the Redis server failed, with its error", st.is_error() ? 1 : 0,
+             {{"err", err}});
+  sink.counter("redis_exporter_scrapes_total", "Scrapes of the Redis server",
+               static_cast<double>(++scrapes_));
 }
 
 }  // namespace

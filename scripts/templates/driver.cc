@@ -29,9 +29,12 @@ int main(int argc, char** argv) {
     std::string t = all.substr(pos, end - pos);
     pos = end + 1;
     std::string out, err;
-    if (!check_template("Fz", t, err)) std::cout << "P" << err;
-    else if (!expand_template("Fz", t, d, out, err)) std::cout << "O" << alert_template_error_value(err);
-    else std::cout << "O" << out;
+    if (!check_template("Fz", t, err))
+      std::cout << "P" << err;
+    else if (!expand_template("Fz", t, d, out, err))
+      std::cout << "O" << alert_template_error_value(err);
+    else
+      std::cout << "O" << out;
     std::cout << '\0';
   }
 }

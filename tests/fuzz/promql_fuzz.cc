@@ -35,7 +35,8 @@ class FuzzQueryable final : public Queryable {
       series_.push_back(std::move(s));
     };
     // Names the seed corpus (tests/fuzz/corpus/promql, from the unit tests) uses.
-    add({{"__name__", "http_requests_total"}, {"code", "200"}, {"instance", "a"}, {"job", "api"}}, {1, 5, 2, 8, 20});
+    add({{"__name__", "http_requests_total"}, {"code", "200"}, {"instance", "a"}, {"job", "api"}},
+        {1, 5, 2, 8, 20});
     add({{"__name__", "http_requests_total"}, {"code", "500"}, {"instance", "a"}, {"job", "api"}},
         {0, NAN, 3, stale_nan(), 4});
     add({{"__name__", "node_load1"}, {"instance", "a"}}, {0.5, 1.5, INFINITY, -1, 2});
@@ -78,7 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string twice = print(*again.expr);
   if (once != twice) {
-    std::fprintf(stderr, "print is not stable:\n--- once:\n%s\n--- twice:\n%s\n", once.c_str(), twice.c_str());
+    std::fprintf(stderr, "print is not stable:\n--- once:\n%s\n--- twice:\n%s\n", once.c_str(),
+                 twice.c_str());
     std::abort();
   }
   static const FuzzQueryable q;

@@ -16,12 +16,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!vigia::nginx::parse_stub_status(in, s).is_ok()) return 0;
   auto n = [](uint64_t v) { return std::to_string(v); };
   std::string page = "Active connections: " + n(s.active) + " \nserver accepts handled requests\n " +
-                     n(s.accepted) + " " + n(s.handled) + " " + n(s.requests) + " \nReading: " + n(s.reading) +
-                     " Writing: " + n(s.writing) + " Waiting: " + n(s.waiting) + " \n";
+                     n(s.accepted) + " " + n(s.handled) + " " + n(s.requests) +
+                     " \nReading: " + n(s.reading) + " Writing: " + n(s.writing) +
+                     " Waiting: " + n(s.waiting) + " \n";
   StubStatus t;
   if (!vigia::nginx::parse_stub_status(page, t).is_ok() || t.active != s.active || t.accepted != s.accepted ||
-      t.handled != s.handled || t.requests != s.requests || t.reading != s.reading || t.writing != s.writing ||
-      t.waiting != s.waiting) {
+      t.handled != s.handled || t.requests != s.requests || t.reading != s.reading ||
+      t.writing != s.writing || t.waiting != s.waiting) {
     std::fprintf(stderr, "round trip differs:\n%s\n", page.c_str());
     std::abort();
   }

@@ -43,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string prefix = "error parsing template __alert_Fuzz: ";
   bool parse_failed = !ok && err.compare(0, prefix.size(), prefix) == 0;
   if (parses == parse_failed || (parse_failed && err.substr(prefix.size()) != check_err)) {
-    std::fprintf(stderr, "check_template and expand_template disagree:\n  check: %d %s\n  expand: %d %s\n", parses,
-                 check_err.c_str(), ok, err.c_str());
+    std::fprintf(stderr, "check_template and expand_template disagree:\n  check: %d %s\n  expand: %d %s\n",
+                 parses, check_err.c_str(), ok, err.c_str());
     std::abort();
   }
   return 0;

@@ -46,8 +46,9 @@ std::string dump_text(size_t bytes, unsigned seed) {
   std::string s;
   while (s.size() < bytes)
     s += "INSERT INTO orders VALUES (" + std::to_string(rng() % 100000) + ", 'customer-" +
-         std::to_string(rng() % 5000) + "', " + std::to_string(rng() % 1000) + "." + std::to_string(rng() % 100) +
-         ", '2026-0" + std::to_string(1 + rng() % 9) + "-1" + std::to_string(rng() % 10) + "');\n";
+         std::to_string(rng() % 5000) + "', " + std::to_string(rng() % 1000) + "." +
+         std::to_string(rng() % 100) + ", '2026-0" + std::to_string(1 + rng() % 9) + "-1" +
+         std::to_string(rng() % 10) + "');\n";
   return s;
 }
 
@@ -60,7 +61,8 @@ std::string random_bytes(size_t n, unsigned seed) {
 
 bool complete(const std::string& file) {
   size_t t = std::min<size_t>(file.size(), kGzipTailBytes);
-  return gzip_complete(std::string_view(file).substr(0, 10), std::string_view(file).substr(file.size() - t), file.size());
+  return gzip_complete(std::string_view(file).substr(0, 10), std::string_view(file).substr(file.size() - t),
+                       file.size());
 }
 
 }  // namespace
@@ -133,14 +135,18 @@ struct TempDir {
 std::string collect(BackupCollector& c, Status* st = nullptr) {
   TextEncoder enc;
   Status s = c.collect(CollectContext{}, enc);
-  if (st) *st = s;
-  else REQUIRE(s.is_ok());
+  if (st)
+    *st = s;
+  else
+    REQUIRE(s.is_ok());
   std::string out;
   enc.finish(out);
   return out;
 }
 
-bool has(const std::string& text, const std::string& line) { return text.find(line + "\n") != std::string::npos; }
+bool has(const std::string& text, const std::string& line) {
+  return text.find(line + "\n") != std::string::npos;
+}
 
 }  // namespace
 
@@ -150,8 +156,8 @@ TEST_CASE("backup collector: files of chosen mtimes, a stepped clock, a truncate
   std::string good = gzip(dump_text(30000, 3));
   dir.write("app-2026-05-01.sql.gz", good, t0 - 2 * day);
   dir.write("app-2026-05-02.sql.gz", good + good, t0 - day);
-  dir.write("notes.txt", "x", t0);  // not matching
-  dir.write(".app-partial.sql.gz", "x", t0);  // dot file: FNM_PERIOD
+  dir.write("notes.txt", "x", t0);                                 // not matching
+  dir.write(".app-partial.sql.gz", "x", t0);                       // dot file: FNM_PERIOD
   std::filesystem::create_directory(dir.path / "app-dir.sql.gz");  // not a regular file
   double now = t0;
   std::vector<BackupConfig> cfg = {{"pg", dir.path.string(), "app-*.sql.gz", 26 * 3600},
@@ -224,8 +230,9 @@ std::string error_of(const std::string& yaml) {
 }  // namespace
 
 TEST_CASE("backups section") {
-  auto b = parse("backups:\n  - {name: pg, path: /var/backups/pg, pattern: '*.sql.gz', max_age: 26h}\n"
-                 "  - {name: files, path: dumps, max_age: 7d}\n");
+  auto b = parse(
+      "backups:\n  - {name: pg, path: /var/backups/pg, pattern: '*.sql.gz', max_age: 26h}\n"
+      "  - {name: files, path: dumps, max_age: 7d}\n");
   REQUIRE(b.size() == 2);
   CHECK(b[0].path == "/var/backups/pg");
   CHECK(b[0].pattern == "*.sql.gz");
@@ -235,8 +242,10 @@ TEST_CASE("backups section") {
   CHECK(b[1].max_age_seconds == 7 * 86400);
   CHECK(error_of("backups:\n  - {name: a, path: /x, max_age: 1h, patern: x}\n") ==
         "/etc/vigia/vigia.yml:2:38: unknown key 'patern' in backups[0]");
-  CHECK(error_of("backups:\n  - {name: a, path: /x}\n") == "/etc/vigia/vigia.yml:2:5: backups[0]: missing key 'max_age'");
-  CHECK(error_of("backups:\n  - {name: a, max_age: 1h}\n") == "/etc/vigia/vigia.yml:2:5: backups[0]: missing key 'path'");
+  CHECK(error_of("backups:\n  - {name: a, path: /x}\n") ==
+        "/etc/vigia/vigia.yml:2:5: backups[0]: missing key 'max_age'");
+  CHECK(error_of("backups:\n  - {name: a, max_age: 1h}\n") ==
+        "/etc/vigia/vigia.yml:2:5: backups[0]: missing key 'path'");
   CHECK(error_of("backups:\n  - {name: a, path: /x, max_age: 1h}\n  - {name: a, path: /y, max_age: 1h}\n") ==
         "/etc/vigia/vigia.yml:3:12: backups[1].name: duplicate backup name 'a'");
   CHECK(error_of("backups:\n  - {name: a, path: /x, max_age: soon}\n") ==

@@ -206,5 +206,6 @@ TEST_CASE("alerting section errors name file:line:column") {
         "vigia.yml:4:14: alerting.scrape[].urls: 'localhost:9100' is not an http:// or https:// URL");
   CHECK(load_err("alerting:\n  scrape:\n    - urls: [http://a/metrics]\n") ==
         "vigia.yml:3:7: alerting.scrape[]: missing key 'job'");
-  CHECK(load_err("alerting:\n  scrape: {job: a}\n") == "vigia.yml:2:11: alerting.scrape must be a list of jobs");
+  CHECK(load_err("alerting:\n  scrape: {job: a}\n") ==
+        "vigia.yml:2:11: alerting.scrape must be a list of jobs");
 }

@@ -135,7 +135,8 @@ TEST_CASE("HELP and TYPE lines describe the family; HELP unescapes \\\\ and \\n"
 }
 
 TEST_CASE("TYPE may precede HELP; every type keyword is known") {
-  for (auto [word, type] : {std::pair{"counter", MetricType::kCounter}, {"gauge", MetricType::kGauge},
+  for (auto [word, type] : {std::pair{"counter", MetricType::kCounter},
+                            {"gauge", MetricType::kGauge},
                             {"untyped", MetricType::kUntyped}}) {
     auto s = parse_ok(std::string("# TYPE m ") + word + "\n# HELP m h\nm 1\n");
     REQUIRE(s.families.size() == 1);
@@ -176,8 +177,7 @@ TEST_CASE("label sets: blanks, trailing comma, empty set, colons in metric names
       "e{_z9=\"v\"} 3\n");
   REQUIRE(s.samples.size() == 3);
   CHECK(s.samples[0].name == "a:b_c");
-  CHECK(s.samples[0].labels ==
-        std::vector<std::pair<std::string, std::string>>{{"x", "1"}, {"y", ""}});
+  CHECK(s.samples[0].labels == std::vector<std::pair<std::string, std::string>>{{"x", "1"}, {"y", ""}});
   CHECK(s.samples[1].labels.empty());
   CHECK(s.samples[2].labels[0].first == "_z9");
 }
@@ -305,8 +305,7 @@ TEST_CASE("errors name line:column and the fault") {
              Equals("line 1:9: expected ',' or '}' after label value, got 'b'"));
   CHECK_THAT(parse_err("m{a=\"x\"\n"), Equals("line 1:8: unexpected end of line in label set"));
   CHECK_THAT(parse_err("m{a=\"x\n\"} 1\n"), Equals("line 1:7: unterminated label value"));
-  CHECK_THAT(parse_err("m{a=\"\\t\"} 1\n"),
-             Equals("line 1:6: invalid escape sequence '\\t' in label value"));
+  CHECK_THAT(parse_err("m{a=\"\\t\"} 1\n"), Equals("line 1:6: invalid escape sequence '\\t' in label value"));
   CHECK_THAT(parse_err("m\n"), Equals("line 1:2: expected a value"));
   CHECK_THAT(parse_err("m{} \n"), Equals("line 1:5: expected a value"));
   CHECK_THAT(parse_err("m 0x10\n"), Equals("line 1:3: invalid value '0x10'"));

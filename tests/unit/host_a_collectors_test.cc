@@ -61,7 +61,9 @@ TEST_CASE("cpu: seconds per mode, guest, isolated and throttles from the fixture
 
 TEST_CASE("cpu: counters never go backwards; a large idle drop is a hotplug reset") {
   TempTree t;
-  auto stat = [&](std::string_view cpu0) { t.write("proc/stat", std::string(cpu0) + "\ncpu1 1 1 1 1 1 1 1 1 1 1\n"); };
+  auto stat = [&](std::string_view cpu0) {
+    t.write("proc/stat", std::string(cpu0) + "\ncpu1 1 1 1 1 1 1 1 1 1 1\n");
+  };
   CpuCollector c(t.paths());
   stat("cpu0 1000 0 500 100000 0 0 0 0 0 0");
   REQUIRE(scrape(c).status.is_ok());
@@ -258,9 +260,10 @@ TEST_CASE("uname: from procfs, falling back to uname(2)") {
   UnameCollector c(fixture_paths());
   auto s = scrape(c);
   REQUIRE(s.status.is_ok());
-  CHECK(s.has("node_uname_info{domainname=\"(none)\",machine=\"aarch64\",nodename=\"fixture-host\","
-              "release=\"5.15.0-fixture\",sysname=\"Linux\","
-              "version=\"#42-Ubuntu SMP Tue Oct 10 12:00:00 UTC 2023\"} 1"));
+  CHECK(
+      s.has("node_uname_info{domainname=\"(none)\",machine=\"aarch64\",nodename=\"fixture-host\","
+            "release=\"5.15.0-fixture\",sysname=\"Linux\","
+            "version=\"#42-Ubuntu SMP Tue Oct 10 12:00:00 UTC 2023\"} 1"));
   CHECK(s.has("# HELP node_uname_info Labeled system information as provided by the uname system call."));
   TempTree t;
   UnameCollector fallback(t.paths());
@@ -276,10 +279,11 @@ TEST_CASE("os: os-release with quoting, fallback file, none") {
   OsCollector c(fixture_paths());
   auto s = scrape(c);
   REQUIRE(s.status.is_ok());
-  CHECK(s.has("node_os_info{build_id=\"2023\\\"q4\\\"\",id=\"ubuntu\",id_like=\"debian\",image_id=\"\","
-              "image_version=\"\",name=\"Ubuntu\",pretty_name=\"Ubuntu 22.04.3 LTS\","
-              "variant=\"Server \\\\\\\"edition\\\\\\\"\",variant_id=\"\","
-              "version=\"22.04.3 LTS (Jammy Jellyfish)\",version_codename=\"jammy\",version_id=\"22.04\"} 1"));
+  CHECK(
+      s.has("node_os_info{build_id=\"2023\\\"q4\\\"\",id=\"ubuntu\",id_like=\"debian\",image_id=\"\","
+            "image_version=\"\",name=\"Ubuntu\",pretty_name=\"Ubuntu 22.04.3 LTS\","
+            "variant=\"Server \\\\\\\"edition\\\\\\\"\",variant_id=\"\","
+            "version=\"22.04.3 LTS (Jammy Jellyfish)\",version_codename=\"jammy\",version_id=\"22.04\"} 1"));
   CHECK(s.has("node_os_version{id=\"ubuntu\",id_like=\"debian\",name=\"Ubuntu\"} 22.04"));
 
   TempTree t;
@@ -302,7 +306,9 @@ TEST_CASE("pressure: waiting and stalled seconds; no PSI is no data") {
   PressureCollector c(fixture_paths());
   auto s = scrape(c);
   REQUIRE(s.status.is_ok());
-  CHECK(s.has("# HELP node_pressure_cpu_waiting_seconds_total Total time in seconds that processes have waited for CPU time"));
+  CHECK(
+      s.has("# HELP node_pressure_cpu_waiting_seconds_total Total time in seconds that processes have waited "
+            "for CPU time"));
   CHECK(s.has("node_pressure_cpu_waiting_seconds_total 53.459163999999994"));
   CHECK_FALSE(s.mentions("node_pressure_cpu_stalled"));
   CHECK(s.has("node_pressure_io_waiting_seconds_total 4.336933"));

@@ -118,9 +118,10 @@ TEST_CASE("parse_file_nr") {
 
 TEST_CASE("parse_psi") {
   PsiTotals t;
-  REQUIRE(parse_psi("some avg10=2.18 avg60=24.83 avg300=11.92 total=53459164\n"
-                    "full avg10=0.00 avg60=0.00 avg300=0.00 total=7\n",
-                    t));
+  REQUIRE(
+      parse_psi("some avg10=2.18 avg60=24.83 avg300=11.92 total=53459164\n"
+                "full avg10=0.00 avg60=0.00 avg300=0.00 total=7\n",
+                t));
   CHECK(t.has_some);
   CHECK(t.some_us == 53459164);
   CHECK(t.has_full);
@@ -145,16 +146,17 @@ TEST_CASE("parse_clocksource and unix_seconds") {
 
 TEST_CASE("parse_os_release: quoting and comments") {
   OsRelease o;
-  REQUIRE(parse_os_release("# comment\n"
-                           "  NAME=\"Debian GNU/Linux\"\n"
-                           "ID=debian # trailing comment\n"
-                           "VERSION='12 (book\"worm)'\n"
-                           "PRETTY_NAME=\"a \\\"b\\\" \\$c \\\\ \\n\"\n"
-                           "VARIANT=un\\ quoted\n"
-                           "export BUILD_ID=7\n"
-                           "UNKNOWN_KEY=x\n"
-                           "no equals sign\n",
-                           o));
+  REQUIRE(
+      parse_os_release("# comment\n"
+                       "  NAME=\"Debian GNU/Linux\"\n"
+                       "ID=debian # trailing comment\n"
+                       "VERSION='12 (book\"worm)'\n"
+                       "PRETTY_NAME=\"a \\\"b\\\" \\$c \\\\ \\n\"\n"
+                       "VARIANT=un\\ quoted\n"
+                       "export BUILD_ID=7\n"
+                       "UNKNOWN_KEY=x\n"
+                       "no equals sign\n",
+                       o));
   CHECK(o.name == "Debian GNU/Linux");
   CHECK(o.id == "debian");
   CHECK(o.version == "12 (book\"worm)");

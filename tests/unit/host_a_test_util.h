@@ -54,7 +54,9 @@ class TempTree {
     std::filesystem::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
   }
-  void remove(const std::string& rel) const { std::filesystem::remove_all(std::filesystem::path(root_) / rel); }
+  void remove(const std::string& rel) const {
+    std::filesystem::remove_all(std::filesystem::path(root_) / rel);
+  }
   HostPaths paths() const {
     HostPaths p;
     p.proc = root_ + "/proc";

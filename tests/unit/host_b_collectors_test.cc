@@ -40,8 +40,10 @@ HostOptions fixture_options() {
 std::string run(Collector& c, Status* status = nullptr) {
   Status st;
   std::string out = encode_text([&](MetricSink& s) { st = c.collect(CollectContext{}, s); });
-  if (status) *status = st;
-  else REQUIRE(st.is_ok());
+  if (status)
+    *status = st;
+  else
+    REQUIRE(st.is_ok());
   return out;
 }
 
@@ -95,7 +97,8 @@ TEST_CASE("diskstats, netdev, sockstat, netstat equal node_exporter 1.5 on the f
 TEST_CASE("diskstats converts units and follows the kernel's field count") {
   DiskstatsCollector c(fixture_options());
   std::string out = run(c);
-  // sda: 20 fields, from the fixture line "8 0 sda 1000 20 30000 400 500 60 70000 800 2 900 1200 10 1 800 5 30 7".
+  // sda: 20 fields, from the fixture line "8 0 sda 1000 20 30000 400 500 60 70000 800 2 900 1200 10 1 800 5
+  // 30 7".
   CHECK(value_of(out, "node_disk_read_bytes_total{device=\"sda\"}") == 30000.0 * 512);
   CHECK(value_of(out, "node_disk_written_bytes_total{device=\"sda\"}") == 70000.0 * 512);
   CHECK(value_of(out, "node_disk_read_time_seconds_total{device=\"sda\"}") == Approx(0.4));
@@ -116,13 +119,15 @@ TEST_CASE("diskstats converts units and follows the kernel's field count") {
   CHECK(out.find("device=\"loop0\"") == std::string::npos);
   CHECK(has_series(out, "node_disk_reads_completed_total{device=\"we\\\"ird\\\\dev\"}"));
   // udev
-  CHECK(has_series(out, "node_disk_info{device=\"sda\",major=\"8\",minor=\"0\","
-                        "model=\"Samsung_SSD_860_EVO_500GB\",path=\"pci-0000:00:1f.2-ata-1\","
-                        "revision=\"RVT04B6Q\",serial=\"S3Z1NB0K123456\",wwn=\"0x5002538e40a0eb0c\"}"));
+  CHECK(has_series(out,
+                   "node_disk_info{device=\"sda\",major=\"8\",minor=\"0\","
+                   "model=\"Samsung_SSD_860_EVO_500GB\",path=\"pci-0000:00:1f.2-ata-1\","
+                   "revision=\"RVT04B6Q\",serial=\"S3Z1NB0K123456\",wwn=\"0x5002538e40a0eb0c\"}"));
   CHECK(value_of(out, "node_disk_ata_rotation_rate_rpm{device=\"sda\"}") == 0);
   CHECK_FALSE(has_series(out, "node_disk_ata_rotation_rate_rpm{device=\"nvme0n1\"}"));
-  CHECK(has_series(out, "node_disk_device_mapper_info{device=\"dm-0\",lv_layer=\"\",lv_name=\"data\","
-                        "name=\"vg-data\",uuid=\"LVM-abc123\",vg_name=\"vg\"}"));
+  CHECK(has_series(out,
+                   "node_disk_device_mapper_info{device=\"dm-0\",lv_layer=\"\",lv_name=\"data\","
+                   "name=\"vg-data\",uuid=\"LVM-abc123\",vg_name=\"vg\"}"));
 }
 
 TEST_CASE("diskstats without udev data keeps node_disk_info with empty labels") {
@@ -131,10 +136,12 @@ TEST_CASE("diskstats without udev data keeps node_disk_info with empty labels") 
   o.diskstats_device_exclude = "^(sd|nvme|md|we)";
   DiskstatsCollector c(o);
   std::string out = run(c);
-  CHECK(has_series(out, "node_disk_info{device=\"dm-0\",major=\"253\",minor=\"0\",model=\"\","
-                        "path=\"\",revision=\"\",serial=\"\",wwn=\"\"}"));
-  CHECK(has_series(out, "node_disk_info{device=\"loop0\",major=\"7\",minor=\"0\",model=\"\","
-                        "path=\"\",revision=\"\",serial=\"\",wwn=\"\"}"));
+  CHECK(has_series(out,
+                   "node_disk_info{device=\"dm-0\",major=\"253\",minor=\"0\",model=\"\","
+                   "path=\"\",revision=\"\",serial=\"\",wwn=\"\"}"));
+  CHECK(has_series(out,
+                   "node_disk_info{device=\"loop0\",major=\"7\",minor=\"0\",model=\"\","
+                   "path=\"\",revision=\"\",serial=\"\",wwn=\"\"}"));
   CHECK(out.find("device=\"sda\"") == std::string::npos);
   CHECK(out.find("node_disk_filesystem_info") == std::string::npos);
 }
@@ -210,8 +217,7 @@ TEST_CASE("netstat filters fields and needs netstat and snmp but not snmp6") {
   CHECK(value_of(out, "node_netstat_TcpExt_ListenDrops") == 18446744073709551615.0);
   CHECK(value_of(out, "node_netstat_Udp6_InDatagrams") == 77);
   CHECK(out.find("# TYPE node_netstat_Tcp_CurrEstab untyped\n") != std::string::npos);
-  CHECK(out.find("# HELP node_netstat_Udp6_InDatagrams Statistic Udp6InDatagrams.\n") !=
-        std::string::npos);
+  CHECK(out.find("# HELP node_netstat_Udp6_InDatagrams Statistic Udp6InDatagrams.\n") != std::string::npos);
   CHECK(out.find("node_netstat_Tcp_InSegs") == std::string::npos);
 
   TempDir t;

@@ -44,8 +44,10 @@ struct TempDir {
 std::string run(Collector& c, Status* status = nullptr, CollectContext ctx = {}) {
   Status st;
   std::string out = encode_text([&](MetricSink& s) { st = c.collect(ctx, s); });
-  if (status) *status = st;
-  else REQUIRE(st.is_ok());
+  if (status)
+    *status = st;
+  else
+    REQUIRE(st.is_ok());
   return out;
 }
 
@@ -69,8 +71,7 @@ void make_rootfs(const TempDir& root) {
 
 std::string series(const std::string& family, const std::string& device, const std::string& fstype,
                    const std::string& mountpoint) {
-  return family + "{device=\"" + device + "\",fstype=\"" + fstype + "\",mountpoint=\"" +
-         mountpoint + "\"}";
+  return family + "{device=\"" + device + "\",fstype=\"" + fstype + "\",mountpoint=\"" + mountpoint + "\"}";
 }
 
 }  // namespace
@@ -93,9 +94,12 @@ TEST_CASE("filesystem reports the fixture's mounts like node_exporter 1.5") {
   // Free space moves while other processes write: allow 256 MiB of drift.
   double avail = static_cast<double>(sv.f_bavail) * static_cast<double>(sv.f_frsize);
   CHECK(std::abs(value_of(out, series("node_filesystem_avail_bytes", "/dev/mapper/vg-data", "ext4",
-                                      "/srv/data disk")) - avail) < 256.0 * 1024 * 1024);
-  CHECK(value_of(out, series("node_filesystem_readonly", "/dev/mapper/vg-data", "ext4", "/srv/data disk")) == 1);
-  CHECK(value_of(out, series("node_filesystem_device_error", "/dev/mapper/vg-data", "ext4", "/srv/data disk")) == 0);
+                                      "/srv/data disk")) -
+                 avail) < 256.0 * 1024 * 1024);
+  CHECK(value_of(out, series("node_filesystem_readonly", "/dev/mapper/vg-data", "ext4", "/srv/data disk")) ==
+        1);
+  CHECK(value_of(out, series("node_filesystem_device_error", "/dev/mapper/vg-data", "ext4",
+                             "/srv/data disk")) == 0);
 
   // Unescaped mount points and devices, re-escaped by the text format.
   CHECK(value_of(out, series("node_filesystem_readonly", "/dev/sdb 1", "xfs", "/mnt/tab\tand\\\\back")) == 0);
@@ -103,7 +107,8 @@ TEST_CASE("filesystem reports the fixture's mounts like node_exporter 1.5") {
   CHECK(value_of(out, series("node_filesystem_device_error", "/dev/sdd1", "ext4", "/home/we\\\"ird")) == 0);
 
   // statfs fails: device_error 1 and nothing else for that mount.
-  CHECK(value_of(out, series("node_filesystem_device_error", "nfs.example:/export", "nfs4", "/mnt/nfs")) == 1);
+  CHECK(value_of(out, series("node_filesystem_device_error", "nfs.example:/export", "nfs4", "/mnt/nfs")) ==
+        1);
   CHECK(count_of(out, "mountpoint=\"/mnt/nfs\"") == 1);
 
   // Three /run lines, one series set; the first (rw) wins.

@@ -79,9 +79,10 @@ TEST_CASE("parse_diskstats keeps 14..20 field lines and counts fields") {
 TEST_CASE("parse_udev_properties reads E: lines") {
   UdevInfo u;
   u.model = "stale";
-  parse_udev_properties("S:disk/by-id/x\nE:ID_MODEL=My Disk=2\nE:ID_SERIAL_SHORT=S1\n"
-                        "E:ID_ATA=1\nE:ID_ATA_ROTATION_RATE_RPM=7200\nE:DM_NAME=vg-lv\nE:BROKEN\n",
-                        u);
+  parse_udev_properties(
+      "S:disk/by-id/x\nE:ID_MODEL=My Disk=2\nE:ID_SERIAL_SHORT=S1\n"
+      "E:ID_ATA=1\nE:ID_ATA_ROTATION_RATE_RPM=7200\nE:DM_NAME=vg-lv\nE:BROKEN\n",
+      u);
   CHECK(u.model == "My Disk=2");
   CHECK(u.serial_short == "S1");
   CHECK(u.ata == "1");

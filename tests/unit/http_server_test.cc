@@ -134,8 +134,7 @@ TEST_CASE("a port in use is reported as such") {
   CHECK(st.is_error());
   CHECK(st.message() == "listen tcp " + addr + ": address already in use");
   HttpServer bad({"localhost:http", 1});
-  CHECK(bad.start().message() ==
-        "invalid listen address \"localhost:http\": want host:port or :port");
+  CHECK(bad.start().message() == "invalid listen address \"localhost:http\": want host:port or :port");
 }
 
 TEST_CASE("HttpRequest: query_values decodes keys and values; headers ignore case") {
@@ -193,8 +192,8 @@ TEST_CASE("split_listen_address") {
   CHECK(split_listen_address("localhost:65535", host, port));
   CHECK((host == "localhost" && port == 65535));
   port = -1;
-  for (const char* bad : {"", ":", "host:", "host:65536", "host:123456", "host:9a", "[::1]9100", "[::1",
-                          "[::1]:", "host:-1"}) {
+  for (const char* bad :
+       {"", ":", "host:", "host:65536", "host:123456", "host:9a", "[::1]9100", "[::1", "[::1]:", "host:-1"}) {
     INFO(bad);
     CHECK_FALSE(split_listen_address(bad, host, port));
   }

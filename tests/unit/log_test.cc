@@ -21,10 +21,12 @@ TEST_CASE("logfmt: plain values bare, others quoted and escaped") {
         "ts=2026-01-02T03:04:05.006Z level=info msg=Listening address=0.0.0.0:9100\n");
   CHECK(line(Format::kLogfmt, Level::kWarn, "two words", {{"empty", ""}, {"eq", "a=b"}}) ==
         "ts=2026-01-02T03:04:05.006Z level=warn msg=\"two words\" empty=\"\" eq=\"a=b\"\n");
-  CHECK(line(Format::kLogfmt, Level::kError, "x",
-             {{"q", "say \"hi\""}, {"bs", "C:\\dir"}, {"nl", "a\nb"}, {"ctl", std::string_view("\x01\t", 2)}}) ==
-        "ts=2026-01-02T03:04:05.006Z level=error msg=x q=\"say \\\"hi\\\"\" bs=\"C:\\\\dir\" "
-        "nl=\"a\\nb\" ctl=\"\\x01\\x09\"\n");
+  CHECK(
+      line(
+          Format::kLogfmt, Level::kError, "x",
+          {{"q", "say \"hi\""}, {"bs", "C:\\dir"}, {"nl", "a\nb"}, {"ctl", std::string_view("\x01\t", 2)}}) ==
+      "ts=2026-01-02T03:04:05.006Z level=error msg=x q=\"say \\\"hi\\\"\" bs=\"C:\\\\dir\" "
+      "nl=\"a\\nb\" ctl=\"\\x01\\x09\"\n");
   CHECK(line(Format::kLogfmt, Level::kDebug, "ünï") == "ts=2026-01-02T03:04:05.006Z level=debug msg=ünï\n");
 }
 

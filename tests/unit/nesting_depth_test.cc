@@ -129,7 +129,8 @@ TEST_CASE("PromQL at the depth limit: parse, check, print, evaluate and destroy 
 }
 
 TEST_CASE("PromQL one level past the limit: a parse error with its position") {
-  std::string want = "parse error: expression nested too deeply (more than " + std::to_string(kMaxExprDepth) + " levels)";
+  std::string want =
+      "parse error: expression nested too deeply (more than " + std::to_string(kMaxExprDepth) + " levels)";
   for (const Shape& shape : kShapes) {
     INFO(shape.name);
     std::string text = shape.text(kMaxExprDepth + 1);
@@ -138,7 +139,8 @@ TEST_CASE("PromQL one level past the limit: a parse error with its position") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error.substr(r.error.find(' ') + 1) == want);
     CHECK(r.error.rfind("1:", 0) == 0);
-    if (shape.error_column) CHECK(r.error.substr(0, r.error.find(':', 2)) == "1:" + std::to_string(shape.error_column));
+    if (shape.error_column)
+      CHECK(r.error.substr(0, r.error.find(':', 2)) == "1:" + std::to_string(shape.error_column));
     CHECK(r.error_pos < text.size());
   }
   // Far past it too: the parser stops at the limit rather than recursing on.
@@ -155,8 +157,8 @@ TEST_CASE("PromQL: folded signs recurse in the parser only, which stops at the s
   CHECK(r.expr->height == 1);
   r = parse(repeat("- ", kMaxExprDepth) + "1");
   CHECK(r.error == "1:" + std::to_string(2 * kMaxExprDepth + 1) +
-                       ": parse error: expression nested too deeply (more than " + std::to_string(kMaxExprDepth) +
-                       " levels)");
+                       ": parse error: expression nested too deeply (more than " +
+                       std::to_string(kMaxExprDepth) + " levels)");
   // The fuzzer's reproducer (1900 unary signs after a binary operator).
   r = parse("hodupo + by " + repeat("+ ", 1900) + "1");
   CHECK_FALSE(r.ok());
@@ -183,7 +185,8 @@ TEST_CASE("rule files: an expression past the limit is an error at file:line:col
   errors = alerting::parse_rule_file(file(30001), "deep.yml", groups);
   REQUIRE(errors.size() == 1);
   CHECK(errors[0] == "deep.yml: 5:11: group \"g\", rule 1, \"A\": could not parse expression: 1:" +
-                         std::to_string(kMaxExprDepth + 1) + ": parse error: expression nested too deeply (more than " +
+                         std::to_string(kMaxExprDepth + 1) +
+                         ": parse error: expression nested too deeply (more than " +
                          std::to_string(kMaxExprDepth) + " levels)");
   CHECK(groups.empty());
 }

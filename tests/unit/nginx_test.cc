@@ -20,7 +20,8 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* kPage =
-    "Active connections: 3 \nserver accepts handled requests\n 17 16 42 \nReading: 0 Writing: 1 Waiting: 2 \n";
+    "Active connections: 3 \nserver accepts handled requests\n 17 16 42 \nReading: 0 Writing: 1 Waiting: 2 "
+    "\n";
 
 std::vector<TargetConfig> parse(const std::string& yaml) {
   Config cfg;
@@ -58,13 +59,17 @@ TEST_CASE("stub_status: tolerated variations") {
   StubStatus s;
   // CRLF, tabs and runs of blanks, no final line end, trailing text.
   REQUIRE(parse_stub_status("Active connections:\t7\r\nserver  accepts handled requests\r\n1 2 3\r\n"
-                            "Reading: 4  Writing: 5 Waiting: 6", s).is_ok());
+                            "Reading: 4  Writing: 5 Waiting: 6",
+                            s)
+              .is_ok());
   CHECK((s.active == 7 && s.accepted == 1 && s.handled == 2 && s.requests == 3 && s.reading == 4 &&
          s.writing == 5 && s.waiting == 6));
   REQUIRE(parse_stub_status(std::string(kPage) + "more text\n", s).is_ok());
   CHECK(s.requests == 42);
   REQUIRE(parse_stub_status("Active connections: 9223372036854775807\nserver accepts handled requests\n"
-                            "0 0 0\nReading: 0 Writing: 0 Waiting: 0\n", s).is_ok());
+                            "0 0 0\nReading: 0 Writing: 0 Waiting: 0\n",
+                            s)
+              .is_ok());
   CHECK(s.active == 9223372036854775807ull);
 }
 
@@ -82,14 +87,16 @@ TEST_CASE("stub_status: malformed pages are errors naming the line") {
   CHECK(err("Active connections: -1\n") == "stub_status line 1: expected a number");
   CHECK(err("Active connections: 1 2\n") == "stub_status line 1: expected the end of the line");
   CHECK(err("Active connections: 1\nserver accepts handled\n") == "stub_status line 2: expected 'requests'");
-  CHECK(err("Active connections: 1\nserver accepts handled requests\n 1 2\nReading: 0 Writing: 0 Waiting: 0\n") ==
-        "stub_status line 3: expected a number");
+  CHECK(err("Active connections: 1\nserver accepts handled requests\n 1 2\nReading: 0 Writing: 0 Waiting: "
+            "0\n") == "stub_status line 3: expected a number");
   CHECK(err("Active connections: 1\nserver accepts handled requests\n 1 2 3\nReading: 0 Writing: 0\n") ==
         "stub_status line 4: expected 'Waiting:'");
-  CHECK(err("Active connections: 1\nserver accepts handled requests\n 1 2 3\nReading: 0 Writing: 0 Waiting: 1 x") ==
-        "stub_status line 4: expected the end of the line");
-  CHECK(err("Active connections: 9223372036854775808\n") == "stub_status line 1: expected a number below 2^63");
-  CHECK(err("Active connections: 99999999999999999999999\n") == "stub_status line 1: expected a number below 2^63");
+  CHECK(err("Active connections: 1\nserver accepts handled requests\n 1 2 3\nReading: 0 Writing: 0 Waiting: "
+            "1 x") == "stub_status line 4: expected the end of the line");
+  CHECK(err("Active connections: 9223372036854775808\n") ==
+        "stub_status line 1: expected a number below 2^63");
+  CHECK(err("Active connections: 99999999999999999999999\n") ==
+        "stub_status line 1: expected a number below 2^63");
   // Truncated anywhere: an error, never a partial result.
   std::string page = kPage;
   for (size_t n = 0; n + 2 < page.size(); ++n) {
@@ -123,10 +130,10 @@ TEST_CASE("nginx section: targets and errors with file:line:column") {
   CHECK(error_of("nginx:\n  - name: a\n") == "vigia.yml:2:5: nginx[0]: missing key 'url'");
   CHECK(error_of("nginx:\n  - {name: a, url: 'http://x/'}\n  - {name: a, url: 'http://y/'}\n") ==
         "vigia.yml:3:12: nginx[1].name: duplicate target name 'a'");
-  CHECK(error_of("nginx:\n  - {name: a, url: 'ftp://x/'}\n").find(
-            "vigia.yml:2:20: nginx[0].url: expected an http:// or https:// URL") == 0);
-  CHECK(error_of("nginx:\n  - {name: a, url: 'http://u:p@x/'}\n").find(
-            "vigia.yml:2:20: nginx[0].url: give credentials as username") == 0);
+  CHECK(error_of("nginx:\n  - {name: a, url: 'ftp://x/'}\n")
+            .find("vigia.yml:2:20: nginx[0].url: expected an http:// or https:// URL") == 0);
+  CHECK(error_of("nginx:\n  - {name: a, url: 'http://u:p@x/'}\n")
+            .find("vigia.yml:2:20: nginx[0].url: give credentials as username") == 0);
   CHECK(error_of("nginx:\n  - {name: a, url: 'http://x/', password_env: P}\n") ==
         "vigia.yml:2:5: nginx[0]: a password needs a username");
 }
@@ -150,7 +157,8 @@ struct Pages {
       resp.status = 500;
       resp.body = kPage;  // a good body does not make a 500 up
     });
-    server.handle("/html", [](const HttpRequest&, HttpResponse& resp) { resp.body = "<html>welcome</html>"; });
+    server.handle("/html",
+                  [](const HttpRequest&, HttpResponse& resp) { resp.body = "<html>welcome</html>"; });
     server.handle("/auth", [this](const HttpRequest& req, HttpResponse& resp) {
       std::lock_guard lock(mu);
       last_auth = std::string(req.header("Authorization"));
@@ -197,7 +205,8 @@ TEST_CASE("nginx collector: one target down costs no other") {
   auto c = make_collector(t);
   std::string out = collect(*c);
   INFO(out);
-  CHECK(out.find("# HELP nginx_up Status of the last metric scrape\n# TYPE nginx_up gauge\n") != std::string::npos);
+  CHECK(out.find("# HELP nginx_up Status of the last metric scrape\n# TYPE nginx_up gauge\n") !=
+        std::string::npos);
   CHECK(out.find("nginx_up{target=\"good\"} 1\n") != std::string::npos);
   CHECK(out.find("nginx_up{target=\"auth\"} 1\n") != std::string::npos);
   for (const char* down : {"error", "html", "closed", "badauth"})

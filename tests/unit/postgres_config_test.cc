@@ -104,7 +104,8 @@ TEST_CASE("postgres targets: opt-in collectors") {
         "vigia.yml:4:28: postgres[0].stat_statements_limit: expected an integer 1-100000");
   // pgbouncer targets have no opt-in collectors.
   Config cfg;
-  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    collect: [stat_statements]\n", "vigia.yml", {"pgbouncer"}, cfg)
+  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    collect: [stat_statements]\n",
+                           "vigia.yml", {"pgbouncer"}, cfg)
               .is_ok());
   CHECK(pq::parse_targets(cfg.file, cfg.section("pgbouncer"), "pgbouncer", t).message() ==
         "vigia.yml:4:5: unknown key 'collect' in pgbouncer[0]");
@@ -112,11 +113,12 @@ TEST_CASE("postgres targets: opt-in collectors") {
 
 TEST_CASE("postgres targets: database discovery keys") {
   std::vector<TargetConfig> t;
-  REQUIRE(parse("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n"
-                "    include_databases: [app, 'we ird']\n    exclude_databases: [scratch]\n    max_databases: 7\n"
-                "  - name: b\n    dsn: y\n",
-                t)
-              .is_ok());
+  REQUIRE(
+      parse("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n"
+            "    include_databases: [app, 'we ird']\n    exclude_databases: [scratch]\n    max_databases: 7\n"
+            "  - name: b\n    dsn: y\n",
+            t)
+          .is_ok());
   REQUIRE(t.size() == 2);
   CHECK(t[0].auto_discover_databases);
   CHECK(t[0].include_databases == std::vector<std::string>{"app", "we ird"});
@@ -126,17 +128,22 @@ TEST_CASE("postgres targets: database discovery keys") {
   CHECK(t[1].max_databases == 100);
   CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    include_databases: [app]\n") ==
         "vigia.yml:4:24: postgres[0].include_databases: needs auto_discover_databases: true");
-  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: false\n    max_databases: 3\n") ==
-        "vigia.yml:5:20: postgres[0].max_databases: needs auto_discover_databases: true");
+  CHECK(
+      error_of(
+          "postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: false\n    max_databases: 3\n") ==
+      "vigia.yml:5:20: postgres[0].max_databases: needs auto_discover_databases: true");
   CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: yes please\n")
             .find("vigia.yml:4:30: ") == 0);
-  CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n    max_databases: 0\n") ==
-        "vigia.yml:5:20: postgres[0].max_databases: expected an integer 1-10000");
+  CHECK(
+      error_of(
+          "postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n    max_databases: 0\n") ==
+      "vigia.yml:5:20: postgres[0].max_databases: expected an integer 1-10000");
   CHECK(error_of("postgres:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n"
                  "    include_databases: [a, b]\n    exclude_databases: [b]\n") ==
         "vigia.yml:6:24: postgres[0].exclude_databases: 'b' is also in include_databases");
   Config cfg;
-  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n", "vigia.yml", {"pgbouncer"}, cfg)
+  REQUIRE(load_config_text("pgbouncer:\n  - name: a\n    dsn: x\n    auto_discover_databases: true\n",
+                           "vigia.yml", {"pgbouncer"}, cfg)
               .is_ok());
   CHECK(pq::parse_targets(cfg.file, cfg.section("pgbouncer"), "pgbouncer", t).message() ==
         "vigia.yml:4:5: unknown key 'auto_discover_databases' in pgbouncer[0]");
@@ -161,12 +168,13 @@ std::string queries_error(const std::string& text) {
 }  // namespace
 
 TEST_CASE("queries.yaml: postgres_exporter's format") {
-  std::string path = write_tmp("vigia_q_ok.yaml",
-                               "pg_ex:\n  query: \"SELECT a, b, c, d FROM t\"\n  master: true\n  cache_seconds: 30\n"
-                               "  metrics:\n    - a:\n        usage: \"LABEL\"\n        description: \"A\"\n"
-                               "    - b:\n        usage: \"COUNTER\"\n        description: \"B\"\n"
-                               "    - c:\n        usage: \"GAUGE\"\n        description: \"C\"\n"
-                               "    - d:\n        usage: \"DISCARD\"\n        description: \"D\"\n");
+  std::string path =
+      write_tmp("vigia_q_ok.yaml",
+                "pg_ex:\n  query: \"SELECT a, b, c, d FROM t\"\n  master: true\n  cache_seconds: 30\n"
+                "  metrics:\n    - a:\n        usage: \"LABEL\"\n        description: \"A\"\n"
+                "    - b:\n        usage: \"COUNTER\"\n        description: \"B\"\n"
+                "    - c:\n        usage: \"GAUGE\"\n        description: \"C\"\n"
+                "    - d:\n        usage: \"DISCARD\"\n        description: \"D\"\n");
   auto q = read_queries_file(path);
   REQUIRE(q.size() == 1);
   CHECK(q[0].ns == "pg_ex");
@@ -180,20 +188,20 @@ TEST_CASE("queries.yaml: postgres_exporter's format") {
   CHECK(q[0].columns[2].description == "C");
 
   CHECK(queries_error("pg_ex:\n  query: x\n  metrics:\n    - a:\n        usage: MAPPEDMETRIC\n") ==
-        "vigia_q_test.yaml:5:16: pg_ex.a.usage: 'MAPPEDMETRIC' is not supported (LABEL, COUNTER, GAUGE or DISCARD)");
+        "vigia_q_test.yaml:5:16: pg_ex.a.usage: 'MAPPEDMETRIC' is not supported (LABEL, COUNTER, GAUGE or "
+        "DISCARD)");
   CHECK(queries_error("pg_ex:\n  metrics: []\n") == "vigia_q_test.yaml:2:3: pg_ex: missing key 'query'");
   CHECK(queries_error("pg_ex:\n  query: x\n  metrics:\n    - a: {usage: LABEL}\n") ==
         "vigia_q_test.yaml:4:5: pg_ex.metrics: no COUNTER or GAUGE column");
   CHECK(queries_error("pg_ex:\n  query: x\n  qeury: y\n  metrics:\n    - a: {usage: GAUGE}\n") ==
         "vigia_q_test.yaml:3:3: unknown key 'qeury' in pg_ex");
-  CHECK(queries_error("pg_ex:\n  query: [x\n") .find("vigia_q_test.yaml:") == 0);
+  CHECK(queries_error("pg_ex:\n  query: [x\n").find("vigia_q_test.yaml:") == 0);
   CHECK(queries_error("pg_ex:\n  query: x\n  metrics:\n    - a: {usage: GAUGE}\n    - a: {usage: GAUGE}\n") ==
         "vigia_q_test.yaml:5:7: pg_ex.a: column listed twice");
 }
 
 TEST_CASE("passwords come from a file's first line or the environment") {
-  std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
-                     "/vigia-pgpw-test";
+  std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/vigia-pgpw-test";
   std::ofstream(path) << "s3cr3t\nignored\n";
   TargetConfig t;
   t.password_file = path;

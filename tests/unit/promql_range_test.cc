@@ -58,7 +58,8 @@ std::string render_range(const QueryResult& r) {
 }
 
 bool sorted_by_labels(const Matrix& m) {
-  return std::is_sorted(m.begin(), m.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+  return std::is_sorted(m.begin(), m.end(),
+                        [](const Series& a, const Series& b) { return a.labels < b.labels; });
 }
 
 }  // namespace
@@ -74,7 +75,8 @@ TEST_CASE("range queries answer as Prometheus's query_range") {
     ParseResult all = parse("{__name__=~\".+\"}");
     MatcherSet ms(static_cast<const VectorSelector&>(*all.expr).matchers);
     for (const auto& s : db.select(ms, INT64_MIN, INT64_MAX)) {
-      for (const auto& p : s.points) REQUIRE(st.append(s.labels, p.t, p.v) == vigia::store::AppendResult::kOk);
+      for (const auto& p : s.points)
+        REQUIRE(st.append(s.labels, p.t, p.v) == vigia::store::AppendResult::kOk);
     }
   }
   std::istringstream expected(read_file(dir + "expected.txt"));
@@ -109,7 +111,8 @@ TEST_CASE("a range query equals instant queries at each step") {
   for (int64_t t = 0; t <= 600000; t += 30000) {
     QueryResult i = evaluate_instant(*p.expr, db, t);
     for (const auto& s : i.vector) {
-      auto it = std::find_if(r.matrix.begin(), r.matrix.end(), [&](const Series& x) { return x.labels == s.labels; });
+      auto it = std::find_if(r.matrix.begin(), r.matrix.end(),
+                             [&](const Series& x) { return x.labels == s.labels; });
       REQUIRE(it != r.matrix.end());
       auto pt = std::find_if(it->points.begin(), it->points.end(), [&](const Point& x) { return x.t == t; });
       REQUIRE(pt != it->points.end());

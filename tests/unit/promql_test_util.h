@@ -73,7 +73,8 @@ class MemoryQueryable final : public Queryable {
       }
       series_.push_back(std::move(s));
     }
-    std::sort(series_.begin(), series_.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+    std::sort(series_.begin(), series_.end(),
+              [](const Series& a, const Series& b) { return a.labels < b.labels; });
   }
 
  private:

@@ -20,7 +20,9 @@ class MapSink final : public MetricSink {
   std::map<std::string, double> samples;
   std::map<std::string, MetricType> types;
   int duplicates = 0;
-  void family(std::string_view name, std::string_view, MetricType t) override { types[std::string(name)] = t; }
+  void family(std::string_view name, std::string_view, MetricType t) override {
+    types[std::string(name)] = t;
+  }
   void sample(std::string_view name, Labels labels, double value, int64_t) override {
     std::string k(name);
     k += '{';
@@ -45,7 +47,9 @@ const char* kPrimary =
     "# Memory\r\nused_memory:1048576\r\nmaxmemory:67108864\r\nmaxmemory_policy:allkeys-lru\r\n"
     "mem_fragmentation_ratio:1.25\r\n"
     "# Persistence\r\nrdb_last_bgsave_status:ok\r\naof_last_write_status:err\r\n"
-    "# Stats\r\ntotal_connections_received:12\r\nrejected_connections:3\r\nevicted_keys:5\r\nlatest_fork_usec:2500\r\n"
+    "# "
+    "Stats\r\ntotal_connections_received:12\r\nrejected_connections:3\r\nevicted_keys:5\r\nlatest_fork_usec:"
+    "2500\r\n"
     "# Replication\r\nrole:master\r\nconnected_slaves:2\r\n"
     "slave0:ip=127.0.0.1,port=16380,state=online,offset=1000,lag=1\r\n"
     "slave1:ip=127.0.0.2,port=16381,state=wait_bgsave,offset=0\r\n"
@@ -87,11 +91,15 @@ TEST_CASE("redis INFO: primary's families as redis_exporter names them") {
   CHECK(s.at("redis_master_repl_offset{}") == 1234);
   CHECK(s.at("redis_connected_slaves{}") == 2);
   CHECK(s.at("redis_cluster_enabled{}") == 0);
-  CHECK(s.at("redis_connected_slave_offset_bytes{slave_ip=127.0.0.1,slave_port=16380,slave_state=online,}") == 1000);
-  CHECK(s.at("redis_connected_slave_lag_seconds{slave_ip=127.0.0.1,slave_port=16380,slave_state=online,}") == 1);
+  CHECK(s.at("redis_connected_slave_offset_bytes{slave_ip=127.0.0.1,slave_port=16380,slave_state=online,}") ==
+        1000);
+  CHECK(s.at("redis_connected_slave_lag_seconds{slave_ip=127.0.0.1,slave_port=16380,slave_state=online,}") ==
+        1);
   // No lag field (Redis < 3): the offset only. A malformed slave line: nothing.
-  CHECK(s.has("redis_connected_slave_offset_bytes{slave_ip=127.0.0.2,slave_port=16381,slave_state=wait_bgsave,}"));
-  CHECK_FALSE(s.has("redis_connected_slave_lag_seconds{slave_ip=127.0.0.2,slave_port=16381,slave_state=wait_bgsave,}"));
+  CHECK(s.has(
+      "redis_connected_slave_offset_bytes{slave_ip=127.0.0.2,slave_port=16381,slave_state=wait_bgsave,}"));
+  CHECK_FALSE(s.has(
+      "redis_connected_slave_lag_seconds{slave_ip=127.0.0.2,slave_port=16381,slave_state=wait_bgsave,}"));
   CHECK(s.at("redis_commands_total{cmd=get,}") == 21);
   CHECK(s.at("redis_commands_duration_seconds_total{cmd=get,}") == Approx(175e-6));
   CHECK(s.at("redis_commands_rejected_calls_total{cmd=get,}") == 1);
@@ -145,17 +153,20 @@ TEST_CASE("redis INFO: malformed and repeated input") {
   InfoFacts f;
   InfoOptions opt;
   opt.db_count = 0;
-  write_info("garbage\n:\n# \nused_memory:notanumber\nused_memory:5\n# Keyspace\ndb0:keys=x\n"
-             "# Commandstats\ncmdstat_get:calls=1,usec=1,usec_per_call=1\ncmdstat_get:calls=2,usec=1,usec_per_call=1\n"
-             "\n\n# Errorstats\nerrorstat_X:count\n",
-             opt, s, f);
+  write_info(
+      "garbage\n:\n# \nused_memory:notanumber\nused_memory:5\n# Keyspace\ndb0:keys=x\n"
+      "# "
+      "Commandstats\ncmdstat_get:calls=1,usec=1,usec_per_call=1\ncmdstat_get:calls=2,usec=1,usec_per_call=1\n"
+      "\n\n# Errorstats\nerrorstat_X:count\n",
+      opt, s, f);
   CHECK(s.duplicates == 0);
   CHECK(s.at("redis_memory_used_bytes{}") == 0);  // first seen wins; not a number reads as 0
   CHECK(s.at("redis_commands_total{cmd=get,}") == 1);
   CHECK_FALSE(s.has("redis_db_keys{db=db0,}"));
   CHECK_FALSE(s.has("redis_errors_total{err=X,}"));
-  CHECK(s.has("redis_instance_info{role=,redis_version=,redis_build_id=,redis_mode=,os=,maxmemory_policy=,"
-              "tcp_port=,run_id=,process_id=,}"));
+  CHECK(
+      s.has("redis_instance_info{role=,redis_version=,redis_build_id=,redis_mode=,os=,maxmemory_policy=,"
+            "tcp_port=,run_id=,process_id=,}"));
   MapSink empty;
   write_info("", opt, empty, f);
   CHECK(empty.samples.size() == 1);  // redis_instance_info only
@@ -221,16 +232,24 @@ TEST_CASE("redis targets: errors name file:line:col") {
     REQUIRE(st.is_error());
     return st.message();
   };
-  CHECK(error("redis:\n  - name: a\n    address: rediss://h:1\n").rfind("vigia.yml:3:14: redis[0].address: rediss://", 0) == 0);
+  CHECK(error("redis:\n  - name: a\n    address: rediss://h:1\n")
+            .rfind("vigia.yml:3:14: redis[0].address: rediss://", 0) == 0);
   CHECK(error("redis:\n  - name: a\n    adress: h:1\n").rfind("vigia.yml:3:5: unknown key 'adress'", 0) == 0);
   CHECK(error("redis:\n  - name: a\n").rfind("vigia.yml:2:5: redis[0]: missing key 'address'", 0) == 0);
-  CHECK(error("redis:\n  - {name: a, address: h}\n  - {name: a, address: h}\n").find("duplicate target name") != std::string::npos);
-  CHECK(error("redis:\n  - {name: a, address: h, username: u}\n").find("needs password_file") != std::string::npos);
+  CHECK(
+      error("redis:\n  - {name: a, address: h}\n  - {name: a, address: h}\n").find("duplicate target name") !=
+      std::string::npos);
+  CHECK(error("redis:\n  - {name: a, address: h, username: u}\n").find("needs password_file") !=
+        std::string::npos);
   CHECK(error("redis:\n  - {name: a, address: h, check_keys: [\"dbx=k\"]}\n").find("vigia.yml:2:") == 0);
-  CHECK(error("redis:\n  - name: a\n    address: h\n    check_keys:\n      - ok\n      - \"dbx=k\"\n").rfind("vigia.yml:6:9: redis[0].check_keys: 'dbx=k'", 0) == 0);
-  CHECK(error("redis:\n  - {name: a, address: h, bullmq: {prefix: \"b*\"}}\n").find("must not contain") != std::string::npos);
-  CHECK(error("redis:\n  - {name: a, address: h, bullmq: {max_queues: 0}}\n").find("max_queues") != std::string::npos);
-  CHECK(error("redis:\n  - {name: a, address: \"redis://h/1\", db: 2}\n").find("already names a database") != std::string::npos);
+  CHECK(error("redis:\n  - name: a\n    address: h\n    check_keys:\n      - ok\n      - \"dbx=k\"\n")
+            .rfind("vigia.yml:6:9: redis[0].check_keys: 'dbx=k'", 0) == 0);
+  CHECK(error("redis:\n  - {name: a, address: h, bullmq: {prefix: \"b*\"}}\n").find("must not contain") !=
+        std::string::npos);
+  CHECK(error("redis:\n  - {name: a, address: h, bullmq: {max_queues: 0}}\n").find("max_queues") !=
+        std::string::npos);
+  CHECK(error("redis:\n  - {name: a, address: \"redis://h/1\", db: 2}\n").find("already names a database") !=
+        std::string::npos);
 }
 
 TEST_CASE("bullmq: queue names from meta and id keys") {

@@ -23,7 +23,10 @@ class FakeCollector final : public Collector {
  public:
   FakeCollector(std::string name, CollectFn f, std::shared_ptr<std::atomic<int>> calls,
                 bool concurrent = false, std::function<void()> on_interrupt = {})
-      : name_(std::move(name)), f_(std::move(f)), calls_(std::move(calls)), concurrent_(concurrent),
+      : name_(std::move(name)),
+        f_(std::move(f)),
+        calls_(std::move(calls)),
+        concurrent_(concurrent),
         on_interrupt_(std::move(on_interrupt)) {}
   std::string_view name() const override { return name_; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override {
@@ -157,9 +160,8 @@ TEST_CASE("registry: success and duration per collector; failures cost only thei
     return Status::error("/proc/x: boom");
   }));
   r.add(f.make("nodata", [](const CollectContext&, MetricSink&) { return Status::no_data("no PSI"); }));
-  r.add(f.make("throws", [](const CollectContext&, MetricSink&) -> Status {
-    throw std::runtime_error("pqxx broke");
-  }));
+  r.add(f.make("throws",
+               [](const CollectContext&, MetricSink&) -> Status { throw std::runtime_error("pqxx broke"); }));
   r.add(f.make("throws_int", [](const CollectContext&, MetricSink&) -> Status { throw 42; }));
   r.add(f.make("slow", [](const CollectContext&, MetricSink& s) {
     std::this_thread::sleep_for(60ms);
@@ -345,9 +347,7 @@ TEST_CASE("registry: a collection does not queue past its deadline behind anothe
   // collector runs at once, and one hanging in the first collection too.
   CollectContext ctx;
   ctx.deadline = Clock::now() + 150ms;
-  auto second = std::async(std::launch::async, [&] {
-    return collect(r, ctx, {"serial", "parallel"});
-  });
+  auto second = std::async(std::launch::async, [&] { return collect(r, ctx, {"serial", "parallel"}); });
   REQUIRE(second.wait_for(2s) == std::future_status::ready);
   auto m = second.get();
   CHECK(Clock::now() < ctx.deadline + 500ms);
@@ -373,7 +373,8 @@ TEST_CASE("registry: interrupt reaches every collector, also during a collection
         while (!interrupted && Clock::now() < ctx.deadline) std::this_thread::sleep_for(2ms);
         return interrupted ? Status::error("interrupted") : Status::ok();
       },
-      calls, false, [&] {
+      calls, false,
+      [&] {
         ++interrupts;
         interrupted = true;
       }));

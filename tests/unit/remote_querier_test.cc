@@ -41,10 +41,12 @@ TEST_CASE("query answers: vector, scalar, string, matrix, errors") {
   CHECK(std::isnan(v.vector[1].v));
   CHECK(v.vector[2].v == -INFINITY);
 
-  auto s = parse_query_response(R"({"status":"success","data":{"resultType":"scalar","result":[1.5,"0.25"]}})", 200, 0, "");
+  auto s = parse_query_response(
+      R"({"status":"success","data":{"resultType":"scalar","result":[1.5,"0.25"]}})", 200, 0, "");
   CHECK(s.type == ValueType::kScalar);
   CHECK(s.scalar == 0.25);
-  auto str = parse_query_response(R"({"status":"success","data":{"resultType":"string","result":[1.5,"hi"]}})", 200, 0, "");
+  auto str = parse_query_response(
+      R"({"status":"success","data":{"resultType":"string","result":[1.5,"hi"]}})", 200, 0, "");
   CHECK(str.type == ValueType::kString);
   CHECK(str.str == "hi");
   auto m = parse_query_response(
@@ -58,15 +60,19 @@ TEST_CASE("query answers: vector, scalar, string, matrix, errors") {
   CHECK(m.matrix[0].points[1].t == 10500);
   CHECK(m.matrix[0].points[1].v == INFINITY);
 
-  auto e = parse_query_response(R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected end of input"})",
-                                400, 0, "http://p/api/v1/query");
+  auto e = parse_query_response(
+      R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected end of input"})", 400,
+      0, "http://p/api/v1/query");
   CHECK(e.error == "bad_data: 1:5: parse error: unexpected end of input");
   auto gateway = parse_query_response("<html>Bad Gateway</html>", 502, 0, "http://u:xxxxx@p/api/v1/query");
-  CHECK(gateway.error == "http://u:xxxxx@p/api/v1/query: server returned HTTP status 502: <html>Bad Gateway</html>");
-  auto odd = parse_query_response(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,2]}]}})", 200, 0, "X");
+  CHECK(gateway.error ==
+        "http://u:xxxxx@p/api/v1/query: server returned HTTP status 502: <html>Bad Gateway</html>");
+  auto odd = parse_query_response(
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,2]}]}})", 200, 0,
+      "X");
   CHECK(odd.error.find("X: unexpected answer: malformed sample") == 0);
-  CHECK(parse_query_response(R"({"status":"success","data":{"resultType":"histo","result":[]}})", 200, 0, "X").error ==
-        "X: unexpected answer: unknown resultType \"histo\"");
+  CHECK(parse_query_response(R"({"status":"success","data":{"resultType":"histo","result":[]}})", 200, 0, "X")
+            .error == "X: unexpected answer: unknown resultType \"histo\"");
 }
 
 TEST_CASE("the request: POST query and time as the API takes them; credentials never in errors") {

@@ -49,7 +49,8 @@ void load(store::Store& st, const std::string& series, const std::string& values
   promql::ParseResult p = promql::parse(series);
   REQUIRE(p.ok());
   LabelSet ls;
-  for (const auto& m : static_cast<const promql::VectorSelector&>(*p.expr).matchers) promql::set_label(ls, m.name, m.value);
+  for (const auto& m : static_cast<const promql::VectorSelector&>(*p.expr).matchers)
+    promql::set_label(ls, m.name, m.value);
   for (const auto& pt : pts) st.append(ls, pt.t, pt.v);
 }
 
@@ -107,26 +108,33 @@ groups:
 TEST_CASE("rule file errors are promtool's, with line and column") {
   // The same wording promtool check rules prints for these lines.
   CHECK(first_error("groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: up ==\n") ==
-        "bad.yml: 5:15: group \"g\", rule 1, \"X\": could not parse expression: 1:6: parse error: unexpected end of input");
+        "bad.yml: 5:15: group \"g\", rule 1, \"X\": could not parse expression: 1:6: parse error: unexpected "
+        "end of input");
   CHECK(first_error("groups:\n  - name: g\n    rules:\n      - record: \"bad name\"\n        expr: up\n") ==
         "bad.yml: 4:17: group \"g\", rule 1, \"bad name\": invalid recording rule name: bad name");
   CHECK(first_error("groups:\n  - name: g\n    rules: []\n  - name: g\n    rules: []\n") ==
         "bad.yml: 4:5: groupname: \"g\" is repeated in the same file");
-  CHECK(first_error("groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: up\n        fo: 5m\n") ==
-        "bad.yml: 6:9: unknown key 'fo' in rule");
-  CHECK(first_error("groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n        for: 5m\n") ==
+  CHECK(
+      first_error("groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: up\n        fo: 5m\n") ==
+      "bad.yml: 6:9: unknown key 'fo' in rule");
+  CHECK(first_error(
+            "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n        for: 5m\n") ==
         "bad.yml: 4:17: group \"g\", rule 1, \"r\": invalid field 'for' in recording rule");
   CHECK(first_error("groups:\n  - name: g\n    rules:\n      - expr: up\n") ==
         "bad.yml: 0:0: group \"g\", rule 1, \"\": one of 'record' or 'alert' must be set");
-  CHECK(first_error("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        labels: {__name__: x}\n") ==
+  CHECK(first_error("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        labels: "
+                    "{__name__: x}\n") ==
         "bad.yml: group \"g\", rule 1, \"A\": invalid label name: __name__");
-  CHECK(first_error("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        for: 5x\n") ==
+  CHECK(first_error(
+            "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        for: 5x\n") ==
         "bad.yml: 6:14: for: not a valid duration string: \"5x\"");
-  CHECK(first_error("groups: [\n") .find("bad.yml: ") == 0);
+  CHECK(first_error("groups: [\n").find("bad.yml: ") == 0);
   // Every error of a file is reported, not only the first.
   std::vector<GroupDef> out;
-  auto errs = parse_rule_file("groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: up ==\n"
-                              "      - record: r\n        expr: sum(\n", "two.yml", out);
+  auto errs = parse_rule_file(
+      "groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: up ==\n"
+      "      - record: r\n        expr: sum(\n",
+      "two.yml", out);
   CHECK(errs.size() == 2);
 }
 
@@ -258,7 +266,8 @@ groups:
   CHECK(snap.rules[0].health() == RuleHealth::kErr);
   CHECK(snap.rules[0].last_error().find("many-to-many matching not allowed") != std::string::npos);
   CHECK(snap.rules[1].health() == RuleHealth::kErr);
-  CHECK(snap.rules[1].last_error() == "vector contains metrics with the same labelset after applying alert labels");
+  CHECK(snap.rules[1].last_error() ==
+        "vector contains metrics with the same labelset after applying alert labels");
   CHECK(snap.rules[2].health() == RuleHealth::kOk);
   promql::ParseResult p = promql::parse("r:ok");
   auto r = f.q.query(*p.expr, "", kMin);
@@ -274,7 +283,8 @@ TEST_CASE("group limit: too many alerts is an error") {
   Fixture f;
   load(f.st, "v{i=\"1\"}", "1x3");
   load(f.st, "v{i=\"2\"}", "1x3");
-  auto gs = groups_of("groups:\n  - name: g\n    limit: 1\n    rules:\n      - alert: A\n        expr: v > 0\n");
+  auto gs =
+      groups_of("groups:\n  - name: g\n    limit: 1\n    rules:\n      - alert: A\n        expr: v > 0\n");
   Group g(gs[0], {});
   g.evaluate(kMin, f.q, &f.st, {});
   auto snap = g.snapshot();
@@ -303,7 +313,9 @@ groups:
   Fixture f;
   load(f.st, "v{i=\"1\"}", "1x30");
   int64_t sent = 0;
-  NotifyFn count = [&](const RuleDef&, const std::vector<Alert>& as) { sent += static_cast<int64_t>(as.size()); };
+  NotifyFn count = [&](const RuleDef&, const std::vector<Alert>& as) {
+    sent += static_cast<int64_t>(as.size());
+  };
   {
     RuleManager m({{}, file});
     m.set_groups(groups_of(rules));
@@ -347,8 +359,10 @@ TEST_CASE("groups are due every interval; set_groups keeps the state of unchange
   Fixture f;
   load(f.st, "v", "1x30");
   RuleManager m({{}, ""});
-  m.set_groups(groups_of("groups:\n  - name: fast\n    interval: 1m\n    rules:\n      - alert: A\n        expr: v > 0\n        for: 10m\n"
-                         "  - name: slow\n    interval: 5m\n    rules:\n      - record: r\n        expr: v\n"));
+  m.set_groups(
+      groups_of("groups:\n  - name: fast\n    interval: 1m\n    rules:\n      - alert: A\n        expr: v > "
+                "0\n        for: 10m\n"
+                "  - name: slow\n    interval: 5m\n    rules:\n      - record: r\n        expr: v\n"));
   CHECK(m.evaluate_due(10, f.q, &f.st, {}) == kMin + 10);
   CHECK(m.evaluate_due(kMin + 10, f.q, &f.st, {}) == 2 * kMin + 10);
   CHECK(m.snapshot()[1].last_eval_ms == 10);
@@ -356,7 +370,9 @@ TEST_CASE("groups are due every interval; set_groups keeps the state of unchange
   CHECK(m.evaluate_due(5 * kMin + 20, f.q, &f.st, {}) == 6 * kMin + 10);
   CHECK(m.snapshot()[1].last_eval_ms == 5 * kMin + 20);
   CHECK(m.evaluate_due(6 * kMin + 10, f.q, &f.st, {}) == 7 * kMin + 10);
-  m.set_groups(groups_of("groups:\n  - name: fast\n    interval: 1m\n    rules:\n      - alert: A\n        expr: v > 0\n        for: 10m\n"));
+  m.set_groups(
+      groups_of("groups:\n  - name: fast\n    interval: 1m\n    rules:\n      - alert: A\n        expr: v > "
+                "0\n        for: 10m\n"));
   auto snap = m.snapshot();
   REQUIRE(snap.size() == 1);
   CHECK(snap[0].rules[0].alerts().begin()->second.active_at == 10);
@@ -373,8 +389,9 @@ TEST_CASE("API shapes and formats") {
   CHECK(rfc3339_ms(1700000000120) == "2023-11-14T22:13:20.12Z");
   Fixture f;
   load(f.st, "v{i=\"1\"}", "3x3");
-  auto gs = groups_of("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: v  >  0\n        for: 1m\n"
-                      "      - record: r\n        expr: v\n");
+  auto gs = groups_of(
+      "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: v  >  0\n        for: 1m\n"
+      "      - record: r\n        expr: v\n");
   Group g(gs[0], {});
   g.evaluate(0, f.q, &f.st, {});
   std::string rules = rules_api_json({g.snapshot()}, "alert");
@@ -383,8 +400,10 @@ TEST_CASE("API shapes and formats") {
   CHECK(rules.find("\"type\":\"recording\"") == std::string::npos);
   CHECK(rules.find("\"state\":\"pending\"") != std::string::npos);
   std::string alerts = alerts_api_json({g.snapshot()});
-  CHECK(alerts == "{\"status\":\"success\",\"data\":{\"alerts\":[{\"labels\":{\"alertname\":\"A\",\"i\":\"1\"},"
-                  "\"annotations\":{},\"state\":\"pending\",\"activeAt\":\"1970-01-01T00:00:00Z\",\"value\":\"3e+00\"}]}}");
+  CHECK(alerts ==
+        "{\"status\":\"success\",\"data\":{\"alerts\":[{\"labels\":{\"alertname\":\"A\",\"i\":\"1\"},"
+        "\"annotations\":{},\"state\":\"pending\",\"activeAt\":\"1970-01-01T00:00:00Z\",\"value\":\"3e+00\"}]"
+        "}}");
 }
 
 TEST_CASE("expanding notation as promtool reads it") {

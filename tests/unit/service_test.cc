@@ -109,7 +109,8 @@ TEST_CASE("ServiceCollector: every target labelled on /metrics, one without the 
   CHECK_FALSE(c->has_target("c"));
   ListSink one;
   REQUIRE(c->collect_target("b", ctx, one).is_ok());
-  CHECK(one.map() == std::map<std::string, double>{{"fake_up{}", 1}, {"fake_value{}", 2}, {"fake_last_error{}", 0}});
+  CHECK(one.map() ==
+        std::map<std::string, double>{{"fake_up{}", 1}, {"fake_value{}", 2}, {"fake_last_error{}", 0}});
   ListSink none;
   CHECK(c->collect_target("c", ctx, none).is_no_data());
   CHECK(none.samples.empty());
@@ -343,9 +344,8 @@ TEST_CASE("TargetRunner: interrupt wakes waiters at once and starts nothing more
   // Later callers neither start a collection nor wait.
   auto t0 = Clock::now();
   Status st;
-  std::string later = encode_text([&](MetricSink& s) {
-    CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kInterrupted);
-  });
+  std::string later =
+      encode_text([&](MetricSink& s) { CHECK(r.run(ctx, s, st) == TargetRunner::Outcome::kInterrupted); });
   CHECK(Clock::now() - t0 < 100ms);
   CHECK(later.empty());
   release = true;  // the job in flight returns; the destructor joins it
@@ -353,4 +353,3 @@ TEST_CASE("TargetRunner: interrupt wakes waiters at once and starts nothing more
   CHECK(r.started() == 1);
   CHECK(calls == 1);
 }
-

@@ -85,7 +85,8 @@ TEST_CASE("scrape target: gzip, labels, report series, stale series, failures") 
   CHECK(ex.last_timeout_header == "5");
   auto a = eval(st, "a", 0);
   REQUIRE(a.size() == 2);
-  CHECK(labels_string(a[0].labels) == "{__name__=\"a\", instance=\"" + instance + "\", job=\"app\", x=\"1\"}");
+  CHECK(labels_string(a[0].labels) ==
+        "{__name__=\"a\", instance=\"" + instance + "\", job=\"app\", x=\"1\"}");
   CHECK(eval(st, "up{job=\"app\"}", 0).at(0).v == 1);
   CHECK(eval(st, "scrape_samples_scraped{job=\"app\"}", 0).at(0).v == 2);
 
@@ -185,8 +186,8 @@ TEST_CASE("credentials in a target URL never reach errors") {
     s.stop();
   }
   Store st;
-  ScrapeTarget t(ScrapeTargetConfig{"http://scraper:s3cr3t-pw@127.0.0.1:" + std::to_string(port) + "/metrics",
-                                    {{"job", "x"}}, 2000ms});
+  ScrapeTarget t(ScrapeTargetConfig{
+      "http://scraper:s3cr3t-pw@127.0.0.1:" + std::to_string(port) + "/metrics", {{"job", "x"}}, 2000ms});
   CHECK(label_value(t.labels(), "instance") == "127.0.0.1:" + std::to_string(port));
   CHECK_FALSE(t.scrape(st, 0).up);
   CHECK(t.last_error().find("s3cr3t") == std::string::npos);

@@ -58,7 +58,8 @@ TEST_CASE("target labels win; scraped ones of the same name become exported_*") 
   CHECK(labels_string(v[0].labels) ==
         "{__name__=\"m\", exported_job=\"batch\", instance=\"localhost:9910\", job=\"node\", mode=\"idle\"}");
   // As Prometheus 2.42: the existing exported_instance is overwritten.
-  CHECK(labels_string(v[1].labels) == "{__name__=\"n\", exported_instance=\"a\", instance=\"localhost:9910\", job=\"node\"}");
+  CHECK(labels_string(v[1].labels) ==
+        "{__name__=\"n\", exported_instance=\"a\", instance=\"localhost:9910\", job=\"node\"}");
   CHECK(labels_string(v[2].labels) == "{__name__=\"o\", a=\"1\", instance=\"localhost:9910\", job=\"node\"}");
   sink.reset();
   sink.sample("m", {}, 4);
@@ -93,9 +94,11 @@ TEST_CASE("in-process target: host collectors into the store, with up and scrape
   // Durations, the clock and statfs of the live mount points (the fixture's
   // mounts are the machine's; other processes write to them) differ between
   // two collections.
-  const char* live = "vigia_collector_duration_seconds|node_time_seconds|"
-                     "node_filesystem_(size|free|avail)_bytes|node_filesystem_files(_free)?";
-  QueryResult all = eval(st, (std::string("{job=\"node\", __name__!~\"up|scrape_.*|") + live + "\"}").c_str(), 15000);
+  const char* live =
+      "vigia_collector_duration_seconds|node_time_seconds|"
+      "node_filesystem_(size|free|avail)_bytes|node_filesystem_files(_free)?";
+  QueryResult all =
+      eval(st, (std::string("{job=\"node\", __name__!~\"up|scrape_.*|") + live + "\"}").c_str(), 15000);
   std::erase_if(expected, [&](const Sample& s) {
     return std::regex_match(std::string(label_value(s.labels, "__name__")), std::regex(live));
   });

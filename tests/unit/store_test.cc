@@ -179,7 +179,8 @@ TEST_CASE("retention drops old samples and empty series no source produces") {
   Store forever;
   forever.set_retention(INT64_MAX);
   CHECK(forever.append({{"__name__", "x"}}, -2000, 1) == AppendResult::kOk);
-  CHECK(forever.append({{"__name__", "x"}}, -1000, 2) == AppendResult::kOk);  // newest - INT64_MAX would overflow
+  CHECK(forever.append({{"__name__", "x"}}, -1000, 2) ==
+        AppendResult::kOk);  // newest - INT64_MAX would overflow
   forever.gc();
   CHECK(forever.stats().samples == 2);
   // A series still produced is kept even when its samples age out.
@@ -276,10 +277,11 @@ TEST_CASE("memory per stored sample") {
     auto s = st->stats();
     size_t after = mallinfo2().uordblks;
     double per_sample = double(s.bytes) / double(s.samples);
-    std::printf("store, retention %lld min: %llu series, %llu samples, %llu chunks, %llu bytes: %.2f bytes/sample "
-                "(malloc: %zu bytes)\n",
-                (long long)(retention / 60000), (unsigned long long)s.series, (unsigned long long)s.samples,
-                (unsigned long long)s.chunks, (unsigned long long)s.bytes, per_sample, after - before);
+    std::printf(
+        "store, retention %lld min: %llu series, %llu samples, %llu chunks, %llu bytes: %.2f bytes/sample "
+        "(malloc: %zu bytes)\n",
+        (long long)(retention / 60000), (unsigned long long)s.series, (unsigned long long)s.samples,
+        (unsigned long long)s.chunks, (unsigned long long)s.bytes, per_sample, after - before);
     if (retention > 60 * 60 * 1000) CHECK(s.samples == uint64_t(kSeries) * 240);
     if (after > before) {  // sanitizers' allocators leave mallinfo2 at 0
       CHECK(double(s.bytes) > 0.85 * double(after - before));
@@ -306,6 +308,7 @@ TEST_CASE("retention_for: the longest range or lookback an expression reads, wit
   CHECK(need("avg_over_time(x[1h]) > 0.8") == 60 * m);
   CHECK(need("x offset 10m") == 15 * m);
   CHECK(need("x offset -10m") == 5 * m);
-  CHECK(need("sum by (a) (rate(x[10m] offset 1h)) / ignoring(b) (predict_linear(y[6h], 3600) or z)") == 6 * 60 * m);  // the 6h range, the longest
+  CHECK(need("sum by (a) (rate(x[10m] offset 1h)) / ignoring(b) (predict_linear(y[6h], 3600) or z)") ==
+        6 * 60 * m);  // the 6h range, the longest
   CHECK(need("topk(scalar(k offset 20m), -(x))") == 25 * m);
 }

@@ -36,7 +36,8 @@ const std::string kDir = std::string(VIGIA_FIXTURES) + "/templates/";
 // Expands or returns Prometheus's annotation value for an error.
 std::string expand(std::string_view text, const TemplateData& data, std::string_view alert = "Test") {
   std::string out, err;
-  if (!alerting::expand_template(alert, text, data, out, err)) return alerting::alert_template_error_value(err);
+  if (!alerting::expand_template(alert, text, data, out, err))
+    return alerting::alert_template_error_value(err);
   return out;
 }
 
@@ -139,7 +140,8 @@ TEST_CASE("template: Prometheus's expansions of the fixture rules (promtool test
         std::string key = kv.first.as<std::string>();
         INFO("annotation " << key << ": " << kv.second.as<std::string>());
         REQUIRE(exp["exp_annotations"][key]);
-        CHECK(expand(kv.second.as<std::string>(), data, alert) == exp["exp_annotations"][key].as<std::string>());
+        CHECK(expand(kv.second.as<std::string>(), data, alert) ==
+              exp["exp_annotations"][key].as<std::string>());
         ++annotations;
       }
     }
@@ -185,12 +187,14 @@ TEST_CASE("template: text, variables and the definitions' positions") {
   std::string out, err;
   CHECK_FALSE(alerting::expand_template("X", "{{ .Nope }}", d, out, err));
   CHECK(err ==
-        "error executing template __alert_X: template: __alert_X:1:115: executing \"__alert_X\" at <.Nope>: can't "
+        "error executing template __alert_X: template: __alert_X:1:115: executing \"__alert_X\" at <.Nope>: "
+        "can't "
         "evaluate field Nope in type struct { Labels map[string]string; ExternalLabels map[string]string; "
         "ExternalURL string; Value float64 }");
   CHECK(alerting::alert_template_error_value("E") == "<error expanding template: E>");
   CHECK(expand("a\n{{ 1 }}\n  {{ $labels.x.y }}", d) ==
-        "<error expanding template: error executing template __alert_Test: template: __alert_Test:3:12: executing "
+        "<error expanding template: error executing template __alert_Test: template: __alert_Test:3:12: "
+        "executing "
         "\"__alert_Test\" at <$labels.x.y>: can't evaluate field y in type string>");
 }
 
@@ -206,7 +210,8 @@ TEST_CASE("template: externalURL and pathPrefix (unset under promtool)") {
 TEST_CASE("template: query without a query function, and the caller's errors") {
   TemplateData d = main_data();
   CHECK(expand("{{ query \"up\" }}", d) ==
-        "<error expanding template: error executing template __alert_Test: template: __alert_Test:1:115: executing "
+        "<error expanding template: error executing template __alert_Test: template: __alert_Test:1:115: "
+        "executing "
         "\"__alert_Test\" at <query \"up\">: error calling query: no query function is configured>");
   d.query = [](std::string_view expr, std::vector<TemplateQueryResult>& out, std::string& err) {
     if (expr == "bad") {
@@ -217,7 +222,8 @@ TEST_CASE("template: query without a query function, and the caller's errors") {
     out.push_back({{{"a", "1"}}, 1});
     return true;
   };
-  CHECK(expand("{{ range query \"x\" | sortByLabel \"a\" }}{{ .Labels.a }}:{{ .Value }} {{ end }}", d) == "1:1 2:2 ");
+  CHECK(expand("{{ range query \"x\" | sortByLabel \"a\" }}{{ .Labels.a }}:{{ .Value }} {{ end }}", d) ==
+        "1:1 2:2 ");
   CHECK(expand("{{ (query \"x\" | first).Value }} {{ index (query \"x\") 1 | value }}", d) == "2 1");
   CHECK(expand("{{ query \"bad\" }}", d).find("error calling query: boom>") != std::string::npos);
   CHECK(expand("{{ query \"x\" | first }}", d) == "{map[a:2] 2}");
@@ -242,9 +248,12 @@ TEST_CASE("template: value formatting follows Go's fmt") {
   CHECK(v(NAN) == "NaN");
   CHECK(v(5e-324) == "5e-324");
   CHECK(v(1.7976931348623157e308) == "1.7976931348623157e+308");
-  CHECK(expand("{{ printf \"%.2f|%6.1f|%-6.1f|%06.2f|%e|%.3g|%g\" 3.14159 2.5 2.5 -1.5 1234.5 0.00012345 1e-7 }}", d) ==
-        "3.14|   2.5|2.5   |-01.50|1.234500e+03|0.000123|1e-07");
-  CHECK(expand("{{ printf \"%5.1f|%-5s|%5s|%x\" 1.25 \"ab\" \"ab\" \"hi\" }}", d) == "  1.2|ab   |   ab|6869");
+  CHECK(
+      expand(
+          "{{ printf \"%.2f|%6.1f|%-6.1f|%06.2f|%e|%.3g|%g\" 3.14159 2.5 2.5 -1.5 1234.5 0.00012345 1e-7 }}",
+          d) == "3.14|   2.5|2.5   |-01.50|1.234500e+03|0.000123|1e-07");
+  CHECK(expand("{{ printf \"%5.1f|%-5s|%5s|%x\" 1.25 \"ab\" \"ab\" \"hi\" }}", d) ==
+        "  1.2|ab   |   ab|6869");
   CHECK(expand("{{ printf \"%d%%\" 5 }} {{ printf \"%*d|%-*d|\" 4 1 3 2 }}", d) == "5%    1|2  |");
 }
 
@@ -253,8 +262,9 @@ TEST_CASE("template: builtins") {
   CHECK(expand("{{ and 1 2 }} {{ and 0 2 }} {{ or 0 \"\" }} {{ or 0 3 }} {{ not 0 }} {{ not \"x\" }}", d) ==
         "2 0  3 true false");
   CHECK(expand("{{ len \"abc\" }} {{ len $labels }} {{ index \"abc\" 1 }}", d) == "3 2 98");
-  CHECK(expand("{{ eq \"a\" \"b\" \"a\" }} {{ ne 1 2 }} {{ lt 1.5 2.5 }} {{ le \"a\" \"a\" }} {{ gt 2 1 }} {{ ge 1 2 }}", d) ==
-        "true true true true true false");
+  CHECK(expand("{{ eq \"a\" \"b\" \"a\" }} {{ ne 1 2 }} {{ lt 1.5 2.5 }} {{ le \"a\" \"a\" }} {{ gt 2 1 }} "
+               "{{ ge 1 2 }}",
+               d) == "true true true true true false");
   CHECK(expand("{{ html \"<a href='x'>\" }} {{ js \"<'\\\">\" }} {{ urlquery \"a b/c\" }}", d) ==
         "&lt;a href=&#39;x&#39;&gt; \\u003C\\'\\\"\\u003E a+b%2Fc");
   CHECK(expand("{{ print \"a\" 1 2 \"b\" }}|{{ println 1 \"a\" }}|{{ printf \"%v-%v\" true nil }}", d) ==
@@ -265,8 +275,8 @@ TEST_CASE("template: builtins") {
 TEST_CASE("template: control structures") {
   TemplateData d = main_data();
   CHECK(expand("{{ if false }}a{{ else if 0 }}b{{ else if \"x\" }}c{{ else }}d{{ end }}", d) == "c");
-  CHECK(expand("{{ with $labels.job }}{{ . }}{{ else }}none{{ end }} {{ with \"\" }}x{{ else }}none{{ end }}", d) ==
-        "node none");
+  CHECK(expand("{{ with $labels.job }}{{ . }}{{ else }}none{{ end }} {{ with \"\" }}x{{ else }}none{{ end }}",
+               d) == "node none");
   CHECK(expand("{{ range $i, $e := query \"x\" }}{{ $i }}{{ end }}", [] {
           TemplateData t;
           t.query = [](std::string_view, std::vector<TemplateQueryResult>& out, std::string&) {
@@ -275,12 +285,13 @@ TEST_CASE("template: control structures") {
           };
           return t;
         }()) == "012");
-  CHECK(expand("{{ range $k, $v := $labels }}{{ $k }}{{ if eq $k \"instance\" }}{{ break }}{{ end }}{{ end }}", d) ==
-        "instance");
+  CHECK(
+      expand("{{ range $k, $v := $labels }}{{ $k }}{{ if eq $k \"instance\" }}{{ break }}{{ end }}{{ end }}",
+             d) == "instance");
   CHECK(expand("{{ range $labels }}{{ continue }}x{{ end }}done", d) == "done");
   CHECK(expand("{{ $x := 1 }}{{ range $labels }}{{ $x = 2 }}{{ end }}{{ $x }}", d) == "2");
-  CHECK(expand("{{ define \"t\" }}[{{ . }}]{{ end }}{{ template \"t\" $labels.job }}{{ template \"t\" }}", d) ==
-        "[node][<no value>]");
+  CHECK(expand("{{ define \"t\" }}[{{ . }}]{{ end }}{{ template \"t\" $labels.job }}{{ template \"t\" }}",
+               d) == "[node][<no value>]");
   CHECK(expand("  {{- 1 -}}  \n {{ 2 }} {{- /* c */}} x", d) == "12 x");
   CHECK(expand("{{- 3}}{{-3}}", d) == "3-3");
 }
@@ -293,27 +304,32 @@ TEST_CASE("template: execution errors name the action and column") {
     return e;
   };
   const std::string pre = "error executing template __alert_A: template: __alert_A:1:";
-  CHECK(err("{{ humanize \"x\" }}") ==
-        pre + "115: executing \"__alert_A\" at <humanize \"x\">: error calling humanize: strconv.ParseFloat: parsing "
-              "\"x\": invalid syntax");
+  CHECK(err("{{ humanize \"x\" }}") == pre +
+                                           "115: executing \"__alert_A\" at <humanize \"x\">: error calling "
+                                           "humanize: strconv.ParseFloat: parsing "
+                                           "\"x\": invalid syntax");
   CHECK(err("ab{{ title 1 }}") == pre + "123: executing \"__alert_A\" at <1>: expected string; found 1");
-  CHECK(err("{{ label \"a\" nil }}") ==
-        pre + "115: executing \"__alert_A\" at <label \"a\" nil>: error calling label: runtime error: invalid memory "
-              "address or nil pointer dereference");
-  CHECK(err("{{ .Value.x }}") == pre + "121: executing \"__alert_A\" at <.Value.x>: can't evaluate field x in type float64");
+  CHECK(err("{{ label \"a\" nil }}") == pre +
+                                            "115: executing \"__alert_A\" at <label \"a\" nil>: error "
+                                            "calling label: runtime error: invalid memory "
+                                            "address or nil pointer dereference");
+  CHECK(err("{{ .Value.x }}") ==
+        pre + "121: executing \"__alert_A\" at <.Value.x>: can't evaluate field x in type float64");
   CHECK(err("{{ printf 1 }}") == pre + "122: executing \"__alert_A\" at <1>: expected string; found 1");
   CHECK(err("{{ lt true false }}") ==
-        pre + "115: executing \"__alert_A\" at <lt true false>: error calling lt: invalid type for comparison");
+        pre +
+            "115: executing \"__alert_A\" at <lt true false>: error calling lt: invalid type for comparison");
 }
 
 TEST_CASE("template: resource limits turn runaway templates into errors") {
   TemplateData d = main_data();
   std::string out, err;
-  CHECK_FALSE(alerting::expand_template("L", "{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}",
-                                        d, out, err));
+  CHECK_FALSE(alerting::expand_template(
+      "L", "{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}", d, out, err));
   CHECK(err.find("exceeded maximum template depth (1000)") != std::string::npos);
   CHECK_FALSE(alerting::expand_template(
-      "L", "{{ define \"r\" }}{{ template \"r\" . }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}", d, out, err));
+      "L", "{{ define \"r\" }}{{ template \"r\" . }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}", d,
+      out, err));
   CHECK(err.find("exceeded") != std::string::npos);
   CHECK(expand("{{ printf \"%99999999d\" 1 }}", d) == "%!(NOVERB)%!(EXTRA int=1)");
   CHECK_FALSE(alerting::expand_template(
@@ -324,8 +340,9 @@ TEST_CASE("template: resource limits turn runaway templates into errors") {
       d, out, err));
   CHECK(err.find("template output exceeded 16 MiB") != std::string::npos);
   CHECK_FALSE(alerting::expand_template(
-      "L", "{{ define \"r\" }}{{ $x := printf \"%999999d\" 1 }}{{ template \"r\" }}{{ end }}{{ template \"r\" }}", d,
-      out, err));
+      "L",
+      "{{ define \"r\" }}{{ $x := printf \"%999999d\" 1 }}{{ template \"r\" }}{{ end }}{{ template \"r\" }}",
+      d, out, err));
   CHECK(err.find("template expansion exceeded 1000000 steps") != std::string::npos);
 }
 

@@ -40,7 +40,7 @@ TEST_CASE("go_quote is strconv.Quote") {
   CHECK(go_quote("\a\b\f\n\r\t\v") == "\"\\a\\b\\f\\n\\r\\t\\v\"");
   CHECK(go_quote("\x01\x7f") == "\"\\x01\\x7f\"");
   CHECK(go_quote("\xc3\xa9\xe2\x98\xba") == "\"\xc3\xa9\xe2\x98\xba\"");  // printable runes stay
-  CHECK(go_quote("\xff") == "\"\\xff\"");                                   // invalid bytes one by one
+  CHECK(go_quote("\xff") == "\"\\xff\"");                                 // invalid bytes one by one
   CHECK(go_quote("\xc0\x80") == "\"\\xc0\\x80\"");
   CHECK(go_quote("\xe2\x80\x8b") == "\"\\u200b\"");  // U+200B, a format character
   CHECK(go_quote("\xef\xbb\xbf") == "\"\\ufeff\"");
@@ -64,8 +64,8 @@ TEST_CASE("go_unquote is strconv.Unquote, or PromQL's with kPromQL") {
   CHECK(out == "'");
   CHECK(go_unquote("`a\\n\rb`", out));
   CHECK(out == "a\\nb");  // raw: no escapes, carriage returns dropped
-  for (const char* bad : {"\"\\'\"", "'\\\"'", "\"\\ud800\"", "\"\\U00110000\"", "\"\\400\"", "\"\\q\"", "\"a",
-                          "'ab'", "''", "xax", "\"a\"b\""}) {
+  for (const char* bad : {"\"\\'\"", "'\\\"'", "\"\\ud800\"", "\"\\U00110000\"", "\"\\400\"", "\"\\q\"",
+                          "\"a", "'ab'", "''", "xax", "\"a\"b\""}) {
     INFO(bad);
     CHECK_FALSE(go_unquote(bad, out));
   }
@@ -133,8 +133,8 @@ TEST_CASE("parse_duration_ms is model.ParseDuration's syntax, in int64 milliseco
   CHECK(ms == INT64_MAX);
   ms = 42;
   CHECK(parse_duration_ms("", ms) == DurationParse::kEmpty);
-  for (const char* bad : {"1", "s", "1.5h", "-1s", "+1s", " 1s", "1s ", "1S", "1x", "30s1m", "1m1m", "1ms1s",
-                          "1h 30m", "00"}) {
+  for (const char* bad :
+       {"1", "s", "1.5h", "-1s", "+1s", " 1s", "1s ", "1S", "1x", "30s1m", "1m1m", "1ms1s", "1h 30m", "00"}) {
     INFO(bad);
     CHECK(parse_duration_ms(bad, ms) == DurationParse::kInvalid);
   }

@@ -123,23 +123,8 @@ bool probe_dns(std::string_view target, const DnsModule& m, Clock::time_point de
     reason = std::string("socket: ") + std::strerror(errno);
     return finish();
   }
-  if (!m.source_ip_address.empty()) {
-    sockaddr_storage src{};
-    socklen_t len = 0;
-    if (addr.v6) {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&src);
-      a->sin6_family = AF_INET6;
-      if (inet_pton(AF_INET6, m.source_ip_address.c_str(), &a->sin6_addr) == 1) len = sizeof *a;
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in*>(&src);
-      a->sin_family = AF_INET;
-      if (inet_pton(AF_INET, m.source_ip_address.c_str(), &a->sin_addr) == 1) len = sizeof *a;
-    }
-    if (len == 0 || bind(s.fd, reinterpret_cast<sockaddr*>(&src), len) != 0) {
-      reason = "Error parsing or binding source ip address " + m.source_ip_address;
-      return finish();
-    }
-  }
+  if (!m.source_ip_address.empty() && !bind_source(s.fd, addr.v6, m.source_ip_address, reason))
+    return finish();
   auto fail = [&](const std::string& what) {
     // blackbox_exporter: the time until the error counts as connect time.
     connect_s = std::chrono::duration<double>(Clock::now() - begun).count();

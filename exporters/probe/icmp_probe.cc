@@ -80,23 +80,8 @@ bool probe_icmp(std::string_view target, const IcmpModule& m, Clock::time_point 
              "CAP_NET_RAW)";
     return finish();
   }
-  if (!m.source_ip_address.empty()) {
-    sockaddr_storage src{};
-    socklen_t len = 0;
-    if (dst.v6) {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&src);
-      a->sin6_family = AF_INET6;
-      if (inet_pton(AF_INET6, m.source_ip_address.c_str(), &a->sin6_addr) == 1) len = sizeof *a;
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in*>(&src);
-      a->sin_family = AF_INET;
-      if (inet_pton(AF_INET, m.source_ip_address.c_str(), &a->sin_addr) == 1) len = sizeof *a;
-    }
-    if (len == 0 || bind(s.fd, reinterpret_cast<sockaddr*>(&src), len) != 0) {
-      reason = "Error parsing or binding source ip address " + m.source_ip_address;
-      return finish();
-    }
-  }
+  if (!m.source_ip_address.empty() && !bind_source(s.fd, dst.v6, m.source_ip_address, reason))
+    return finish();
   int one = 1, ttl = m.ttl;
   if (dst.v6) {
     setsockopt(s.fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl);

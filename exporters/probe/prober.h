@@ -66,6 +66,10 @@ bool resolve(const std::string& host, const std::string& ip_protocol, bool fallb
              Clock::time_point deadline, MetricSink& sink, Resolved& out, double& lookup_seconds,
              std::string& reason);
 
+// Binds fd to the numeric source address `ip` (source_ip_address) of the
+// family of the target; false with `err` set when it does not parse or bind.
+bool bind_source(int fd, bool v6, const std::string& ip, std::string& err);
+
 // What blackbox_exporter reports of a TLS connection.
 struct TlsState {
   int version = 0;                                      // TLS1_2_VERSION…

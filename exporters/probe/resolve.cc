@@ -132,4 +132,27 @@ bool resolve(const std::string& host, const std::string& ip_protocol, bool fallb
   return ok;
 }
 
+bool bind_source(int fd, bool v6, const std::string& ip, std::string& err) {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    if (inet_pton(AF_INET6, ip.c_str(), &a->sin6_addr) == 1) len = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    if (inet_pton(AF_INET, ip.c_str(), &a->sin_addr) == 1) len = sizeof *a;
+  }
+  if (len == 0) {
+    err = "error parsing source ip address: " + ip;
+    return false;
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    err = "bind " + ip + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace vigia::probe

@@ -125,6 +125,17 @@ std::vector<HeaderMatch> read_header_matches(const YamlReader& r, const YAML::No
   return out;
 }
 
+// preferred_ip_protocol, ip_protocol_fallback, source_ip_address (check_keys
+// has refused the last where the prober lacks it).
+void read_ip_options(const YamlReader& r, const YAML::Node& n, const std::string& what, IpOptions& o) {
+  if (n["preferred_ip_protocol"])
+    o.ip_protocol = read_ip_protocol(r, n["preferred_ip_protocol"], what + ".preferred_ip_protocol");
+  if (n["ip_protocol_fallback"])
+    o.ip_protocol_fallback = r.get_bool(n["ip_protocol_fallback"], what + ".ip_protocol_fallback");
+  if (n["source_ip_address"])
+    o.source_ip_address = r.get_string(n["source_ip_address"], what + ".source_ip_address");
+}
+
 HttpModule read_http(const YamlReader& r, const YAML::Node& n, const std::string& what) {
   HttpModule h;
   std::vector<std::string_view> keys = {"valid_status_codes",
@@ -167,10 +178,7 @@ HttpModule read_http(const YamlReader& r, const YAML::Node& n, const std::string
   }
   if (n["valid_http_versions"])
     h.valid_http_versions = r.get_string_list(n["valid_http_versions"], what + ".valid_http_versions");
-  if (n["preferred_ip_protocol"])
-    h.ip_protocol = read_ip_protocol(r, n["preferred_ip_protocol"], what + ".preferred_ip_protocol");
-  if (n["ip_protocol_fallback"])
-    h.ip_protocol_fallback = r.get_bool(n["ip_protocol_fallback"], what + ".ip_protocol_fallback");
+  read_ip_options(r, n, what, h);
   if (n["follow_redirects"])
     h.follow_redirects = r.get_bool(n["follow_redirects"], what + ".follow_redirects");
   // As blackbox_exporter: the older key wins when both are given.
@@ -241,12 +249,7 @@ TcpModule read_tcp(const YamlReader& r, const YAML::Node& n, const std::string& 
                {"preferred_ip_protocol", "ip_protocol_fallback", "source_ip_address", "query_response", "tls",
                 "tls_config"});
   if (n.IsNull()) return t;
-  if (n["preferred_ip_protocol"])
-    t.ip_protocol = read_ip_protocol(r, n["preferred_ip_protocol"], what + ".preferred_ip_protocol");
-  if (n["ip_protocol_fallback"])
-    t.ip_protocol_fallback = r.get_bool(n["ip_protocol_fallback"], what + ".ip_protocol_fallback");
-  if (n["source_ip_address"])
-    t.source_ip_address = r.get_string(n["source_ip_address"], what + ".source_ip_address");
+  read_ip_options(r, n, what, t);
   if (n["tls"]) t.tls = r.get_bool(n["tls"], what + ".tls");
   if (n["tls_config"]) t.tls_config = read_tls(r, n["tls_config"], what + ".tls_config");
   if (const YAML::Node& q = n["query_response"]; q && !q.IsNull()) {
@@ -271,12 +274,7 @@ IcmpModule read_icmp(const YamlReader& r, const YAML::Node& n, const std::string
                {"preferred_ip_protocol", "ip_protocol_fallback", "source_ip_address", "payload_size",
                 "dont_fragment", "ttl"});
   if (n.IsNull()) return t;
-  if (n["preferred_ip_protocol"])
-    t.ip_protocol = read_ip_protocol(r, n["preferred_ip_protocol"], what + ".preferred_ip_protocol");
-  if (n["ip_protocol_fallback"])
-    t.ip_protocol_fallback = r.get_bool(n["ip_protocol_fallback"], what + ".ip_protocol_fallback");
-  if (n["source_ip_address"])
-    t.source_ip_address = r.get_string(n["source_ip_address"], what + ".source_ip_address");
+  read_ip_options(r, n, what, t);
   if (n["dont_fragment"]) t.dont_fragment = r.get_bool(n["dont_fragment"], what + ".dont_fragment");
   if (n["payload_size"]) {
     double d = r.get_double(n["payload_size"], what + ".payload_size");
@@ -323,12 +321,7 @@ DnsModule read_dns(const YamlReader& r, const YAML::Node& n, const std::string& 
                 "validate_answer_rrs", "validate_authority_rrs", "validate_additional_rrs"});
   if (n.IsNull() || !n["query_name"]) r.fail(n, what + ": query_name must be set for DNS module");
   d.query_name = r.get_string(n["query_name"], what + ".query_name");
-  if (n["preferred_ip_protocol"])
-    d.ip_protocol = read_ip_protocol(r, n["preferred_ip_protocol"], what + ".preferred_ip_protocol");
-  if (n["ip_protocol_fallback"])
-    d.ip_protocol_fallback = r.get_bool(n["ip_protocol_fallback"], what + ".ip_protocol_fallback");
-  if (n["source_ip_address"])
-    d.source_ip_address = r.get_string(n["source_ip_address"], what + ".source_ip_address");
+  read_ip_options(r, n, what, d);
   if (n["transport_protocol"]) {
     d.transport = r.get_string(n["transport_protocol"], what + ".transport_protocol");
     if (d.transport.empty()) d.transport = "udp";

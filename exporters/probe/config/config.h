@@ -46,12 +46,18 @@ struct HeaderMatch {
   bool allow_missing = false;
 };
 
-struct HttpModule {
+// The address options of every prober (read_ip_options); the http prober
+// has no source_ip_address (blackbox_exporter's neither): it stays empty.
+struct IpOptions {
+  std::string ip_protocol = "ip6";  // preferred_ip_protocol
+  bool ip_protocol_fallback = true;
+  std::string source_ip_address;
+};
+
+struct HttpModule : IpOptions {
   std::vector<int> valid_status_codes;           // empty: 2xx
   std::vector<std::string> valid_http_versions;  // "HTTP/1.1", "HTTP/2.0"
-  std::string ip_protocol = "ip6";               // preferred_ip_protocol
-  bool ip_protocol_fallback = true;
-  bool follow_redirects = true;  // no_follow_redirects / follow_redirects
+  bool follow_redirects = true;                  // no_follow_redirects / follow_redirects
   bool fail_if_ssl = false, fail_if_not_ssl = false;
   std::string method = "GET";
   std::vector<std::pair<std::string, std::string>> headers;
@@ -70,19 +76,13 @@ struct QueryResponse {
   bool starttls = false;
 };
 
-struct TcpModule {
-  std::string ip_protocol = "ip6";
-  bool ip_protocol_fallback = true;
-  std::string source_ip_address;
+struct TcpModule : IpOptions {
   std::vector<QueryResponse> query_response;
   bool tls = false;
   TlsConfig tls_config;
 };
 
-struct IcmpModule {
-  std::string ip_protocol = "ip6";
-  bool ip_protocol_fallback = true;
-  std::string source_ip_address;
+struct IcmpModule : IpOptions {
   int payload_size = 0;  // 0: the bytes of blackbox_exporter's text
   bool dont_fragment = false;
   int ttl = 64;
@@ -92,10 +92,7 @@ struct RRValidator {
   std::vector<Regex> fail_if_matches, fail_if_all_match, fail_if_not_matches, fail_if_none_matches;
 };
 
-struct DnsModule {
-  std::string ip_protocol = "ip6";
-  bool ip_protocol_fallback = true;
-  std::string source_ip_address;
+struct DnsModule : IpOptions {
   std::string transport = "udp";  // udp or tcp
   std::string query_name;
   uint16_t query_type = 255;  // ANY, blackbox_exporter's default

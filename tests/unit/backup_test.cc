@@ -19,6 +19,7 @@
 #include "core/exposition.h"
 #include "exporters/backup/backup.h"
 #include "exporters/backup/gzip_check.h"
+#include "config_test_util.h"
 
 using namespace vigia;
 using namespace vigia::backup;
@@ -211,21 +212,12 @@ TEST_CASE("backup collector: files of chosen mtimes, a stepped clock, a truncate
 namespace {
 
 std::vector<BackupConfig> parse(const std::string& yaml) {
-  Config cfg;
-  REQUIRE(load_config_text(yaml, "/etc/vigia/vigia.yml", {"backups"}, cfg).is_ok());
-  YamlReader r(cfg.file);
-  return read_backups(r, cfg.section("backups"), "backups");
+  return test::read_config_text(yaml, "/etc/vigia/vigia.yml", {"backups"}, [](auto& r, const Config& cfg) {
+    return read_backups(r, cfg.section("backups"), "backups");
+  });
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  FAIL("no error for " << yaml);
-  return {};
-}
+std::string error_of(const std::string& yaml) { return test::config_error_of(parse, yaml); }
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "core/http_server.h"
 #include "exporters/nginx/nginx.h"
 #include "exporters/nginx/stub_status.h"
+#include "config_test_util.h"
 
 using namespace vigia;
 using namespace vigia::nginx;
@@ -24,22 +25,12 @@ constexpr const char* kPage =
     "\n";
 
 std::vector<TargetConfig> parse(const std::string& yaml) {
-  Config cfg;
-  Status st = load_config_text(yaml, "vigia.yml", {"nginx"}, cfg);
-  REQUIRE(st.is_ok());
-  YamlReader r(cfg.file);
-  return read_targets(r, cfg.section("nginx"), "nginx");
+  return test::read_config_text(yaml, "vigia.yml", {"nginx"}, [](auto& r, const Config& cfg) {
+    return read_targets(r, cfg.section("nginx"), "nginx");
+  });
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  FAIL("no error for " << yaml);
-  return {};
-}
+std::string error_of(const std::string& yaml) { return test::config_error_of(parse, yaml); }
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "exporters/probe/config/config.h"
+#include "config_test_util.h"
 
 using namespace vigia;
 using namespace vigia::probe;
@@ -16,24 +17,16 @@ using namespace vigia::probe;
 namespace {
 
 AreaConfig parse(const std::string& yaml, const std::string& file = "vigia.yml") {
-  Config cfg;
-  Status st = load_config_text(yaml, file, {"probes", "probe_modules"}, cfg);
-  REQUIRE(st.is_ok());
-  YamlReader r(cfg.file);
-  AreaConfig out;
-  out.modules = read_probe_modules(r, cfg.section("probe_modules"));
-  out.probes = read_probes(r, cfg.section("probes"), out.modules);
-  return out;
+  return test::read_config_text(yaml, file, {"probes", "probe_modules"}, [](auto& r, const Config& cfg) {
+    AreaConfig out;
+    out.modules = read_probe_modules(r, cfg.section("probe_modules"));
+    out.probes = read_probes(r, cfg.section("probes"), out.modules);
+    return out;
+  });
 }
 
 std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  FAIL("no error for " << yaml);
-  return {};
+  return test::config_error_of([](const std::string& y) { return parse(y); }, yaml);
 }
 
 }  // namespace

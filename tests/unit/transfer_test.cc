@@ -17,6 +17,7 @@
 #include "core/exposition.h"
 #include "core/fs.h"
 #include "exporters/transfer/transfer.h"
+#include "config_test_util.h"
 
 using namespace vigia;
 using namespace vigia::transfer;
@@ -347,21 +348,12 @@ TEST_CASE("transfer collector: an unreadable state file is set aside") {
 namespace {
 
 TransferConfig parse(const std::string& yaml) {
-  Config cfg;
-  REQUIRE(load_config_text(yaml, "/etc/vigia/vigia.yml", {"transfer"}, cfg).is_ok());
-  YamlReader r(cfg.file);
-  return read_transfer(r, cfg.section("transfer"), "transfer");
+  return test::read_config_text(yaml, "/etc/vigia/vigia.yml", {"transfer"}, [](auto& r, const Config& cfg) {
+    return read_transfer(r, cfg.section("transfer"), "transfer");
+  });
 }
 
-std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  FAIL("no error for " << yaml);
-  return {};
-}
+std::string error_of(const std::string& yaml) { return test::config_error_of(parse, yaml); }
 
 }  // namespace
 

@@ -13,6 +13,8 @@ scripts/install-deps.sh
 
 echo "== build (release, -Wall -Wextra -Werror)"
 BUILD_DIR=build scripts/build.sh
+echo "== style (clang-format on every file, clang-tidy on core/ and cmd/)"
+BUILD_DIR=build scripts/lint.sh
 echo "== tests"
 scripts/ctest.sh --test-dir build -j 2
 

@@ -180,6 +180,26 @@ void append_utf8(std::string& out, uint32_t r) {
   }
 }
 
+std::string to_valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool in_bad_run = false;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 1;
+    uint32_t r = 0;
+    if (static_cast<unsigned char>(s[i]) < 0x80 || decode_utf8(s, i, len, r)) {
+      out.append(s.substr(i, len));
+      in_bad_run = false;
+    } else {
+      len = 1;
+      if (!in_bad_run) out += "\xEF\xBF\xBD";  // U+FFFD
+      in_bad_run = true;
+    }
+    i += len;
+  }
+  return out;
+}
+
 bool go_is_print(uint32_t r) {
   return r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0xa0) && r != 0xad && !(r >= 0x378 && r <= 0x379) &&
          !(r >= 0x380 && r <= 0x383) && r != 0x38b && r != 0x38d && r != 0x3a2 && r != 0x1680 &&

@@ -27,6 +27,12 @@ uint32_t decode_rune(std::string_view s, size_t i, size_t& len);
 // above U+10FFFF is appended as U+FFFD.
 void append_utf8(std::string& out, uint32_t r);
 
+// strings.ToValidUTF8(s, "\uFFFD"): s with each run of bytes that are not
+// valid UTF-8 (decode_utf8) replaced by one U+FFFD; s itself when valid.
+// For text from outside that becomes a label value (Prometheus refuses a
+// scrape holding invalid UTF-8).
+std::string to_valid_utf8(std::string_view s);
+
 // --- strconv ---
 
 // strconv.IsPrint, approximated: every rune but controls, spaces other than

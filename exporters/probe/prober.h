@@ -26,6 +26,7 @@
 #include "exporters/probe/config/config.h"
 
 typedef struct ssl_st SSL;
+struct stack_st_X509;  // STACK_OF(X509)
 
 namespace vigia::probe {
 
@@ -80,6 +81,9 @@ struct TlsState {
 // Reads the connection's state; `verified` is false when the peer was not
 // verified (insecure_skip_verify): Go then has no verified chains.
 void read_tls_state(SSL* ssl, bool verified, TlsState& out);
+// The part of read_tls_state that reads certificates (the peer's list, leaf
+// first, and the verified chain or null); `version` is left as it is.
+void read_cert_state(stack_st_X509* peer, stack_st_X509* verified_chain, TlsState& out);
 // probe_ssl_earliest_cert_expiry, probe_ssl_last_chain_expiry_timestamp_seconds,
 // probe_ssl_last_chain_info, probe_tls_version_info.
 void write_tls_metrics(const TlsState& s, MetricSink& sink);

@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "core/strconv.h"
 #include "exporters/probe/prober.h"
 
 namespace vigia::probe {
@@ -80,24 +81,28 @@ const char* version_name(int v) {
 
 }  // namespace
 
+void read_cert_state(STACK_OF(X509) * peer, STACK_OF(X509) * verified_chain, TlsState& out) {
+  out.earliest_expiry = earliest(peer);
+  // OpenSSL keeps one verified chain; Go's VerifiedChains may hold several and
+  // blackbox_exporter takes the latest-expiring: equal when there is one path.
+  out.last_chain_expiry = verified_chain ? earliest(verified_chain) : kGoZeroTime;
+  X509* leaf = peer && sk_X509_num(peer) > 0 ? sk_X509_value(peer, 0) : nullptr;
+  if (leaf) {
+    out.fingerprint = fingerprint(leaf);
+    // Label values: a certificate may hold bytes that are not UTF-8 (an
+    // IA5String SAN, a broken UTF8String), which Prometheus would refuse.
+    out.subject = to_valid_utf8(name_string(X509_get_subject_name(leaf)));
+    out.issuer = to_valid_utf8(name_string(X509_get_issuer_name(leaf)));
+    out.dns_names = to_valid_utf8(dns_names(leaf));
+  }
+}
+
 void read_tls_state(SSL* ssl, bool verified, TlsState& out) {
   out = TlsState{};
   out.version = SSL_version(ssl);
   // On the client side the peer's chain includes its leaf (Go's PeerCertificates).
-  STACK_OF(X509)* peer = SSL_get_peer_cert_chain(ssl);
-  out.earliest_expiry = earliest(peer);
-  // OpenSSL keeps one verified chain; Go's VerifiedChains may hold several and
-  // blackbox_exporter takes the latest-expiring: equal when there is one path.
-  out.last_chain_expiry = kGoZeroTime;
-  if (verified && SSL_get_verify_result(ssl) == X509_V_OK)
-    out.last_chain_expiry = earliest(SSL_get0_verified_chain(ssl));
-  X509* leaf = peer && sk_X509_num(peer) > 0 ? sk_X509_value(peer, 0) : nullptr;
-  if (leaf) {
-    out.fingerprint = fingerprint(leaf);
-    out.subject = name_string(X509_get_subject_name(leaf));
-    out.issuer = name_string(X509_get_issuer_name(leaf));
-    out.dns_names = dns_names(leaf);
-  }
+  bool chain_ok = verified && SSL_get_verify_result(ssl) == X509_V_OK;
+  read_cert_state(SSL_get_peer_cert_chain(ssl), chain_ok ? SSL_get0_verified_chain(ssl) : nullptr, out);
 }
 
 void write_tls_metrics(const TlsState& s, MetricSink& sink) {

@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iterator>
 #include <limits>
@@ -131,6 +133,49 @@ DurationParse parse_duration_ms(std::string_view s, int64_t& ms) {
   if (overflow) return DurationParse::kOutOfRange;
   ms = total;
   return DurationParse::kOk;
+}
+
+std::string go_regexp_expand(std::string_view tmpl, const std::vector<std::string>& groups,
+                             const std::map<std::string, int>& names) {
+  auto is_name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  std::string out;
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    size_t dollar = tmpl.find('$', i);
+    if (dollar == std::string_view::npos) break;
+    out.append(tmpl.substr(i, dollar - i));
+    i = dollar + 1;
+    if (i < tmpl.size() && tmpl[i] == '$') {  // $$
+      out += '$';
+      ++i;
+      continue;
+    }
+    bool brace = i < tmpl.size() && tmpl[i] == '{';
+    size_t b = i + (brace ? 1 : 0), e = b;
+    while (e < tmpl.size() && is_name_char(tmpl[e])) ++e;
+    if (e == b || (brace && (e >= tmpl.size() || tmpl[e] != '}'))) {
+      out += '$';  // malformed: the '$' is text, and what follows it too
+      continue;
+    }
+    std::string_view name = tmpl.substr(b, e - b);
+    i = brace ? e + 1 : e;
+    int64_t num = 0;
+    for (char c : name) {
+      if (c < '0' || c > '9' || num >= 100000000) {
+        num = -1;
+        break;
+      }
+      num = num * 10 + (c - '0');
+    }
+    if (name[0] == '0' && name.size() > 1) num = -1;
+    if (num < 0) {
+      auto it = names.find(std::string(name));
+      num = it == names.end() ? -1 : it->second;
+    }
+    if (num >= 0 && static_cast<size_t>(num) < groups.size()) out += groups[static_cast<size_t>(num)];
+  }
+  out.append(tmpl.substr(std::min(i, tmpl.size())));
+  return out;
 }
 
 }  // namespace vigia

@@ -1,13 +1,15 @@
 // Text forms that several folders share: trimming, URL query escaping,
-// RFC 3339 times and Prometheus durations. (Go's strconv and UTF-8 are
+// RFC 3339 times, Prometheus durations and Go's regexp template expansion. (Go's strconv and UTF-8 are
 // core/strconv.h.)
 //
 // All functions are pure and thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vigia {
 
@@ -18,6 +20,17 @@ std::string_view trim(std::string_view s, std::string_view chars = kAsciiSpace);
 
 // Whether a and b are equal but for the case of ASCII letters.
 bool iequals_ascii(std::string_view a, std::string_view b);
+
+// Go's Regexp.Expand, for label_replace's replacement and blackbox_exporter's
+// query_response `send`: $1, ${1}, $name, ${name} and $$. A reference is the
+// longest run of ASCII letters, digits and '_' (RE2's group names hold no
+// other); a number is a group index unless it has a leading zero or reaches
+// 10^8 (then it is looked up as a name); a malformed reference (no name, or
+// `${` without its `}`) keeps its '$' as text. `groups[i]` is group i's text
+// ("" when it took no part), `names` the group names' indexes; a reference to
+// a group that does not exist expands to nothing.
+std::string go_regexp_expand(std::string_view tmpl, const std::vector<std::string>& groups,
+                             const std::map<std::string, int>& names);
 
 // Go's url.QueryEscape (also application/x-www-form-urlencoded): letters,
 // digits and "-_.~" stay, a space becomes '+', every other byte %XX.

@@ -8,6 +8,7 @@
 
 #include "alerting/promql/engine_internal.h"
 #include "alerting/promql/regex.h"
+#include "core/text.h"
 
 namespace vigia::promql::internal {
 namespace {
@@ -339,61 +340,6 @@ double bucket_quantile(double q, std::vector<std::pair<double, double>>& b) {
   return start + (end - start) * (rank / count);
 }
 
-// Go's regexp Expand for label_replace templates: $1, ${1}, $name, $$.
-std::string expand(std::string_view tmpl, const std::vector<std::string>& groups,
-                   const std::map<std::string, int>& names) {
-  std::string out;
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    if (tmpl[i] != '$' || i + 1 >= tmpl.size()) {
-      out += tmpl[i];
-      continue;
-    }
-    if (tmpl[i + 1] == '$') {
-      out += '$';
-      ++i;
-      continue;
-    }
-    std::string name;
-    size_t j = i + 1;
-    if (tmpl[j] == '{') {
-      size_t close = tmpl.find('}', j);
-      if (close == std::string_view::npos) {
-        out += tmpl[i];
-        continue;
-      }
-      name = std::string(tmpl.substr(j + 1, close - j - 1));
-      j = close + 1;
-    } else {
-      while (j < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[j])) || tmpl[j] == '_'))
-        name += tmpl[j++];
-    }
-    if (name.empty()) {
-      out += tmpl[i];
-      continue;
-    }
-    bool numeric = std::all_of(name.begin(), name.end(),
-                               [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-    if (numeric) {
-      // Go's Expand: a number too large for an int names no group (empty);
-      // the fuzzer found that std::stoul threw here.
-      size_t n = 0;
-      bool too_big = false;
-      for (char c : name) {
-        n = n * 10 + size_t(c - '0');
-        if (n > groups.size()) {
-          too_big = true;
-          break;
-        }
-      }
-      if (!too_big && n < groups.size()) out += groups[n];
-    } else if (auto it = names.find(name); it != names.end()) {
-      out += groups[size_t(it->second)];
-    }
-    i = j - 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector<std::string>* sources) {
@@ -569,7 +515,7 @@ Val call_function(const Call& c, std::vector<Val>& args, int64_t ts, std::vector
         if (regex.Match(value, 0, value.size(), RE2::ANCHOR_BOTH, sub.data(), n + 1)) {
           std::vector<std::string> groups;
           for (const auto& g : sub) groups.emplace_back(g.data() ? std::string(g.data(), g.size()) : "");
-          set_label(s.labels, dst, expand(repl, groups, names));
+          set_label(s.labels, dst, go_regexp_expand(repl, groups, names));
         }
         out.vec.push_back(std::move(s));
       }

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 
+#include "core/text.h"
 #include "exporters/probe/prober.h"
 
 namespace vigia::probe {
@@ -231,41 +232,6 @@ class Conn {
   bool eof_ = false;
 };
 
-// Go's Regexp.Expand: $1, ${1}, $name, ${name}, $$.
-std::string expand(const std::string& tmpl, const RE2& re, const std::vector<std::string>& groups) {
-  const std::map<std::string, int>& named = re.NamedCapturingGroups();
-  std::string out;
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    if (tmpl[i] != '$' || i + 1 == tmpl.size()) {
-      out += tmpl[i];
-      continue;
-    }
-    if (tmpl[i + 1] == '$') {
-      out += '$';
-      ++i;
-      continue;
-    }
-    bool brace = tmpl[i + 1] == '{';
-    size_t b = i + 1 + (brace ? 1 : 0), e = b;
-    while (e < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[e])) || tmpl[e] == '_')) ++e;
-    if (e == b || (brace && (e >= tmpl.size() || tmpl[e] != '}'))) {
-      out += '$';  // not a reference: Go keeps the text as it is
-      continue;
-    }
-    std::string name = tmpl.substr(b, e - b);
-    int idx = -1;
-    if (std::all_of(name.begin(), name.end(),
-                    [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
-      if (name.size() < 9) idx = std::stoi(name);
-    } else if (auto it = named.find(name); it != named.end()) {
-      idx = it->second;
-    }
-    if (idx >= 0 && static_cast<size_t>(idx) < groups.size()) out += groups[static_cast<size_t>(idx)];
-    i = brace ? e : e - 1;
-  }
-  return out;
-}
-
 bool split_host_port(std::string_view t, std::string& host, std::string& port) {
   if (t.starts_with("[")) {
     size_t close = t.find(']');
@@ -350,7 +316,7 @@ bool probe_tcp(std::string_view target, const TcpModule& m, Clock::time_point de
         reason = "Regexp did not match: " + qr.expect.text;
         return finish(false);
       }
-      send = expand(send, re, groups);
+      send = go_regexp_expand(send, groups, re.NamedCapturingGroups());
     }
     if (!send.empty() && !conn.write_all(send + "\n", reason)) {
       reason = "Failed to send: " + reason;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "core/strconv.h"
@@ -32,6 +33,19 @@ TEST_CASE("append_utf8 encodes every length and replaces invalid runes") {
   std::string s;
   for (uint32_t r : {0x41u, 0xe9u, 0x263au, 0x1f600u, 0xd800u, 0x110000u}) append_utf8(s, r);
   CHECK(s == "A\xc3\xa9\xe2\x98\xba\xf0\x9f\x98\x80\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+TEST_CASE("to_valid_utf8 is strings.ToValidUTF8 with U+FFFD: one per run of invalid bytes") {
+  const std::string fffd = "\xef\xbf\xbd";
+  CHECK(to_valid_utf8("plain, caf\xc3\xa9 \xf0\x9f\x98\x80") == "plain, caf\xc3\xa9 \xf0\x9f\x98\x80");
+  CHECK(to_valid_utf8("a\xff"
+                      "b") == "a" + fffd + "b");
+  CHECK(to_valid_utf8("a\xff\xfe\xc3"
+                      "b") == "a" + fffd + "b");                         // one run, one U+FFFD
+  CHECK(to_valid_utf8("x\xed\xa0\x80y") == "x" + fffd + "y");            // a surrogate
+  CHECK(to_valid_utf8("\xff\xc3\xa9\xff") == fffd + "\xc3\xa9" + fffd);  // two runs
+  CHECK(to_valid_utf8("end\xe2\x82") == "end" + fffd);                   // truncated
+  CHECK(to_valid_utf8("").empty());
 }
 
 TEST_CASE("go_quote is strconv.Quote") {
@@ -100,6 +114,27 @@ TEST_CASE("trim and iequals_ascii") {
   CHECK(iequals_ascii("Content-Type", "content-TYPE"));
   CHECK_FALSE(iequals_ascii("gzip", "gzip "));
   CHECK_FALSE(iequals_ascii("\xc3\xa9", "\xc3\x89"));
+}
+
+TEST_CASE("go_regexp_expand is Go's Regexp.Expand") {
+  // Groups as regexp `(?P<first>a+)(b*)(?P<x_1>c)?` would give on "aab": 0 "aab", 1 "aa", 2 "b", 3 "".
+  std::vector<std::string> g = {"aab", "aa", "b", ""};
+  std::map<std::string, int> names = {{"first", 1}, {"x_1", 3}};
+  auto ex = [&](std::string_view t) { return go_regexp_expand(t, g, names); };
+  CHECK(ex("$1-$2") == "aa-b");
+  CHECK(ex("${1}x") == "aax");
+  CHECK(ex("$1x") == "");  // the name is "1x": no such group
+  CHECK(ex("${first}|$first|$x_1.") == "aa|aa|.");
+  CHECK(ex("$$1 $$") == "$1 $");
+  CHECK(ex("$0") == "aab");
+  CHECK(ex("$01") == "");               // a leading zero: a name, not an index
+  CHECK(ex("$9 $99999999999") == " ");  // past the groups, and past 10^8
+  CHECK(ex("${a-b}") == "${a-b}");      // malformed: the '$' stays text
+  CHECK(ex("${1") == "${1");
+  CHECK(ex("$") == "$");
+  CHECK(ex("a$-b") == "a$-b");
+  CHECK(ex("${}") == "${}");
+  CHECK(ex("no refs") == "no refs");
 }
 
 TEST_CASE("query_escape is url.QueryEscape") {

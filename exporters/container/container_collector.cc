@@ -178,7 +178,7 @@ void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
       if (s.cpu_usage > 0) sink.sample("container_cpu_usage_seconds_total", l, s.cpu_usage);
       continue;
     }
-    char cpu[16];
+    char cpu[32];
     for (size_t c = 0; c < s.percpu_ns.size(); ++c) {
       if (s.percpu_ns[c] == 0) continue;
       snprintf(cpu, sizeof cpu, "cpu%02zu", c);

@@ -72,7 +72,7 @@ Status DockerCache::refresh(const CollectContext& ctx, bool unknown_seen) {
   bool any_dirty = false;
   for (auto& [id, e] : containers_) any_dirty |= e.dirty;
   bool due = !attempted_ || now - last_attempt_ >= opts_.refresh_interval ||
-             ((unknown_seen || (any_dirty && last_.is_ok())) && now - last_attempt_ >= kMinGap);
+             ((unknown_seen || any_dirty) && last_.is_ok() && now - last_attempt_ >= kMinGap);
   if (!due) return last_;
   attempted_ = true;
   last_attempt_ = now;

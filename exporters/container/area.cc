@@ -19,11 +19,13 @@ class ContainerArea final : public Area {
     present_ = bool(n);
     if (!n || n.IsNull()) return;
     r.expect_map(n, "containers");
-    r.check_keys(n, "containers", {"docker_socket", "docker_timeout", "docker_refresh_interval", "percpu", "services"});
+    r.check_keys(n, "containers",
+                 {"docker_socket", "docker_timeout", "docker_refresh_interval", "percpu", "services"});
     if (n["docker_socket"]) {
       socket_ = r.get_string(n["docker_socket"], "containers.docker_socket");
       DockerOptions probe;
-      if (Status s = resolve_docker_endpoint(socket_, nullptr, probe); !s.is_ok()) r.fail(n["docker_socket"], s.message());
+      if (Status s = resolve_docker_endpoint(socket_, nullptr, probe); !s.is_ok())
+        r.fail(n["docker_socket"], s.message());
     }
     if (n["docker_timeout"])
       docker_.timeout = millis(r.get_duration_seconds(n["docker_timeout"], "containers.docker_timeout"));
@@ -35,11 +37,13 @@ class ContainerArea final : public Area {
   }
 
   Status add_collectors(AreaSetup& setup) override {
-    if (Status s = resolve_docker_endpoint(socket_, std::getenv("DOCKER_HOST"), docker_); !s.is_ok()) return s;
+    if (Status s = resolve_docker_endpoint(socket_, std::getenv("DOCKER_HOST"), docker_); !s.is_ok())
+      return s;
     auto cache = std::make_shared<DockerCache>(docker_);
     ContainerOptions opts = opts_;
     opts.paths = host::flag_paths();
-    setup.catalog.add("container", present_, [opts, cache] { return std::make_unique<ContainerCollector>(opts, cache); });
+    setup.catalog.add("container", present_,
+                      [opts, cache] { return std::make_unique<ContainerCollector>(opts, cache); });
     setup.catalog.add("docker", present_, [cache] { return std::make_unique<DockerCollector>(cache); });
     return Status::ok();
   }

@@ -15,8 +15,8 @@ bool is_hex64(std::string_view s) {
 bool parse_dev(std::string_view s, uint32_t& major, uint32_t& minor) {
   size_t colon = s.find(':');
   uint64_t a = 0, b = 0;
-  if (colon == std::string_view::npos || !parse_u64(s.substr(0, colon), a) || !parse_u64(s.substr(colon + 1), b) ||
-      a > UINT32_MAX || b > UINT32_MAX)
+  if (colon == std::string_view::npos || !parse_u64(s.substr(0, colon), a) ||
+      !parse_u64(s.substr(colon + 1), b) || a > UINT32_MAX || b > UINT32_MAX)
     return false;
   major = uint32_t(a), minor = uint32_t(b);
   return true;
@@ -201,10 +201,9 @@ CgroupIdentity classify_cgroup(std::string_view path) {
     std::string_view id = leaf.substr(prefix.size(), leaf.size() - prefix.size() - 6);
     return is_hex64(id) ? CgroupIdentity{kind, id} : CgroupIdentity{};
   };
-  for (auto [prefix, kind] : {std::pair{"docker-", CgroupKind::kDocker},
-                              std::pair{"cri-containerd-", CgroupKind::kContainerd},
-                              std::pair{"nerdctl-", CgroupKind::kContainerd},
-                              std::pair{"libpod-", CgroupKind::kPodman}}) {
+  for (auto [prefix, kind] :
+       {std::pair{"docker-", CgroupKind::kDocker}, std::pair{"cri-containerd-", CgroupKind::kContainerd},
+        std::pair{"nerdctl-", CgroupKind::kContainerd}, std::pair{"libpod-", CgroupKind::kPodman}}) {
     CgroupIdentity c = scope(prefix, kind);
     if (c.kind != CgroupKind::kNone) return c;
   }
@@ -214,7 +213,8 @@ CgroupIdentity classify_cgroup(std::string_view path) {
   }
   if (parent_leaf == "libpod_parent" && leaf.starts_with("libpod-") && is_hex64(leaf.substr(7)))
     return {CgroupKind::kPodman, leaf.substr(7)};
-  if (parent == "/system.slice" && leaf.ends_with(".service") && leaf.size() > 8) return {CgroupKind::kService, {}};
+  if (parent == "/system.slice" && leaf.ends_with(".service") && leaf.size() > 8)
+    return {CgroupKind::kService, {}};
   return {};
 }
 

@@ -20,8 +20,10 @@ struct RowLabels {
   std::vector<Label> v;
   void set(const FoundCgroup& cg, const DockerContainer* d) {
     v.clear();
-    if (d && !d->compose_project.empty()) v.push_back({"container_label_com_docker_compose_project", d->compose_project});
-    if (d && !d->compose_service.empty()) v.push_back({"container_label_com_docker_compose_service", d->compose_service});
+    if (d && !d->compose_project.empty())
+      v.push_back({"container_label_com_docker_compose_project", d->compose_project});
+    if (d && !d->compose_service.empty())
+      v.push_back({"container_label_com_docker_compose_service", d->compose_service});
     v.push_back({"id", cg.id});
     if (d && !d->image.empty()) v.push_back({"image", d->image});
     if (d && !d->name.empty()) v.push_back({"name", d->name});
@@ -65,7 +67,8 @@ Status ContainerCollector::find_mounts() {
   return Status::ok();
 }
 
-void ContainerCollector::walk(const std::string& root, const std::string& rel, int depth, std::vector<FoundCgroup>& out) {
+void ContainerCollector::walk(const std::string& root, const std::string& rel, int depth,
+                              std::vector<FoundCgroup>& out) {
   DIR* d = opendir((root + rel).c_str());
   if (!d) return;
   std::vector<std::string> children;
@@ -106,7 +109,8 @@ CgroupDirs ContainerCollector::dirs_of(const std::string& id) const {
     std::string_view m = mounts_.v1_mount(controller);
     return m.empty() ? std::string() : host_path(m) + id;
   };
-  d.cpu = dir("cpu"), d.cpuacct = dir("cpuacct"), d.memory = dir("memory"), d.blkio = dir("blkio"), d.pids = dir("pids");
+  d.cpu = dir("cpu"), d.cpuacct = dir("cpuacct"), d.memory = dir("memory"), d.blkio = dir("blkio"),
+  d.pids = dir("pids");
   return d;
 }
 
@@ -157,7 +161,8 @@ Status ContainerCollector::collect(const CollectContext& ctx, MetricSink& sink) 
 
 void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
   std::vector<RowLabels> labels(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) labels[i].set(*rows[i].cg, rows[i].named ? &rows[i].docker : nullptr);
+  for (size_t i = 0; i < rows.size(); ++i)
+    labels[i].set(*rows[i].cg, rows[i].named ? &rows[i].docker : nullptr);
   using Get = std::function<bool(const CgroupStats&, double&)>;
   auto gauge_or_counter = [&](std::string_view name, std::string_view help, MetricType type, const Get& get) {
     sink.family(name, help, type);
@@ -192,38 +197,54 @@ void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
                    [](const CgroupStats& s, double& v) { return s.has_cpu && ((v = s.cpu_system), true); });
   // cAdvisor writes the CFS counters only for a container with a quota.
   auto cfs = [](const CgroupStats& s) { return s.has_cfs && s.cpu_quota != 0; };
-  gauge_or_counter("container_cpu_cfs_periods_total", "Number of elapsed enforcement period intervals.", C,
-                   [&](const CgroupStats& s, double& v) { return cfs(s) && ((v = double(s.cfs_periods)), true); });
+  gauge_or_counter(
+      "container_cpu_cfs_periods_total", "Number of elapsed enforcement period intervals.", C,
+      [&](const CgroupStats& s, double& v) { return cfs(s) && ((v = double(s.cfs_periods)), true); });
   gauge_or_counter("container_cpu_cfs_throttled_periods_total", "Number of throttled period intervals.", C,
-                   [&](const CgroupStats& s, double& v) { return cfs(s) && ((v = double(s.cfs_throttled_periods)), true); });
-  gauge_or_counter("container_cpu_cfs_throttled_seconds_total", "Total time duration the container has been throttled.", C,
-                   [&](const CgroupStats& s, double& v) { return cfs(s) && ((v = s.cfs_throttled_seconds), true); });
+                   [&](const CgroupStats& s, double& v) {
+                     return cfs(s) && ((v = double(s.cfs_throttled_periods)), true);
+                   });
+  gauge_or_counter(
+      "container_cpu_cfs_throttled_seconds_total", "Total time duration the container has been throttled.", C,
+      [&](const CgroupStats& s, double& v) { return cfs(s) && ((v = s.cfs_throttled_seconds), true); });
   // memory
   auto mem = [](uint64_t CgroupStats::*f) {
     return [f](const CgroupStats& s, double& v) { return s.has_memory && ((v = double(s.*f)), true); };
   };
-  gauge_or_counter("container_memory_usage_bytes", "Current memory usage in bytes, including all memory regardless of when it was accessed", G,
-                   mem(&CgroupStats::mem_usage));
-  gauge_or_counter("container_memory_working_set_bytes", "Current working set in bytes.", G, mem(&CgroupStats::mem_working_set));
+  gauge_or_counter("container_memory_usage_bytes",
+                   "Current memory usage in bytes, including all memory regardless of when it was accessed",
+                   G, mem(&CgroupStats::mem_usage));
+  gauge_or_counter("container_memory_working_set_bytes", "Current working set in bytes.", G,
+                   mem(&CgroupStats::mem_working_set));
   gauge_or_counter("container_memory_rss", "Size of RSS in bytes.", G, mem(&CgroupStats::mem_rss));
-  gauge_or_counter("container_memory_cache", "Number of bytes of page cache memory.", G, mem(&CgroupStats::mem_cache));
+  gauge_or_counter("container_memory_cache", "Number of bytes of page cache memory.", G,
+                   mem(&CgroupStats::mem_cache));
   gauge_or_counter("container_memory_swap", "Container swap usage in bytes.", G, mem(&CgroupStats::mem_swap));
-  gauge_or_counter("container_memory_failcnt", "Number of memory usage hits limits", C,
-                   [](const CgroupStats& s, double& v) { return s.has_failcnt && ((v = double(s.mem_failcnt)), true); });
+  gauge_or_counter(
+      "container_memory_failcnt", "Number of memory usage hits limits", C,
+      [](const CgroupStats& s, double& v) { return s.has_failcnt && ((v = double(s.mem_failcnt)), true); });
   gauge_or_counter("container_memory_max_usage_bytes", "Maximum memory usage recorded in bytes", G,
-                   [](const CgroupStats& s, double& v) { return s.has_max_usage && ((v = double(s.mem_max_usage)), true); });
-  gauge_or_counter("container_oom_events_total", "Count of out of memory events observed for the container", C,
-                   [](const CgroupStats& s, double& v) { return s.has_oom && ((v = double(s.oom_kills)), true); });
+                   [](const CgroupStats& s, double& v) {
+                     return s.has_max_usage && ((v = double(s.mem_max_usage)), true);
+                   });
+  gauge_or_counter(
+      "container_oom_events_total", "Count of out of memory events observed for the container", C,
+      [](const CgroupStats& s, double& v) { return s.has_oom && ((v = double(s.oom_kills)), true); });
   gauge_or_counter("container_spec_memory_limit_bytes", "Memory limit for the container.", G,
                    [](const CgroupStats& s, double& v) { return s.has_memory && ((v = s.mem_limit), true); });
-  gauge_or_counter("container_spec_memory_reservation_limit_bytes", "Memory reservation limit for the container.", G,
-                   [](const CgroupStats& s, double& v) { return s.has_memory && ((v = s.mem_reservation), true); });
-  gauge_or_counter("container_spec_cpu_period", "CPU period of the container.", G,
-                   [](const CgroupStats& s, double& v) { return s.has_cpu_spec && ((v = double(s.cpu_period)), true); });
+  gauge_or_counter(
+      "container_spec_memory_reservation_limit_bytes", "Memory reservation limit for the container.", G,
+      [](const CgroupStats& s, double& v) { return s.has_memory && ((v = s.mem_reservation), true); });
+  gauge_or_counter(
+      "container_spec_cpu_period", "CPU period of the container.", G,
+      [](const CgroupStats& s, double& v) { return s.has_cpu_spec && ((v = double(s.cpu_period)), true); });
   gauge_or_counter("container_spec_cpu_quota", "CPU quota of the container.", G,
-                   [](const CgroupStats& s, double& v) { return s.has_cpu_spec && s.cpu_quota != 0 && ((v = double(s.cpu_quota)), true); });
-  gauge_or_counter("container_spec_cpu_shares", "CPU share of the container.", G,
-                   [](const CgroupStats& s, double& v) { return s.has_cpu_spec && ((v = double(s.cpu_shares)), true); });
+                   [](const CgroupStats& s, double& v) {
+                     return s.has_cpu_spec && s.cpu_quota != 0 && ((v = double(s.cpu_quota)), true);
+                   });
+  gauge_or_counter(
+      "container_spec_cpu_shares", "CPU share of the container.", G,
+      [](const CgroupStats& s, double& v) { return s.has_cpu_spec && ((v = double(s.cpu_shares)), true); });
   // block I/O, per device
   for (int w = 0; w < 2; ++w) {
     std::string_view name = w ? "container_fs_writes_bytes_total" : "container_fs_reads_bytes_total";
@@ -246,12 +267,24 @@ void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
     bool full;
   };
   static const Psi kPsi[] = {
-      {"container_pressure_cpu_stalled_seconds_total", "Total time duration no tasks in the container could make progress due to CPU congestion.", &CgroupStats::has_cpu_psi, &CgroupStats::cpu_psi, true},
-      {"container_pressure_cpu_waiting_seconds_total", "Total time duration tasks in the container have waited due to CPU congestion.", &CgroupStats::has_cpu_psi, &CgroupStats::cpu_psi, false},
-      {"container_pressure_io_stalled_seconds_total", "Total time duration no tasks in the container could make progress due to IO congestion.", &CgroupStats::has_io_psi, &CgroupStats::io_psi, true},
-      {"container_pressure_io_waiting_seconds_total", "Total time duration tasks in the container have waited due to IO congestion.", &CgroupStats::has_io_psi, &CgroupStats::io_psi, false},
-      {"container_pressure_memory_stalled_seconds_total", "Total time duration no tasks in the container could make progress due to memory congestion.", &CgroupStats::has_mem_psi, &CgroupStats::mem_psi, true},
-      {"container_pressure_memory_waiting_seconds_total", "Total time duration tasks in the container have waited due to memory congestion.", &CgroupStats::has_mem_psi, &CgroupStats::mem_psi, false},
+      {"container_pressure_cpu_stalled_seconds_total",
+       "Total time duration no tasks in the container could make progress due to CPU congestion.",
+       &CgroupStats::has_cpu_psi, &CgroupStats::cpu_psi, true},
+      {"container_pressure_cpu_waiting_seconds_total",
+       "Total time duration tasks in the container have waited due to CPU congestion.",
+       &CgroupStats::has_cpu_psi, &CgroupStats::cpu_psi, false},
+      {"container_pressure_io_stalled_seconds_total",
+       "Total time duration no tasks in the container could make progress due to IO congestion.",
+       &CgroupStats::has_io_psi, &CgroupStats::io_psi, true},
+      {"container_pressure_io_waiting_seconds_total",
+       "Total time duration tasks in the container have waited due to IO congestion.",
+       &CgroupStats::has_io_psi, &CgroupStats::io_psi, false},
+      {"container_pressure_memory_stalled_seconds_total",
+       "Total time duration no tasks in the container could make progress due to memory congestion.",
+       &CgroupStats::has_mem_psi, &CgroupStats::mem_psi, true},
+      {"container_pressure_memory_waiting_seconds_total",
+       "Total time duration tasks in the container have waited due to memory congestion.",
+       &CgroupStats::has_mem_psi, &CgroupStats::mem_psi, false},
   };
   for (const Psi& p : kPsi)
     gauge_or_counter(p.name, p.help, C, [&p](const CgroupStats& s, double& v) {
@@ -259,15 +292,20 @@ void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
       v = double(p.full ? (s.*p.p).full_us : (s.*p.p).some_us) / 1e6;
       return true;
     });
-  gauge_or_counter("container_processes", "Number of processes running inside the container.", G,
-                   [](const CgroupStats& s, double& v) { return s.has_procs && ((v = double(s.processes)), true); });
-  gauge_or_counter("container_threads", "Number of threads running inside the container", G,
-                   [](const CgroupStats& s, double& v) { return s.has_threads && ((v = double(s.threads)), true); });
-  double now = double(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  gauge_or_counter(
+      "container_processes", "Number of processes running inside the container.", G,
+      [](const CgroupStats& s, double& v) { return s.has_procs && ((v = double(s.processes)), true); });
+  gauge_or_counter(
+      "container_threads", "Number of threads running inside the container", G,
+      [](const CgroupStats& s, double& v) { return s.has_threads && ((v = double(s.threads)), true); });
+  double now = double(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   gauge_or_counter("container_last_seen", "Last time a container was seen by the exporter", G,
                    [now](const CgroupStats&, double& v) { return (v = now), true; });
-  gauge_or_counter("container_start_time_seconds", "Start time of the container since unix epoch in seconds.", G,
-                   [](const CgroupStats& s, double& v) { return s.start_time > 0 && ((v = double(s.start_time)), true); });
+  gauge_or_counter(
+      "container_start_time_seconds", "Start time of the container since unix epoch in seconds.", G,
+      [](const CgroupStats& s, double& v) { return s.start_time > 0 && ((v = double(s.start_time)), true); });
 }
 
 void ContainerCollector::write_network(const std::vector<Row>& rows, MetricSink& sink) {
@@ -284,7 +322,8 @@ void ContainerCollector::write_network(const std::vector<Row>& rows, MetricSink&
     std::string ns = read_link(opts_.paths.proc_path(pid + "/ns/net"));
     if (!ns.empty() && ns == host_ns) continue;  // --network host: the host's interfaces
     Net n{i, {}};
-    if (!read_file(opts_.paths.proc_path(pid + "/net/dev"), buf_).is_ok() || !host::parse_net_dev(buf_, n.devs).is_ok())
+    if (!read_file(opts_.paths.proc_path(pid + "/net/dev"), buf_).is_ok() ||
+        !host::parse_net_dev(buf_, n.devs).is_ok())
       continue;
     std::erase_if(n.devs, [](const host::NetDevLine& d) { return ignored_interface(d.name); });
     nets.push_back(std::move(n));
@@ -297,11 +336,14 @@ void ContainerCollector::write_network(const std::vector<Row>& rows, MetricSink&
   static const Field kFields[] = {
       {"container_network_receive_bytes_total", "Cumulative count of bytes received", 0},
       {"container_network_receive_errors_total", "Cumulative count of errors encountered while receiving", 2},
-      {"container_network_receive_packets_dropped_total", "Cumulative count of packets dropped while receiving", 3},
+      {"container_network_receive_packets_dropped_total",
+       "Cumulative count of packets dropped while receiving", 3},
       {"container_network_receive_packets_total", "Cumulative count of packets received", 1},
       {"container_network_transmit_bytes_total", "Cumulative count of bytes transmitted", 8},
-      {"container_network_transmit_errors_total", "Cumulative count of errors encountered while transmitting", 10},
-      {"container_network_transmit_packets_dropped_total", "Cumulative count of packets dropped while transmitting", 11},
+      {"container_network_transmit_errors_total", "Cumulative count of errors encountered while transmitting",
+       10},
+      {"container_network_transmit_packets_dropped_total",
+       "Cumulative count of packets dropped while transmitting", 11},
       {"container_network_transmit_packets_total", "Cumulative count of packets transmitted", 9},
   };
   RowLabels rl;

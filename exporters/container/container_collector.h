@@ -19,9 +19,9 @@ namespace vigia::container {
 
 struct ContainerOptions {
   HostPaths paths;
-  bool percpu = false;    // container_cpu_usage_seconds_total per CPU (v1 only)
-  bool services = true;   // systemd services (/system.slice/*.service)
-  bool docker = true;     // ask the Docker Engine API for names
+  bool percpu = false;   // container_cpu_usage_seconds_total per CPU (v1 only)
+  bool services = true;  // systemd services (/system.slice/*.service)
+  bool docker = true;    // ask the Docker Engine API for names
 };
 
 // One cgroup found by the walk.

@@ -24,7 +24,8 @@ void earliest_mtime(const std::string& dir, const char* file, int64_t& t) {
   struct stat st;
   if (dir.empty()) return;
   if (stat(dir.c_str(), &st) == 0 && (t == 0 || st.st_mtim.tv_sec < t)) t = st.st_mtim.tv_sec;
-  if (stat(HostPaths::join(dir, file).c_str(), &st) == 0 && (t == 0 || st.st_mtim.tv_sec < t)) t = st.st_mtim.tv_sec;
+  if (stat(HostPaths::join(dir, file).c_str(), &st) == 0 && (t == 0 || st.st_mtim.tv_sec < t))
+    t = st.st_mtim.tv_sec;
 }
 
 void read_pressure(const std::string& dir, const char* file, std::string& buf, bool& has, Pressure& p) {
@@ -127,11 +128,13 @@ Status read_v1(const CgroupDirs& d, bool percpu, long user_hz, std::string& buf,
     s.has_failcnt = read_u64(d.memory, "memory.failcnt", buf, s.mem_failcnt, is_max);
     if (read(d.memory, "memory.oom_control", buf)) s.has_oom = find_key(buf, "oom_kill", s.oom_kills);
     if (read_u64(d.memory, "memory.limit_in_bytes", buf, v, is_max)) s.mem_limit = spec_memory(v, is_max);
-    if (read_u64(d.memory, "memory.soft_limit_in_bytes", buf, v, is_max)) s.mem_reservation = spec_memory(v, is_max);
+    if (read_u64(d.memory, "memory.soft_limit_in_bytes", buf, v, is_max))
+      s.mem_reservation = spec_memory(v, is_max);
   }
   // libcontainer reads the CFQ/BFQ file and falls back to the throttle one.
   if (read(d.blkio, "blkio.io_service_bytes_recursive", buf)) parse_blkio_bytes(buf, s.io);
-  if (s.io.empty() && read(d.blkio, "blkio.throttle.io_service_bytes_recursive", buf)) parse_blkio_bytes(buf, s.io);
+  if (s.io.empty() && read(d.blkio, "blkio.throttle.io_service_bytes_recursive", buf))
+    parse_blkio_bytes(buf, s.io);
   s.has_io = !d.blkio.empty() && !s.io.empty();
   const std::string& procs_dir = !d.memory.empty() ? d.memory : d.cpuacct;
   if (read(procs_dir, "cgroup.procs", buf)) {
@@ -147,7 +150,8 @@ Status read_v1(const CgroupDirs& d, bool percpu, long user_hz, std::string& buf,
 
 }  // namespace
 
-Status read_cgroup_stats(const CgroupDirs& dirs, bool percpu, long user_hz, std::string& buf, CgroupStats& out) {
+Status read_cgroup_stats(const CgroupDirs& dirs, bool percpu, long user_hz, std::string& buf,
+                         CgroupStats& out) {
   out = CgroupStats{};
   return dirs.v2 ? read_v2(dirs, buf, out) : read_v1(dirs, percpu, user_hz, buf, out);
 }

@@ -63,6 +63,7 @@ struct CgroupDirs {
 // when the cgroup has gone (its main directory's files are all absent), so
 // the caller skips it; a single missing or unreadable file leaves its fields
 // unset. buf is scratch space. user_hz: the clock ticks of cpuacct.stat.
-Status read_cgroup_stats(const CgroupDirs& dirs, bool percpu, long user_hz, std::string& buf, CgroupStats& out);
+Status read_cgroup_stats(const CgroupDirs& dirs, bool percpu, long user_hz, std::string& buf,
+                         CgroupStats& out);
 
 }  // namespace vigia::container

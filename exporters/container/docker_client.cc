@@ -6,7 +6,6 @@
 #include <array>
 #include <vector>
 
-
 namespace vigia::container {
 namespace {
 
@@ -31,7 +30,8 @@ Status resolve_docker_endpoint(std::string_view configured, const char* docker_h
     return Status::ok();
   }
   if (v.empty() || v[0] != '/' || v.find("://") != std::string_view::npos)
-    return Status::error("docker endpoint \"" + std::string(v) + "\": expected a socket path, unix:///path or tcp://host:port");
+    return Status::error("docker endpoint \"" + std::string(v) +
+                         "\": expected a socket path, unix:///path or tcp://host:port");
   o.socket = std::string(v);
   o.base_url = "http://docker";
   return Status::ok();
@@ -49,7 +49,8 @@ void DockerCache::interrupt() {
 
 Status DockerCache::get(std::string_view path, const CollectContext& ctx, std::string& body) {
   auto left = ctx.remaining() - kMargin;
-  if (left <= std::chrono::milliseconds(0)) return Status::error("docker: no time left before the scrape's deadline");
+  if (left <= std::chrono::milliseconds(0))
+    return Status::error("docker: no time left before the scrape's deadline");
   if (!http_) http_ = std::make_unique<HttpClient>();
   HttpClientRequest req;
   req.url = opts_.base_url + std::string(path);
@@ -61,7 +62,8 @@ Status DockerCache::get(std::string_view path, const CollectContext& ctx, std::s
   std::string where = opts_.socket.empty() ? opts_.base_url : opts_.socket;
   if (!resp.ok()) return Status::error("docker (" + where + "): " + resp.error);
   if (resp.status != 200)
-    return Status::error("docker (" + where + "): " + std::string(path) + ": HTTP status " + std::to_string(resp.status));
+    return Status::error("docker (" + where + "): " + std::string(path) + ": HTTP status " +
+                         std::to_string(resp.status));
   body = std::move(resp.body);
   return Status::ok();
 }
@@ -140,19 +142,22 @@ void DockerCache::note_cgroup(std::string_view id, int64_t start_time) {
 void DockerCache::write_metrics(MetricSink& sink) const {
   std::lock_guard lock(mu_);
   if (!last_.is_ok()) return;
-  static constexpr std::array<std::string_view, 7> kStates = {"created", "dead",   "exited",    "paused",
+  static constexpr std::array<std::string_view, 7> kStates = {"created",  "dead",       "exited", "paused",
                                                               "removing", "restarting", "running"};
   static constexpr std::array<std::string_view, 3> kHealth = {"healthy", "starting", "unhealthy"};
   std::vector<Label> labels;
   auto base = [&](const DockerContainer& c) {
     labels.clear();
-    if (!c.compose_project.empty()) labels.push_back({"container_label_com_docker_compose_project", c.compose_project});
-    if (!c.compose_service.empty()) labels.push_back({"container_label_com_docker_compose_service", c.compose_service});
+    if (!c.compose_project.empty())
+      labels.push_back({"container_label_com_docker_compose_project", c.compose_project});
+    if (!c.compose_service.empty())
+      labels.push_back({"container_label_com_docker_compose_service", c.compose_service});
     labels.push_back({"container_id", c.id});
     if (!c.image.empty()) labels.push_back({"image", c.image});
     if (!c.name.empty()) labels.push_back({"name", c.name});
   };
-  sink.family("vigia_container_state", "The container's state as the Docker Engine reports it (1 for the current one).",
+  sink.family("vigia_container_state",
+              "The container's state as the Docker Engine reports it (1 for the current one).",
               MetricType::kGauge);
   for (const auto& [id, e] : containers_) {
     base(e.c);
@@ -162,9 +167,10 @@ void DockerCache::write_metrics(MetricSink& sink) const {
       sink.sample("vigia_container_state", labels, e.c.state == st ? 1 : 0);
     }
   }
-  sink.family("vigia_container_health_status",
-              "The container's health check status (1 for the current one); only containers with a health check.",
-              MetricType::kGauge);
+  sink.family(
+      "vigia_container_health_status",
+      "The container's health check status (1 for the current one); only containers with a health check.",
+      MetricType::kGauge);
   for (const auto& [id, e] : containers_) {
     if (e.c.health.empty() || e.c.health == "none") continue;
     base(e.c);
@@ -174,15 +180,15 @@ void DockerCache::write_metrics(MetricSink& sink) const {
       sink.sample("vigia_container_health_status", labels, e.c.health == st ? 1 : 0);
     }
   }
-  sink.family("vigia_container_restart_count", "Times the Docker Engine restarted the container (its restart policy).",
-              MetricType::kGauge);
+  sink.family("vigia_container_restart_count",
+              "Times the Docker Engine restarted the container (its restart policy).", MetricType::kGauge);
   for (const auto& [id, e] : containers_) {
     if (e.c.restart_count < 0) continue;
     base(e.c);
     sink.sample("vigia_container_restart_count", labels, double(e.c.restart_count));
   }
-  sink.family("vigia_container_oom_killed", "1 if the container's last exit was an OOM kill (State.OOMKilled).",
-              MetricType::kGauge);
+  sink.family("vigia_container_oom_killed",
+              "1 if the container's last exit was an OOM kill (State.OOMKilled).", MetricType::kGauge);
   for (const auto& [id, e] : containers_) {
     if (e.c.restart_count < 0) continue;
     base(e.c);

@@ -21,7 +21,7 @@ namespace vigia::container {
 
 struct DockerOptions {
   std::string socket = "/var/run/docker.sock";  // unix socket; "" with a tcp:// host
-  std::string base_url = "http://docker";        // the URL's host is the Host header over a socket
+  std::string base_url = "http://docker";       // the URL's host is the Host header over a socket
   // Configured (docker_socket or DOCKER_HOST): a missing socket is an error
   // rather than "no Docker here".
   bool configured = false;

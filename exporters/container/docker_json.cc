@@ -75,8 +75,10 @@ Status parse_container_inspect(std::string_view json, DockerContainer& c) {
   c.restart_count = rc->get<int64_t>();
   if (auto st = doc.find("State"); st != doc.end() && st->is_object()) {
     std::string err;
-    if (!get_string(*st, "Status", c.state, err, "State")) return Status::error("docker: /containers/{id}/json: " + err);
-    if (auto oom = st->find("OOMKilled"); oom != st->end() && oom->is_boolean()) c.oom_killed = oom->get<bool>();
+    if (!get_string(*st, "Status", c.state, err, "State"))
+      return Status::error("docker: /containers/{id}/json: " + err);
+    if (auto oom = st->find("OOMKilled"); oom != st->end() && oom->is_boolean())
+      c.oom_killed = oom->get<bool>();
     if (auto h = st->find("Health"); h != st->end() && h->is_object()) {
       c.health.clear();
       if (!get_string(*h, "Status", c.health, err, "State.Health"))

@@ -14,12 +14,12 @@ namespace vigia::container {
 
 // What vigia keeps of one container.
 struct DockerContainer {
-  std::string id;     // 64 hex digits
-  std::string name;   // without the leading '/'
-  std::string image;  // as given to `docker run` (cAdvisor's image label)
+  std::string id;                                // 64 hex digits
+  std::string name;                              // without the leading '/'
+  std::string image;                             // as given to `docker run` (cAdvisor's image label)
   std::string compose_project, compose_service;  // com.docker.compose.* labels
-  std::string state;   // created, running, paused, restarting, removing, exited, dead
-  std::string health;  // starting, healthy, unhealthy; "" without a health check
+  std::string state;           // created, running, paused, restarting, removing, exited, dead
+  std::string health;          // starting, healthy, unhealthy; "" without a health check
   int64_t restart_count = -1;  // from inspect; -1 until inspected
   bool oom_killed = false;     // State.OOMKilled, from inspect
 };

@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
   }
   DockerContainer c;
-  if (parse_container_inspect(in, c).is_ok() && c.restart_count < 0 && in.find('-') == std::string_view::npos) {
+  if (parse_container_inspect(in, c).is_ok() && c.restart_count < 0 &&
+      in.find('-') == std::string_view::npos) {
     std::fprintf(stderr, "accepted an inspect answer without a restart count\n");
     std::abort();
   }

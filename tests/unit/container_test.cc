@@ -49,7 +49,8 @@ class RecordingSink final : public MetricSink {
   }
   using MetricSink::sample;
   // The samples of name whose labels include all of want.
-  std::vector<const Sample*> find(const std::string& name, const std::map<std::string, std::string>& want) const {
+  std::vector<const Sample*> find(const std::string& name,
+                                  const std::map<std::string, std::string>& want) const {
     std::vector<const Sample*> out;
     for (const Sample& s : samples) {
       if (s.name != name) continue;
@@ -144,7 +145,8 @@ TEST_CASE("parsers: mountinfo, values, cpu.max, io.stat, blkio, PSI, procs") {
   CHECK((io[0].read_bytes == 7 && io[0].write_bytes == 3 && io[1].read_bytes == 1));
 
   Pressure pr;
-  CHECK((parse_pressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=12\n", pr) && pr.some_us == 12 && !pr.has_full));
+  CHECK((parse_pressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=12\n", pr) && pr.some_us == 12 &&
+         !pr.has_full));
   CHECK_FALSE(parse_pressure("", pr));
   uint64_t first = 0, n = 0;
   parse_procs("12\n13\n", first, n);
@@ -178,15 +180,18 @@ TEST_CASE("cgroup v2 tree: values from the files, a container without limits, a 
   // a slice, init.scope and user.slice are not containers).
   std::set<std::string> ids;
   for (const Sample* x : s.find("container_memory_usage_bytes", {})) ids.insert(x->labels.at("id"));
-  CHECK(ids == std::set<std::string>{a_id, b_id, "/system.slice/docker.service", "/system.slice/ssh.service"});
+  CHECK(ids ==
+        std::set<std::string>{a_id, b_id, "/system.slice/docker.service", "/system.slice/ssh.service"});
 
   CHECK(s.one("container_cpu_usage_seconds_total", {{"id", a_id}, {"cpu", "total"}}) ==
         Approx(key(a + "/cpu.stat", "usage_usec") / 1e6));
-  CHECK(s.one("container_cpu_user_seconds_total", {{"id", a_id}}) == Approx(key(a + "/cpu.stat", "user_usec") / 1e6));
+  CHECK(s.one("container_cpu_user_seconds_total", {{"id", a_id}}) ==
+        Approx(key(a + "/cpu.stat", "user_usec") / 1e6));
   CHECK(s.one("container_cpu_system_seconds_total", {{"id", a_id}}) ==
         Approx(key(a + "/cpu.stat", "system_usec") / 1e6));
   CHECK(s.one("container_cpu_cfs_periods_total", {{"id", a_id}}) == key(a + "/cpu.stat", "nr_periods"));
-  CHECK(s.one("container_cpu_cfs_throttled_periods_total", {{"id", a_id}}) == key(a + "/cpu.stat", "nr_throttled"));
+  CHECK(s.one("container_cpu_cfs_throttled_periods_total", {{"id", a_id}}) ==
+        key(a + "/cpu.stat", "nr_throttled"));
   CHECK(s.one("container_cpu_cfs_throttled_seconds_total", {{"id", a_id}}) ==
         Approx(key(a + "/cpu.stat", "throttled_usec") / 1e6));
   double quota, period;
@@ -213,7 +218,8 @@ TEST_CASE("cgroup v2 tree: values from the files, a container without limits, a 
   CHECK(s.one("container_processes", {{"id", a_id}}) == 2);
   CHECK(s.one("container_threads", {{"id", a_id}}) == num(a + "/pids.current"));
   CHECK(s.one("container_network_receive_bytes_total", {{"id", a_id}, {"interface", "eth0"}}) == 9342187);
-  CHECK(s.one("container_network_transmit_packets_dropped_total", {{"id", a_id}, {"interface", "eth0"}}) == 2);
+  CHECK(s.one("container_network_transmit_packets_dropped_total", {{"id", a_id}, {"interface", "eth0"}}) ==
+        2);
   CHECK(s.find("container_network_receive_bytes_total", {{"interface", "lo"}}).empty());
   CHECK(s.one("container_start_time_seconds", {{"id", a_id}}) > 1e9);
   CHECK(s.types.at("container_cpu_usage_seconds_total") == MetricType::kCounter);
@@ -230,7 +236,8 @@ TEST_CASE("cgroup v2 tree: values from the files, a container without limits, a 
   CHECK(s.one("container_memory_working_set_bytes", {{"id", b_id}}) == 0);
   CHECK(s.find("container_network_receive_bytes_total", {{"id", b_id}}).empty());
   CHECK(s.find("container_memory_max_usage_bytes", {{"id", b_id}}).empty());
-  CHECK(s.one("container_spec_cpu_shares", {{"id", b_id}}) == std::floor(2 + (num(b + "/cpu.weight") - 1) * 262142 / 9999));
+  CHECK(s.one("container_spec_cpu_shares", {{"id", b_id}}) ==
+        std::floor(2 + (num(b + "/cpu.weight") - 1) * 262142 / 9999));
 
   // Without Docker names: labelled by id only.
   for (const Sample* x : s.find("container_memory_usage_bytes", {})) {
@@ -251,12 +258,14 @@ TEST_CASE("cgroup v1 tree: cgroupfs driver, cpu,cpuacct together, unlimited memo
   long hz = sysconf(_SC_CLK_TCK);
   CHECK(s.one("container_cpu_usage_seconds_total", {{"id", a_id}, {"cpu", "total"}}) ==
         Approx(num(cpu + "/cpuacct.usage") / 1e9));
-  CHECK(s.one("container_cpu_user_seconds_total", {{"id", a_id}}) == Approx(key(cpu + "/cpuacct.stat", "user") / hz));
+  CHECK(s.one("container_cpu_user_seconds_total", {{"id", a_id}}) ==
+        Approx(key(cpu + "/cpuacct.stat", "user") / hz));
   CHECK(s.one("container_cpu_system_seconds_total", {{"id", a_id}}) ==
         Approx(key(cpu + "/cpuacct.stat", "system") / hz));
   CHECK(s.one("container_cpu_cfs_throttled_seconds_total", {{"id", a_id}}) ==
         Approx(key(cpu + "/cpu.stat", "throttled_time") / 1e9));
-  CHECK(s.one("container_cpu_cfs_throttled_periods_total", {{"id", a_id}}) == key(cpu + "/cpu.stat", "nr_throttled"));
+  CHECK(s.one("container_cpu_cfs_throttled_periods_total", {{"id", a_id}}) ==
+        key(cpu + "/cpu.stat", "nr_throttled"));
   CHECK(s.one("container_spec_cpu_quota", {{"id", a_id}}) == num(cpu + "/cpu.cfs_quota_us"));
   CHECK(s.one("container_spec_cpu_shares", {{"id", a_id}}) == num(cpu + "/cpu.shares"));
   double usage = num(mem + "/memory.usage_in_bytes");
@@ -288,9 +297,11 @@ TEST_CASE("cgroup v1 tree: cgroupfs driver, cpu,cpuacct together, unlimited memo
   SECTION("per-CPU usage when asked: cAdvisor's cpuNN labels, zero CPUs left out") {
     RecordingSink p = run("v1", true);
     CHECK(p.find("container_cpu_usage_seconds_total", {{"id", a_id}, {"cpu", "total"}}).empty());
-    CHECK(p.one("container_cpu_usage_seconds_total", {{"id", a_id}, {"cpu", "cpu00"}}) == Approx(90.123456789));
+    CHECK(p.one("container_cpu_usage_seconds_total", {{"id", a_id}, {"cpu", "cpu00"}}) ==
+          Approx(90.123456789));
     CHECK(p.find("container_cpu_usage_seconds_total", {{"id", a_id}, {"cpu", "cpu01"}}).empty());
-    CHECK(p.one("container_cpu_usage_seconds_total", {{"id", a_id}, {"cpu", "cpu02"}}) == Approx(93.403184445));
+    CHECK(p.one("container_cpu_usage_seconds_total", {{"id", a_id}, {"cpu", "cpu02"}}) ==
+          Approx(93.403184445));
   }
 }
 
@@ -310,7 +321,8 @@ TEST_CASE("a cgroup that disappeared or lost its files is skipped; the others st
   RecordingSink s;
   CHECK(c.collect(CollectContext{}, s).is_ok());
   CHECK(s.find("container_memory_usage_bytes", {{"id", "/system.slice/docker-" + kB + ".scope"}}).empty());
-  CHECK(s.find("container_memory_usage_bytes", {{"id", "/system.slice/docker-" + kA + ".scope"}}).size() == 1);
+  CHECK(s.find("container_memory_usage_bytes", {{"id", "/system.slice/docker-" + kA + ".scope"}}).size() ==
+        1);
   fs::remove_all(dir);
 }
 
@@ -326,13 +338,17 @@ TEST_CASE("no cgroup hierarchy: no data, not an error") {
 
 TEST_CASE("Docker API answers: list and inspect") {
   // Shaped like Docker 20.10's answers (fields trimmed).
-  std::string list = R"J([{"Id":")J" + kA + R"J(","Names":["/shop-db-1"],"Image":"postgres:15","ImageID":"sha256:1",
+  std::string list =
+      R"J([{"Id":")J" + kA + R"J(","Names":["/shop-db-1"],"Image":"postgres:15","ImageID":"sha256:1",
     "Command":"docker-entrypoint.sh postgres","Created":1700000000,"Ports":[],"Labels":{
     "com.docker.compose.project":"shop","com.docker.compose.service":"db","other":"x"},
     "State":"running","Status":"Up 2 minutes (healthy)","HostConfig":{"NetworkMode":"shop_default"}},
-    {"Id":")J" + kB + R"J(","Names":["/lonely"],"Image":"busybox","Labels":{},"State":"exited",
+    {"Id":")J" +
+      kB + R"J(","Names":["/lonely"],"Image":"busybox","Labels":{},"State":"exited",
     "Status":"Exited (137) 5 seconds ago"},
-    {"Id":")J" + kC + R"J(","Names":["/w"],"Image":"x","Labels":null,"State":"running","Status":"Up 1 second (health: starting)"}])J";
+    {"Id":")J" +
+      kC +
+      R"J(","Names":["/w"],"Image":"x","Labels":null,"State":"running","Status":"Up 1 second (health: starting)"}])J";
   std::vector<DockerContainer> out;
   REQUIRE(parse_container_list(list, out).is_ok());
   REQUIRE(out.size() == 3);
@@ -358,7 +374,8 @@ TEST_CASE("Docker API answers: list and inspect") {
 
   CHECK(parse_container_list("{}", out).is_error());
   CHECK(parse_container_list("[1]", out).is_error());
-  CHECK(parse_container_list(R"([{"Id":5}])", out).message().find("[0].Id: not a string") != std::string::npos);
+  CHECK(parse_container_list(R"([{"Id":5}])", out).message().find("[0].Id: not a string") !=
+        std::string::npos);
   CHECK(parse_container_list(R"([{"Id":")", out).is_error());
   CHECK(parse_container_inspect(R"({"RestartCount":"x"})", c).is_error());
 }

@@ -170,10 +170,10 @@ void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
     for (size_t i = 0; i < rows.size(); ++i)
       if (get(rows[i].st, v)) sink.sample(name, labels[i].v, v);
   };
-  auto G = MetricType::kGauge;
-  auto C = MetricType::kCounter;
+  constexpr auto kG = MetricType::kGauge;
+  constexpr auto kC = MetricType::kCounter;
   // cpu
-  sink.family("container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.", C);
+  sink.family("container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.", kC);
   for (size_t i = 0; i < rows.size(); ++i) {
     const CgroupStats& s = rows[i].st;
     if (!s.has_cpu) continue;
@@ -191,64 +191,66 @@ void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
       sink.sample("container_cpu_usage_seconds_total", l, double(s.percpu_ns[c]) / 1e9);
     }
   }
-  gauge_or_counter("container_cpu_user_seconds_total", "Cumulative user cpu time consumed in seconds.", C,
+  gauge_or_counter("container_cpu_user_seconds_total", "Cumulative user cpu time consumed in seconds.", kC,
                    [](const CgroupStats& s, double& v) { return s.has_cpu && ((v = s.cpu_user), true); });
-  gauge_or_counter("container_cpu_system_seconds_total", "Cumulative system cpu time consumed in seconds.", C,
+  gauge_or_counter("container_cpu_system_seconds_total", "Cumulative system cpu time consumed in seconds.",
+                   kC,
                    [](const CgroupStats& s, double& v) { return s.has_cpu && ((v = s.cpu_system), true); });
   // cAdvisor writes the CFS counters only for a container with a quota.
   auto cfs = [](const CgroupStats& s) { return s.has_cfs && s.cpu_quota != 0; };
   gauge_or_counter(
-      "container_cpu_cfs_periods_total", "Number of elapsed enforcement period intervals.", C,
+      "container_cpu_cfs_periods_total", "Number of elapsed enforcement period intervals.", kC,
       [&](const CgroupStats& s, double& v) { return cfs(s) && ((v = double(s.cfs_periods)), true); });
-  gauge_or_counter("container_cpu_cfs_throttled_periods_total", "Number of throttled period intervals.", C,
+  gauge_or_counter("container_cpu_cfs_throttled_periods_total", "Number of throttled period intervals.", kC,
                    [&](const CgroupStats& s, double& v) {
                      return cfs(s) && ((v = double(s.cfs_throttled_periods)), true);
                    });
   gauge_or_counter(
-      "container_cpu_cfs_throttled_seconds_total", "Total time duration the container has been throttled.", C,
-      [&](const CgroupStats& s, double& v) { return cfs(s) && ((v = s.cfs_throttled_seconds), true); });
+      "container_cpu_cfs_throttled_seconds_total", "Total time duration the container has been throttled.",
+      kC, [&](const CgroupStats& s, double& v) { return cfs(s) && ((v = s.cfs_throttled_seconds), true); });
   // memory
   auto mem = [](uint64_t CgroupStats::*f) {
     return [f](const CgroupStats& s, double& v) { return s.has_memory && ((v = double(s.*f)), true); };
   };
   gauge_or_counter("container_memory_usage_bytes",
                    "Current memory usage in bytes, including all memory regardless of when it was accessed",
-                   G, mem(&CgroupStats::mem_usage));
-  gauge_or_counter("container_memory_working_set_bytes", "Current working set in bytes.", G,
+                   kG, mem(&CgroupStats::mem_usage));
+  gauge_or_counter("container_memory_working_set_bytes", "Current working set in bytes.", kG,
                    mem(&CgroupStats::mem_working_set));
-  gauge_or_counter("container_memory_rss", "Size of RSS in bytes.", G, mem(&CgroupStats::mem_rss));
-  gauge_or_counter("container_memory_cache", "Number of bytes of page cache memory.", G,
+  gauge_or_counter("container_memory_rss", "Size of RSS in bytes.", kG, mem(&CgroupStats::mem_rss));
+  gauge_or_counter("container_memory_cache", "Number of bytes of page cache memory.", kG,
                    mem(&CgroupStats::mem_cache));
-  gauge_or_counter("container_memory_swap", "Container swap usage in bytes.", G, mem(&CgroupStats::mem_swap));
+  gauge_or_counter("container_memory_swap", "Container swap usage in bytes.", kG,
+                   mem(&CgroupStats::mem_swap));
   gauge_or_counter(
-      "container_memory_failcnt", "Number of memory usage hits limits", C,
+      "container_memory_failcnt", "Number of memory usage hits limits", kC,
       [](const CgroupStats& s, double& v) { return s.has_failcnt && ((v = double(s.mem_failcnt)), true); });
-  gauge_or_counter("container_memory_max_usage_bytes", "Maximum memory usage recorded in bytes", G,
+  gauge_or_counter("container_memory_max_usage_bytes", "Maximum memory usage recorded in bytes", kG,
                    [](const CgroupStats& s, double& v) {
                      return s.has_max_usage && ((v = double(s.mem_max_usage)), true);
                    });
   gauge_or_counter(
-      "container_oom_events_total", "Count of out of memory events observed for the container", C,
+      "container_oom_events_total", "Count of out of memory events observed for the container", kC,
       [](const CgroupStats& s, double& v) { return s.has_oom && ((v = double(s.oom_kills)), true); });
-  gauge_or_counter("container_spec_memory_limit_bytes", "Memory limit for the container.", G,
+  gauge_or_counter("container_spec_memory_limit_bytes", "Memory limit for the container.", kG,
                    [](const CgroupStats& s, double& v) { return s.has_memory && ((v = s.mem_limit), true); });
   gauge_or_counter(
-      "container_spec_memory_reservation_limit_bytes", "Memory reservation limit for the container.", G,
+      "container_spec_memory_reservation_limit_bytes", "Memory reservation limit for the container.", kG,
       [](const CgroupStats& s, double& v) { return s.has_memory && ((v = s.mem_reservation), true); });
   gauge_or_counter(
-      "container_spec_cpu_period", "CPU period of the container.", G,
+      "container_spec_cpu_period", "CPU period of the container.", kG,
       [](const CgroupStats& s, double& v) { return s.has_cpu_spec && ((v = double(s.cpu_period)), true); });
-  gauge_or_counter("container_spec_cpu_quota", "CPU quota of the container.", G,
+  gauge_or_counter("container_spec_cpu_quota", "CPU quota of the container.", kG,
                    [](const CgroupStats& s, double& v) {
                      return s.has_cpu_spec && s.cpu_quota != 0 && ((v = double(s.cpu_quota)), true);
                    });
   gauge_or_counter(
-      "container_spec_cpu_shares", "CPU share of the container.", G,
+      "container_spec_cpu_shares", "CPU share of the container.", kG,
       [](const CgroupStats& s, double& v) { return s.has_cpu_spec && ((v = double(s.cpu_shares)), true); });
   // block I/O, per device
   for (int w = 0; w < 2; ++w) {
     std::string_view name = w ? "container_fs_writes_bytes_total" : "container_fs_reads_bytes_total";
-    sink.family(name, w ? "Cumulative count of bytes written" : "Cumulative count of bytes read", C);
+    sink.family(name, w ? "Cumulative count of bytes written" : "Cumulative count of bytes read", kC);
     for (size_t i = 0; i < rows.size(); ++i) {
       if (!rows[i].st.has_io) continue;
       for (const DeviceIo& d : rows[i].st.io) {
@@ -287,24 +289,24 @@ void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
        &CgroupStats::has_mem_psi, &CgroupStats::mem_psi, false},
   };
   for (const Psi& p : kPsi)
-    gauge_or_counter(p.name, p.help, C, [&p](const CgroupStats& s, double& v) {
+    gauge_or_counter(p.name, p.help, kC, [&p](const CgroupStats& s, double& v) {
       if (!(s.*p.has) || (p.full && !(s.*p.p).has_full)) return false;
       v = double(p.full ? (s.*p.p).full_us : (s.*p.p).some_us) / 1e6;
       return true;
     });
   gauge_or_counter(
-      "container_processes", "Number of processes running inside the container.", G,
+      "container_processes", "Number of processes running inside the container.", kG,
       [](const CgroupStats& s, double& v) { return s.has_procs && ((v = double(s.processes)), true); });
   gauge_or_counter(
-      "container_threads", "Number of threads running inside the container", G,
+      "container_threads", "Number of threads running inside the container", kG,
       [](const CgroupStats& s, double& v) { return s.has_threads && ((v = double(s.threads)), true); });
   double now = double(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
-  gauge_or_counter("container_last_seen", "Last time a container was seen by the exporter", G,
+  gauge_or_counter("container_last_seen", "Last time a container was seen by the exporter", kG,
                    [now](const CgroupStats&, double& v) { return (v = now), true; });
   gauge_or_counter(
-      "container_start_time_seconds", "Start time of the container since unix epoch in seconds.", G,
+      "container_start_time_seconds", "Start time of the container since unix epoch in seconds.", kG,
       [](const CgroupStats& s, double& v) { return s.start_time > 0 && ((v = double(s.start_time)), true); });
 }
 

@@ -41,17 +41,22 @@ DockerCache::DockerCache(DockerOptions o) : opts_(std::move(o)) {}
 DockerCache::~DockerCache() = default;
 
 void DockerCache::interrupt() {
-  std::unique_lock lock(mu_, std::try_to_lock);
-  // The client is made once, under the lock; a fetch in flight holds the
-  // lock, so only interrupt a client that exists.
-  if (http_) http_->interrupt();
+  // Not under mu_: a fetch in flight holds it. HttpClient::interrupt() may be
+  // called from any thread; the client, once made, lives as long as the cache.
+  interrupted_ = true;
+  if (HttpClient* c = live_.load()) c->interrupt();
 }
 
 Status DockerCache::get(std::string_view path, const CollectContext& ctx, std::string& body) {
   auto left = ctx.remaining() - kMargin;
   if (left <= std::chrono::milliseconds(0))
     return Status::error("docker: no time left before the scrape's deadline");
-  if (!http_) http_ = std::make_unique<HttpClient>();
+  if (interrupted_) return Status::error("docker: interrupted");
+  if (!http_) {
+    http_ = std::make_unique<HttpClient>();
+    live_ = http_.get();
+    if (interrupted_) http_->interrupt();
+  }
   HttpClientRequest req;
   req.url = opts_.base_url + std::string(path);
   req.unix_socket = opts_.socket;

@@ -6,6 +6,7 @@
 // per scrape.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -71,6 +72,8 @@ class DockerCache {
   DockerOptions opts_;
   mutable std::mutex mu_;
   std::unique_ptr<HttpClient> http_;
+  std::atomic<HttpClient*> live_{nullptr};  // http_, for interrupt()
+  std::atomic<bool> interrupted_{false};
   std::map<std::string, Entry, std::less<>> containers_;
   Clock::time_point last_attempt_{};
   bool attempted_ = false;

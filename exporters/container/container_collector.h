@@ -37,6 +37,9 @@ class ContainerCollector final : public Collector {
   ContainerCollector(ContainerOptions opts, std::shared_ptr<DockerCache> cache);
   std::string_view name() const override { return "container"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
+  void interrupt() override {
+    if (cache_) cache_->interrupt();
+  }
 
  private:
   struct Row {

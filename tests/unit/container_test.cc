@@ -14,7 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
 #include "core/exposition.h"
+#include "core/yaml_reader.h"
+#include "exporters/container/container.h"
 #include "exporters/container/cgroup.h"
 #include "exporters/container/container_collector.h"
 #include "exporters/container/docker_json.h"
@@ -409,4 +412,31 @@ TEST_CASE("without a Docker socket: cgroup metrics by id, the docker collector h
   Status st = dc.collect(CollectContext{}, s);
   CHECK(st.is_no_data());
   CHECK(s.find("vigia_container_state", {}).empty());
+}
+
+namespace {
+std::string config_error(const std::string& yaml) {
+  Config cfg;
+  REQUIRE(load_config_text(yaml, "vigia.yml", {"containers"}, cfg).is_ok());
+  YamlReader r(cfg.file);
+  auto area = make_area();
+  try {
+    area->read_config(r, cfg.section("containers"));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("the containers: section: keys and errors with file:line:column") {
+  CHECK(config_error("containers: {}\n").empty());
+  CHECK(config_error("containers:\n  docker_socket: unix:///run/d.sock\n  docker_timeout: 2s\n"
+                     "  docker_refresh_interval: 1m\n  percpu: true\n  services: false\n")
+            .empty());
+  CHECK(
+      config_error("containers:\n  docker_sockte: /x\n").find("vigia.yml:2:3: unknown key 'docker_sockte'") !=
+      std::string::npos);
+  CHECK(config_error("containers:\n  docker_socket: ssh://h\n").find("vigia.yml:2:") != std::string::npos);
+  CHECK(config_error("containers:\n  percpu: maybe\n").find("vigia.yml:2:") != std::string::npos);
 }

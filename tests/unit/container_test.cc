@@ -229,14 +229,15 @@ TEST_CASE("cgroup v2 tree: values from the files, a container without limits, a 
   CHECK(s.types.at("container_memory_usage_bytes") == MetricType::kGauge);
 
   // B: memory.max and cpu.max say "max": limit 0 (cAdvisor's), no quota, no
-  // CFS counters; inactive_file above usage clamps the working set to 0;
+  // CFS counters;
   // --network host: no network series; no memory.peak: no max usage.
   REQUIRE(slurp(b + "/memory.max") == "max\n");
   CHECK(s.one("container_spec_memory_limit_bytes", {{"id", b_id}}) == 0);
   CHECK(s.one("container_spec_memory_reservation_limit_bytes", {{"id", b_id}}) == num(b + "/memory.min"));
   CHECK(s.find("container_spec_cpu_quota", {{"id", b_id}}).empty());
   CHECK(s.find("container_cpu_cfs_periods_total", {{"id", b_id}}).empty());
-  CHECK(s.one("container_memory_working_set_bytes", {{"id", b_id}}) == 0);
+  CHECK(s.one("container_memory_working_set_bytes", {{"id", b_id}}) ==
+        num(b + "/memory.current") - key(b + "/memory.stat", "inactive_file"));
   CHECK(s.find("container_network_receive_bytes_total", {{"id", b_id}}).empty());
   CHECK(s.find("container_memory_max_usage_bytes", {{"id", b_id}}).empty());
   CHECK(s.one("container_spec_cpu_shares", {{"id", b_id}}) ==
@@ -288,6 +289,10 @@ TEST_CASE("cgroup v1 tree: cgroupfs driver, cpu,cpuacct together, unlimited memo
   CHECK(s.one("container_spec_memory_reservation_limit_bytes", {{"id", c_id}}) ==
         num(root + "/memory" + c_id + "/memory.soft_limit_in_bytes"));
   CHECK(s.find("container_spec_cpu_quota", {{"id", c_id}}).empty());
+  // C's files say more inactive file cache than usage: the working set is 0.
+  REQUIRE(key(root + "/memory" + c_id + "/memory.stat", "total_inactive_file") >
+          num(root + "/memory" + c_id + "/memory.usage_in_bytes"));
+  CHECK(s.one("container_memory_working_set_bytes", {{"id", c_id}}) == 0);
   CHECK(s.one("container_fs_reads_bytes_total", {{"id", a_id}, {"device", "/dev/sda"}}) == 180224);
   CHECK(s.one("container_fs_writes_bytes_total", {{"id", a_id}, {"device", "/dev/sda"}}) == 4096);
   CHECK(s.find("container_fs_reads_bytes_total", {{"id", c_id}}).empty());
@@ -329,14 +334,25 @@ TEST_CASE("a cgroup that disappeared or lost its files is skipped; the others st
   fs::remove_all(dir);
 }
 
-TEST_CASE("no cgroup hierarchy: no data, not an error") {
+TEST_CASE("no cgroup hierarchy mounted: no data, not an error; no mount table: an error") {
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "vigia-container-XXXXXX").string();
+  std::string dir = ::mkdtemp(tmpl.data());
+  fs::create_directories(dir + "/proc/self");
+  std::ofstream(dir + "/proc/self/mountinfo") << "28 1 252:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n";
   ContainerOptions o;
-  o.paths.proc = std::string(VIGIA_FIXTURES) + "/host/proc";
-  o.paths.sys = std::string(VIGIA_FIXTURES) + "/host/sys";
+  o.paths.proc = dir + "/proc";
+  o.paths.sys = dir + "/sys";
+  o.paths.rootfs = dir;
   ContainerCollector c(o, nullptr);
   RecordingSink s;
-  Status st = c.collect(CollectContext{}, s);
-  CHECK_FALSE(st.is_error());
+  CHECK(c.collect(CollectContext{}, s).is_no_data());
+  fs::remove(dir + "/proc/self/mountinfo");
+  ContainerCollector c2(o, nullptr);
+  Status st = c2.collect(CollectContext{}, s);
+  CHECK(st.is_error());
+  CHECK(st.message().find("mountinfo") != std::string::npos);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("Docker API answers: list and inspect") {

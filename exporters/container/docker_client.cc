@@ -185,12 +185,12 @@ void DockerCache::write_metrics(MetricSink& sink) const {
       sink.sample("vigia_container_health_status", labels, e.c.health == st ? 1 : 0);
     }
   }
-  sink.family("vigia_container_restart_count",
-              "Times the Docker Engine restarted the container (its restart policy).", MetricType::kGauge);
+  sink.family("vigia_container_restarts_total",
+              "Times the Docker Engine restarted the container (its restart policy).", MetricType::kCounter);
   for (const auto& [id, e] : containers_) {
     if (e.c.restart_count < 0) continue;
     base(e.c);
-    sink.sample("vigia_container_restart_count", labels, double(e.c.restart_count));
+    sink.sample("vigia_container_restarts_total", labels, double(e.c.restart_count));
   }
   sink.family("vigia_container_oom_killed",
               "1 if the container's last exit was an OOM kill (State.OOMKilled).", MetricType::kGauge);

@@ -55,7 +55,7 @@ class DockerCache {
   // restart) makes the next refresh inspect it again.
   void note_cgroup(std::string_view id, int64_t start_time);
   // vigia_container_state, vigia_container_health_status,
-  // vigia_container_restart_count, vigia_container_oom_killed: nothing when
+  // vigia_container_restarts_total, vigia_container_oom_killed: nothing when
   // the last refresh failed.
   void write_metrics(MetricSink& sink) const;
   void interrupt();

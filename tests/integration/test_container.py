@@ -73,6 +73,12 @@ def body(c):
     sick = run("--name", "sick", "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1",
                image, "sleep", "600")
     idle = run("--name", "idle", image, "sleep", "600")
+    # Network counters: two containers on a bridge of their own (no iptables rules), one
+    # pinging the other.
+    net = d.network("vigia-test-net")
+    if net:
+        d.docker("run", "-d", "--name", "pong", "--network", net, "--ip", "172.31.250.10", image, "sleep", "600")
+        d.docker("run", "-d", "--name", "ping", "--network", net, image, "ping", "-i", "0.2", "172.31.250.10")
     version = cgroup_root()
     c.note("cgroup %s, dockerd %s" % (version, d.api("/version")["Version"]))
 
@@ -131,6 +137,24 @@ def body(c):
     c.check(one(s, "container_processes", **lab) >= 1, "burn: its processes counted")
     start = one(s, "container_start_time_seconds", **lab)
     c.check(abs(start - os.stat(cg_dir(version, "memory", burn)).st_mtime) < 2, "start time = the cgroup's mtime")
+
+    # --- network: the engine's own counters (stats API) bracket vigia's; lo is left out.
+    if net:
+        h.wait_for(lambda: d.api("/containers/ping/stats?stream=false")["networks"]["eth0"]["tx_packets"] >= 3, 60,
+                   "ping sent packets")
+        nb = d.api("/containers/ping/stats?stream=false")["networks"]["eth0"]
+        sn = vigia.scrape()
+        na = d.api("/containers/ping/stats?stream=false")["networks"]["eth0"]
+        for fam, key in [("container_network_transmit_packets_total", "tx_packets"),
+                         ("container_network_receive_bytes_total", "rx_bytes"),
+                         ("container_network_transmit_bytes_total", "tx_bytes")]:
+            v = one(sn, fam, name="ping", interface="eth0")
+            c.check(nb[key] <= v <= na[key], "%s between the engine's %s before and after" % (fam, key),
+                    "%r %r %r" % (nb[key], v, na[key]))
+        c.check(not find(sn, "container_network_receive_bytes_total", interface="lo"), "lo left out")
+        c.check(not find(sn, "container_network_receive_bytes_total", name="idle"), "--network none: no series")
+    else:
+        c.note("no bridge network here: network counters not checked")
 
     # --- names, images and labels from the engine, as cAdvisor's labels.
     for name, cid in [("burn", burn), ("oomchild", oomchild), ("healthy", healthy), ("idle", idle)]:

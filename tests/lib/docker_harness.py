@@ -22,7 +22,7 @@ import harness as h
 DOCKERD = "/usr/sbin/dockerd"
 BUSYBOX = "/bin/busybox"
 IMAGE = "vigia-test/busybox:1"
-APPLETS = ["sh", "sleep", "cat", "yes", "head", "dd", "true", "false", "echo", "ls", "kill", "wc", "tr"]
+APPLETS = ["sh", "sleep", "cat", "yes", "head", "dd", "true", "false", "echo", "ls", "kill", "wc", "tr", "ping"]
 
 
 def docker_cli():
@@ -136,11 +136,18 @@ class Dockerd(h.Process):
         self.docker("import", "--change", "ENV PATH=/bin", tar, IMAGE)
         return IMAGE
 
+    def network(self, name):
+        """Creates a bridge network (no iptables rules: the engine runs without them); its
+        name, or None where the bridge cannot be made. Removed when the engine stops."""
+        r = self._cli("network", "create", "--driver", "bridge", "--subnet", "172.31.250.0/24", name, check=False)
+        return name if r.returncode == 0 else None
+
     def stop(self, timeout=30):
         if self.running():
             ids = self._cli("ps", "-aq", check=False, timeout=60).stdout.split()
             if ids:
                 self._cli("rm", "-f", *ids, check=False, timeout=120)
+            self._cli("network", "prune", "-f", check=False, timeout=60)
         return super().stop(timeout)
 
 

@@ -16,7 +16,9 @@ class ContainerArea final : public Area {
   std::string_view name() const override { return "containers"; }
 
   void read_config(const YamlReader& r, const YAML::Node& n) override {
-    present_ = bool(n);
+    // Absent, the loader passes a default node (null, without a position);
+    // `containers:` with no value is a null node from the file.
+    present_ = n && (!n.IsNull() || !n.Mark().is_null());
     if (!n || n.IsNull()) return;
     r.expect_map(n, "containers");
     r.check_keys(n, "containers",

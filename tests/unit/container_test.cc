@@ -445,6 +445,24 @@ std::string config_error(const std::string& yaml) {
 }
 }  // namespace
 
+TEST_CASE("the collectors are on only with a containers: section") {
+  auto enabled = [](const std::string& yaml) {
+    Config cfg;
+    REQUIRE(load_config_text(yaml, "vigia.yml", {"containers", "host"}, cfg).is_ok());
+    YamlReader r(cfg.file);
+    auto area = make_area();
+    area->read_config(r, cfg.section("containers"));
+    CollectorCatalog catalog;
+    std::vector<std::shared_ptr<TargetCollector>> probes;
+    AreaSetup setup{catalog, probes, {}};
+    REQUIRE(area->add_collectors(setup).is_ok());
+    return catalog.build().size();
+  };
+  CHECK(enabled("host: {}\n") == 0);
+  CHECK(enabled("containers:\n") == 2);
+  CHECK(enabled("containers: {}\n") == 2);
+}
+
 TEST_CASE("the containers: section: keys and errors with file:line:column") {
   CHECK(config_error("containers: {}\n").empty());
   CHECK(config_error("containers:\n  docker_socket: unix:///run/d.sock\n  docker_timeout: 2s\n"

@@ -18,6 +18,7 @@
 #include "core/exposition.h"
 #include "core/yaml_reader.h"
 #include "exporters/container/container.h"
+#include "config_test_util.h"
 #include "exporters/container/cgroup.h"
 #include "exporters/container/container_collector.h"
 #include "exporters/container/docker_json.h"
@@ -431,32 +432,27 @@ TEST_CASE("without a Docker socket: cgroup metrics by id, the docker collector h
 }
 
 namespace {
-std::string config_error(const std::string& yaml) {
-  Config cfg;
-  REQUIRE(load_config_text(yaml, "vigia.yml", {"containers"}, cfg).is_ok());
-  YamlReader r(cfg.file);
-  auto area = make_area();
-  try {
-    area->read_config(r, cfg.section("containers"));
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+void read_section(const std::string& yaml) {
+  test::read_config_text(yaml, "vigia.yml", {"containers"}, [](const YamlReader& r, const Config& cfg) {
+    make_area()->read_config(r, cfg.section("containers"));
+    return 0;
+  });
 }
+std::string config_error(const std::string& yaml) { return test::config_error_of(read_section, yaml); }
 }  // namespace
 
 TEST_CASE("the collectors are on only with a containers: section") {
   auto enabled = [](const std::string& yaml) {
-    Config cfg;
-    REQUIRE(load_config_text(yaml, "vigia.yml", {"containers", "host"}, cfg).is_ok());
-    YamlReader r(cfg.file);
-    auto area = make_area();
-    area->read_config(r, cfg.section("containers"));
-    CollectorCatalog catalog;
-    std::vector<std::shared_ptr<TargetCollector>> probes;
-    AreaSetup setup{catalog, probes, {}};
-    REQUIRE(area->add_collectors(setup).is_ok());
-    return catalog.build().size();
+    return test::read_config_text(yaml, "vigia.yml", {"containers", "host"},
+                                  [](const YamlReader& r, const Config& cfg) {
+                                    auto area = make_area();
+                                    area->read_config(r, cfg.section("containers"));
+                                    CollectorCatalog catalog;
+                                    std::vector<std::shared_ptr<TargetCollector>> probes;
+                                    AreaSetup setup{catalog, probes, {}};
+                                    REQUIRE(area->add_collectors(setup).is_ok());
+                                    return catalog.build().size();
+                                  });
   };
   CHECK(enabled("host: {}\n") == 0);
   CHECK(enabled("containers:\n") == 2);
@@ -464,10 +460,10 @@ TEST_CASE("the collectors are on only with a containers: section") {
 }
 
 TEST_CASE("the containers: section: keys and errors with file:line:column") {
-  CHECK(config_error("containers: {}\n").empty());
-  CHECK(config_error("containers:\n  docker_socket: unix:///run/d.sock\n  docker_timeout: 2s\n"
-                     "  docker_refresh_interval: 1m\n  percpu: true\n  services: false\n")
-            .empty());
+  read_section("containers: {}\n");
+  read_section(
+      "containers:\n  docker_socket: unix:///run/d.sock\n  docker_timeout: 2s\n"
+      "  docker_refresh_interval: 1m\n  percpu: true\n  services: false\n");
   CHECK(
       config_error("containers:\n  docker_sockte: /x\n").find("vigia.yml:2:3: unknown key 'docker_sockte'") !=
       std::string::npos);

@@ -268,7 +268,7 @@ void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
     Pressure CgroupStats::*p;
     bool full;
   };
-  static const Psi kPsi[] = {
+  static constexpr Psi kPsi[] = {
       {"container_pressure_cpu_stalled_seconds_total",
        "Total time duration no tasks in the container could make progress due to CPU congestion.",
        &CgroupStats::has_cpu_psi, &CgroupStats::cpu_psi, true},
@@ -335,7 +335,7 @@ void ContainerCollector::write_network(const std::vector<Row>& rows, MetricSink&
     const char* help;
     int index;
   };
-  static const Field kFields[] = {
+  static constexpr Field kFields[] = {
       {"container_network_receive_bytes_total", "Cumulative count of bytes received", 0},
       {"container_network_receive_errors_total", "Cumulative count of errors encountered while receiving", 2},
       {"container_network_receive_packets_dropped_total",

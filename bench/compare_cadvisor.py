@@ -17,6 +17,9 @@ VmHWM. It prints the medians and the CPU share at a 15 s and a 1 s scrape interv
 beside cAdvisor's reported share for the same number of containers (7 % / 29 × C).
 Then the same vigia with its default host collectors too (what a Docker host runs).
 
+With --real N it runs N busybox containers (a sleep loop, -m 32m --cpus 0.2) on a private
+dockerd (tests/lib/docker_harness.py) instead, and vigia on the real /proc and /sys.
+
 Exit status: 0 when every scrape answered with C containers' series, 1 otherwise,
 77 when the vigia binary is missing. Timings never change the exit status.
 """

@@ -197,6 +197,7 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   api.easy_setopt(c, CURLOPT_CLOSESOCKETDATA, abort_.get());
   char errbuf[CURL_ERROR_SIZE] = {0};
   api.easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  if (!req.unix_socket.empty()) api.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, req.unix_socket.c_str());
   api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we are threaded
   // Redirects are followed, as Prometheus's scrapes and Go's client do (up to

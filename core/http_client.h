@@ -17,6 +17,9 @@ struct HttpClientRequest {
   // May carry basic-auth credentials (http://user:pass@host/...): they are
   // used, and never appear in an error (see redact_url).
   std::string url;
+  // When set, the request goes over this unix socket (CURLOPT_UNIX_SOCKET_PATH;
+  // the URL's host is then only the Host header): the Docker Engine API.
+  std::string unix_socket;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;                          // POST body
   std::chrono::milliseconds timeout{10000};  // the whole exchange

@@ -19,6 +19,7 @@ test_pkgs=(
   nginx prometheus-nginx-exporter
   faketime
   prometheus-blackbox-exporter dnsmasq-base
+  docker.io busybox-static
 )
 
 pkgs=("${build_pkgs[@]}")

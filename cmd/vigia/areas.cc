@@ -13,6 +13,7 @@
   AREA(backup)            \
   AREA(transfer)          \
   AREA(probe)             \
+  AREA(container)         \
   /* end of the list */
 
 #define VIGIA_DECLARE_AREA(area)     \

@@ -79,7 +79,7 @@ def q(name):
 
 
 class RabbitNode(h.Process):
-    def __init__(self, name, epmd, cookie=None, timeout=120):
+    def __init__(self, name, epmd, cookie=None, timeout=120, wait=True):
         _need()
         self.short = name
         self.node = "rabbit-%s@localhost" % name
@@ -131,7 +131,12 @@ class RabbitNode(h.Process):
         }
         self.timeout = timeout
         super().__init__("rabbitmq-" + name, [RABBITMQ_SERVER], cwd=self.dir, env=self.env)
-        self.wait_ready(timeout)
+        if wait:
+            self.wait_ready(timeout)
+
+    def stop(self, timeout=60):
+        """SIGTERM (the script stops the VM gracefully: a few seconds), SIGKILL after timeout."""
+        return super().stop(timeout)
 
     @property
     def url(self):
@@ -141,7 +146,8 @@ class RabbitNode(h.Process):
     def prom_url(self):
         return "http://127.0.0.1:%d" % self.prom_port
 
-    def wait_ready(self, timeout=120):
+    def wait_ready(self, timeout=None):
+        timeout = timeout or self.timeout
         self.wait_http(self.url + "/api/overview", timeout=timeout, status=401)
         h.wait_for(lambda: self.api("GET", "/api/overview")[0] == 200, timeout, "%s management API" % self.node)
         self.wait_http(self.prom_url + "/metrics", timeout=timeout)

@@ -131,10 +131,16 @@ class RabbitTarget final : public ServiceTarget {
       if (n.name == ov.node) self = &n;
     if (self == nullptr) return Status::error(cfg_.url + ": node " + ov.node + " not in /api/nodes");
 
-    // The cluster's permanent id: a global parameter, readable by monitoring users.
-    std::string cluster_id;
-    if (get(ctx, "/api/global-parameters/internal_cluster_id", body).is_ok())
-      (void)parse_global_parameter(body, cluster_id);
+    // The cluster's permanent id: a global parameter, readable by administrators
+    // only. Asked until it is read, or denied once (a monitoring user): it never changes.
+    if (cluster_id_.empty() && !cluster_id_denied_) {
+      Status st = get(ctx, "/api/global-parameters/internal_cluster_id", body);
+      if (st.is_ok())
+        (void)parse_global_parameter(body, cluster_id_);
+      else if (st.message().find("got 401") != std::string::npos ||
+               st.message().find("got 403") != std::string::npos)
+        cluster_id_denied_ = true;
+    }
 
     // Connections and their channels on this node.
     double connections = 0, channels = 0;
@@ -169,7 +175,7 @@ class RabbitTarget final : public ServiceTarget {
     if (!st.is_ok()) return st;
 
     sink.gauge(kUpMetric, kUpHelp, 1);
-    write_node(sink, ov, *self, cluster_id);
+    write_node(sink, ov, *self, cluster_id_);
     sink.gauge("rabbitmq_connections", "Connections currently open", connections);
     sink.gauge("rabbitmq_channels", "Channels currently open", channels);
     sink.gauge("rabbitmq_consumers", "Consumers currently connected", totals.consumers);
@@ -281,6 +287,8 @@ class RabbitTarget final : public ServiceTarget {
   HttpClient client_;  // one collection at a time: the target's worker thread
   std::string password_;
   std::string auth_;
+  std::string cluster_id_;
+  bool cluster_id_denied_ = false;
 };
 
 }  // namespace

@@ -114,11 +114,13 @@ def fidelity(c, node, vigia, target, path):
 
 
 def wait_depths(node):
-    """Until the management stats and the plugin agree with what was published."""
+    """Until the management stats show what was published and the consumer."""
     def ready():
-        status, qs = node.api("GET", "/api/queues?columns=name,messages")
+        status, qs = node.api("GET", "/api/queues?columns=name,messages,messages_unacknowledged,consumers")
         got = {q["name"]: q.get("messages") for q in qs}
-        return all(got.get(n) == v for n, v in QUEUES.items())
+        plain = [q for q in qs if q["name"] == "plain"]
+        return all(got.get(n) == v for n, v in QUEUES.items()) and plain and \
+            plain[0].get("consumers") == 1 and plain[0].get("messages_unacknowledged") == 2
     rh.wait_stats(node, ready, 90, "queue depths in the management API")
 
 
@@ -129,9 +131,13 @@ def fidelity_part(c, node):
         if n:
             node.publish(name, "m", count=n + 1)
             node.get(name, 1, ack=True)  # one delivered and acked: counters move
+    # A consumer (raw AMQP) on "plain" holding 2 messages unacknowledged.
+    consumer = rh.AmqpConsumer(node, "plain", prefetch=2)
     wait_depths(node)
     config = h.service_yaml({"rabbitmq": [
-        node.target("agg", username="vigia", password_env="VIGIA_TEST_RABBIT_PW"),
+        # An administrator may read the cluster's permanent id (identity_info); a
+        # monitoring user may not (the label is then empty).
+        node.target("agg", username="guest", password_env="VIGIA_TEST_RABBIT_ADMIN_PW"),
         node.target("obj", username="vigia", password_env="VIGIA_TEST_RABBIT_PW", per_object=True),
         node.target("capped", username="vigia", password_env="VIGIA_TEST_RABBIT_PW", per_object=True,
                     max_queues=3, page_size=2),
@@ -139,7 +145,7 @@ def fidelity_part(c, node):
                     queue_include="orders\\..*|plain", queue_exclude="plain"),
     ]})
     vigia = h.Vigia(config=config, collectors=["rabbitmq"], args=["--log.level=debug"],
-                    env={"VIGIA_TEST_RABBIT_PW": PASSWORD})
+                    env={"VIGIA_TEST_RABBIT_PW": PASSWORD, "VIGIA_TEST_RABBIT_ADMIN_PW": rh.ADMIN[1]})
     s = vigia.scrape()
     for t in ("agg", "obj", "capped", "filtered"):
         c.eq(one(s, "rabbitmq_up", target=t), 1, "target %s up" % t)
@@ -149,7 +155,8 @@ def fidelity_part(c, node):
                  "rabbitmq_process_max_tcp_sockets", "rabbitmq_disk_space_available_limit_bytes",
                  "rabbitmq_erlang_processes_limit", "rabbitmq_queues", "rabbitmq_queue_messages",
                  "rabbitmq_queue_messages_ready", "rabbitmq_queue_messages_unacked",
-                 "rabbitmq_alarms_memory_used_watermark", "rabbitmq_alarms_free_disk_space_watermark"):
+                 "rabbitmq_alarms_memory_used_watermark", "rabbitmq_alarms_free_disk_space_watermark",
+                 "rabbitmq_connections", "rabbitmq_channels", "rabbitmq_consumers", "rabbitmq_queue_consumers"):
         c.eq(one(ours, name), one(ref, name), "agg %s equals the plugin's" % name)
     for name in ("rabbitmq_identity_info", "rabbitmq_build_info"):
         c.eq(ours[name]["samples"][0][1], ref[name]["samples"][0][1], "agg %s: same labels and values" % name)
@@ -180,6 +187,9 @@ def fidelity_part(c, node):
     c.eq(filtered, ["orders.high"], "queue_include/queue_exclude")
     c.eq(one(s, "vigia_rabbitmq_nodes_not_running", target="agg"), 0, "single node: none not running")
     c.eq(one(s, "vigia_rabbitmq_partitions", target="agg"), 0, "single node: no partition")
+    c.eq(one(s, "rabbitmq_queue_messages_unacked", target="obj", vhost="/", queue="plain"), 2,
+         "obj: the consumer's 2 unacknowledged messages")
+    consumer.close()
     vigia.stop()
 
 

@@ -232,3 +232,65 @@ def cpu_seconds(pid):
 
 def now():
     return time.monotonic()
+
+
+class AmqpConsumer:
+    """A minimal AMQP 0-9-1 client (stdlib only): logs in with PLAIN, opens channel 1,
+    sets basic.qos prefetch and consumes `queue` with manual acks that it never sends,
+    so up to `prefetch` messages stay unacknowledged while it is open. close() drops
+    the connection (the broker then requeues them)."""
+
+    def __init__(self, node, queue, user=ADMIN[0], password=ADMIN[1], prefetch=2, vhost="/"):
+        import socket
+        import struct
+        self.struct = struct
+        self.sock = socket.create_connection(("127.0.0.1", node.amqp_port), timeout=30)
+        self.sock.sendall(b"AMQP\x00\x00\x09\x01")
+        self._expect(10, 10)  # connection.start
+        resp = ("\0%s\0%s" % (user, password)).encode()
+        self._method(0, 10, 11, struct.pack(">I", 0) + self._short(b"PLAIN") + struct.pack(">I", len(resp)) + resp +
+                     self._short(b"en_US"))
+        args = self._expect(10, 30)  # connection.tune
+        channel_max, frame_max, _ = struct.unpack(">HIH", args[:8])
+        self._method(0, 10, 31, struct.pack(">HIH", channel_max, frame_max, 0))
+        self._method(0, 10, 40, self._short(vhost.encode()) + self._short(b"") + b"\x00")
+        self._expect(10, 41)
+        self._method(1, 20, 10, self._short(b""))
+        self._expect(20, 11)
+        self._method(1, 60, 10, struct.pack(">IHB", 0, prefetch, 0))
+        self._expect(60, 11)
+        self._method(1, 60, 20, struct.pack(">H", 0) + self._short(queue.encode()) + self._short(b"") + b"\x00" +
+                     struct.pack(">I", 0))
+        self._expect(60, 21)
+
+    @staticmethod
+    def _short(b):
+        return bytes([len(b)]) + b
+
+    def _method(self, channel, cls, meth, args):
+        payload = self.struct.pack(">HH", cls, meth) + args
+        self.sock.sendall(self.struct.pack(">BHI", 1, channel, len(payload)) + payload + b"\xce")
+
+    def _read(self, n):
+        out = b""
+        while len(out) < n:
+            chunk = self.sock.recv(n - len(out))
+            if not chunk:
+                raise h.HarnessError("AMQP: connection closed")
+            out += chunk
+        return out
+
+    def _expect(self, cls, meth):
+        while True:
+            kind, _, size = self.struct.unpack(">BHI", self._read(7))
+            payload = self._read(size + 1)[:-1]
+            if kind != 1:
+                continue
+            c, m = self.struct.unpack(">HH", payload[:4])
+            if (c, m) == (cls, meth):
+                return payload[4:]
+            if (c, m) in ((10, 50), (20, 40)):
+                raise h.HarnessError("AMQP: closed by the broker: %r" % payload[4:80])
+
+    def close(self):
+        self.sock.close()

@@ -40,10 +40,12 @@ TEST_CASE("rabbitmq config: targets, defaults and errors with file:line:column")
   CHECK(error("rabbitmq:\n  - name: a\n    url: http://u:p@h\n").find("not in the URL") != std::string::npos);
   CHECK(error("rabbitmq:\n  - name: a\n    url: http://h\n    queue_include: '('\n")
             .rfind("vigia.yml:4:20: rabbitmq[0].queue_include: bad regular expression", 0) == 0);
-  CHECK(error("rabbitmq:\n  - name: a\n    url: http://h\n    max_queues: 0\n").rfind("vigia.yml:4:17:", 0) == 0);
+  CHECK(error("rabbitmq:\n  - name: a\n    url: http://h\n    max_queues: 0\n").rfind("vigia.yml:4:17:", 0) ==
+        0);
   CHECK(error("rabbitmq:\n  - name: a\n    url: http://h\n    password_env: X\n").find("needs a username") !=
         std::string::npos);
-  CHECK(error("rabbitmq:\n  - name: a\n    uri: http://h\n").rfind("vigia.yml:3:5: unknown key 'uri'", 0) == 0);
+  CHECK(error("rabbitmq:\n  - name: a\n    uri: http://h\n").rfind("vigia.yml:3:5: unknown key 'uri'", 0) ==
+        0);
 }
 
 TEST_CASE("rabbitmq api: overview and nodes") {
@@ -57,12 +59,13 @@ TEST_CASE("rabbitmq api: overview and nodes") {
   CHECK(parse_overview(R"({"cluster_name":"c"})", o).message().find("\"node\"") != std::string::npos);
 
   std::vector<NodeInfo> nodes;
-  REQUIRE(parse_nodes(R"([{"name":"rabbit@a","running":true,"mem_used":100,"mem_limit":2.5e9,"mem_alarm":false,
+  REQUIRE(
+      parse_nodes(R"([{"name":"rabbit@a","running":true,"mem_used":100,"mem_limit":2.5e9,"mem_alarm":false,
       "disk_free_alarm":true,"fd_used":10,"fd_total":1024,"uptime":5000,"partitions":["rabbit@c","rabbit@d"],
       "applications":[{"name":"prometheus","version":"4.9.1"},{"name":"rabbitmq_prometheus","version":"3.10.8"}]},
       {"name":"rabbit@b","running":false,"mem_used":null}])",
-                      nodes)
-              .is_ok());
+                  nodes)
+          .is_ok());
   REQUIRE(nodes.size() == 2);
   CHECK(nodes[0].running);
   CHECK(nodes[0].mem_limit == 2.5e9);
@@ -94,7 +97,9 @@ TEST_CASE("rabbitmq api: a queue page, escapes and bad bodies") {
   CHECK(qs[0].messages_unacked == 1);
   CHECK(qs[0].published == 9);
   CHECK(qs[0].acked == 3);
-  CHECK(qs[1].name == "\xc3\xb1" "and\xc3\xba-\xe6\x97\xa5");
+  CHECK(qs[1].name ==
+        "\xc3\xb1"
+        "and\xc3\xba-\xe6\x97\xa5");
   CHECK(std::isnan(qs[1].messages));
 
   for (const char* bad : {"", "{not json", R"({"items":[{"name":"a")", R"({"items":{}})", "[1,2]",
@@ -107,6 +112,7 @@ TEST_CASE("rabbitmq api: a queue page, escapes and bad bodies") {
   CHECK(parse_nodes(R"({"name":"a"})", nodes).is_error());
   CHECK(parse_nodes(R"([{"running":true}])", nodes).is_error());
   std::string v;
-  REQUIRE(parse_global_parameter(R"({"name":"internal_cluster_id","value":"rabbitmq-cluster-id-x"})", v).is_ok());
+  REQUIRE(
+      parse_global_parameter(R"({"name":"internal_cluster_id","value":"rabbitmq-cluster-id-x"})", v).is_ok());
   CHECK(v == "rabbitmq-cluster-id-x");
 }

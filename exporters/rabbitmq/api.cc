@@ -167,7 +167,18 @@ int64_t integer(od::value v) {
 // {"items": [...], "page": N, ...}: the envelope's numbers, each item to item().
 template <typename Item>
 void read_page(od::document& doc, PageInfo& page, Item item) {
-  expect(doc.type() == od::json_type::object, "expected a JSON object (a paginated listing)");
+  if (doc.type() == od::json_type::array) {  // unpaginated: the items alone
+    int64_t n = 0;
+    for (od::value it : doc.get_array()) {
+      expect(it.type() == od::json_type::object, "expected each item to be an object");
+      item(it.get_object());
+      ++n;
+    }
+    page.page = page.page_count = 1;
+    page.total_count = page.filtered_count = page.item_count = n;
+    return;
+  }
+  expect(doc.type() == od::json_type::object, "expected a JSON object (a paginated listing) or an array");
   bool items = false;
   for (od::field f : doc.get_object()) {
     std::string_view k = f.unescaped_key();

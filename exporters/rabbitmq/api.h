@@ -64,8 +64,8 @@ struct PageInfo {
 // bytes past the end): one memcpy, small beside the parse.
 Status parse_overview(std::string_view body, Overview& out);
 Status parse_nodes(std::string_view body, std::vector<NodeInfo>& out);
-// A page of /api/queues?page=N: each item is handed to `each` (as it is read;
-// the reference is valid during the call only).
+// A page of /api/queues?page=N (or the unpaginated array of /api/queues): each item is handed to `each` (as
+// it is read; the reference is valid during the call only).
 Status parse_queue_page(std::string_view body, PageInfo& page,
                         const std::function<void(const QueueInfo&)>& each);
 // GET /api/global-parameters/NAME: {"name": ..., "value": "..."}, a string value.

@@ -31,8 +31,8 @@ bool TargetConfig::wants(const std::string& queue) const {
 std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n) {
   std::vector<TargetConfig> out;
   static const std::vector<std::string_view> kKeys = {
-      "name",       "url",           "username",      "password_file", "password_env",
-      "per_object", "queue_include", "queue_exclude", "max_queues",    "page_size"};
+      "name",          "url",           "username",   "password_file", "password_env", "per_object",
+      "queue_include", "queue_exclude", "max_queues", "page_size",     "queue_stats"};
   r.read_named_list(
       n, "rabbitmq", "target", kKeys,
       [&](const YAML::Node& item, const std::string& what, const std::string& name) {
@@ -62,7 +62,8 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
           t.exclude_re = get_regex(r, item["queue_exclude"], what + ".queue_exclude", t.queue_exclude);
         if (item["max_queues"])
           t.max_queues = get_int(r, item["max_queues"], what + ".max_queues", 1, 1000000);
-        if (item["page_size"]) t.page_size = get_int(r, item["page_size"], what + ".page_size", 1, 500);
+        if (item["page_size"]) t.page_size = get_int(r, item["page_size"], what + ".page_size", 0, 500);
+        if (item["queue_stats"]) t.queue_stats = r.get_bool(item["queue_stats"], what + ".queue_stats");
         out.push_back(std::move(t));
       });
   return out;

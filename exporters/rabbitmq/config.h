@@ -10,6 +10,8 @@
 //       queue_include: "orders\\..*"    # regular expressions on the queue name
 //       queue_exclude: "amq\\.gen-.*"   #   (whole name, ECMAScript syntax)
 //       max_queues: 5000                # a cap on the queues read per scrape
+//       page_size: 500                  # queues per /api/queues page (0: one request)
+//       queue_stats: true               # false: depths only (disable_stats: cheaper)
 #pragma once
 
 #include <memory>
@@ -35,7 +37,8 @@ struct TargetConfig {
   std::string queue_exclude;  // empty: none
   std::shared_ptr<const std::regex> include_re, exclude_re;
   int max_queues = 5000;
-  int page_size = 500;  // the management API's largest page
+  int page_size = 500;      // the management API's largest page; 0: one unpaginated request
+  bool queue_stats = true;  // false: disable_stats (no consumers, no message counters; cheaper)
 
   // Whether the queue is to be read (include/exclude).
   bool wants(const std::string& queue) const;

@@ -20,6 +20,11 @@ constexpr size_t kMaxBody = 16 << 20;
 // Pages read per listing at most (a runaway page_count must not loop).
 constexpr int64_t kMaxPages = 10000;
 
+// Without the stats database (queue_stats: false): the depths only, which
+// the API then computes from the queues themselves (enable_queue_totals).
+constexpr const char* kQueueColumnsNoStats =
+    "name,vhost,node,messages_ready,messages_unacknowledged,messages&disable_stats=true&enable_queue_totals="
+    "true";
 constexpr const char* kQueueColumns =
     "name,vhost,node,messages_ready,messages_unacknowledged,messages,consumers,"
     "message_stats.publish,message_stats.deliver_get,message_stats.ack";
@@ -159,7 +164,7 @@ class RabbitTarget final : public ServiceTarget {
     std::vector<QueueInfo> queues;
     bool capped = false;
     st = list(
-        ctx, "/api/queues", kQueueColumns, body,
+        ctx, "/api/queues", cfg_.queue_stats ? kQueueColumns : kQueueColumnsNoStats, body,
         [&](std::string_view page_body, PageInfo& p) {
           return parse_queue_page(page_body, p, [&](const QueueInfo& q) {
             if (q.node != ov.node || !cfg_.wants(q.name)) return;
@@ -178,7 +183,7 @@ class RabbitTarget final : public ServiceTarget {
     write_node(sink, ov, *self, cluster_id_);
     sink.gauge("rabbitmq_connections", "Connections currently open", connections);
     sink.gauge("rabbitmq_channels", "Channels currently open", channels);
-    sink.gauge("rabbitmq_consumers", "Consumers currently connected", totals.consumers);
+    if (cfg_.queue_stats) sink.gauge("rabbitmq_consumers", "Consumers currently connected", totals.consumers);
     sink.gauge("rabbitmq_queues", "Queues available", totals.count);
     write_queues(sink, totals, queues);
     sink.gauge("vigia_rabbitmq_queues_capped",
@@ -194,8 +199,11 @@ class RabbitTarget final : public ServiceTarget {
   Status list(const CollectContext& ctx, const char* path, const char* columns, std::string& body,
               Parse parse, const bool* stop = nullptr) {
     for (int64_t page = 1; page <= kMaxPages; ++page) {
-      std::string q = std::string(path) + "?page=" + std::to_string(page) +
-                      "&page_size=" + std::to_string(cfg_.page_size) + "&columns=" + columns;
+      // page_size 0: the whole listing in one answer (a JSON array).
+      std::string q = cfg_.page_size == 0
+                          ? std::string(path) + "?columns=" + columns
+                          : std::string(path) + "?page=" + std::to_string(page) +
+                                "&page_size=" + std::to_string(cfg_.page_size) + "&columns=" + columns;
       if (Status st = get(ctx, q, body); !st.is_ok()) return st;
       PageInfo p;
       if (Status st = parse(body, p); !st.is_ok())
@@ -246,6 +254,10 @@ class RabbitTarget final : public ServiceTarget {
 
   void write_queues(MetricSink& sink, const QueueTotals& totals, const std::vector<QueueInfo>& queues) {
     for (const QueueFamily& f : kQueueFamilies) {
+      // Consumers and counters come from the stats database.
+      if (!cfg_.queue_stats && f.field != &QueueInfo::messages_ready &&
+          f.field != &QueueInfo::messages_unacked && f.field != &QueueInfo::messages)
+        continue;
       sink.family(f.name, f.help, f.type);
       if (!cfg_.per_object) {
         sink.sample(f.name, {}, totals.*f.total);

@@ -102,6 +102,10 @@ TEST_CASE("rabbitmq api: a queue page, escapes and bad bodies") {
         "and\xc3\xba-\xe6\x97\xa5");
   CHECK(std::isnan(qs[1].messages));
 
+  qs.clear();
+  REQUIRE(parse_queue_page(R"([{"name":"a","messages":1},{"name":"b","messages":2}])", p, keep).is_ok());
+  CHECK(qs.size() == 2);
+  CHECK(p.page_count == 1);
   for (const char* bad : {"", "{not json", R"({"items":[{"name":"a")", R"({"items":{}})", "[1,2]",
                           R"({"page":1})", R"({"items":[]} trailing)", R"({"items":[1]})"}) {
     INFO(bad);

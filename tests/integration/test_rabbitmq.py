@@ -152,11 +152,15 @@ def fidelity_part(c, node):
                     max_queues=3, page_size=2),
         node.target("filtered", username="vigia", password_env="VIGIA_TEST_RABBIT_PW", per_object=True,
                     queue_include="orders\\..*|plain", queue_exclude="plain"),
+        node.target("single", username="vigia", password_env="VIGIA_TEST_RABBIT_PW", per_object=True,
+                    page_size=0),
+        node.target("nostats", username="vigia", password_env="VIGIA_TEST_RABBIT_PW", per_object=True,
+                    page_size=0, queue_stats=False),
     ]})
     vigia = h.Vigia(config=config, collectors=["rabbitmq"], args=["--log.level=debug"],
                     env={"VIGIA_TEST_RABBIT_PW": PASSWORD, "VIGIA_TEST_RABBIT_ADMIN_PW": rh.ADMIN[1]})
     s = vigia.scrape()
-    for t in ("agg", "obj", "capped", "filtered"):
+    for t in ("agg", "obj", "capped", "filtered", "single", "nostats"):
         c.eq(one(s, "rabbitmq_up", target=t), 1, "target %s up" % t)
 
     ref, ours = fidelity(c, node, vigia, "agg", "/metrics")
@@ -198,6 +202,13 @@ def fidelity_part(c, node):
     c.eq(one(s, "vigia_rabbitmq_partitions", target="agg"), 0, "single node: no partition")
     c.eq(one(s, "rabbitmq_queue_messages_unacked", target="obj", vhost="/", queue="plain"), 2,
          "obj: the consumer's 2 unacknowledged messages")
+    for t in ("single", "nostats"):
+        got = {l["queue"]: v for n, l, v in s["rabbitmq_queue_messages"]["samples"] if l.get("target") == t}
+        c.eq(got, QUEUES, "%s: every queue's depth" % t)
+    c.eq(one(s, "rabbitmq_queue_consumers", target="single", vhost="/", queue="plain"), 1, "single: consumers")
+    c.check(not find(s, "rabbitmq_queue_consumers", target="nostats") and
+            not find(s, "vigia_rabbitmq_queue_messages_published_total", target="nostats"),
+            "queue_stats false: no consumers or counters (they need the stats database)")
     consumer.close()
     vigia.stop()
 

@@ -71,8 +71,11 @@ def run(args):
     node.add_user("vigia", PASSWORD)
     t0 = time.monotonic()
     fill(node, args.queues)
-    rh.wait_stats(node, lambda: node.api("GET", "/api/overview")[1]["object_totals"]["queues"] >= args.queues,
-                  300, "%d queues" % args.queues)
+    # A new queue's depth appears in /api/queues once the stats database has its first sample.
+    def counted():
+        qs = node.api("GET", "/api/queues?columns=name,messages", timeout=120)[1]
+        return len(qs) >= args.queues and all("messages" in q for q in qs)
+    rh.wait_stats(node, counted, 300, "%d queues with their stats" % args.queues)
     print("declared %d queues in %.1f s" % (args.queues, time.monotonic() - t0))
     vigia = h.Vigia(mode="exporter", config=h.service_yaml({"rabbitmq": [
         node.target(name, username="vigia", password_env="BENCH_RABBIT_PW", per_object=True,
@@ -84,8 +87,10 @@ def run(args):
     def scrape_vigia(target):
         nonlocal ok
         r = h.http_get(vigia.url + "/probe?target=" + target, timeout=120)
-        if r.status != 200 or not re.search(r"^rabbitmq_up 1$", r.body, re.M) or \
-                r.body.count("\nrabbitmq_queue_messages{") < args.queues:
+        n = r.body.count("\nrabbitmq_queue_messages{")
+        if r.status != 200 or not re.search(r"^rabbitmq_up 1$", r.body, re.M) or n < args.queues:
+            print("error: %s: status %d, %d queue series: %s" % (target, r.status, n, r.body[:300]),
+                  file=sys.stderr)
             ok = False
 
     def scrape_plugin():

@@ -74,4 +74,7 @@ std::string redact_url(std::string_view url);
 // instance label for a target): "http://a/metrics" -> "a:80".
 std::string url_host_port(std::string_view url);
 
+// "Basic <base64(user:password)>", the Authorization header's value.
+std::string basic_auth_header(std::string_view user, std::string_view password);
+
 }  // namespace vigia

@@ -9,6 +9,7 @@ build_pkgs=(
   g++ cmake ninja-build pkg-config
   prometheus-cpp-dev libmicrohttpd-dev libpqxx-dev libhiredis-dev libcurl4-openssl-dev
   libyaml-cpp-dev libbenchmark-dev catch2 nlohmann-json3-dev zlib1g-dev libdeflate-dev libre2-dev libssl-dev
+  libsimdjson-dev
 )
 # Reference implementations and servers the tests and benchmarks run against.
 test_pkgs=(
@@ -17,6 +18,7 @@ test_pkgs=(
   postgresql-15 pgbouncer prometheus-postgres-exporter
   redis-server prometheus-redis-exporter
   nginx prometheus-nginx-exporter
+  rabbitmq-server erlang-base
   faketime
   prometheus-blackbox-exporter dnsmasq-base
   docker.io busybox-static

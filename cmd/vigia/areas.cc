@@ -10,6 +10,7 @@
   AREA(pgbouncer)         \
   AREA(redis)             \
   AREA(nginx)             \
+  AREA(rabbitmq)          \
   AREA(backup)            \
   AREA(transfer)          \
   AREA(probe)             \

@@ -44,7 +44,4 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
 // The area's collector, run by the service-target runtime (core/service.h).
 std::shared_ptr<ServiceCollector> make_collector(const std::vector<TargetConfig>& targets);
 
-// "Basic <base64(user:password)>", the Authorization header's value.
-std::string basic_auth_header(std::string_view user, std::string_view password);
-
 }  // namespace vigia::nginx

@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/exposition.h"
+#include "core/http_client.h"
 #include "core/http_server.h"
 #include "exporters/nginx/nginx.h"
 #include "exporters/nginx/stub_status.h"

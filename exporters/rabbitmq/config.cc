@@ -1,0 +1,85 @@
+#include "exporters/rabbitmq/config.h"
+
+namespace vigia::rabbitmq {
+namespace {
+
+int get_int(const YamlReader& r, const YAML::Node& n, const std::string& what, int lo, int hi) {
+  double d = r.get_double(n, what);
+  if (d < lo || d > hi || d != static_cast<int>(d))
+    r.fail(n, what + ": expected an integer " + std::to_string(lo) + "-" + std::to_string(hi));
+  return static_cast<int>(d);
+}
+
+std::shared_ptr<const std::regex> get_regex(const YamlReader& r, const YAML::Node& n, const std::string& what,
+                                            std::string& text) {
+  text = r.get_string(n, what);
+  try {
+    return std::make_shared<const std::regex>(text, std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error& e) {
+    r.fail(n, what + ": bad regular expression: " + e.what());
+  }
+}
+
+}  // namespace
+
+bool TargetConfig::wants(const std::string& queue) const {
+  if (include_re && !std::regex_match(queue, *include_re)) return false;
+  if (exclude_re && std::regex_match(queue, *exclude_re)) return false;
+  return true;
+}
+
+std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n) {
+  std::vector<TargetConfig> out;
+  static const std::vector<std::string_view> kKeys = {
+      "name",          "url",           "username",   "password_file", "password_env", "per_object",
+      "queue_include", "queue_exclude", "max_queues", "page_size",     "queue_stats"};
+  r.read_named_list(
+      n, "rabbitmq", "target", kKeys,
+      [&](const YAML::Node& item, const std::string& what, const std::string& name) {
+        TargetConfig t;
+        t.name = name;
+        if (!item["url"]) r.fail(item, what + ": missing key 'url'");
+        t.url = r.get_string(item["url"], what + ".url");
+        std::string_view u = t.url;
+        size_t scheme = u.starts_with("http://") ? 7 : u.starts_with("https://") ? 8 : 0;
+        if (scheme == 0 || u.size() == scheme)
+          r.fail(item["url"], what + ".url: expected the http:// or https:// URL of the management API");
+        std::string_view authority = u.substr(scheme, u.find_first_of("/?#", scheme) - scheme);
+        if (authority.find('@') != std::string_view::npos)
+          r.fail(item["url"], what +
+                                  ".url: give credentials as username and password_file/password_env, "
+                                  "not in the URL");
+        if (t.url.find_first_of("?#") != std::string::npos)
+          r.fail(item["url"], what + ".url: expected a base URL without ? or #");
+        while (!t.url.empty() && t.url.back() == '/') t.url.pop_back();
+        if (item["username"]) t.username = r.get_string(item["username"], what + ".username");
+        t.password = read_secret_ref(r, item, what);
+        if (!t.password.empty() && t.username.empty()) r.fail(item, what + ": a password needs a username");
+        if (item["per_object"]) t.per_object = r.get_bool(item["per_object"], what + ".per_object");
+        if (item["queue_include"])
+          t.include_re = get_regex(r, item["queue_include"], what + ".queue_include", t.queue_include);
+        if (item["queue_exclude"])
+          t.exclude_re = get_regex(r, item["queue_exclude"], what + ".queue_exclude", t.queue_exclude);
+        if (item["max_queues"])
+          t.max_queues = get_int(r, item["max_queues"], what + ".max_queues", 1, 1000000);
+        if (item["page_size"]) t.page_size = get_int(r, item["page_size"], what + ".page_size", 0, 500);
+        if (item["queue_stats"]) t.queue_stats = r.get_bool(item["queue_stats"], what + ".queue_stats");
+        out.push_back(std::move(t));
+      });
+  return out;
+}
+
+Status parse_targets(const std::string& file, const std::string& yaml, std::vector<TargetConfig>& out) {
+  YamlReader r(file);
+  try {
+    YAML::Node root = YAML::Load(yaml);
+    out = read_targets(r, root["rabbitmq"]);
+    return Status::ok();
+  } catch (const ConfigError& e) {
+    return Status::error(e.what());
+  } catch (const YAML::Exception& e) {
+    return Status::error(yaml_error_message(file, e));
+  }
+}
+
+}  // namespace vigia::rabbitmq

@@ -1,5 +1,7 @@
 #include "exporters/rabbitmq/config.h"
 
+#include <re2/re2.h>
+
 namespace vigia::rabbitmq {
 namespace {
 
@@ -10,21 +12,22 @@ int get_int(const YamlReader& r, const YAML::Node& n, const std::string& what, i
   return static_cast<int>(d);
 }
 
-std::shared_ptr<const std::regex> get_regex(const YamlReader& r, const YAML::Node& n, const std::string& what,
-                                            std::string& text) {
+// Go's regexp syntax (RE2), as every other pattern of vigia and Prometheus.
+std::shared_ptr<const re2::RE2> get_regex(const YamlReader& r, const YAML::Node& n, const std::string& what,
+                                          std::string& text) {
   text = r.get_string(n, what);
-  try {
-    return std::make_shared<const std::regex>(text, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error& e) {
-    r.fail(n, what + ": bad regular expression: " + e.what());
-  }
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  auto re = std::make_shared<const re2::RE2>(text, opts);
+  if (!re->ok()) r.fail(n, what + ": bad regular expression: " + re->error());
+  return re;
 }
 
 }  // namespace
 
 bool TargetConfig::wants(const std::string& queue) const {
-  if (include_re && !std::regex_match(queue, *include_re)) return false;
-  if (exclude_re && std::regex_match(queue, *exclude_re)) return false;
+  if (include_re && !RE2::FullMatch(queue, *include_re)) return false;
+  if (exclude_re && RE2::FullMatch(queue, *exclude_re)) return false;
   return true;
 }
 

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -25,6 +24,10 @@
 #include "core/status.h"
 #include "core/yaml_reader.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace vigia::rabbitmq {
 
 struct TargetConfig {
@@ -33,9 +36,9 @@ struct TargetConfig {
   std::string username;
   SecretRef password;
   bool per_object = false;
-  std::string queue_include;  // empty: every queue
-  std::string queue_exclude;  // empty: none
-  std::shared_ptr<const std::regex> include_re, exclude_re;
+  std::string queue_include;                               // empty: every queue
+  std::string queue_exclude;                               // empty: none
+  std::shared_ptr<const re2::RE2> include_re, exclude_re;  // whole-name matches
   int max_queues = 5000;
   int page_size = 500;      // the management API's largest page; 0: one unpaginated request
   bool queue_stats = true;  // false: disable_stats (no consumers, no message counters; cheaper)

@@ -85,6 +85,26 @@ double YamlReader::get_double(const YAML::Node& n, std::string_view what) const 
   return d;
 }
 
+int YamlReader::get_int(const YAML::Node& n, std::string_view what, int lo, int hi) const {
+  double d = get_double(n, what);
+  if (d < lo || d > hi || d != static_cast<int>(d))
+    fail(n, std::string(what) + ": expected an integer " + std::to_string(lo) + "-" + std::to_string(hi));
+  return static_cast<int>(d);
+}
+
+std::string YamlReader::get_http_url(const YAML::Node& n, std::string_view what,
+                                     std::string_view expected) const {
+  std::string url = get_string(n, what);
+  std::string_view u = url;
+  size_t scheme = u.starts_with("http://") ? 7 : u.starts_with("https://") ? 8 : 0;
+  if (scheme == 0 || u.size() == scheme) fail(n, std::string(what) + ": " + std::string(expected));
+  std::string_view authority = u.substr(scheme, u.find_first_of("/?#", scheme) - scheme);
+  if (authority.find('@') != std::string_view::npos)
+    fail(n,
+         std::string(what) + ": give credentials as username and password_file/password_env, not in the URL");
+  return url;
+}
+
 double YamlReader::get_duration_seconds(const YAML::Node& n, std::string_view what) const {
   double s = 0;
   if (!n.IsScalar() || !parse_prometheus_duration(n.Scalar(), s))

@@ -42,6 +42,11 @@ class YamlReader {
   std::string get_string(const YAML::Node& n, std::string_view what) const;
   bool get_bool(const YAML::Node& n, std::string_view what) const;
   double get_double(const YAML::Node& n, std::string_view what) const;
+  // An integer from lo to hi ("<what>: expected an integer lo-hi").
+  int get_int(const YAML::Node& n, std::string_view what, int lo, int hi) const;
+  // An http:// or https:// URL with a host ("<what>: <expected>" otherwise)
+  // and no credentials in it (they go in username and password_file/_env).
+  std::string get_http_url(const YAML::Node& n, std::string_view what, std::string_view expected) const;
   // Prometheus durations: "15s", "1m30s", "2h", "500ms", "7d", "1w", "1y".
   double get_duration_seconds(const YAML::Node& n, std::string_view what) const;
   std::vector<std::string> get_string_list(const YAML::Node& n, std::string_view what) const;

@@ -75,27 +75,19 @@ class NginxTarget final : public ServiceTarget {
 
 std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n, std::string_view section) {
   std::vector<TargetConfig> out;
-  r.read_named_list(
-      n, section, "target", {"name", "url", "username", "password_file", "password_env"},
-      [&](const YAML::Node& item, const std::string& what, const std::string& name) {
-        TargetConfig t;
-        t.name = name;
-        if (!item["url"]) r.fail(item, what + ": missing key 'url'");
-        t.url = r.get_string(item["url"], what + ".url");
-        std::string_view u = t.url;
-        size_t scheme = u.starts_with("http://") ? 7 : u.starts_with("https://") ? 8 : 0;
-        if (scheme == 0 || u.size() == scheme)
-          r.fail(item["url"], what + ".url: expected an http:// or https:// URL of a stub_status page");
-        std::string_view authority = u.substr(scheme, u.find_first_of("/?#", scheme) - scheme);
-        if (authority.find('@') != std::string_view::npos)
-          r.fail(item["url"], what +
-                                  ".url: give credentials as username and password_file/password_env, "
-                                  "not in the URL");
-        if (item["username"]) t.username = r.get_string(item["username"], what + ".username");
-        t.password = read_secret_ref(r, item, what);
-        if (!t.password.empty() && t.username.empty()) r.fail(item, what + ": a password needs a username");
-        out.push_back(std::move(t));
-      });
+  r.read_named_list(n, section, "target", {"name", "url", "username", "password_file", "password_env"},
+                    [&](const YAML::Node& item, const std::string& what, const std::string& name) {
+                      TargetConfig t;
+                      t.name = name;
+                      if (!item["url"]) r.fail(item, what + ": missing key 'url'");
+                      t.url = r.get_http_url(item["url"], what + ".url",
+                                             "expected an http:// or https:// URL of a stub_status page");
+                      if (item["username"]) t.username = r.get_string(item["username"], what + ".username");
+                      t.password = read_secret_ref(r, item, what);
+                      if (!t.password.empty() && t.username.empty())
+                        r.fail(item, what + ": a password needs a username");
+                      out.push_back(std::move(t));
+                    });
   return out;
 }
 

@@ -5,13 +5,6 @@
 namespace vigia::rabbitmq {
 namespace {
 
-int get_int(const YamlReader& r, const YAML::Node& n, const std::string& what, int lo, int hi) {
-  double d = r.get_double(n, what);
-  if (d < lo || d > hi || d != static_cast<int>(d))
-    r.fail(n, what + ": expected an integer " + std::to_string(lo) + "-" + std::to_string(hi));
-  return static_cast<int>(d);
-}
-
 // Go's regexp syntax (RE2), as every other pattern of vigia and Prometheus.
 std::shared_ptr<const re2::RE2> get_regex(const YamlReader& r, const YAML::Node& n, const std::string& what,
                                           std::string& text) {
@@ -42,16 +35,8 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
         TargetConfig t;
         t.name = name;
         if (!item["url"]) r.fail(item, what + ": missing key 'url'");
-        t.url = r.get_string(item["url"], what + ".url");
-        std::string_view u = t.url;
-        size_t scheme = u.starts_with("http://") ? 7 : u.starts_with("https://") ? 8 : 0;
-        if (scheme == 0 || u.size() == scheme)
-          r.fail(item["url"], what + ".url: expected the http:// or https:// URL of the management API");
-        std::string_view authority = u.substr(scheme, u.find_first_of("/?#", scheme) - scheme);
-        if (authority.find('@') != std::string_view::npos)
-          r.fail(item["url"], what +
-                                  ".url: give credentials as username and password_file/password_env, "
-                                  "not in the URL");
+        t.url = r.get_http_url(item["url"], what + ".url",
+                               "expected the http:// or https:// URL of the management API");
         if (t.url.find_first_of("?#") != std::string::npos)
           r.fail(item["url"], what + ".url: expected a base URL without ? or #");
         while (!t.url.empty() && t.url.back() == '/') t.url.pop_back();
@@ -64,8 +49,8 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
         if (item["queue_exclude"])
           t.exclude_re = get_regex(r, item["queue_exclude"], what + ".queue_exclude", t.queue_exclude);
         if (item["max_queues"])
-          t.max_queues = get_int(r, item["max_queues"], what + ".max_queues", 1, 1000000);
-        if (item["page_size"]) t.page_size = get_int(r, item["page_size"], what + ".page_size", 0, 500);
+          t.max_queues = r.get_int(item["max_queues"], what + ".max_queues", 1, 1000000);
+        if (item["page_size"]) t.page_size = r.get_int(item["page_size"], what + ".page_size", 0, 500);
         if (item["queue_stats"]) t.queue_stats = r.get_bool(item["queue_stats"], what + ".queue_stats");
         out.push_back(std::move(t));
       });

@@ -14,13 +14,6 @@ bool parse_int(std::string_view s, int lo, int hi, int& out) {
   return true;
 }
 
-int get_int(const YamlReader& r, const YAML::Node& n, const std::string& what, int lo, int hi) {
-  double d = r.get_double(n, what);
-  if (d < lo || d > hi || d != static_cast<int>(d))
-    r.fail(n, what + ": expected an integer " + std::to_string(lo) + "-" + std::to_string(hi));
-  return static_cast<int>(d);
-}
-
 // "pattern" or "dbN=pattern", as redis_exporter's --check-keys entries.
 std::vector<KeyRef> read_keys(const YamlReader& r, const YAML::Node& n, const std::string& what,
                               int default_db) {
@@ -128,7 +121,7 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
           r.fail(item["address"], what + ".address: " + err);
         if (item["db"]) {
           if (url_db) r.fail(item["db"], what + ".db: the address already names a database");
-          t.db = get_int(r, item["db"], what + ".db", 0, 1 << 20);
+          t.db = r.get_int(item["db"], what + ".db", 0, 1 << 20);
         }
         if (item["username"]) t.username = r.get_string(item["username"], what + ".username");
         t.password = read_secret_ref(r, item, what);
@@ -138,7 +131,7 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
         if (item["check_single_keys"])
           t.check_single_keys = read_keys(r, item["check_single_keys"], what + ".check_single_keys", t.db);
         if (item["check_keys_limit"])
-          t.check_keys_limit = get_int(r, item["check_keys_limit"], what + ".check_keys_limit", 1, 100000);
+          t.check_keys_limit = r.get_int(item["check_keys_limit"], what + ".check_keys_limit", 1, 100000);
         if (const YAML::Node b = item["bullmq"]) {
           std::string bw = what + ".bullmq";
           if (!b.IsMap() && !b.IsNull()) r.fail(b, bw + ": expected a mapping ({prefix: bull, db: 0})");
@@ -151,9 +144,9 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
             if (t.bullmq.prefix.find_first_of("*?[]\\") != std::string::npos)
               r.fail(b["prefix"], bw + ".prefix: must not contain * ? [ ] or \\");
           }
-          if (b["db"]) t.bullmq.db = get_int(r, b["db"], bw + ".db", 0, 1 << 20);
+          if (b["db"]) t.bullmq.db = r.get_int(b["db"], bw + ".db", 0, 1 << 20);
           if (b["max_queues"])
-            t.bullmq.max_queues = get_int(r, b["max_queues"], bw + ".max_queues", 1, 100000);
+            t.bullmq.max_queues = r.get_int(b["max_queues"], bw + ".max_queues", 1, 100000);
         }
         out.push_back(std::move(t));
       });

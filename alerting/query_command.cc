@@ -15,6 +15,7 @@
 #include "alerting/store/http_target.h"
 #include "alerting/store/scrape.h"
 #include "alerting/store/store.h"
+#include "core/text.h"
 
 namespace vigia::alerting {
 
@@ -103,31 +104,7 @@ bool parse_time(std::string_view s, int64_t& ms) {
     ms = std::llround(secs * 1000);
     return true;
   }
-  std::tm tm{};
-  const char* p = strptime(str.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!p) return false;
-  double frac = 0;
-  if (*p == '.') {
-    const char* q = p + 1;
-    while (*q >= '0' && *q <= '9') ++q;
-    if (q == p + 1) return false;
-    frac = std::strtod(std::string(p, q).c_str(), nullptr);
-    p = q;
-  }
-  int64_t offset_s = 0;
-  if (*p == 'Z' || *p == 'z') {
-    ++p;
-  } else if (*p == '+' || *p == '-') {
-    int hh = 0, mm = 0;
-    if (std::sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || std::strlen(p) != 6) return false;
-    offset_s = (hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
-    p += 6;
-  } else {
-    return false;
-  }
-  if (*p) return false;
-  ms = (int64_t(timegm(&tm)) - offset_s) * 1000 + std::llround(frac * 1000);
-  return true;
+  return parse_rfc3339_ms(s, ms);
 }
 
 int run_query(const QueryCommand& cmd, std::string& out, std::string& err) {

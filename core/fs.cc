@@ -182,4 +182,42 @@ bool parse_double(std::string_view s, double& out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+Status write_file_atomically(const std::string& path, std::string_view text) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::from_errno(tmp, errno);
+  // On any failure (a full disk) the partial temporary file is removed.
+  auto fail = [&](int e) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    return Status::from_errno(tmp, e);
+  };
+  size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(errno);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) return fail(errno);
+  int rc = ::close(fd);
+  fd = -1;
+  if (rc != 0) return fail(errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(errno);
+  return Status::ok();
+}
+
+Status sync_directory_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::from_errno(dir, errno);
+  int rc = ::fsync(fd);
+  int e = errno;
+  ::close(fd);
+  return rc == 0 ? Status::ok() : Status::from_errno(dir, e);
+}
+
 }  // namespace vigia

@@ -31,6 +31,13 @@ struct HostPaths {
 Status read_file(const std::string& path, std::string& out);
 bool is_not_found(const Status& s);
 
+// Writes `text` to path + ".tmp.<pid>", fsyncs it and renames it over path:
+// a crash leaves the old or the new content, never a torn one. (The rename
+// itself is durable once the directory is synced: sync_directory.)
+Status write_file_atomically(const std::string& path, std::string_view text);
+// fsyncs the directory that holds `path` (after creating or renaming a file in it).
+Status sync_directory_of(const std::string& path);
+
 // A procfs/sysfs file read on every scrape. It is opened once and re-read
 // from offset 0 with pread (procfs and sysfs regenerate the content on a read
 // at offset 0), which saves the open/close of every scrape (a third to three

@@ -46,12 +46,21 @@ struct Conn {
   std::string uri;  // the current request's target as sent (the query is kept raw)
 };
 
+// A registered handler and the body it reads (0: none; the body is counted
+// against Options::max_body_bytes and dropped).
+struct Route {
+  HttpHandler handler;
+  size_t max_body_bytes = 0;
+};
+
 // libmicrohttpd's per-request context, from the complete headers until the
 // request-completed notification.
 struct Request {
   HttpRequest req;
-  std::string handler;  // the metrics label: a registered path or "other"
+  std::string handler;                  // the metrics label: a registered path or "other"
+  const struct Route* route = nullptr;  // null: 404
   size_t body_bytes = 0;
+  size_t max_body = 0;
   bool dispatched = false;           // answered, or handed to a handler thread
   bool suspended = false;            // handed to a handler thread
   MHD_Response* response = nullptr;  // set by the handler thread, queued on resume
@@ -156,7 +165,23 @@ struct HttpServer::Impl {
   Options opts;
   int max_connections = 0;  // opts.max_connections within the descriptor limit
   MHD_Daemon* daemon = nullptr;
-  std::map<std::string, HttpHandler, std::less<>> handlers;
+  std::map<std::string, Route, std::less<>> handlers;   // exact paths
+  std::vector<std::pair<std::string, Route>> prefixes;  // longest first
+
+  // The handler of a path: an exact one, else the longest prefix; null: none.
+  const Route* find_route(std::string_view path, std::string* label) const {
+    if (auto it = handlers.find(path); it != handlers.end()) {
+      *label = it->first;
+      return &it->second;
+    }
+    for (const auto& [prefix, route] : prefixes)
+      if (path.substr(0, prefix.size()) == prefix) {
+        *label = prefix + "*";
+        return &route;
+      }
+    *label = "other";
+    return nullptr;
+  }
 
   // Handler threads and their queue of suspended connections. A request goes
   // to the thread that went idle last: one-at-a-time scrapes then keep using
@@ -258,7 +283,7 @@ struct HttpServer::Impl {
   }
 
   static MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char* method, const char*,
-                               const char*, size_t* upload_size, void** con_cls) {
+                               const char* upload_data, size_t* upload_size, void** con_cls) {
     auto* self = static_cast<Impl*>(cls);
     if (*con_cls == nullptr || *con_cls == &first_call_marker) {
       auto* r = new Request;
@@ -276,21 +301,25 @@ struct HttpServer::Impl {
             return MHD_YES;
           },
           &r->req);
-      r->handler = self->handlers.count(r->req.path) ? r->req.path : "other";
+      r->route = self->find_route(r->req.path, &r->handler);
+      r->max_body =
+          r->route && r->route->max_body_bytes ? r->route->max_body_bytes : self->opts.max_body_bytes;
       // Answered before the body is read, libmicrohttpd then closes the connection.
       double length = 0;
       if (parse_double(r->req.header("Content-Length"), length) &&
-          length > static_cast<double>(self->opts.max_body_bytes)) {
+          length > static_cast<double>(r->max_body)) {
         r->dispatched = true;
         return self->answer(c, r, 413, text_response("request body too large\n"));
       }
       return MHD_YES;
     }
     auto* r = static_cast<Request*>(*con_cls);
-    if (*upload_size != 0) {  // a body chunk: counted and dropped
+    if (*upload_size != 0) {  // a body chunk: kept for a handler that reads bodies, else dropped
       r->body_bytes += *upload_size;
+      if (r->body_bytes <= r->max_body && r->route && r->route->max_body_bytes)
+        r->req.body.append(upload_data, *upload_size);
       *upload_size = 0;
-      if (r->body_bytes > self->opts.max_body_bytes) {  // chunked: no length to check first
+      if (r->body_bytes > r->max_body) {  // chunked: no length to check first
         self->count(r->handler, 413);
         return MHD_NO;  // closes the connection
       }
@@ -334,13 +363,12 @@ struct HttpServer::Impl {
 
   void run_handler(MHD_Connection* c, Request* r) {
     HttpResponse resp;
-    auto it = handlers.find(r->req.path);
-    if (it == handlers.end()) {
+    if (!r->route) {
       resp.status = 404;
       resp.body = "404 page not found\n";
     } else {
       try {
-        it->second(r->req, resp);
+        r->route->handler(r->req, resp);
       } catch (const std::exception& e) {
         resp = HttpResponse();
         resp.status = 500;
@@ -424,8 +452,15 @@ HttpServer::HttpServer(Options opts) : opts_(std::move(opts)), impl_(std::make_u
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::handle(std::string path, HttpHandler handler) {
-  impl_->handlers[std::move(path)] = std::move(handler);
+void HttpServer::handle(std::string path, HttpHandler handler, size_t max_body_bytes) {
+  impl_->handlers[std::move(path)] = Route{std::move(handler), max_body_bytes};
+}
+
+void HttpServer::handle_prefix(std::string prefix, HttpHandler handler, size_t max_body_bytes) {
+  auto& v = impl_->prefixes;
+  v.emplace_back(std::move(prefix), Route{std::move(handler), max_body_bytes});
+  std::stable_sort(v.begin(), v.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
 }
 
 Status HttpServer::start() {

@@ -29,6 +29,7 @@ struct HttpRequest {
   std::string path;                                          // without the query string
   std::string query;                                         // raw, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names as sent
+  std::string body;  // only for handlers registered with a max_body_bytes
 
   // Case-insensitive header lookup; empty if absent.
   std::string_view header(std::string_view name) const;
@@ -97,7 +98,14 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Exact-path handlers; register before start(). Unknown paths get 404.
-  void handle(std::string path, HttpHandler handler);
+  // With max_body_bytes > 0 the handler gets the request body (HttpRequest::
+  // body) up to that size (413 past it); otherwise bodies are limited by
+  // Options::max_body_bytes and dropped.
+  void handle(std::string path, HttpHandler handler, size_t max_body_bytes = 0);
+  // A handler of every path that starts with `prefix` and has no exact
+  // handler (the longest prefix wins): "/api/v2/silence/" for
+  // /api/v2/silence/{id}. Its requests are counted as handler "<prefix>*".
+  void handle_prefix(std::string prefix, HttpHandler handler, size_t max_body_bytes = 0);
 
   // Binds and starts serving. The error is one line, e.g.
   // "listen tcp 127.0.0.1:9100: address already in use".

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <iterator>
 #include <limits>
 
@@ -176,6 +180,35 @@ std::string go_regexp_expand(std::string_view tmpl, const std::vector<std::strin
   }
   out.append(tmpl.substr(std::min(i, tmpl.size())));
   return out;
+}
+
+bool parse_rfc3339_ms(std::string_view s, int64_t& ms) {
+  std::string str(s);
+  std::tm tm{};
+  const char* p = strptime(str.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!p) return false;
+  double frac = 0;
+  if (*p == '.') {
+    const char* q = p + 1;
+    while (*q >= '0' && *q <= '9') ++q;
+    if (q == p + 1) return false;
+    frac = std::strtod(std::string(p, q).c_str(), nullptr);
+    p = q;
+  }
+  int64_t offset_s = 0;
+  if (*p == 'Z' || *p == 'z') {
+    ++p;
+  } else if (*p == '+' || *p == '-') {
+    int hh = 0, mm = 0;
+    if (std::sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || std::strlen(p) != 6) return false;
+    offset_s = (hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
+    p += 6;
+  } else {
+    return false;
+  }
+  if (*p) return false;
+  ms = (int64_t(timegm(&tm)) - offset_s) * 1000 + std::llround(frac * 1000);
+  return true;
 }
 
 }  // namespace vigia

@@ -48,6 +48,9 @@ UtcTime utc_time(int64_t unix_seconds);
 // Go's RFC3339Nano writes it (fraction without trailing zeros, none when
 // whole), or with `fixed_millis` always three digits ("...00.120Z").
 std::string format_rfc3339_ms(int64_t ms, bool fixed_millis = false);
+// Parses RFC 3339 ("2026-11-23T00:00:00Z", a fraction of any length and a
+// +hh:mm offset allowed) into Unix milliseconds (the fraction rounded).
+bool parse_rfc3339_ms(std::string_view s, int64_t& ms);
 
 // Prometheus's durations (model.ParseDuration): "0", or one or more
 // <digits><unit> with units y, w, d, h, m, s, ms each at most once and

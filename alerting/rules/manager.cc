@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/fs.h"
 #include "core/log.h"
 
 namespace vigia::alerting {
@@ -45,26 +46,6 @@ promql::LabelSet labels_from(const json& j) {
   for (auto it = j.begin(); it != j.end(); ++it) ls.emplace_back(it.key(), it.value().get<std::string>());
   std::sort(ls.begin(), ls.end());
   return ls;
-}
-
-Status write_file_atomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::from_errno(tmp, errno);
-  size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return Status::from_errno(tmp, e);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return Status::from_errno(tmp, errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::from_errno(path, errno);
-  return Status::ok();
 }
 
 }  // namespace

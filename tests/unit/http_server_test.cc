@@ -29,7 +29,7 @@ struct RawResponse {
 
 // One request over a fresh connection, read until the server closes it.
 RawResponse http(int port, const std::string& method, const std::string& target,
-                 const std::string& extra_headers = "") {
+                 const std::string& extra_headers = "", const std::string& body = "") {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   sockaddr_in a{};
@@ -37,8 +37,9 @@ RawResponse http(int port, const std::string& method, const std::string& target,
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
-                    extra_headers + "\r\n";
+  std::string req =
+      method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra_headers +
+      (body.empty() ? "" : "Content-Length: " + std::to_string(body.size()) + "\r\n") + "\r\n" + body;
   REQUIRE(send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
   std::string raw;
   char buf[4096];
@@ -122,6 +123,39 @@ TEST_CASE("HttpServer serves handlers on 127.0.0.1:0, 404 elsewhere") {
   CHECK(boom.status == 500);
   CHECK(boom.body == "internal error: kaput\n");
   server.stop();
+}
+
+TEST_CASE("HttpServer: bodies for the handlers that read them, prefix handlers") {
+  HttpServer::Options o;
+  o.listen_address = "127.0.0.1:0";
+  o.max_body_bytes = 16;
+  HttpServer s(o);
+  s.handle(
+      "/post", [](const HttpRequest& req, HttpResponse& resp) { resp.body = "got " + req.body; }, 1 << 20);
+  s.handle("/nobody", [](const HttpRequest& req, HttpResponse& resp) { resp.body = "[" + req.body + "]"; });
+  s.handle_prefix("/api/x/",
+                  [](const HttpRequest& req, HttpResponse& resp) { resp.body = "prefix " + req.path; });
+  s.handle_prefix("/api/x/long/",
+                  [](const HttpRequest& req, HttpResponse& resp) { resp.body = "long " + req.path; });
+  s.handle("/api/x/exact", [](const HttpRequest&, HttpResponse& resp) { resp.body = "exact"; });
+  REQUIRE(s.start().is_ok());
+  std::string big(100000, 'x');
+  RawResponse r = http(s.port(), "POST", "/post", "", big);
+  CHECK(r.status == 200);
+  CHECK(r.body == "got " + big);
+  r = http(s.port(), "POST", "/nobody", "", "0123456789");
+  CHECK(r.status == 200);
+  CHECK(r.body == "[]");  // a handler without a body limit gets none
+  r = http(s.port(), "POST", "/nobody", "", std::string(17, 'y'));
+  CHECK(r.status == 413);
+  r = http(s.port(), "GET", "/api/x/abc");
+  CHECK(r.body == "prefix /api/x/abc");
+  r = http(s.port(), "GET", "/api/x/long/abc");
+  CHECK(r.body == "long /api/x/long/abc");
+  r = http(s.port(), "GET", "/api/x/exact");
+  CHECK(r.body == "exact");
+  CHECK(http(s.port(), "GET", "/api/y").status == 404);
+  s.stop();
 }
 
 TEST_CASE("a port in use is reported as such") {

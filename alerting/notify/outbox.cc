@@ -1,0 +1,482 @@
+#include "alerting/notify/outbox.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "core/log.h"
+
+namespace vigia::notify {
+namespace {
+
+using json = nlohmann::json;
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+json labels_json(const LabelSet& ls) {
+  json j = json::array();
+  for (const auto& [k, v] : ls) j.push_back({k, v});
+  return j;
+}
+
+LabelSet labels_from(const json& j) {
+  LabelSet ls;
+  for (const auto& p : j) ls.emplace_back(p.at(0).get<std::string>(), p.at(1).get<std::string>());
+  return ls;
+}
+
+json fps_json(const std::set<uint64_t>& s) {
+  json j = json::array();
+  for (uint64_t fp : s) j.push_back(fingerprint_string(fp));
+  return j;
+}
+
+std::set<uint64_t> fps_from(const json& j) {
+  std::set<uint64_t> s;
+  for (const auto& x : j) s.insert(std::stoull(x.get<std::string>(), nullptr, 16));
+  return s;
+}
+
+json notification_json(const Notification& n) {
+  json alerts = json::array();
+  for (const auto& a : n.alerts)
+    alerts.push_back({{"labels", labels_json(a.labels)},
+                      {"annotations", labels_json(a.annotations)},
+                      {"startsAt", a.starts_at_ms},
+                      {"endsAt", a.ends_at_ms},
+                      {"updatedAt", a.updated_at_ms},
+                      {"generatorURL", a.generator_url},
+                      {"timeout", a.timeout}});
+  return {{"receiver", n.receiver},
+          {"groupKey", n.group_key},
+          {"groupLabels", labels_json(n.group_labels)},
+          {"alerts", alerts},
+          {"now", n.now_ms},
+          {"externalURL", n.external_url},
+          {"repeatInterval", n.repeat_interval_ms}};
+}
+
+Notification notification_from(const json& j) {
+  Notification n;
+  n.receiver = j.at("receiver").get<std::string>();
+  n.group_key = j.at("groupKey").get<std::string>();
+  n.group_labels = labels_from(j.at("groupLabels"));
+  for (const auto& a : j.at("alerts")) {
+    Alert al;
+    al.labels = labels_from(a.at("labels"));
+    al.annotations = labels_from(a.at("annotations"));
+    al.starts_at_ms = a.at("startsAt").get<int64_t>();
+    al.ends_at_ms = a.at("endsAt").get<int64_t>();
+    al.updated_at_ms = a.at("updatedAt").get<int64_t>();
+    al.generator_url = a.at("generatorURL").get<std::string>();
+    al.timeout = a.at("timeout").get<bool>();
+    n.alerts.push_back(std::move(al));
+  }
+  n.now_ms = j.at("now").get<int64_t>();
+  n.external_url = j.at("externalURL").get<std::string>();
+  n.repeat_interval_ms = j.at("repeatInterval").get<int64_t>();
+  return n;
+}
+
+std::string random_id() {
+  std::random_device rd;
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 4; ++i) {
+    uint32_t r = rd();
+    for (int k = 0; k < 8; ++k) s += hex[(r >> (4 * k)) & 15];
+  }
+  return s;
+}
+
+bool is_subset(const std::set<uint64_t>& a, const std::set<uint64_t>& b) {  // a ⊆ b
+  return std::includes(b.begin(), b.end(), a.begin(), a.end());
+}
+
+}  // namespace
+
+bool needs_update(const NflogEntry* last, const std::set<uint64_t>& firing,
+                  const std::set<uint64_t>& resolved, bool send_resolved, int64_t repeat_interval_ms,
+                  int64_t now_ms) {
+  // Nothing sent yet for the group: send if something fires.
+  if (!last) return !firing.empty();
+  // New firing alerts since the last notification.
+  if (!is_subset(firing, last->firing)) return true;
+  // Everything resolved: send once, whatever send_resolved, so that the log
+  // forgets the firing alerts; unless nothing that fired was ever sent.
+  if (firing.empty()) return !last->firing.empty();
+  if (send_resolved && !is_subset(resolved, last->resolved)) return true;
+  // Nothing changed: only once the repeat interval has passed.
+  return last->timestamp_ms < now_ms - repeat_interval_ms;
+}
+
+std::string NamedIntegration::key() const {
+  return receiver + "/" + std::string(integration->kind()) + "/" + std::to_string(index);
+}
+
+struct Outbox::Item {
+  std::string id;    // the idempotency key
+  std::string ikey;  // the integration
+  Notification n;
+  std::set<uint64_t> firing, resolved;
+  int64_t created_ms = 0, next_ms = 0, group_interval_ms = 0;
+  int attempts = 0;
+  std::string last_error;
+  bool in_flight = false;
+};
+
+struct Outbox::Worker {
+  NamedIntegration ni;
+  std::string key;
+  std::condition_variable cv;
+  bool stop = false;
+  std::thread thread;
+};
+
+Outbox::Outbox(Options opts) : opts_(std::move(opts)) {}
+
+Outbox::~Outbox() { stop(); }
+
+int64_t Outbox::now() const { return opts_.now ? opts_.now() : system_now_ms(); }
+
+Status Outbox::open() {
+  std::lock_guard lk(mu_);
+  std::string dir = opts_.dir;
+  size_t skipped_o = 0, skipped_n = 0;
+  Status so = outbox_.open(dir.empty() ? "" : dir + "/outbox.jsonl", &skipped_o);
+  Status sn = nflog_.open(dir.empty() ? "" : dir + "/nflog.jsonl", &skipped_n);
+  if (skipped_o + skipped_n)
+    log::warn("Skipped unreadable notifier records", {{"count", std::to_string(skipped_o + skipped_n)}});
+  for (const auto& [key, text] : nflog_.entries()) {
+    json j = json::parse(text, nullptr, false);
+    try {
+      NflogEntry e{fps_from(j.at("firing")), fps_from(j.at("resolved")), j.at("ts").get<int64_t>()};
+      log_[key] = std::move(e);
+    } catch (const std::exception&) {
+    }
+  }
+  for (const auto& [key, text] : outbox_.entries()) {
+    json j = json::parse(text, nullptr, false);
+    try {
+      auto it = std::make_unique<Item>();
+      it->id = j.at("id").get<std::string>();
+      it->ikey = j.at("integration").get<std::string>();
+      it->n = notification_from(j.at("notification"));
+      it->firing = fps_from(j.at("firing"));
+      it->resolved = fps_from(j.at("resolved"));
+      it->created_ms = j.at("created").get<int64_t>();
+      it->group_interval_ms = j.at("groupInterval").get<int64_t>();
+      it->attempts = j.at("attempts").get<int>();
+      it->next_ms = 0;  // due now
+      items_[key] = std::move(it);
+    } catch (const std::exception&) {
+    }
+  }
+  if (!items_.empty())
+    log::info("Undelivered notifications loaded", {{"count", std::to_string(items_.size())}});
+  return so.is_ok() ? sn : so;
+}
+
+void Outbox::write_item(const Item& it) {
+  json j = {{"id", it.id},
+            {"integration", it.ikey},
+            {"notification", notification_json(it.n)},
+            {"firing", fps_json(it.firing)},
+            {"resolved", fps_json(it.resolved)},
+            {"created", it.created_ms},
+            {"groupInterval", it.group_interval_ms},
+            {"attempts", it.attempts}};
+  Status st = outbox_.put(it.ikey + ":" + it.n.group_key, dump(j));
+  if (!st.is_ok())
+    log::error("Writing the notification outbox failed; delivering from memory", {{"err", st.message()}});
+}
+
+void Outbox::set_integrations(std::vector<NamedIntegration> integrations) {
+  std::vector<std::unique_ptr<Worker>> ended;
+  {
+    std::lock_guard lk(mu_);
+    std::map<std::string, std::unique_ptr<Worker>> next;
+    for (auto& ni : integrations) {
+      std::string key = ni.key();
+      auto w = std::make_unique<Worker>();
+      w->ni = std::move(ni);
+      w->key = key;
+      next[key] = std::move(w);
+    }
+    for (auto& [key, w] : workers_) {
+      w->stop = true;
+      w->cv.notify_all();
+      ended.push_back(std::move(w));
+    }
+    workers_ = std::move(next);
+    if (!stopping_)
+      for (auto& [key, w] : workers_) w->thread = std::thread([this, p = w.get()] { run(p); });
+  }
+  for (auto& w : ended)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+void Outbox::submit(const Notification& n, int64_t group_interval_ms) {
+  std::set<uint64_t> firing, resolved;
+  for (const auto& a : n.alerts) (a.resolved_at(n.now_ms) ? resolved : firing).insert(fingerprint(a.labels));
+  std::lock_guard lk(mu_);
+  for (auto& [ikey, w] : workers_) {
+    if (w->ni.receiver != n.receiver) continue;
+    std::string key = ikey + ":" + n.group_key;
+    bool send_resolved = w->ni.integration->send_resolved();
+    auto le = log_.find(key);
+    bool need = needs_update(le == log_.end() ? nullptr : &le->second, firing, resolved, send_resolved,
+                             n.repeat_interval_ms, n.now_ms);
+    auto old = items_.find(key);
+    if (!need || (!send_resolved && firing.empty())) {
+      // The delivered state is current: an older undelivered notification is obsolete.
+      if (old != items_.end() && !old->second->in_flight) {
+        record({n.now_ms, n.receiver, std::string(w->ni.integration->kind()), n.group_key, "superseded",
+                old->second->attempts, old->second->last_error, ""});
+        items_.erase(old);
+        (void)outbox_.erase(key);
+      }
+      // Only resolved alerts for an integration that does not send them:
+      // logged as notified (Alertmanager's RetryStage and SetNotifiesStage).
+      if (need) {
+        log_[key] = NflogEntry{firing, resolved, n.now_ms};
+        (void)nflog_.put(
+            key, dump({{"firing", fps_json(firing)}, {"resolved", fps_json(resolved)}, {"ts", n.now_ms}}));
+      }
+      continue;
+    }
+    auto it = std::make_unique<Item>();
+    it->id = random_id();
+    it->ikey = ikey;
+    it->n = n;
+    if (!send_resolved)
+      it->n.alerts.erase(std::remove_if(it->n.alerts.begin(), it->n.alerts.end(),
+                                        [&](const Alert& a) { return a.resolved_at(n.now_ms); }),
+                         it->n.alerts.end());
+    it->firing = firing;
+    it->resolved = resolved;
+    it->created_ms = n.now_ms;
+    it->group_interval_ms = group_interval_ms;
+    if (old != items_.end()) {
+      it->attempts = 0;
+      if (!old->second->in_flight)
+        record({n.now_ms, n.receiver, std::string(w->ni.integration->kind()), n.group_key, "superseded",
+                old->second->attempts, old->second->last_error, ""});
+    }
+    write_item(*it);
+    items_[key] = std::move(it);
+    w->cv.notify_all();
+  }
+}
+
+void Outbox::run(Worker* w) {
+  std::unique_lock lk(mu_);
+  while (!w->stop) {
+    if (deliver_next(w, lk)) continue;
+    // Nothing due: wait for a submit, or for the earliest retry.
+    int64_t next = INT64_MAX;
+    for (const auto& [key, it] : items_)
+      if (it->ikey == w->key && !it->in_flight) next = std::min(next, it->next_ms);
+    if (next == INT64_MAX)
+      w->cv.wait(lk);
+    else
+      w->cv.wait_for(lk, std::chrono::milliseconds(std::clamp<int64_t>(next - now(), 1, 60000)));
+  }
+}
+
+bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
+  int64_t t = now();
+  Item* due = nullptr;
+  std::string key;
+  for (auto& [k, it] : items_)
+    if (it->ikey == w->key && !it->in_flight && it->next_ms <= t &&
+        (!due || it->created_ms < due->created_ms)) {
+      due = it.get();
+      key = k;
+    }
+  if (!due) return false;
+  // A delivery of the group that ended after this item was written may have
+  // made it redundant (the same alerts, within the repeat interval).
+  if (auto le = log_.find(key);
+      le != log_.end() && due->attempts == 0 &&
+      !needs_update(&le->second, due->firing, due->resolved, w->ni.integration->send_resolved(),
+                    due->n.repeat_interval_ms, due->n.now_ms)) {
+    record({t, w->ni.receiver, std::string(w->ni.integration->kind()), due->n.group_key, "superseded", 0, "",
+            ""});
+    items_.erase(key);
+    (void)outbox_.erase(key);
+    return true;
+  }
+  due->in_flight = true;
+  // Copies: a submit may replace (and free) the item while it is delivered.
+  Notification n = due->n;
+  std::string id = due->id;
+  std::set<uint64_t> sent_firing = due->firing, sent_resolved = due->resolved;
+  DeliveryContext ctx{id, opts_.delivery_timeout};
+  std::shared_ptr<Integration> integ = w->ni.integration;
+  std::string kind(integ->kind());
+  lk.unlock();
+  auto start = std::chrono::steady_clock::now();
+  DeliveryResult res;
+  try {
+    res = integ->deliver(n, ctx);
+  } catch (const std::exception& e) {
+    res.ok = false;
+    res.retryable = true;
+    res.error = std::string("internal error: ") + e.what();
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  lk.lock();
+  t = now();
+  Counts& c = counts_[kind];
+  c.latency_sum += secs;
+  auto cur = items_.find(key);
+  Item* item = cur != items_.end() && cur->second->id == id ? cur->second.get() : nullptr;
+  int attempts = (item ? item->attempts : 0) + 1;
+  if (attempts == 1) c.total++;
+  if (res.ok) {
+    // What was delivered (a newer item for the group, if one replaced this
+    // one meanwhile, stays in the outbox and is compared with this).
+    NflogEntry& e = log_[key];
+    e = NflogEntry{sent_firing, sent_resolved, n.now_ms};
+    Status st = nflog_.put(
+        key,
+        dump({{"firing", fps_json(e.firing)}, {"resolved", fps_json(e.resolved)}, {"ts", e.timestamp_ms}}));
+    if (!st.is_ok()) log::error("Writing the notification log failed", {{"err", st.message()}});
+    record({t, w->ni.receiver, kind, n.group_key, "delivered", attempts, "", res.detail});
+    if (item) {
+      items_.erase(cur);
+      (void)outbox_.erase(key);
+    }
+    return true;
+  }
+  log::warn("Notify attempt failed", {{"receiver", w->ni.receiver},
+                                      {"integration", kind},
+                                      {"attempts", std::to_string(attempts)},
+                                      {"err", res.error}});
+  if (!res.retryable) {
+    c.failed++;
+    record({t, w->ni.receiver, kind, n.group_key, "failed", attempts, res.error, res.detail});
+    if (item) {
+      items_.erase(cur);
+      (void)outbox_.erase(key);
+    }
+    return true;
+  }
+  record({t, w->ni.receiver, kind, n.group_key, "retrying", attempts, res.error, res.detail});
+  if (item) {
+    item->in_flight = false;
+    item->attempts = attempts;
+    item->last_error = res.error;
+    int64_t cap = std::min<int64_t>(opts_.max_backoff_ms, std::max<int64_t>(item->group_interval_ms, 1000));
+    int64_t delay = 1000;
+    for (int i = 1; i < attempts && delay < cap; ++i) delay *= 2;
+    item->next_ms = t + std::min(delay, cap);
+  }
+  return false;
+}
+
+void Outbox::record(DeliveryRecord r) {
+  audit_.push_front(std::move(r));
+  if (audit_.size() > 1000) audit_.pop_back();
+}
+
+void Outbox::stop() {
+  std::vector<std::unique_ptr<Worker>> ended;
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+    for (auto& [key, w] : workers_) {
+      w->stop = true;
+      w->cv.notify_all();
+      ended.push_back(std::move(w));
+    }
+    workers_.clear();
+  }
+  for (auto& w : ended)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+void Outbox::maintain() {
+  std::lock_guard lk(mu_);
+  int64_t t = now();
+  for (auto it = log_.begin(); it != log_.end();) {
+    if (it->second.timestamp_ms + opts_.nflog_retention_ms < t) {
+      (void)nflog_.erase(it->first);
+      it = log_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = items_.begin(); it != items_.end();) {
+    if (!it->second->in_flight && it->second->created_ms + opts_.nflog_retention_ms < t) {
+      log::warn("Dropping an undelivered notification past the retention",
+                {{"group", it->second->n.group_key}});
+      (void)outbox_.erase(it->first);
+      it = items_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  (void)outbox_.flush();
+  (void)nflog_.flush();
+}
+
+std::vector<DeliveryRecord> Outbox::recent(const std::string& receiver, size_t limit) const {
+  std::lock_guard lk(mu_);
+  std::vector<DeliveryRecord> out;
+  for (const auto& r : audit_) {
+    if (out.size() >= limit) break;
+    if (receiver.empty() || r.receiver == receiver) out.push_back(r);
+  }
+  return out;
+}
+
+size_t Outbox::pending() const {
+  std::lock_guard lk(mu_);
+  return items_.size();
+}
+
+void Outbox::write_metrics(MetricSink& sink) const {
+  std::lock_guard lk(mu_);
+  std::set<std::string> kinds;
+  for (const auto& [key, w] : workers_) kinds.insert(std::string(w->ni.integration->kind()));
+  for (const auto& [k, c] : counts_) kinds.insert(k);
+  auto per_kind = [&](std::string_view name, std::string_view help, MetricType type, auto value) {
+    sink.family(name, help, type);
+    for (const auto& k : kinds) {
+      auto it = counts_.find(k);
+      Counts c = it == counts_.end() ? Counts{} : it->second;
+      sink.sample(name, {{"integration", k}}, value(c));
+    }
+  };
+  per_kind("alertmanager_notifications_total", "The total number of attempted notifications.",
+           MetricType::kCounter, [](const Counts& c) { return double(c.total); });
+  per_kind("alertmanager_notifications_failed_total", "The total number of failed notifications.",
+           MetricType::kCounter, [](const Counts& c) { return double(c.failed); });
+  int64_t t = now(), oldest = t;
+  for (const auto& [key, it] : items_) oldest = std::min(oldest, it->created_ms);
+  sink.gauge("vigia_notify_outbox_notifications",
+             "Notifications written to the outbox and not yet delivered.", double(items_.size()));
+  sink.gauge("vigia_notify_outbox_oldest_age_seconds",
+             "Age of the oldest undelivered notification in the outbox (0 when empty).",
+             (t - oldest) / 1000.0);
+  sink.counter("vigia_notify_outbox_write_errors_total",
+               "Failed writes of the outbox and notification log files (e.g. a full disk).",
+               double(outbox_.write_errors() + nflog_.write_errors()));
+  sink.gauge("vigia_notify_outbox_write_pending",
+             "1 while the outbox or notification log file lags memory after a failed write.",
+             outbox_.pending() || nflog_.pending() ? 1 : 0);
+  sink.gauge("alertmanager_nflog_entries",
+             "Entries in the notification log (vigia: one per group and integration).", double(log_.size()));
+}
+
+}  // namespace vigia::notify

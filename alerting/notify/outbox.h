@@ -1,0 +1,141 @@
+// Delivery: the durable outbox, the notification log and the receivers'
+// delivery threads (Alertmanager's notify pipeline from the dedup stage on:
+// DedupStage, RetryStage, SetNotifiesStage, and its nflog), made durable:
+//
+//  - submit() is called with each flushed group for one receiver. For each
+//    of the receiver's integrations it decides, as Alertmanager's
+//    DedupStage.needsUpdate, from the notification log (what was last
+//    delivered to that integration for that group) whether to send. If so,
+//    the notification is written to the outbox journal (fsynced) before
+//    submit() returns; it replaces an older undelivered notification of the
+//    same group and integration (the newer state supersedes it). If not, an
+//    undelivered older one is dropped (what was delivered is current).
+//  - One thread per integration delivers its outbox items, oldest first. An
+//    item leaves the outbox only when the receiver accepted it (then the
+//    notification log records its firing and resolved alerts, fsynced) or
+//    refused it for good (a 4xx: not retried). A network error, timeout or
+//    5xx is retried with a doubling backoff (1 s to the group interval, at
+//    most 5 min). A hanging receiver holds only its own thread.
+//  - After kill -9 or a reboot, open() reloads both: every notification not
+//    yet delivered is delivered, and the notification log keeps what was
+//    delivered from being sent again. The one window left is a crash after
+//    the receiver accepted and before the log was written: that
+//    notification is sent again, with the same Idempotency-Key header.
+//  - A write that fails (a full disk) is logged and counted
+//    (vigia_notify_outbox_write_errors_total); delivery goes on from memory
+//    and the files catch up when space is back.
+//
+// Threading: every public method may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alerting/notify/journal.h"
+#include "alerting/notify/model.h"
+#include "core/metric.h"
+#include "core/status.h"
+
+namespace vigia::notify {
+
+// The notification log's entry of one group and integration: the alerts
+// (fingerprints) of the last delivered notification, and when.
+struct NflogEntry {
+  std::set<uint64_t> firing, resolved;
+  int64_t timestamp_ms = 0;
+};
+
+// DedupStage.needsUpdate: whether a flush with these firing and resolved
+// alerts must be sent, given the last delivered entry (null: none).
+bool needs_update(const NflogEntry* last, const std::set<uint64_t>& firing,
+                  const std::set<uint64_t>& resolved, bool send_resolved, int64_t repeat_interval_ms,
+                  int64_t now_ms);
+
+// A receiver's integration, named as Alertmanager names it in its
+// notification log: "<receiver>/<kind>/<index>".
+struct NamedIntegration {
+  std::string receiver;
+  size_t index = 0;
+  std::shared_ptr<Integration> integration;
+  std::string key() const;
+};
+
+// One line of the audit log (GET /api/v1/notifications).
+struct DeliveryRecord {
+  int64_t time_ms = 0;
+  std::string receiver, integration, group_key, status;  // status: delivered, failed, retrying, superseded
+  int attempts = 0;
+  std::string error, detail;
+};
+
+class Outbox {
+ public:
+  struct Options {
+    std::string dir;  // outbox.jsonl and nflog.jsonl; "" keeps them in memory only
+    int64_t nflog_retention_ms = 120LL * 3600 * 1000;
+    std::chrono::milliseconds delivery_timeout{30000};
+    int64_t max_backoff_ms = 5 * 60 * 1000;
+    std::function<int64_t()> now;  // the clock (tests); default: the system's
+  };
+  explicit Outbox(Options opts);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  // Loads the journals (skipped records are logged).
+  Status open();
+  // The integrations (at start and on reload); starts a delivery thread for
+  // each new one and ends those of removed ones. Outbox items of an
+  // integration that no longer exists are kept until it exists again or
+  // they are older than the retention.
+  void set_integrations(std::vector<NamedIntegration> integrations);
+  // A flushed group for one receiver (see above). group_interval_ms bounds the backoff.
+  void submit(const Notification& n, int64_t group_interval_ms);
+  // Ends the delivery threads (a delivery in flight finishes first, within
+  // its timeout); undelivered items stay in the outbox.
+  void stop();
+  // Forgets log entries older than the retention; retries failed writes.
+  void maintain();
+
+  // The most recent deliveries, newest first (at most `limit`), of one
+  // receiver or all ("").
+  std::vector<DeliveryRecord> recent(const std::string& receiver, size_t limit) const;
+  size_t pending() const;
+  // alertmanager_notifications_total{integration}, _failed_total,
+  // alertmanager_notification_latency_seconds, vigia_notify_outbox_*.
+  void write_metrics(MetricSink& sink) const;
+
+ private:
+  struct Item;
+  struct Worker;
+  void run(Worker* w);
+  bool deliver_next(Worker* w, std::unique_lock<std::mutex>& lk);
+  void record(DeliveryRecord r);
+  void write_item(const Item& it);
+  int64_t now() const;
+
+  Options opts_;
+  mutable std::mutex mu_;
+  Journal outbox_, nflog_;
+  std::map<std::string, NflogEntry> log_;                   // nflog key -> entry
+  std::map<std::string, std::unique_ptr<Item>> items_;      // nflog key -> undelivered notification
+  std::map<std::string, std::unique_ptr<Worker>> workers_;  // integration key
+  std::deque<DeliveryRecord> audit_;
+  struct Counts {
+    uint64_t total = 0, failed = 0;
+    double latency_sum = 0;
+  };
+  std::map<std::string, Counts> counts_;  // by integration kind
+  bool stopping_ = false;
+};
+
+}  // namespace vigia::notify

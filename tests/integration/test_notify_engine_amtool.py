@@ -5,13 +5,17 @@ accepts exactly the files `amtool check-config` accepts, except the files that u
 Alertmanager has and vigia refuses by name (EXPECTED_REFUSALS: amtool accepts them, vigia must
 refuse them); and on every accepted file, for many label sets, vigia's routing tree gives the same
 receivers, in the same order, as `amtool config routes test`. The engine is reached through the
-test-only binary notify_engine_tool (tests/tools/)."""
+test-only binary notify_engine_tool (tests/tools/). Time intervals' zones: vigia's own TZif reader
+gives the same UTC offsets as Python's zoneinfo (the same system tz database) at many instants from
+1970 to 2100, past the files' last transitions (their POSIX TZ footer)."""
 
 import glob
 import json
 import os
 import random
 import sys
+import zoneinfo
+from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
@@ -117,6 +121,38 @@ def body(c):
     c.check(same > 0 and differ == 0,
             "routing: vigia and amtool give the same receivers for %d of %d label sets on %d files"
             % (same, same + differ, len(accepted)))
+    check_zones(c)
+
+
+ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo",
+         "Pacific/Chatham", "Africa/Casablanca", "Europe/Dublin", "America/St_Johns", "Asia/Tehran", "UTC",
+         "Pacific/Auckland", "America/Santiago", "Europe/London", "Asia/Tokyo", "Antarctica/Troll"]
+
+
+def check_zones(c):
+    rng = random.Random(25)
+    times = [rng.randrange(0, 4102444800) for _ in range(400)]  # 1970-2100
+    # Near the DST switches of a recent and a far year, at hourly steps.
+    for year in (2024, 2061):
+        for month in (3, 4, 9, 10, 11):
+            base = int(datetime(year, month, 1, tzinfo=timezone.utc).timestamp())
+            times += [base + k * 3600 for k in range(0, 31 * 24, 5)]
+    same = differ = 0
+    for name in ZONES:
+        vg = h.run([TOOL, "offsets", name], timeout=60, input="".join("%d\n" % t for t in times))
+        got = vg.stdout.split()
+        zone = zoneinfo.ZoneInfo(name)
+        for i, t in enumerate(times):
+            want = int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())
+            if i < len(got) and int(got[i]) == want:
+                same += 1
+            else:
+                differ += 1
+                if differ <= 10:
+                    c.check(False, "%s at %d: offset" % (name, t), "vigia %s, zoneinfo %d"
+                            % (got[i] if i < len(got) else None, want))
+    c.check(differ == 0, "zones: vigia's TZif reader and zoneinfo agree on %d of %d offsets (%d zones)"
+            % (same, same + differ, len(ZONES)))
 
 
 if __name__ == "__main__":

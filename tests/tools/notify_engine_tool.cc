@@ -5,6 +5,9 @@
 //   notify_engine_tool routes FILE   reads label sets, one JSON object per line on
 //                                    stdin, and prints each one's receivers joined
 //                                    by commas (as `amtool config routes test`)
+//   notify_engine_tool offsets ZONE  reads Unix times (seconds), one per line on
+//                                    stdin, and prints the zone's UTC offset at each
+//                                    (seconds east), from vigia's TZif reader
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,6 +17,7 @@
 
 #include "alerting/notify/config.h"
 #include "alerting/notify/route.h"
+#include "alerting/notify/time_interval.h"
 
 using namespace vigia::notify;
 
@@ -23,6 +27,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string cmd = argv[1], file = argv[2];
+  if (cmd == "offsets") {
+    std::shared_ptr<const Zone> zone;
+    std::string error;
+    if (!Zone::load(file, zone, error)) {
+      std::cerr << error << "\n";
+      return 1;
+    }
+    long long t = 0;
+    while (std::cin >> t) std::cout << (zone ? zone->offset_at(t) : 0) << "\n";
+    return 0;
+  }
   std::ifstream f(file, std::ios::binary);
   if (!f) {
     std::cerr << file << ": cannot read\n";

@@ -151,7 +151,8 @@ route:
 )") + kReceivers);
   auto root = Route::build(cfg.route);
   CHECK(receivers(*root, L({{"foo", "bar"}})) == std::vector<std::string>{"default"});
-  CHECK(receivers(*root, L({{"severity", "page"}})) == std::vector<std::string>{"pager", "default"});
+  // A matching child with continue is still a match: the parent is not added.
+  CHECK(receivers(*root, L({{"severity", "page"}})) == std::vector<std::string>{"pager"});
   CHECK(receivers(*root, L({{"severity", "page"}, {"team", "db"}, {"service", "pgbouncer"}})) ==
         std::vector<std::string>{"pager", "pg"});
   // db matched (no continue): web is not tried; a db alert no child matches stays at db.

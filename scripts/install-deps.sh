@@ -22,6 +22,7 @@ test_pkgs=(
   faketime
   prometheus-blackbox-exporter dnsmasq-base
   docker.io busybox-static
+  prometheus-alertmanager tzdata
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -16,7 +16,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "alerting/notify/matcher.h"
 #include "alerting/notify/model.h"
+#include "alerting/notify/time_interval.h"
 #include "core/status.h"
 
 namespace vigia {
@@ -50,6 +52,7 @@ struct HttpConfig {
   Secret authorization_credentials;
   TlsConfig tls;
   bool follow_redirects = true;
+  bool enable_http2 = true;
 };
 
 // global: Alertmanager's defaults.
@@ -79,5 +82,59 @@ struct ReceiverConfig {
   std::string name;
   std::vector<IntegrationNode> integrations;
 };
+
+// A route of the routing tree as written (config.Route); route.h builds the
+// tree with the inherited options. Unset durations are -1 (inherited).
+struct RouteConfig {
+  std::string receiver;               // "" inherits
+  std::vector<std::string> group_by;  // label names, without `...`
+  bool group_by_all = false;          // `...`
+  // match (=), match_re (=~) and matchers, in one list sorted as
+  // Alertmanager sorts them (labels.Matchers: name, value, type).
+  Matchers matchers;
+  std::vector<std::string> mute_time_intervals, active_time_intervals;
+  bool continue_matching = false;  // `continue`
+  int64_t group_wait_ms = -1, group_interval_ms = -1, repeat_interval_ms = -1;
+  std::vector<RouteConfig> routes;
+  std::string where;  // file:line:column of the route, for messages
+};
+
+// inhibit_rules[]: source_match/source_match_re/source_matchers (and the
+// target side) converted to matchers as Alertmanager does.
+struct InhibitRuleConfig {
+  Matchers source_matchers, target_matchers;
+  std::vector<std::string> equal;
+};
+
+// The whole notify: section (or the alertmanager.yml it names).
+struct NotifyConfig {
+  std::string file;  // the file the section was read from
+  GlobalConfig global;
+  RouteConfig route;
+  std::vector<InhibitRuleConfig> inhibit_rules;
+  std::vector<ReceiverConfig> receivers;
+  std::vector<std::string> templates;  // globs, relative ones joined to the file's directory
+  // time_intervals and the deprecated top-level mute_time_intervals, by name.
+  TimeIntervals time_intervals;
+};
+
+// Reads the notify: section `section` of the file `r` reads (or, with
+// `config_file: F`, the alertmanager.yml F, relative to config_dir; errors
+// then name F). Validates as Alertmanager 0.25's config.Load and refuses by
+// name each Alertmanager key vigia does not implement. Errors carry
+// file:line:column. The integrations' own items are checked by them.
+Status read_notify_config(const YamlReader& r, const YAML::Node& section, const std::string& config_dir,
+                          NotifyConfig& out);
+// Reads an alertmanager.yml document (the text of file `file`).
+Status parse_notify_config(const std::string& text, const std::string& file, NotifyConfig& out);
+
+// Reads an http_config mapping (Prometheus common's HTTPClientConfig, the
+// part vigia implements); throws ConfigError via the reader. Relative file
+// names are joined to `dir` as Alertmanager's SetDirectory does.
+HttpConfig read_http_config(const YamlReader& r, const YAML::Node& n, const std::string& what,
+                            const std::string& dir);
+// Reads `key` / `key_file` of map n into a Secret (both set is an error).
+Secret read_secret(const YamlReader& r, const YAML::Node& n, const std::string& what, const std::string& key,
+                   const std::string& dir);
 
 }  // namespace vigia::notify

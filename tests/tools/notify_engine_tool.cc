@@ -1,0 +1,72 @@
+// Test-only entry point to the notifier's engine, for the differential test
+// against amtool (tests/integration/test_notify_engine_amtool.py):
+//   notify_engine_tool check FILE    exit 0 if vigia accepts the alertmanager.yml,
+//                                    1 with the error on stderr otherwise
+//   notify_engine_tool routes FILE   reads label sets, one JSON object per line on
+//                                    stdin, and prints each one's receivers joined
+//                                    by commas (as `amtool config routes test`)
+//   notify_engine_tool offsets ZONE  reads Unix times (seconds), one per line on
+//                                    stdin, and prints the zone's UTC offset at each
+//                                    (seconds east), from vigia's TZif reader
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "alerting/notify/config.h"
+#include "alerting/notify/route.h"
+#include "alerting/notify/time_interval.h"
+
+using namespace vigia::notify;
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: notify_engine_tool check|routes FILE\n";
+    return 2;
+  }
+  std::string cmd = argv[1], file = argv[2];
+  if (cmd == "offsets") {
+    std::shared_ptr<const Zone> zone;
+    std::string error;
+    if (!Zone::load(file, zone, error)) {
+      std::cerr << error << "\n";
+      return 1;
+    }
+    long long t = 0;
+    while (std::cin >> t) std::cout << (zone ? zone->offset_at(t) : 0) << "\n";
+    return 0;
+  }
+  std::ifstream f(file, std::ios::binary);
+  if (!f) {
+    std::cerr << file << ": cannot read\n";
+    return 2;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  NotifyConfig cfg;
+  vigia::Status st = parse_notify_config(ss.str(), file, cfg);
+  if (!st.is_ok()) {
+    std::cerr << st.message() << "\n";
+    return 1;
+  }
+  if (cmd == "check") return 0;
+  if (cmd != "routes") return 2;
+  auto root = Route::build(cfg.route);
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line);
+    LabelSet ls;
+    for (auto& [k, v] : j.items()) ls.emplace_back(k, v.get<std::string>());
+    std::sort(ls.begin(), ls.end());
+    std::string out;
+    for (const Route* r : root->match(ls)) {
+      if (!out.empty()) out += ",";
+      out += r->opts().receiver;
+    }
+    std::cout << out << "\n";
+  }
+  return 0;
+}

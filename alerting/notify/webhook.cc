@@ -79,7 +79,7 @@ std::string webhook_payload(const Notification& n, uint64_t max_alerts) {
   j["version"] = "4";
   j["groupKey"] = n.group_key;
   j["truncatedAlerts"] = truncated;
-  return j.dump() + "\n";
+  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::unique_ptr<Integration> make_webhook(const ItemContext& c) {

@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -202,7 +204,14 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we are threaded
   // Redirects are followed, as Prometheus's scrapes and Go's client do (up to
   // 10); credentials are not sent on to another host (curl's default).
-  api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
+  if (!req.ca_file.empty()) api.easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
+  if (!req.cert_file.empty()) api.easy_setopt(c, CURLOPT_SSLCERT, req.cert_file.c_str());
+  if (!req.key_file.empty()) api.easy_setopt(c, CURLOPT_SSLKEY, req.key_file.c_str());
+  if (req.insecure_skip_verify) {
+    api.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    api.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   api.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
   api.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   api.easy_setopt(c, CURLOPT_TIMEOUT_MS, long(req.timeout.count()));
@@ -240,6 +249,74 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   char* ct = nullptr;
   if (api.easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) resp.content_type = ct;
   return resp;
+}
+
+namespace {
+
+struct MailSource {
+  std::string_view data;
+  size_t pos = 0;
+  static size_t read(char* buf, size_t size, size_t n, void* p) {
+    auto* self = static_cast<MailSource*>(p);
+    size_t len = std::min(size * n, self->data.size() - self->pos);
+    std::memcpy(buf, self->data.data() + self->pos, len);
+    self->pos += len;
+    return len;
+  }
+};
+
+}  // namespace
+
+std::string smtp_send(const SmtpRequest& req) {
+  const CurlApi& api = curl_api();
+  if (!api.error.empty()) return api.error;
+  CURL* c = api.easy_init();
+  if (!c) return "curl_easy_init failed";
+  // The URL's path is the EHLO name.
+  std::string url = std::string(req.implicit_tls ? "smtps://" : "smtp://") + req.host + ":" + req.port + "/" +
+                    (req.hello.empty() ? "localhost" : req.hello);
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  api.easy_setopt(c, CURLOPT_URL, url.c_str());
+  api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(c, CURLOPT_TIMEOUT_MS, long(req.timeout.count()));
+  api.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  if (!req.implicit_tls)
+    api.easy_setopt(c, CURLOPT_USE_SSL, long(req.require_tls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+  if (!req.ca_file.empty()) api.easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
+  if (!req.cert_file.empty()) api.easy_setopt(c, CURLOPT_SSLCERT, req.cert_file.c_str());
+  if (!req.key_file.empty()) api.easy_setopt(c, CURLOPT_SSLKEY, req.key_file.c_str());
+  if (req.insecure_skip_verify) {
+    api.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    api.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!req.username.empty()) {
+    api.easy_setopt(c, CURLOPT_USERNAME, req.username.c_str());
+    api.easy_setopt(c, CURLOPT_PASSWORD, req.password.c_str());
+  }
+  api.easy_setopt(c, CURLOPT_MAIL_FROM, ("<" + req.from + ">").c_str());
+  curl_slist* rcpt = nullptr;
+  for (const auto& r : req.to) rcpt = api.slist_append(rcpt, ("<" + r + ">").c_str());
+  api.easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+  MailSource src{req.message};
+  api.easy_setopt(c, CURLOPT_READFUNCTION, &MailSource::read);
+  api.easy_setopt(c, CURLOPT_READDATA, &src);
+  api.easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  api.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.message.size()));
+  CURLcode rc = api.easy_perform(c);
+  long code = 0;
+  api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  api.slist_free_all(rcpt);
+  api.easy_cleanup(c);
+  if (rc == CURLE_OK) return "";
+  std::string msg = errbuf[0] ? errbuf : api.easy_strerror(rc);
+  if (rc == CURLE_USE_SSL_FAILED)
+    msg = "'require_tls' is true but the server " + req.host + ":" + req.port +
+          " does not advertise the STARTTLS extension";
+  for (size_t p; !req.password.empty() && (p = msg.find(req.password)) != std::string::npos;)
+    msg.replace(p, req.password.size(), "xxxxx");
+  if (code) msg += " (SMTP " + std::to_string(code) + ")";
+  return msg;
 }
 
 std::string basic_auth_header(std::string_view user, std::string_view password) {

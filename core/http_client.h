@@ -28,6 +28,12 @@ struct HttpClientRequest {
   // A larger (decoded) body fails the request (Prometheus's body_size_limit):
   // one runaway exporter must not fill a small host's memory.
   size_t max_body_bytes = 64 << 20;
+  // TLS client options (Prometheus common's tls_config): a CA file instead of
+  // the system's, a client certificate and key, the name to verify, and no
+  // verification at all.
+  std::string ca_file, cert_file, key_file, server_name;
+  bool insecure_skip_verify = false;
+  bool follow_redirects = true;
 };
 
 struct HttpClientResponse {
@@ -65,6 +71,29 @@ class HttpClient {
   void* curl_;   // CURL*
   std::unique_ptr<Abort> abort_;
 };
+
+// One mail sent over SMTP (libcurl's smtp:// and smtps://), for the
+// notifier's email integration.
+struct SmtpRequest {
+  std::string host;  // smarthost: host and port
+  std::string port;
+  std::string hello = "localhost";  // the EHLO name
+  // Implicit TLS (port 465: smtps) rather than STARTTLS.
+  bool implicit_tls = false;
+  // Require STARTTLS (fail if the server does not offer it); otherwise the
+  // session stays in plain text.
+  bool require_tls = true;
+  std::string username, password;  // AUTH (PLAIN or LOGIN, as offered) when username is set
+  std::string from;                // the envelope sender
+  std::vector<std::string> to;     // the envelope recipients
+  std::string message;             // the whole mail, headers and body, CRLF line ends
+  std::string ca_file, cert_file, key_file, server_name;
+  bool insecure_skip_verify = false;
+  std::chrono::milliseconds timeout{10000};
+};
+// Sends the mail: empty on success, else the error (the server's reply or
+// the transport's failure; never the password).
+std::string smtp_send(const SmtpRequest& req);
 
 // The URL with the password of its userinfo replaced by "xxxxx", as
 // Prometheus prints URLs ("http://user:xxxxx@host/"); unchanged without one.

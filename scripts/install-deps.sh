@@ -21,6 +21,7 @@ test_pkgs=(
   rabbitmq-server erlang-base
   faketime
   prometheus-blackbox-exporter dnsmasq-base
+  prometheus-alertmanager python3-aiosmtpd
   docker.io busybox-static
   prometheus-alertmanager tzdata
 )

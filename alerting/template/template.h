@@ -33,16 +33,24 @@
 // Other function sets: the language (lexer, parser, executor, builtins) does
 // not depend on Prometheus's functions; parse_template takes the set of
 // function names and the executor a FunctionLookup (template_internal.h),
-// and expand_template passes prometheus_function. Alertmanager-style
-// message templates (toUpper, toLower, title, join, safeHtml, reReplaceAll,
-// stringSlice, match...) need a second table and an entry point beside
-// expand_template whose dot is the notification's data rather than
-// TemplateData (Kind::kData and its fields in template_exec.cc).
+// and expand_template passes prometheus_function. Alertmanager 0.25's
+// message templates use the second table, alertmanager_function (toUpper,
+// toLower, title, join, match, safeHtml, reReplaceAll, stringSlice), through
+// expand_message_template below, whose dot is Alertmanager's template.Data
+// (MessageData): .Receiver, .Status, .Alerts (.Firing, .Resolved), each
+// alert's .Status .Labels .Annotations .StartsAt .EndsAt .GeneratorURL
+// .Fingerprint, .GroupLabels, .CommonLabels, .CommonAnnotations (template.KV:
+// .SortedPairs, .Names, .Values, .Remove), .ExternalURL; times have the
+// methods Format, Unix, UTC, IsZero and String. For HTML (Alertmanager's
+// html/template) every action's output is HTML-escaped unless it is
+// safeHtml's: html/template's escaping in HTML text, not its contextual
+// escaping inside attributes, scripts or URLs.
 //
 // All functions are pure (apart from calling TemplateData::query) and
 // thread-safe.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -99,5 +107,42 @@ std::string alert_template_error_value(std::string_view err);
 // promtool prints it), e.g. `template: __alert_NAME:1: function "foo" not
 // defined`, if the template (with the definitions) does not parse.
 bool check_template(std::string_view name, std::string_view text, std::string& err);
+
+// Alertmanager's template.Alert and template.Data. Label sets are sorted by
+// name. Times are nanoseconds since the epoch; kGoZeroTimeNs is Go's zero
+// time (a firing alert's EndsAt).
+inline constexpr int64_t kGoZeroTimeNs = INT64_MIN;
+struct MessageAlert {
+  std::string status;  // "firing" or "resolved"
+  promql::LabelSet labels, annotations;
+  int64_t starts_at_ns = 0, ends_at_ns = 0;
+  std::string generator_url;
+  std::string fingerprint;  // 16 hex digits
+};
+struct MessageData {
+  std::string receiver;  // regexp.QuoteMeta of the receiver's name, as Alertmanager's
+  std::string status;    // "firing" if any alert fires, else "resolved"
+  std::vector<MessageAlert> alerts;
+  promql::LabelSet group_labels, common_labels, common_annotations;
+  std::string external_url;
+};
+
+// A `templates:` file: its name (for errors) and text, define blocks.
+struct MessageTemplateFile {
+  std::string name;
+  std::string text;
+};
+
+// Parses a templates: file: false with text/template's error
+// ("template: NAME:LINE: ...") if it does not parse.
+bool check_message_template(std::string_view name, std::string_view text, std::string& err);
+
+// Alertmanager's Template.ExecuteTextString (html false) or
+// ExecuteHTMLString (html true): `text` is parsed as a template that may
+// call the definitions of `files` (later files override earlier ones, and
+// the text's own definitions override all) and executed with `data` as its
+// dot. Returns false with `err` set on a parse or execution error.
+bool expand_message_template(const std::vector<MessageTemplateFile>& files, std::string_view text,
+                             const MessageData& data, bool html, std::string& out, std::string& err);
 
 }  // namespace vigia::alerting

@@ -141,6 +141,9 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
         case Kind::kStrMap: return Value::integer(v.str_map ? static_cast<int64_t>(v.str_map->size()) : 0);
         case Kind::kAnyMap: return Value::integer(v.any_map ? static_cast<int64_t>(v.any_map->size()) : 0);
         case Kind::kSamples: return Value::integer(v.samples ? static_cast<int64_t>(v.samples->size()) : 0);
+        case Kind::kStrSlice: return Value::integer(v.strs ? static_cast<int64_t>(v.strs->size()) : 0);
+        case Kind::kMsgAlerts: return Value::integer(v.alerts ? static_cast<int64_t>(v.alerts->size()) : 0);
+        case Kind::kPairs: return Value::integer(v.str_map ? static_cast<int64_t>(v.str_map->size()) : 0);
         case Kind::kSample:
         case Kind::kTime:
           if ((v.kind == Kind::kSample && !v.sample) || (v.kind == Kind::kTime && v.nil_ptr))
@@ -189,6 +192,25 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
             } else {
               item = Value::integer(static_cast<unsigned char>(item.s[static_cast<size_t>(idx.i)]));
               item.kind = Kind::kInt;  // Go: uint8; printed the same
+            }
+            break;
+          }
+          case Kind::kStrSlice:
+          case Kind::kMsgAlerts: {
+            if (idx.kind != Kind::kInt)
+              call_error(cmd, name, "cannot index slice/array with type " + type_name(idx));
+            size_t len = item.kind == Kind::kStrSlice ? (item.strs ? item.strs->size() : 0)
+                                                      : (item.alerts ? item.alerts->size() : 0);
+            if (idx.i < 0 || static_cast<size_t>(idx.i) >= len)
+              call_error(cmd, name, "index out of range: " + std::to_string(idx.i));
+            size_t k = static_cast<size_t>(idx.i);
+            if (item.kind == Kind::kStrSlice) {
+              item = Value::string((*item.strs)[k]);
+            } else {
+              Value a;
+              a.kind = Kind::kMsgAlert;
+              a.alert = std::shared_ptr<const MessageAlert>(item.alerts, &(*item.alerts)[k]);
+              item = a;
             }
             break;
           }

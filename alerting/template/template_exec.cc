@@ -18,9 +18,11 @@ constexpr size_t kMaxOutput = 16u << 20;
 }  // namespace
 
 std::string Executor::run() {
-  Value dot;
-  dot.kind = Kind::kData;
-  dot.data = &data_;
+  Value dot = root_;
+  if (dot.kind == Kind::kInvalid) {
+    dot.kind = Kind::kData;
+    dot.data = &data_;
+  }
   vars_.push_back({"$", dot});
   tmpl_name_ = trees_[0].name;
   walk(dot, *trees_[0].root);
@@ -144,6 +146,33 @@ void Executor::walk_range(const Value& dot, const Node& r) {
           if (stop) break;
         }
       break;
+    case Kind::kStrSlice:
+      if (val.strs)
+        for (size_t i = 0; i < val.strs->size() && !stop; ++i) {
+          empty = false;
+          one(Value::integer(static_cast<int64_t>(i)), Value::string((*val.strs)[i]));
+        }
+      break;
+    case Kind::kMsgAlerts:
+      if (val.alerts)
+        for (size_t i = 0; i < val.alerts->size() && !stop; ++i) {
+          empty = false;
+          Value e;
+          e.kind = Kind::kMsgAlert;
+          e.alert = std::shared_ptr<const MessageAlert>(val.alerts, &(*val.alerts)[i]);
+          one(Value::integer(static_cast<int64_t>(i)), e);
+        }
+      break;
+    case Kind::kPairs:
+      if (val.str_map)
+        for (size_t i = 0; i < val.str_map->size() && !stop; ++i) {
+          empty = false;
+          Value e;
+          e.kind = Kind::kPair;
+          e.str_map = std::make_shared<const promql::LabelSet>(1, (*val.str_map)[i]);
+          one(Value::integer(static_cast<int64_t>(i)), e);
+        }
+      break;
     case Kind::kInvalid: break;
     case Kind::kSample:
       if (!val.sample) break;  // a nil pointer is like an invalid value
@@ -186,6 +215,10 @@ void Executor::print_value(const Node& n, const Value& v) {
   }
   if (v.kind == Kind::kSample && v.sample) {
     write(format_v(v).substr(1));  // text/template prints *T as T
+    return;
+  }
+  if (escape_html_ && v.kind != Kind::kHtml) {
+    write(html_text_escape(format_v(v)));
     return;
   }
   write(format_v(v));
@@ -285,16 +318,35 @@ Value Executor::eval_variable(const Value& dot, const Node& var, const Node* cmd
   return eval_field_chain(dot, v, var, rest, cmd, final);
 }
 
-Value Executor::eval_field_chain(const Value&, Value recv, const Node& node,
+Value Executor::eval_field_chain(const Value& dot, Value recv, const Node& node,
                                  const std::vector<std::string>& idents, const Node* cmd,
                                  const Value* final) {
-  for (size_t i = 0; i + 1 < idents.size(); ++i) recv = eval_field(idents[i], node, nullptr, nullptr, recv);
-  return eval_field(idents.back(), node, cmd, final, recv);
+  for (size_t i = 0; i + 1 < idents.size(); ++i)
+    recv = eval_field(dot, idents[i], node, nullptr, nullptr, recv);
+  return eval_field(dot, idents.back(), node, cmd, final, recv);
 }
 
-Value Executor::eval_field(const std::string& name, const Node& node, const Node* cmd, const Value* final,
-                           const Value& recv) {
-  (void)node;
+Value Executor::eval_field(const Value& dot, const std::string& name, const Node& node, const Node* cmd,
+                           const Value* final, const Value& recv) {
+  bool message_kind = recv.kind == Kind::kMsgData || recv.kind == Kind::kMsgAlerts ||
+                      recv.kind == Kind::kMsgAlert || recv.kind == Kind::kPairs || recv.kind == Kind::kPair ||
+                      recv.kind == Kind::kTime || (recv.kind == Kind::kStrMap && recv.kv);
+  if (message_kind) {
+    // Methods and fields of Alertmanager's types (a KV's methods before its
+    // keys, as Go looks a method up before a map key).
+    std::vector<Value> args;
+    bool has_args = (cmd && cmd->nodes.size() > 1) || final;
+    if (cmd)
+      for (size_t i = 1; i < cmd->nodes.size(); ++i) args.push_back(eval_arg(dot, nullptr, *cmd->nodes[i]));
+    if (final) args.push_back(*final);
+    at_ = &node;
+    Value out;
+    std::string err;
+    if (message_field(name, recv, args, has_args, out, err)) {
+      if (!err.empty()) errorf(err);
+      return out;
+    }
+  }
   if (recv.kind == Kind::kInvalid) {
     if (recv.nil_iface) errorf("nil pointer evaluating interface {}." + name);
     return Value{};
@@ -390,6 +442,7 @@ const char* Executor::param_type(Param p) {
     case Param::kAny: return "interface {}";
     case Param::kSample: return "*template.sample";
     case Param::kSamples: return "template.queryResult";
+    case Param::kStrSlice: return "[]string";
   }
   return "?";
 }
@@ -412,7 +465,8 @@ Value Executor::validate(const Value& v, Param p) {
   bool ok = p == Param::kAny || (p == Param::kString && v.kind == Kind::kString) ||
             (p == Param::kFloat && v.kind == Kind::kFloat) ||
             (p == Param::kSample && v.kind == Kind::kSample) ||
-            (p == Param::kSamples && v.kind == Kind::kSamples);
+            (p == Param::kSamples && v.kind == Kind::kSamples) ||
+            (p == Param::kStrSlice && v.kind == Kind::kStrSlice);
   if (!ok) errorf(std::string("wrong type for value; expected ") + param_type(p) + "; got " + type_name(v));
   return v;
 }

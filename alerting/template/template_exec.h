@@ -55,6 +55,10 @@ class Executor {
       : trees_(trees), data_(data), parse_name_(parse_name), text_(text), functions_(functions) {}
 
   std::string run();
+  // The dot of run() instead of a Kind::kData over `data` (message
+  // templates), and html/template's escaping of every action's output.
+  void set_root(Value root) { root_ = std::move(root); }
+  void set_escape_html(bool on) { escape_html_ = on; }
 
  private:
   [[noreturn]] void errorf(const std::string& msg);
@@ -74,8 +78,8 @@ class Executor {
   Value eval_variable(const Value& dot, const Node& var, const Node* cmd, const Value* final);
   Value eval_field_chain(const Value&, Value recv, const Node& node, const std::vector<std::string>& idents,
                          const Node* cmd, const Value* final);
-  Value eval_field(const std::string& name, const Node& node, const Node* cmd, const Value* final,
-                   const Value& recv);
+  Value eval_field(const Value& dot, const std::string& name, const Node& node, const Node* cmd,
+                   const Value* final, const Value& recv);
   Value eval_function(const Value& dot, const Node& ident, const Node& cmd, const Node* args_cmd,
                       const Value* final);
   static const char* param_type(Param p);
@@ -93,6 +97,8 @@ class Executor {
   std::string parse_name_;
   std::string_view text_;
   FunctionLookup functions_;
+  Value root_;
+  bool escape_html_ = false;
   std::string tmpl_name_;
   std::vector<std::pair<std::string, Value>> vars_;
   std::string out_;

@@ -196,6 +196,52 @@ std::string format_composite(const Spec& sp, char verb, const Value& v) {
       return "{" + format_map_with(Value::labels(v.data->labels), elem) + " " +
              format_map_with(Value::labels(v.data->external_labels), elem) + " " +
              elem(Value::string(v.data->external_url)) + " " + elem(Value::real(v.data->value)) + "}";
+    case Kind::kStrSlice: {
+      std::string out = "[";
+      if (v.strs)
+        for (size_t i = 0; i < v.strs->size(); ++i) out += (i ? " " : "") + elem(Value::string((*v.strs)[i]));
+      return out + "]";
+    }
+    case Kind::kPair:
+      return "{" + elem(Value::string(v.str_map->at(0).first)) + " " +
+             elem(Value::string(v.str_map->at(0).second)) + "}";
+    case Kind::kPairs: {
+      std::string out = "[";
+      if (v.str_map)
+        for (size_t i = 0; i < v.str_map->size(); ++i)
+          out += (i ? " {" : "{") + elem(Value::string((*v.str_map)[i].first)) + " " +
+                 elem(Value::string((*v.str_map)[i].second)) + "}";
+      return out + "]";
+    }
+    case Kind::kMsgAlert: {
+      const MessageAlert& a = *v.alert;
+      return "{" + elem(Value::string(a.status)) + " " + format_map_with(Value::labels(a.labels), elem) +
+             " " + format_map_with(Value::labels(a.annotations), elem) + " " +
+             elem(Value::time(a.starts_at_ns)) + " " + elem(Value::time(a.ends_at_ns)) + " " +
+             elem(Value::string(a.generator_url)) + " " + elem(Value::string(a.fingerprint)) + "}";
+    }
+    case Kind::kMsgAlerts: {
+      std::string out = "[";
+      if (v.alerts)
+        for (size_t i = 0; i < v.alerts->size(); ++i) {
+          Value a;
+          a.kind = Kind::kMsgAlert;
+          a.alert = std::shared_ptr<const MessageAlert>(v.alerts, &(*v.alerts)[i]);
+          out += (i ? " " : "") + format_composite(sp, verb, a);
+        }
+      return out + "]";
+    }
+    case Kind::kMsgData: {
+      const MessageData& d = *v.msg;
+      Value alerts;
+      alerts.kind = Kind::kMsgAlerts;
+      alerts.alerts = std::shared_ptr<const std::vector<MessageAlert>>(v.msg, &d.alerts);
+      return "&{" + elem(Value::string(d.receiver)) + " " + elem(Value::string(d.status)) + " " +
+             format_composite(sp, verb, alerts) + " " + format_map_with(Value::labels(d.group_labels), elem) +
+             " " + format_map_with(Value::labels(d.common_labels), elem) + " " +
+             format_map_with(Value::labels(d.common_annotations), elem) + " " +
+             elem(Value::string(d.external_url)) + "}";
+    }
     default: return bad_verb(sp, verb, v);
   }
 }
@@ -291,6 +337,7 @@ std::string format_one(const Spec& sp, char verb, const Value& v) {
 }  // namespace
 
 std::string time_string(int64_t ns) {
+  if (ns == kZeroTimeNs) return "0001-01-01 00:00:00 +0000 UTC";
   int64_t secs = ns / 1000000000;
   int64_t frac = ns % 1000000000;
   if (frac < 0) {
@@ -320,7 +367,7 @@ std::string type_name(const Value& v) {
     case Kind::kFloat: return "float64";
     case Kind::kString: return "string";
     case Kind::kHtml: return "template.HTML";
-    case Kind::kStrMap: return "map[string]string";
+    case Kind::kStrMap: return v.kv ? "template.KV" : "map[string]string";
     case Kind::kAnyMap: return "map[string]interface {}";
     case Kind::kSample: return "*template.sample";
     case Kind::kSamples: return "template.queryResult";
@@ -328,6 +375,12 @@ std::string type_name(const Value& v) {
     case Kind::kData:
       return "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value "
              "float64 }";
+    case Kind::kStrSlice: return "[]string";
+    case Kind::kMsgData: return "*template.Data";
+    case Kind::kMsgAlerts: return v.alerts_named ? "template.Alerts" : "[]template.Alert";
+    case Kind::kMsgAlert: return "template.Alert";
+    case Kind::kPairs: return "template.Pairs";
+    case Kind::kPair: return "template.Pair";
   }
   return "?";
 }
@@ -346,6 +399,12 @@ bool truth(const Value& v) {
     case Kind::kSamples: return v.samples && !v.samples->empty();
     case Kind::kTime: return !v.nil_ptr;
     case Kind::kData: return true;
+    case Kind::kStrSlice: return v.strs && !v.strs->empty();
+    case Kind::kMsgAlerts: return v.alerts && !v.alerts->empty();
+    case Kind::kPairs: return v.str_map && !v.str_map->empty();
+    case Kind::kMsgData:
+    case Kind::kMsgAlert:
+    case Kind::kPair: return true;
   }
   return false;
 }

@@ -206,6 +206,8 @@ uint32_t rune_lower(uint32_t r) {
   return r;
 }
 
+}  // namespace
+
 // Maps the 1- and 2-byte runes of s (the only ones the tables change);
 // anything else, invalid UTF-8 included, is copied.
 std::string map_case(std::string_view s, bool upper) {
@@ -224,6 +226,8 @@ std::string map_case(std::string_view s, bool upper) {
   }
   return out;
 }
+
+namespace {
 
 Value to_upper(const std::vector<Value>& a, const TemplateData&) {
   return Value::string(map_case(a[0].s, true));

@@ -5,6 +5,7 @@
 // interface for other modules.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,7 +43,18 @@ enum class Kind {
   kSamples,  // template.queryResult
   kTime,     // *time.Time (null pointer allowed)
   kData,     // the alert's template data struct
+  // Alertmanager's message templates (template.Data and its parts):
+  kStrSlice,   // []string
+  kMsgData,    // *template.Data
+  kMsgAlerts,  // template.Alerts (alerts_named) or []template.Alert
+  kMsgAlert,   // template.Alert
+  kPairs,      // template.Pairs (in str_map, in their order)
+  kPair,       // template.Pair (the one entry of str_map)
 };
+
+// A time.Time value's nanoseconds for Go's zero time (0001-01-01), which
+// does not fit in int64 nanoseconds since the epoch.
+inline constexpr int64_t kZeroTimeNs = kGoZeroTimeNs;
 
 struct Value {
   Kind kind = Kind::kInvalid;
@@ -57,6 +69,12 @@ struct Value {
   bool nil_ptr = false;                             // kTime: a nil *time.Time
   bool nil_iface = false;              // kInvalid: a nil interface{} (from a map[string]interface {})
   const TemplateData* data = nullptr;  // kData
+  bool kv = false;                     // kStrMap: Alertmanager's template.KV (with its methods)
+  std::shared_ptr<const std::vector<std::string>> strs;     // kStrSlice
+  std::shared_ptr<const MessageData> msg;                   // kMsgData
+  std::shared_ptr<const std::vector<MessageAlert>> alerts;  // kMsgAlerts
+  bool alerts_named = false;                                // kMsgAlerts: template.Alerts
+  std::shared_ptr<const MessageAlert> alert;                // kMsgAlert
 
   static Value boolean(bool v) {
     Value r;
@@ -92,6 +110,23 @@ struct Value {
     Value r;
     r.kind = Kind::kStrMap;
     r.str_map = std::make_shared<const promql::LabelSet>(std::move(ls));
+    return r;
+  }
+  static Value kv_map(promql::LabelSet ls) {
+    Value r = labels(std::move(ls));
+    r.kv = true;
+    return r;
+  }
+  static Value string_slice(std::vector<std::string> v) {
+    Value r;
+    r.kind = Kind::kStrSlice;
+    r.strs = std::make_shared<const std::vector<std::string>>(std::move(v));
+    return r;
+  }
+  static Value time(int64_t ns) {
+    Value r;
+    r.kind = Kind::kTime;
+    r.i = ns;
     return r;
   }
 };
@@ -227,7 +262,7 @@ bool parse_template(std::string_view name, std::string_view text,
                     std::string& err);
 
 // A function's Go parameter types, for text/template's argument checks.
-enum class Param { kString, kFloat, kAny, kSample, kSamples };
+enum class Param { kString, kFloat, kAny, kSample, kSamples, kStrSlice };
 
 // Thrown by function implementations; the executor reports it as Go does
 // ("error calling NAME: MESSAGE").
@@ -248,5 +283,22 @@ using FunctionLookup = const Function* (*)(std::string_view name);
 
 // Prometheus's template functions (template/template.go), or null.
 const Function* prometheus_function(std::string_view name);
+// Alertmanager 0.25's template functions (template.DefaultFuncs), or null.
+const Function* alertmanager_function(std::string_view name);
+
+// unicode.ToUpper/ToLower over a string (template_funcs.cc).
+std::string map_case(std::string_view s, bool upper);
+
+// The field or method `name` of a value of Alertmanager's message data
+// (kMsgData, kMsgAlerts, kMsgAlert, kPairs, kPair, a template.KV kStrMap, a
+// time): false if the type has none. `args` are a method's arguments
+// (`has_args` when any were given); on a wrong call `err` is set and out
+// left invalid (template_message.cc).
+bool message_field(const std::string& name, const Value& recv, const std::vector<Value>& args, bool has_args,
+                   Value& out, std::string& err);
+// Go's time.Time.Format(layout) of a UTC time.
+std::string go_time_format(int64_t ns, std::string_view layout);
+// html/template's escaping of an action's output in HTML text.
+std::string html_text_escape(std::string_view s);
 
 }  // namespace vigia::alerting::tmpl

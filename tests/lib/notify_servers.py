@@ -1,0 +1,140 @@
+"""Servers the notifier's delivery test talks to, each run as its own process by
+tests/integration/test_notify_delivery.py (started on loopback, stopped by PID):
+
+  python3 notify_servers.py http PORT DIR
+      records every request as DIR/<n>.json {method, path, headers, body}; answers
+      500 when the path contains /status/500, 400 for /status/400, 429 for /status/429,
+      else 200 with a Telegram-like {"ok": true, ...} body.
+  python3 notify_servers.py smtp PORT DIR [--cert C --key K] [--implicit-tls] [--auth USER:PASS]
+      an aiosmtpd SMTP server (python3-aiosmtpd) writing each mail to DIR/<n>.eml and its
+      envelope and session to DIR/<n>.json; with --cert and without --implicit-tls it
+      offers STARTTLS and requires it; --auth requires AUTH (PLAIN/LOGIN) with these
+      credentials.
+"""
+
+import http.server
+import json
+import os
+import ssl
+import sys
+import threading
+import time
+
+_counter = [0]
+_lock = threading.Lock()
+
+
+def _next(d):
+    with _lock:
+        _counter[0] += 1
+        return os.path.join(d, "%04d" % _counter[0])
+
+
+def run_http(port, d):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n).decode("utf-8", "replace")
+            rec = {"method": "POST", "path": self.path, "headers": dict(self.headers.items()), "body": body}
+            base = _next(d)
+            with open(base + ".tmp", "w") as f:
+                json.dump(rec, f)
+            os.rename(base + ".tmp", base + ".json")
+            status = 200
+            for code in (500, 400, 429):
+                if "/status/%d" % code in self.path:
+                    status = code
+            out = json.dumps({"ok": status == 200, "result": {"message_id": 1, "chat": {"id": 1}},
+                              "description": "status %d" % status}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, fmt, *args):
+            sys.stderr.write("http: " + (fmt % args) + "\n")
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    print("listening on 127.0.0.1:%d" % port, flush=True)
+    srv.serve_forever()
+
+
+def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="127.0.0.1"):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            base = _next(d)
+            with open(base + ".eml", "wb") as f:
+                f.write(envelope.original_content or envelope.content)
+            meta = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+                    "tls": session.ssl is not None, "authenticated": bool(session.authenticated),
+                    "auth_login": (session.auth_data.login.decode() if session.auth_data is not None
+                                   and getattr(session.auth_data, "login", None) else None),
+                    "host_name": session.host_name}
+            with open(base + ".tmp", "w") as f:
+                json.dump(meta, f)
+            os.rename(base + ".tmp", base + ".json")
+            return "250 Message accepted for delivery"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        user, password = auth.split(":", 1)
+        ok = (getattr(auth_data, "login", b"") == user.encode()
+              and getattr(auth_data, "password", b"") == password.encode())
+        return AuthResult(success=ok, handled=False)
+
+    kw = {}
+    ctx = None
+    if cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+    if ctx and implicit_tls:
+        kw["ssl_context"] = ctx
+    elif ctx:
+        kw["tls_context"] = ctx
+        kw["require_starttls"] = True
+    if auth:
+        kw["auth_required"] = True
+        kw["authenticator"] = authenticator
+        kw["auth_require_tls"] = ctx is not None
+    else:
+        kw["auth_require_tls"] = False
+    c = Controller(Handler(), hostname=host, port=port, server_hostname="localhost",
+                   ready_timeout=20, **kw)
+    c.start()
+    print("listening on %s:%d" % (host, port), flush=True)
+    while True:
+        time.sleep(3600)
+
+
+def main():
+    mode, port, d = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    os.makedirs(d, exist_ok=True)
+    if mode == "http":
+        run_http(port, d)
+    opts = sys.argv[4:]
+    cert = key = auth = None
+    implicit = False
+    i = 0
+    while i < len(opts):
+        if opts[i] == "--cert":
+            cert = opts[i + 1]
+            i += 2
+        elif opts[i] == "--key":
+            key = opts[i + 1]
+            i += 2
+        elif opts[i] == "--auth":
+            auth = opts[i + 1]
+            i += 2
+        elif opts[i] == "--implicit-tls":
+            implicit = True
+            i += 1
+        else:
+            raise SystemExit("unknown option " + opts[i])
+    run_smtp(port, d, cert, key, implicit, auth)
+
+
+if __name__ == "__main__":
+    main()

@@ -140,7 +140,7 @@ TEST_CASE("the default subject has Alertmanager's shape") {
 
 TEST_CASE("webhook payload: version 4 fields") {
   Notification n = sample();
-  auto j = nlohmann::json::parse(webhook_payload(n, 0));
+  auto j = nlohmann::ordered_json::parse(webhook_payload(n, 0));
   CHECK(j["version"] == "4");
   CHECK(j["receiver"] == "ops\\.team");
   CHECK(j["status"] == "firing");
@@ -173,10 +173,10 @@ TEST_CASE("integration config errors name file:line:column") {
         "am.yml:3:14: 'actions' in receivers[ops].slack_configs[0] is not supported by vigia");
   CHECK(build("email_configs:\n  - to: a@b\n    auth_secret: x\n", t).error.find("'auth_secret'") !=
         std::string::npos);
-  CHECK(build("exec_configs:\n  - command: \"rm -rf /\"\n", t).error.rfind("am.yml:2:16: ", 0) == 0);
+  CHECK(build("exec_configs:\n  - command: \"rm -rf /\"\n", t).error.rfind("am.yml:2:14: ", 0) == 0);
   CHECK(build("telegram_configs:\n  - bot_token: x\n    chat_id: 1\n    parse_mode: Foo\n", t).error.rfind(
             "am.yml:4:17: unknown parse_mode", 0) == 0);
-  CHECK(build("webhook_configs:\n  - url: ftp://x/\n", t).error.rfind("am.yml:2:12:", 0) == 0);
+  CHECK(build("webhook_configs:\n  - url: ftp://x/\n", t).error.rfind("am.yml:2:10:", 0) == 0);
   Built ok = build("email_configs:\n  - to: a@b\nwebhook_configs:\n  - url: http://x/\n", t);
   REQUIRE(ok.error.empty());
   REQUIRE(ok.integrations.size() == 2);

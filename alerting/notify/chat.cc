@@ -79,7 +79,8 @@ class Slack : public Integration {
       return res;
     }
     while (!url.empty() && (url.back() == ' ' || url.back() == '\t')) url.pop_back();
-    res = post_json(url, req.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n", http_, ctx, {}, {url});
+    res = post_json(url, req.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n", http_, ctx,
+                    {}, {url});
     if (!res.ok) res.error = "channel \"" + req.value("channel", "") + "\": " + res.error;
     return res;
   }
@@ -118,7 +119,9 @@ class Telegram : public Integration {
     if (disable_notifications_) req["disable_notification"] = "true";
     std::string base = api_url_;
     while (!base.empty() && base.back() == '/') base.pop_back();
-    res = post_json(base + "/bot" + token + "/sendMessage", req.dump(-1, ' ', false, ordered_json::error_handler_t::replace), http_, ctx, {}, {token});
+    res =
+        post_json(base + "/bot" + token + "/sendMessage",
+                  req.dump(-1, ' ', false, ordered_json::error_handler_t::replace), http_, ctx, {}, {token});
     // The Bot API answers {"ok":false,"description":...} with a 4xx; 429 is retried.
     if (!res.ok && res.detail == "HTTP 429") res.retryable = true;
     return res;
@@ -157,7 +160,8 @@ class Discord : public Integration {
       return res;
     }
     while (!url.empty() && (url.back() == ' ' || url.back() == '\n')) url.pop_back();
-    return post_json(url, w.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n", http_, ctx, {}, {url, url.substr(url.rfind('/') + 1)});
+    return post_json(url, w.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n", http_, ctx,
+                     {}, {url, url.substr(url.rfind('/') + 1)});
   }
 
   bool send_resolved_ = true;

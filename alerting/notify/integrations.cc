@@ -1,5 +1,6 @@
 #include "alerting/notify/integrations.h"
 
+#include "alerting/notify/http_config_reader.h"
 #include "alerting/notify/integrations_internal.h"
 #include "core/fs.h"
 #include "core/text.h"

@@ -48,25 +48,27 @@ def records(d, ext=".json", at_least=0, timeout=20):
             for p in sorted(glob.glob(os.path.join(d, "*" + ext)))]
 
 
-def alerts_input():
-    """Three alerts of one group: two firing, one resolved."""
+def alerts_input(now=None, starts=None):
+    """Three alerts of one group: two firing, one resolved (at `now`)."""
+    now = now or NOW
+    starts = starts or STARTS
     return [
         {"labels": {"alertname": "HighLoad", "instance": "a:9100", "severity": "page", "job": "node"},
          "annotations": {"summary": "load is high", "value": "4.5"},
-         "starts_at_ms": STARTS, "generator_url": "http://prom:9090/graph?g0.expr=load1"},
+         "starts_at_ms": starts, "generator_url": "http://prom:9090/graph?g0.expr=load1"},
         {"labels": {"alertname": "HighLoad", "instance": "b:9100", "severity": "page", "job": "node"},
          "annotations": {"summary": "load is high", "value": "7"},
-         "starts_at_ms": STARTS + 1000, "generator_url": "http://prom:9090/graph?g0.expr=load1"},
+         "starts_at_ms": starts + 1000, "generator_url": "http://prom:9090/graph?g0.expr=load1"},
         {"labels": {"alertname": "HighLoad", "instance": "c:9100", "severity": "warn", "job": "node"},
          "annotations": {"summary": "load was high <b>&</b>"},
-         "starts_at_ms": STARTS + 2000, "ends_at_ms": NOW - 60000,
+         "starts_at_ms": starts + 2000, "ends_at_ms": now - 500,
          "generator_url": "http://prom:9090/graph?g0.expr=load1"},
     ]
 
 
-def notification(alerts, receiver="ops", extra=None):
+def notification(alerts, receiver="ops", extra=None, now=None):
     n = {"receiver": receiver, "group_key": '{}:{alertname="HighLoad"}', "group_labels": {"alertname": "HighLoad"},
-         "now_ms": NOW, "external_url": "http://vigia.example:9093", "idempotency_key": "idem-123",
+         "now_ms": now or NOW, "external_url": "http://vigia.example:9093", "idempotency_key": "idem-123",
          "alerts": alerts, "timeout_ms": 10000}
     n.update(extra or {})
     return n
@@ -282,7 +284,7 @@ def differential(c, d, base, hooks):
         f.write("""route:
   receiver: ops.team
   group_by: [alertname]
-  group_wait: 1s
+  group_wait: 10s
   group_interval: 1h
   repeat_interval: 4h
 receivers:
@@ -297,8 +299,12 @@ receivers:
                                     "--web.listen-address=127.0.0.1:%d" % am_port,
                                     "--cluster.listen-address=", "--log.level=debug"], cwd=am_dir)
     am.wait_http("http://127.0.0.1:%d/-/ready" % am_port, timeout=60)
+    # Alertmanager flushes a new group at once when an alert started more than
+    # group_wait ago: these start within it, so that the three arrive in one group.
+    now = int(time.time() * 1000)
+    diff_alerts = alerts_input(now=now, starts=now - 4000 + 123)
     post = []
-    for a in alerts_input():
+    for a in diff_alerts:
         x = {"labels": a["labels"], "annotations": a["annotations"], "startsAt": iso_ms(a["starts_at_ms"]),
              "generatorURL": a["generator_url"]}
         if a.get("ends_at_ms"):
@@ -314,13 +320,13 @@ receivers:
     got = {x["path"]: json.loads(x["body"]) for x in am_payloads()}
     # Alertmanager orders a group's alerts by instance (types.AlertSlice); the
     # dispatcher (not this part) does the same: give them in that order.
-    alerts = sorted(alerts_input(), key=lambda a: a["labels"]["instance"])
+    alerts = sorted(diff_alerts, key=lambda a: a["labels"]["instance"])
     group_key = '{}:{alertname="HighLoad"}'  # the dispatcher's key of the root route's group
     nf = os.path.join(d, "diff.json")
     compared = 0
     for path, max_alerts in (("/am", 0), ("/am-max", 2)):
         theirs = got[path]
-        n = notification(alerts, receiver="ops.team", extra={"group_key": group_key})
+        n = notification(alerts, receiver="ops.team", extra={"group_key": group_key}, now=int(time.time() * 1000))
         with open(nf, "w") as f:
             json.dump(n, f)
         r = h.run([TOOL, "--payload", nf, str(max_alerts)])

@@ -70,7 +70,8 @@ def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="
             with open(base + ".eml", "wb") as f:
                 f.write(envelope.original_content or envelope.content)
             meta = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                    "tls": session.ssl is not None, "authenticated": bool(session.authenticated),
+                    "tls": session.ssl is not None or server.transport.get_extra_info("cipher") is not None,
+                    "authenticated": bool(session.authenticated),
                     "auth_login": (session.auth_data.login.decode() if session.auth_data is not None
                                    and getattr(session.auth_data, "login", None) else None),
                     "host_name": session.host_name}
@@ -83,7 +84,7 @@ def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="
         user, password = auth.split(":", 1)
         ok = (getattr(auth_data, "login", b"") == user.encode()
               and getattr(auth_data, "password", b"") == password.encode())
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
     kw = {}
     ctx = None
@@ -98,7 +99,9 @@ def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="
     if auth:
         kw["auth_required"] = True
         kw["authenticator"] = authenticator
-        kw["auth_require_tls"] = ctx is not None
+        # aiosmtpd offers AUTH "after TLS" only after STARTTLS; with implicit TLS
+        # the whole session is TLS already.
+        kw["auth_require_tls"] = ctx is not None and not implicit_tls
     else:
         kw["auth_require_tls"] = False
     c = Controller(Handler(), hostname=host, port=port, server_hostname="localhost",

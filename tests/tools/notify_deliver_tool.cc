@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string config_path = argv[template_mode ? 2 : 1];
-  std::string dir = config_path.substr(0, config_path.rfind('/') == std::string::npos ? 0 : config_path.rfind('/'));
+  std::string dir =
+      config_path.substr(0, config_path.rfind('/') == std::string::npos ? 0 : config_path.rfind('/'));
   YamlReader r(config_path);
   GlobalConfig g;
   TemplateSet tmpl;

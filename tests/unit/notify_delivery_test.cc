@@ -65,7 +65,8 @@ Built build(const std::string& yaml, const TemplateSet& tmpl, const std::string&
   rc.name = "ops";
   YAML::Node root = YAML::Load(yaml);
   for (const auto& kv : root)
-    for (size_t i = 0; i < kv.second.size(); ++i) rc.integrations.push_back({kv.first.as<std::string>(), i, kv.second[i]});
+    for (size_t i = 0; i < kv.second.size(); ++i)
+      rc.integrations.push_back({kv.first.as<std::string>(), i, kv.second[i]});
   try {
     Status s = make_integrations(r, rc, g, "/tmp", tmpl, b.integrations);
     if (!s.is_ok()) b.error = s.message();
@@ -81,9 +82,11 @@ TEST_CASE("template data: Alertmanager's fields and methods") {
   CHECK(expand("{{ .Receiver }}") == "ops\\.team");  // regexp.QuoteMeta, as Alertmanager's Data
   CHECK(expand("{{ .Status }}") == "firing");
   CHECK(expand("{{ len .Alerts }} {{ len .Alerts.Firing }} {{ len .Alerts.Resolved }}") == "2 1 1");
-  CHECK(expand("{{ range .Alerts.Resolved }}{{ .Labels.instance }} {{ .Status }}{{ end }}") == "b:9100 resolved");
-  CHECK(expand("{{ .GroupLabels.alertname }}|{{ .CommonLabels.severity }}|{{ .CommonAnnotations.summary }}") ==
-        "HighLoad|page|load high");
+  CHECK(expand("{{ range .Alerts.Resolved }}{{ .Labels.instance }} {{ .Status }}{{ end }}") ==
+        "b:9100 resolved");
+  CHECK(
+      expand("{{ .GroupLabels.alertname }}|{{ .CommonLabels.severity }}|{{ .CommonAnnotations.summary }}") ==
+      "HighLoad|page|load high");
   CHECK(expand("{{ .CommonAnnotations.value }}") == "");  // not common
   CHECK(expand("{{ .ExternalURL }}") == "http://vigia:9093");
   // SortedPairs puts alertname first.
@@ -94,35 +97,41 @@ TEST_CASE("template data: Alertmanager's fields and methods") {
         "alertname=X,a=1,z=2,");
   CHECK(expand("{{ (index .Alerts 0).Labels.Names | join \" \" }}", n) == "alertname a z");
   CHECK(expand("{{ (index .Alerts 0).Labels.Values | join \"+\" }}", n) == "X+1+2");
-  CHECK(expand("{{ with (index .Alerts 0).Labels.Remove (stringSlice \"a\" \"z\") }}{{ .Names }}{{ end }}", n) ==
-        "[alertname]");
-  CHECK(expand("{{ (index .Alerts 0).Fingerprint }}", n) == fingerprint_string(fingerprint(n.alerts[0].labels)));
+  CHECK(expand("{{ with (index .Alerts 0).Labels.Remove (stringSlice \"a\" \"z\") }}{{ .Names }}{{ end }}",
+               n) == "[alertname]");
+  CHECK(expand("{{ (index .Alerts 0).Fingerprint }}", n) ==
+        fingerprint_string(fingerprint(n.alerts[0].labels)));
   CHECK(expand("{{ (index .Alerts 0).StartsAt.Format \"2006-01-02T15:04:05.000Z07:00 Mon Jan 2\" }}") ==
         "2023-11-14T22:13:20.123Z Tue Nov 14");
-  CHECK(expand("{{ (index .Alerts 0).EndsAt.IsZero }} {{ (index .Alerts 1).EndsAt.Unix }}") == "true 1700000500");
+  CHECK(expand("{{ (index .Alerts 0).EndsAt.IsZero }} {{ (index .Alerts 1).EndsAt.Unix }}") ==
+        "true 1700000500");
   CHECK(expand("{{ (index .Alerts 0).EndsAt }}") == "0001-01-01 00:00:00 +0000 UTC");
 }
 
 TEST_CASE("template functions: Alertmanager's table") {
-  CHECK(expand("{{ toUpper \"abc\" }} {{ toLower \"ÀB\" }} {{ title \"hello wORLD\" }}") == "ABC àb Hello World");
+  CHECK(expand("{{ toUpper \"abc\" }} {{ toLower \"ÀB\" }} {{ title \"hello wORLD\" }}") ==
+        "ABC àb Hello World");
   CHECK(expand("{{ stringSlice \"a\" \"b\" | join \", \" }}") == "a, b");
-  CHECK(expand("{{ match \"^a.c$\" \"abc\" }} {{ reReplaceAll \"(a)b\" \"${1}x\" \"abab\" }}") == "true axax");
+  CHECK(expand("{{ match \"^a.c$\" \"abc\" }} {{ reReplaceAll \"(a)b\" \"${1}x\" \"abab\" }}") ==
+        "true axax");
   CHECK(expand("{{ safeHtml \"<b>\" }}") == "<b>");
   // Prometheus-only functions are not defined here.
-  CHECK(expand("{{ humanize 1000 }}").rfind("ERROR: template: :1: function \"humanize\" not defined", 0) == 0);
+  CHECK(expand("{{ humanize 1000 }}").rfind("ERROR: template: :1: function \"humanize\" not defined", 0) ==
+        0);
   // HTML expansion escapes actions but not safeHtml.
   TemplateSet t;
   std::string out, err;
   Notification n = sample();
   n.alerts[0].annotations = {{"summary", "<script>x</script>"}};
-  REQUIRE(t.expand("{{ (index .Alerts 0).Annotations.summary }}{{ safeHtml \"<br>\" }}", message_data(n), out, err,
-                   true));
+  REQUIRE(t.expand("{{ (index .Alerts 0).Annotations.summary }}{{ safeHtml \"<br>\" }}", message_data(n), out,
+                   err, true));
   CHECK(out == "&lt;script&gt;x&lt;/script&gt;<br>");
 }
 
 TEST_CASE("templates files: define blocks override the defaults") {
   TemplateSet t;
-  REQUIRE(t.add_file("my.tmpl", "{{ define \"email.default.subject\" }}custom {{ .Status }}{{ end }}").is_ok());
+  REQUIRE(
+      t.add_file("my.tmpl", "{{ define \"email.default.subject\" }}custom {{ .Status }}{{ end }}").is_ok());
   std::string out, err;
   REQUIRE(t.expand("{{ template \"email.default.subject\" . }}", message_data(sample()), out, err));
   CHECK(out == "custom firing");
@@ -140,7 +149,7 @@ TEST_CASE("the default subject has Alertmanager's shape") {
 
 TEST_CASE("webhook payload: version 4 fields") {
   Notification n = sample();
-  auto j = nlohmann::json::parse(webhook_payload(n, 0));
+  auto j = nlohmann::ordered_json::parse(webhook_payload(n, 0));
   CHECK(j["version"] == "4");
   CHECK(j["receiver"] == "ops\\.team");
   CHECK(j["status"] == "firing");
@@ -173,10 +182,10 @@ TEST_CASE("integration config errors name file:line:column") {
         "am.yml:3:14: 'actions' in receivers[ops].slack_configs[0] is not supported by vigia");
   CHECK(build("email_configs:\n  - to: a@b\n    auth_secret: x\n", t).error.find("'auth_secret'") !=
         std::string::npos);
-  CHECK(build("exec_configs:\n  - command: \"rm -rf /\"\n", t).error.rfind("am.yml:2:16: ", 0) == 0);
-  CHECK(build("telegram_configs:\n  - bot_token: x\n    chat_id: 1\n    parse_mode: Foo\n", t).error.rfind(
-            "am.yml:4:17: unknown parse_mode", 0) == 0);
-  CHECK(build("webhook_configs:\n  - url: ftp://x/\n", t).error.rfind("am.yml:2:12:", 0) == 0);
+  CHECK(build("exec_configs:\n  - command: \"rm -rf /\"\n", t).error.rfind("am.yml:2:14: ", 0) == 0);
+  CHECK(build("telegram_configs:\n  - bot_token: x\n    chat_id: 1\n    parse_mode: Foo\n", t)
+            .error.rfind("am.yml:4:17: unknown parse_mode", 0) == 0);
+  CHECK(build("webhook_configs:\n  - url: ftp://x/\n", t).error.rfind("am.yml:2:10:", 0) == 0);
   Built ok = build("email_configs:\n  - to: a@b\nwebhook_configs:\n  - url: http://x/\n", t);
   REQUIRE(ok.error.empty());
   REQUIRE(ok.integrations.size() == 2);

@@ -230,7 +230,8 @@ HttpConfig read_http_config(const YamlReader& r, const YAML::Node& n, const std:
       str("key_file", hc.tls.key_file, true);
       str("server_name", hc.tls.server_name, false);
       if (tls["insecure_skip_verify"] && !tls["insecure_skip_verify"].IsNull())
-        hc.tls.insecure_skip_verify = detail::read_bool(r, tls["insecure_skip_verify"], w + ".insecure_skip_verify");
+        hc.tls.insecure_skip_verify =
+            detail::read_bool(r, tls["insecure_skip_verify"], w + ".insecure_skip_verify");
     }
   }
   if (n["follow_redirects"] && !n["follow_redirects"].IsNull())

@@ -90,7 +90,7 @@ GlobalConfig read_global(const YamlReader& r, const YAML::Node& n, const std::st
   if (n["smtp_auth_secret"] && !n["smtp_auth_secret"].IsNull())
     g.smtp_auth_secret.value = r.get_string(n["smtp_auth_secret"], what + ".smtp_auth_secret");
   if (n["smtp_require_tls"] && !n["smtp_require_tls"].IsNull())
-    g.smtp_require_tls = r.get_bool(n["smtp_require_tls"], what + ".smtp_require_tls");
+    g.smtp_require_tls = detail::read_bool(r, n["smtp_require_tls"], what + ".smtp_require_tls");
   if (n["slack_api_url"] && !n["slack_api_url"].IsNull()) {
     if (!(n["slack_api_url"].IsScalar() && n["slack_api_url"].Scalar() == "<secret>"))
       check_url(r, n["slack_api_url"], what + ".slack_api_url");

@@ -17,6 +17,9 @@ void refuse_unsupported(const YamlReader& r, const YAML::Node& map, const std::s
 void check_keys_am(const YamlReader& r, const YAML::Node& map, const std::string& what,
                    const std::vector<std::string_view>& known,
                    const std::vector<std::string_view>& unsupported);
+// A YAML bool as yaml.v2 reads one: a plain true/false/yes/no/on/off (a
+// quoted "true" is a string, refused).
+bool read_bool(const YamlReader& r, const YAML::Node& n, const std::string& what);
 // A model.Duration in milliseconds.
 int64_t read_duration_ms(const YamlReader& r, const YAML::Node& n, const std::string& what);
 // A list of matcher strings (config.Matchers), appended to `out`.

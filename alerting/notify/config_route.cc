@@ -27,6 +27,11 @@ void check_keys_am(const YamlReader& r, const YAML::Node& map, const std::string
   refuse_unsupported(r, map, what, unsupported);
 }
 
+bool read_bool(const YamlReader& r, const YAML::Node& n, const std::string& what) {
+  if (n.IsScalar() && n.Tag() == "!") r.fail(n, what + ": expected true or false, not a quoted string");
+  return r.get_bool(n, what);
+}
+
 int64_t read_duration_ms(const YamlReader& r, const YAML::Node& n, const std::string& what) {
   int64_t ms = 0;
   if (!n.IsScalar() || parse_duration_ms(n.Scalar(), ms) != DurationParse::kOk)
@@ -40,7 +45,7 @@ void read_matchers(const YamlReader& r, const YAML::Node& n, const std::string& 
   size_t i = 0;
   for (const auto& item : n) {
     std::string w = what + "[" + std::to_string(i++) + "]";
-    std::string s = r.get_string(item, w);
+    std::string s = item.IsNull() ? "" : r.get_string(item, w);  // yaml.v2 reads null as ""
     std::string error;
     if (!parse_matchers(s, out, error)) r.fail(item, w + ": " + error);
   }
@@ -55,7 +60,7 @@ void read_match_map(const YamlReader& r, const YAML::Node& n, const std::string&
     std::string name = r.get_string(kv.first, what);
     if (!seen.insert(name).second) r.fail(kv.first, what + ": duplicate key '" + name + "'");
     if (!valid_label_name(name)) r.fail(kv.first, what + ": invalid label name " + go_quote(name));
-    std::string value = r.get_string(kv.second, what + "." + name);
+    std::string value = kv.second.IsNull() ? "" : r.get_string(kv.second, what + "." + name);
     Matcher m;
     std::string error;
     if (!Matcher::make(regex ? MatchType::kRegexp : MatchType::kEqual, name, value, m, error))
@@ -99,7 +104,7 @@ RouteConfig read_route(const YamlReader& r, const YAML::Node& n, const std::stri
   if (n["active_time_intervals"])
     rc.active_time_intervals = r.get_string_list(n["active_time_intervals"], what + ".active_time_intervals");
   if (n["continue"] && !n["continue"].IsNull())
-    rc.continue_matching = r.get_bool(n["continue"], what + ".continue");
+    rc.continue_matching = read_bool(r, n["continue"], what + ".continue");
   auto dur = [&](const char* key, int64_t& out, bool nonzero) {
     YAML::Node d = n[key];
     if (!d || d.IsNull()) return;
@@ -225,13 +230,14 @@ HttpConfig read_http_config(const YamlReader& r, const YAML::Node& n, const std:
       str("key_file", hc.tls.key_file, true);
       str("server_name", hc.tls.server_name, false);
       if (tls["insecure_skip_verify"] && !tls["insecure_skip_verify"].IsNull())
-        hc.tls.insecure_skip_verify = r.get_bool(tls["insecure_skip_verify"], w + ".insecure_skip_verify");
+        hc.tls.insecure_skip_verify =
+            detail::read_bool(r, tls["insecure_skip_verify"], w + ".insecure_skip_verify");
     }
   }
   if (n["follow_redirects"] && !n["follow_redirects"].IsNull())
-    hc.follow_redirects = r.get_bool(n["follow_redirects"], what + ".follow_redirects");
+    hc.follow_redirects = detail::read_bool(r, n["follow_redirects"], what + ".follow_redirects");
   if (n["enable_http2"] && !n["enable_http2"].IsNull())
-    hc.enable_http2 = r.get_bool(n["enable_http2"], what + ".enable_http2");
+    hc.enable_http2 = detail::read_bool(r, n["enable_http2"], what + ".enable_http2");
   return hc;
 }
 

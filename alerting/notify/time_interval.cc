@@ -395,6 +395,8 @@ bool atoi_go(std::string_view s, int64_t& out) {
 enum class RangeKind { kWeekday, kDayOfMonth, kMonth, kYear };
 
 InclusiveRange read_range(const YamlReader& r, const YAML::Node& n, const std::string& what, RangeKind kind) {
+  // yaml.v2 does not call the range's unmarshaler for a null item: it stays {0, 0}.
+  if (n.IsNull()) return {};
   if (!n.IsScalar()) r.fail(n, what + ": expected a string");
   std::string in = n.Scalar();
   std::string s = in;
@@ -487,6 +489,10 @@ TimeInterval read_time_interval(const YamlReader& r, const YAML::Node& n, const 
   r.check_keys(n, what, {"times", "weekdays", "days_of_month", "months", "years", "location"});
   if (!n.IsMap()) return ti;
   read_list(r, n["times"], what + ".times", ti.has_times, [&](const YAML::Node& item, const std::string& w) {
+    if (item.IsNull()) {  // yaml.v2 leaves a null item {0, 0}: an empty range
+      ti.times.push_back({});
+      return;
+    }
     r.check_keys(item, w, {"start_time", "end_time"});
     YAML::Node st = item.IsMap() ? item["start_time"] : YAML::Node();
     YAML::Node et = item.IsMap() ? item["end_time"] : YAML::Node();

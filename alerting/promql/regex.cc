@@ -22,8 +22,33 @@ std::string_view go_regexp_error(int re2_error_code) {
   }
 }
 
+namespace {
+
+// RE2 accepts \C (any byte), Go's regexp does not: true if the pattern has one
+// outside a \Q...\E literal.
+bool has_any_byte_escape(std::string_view p) {
+  for (size_t i = 0; i + 1 < p.size(); ++i) {
+    if (p[i] != '\\') continue;
+    if (p[i + 1] == 'C') return true;
+    if (p[i + 1] == 'Q') {
+      size_t end = p.find("\\E", i + 2);
+      if (end == std::string_view::npos) return false;
+      i = end + 1;
+      continue;
+    }
+    ++i;  // an escaped character
+  }
+  return false;
+}
+
+}  // namespace
+
 AnchoredRegex::AnchoredRegex(std::string_view pattern) {
   std::string anchored = "^(?:" + std::string(pattern) + ")$";
+  if (has_any_byte_escape(pattern)) {
+    error_ = "error parsing regexp: invalid escape sequence: `\\C`";
+    return;
+  }
   RE2::Options opts;
   opts.set_log_errors(false);
   re_ = std::make_unique<RE2>(anchored, opts);

@@ -119,8 +119,8 @@ void get_groups(Notifier& n, const HttpRequest& req, HttpResponse& resp) {
       auto it = by_fp.find(fingerprint(a.labels));
       if (it == by_fp.end()) continue;
       const auto& v = *it->second;
-      alerts.push_back(json::parse(gettable_alert_json(a, AlertStatus{v.state, v.silenced_by, v.inhibited_by},
-                                                       v.receivers)));
+      alerts.push_back(json::parse(
+          gettable_alert_json(a, AlertStatus{v.state, v.silenced_by, v.inhibited_by}, v.receivers)));
     }
     if (alerts.empty()) continue;
     json labels = json::object();
@@ -237,34 +237,34 @@ void notifications_handler(Notifier& n, const HttpRequest& req, HttpResponse& re
 void serve_notify_api(HttpServer& server, Notifier& notifier) {
   Notifier* n = &notifier;
   int64_t start = n->now();
-  server.handle(
-      "/api/v2/alerts",
-      instrument("/api/v2/alerts",
-                 [n](const HttpRequest& req, HttpResponse& resp) {
-                   if (req.method == "POST")
-                     post_alerts(*n, req, resp);
-                   else if (req.method == "GET")
-                     get_alerts(*n, req, resp);
-                   else
-                     error(resp, 405, "method not allowed");
-                 }),
-      kMaxApiBodyBytes);
-  server.handle("/api/v2/alerts/groups", instrument("/api/v2/alerts/groups", [n](const HttpRequest& req,
-                                                                                  HttpResponse& resp) {
-                  get_groups(*n, req, resp);
-                }));
-  server.handle("/api/v2/silences",
-                instrument("/api/v2/silences",
-                           [n](const HttpRequest& req, HttpResponse& resp) { silences_handler(*n, req, resp); }),
+  server.handle("/api/v2/alerts",
+                instrument("/api/v2/alerts",
+                           [n](const HttpRequest& req, HttpResponse& resp) {
+                             if (req.method == "POST")
+                               post_alerts(*n, req, resp);
+                             else if (req.method == "GET")
+                               get_alerts(*n, req, resp);
+                             else
+                               error(resp, 405, "method not allowed");
+                           }),
                 kMaxApiBodyBytes);
-  server.handle_prefix("/api/v2/silence/", instrument("/api/v2/silence/", [n](const HttpRequest& req,
-                                                                              HttpResponse& resp) {
+  server.handle("/api/v2/alerts/groups",
+                instrument("/api/v2/alerts/groups",
+                           [n](const HttpRequest& req, HttpResponse& resp) { get_groups(*n, req, resp); }));
+  server.handle("/api/v2/silences",
+                instrument("/api/v2/silences", [n](const HttpRequest& req,
+                                                   HttpResponse& resp) { silences_handler(*n, req, resp); }),
+                kMaxApiBodyBytes);
+  server.handle_prefix("/api/v2/silence/",
+                       instrument("/api/v2/silence/", [n](const HttpRequest& req, HttpResponse& resp) {
                          silence_handler(*n, req, resp);
                        }));
-  server.handle("/api/v2/status", instrument("/api/v2/status", [n, start](const HttpRequest&, HttpResponse& resp) {
+  server.handle("/api/v2/status",
+                instrument("/api/v2/status", [n, start](const HttpRequest&, HttpResponse& resp) {
                   status_handler(*n, resp, start);
                 }));
-  server.handle("/api/v2/receivers", instrument("/api/v2/receivers", [n](const HttpRequest&, HttpResponse& resp) {
+  server.handle("/api/v2/receivers",
+                instrument("/api/v2/receivers", [n](const HttpRequest&, HttpResponse& resp) {
                   json out = json::array();
                   for (const auto& r : n->receivers()) out.push_back({{"name", r}});
                   answer(resp, 200, dump(out));

@@ -19,7 +19,8 @@ namespace vigia::notify {
 namespace {
 
 int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -50,7 +51,8 @@ Status build_notify_plan(const NotifierOptions& opts, std::shared_ptr<NotifyPlan
     return Status::ok();
   }
   std::string dir = opts.config_dir;
-  if (size_t slash = opts.config.file.rfind('/'); slash != std::string::npos) dir = opts.config.file.substr(0, slash);
+  if (size_t slash = opts.config.file.rfind('/'); slash != std::string::npos)
+    dir = opts.config.file.substr(0, slash);
   if (Status st = plan->templates->add_globs(opts.config.templates, dir); !st.is_ok()) return st;
   try {
     plan->route = Route::build(opts.config.route);
@@ -158,7 +160,8 @@ void Notifier::flush(Flush& f, int64_t now_ms) {
     if (in_time_interval(ti, name, now_ms)) return;
   if (!f.opts.active_time_intervals.empty()) {
     bool active = false;
-    for (const auto& name : f.opts.active_time_intervals) active = active || in_time_interval(ti, name, now_ms);
+    for (const auto& name : f.opts.active_time_intervals)
+      active = active || in_time_interval(ti, name, now_ms);
     if (!active) return;
   }
   std::vector<Alert> kept;
@@ -234,7 +237,8 @@ Status Notifier::reload(NotifierOptions opts) {
   return Status::ok();
 }
 
-Notifier::AlertView Notifier::view(const Alert& a, const std::vector<std::string>& receivers, int64_t now_ms) const {
+Notifier::AlertView Notifier::view(const Alert& a, const std::vector<std::string>& receivers,
+                                   int64_t now_ms) const {
   AlertView v;
   v.alert = a;
   v.receivers = receivers;
@@ -280,7 +284,8 @@ bool Notifier::send_test(const std::string& receiver, std::vector<std::string>& 
   n.now_ms = t;
   n.external_url = opts_.external_url;
   for (size_t i = 0; i < list.size(); ++i) {
-    DeliveryContext ctx{"test-" + std::to_string(t) + "-" + std::to_string(i), std::chrono::milliseconds(30000)};
+    DeliveryContext ctx{"test-" + std::to_string(t) + "-" + std::to_string(i),
+                        std::chrono::milliseconds(30000)};
     DeliveryResult r = list[i]->deliver(n, ctx);
     std::string line = receiver + "/" + std::string(list[i]->kind()) + "/" + std::to_string(i) + ": " +
                        (r.ok ? "ok" : "failed: " + r.error);
@@ -309,16 +314,19 @@ void Notifier::write_metrics(MetricSink& sink) const {
   sink.sample("alertmanager_alerts", {{"state", "active"}}, double(active));
   sink.sample("alertmanager_alerts", {{"state", "suppressed"}}, double(suppressed));
   sink.sample("alertmanager_alerts", {{"state", "unprocessed"}}, 0);
-  sink.family("alertmanager_alerts_received_total", "The total number of received alerts.", MetricType::kCounter);
+  sink.family("alertmanager_alerts_received_total", "The total number of received alerts.",
+              MetricType::kCounter);
   sink.sample("alertmanager_alerts_received_total", {{"status", "firing"}}, double(firing));
   sink.sample("alertmanager_alerts_received_total", {{"status", "resolved"}}, double(resolved));
-  sink.gauge("alertmanager_dispatcher_aggregation_groups", "Number of active aggregation groups", double(groups));
+  sink.gauge("alertmanager_dispatcher_aggregation_groups", "Number of active aggregation groups",
+             double(groups));
   sink.family("alertmanager_silences", "How many silences by state.", MetricType::kGauge);
   for (SilenceState st : {SilenceState::kActive, SilenceState::kExpired, SilenceState::kPending})
     sink.sample("alertmanager_silences", {{"state", silence_state_name(st)}}, double(silences_.count(st, t)));
-  sink.counter("vigia_notify_silences_write_errors_total", "Failed writes of the silences file (e.g. a full disk).",
-               double(silences_.write_errors()));
-  sink.gauge("vigia_notify_receivers_configured", "1 when the notify section names receivers, 0 when alerts are only logged.",
+  sink.counter("vigia_notify_silences_write_errors_total",
+               "Failed writes of the silences file (e.g. a full disk).", double(silences_.write_errors()));
+  sink.gauge("vigia_notify_receivers_configured",
+             "1 when the notify section names receivers, 0 when alerts are only logged.",
              opts_.configured ? 1 : 0);
   outbox_->write_metrics(sink);
 }

@@ -9,6 +9,8 @@
 
 #include "alerting/evaluator.h"
 #include "alerting/http_api.h"
+#include "alerting/notify/api.h"
+#include "alerting/notify/notifier.h"
 #include "alerting/promql/parser.h"
 #include "alerting/query_command.h"
 #include "alerting/rules/rule_file.h"
@@ -23,6 +25,7 @@
 #include "core/log.h"
 #include "core/process_collector.h"
 #include "core/registry.h"
+#include "core/yaml_reader.h"
 
 namespace vigia {
 namespace {
@@ -34,6 +37,7 @@ struct Options {
   std::string listen = kDefaultListen;
   std::string log_level = "info";
   std::string log_format = "logfmt";
+  std::string external_url;
   bool version = false;
   bool help = false;
   bool disable_defaults = false;
@@ -50,6 +54,10 @@ void add_flags(FlagSet& fs, Options& o, AreaList& areas) {
   fs.add_string("config.file", "vigia configuration file (YAML).", &o.config_file);
   fs.add_string("web.listen-address", "Address on which to expose metrics and the web interface.", &o.listen);
   add_http_limit_flags(fs, o.web);
+  fs.add_string("web.external-url",
+                "The URL under which vigia is reached from outside (links in notifications: generatorURL, "
+                "externalURL).",
+                &o.external_url);
   fs.add_string("log.level", "Only log messages with the given severity or above: debug, info, warn, error.",
                 &o.log_level);
   fs.add_string("log.format", "Output format of log messages: logfmt or json.", &o.log_format);
@@ -192,6 +200,49 @@ int test_rules(const std::vector<std::string>& files) {
   return failed ? 1 : 0;
 }
 
+// The notify: section as the notifier takes it; its data (silences, outbox,
+// notification log) beside the alert state file, in notify/.
+Status notifier_options(const Options& o, const Config& cfg, notify::NotifierOptions& no) {
+  no.config_dir = o.config_file.empty() ? "." : directory_of(o.config_file);
+  std::string state = cfg.alerting.state_file.empty() ? alerting::kDefaultStateFile : cfg.alerting.state_file;
+  if (state[0] != '/' && !o.config_file.empty() && !cfg.alerting.state_file.empty())
+    state = no.config_dir + "/" + state;
+  no.data_dir = directory_of(state) + "/notify";
+  no.external_url = o.external_url;
+  if (!no.external_url.empty() && no.external_url.back() == '/') no.external_url.pop_back();
+  YAML::Node section = cfg.section("notify");
+  no.configured = section.IsDefined() && !section.IsNull();
+  if (!no.configured) return Status::ok();
+  return notify::read_notify_config(YamlReader(cfg.file), section, no.config_dir, no.config);
+}
+
+// vigia notify test RECEIVER: one test notification to each integration of
+// the receiver, now; prints each outcome. Exit status 1 if one failed.
+int notify_test(const Options& o, const Config& cfg, const std::string& receiver) {
+  notify::NotifierOptions no;
+  Status ns = notifier_options(o, cfg, no);
+  if (ns.is_ok() && !no.configured) ns = Status::error("no notify: section in the configuration");
+  no.data_dir = "";  // a test touches no outbox or log
+  std::unique_ptr<notify::Notifier> n;
+  if (ns.is_ok()) ns = notify::Notifier::create(std::move(no), n);
+  if (!ns.is_ok()) {
+    std::fprintf(stderr, "vigia: error: notify: %s\n", ns.message().c_str());
+    return 2;
+  }
+  std::vector<std::string> outcomes;
+  if (!n->send_test(receiver, outcomes)) {
+    std::fprintf(stderr, "vigia: error: no receiver named \"%s\"\n", receiver.c_str());
+    return 2;
+  }
+  bool failed = false;
+  for (const auto& line : outcomes) {
+    std::printf("%s\n", line.c_str());
+    failed = failed || line.find(": failed") != std::string::npos;
+  }
+  if (outcomes.empty()) std::printf("%s: no integrations\n", receiver.c_str());
+  return failed ? 1 : 0;
+}
+
 // mode: "run" (exporters and the evaluator), "exporter", "alerts" (the
 // evaluator and its API; /metrics serves only vigia's own metrics).
 int serve(const Options& o, const Config& cfg, const AreaList& areas, const std::string& mode) {
@@ -204,9 +255,23 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   SharedScraper scraper(registry);
 
   std::unique_ptr<alerting::Evaluator> evaluator;
+  std::unique_ptr<notify::Notifier> notifier;
   if (mode != "exporter") {
+    notify::NotifierOptions no;
+    Status ns = notifier_options(o, cfg, no);
+    if (ns.is_ok()) ns = notify::Notifier::create(std::move(no), notifier);
+    if (!ns.is_ok()) {
+      std::fprintf(stderr, "vigia: error: notify: %s\n", ns.message().c_str());
+      return 2;
+    }
     alerting::EvaluatorOptions eo;
     eo.config = cfg.alerting;
+    promql::LabelSet external(cfg.alerting.external_labels.begin(), cfg.alerting.external_labels.end());
+    std::sort(external.begin(), external.end());
+    eo.notify = [n = notifier.get(), external, url = o.external_url](
+                    const alerting::RuleDef& rule, const std::vector<alerting::Alert>& alerts) {
+      n->put(notify::alerts_from_rule(rule.expr_text, alerts, external, url, n->now()));
+    };
     eo.config_dir = o.config_file.empty() ? "" : directory_of(o.config_file);
     if (mode == "run") {
       eo.collect_self = [&registry](const CollectContext& ctx, MetricSink& s) { registry.collect(ctx, s); };
@@ -230,14 +295,22 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     return 2;
   }
   HttpServer server(sopts);
-  scraper.set_extra([&evaluator, &server](MetricSink& sink) {
+  scraper.set_extra([&evaluator, &notifier, &server](MetricSink& sink) {
     server.write_metrics(sink);
     if (evaluator) evaluator->write_metrics(sink);
+    if (notifier) notifier->write_metrics(sink);
   });
   ExporterEndpoints endpoints{scraper, registry.names(), probes, catalog.list(), {}, module_probers};
   if (evaluator) {
     endpoints.links = alerting::alerting_api_links();
     alerting::serve_alerting_api(server, *evaluator);
+  }
+  if (notifier) {
+    for (auto& l : notify::notify_api_links()) endpoints.links.push_back(l);
+    if (!notifier->configured())
+      endpoints.links.emplace_back(
+          "#", "No receiver is configured (no notify: section): notifications are logged");
+    notify::serve_notify_api(server, *notifier);
   }
   serve_exporter(server, endpoints);
 
@@ -246,6 +319,7 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     log::error(st.message());
     return 1;
   }
+  if (notifier) notifier->start();
   if (evaluator) {
     evaluator->start();
     std::string files;
@@ -272,11 +346,19 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   registry.interrupt();
   if (evaluator) evaluator->stop();
   server.stop();
+  if (notifier) notifier->stop();
   log::info("Stopped");
   return 0;
 }
 
 }  // namespace
+
+// The top-level keys of vigia.yml besides `alerting`: the areas' and `notify`.
+static std::vector<std::string> config_sections(const AreaList& areas) {
+  std::vector<std::string> keys = area_sections(areas);
+  keys.push_back("notify");
+  return keys;
+}
 
 int app_main(const std::vector<std::string>& args) {
   Options o;
@@ -300,6 +382,7 @@ int app_main(const std::vector<std::string>& args) {
                  "  check config     validate the configuration file and exit\n"
                  "  check rules F... check rule files as promtool check rules does\n"
                  "  test rules F...  run rule unit tests (promtool test rules format)\n"
+                 "  notify test R    send a test notification to each integration of receiver R\n"
                  "  query EXPR       evaluate one PromQL instant query and print it as promtool does:\n"
                  "                   against --query.url, or locally on vigia's own collectors,\n"
                  "                   collected twice a second apart (so rate() has two points)")
@@ -326,7 +409,7 @@ int app_main(const std::vector<std::string>& args) {
   std::string command = pos.empty() ? "run" : pos[0];
   Config cfg;
   Status cs =
-      o.config_file.empty() ? Status::ok() : load_config_file(o.config_file, area_sections(areas), cfg);
+      o.config_file.empty() ? Status::ok() : load_config_file(o.config_file, config_sections(areas), cfg);
   if (cs.is_ok()) cs = read_area_configs(areas, cfg);
   if (!cs.is_ok()) {
     std::fprintf(stderr, "vigia: error: %s\n", cs.message().c_str());
@@ -370,10 +453,27 @@ int app_main(const std::vector<std::string>& args) {
       for (const auto& e : errs) std::fprintf(stderr, "%s\n", e.c_str());
       return 2;
     }
+    // The notify section, its receivers' integrations and templates, as
+    // `amtool check-config` checks an alertmanager.yml.
+    notify::NotifierOptions no;
+    Status ns = notifier_options(o, cfg, no);
+    std::shared_ptr<notify::NotifyPlan> plan;
+    if (ns.is_ok()) ns = notify::build_notify_plan(no, plan);
+    if (!ns.is_ok()) {
+      std::fprintf(stderr, "vigia: error: notify: %s\n", ns.message().c_str());
+      return 2;
+    }
     std::printf("Checking %s\n  SUCCESS\n", o.config_file.c_str());
     return 0;
   }
   if (command == "run" || command == "exporter" || command == "alerts") return serve(o, cfg, areas, command);
+  if (command == "notify") {
+    if (pos.size() != 3 || pos[1] != "test") {
+      std::fprintf(stderr, "vigia: error: usage: vigia notify test RECEIVER\n");
+      return 2;
+    }
+    return notify_test(o, cfg, pos[2]);
+  }
   if (command == "query") {
     if (pos.size() != 2) {
       std::fprintf(stderr, "vigia: error: usage: vigia query [--query.url=URL] [--time=T] EXPR\n");

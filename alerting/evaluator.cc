@@ -49,6 +49,41 @@ struct Evaluator::Job {
 
 Evaluator::Evaluator(EvaluatorOptions opts) : opts_(std::move(opts)) {}
 
+Status Evaluator::load_rules(const std::vector<std::string>& rule_files, const std::string& config_dir,
+                             std::vector<std::string>& files, std::vector<GroupDef>& defs) {
+  std::vector<std::string> errors;
+  files.clear();
+  if (rule_files.empty()) {
+    errors = parse_rule_file(default_rules_yaml(), std::string(kDefaultRulesName), defs);
+    files.emplace_back(kDefaultRulesName);
+  } else {
+    errors = expand_rule_globs(rule_files, config_dir, files);
+    for (const auto& f : files) {
+      auto fe = load_rule_file(f, defs);
+      errors.insert(errors.end(), fe.begin(), fe.end());
+    }
+  }
+  if (!errors.empty()) return Status::error(join(errors));
+  return Status::ok();
+}
+
+Status Evaluator::reload_rules(const std::vector<std::string>& rule_files) {
+  std::vector<std::string> files;
+  std::vector<GroupDef> defs;
+  if (Status st = load_rules(rule_files, opts_.config_dir, files, defs); !st.is_ok()) return st;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = std::make_unique<Pending>(Pending{std::move(files), std::move(defs)});
+  }
+  cv_.notify_all();
+  return Status::ok();
+}
+
+std::vector<std::string> Evaluator::rule_files() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return files_;
+}
+
 Evaluator::~Evaluator() { stop(); }
 
 Status Evaluator::create(EvaluatorOptions opts, std::unique_ptr<Evaluator>& out) {
@@ -56,18 +91,7 @@ Status Evaluator::create(EvaluatorOptions opts, std::unique_ptr<Evaluator>& out)
   const AlertingConfig& c = e->opts_.config;
   e->interval_ms_ = std::max<int64_t>(1, to_ms(c.evaluation_interval_seconds));
   std::vector<GroupDef> defs;
-  std::vector<std::string> errors;
-  if (c.rule_files.empty()) {
-    errors = parse_rule_file(default_rules_yaml(), std::string(kDefaultRulesName), defs);
-    e->files_.emplace_back(kDefaultRulesName);
-  } else {
-    errors = expand_rule_globs(c.rule_files, e->opts_.config_dir, e->files_);
-    for (const auto& f : e->files_) {
-      auto fe = load_rule_file(f, defs);
-      errors.insert(errors.end(), fe.begin(), fe.end());
-    }
-  }
-  if (!errors.empty()) return Status::error(join(errors));
+  if (Status st = load_rules(c.rule_files, e->opts_.config_dir, e->files_, defs); !st.is_ok()) return st;
 
   ManagerOptions mo;
   mo.group.default_interval_ms = e->interval_ms_;
@@ -146,6 +170,22 @@ bool Evaluator::stop_requested() {
 
 int64_t Evaluator::tick(int64_t t) {
   int64_t next = INT64_MAX;
+  std::unique_ptr<Pending> reload;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    reload = std::move(pending_);
+  }
+  if (reload) {
+    // Alert state carries over by file, group and rule name (set_groups).
+    int64_t retention = 0;
+    for (const auto& g : reload->defs)
+      for (const auto& r : g.rules)
+        if (r.expr) retention = std::max(retention, store::retention_for(*r.expr));
+    manager_->set_groups(std::move(reload->defs));
+    if (store_) store_->set_retention(retention + manager_->max_interval_ms());
+    std::lock_guard<std::mutex> lock(mu_);
+    files_ = std::move(reload->files);
+  }
   if (store_) {
     if (t >= next_feed_ms_) {
       if (self_) {
@@ -190,7 +230,7 @@ void Evaluator::loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     int64_t t = now_ms();
-    if (t < next) {
+    if (t < next && !pending_) {
       cv_.wait_for(lock, std::chrono::milliseconds(next - t));
       continue;
     }

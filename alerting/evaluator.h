@@ -67,10 +67,17 @@ class Evaluator {
   // ALERTS, ALERTS_FOR_STATE, vigia_rule_* and vigia_store_*.
   void write_metrics(MetricSink& sink) const;
   // The rule files loaded (the built-in one shows as kDefaultRulesName).
-  const std::vector<std::string>& rule_files() const { return files_; }
+  std::vector<std::string> rule_files() const;
+  // Loads the rule files anew (SIGHUP, POST /-/reload); the scheduler thread
+  // swaps them in at its next step, alert state kept by file, group and rule
+  // name. On an error (every one, promtool-worded) the old rules keep running.
+  // The other alerting settings (interval, scrape jobs, query_url) take a restart.
+  Status reload_rules(const std::vector<std::string>& rule_files);
 
  private:
   explicit Evaluator(EvaluatorOptions opts);
+  static Status load_rules(const std::vector<std::string>& rule_files, const std::string& config_dir,
+                           std::vector<std::string>& files, std::vector<GroupDef>& defs);
   void loop();
   // One step at t_ms; returns when the next is due.
   int64_t tick(int64_t t_ms);
@@ -87,8 +94,13 @@ class Evaluator {
   std::unique_ptr<Querier> local_;
   int64_t interval_ms_ = 15000;
   int64_t next_feed_ms_ = 0;
-  std::mutex mu_;
+  mutable std::mutex mu_;  // stopping_, pending_, files_
   std::condition_variable cv_;
+  struct Pending {
+    std::vector<std::string> files;
+    std::vector<GroupDef> defs;
+  };
+  std::unique_ptr<Pending> pending_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -253,6 +253,9 @@ void Outbox::submit(const Notification& n, int64_t group_interval_ms) {
       }
       continue;
     }
+    // The same content as the undelivered one: keep it (its idempotency key,
+    // attempts and backoff); a flush does not restart the retries.
+    if (old != items_.end() && old->second->firing == firing && old->second->resolved == resolved) continue;
     auto it = std::make_unique<Item>();
     it->id = random_id();
     it->ikey = ikey;
@@ -363,7 +366,14 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
                                       {"attempts", std::to_string(attempts)},
                                       {"err", res.error}});
   if (!res.retryable) {
+    // Refused for good (a 4xx): not retried, and the same alerts are not sent
+    // again before the repeat interval, as if delivered; a change of the
+    // group's alerts is sent (it may be accepted).
     c.failed++;
+    log_[key] = NflogEntry{sent_firing, sent_resolved, n.now_ms};
+    (void)nflog_.put(
+        key,
+        dump({{"firing", fps_json(sent_firing)}, {"resolved", fps_json(sent_resolved)}, {"ts", n.now_ms}}));
     record({t, w->ni.receiver, kind, n.group_key, "failed", attempts, res.error, res.detail});
     if (item) {
       items_.erase(cur);

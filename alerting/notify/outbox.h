@@ -8,12 +8,15 @@
 //    delivered to that integration for that group) whether to send. If so,
 //    the notification is written to the outbox journal (fsynced) before
 //    submit() returns; it replaces an older undelivered notification of the
-//    same group and integration (the newer state supersedes it). If not, an
-//    undelivered older one is dropped (what was delivered is current).
+//    same group and integration when their alerts differ (the newer state
+//    supersedes it; with the same alerts the older one, its idempotency key
+//    and its retries go on). If not, an undelivered older one is dropped
+//    (what was delivered is current).
 //  - One thread per integration delivers its outbox items, oldest first. An
 //    item leaves the outbox only when the receiver accepted it (then the
 //    notification log records its firing and resolved alerts, fsynced) or
-//    refused it for good (a 4xx: not retried). A network error, timeout or
+//    refused it for good (a 4xx: not retried, and logged as if delivered, so
+//    the same alerts wait for the repeat interval). A network error, timeout or
 //    5xx is retried with a doubling backoff (1 s to the group interval, at
 //    most 5 min). A hanging receiver holds only its own thread.
 //  - After kill -9 or a reboot, open() reloads both: every notification not

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 
 #include "alerting/evaluator.h"
@@ -92,8 +93,17 @@ void add_flags(FlagSet& fs, Options& o, AreaList& areas) {
       });
 }
 
+// The top-level keys of vigia.yml besides `alerting`: the areas' and `notify`.
+std::vector<std::string> config_sections(const AreaList& areas) {
+  std::vector<std::string> keys = area_sections(areas);
+  keys.push_back("notify");
+  return keys;
+}
+
 volatile sig_atomic_t g_stop = 0;
+volatile sig_atomic_t g_reload = 0;
 extern "C" void on_signal(int) { g_stop = 1; }
+extern "C" void on_hup(int) { g_reload = 1; }
 
 // The collectors of a role: the areas' (when `exporters`) and the process
 // collector, switched by the configuration file and the flags. Returns 0, or
@@ -305,6 +315,39 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     endpoints.links = alerting::alerting_api_links();
     alerting::serve_alerting_api(server, *evaluator);
   }
+  // SIGHUP and POST /-/reload: the rule files and the notify section anew,
+  // both checked before either is applied; on an error the old ones keep
+  // running. (The areas' sections and the other flags take a restart.)
+  std::mutex reload_mu;
+  auto reload = [&]() -> Status {
+    std::lock_guard lk(reload_mu);
+    if (o.config_file.empty()) return Status::ok();
+    Config next;
+    Status st = load_config_file(o.config_file, config_sections(areas), next);
+    notify::NotifierOptions no;
+    if (st.is_ok()) st = notifier_options(o, next, no);
+    std::shared_ptr<notify::NotifyPlan> plan;
+    if (st.is_ok() && notifier) st = notify::build_notify_plan(no, plan);
+    if (st.is_ok() && evaluator) st = evaluator->reload_rules(next.alerting.rule_files);
+    if (st.is_ok() && notifier) st = notifier->reload(std::move(no));
+    if (st.is_ok())
+      log::info("Completed loading of configuration file", {{"file", o.config_file}});
+    else
+      log::error("Loading configuration file failed", {{"file", o.config_file}, {"err", st.message()}});
+    return st;
+  };
+  server.handle("/-/reload", [&reload](const HttpRequest& req, HttpResponse& resp) {
+    if (req.method != "POST" && req.method != "PUT") {
+      resp.status = 405;
+      resp.body = "Only POST or PUT requests allowed\n";
+      return;
+    }
+    Status st = reload();
+    if (!st.is_ok()) {
+      resp.status = 500;
+      resp.body = "failed to reload config: " + st.message() + "\n";
+    }
+  });
   if (notifier) {
     for (auto& l : notify::notify_api_links()) endpoints.links.push_back(l);
     if (!notifier->configured())
@@ -338,7 +381,17 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
-  while (!g_stop) pause();
+  struct sigaction hup {};
+  hup.sa_handler = on_hup;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
+  while (!g_stop) {
+    pause();
+    if (g_reload) {
+      g_reload = 0;
+      (void)reload();
+    }
+  }
   log::info("Shutting down");
   // Collections in flight (the evaluator's, scrapes') may be waiting on a hung
   // server: interrupt them before anything joins a thread that runs one.
@@ -352,13 +405,6 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
 }
 
 }  // namespace
-
-// The top-level keys of vigia.yml besides `alerting`: the areas' and `notify`.
-static std::vector<std::string> config_sections(const AreaList& areas) {
-  std::vector<std::string> keys = area_sections(areas);
-  keys.push_back("notify");
-  return keys;
-}
 
 int app_main(const std::vector<std::string>& args) {
   Options o;

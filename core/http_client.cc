@@ -183,7 +183,7 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
     resp.error = api.error.empty() ? "curl_easy_init failed" : api.error;
     return resp;
   }
-  std::string method = req.method == "POST" ? "Post" : "Get";
+  std::string method = req.method == "POST" ? "Post" : req.method == "DELETE" ? "Delete" : "Get";
   if (abort_->stop) {
     resp.error = method + " \"" + redact_url(req.url) + "\": interrupted";
     return resp;
@@ -227,6 +227,7 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
     api.easy_setopt(c, CURLOPT_POSTFIELDSIZE, long(req.body.size()));
   } else {
     api.easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    if (req.method == "DELETE") api.easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
   }
   curl_slist* headers = nullptr;
   for (const auto& [k, v] : req.headers) headers = api.slist_append(headers, (k + ": " + v).c_str());

@@ -13,7 +13,7 @@
 namespace vigia {
 
 struct HttpClientRequest {
-  std::string method = "GET";  // GET or POST
+  std::string method = "GET";  // GET, POST or DELETE
   // May carry basic-auth credentials (http://user:pass@host/...): they are
   // used, and never appear in an error (see redact_url).
   std::string url;

@@ -12,6 +12,7 @@
 #include "alerting/http_api.h"
 #include "alerting/notify/api.h"
 #include "alerting/notify/notifier.h"
+#include "alerting/notify/silence_command.h"
 #include "alerting/promql/parser.h"
 #include "alerting/query_command.h"
 #include "alerting/rules/rule_file.h"
@@ -49,6 +50,8 @@ struct Options {
   std::string query_timeout = "10s";
   std::string query_time;
   std::vector<std::string> scrape_urls;
+  // vigia silence
+  notify::SilenceCommand silence;
 };
 
 void add_flags(FlagSet& fs, Options& o, AreaList& areas) {
@@ -76,6 +79,13 @@ void add_flags(FlagSet& fs, Options& o, AreaList& areas) {
                 &o.query_time);
   fs.add_list("scrape.url", "vigia query (local): also scrape this exporter's /metrics URL (job=\"scrape\").",
               &o.scrape_urls);
+  fs.add_string("alertmanager.url",
+                "vigia silence: the Alertmanager API v2 to talk to (vigia's own or an Alertmanager's).",
+                &o.silence.url);
+  fs.add_string("comment", "vigia silence add: the silence's comment.", &o.silence.comment);
+  fs.add_string("author", "vigia silence add: the silence's author (default: $USER).", &o.silence.author);
+  fs.add_string("duration", "vigia silence add: how long the silence lasts.", &o.silence.duration);
+  fs.add_bool("quiet", "vigia silence query: print only the silences' ids.", &o.silence.quiet);
   fs.add_bool("version", "Show application version.", &o.version);
   fs.add_bool("help", "Show this help.", &o.help);
   fs.add_prefix(
@@ -429,6 +439,8 @@ int app_main(const std::vector<std::string>& args) {
                  "  check rules F... check rule files as promtool check rules does\n"
                  "  test rules F...  run rule unit tests (promtool test rules format)\n"
                  "  notify test R    send a test notification to each integration of receiver R\n"
+                 "  silence add M... | query [M...] | expire ID...\n"
+                 "                   silences as amtool's, against --alertmanager.url (default: this vigia)\n"
                  "  query EXPR       evaluate one PromQL instant query and print it as promtool does:\n"
                  "                   against --query.url, or locally on vigia's own collectors,\n"
                  "                   collected twice a second apart (so rate() has two points)")
@@ -513,6 +525,22 @@ int app_main(const std::vector<std::string>& args) {
     return 0;
   }
   if (command == "run" || command == "exporter" || command == "alerts") return serve(o, cfg, areas, command);
+  if (command == "silence") {
+    notify::SilenceCommand sc = o.silence;
+    if (sc.url.empty()) {
+      std::string host;
+      int port = 9910;
+      split_listen_address(o.listen, host, port);
+      sc.url = "http://" + (host.empty() ? std::string("localhost") : host) + ":" + std::to_string(port);
+    }
+    while (!sc.url.empty() && sc.url.back() == '/') sc.url.pop_back();
+    sc.args.assign(pos.begin() + 1, pos.end());
+    std::string out, err;
+    int rc = notify::run_silence_command(sc, out, err);
+    std::fputs(out.c_str(), stdout);
+    std::fputs(err.c_str(), stderr);
+    return rc;
+  }
   if (command == "notify") {
     if (pos.size() != 3 || pos[1] != "test") {
       std::fprintf(stderr, "vigia: error: usage: vigia notify test RECEIVER\n");

@@ -233,6 +233,28 @@ def body(c):
     c.eq(r.returncode, 0, "amtool silence expire against vigia")
     c.eq(get_json(v.url + "/api/v2/silence/" + sid)["status"]["state"], "expired", "the silence is expired")
 
+    # vigia silence, amtool's commands, against both; amtool reads the result.
+    for url in (am.url, v.url):
+        r = h.run([h.VIGIA_BINARY, "silence", "add", "--alertmanager.url=" + url, "--comment=maintenance",
+                   "--author=ops", "--duration=2h", "instance=~db.*", "job!=x"])
+        c.eq(r.returncode, 0, "vigia silence add against %s" % url)
+        new_id = r.stdout.strip()
+        r = h.run([AMTOOL, "--alertmanager.url=" + url, "silence", "query", "-q", "instance=~db.*"])
+        c.eq(r.stdout.split(), [new_id], "amtool silence query -q finds the silence vigia added to %s" % url)
+        r = h.run([h.VIGIA_BINARY, "silence", "query", "--alertmanager.url=" + url, "--quiet"])
+        q = h.run([AMTOOL, "--alertmanager.url=" + url, "silence", "query", "-q"])
+        c.eq(sorted(r.stdout.split()), sorted(q.stdout.split()), "vigia silence query --quiet lists what amtool's does")
+        r = h.run([h.VIGIA_BINARY, "silence", "query", "--alertmanager.url=" + url])
+        c.contains(r.stdout, "instance=~db.* job!=x", "vigia silence query shows the matchers")
+        r = h.run([h.VIGIA_BINARY, "silence", "expire", "--alertmanager.url=" + url, new_id])
+        c.eq(r.returncode, 0, "vigia silence expire")
+        r = h.run([AMTOOL, "--alertmanager.url=" + url, "silence", "query", "-q", "instance=~db.*"])
+        c.eq(r.stdout.split(), [], "expired, as amtool sees it")
+        r = h.run([h.VIGIA_BINARY, "silence", "expire", "--alertmanager.url=" + url, "nonexistent"])
+        c.check(r.returncode != 0, "expiring an unknown silence fails", r.stderr)
+        r = h.run([h.VIGIA_BINARY, "silence", "add", "--alertmanager.url=" + url, "--comment=c", "a=~("])
+        c.check(r.returncode != 0 and "(" in r.stderr, "a bad matcher is refused with its error", r.stderr)
+
     # Resolve some alerts on both: resolved notifications (send_resolved per receiver).
     now = int(time.time() * 1000)
     resolved = [dict(a) for a in alerts if a["labels"]["alertname"] in ("HighLoad", "Latency", "DiskFull")

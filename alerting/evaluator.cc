@@ -95,6 +95,7 @@ Status Evaluator::create(EvaluatorOptions opts, std::unique_ptr<Evaluator>& out)
 
   ManagerOptions mo;
   mo.group.default_interval_ms = e->interval_ms_;
+  mo.group.hold_on_down_target = true;
   mo.group.external_labels = c.external_labels;
   std::sort(mo.group.external_labels.begin(), mo.group.external_labels.end());
   std::string state = c.state_file.empty() ? kDefaultStateFile : c.state_file;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "alerting/promql/parser.h"
 #include "alerting/template/template.h"
@@ -147,11 +148,47 @@ bool Rule::eval_alerting(int64_t t_ms, promql::Vector& result, const GroupOption
     alerts_[labels] = std::move(a);
   }
 
+  // The targets whose scrape or connection failed now (`up` or `<area>_up`
+  // is 0), read once, only when a firing alert is about to resolve.
+  std::optional<std::vector<promql::LabelSet>> down;
+  auto target_down = [&](const promql::LabelSet& alert_labels) {
+    if (!opts.hold_on_down_target) return false;
+    if (!down) {
+      down.emplace();
+      static const promql::ParseResult kDownExpr = promql::parse(kDownTargetsExpr);
+      promql::Vector v;
+      std::string err;
+      if (kDownExpr.ok() && to_vector(q.query(*kDownExpr.expr, kDownTargetsExpr, t_ms), v, err))
+        for (auto& s : v) down->push_back(std::move(s.labels));
+    }
+    for (const auto& d : *down) {
+      bool any = false, same = true;
+      for (std::string_view name : {"job", "instance", "target"}) {
+        std::string_view dv = promql::label_value(d, name);
+        if (dv.empty()) continue;
+        any = true;
+        same = same && promql::label_value(alert_labels, name) == dv;
+      }
+      if (any && same) return true;
+    }
+    return false;
+  };
+
   int64_t active = 0;
   for (auto it = alerts_.begin(); it != alerts_.end();) {
     Alert& a = it->second;
     if (!fresh.count(it->first)) {
       bool keep_firing = false;
+      // No false "resolved": the series is gone because its target could
+      // not be read, not because the condition ended. Held while it is down.
+      if (a.state == AlertState::kFiring && target_down(a.labels)) {
+        ++active;
+        out.push_back(series_sample(a.labels, "ALERTS", alert_state_name(a.state), 1, t_ms));
+        out.push_back(
+            series_sample(a.labels, "ALERTS_FOR_STATE", "", static_cast<double>(a.active_at / 1000), t_ms));
+        ++it;
+        continue;
+      }
       if (a.state == AlertState::kFiring && def_.keep_firing_for_ms > 0) {
         if (a.keep_firing_since == 0) a.keep_firing_since = t_ms;
         keep_firing = t_ms - a.keep_firing_since < def_.keep_firing_for_ms;

@@ -61,7 +61,15 @@ struct GroupOptions {
   int64_t resolved_retention_ms = 15 * 60000;  // how long a resolved alert is kept
   promql::LabelSet external_labels;            // $externalLabels in templates
   std::string external_url;                    // $externalURL
+  // A firing alert whose series vanished while a target it names (same job,
+  // instance or target label) is down — `up` or an area's `<area>_up` is 0 —
+  // stays firing instead of resolving (vigia's evaluator; off in rule unit
+  // tests, which follow Prometheus exactly).
+  bool hold_on_down_target = false;
 };
+
+// The query of the down targets: every `up` or `*_up` series at 0.
+inline constexpr const char* kDownTargetsExpr = R"({__name__=~"up|.+_up"} == 0)";
 
 class Rule {
  public:

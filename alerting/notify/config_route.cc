@@ -61,6 +61,10 @@ void read_match_map(const YamlReader& r, const YAML::Node& n, const std::string&
     if (!seen.insert(name).second) r.fail(kv.first, what + ": duplicate key '" + name + "'");
     if (!valid_label_name(name)) r.fail(kv.first, what + ": invalid label name " + go_quote(name));
     std::string value = kv.second.IsNull() ? "" : r.get_string(kv.second, what + "." + name);
+    // Alertmanager keeps a match_re value as its compiled Regexp, whose String()
+    // is the anchored source: the matcher's value (and the route key) is
+    // "^(?:value)$".
+    if (regex) value = "^(?:" + value + ")$";
     Matcher m;
     std::string error;
     if (!Matcher::make(regex ? MatchType::kRegexp : MatchType::kEqual, name, value, m, error))

@@ -71,8 +71,10 @@ Dispatcher::Dispatcher(std::shared_ptr<const Route> route, int64_t start_ms, int
       next_gc_ms_(start_ms + gc_interval_ms_) {}
 
 Alert Dispatcher::put(const Alert& in, int64_t now_ms) {
-  uint64_t fp = fingerprint(in.labels);
   Alert a = in;
+  // Alertmanager's intake drops empty labels (removeEmptyLabels): none is stored.
+  std::erase_if(a.labels, [](const auto& l) { return l.second.empty(); });
+  uint64_t fp = fingerprint(a.labels);
   auto old = store_.find(fp);
   if (old != store_.end()) {
     const Alert& o = old->second;

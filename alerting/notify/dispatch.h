@@ -73,7 +73,9 @@ class Dispatcher {
   // `route` is the tree built from the config; it must outlive the flushes.
   Dispatcher(std::shared_ptr<const Route> route, int64_t start_ms, int64_t gc_interval_ms = 30 * 60'000);
 
-  // provider/mem Put + the dispatcher's routing; returns the stored alert.
+  // provider/mem Put + the dispatcher's routing; returns the stored alert
+  // (labels with an empty value dropped, as Alertmanager's intake does; feed
+  // this one to the Inhibitor).
   Alert put(const Alert& a, int64_t now_ms);
   std::vector<Flush> due(int64_t now_ms);
   void done(const Flush& f, bool ok);

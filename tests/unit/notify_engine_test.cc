@@ -161,7 +161,8 @@ route:
   CHECK(receivers(*root, L({{"service", "pg"}})) == std::vector<std::string>{"default"});
   const Route& pg = *root->routes()[1]->routes()[0];
   CHECK(root->key() == "{}");
-  CHECK(pg.key() == R"({}/{team="db"}/{service=~"pg.*"})");
+  // match_re's value is the anchored source of Alertmanager's compiled Regexp.
+  CHECK(pg.key() == R"({}/{team="db"}/{service=~"^(?:pg.*)$"})");
   CHECK(pg.opts().group_by_all);
   CHECK(pg.opts().group_wait_ms == 10'000);          // inherited
   CHECK(pg.opts().group_interval_ms == 5 * 60'000);  // Alertmanager's default

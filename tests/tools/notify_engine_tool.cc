@@ -26,7 +26,9 @@
 
 using namespace vigia::notify;
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   if (argc != 3) {
     std::cerr << "usage: notify_engine_tool check|routes FILE\n";
     return 2;
@@ -106,4 +108,15 @@ int main(int argc, char** argv) {
     std::cout << out << "\n";
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "notify_engine_tool: " << e.what() << "\n";
+    return 2;
+  }
 }

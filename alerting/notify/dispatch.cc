@@ -23,6 +23,16 @@ const std::string* find_label(const LabelSet& ls, std::string_view name) {
 
 }  // namespace
 
+void apply_intake_defaults(Alert& a, int64_t now_ms, int64_t resolve_timeout_ms) {
+  a.updated_at_ms = now_ms;
+  if (a.starts_at_ms == 0) a.starts_at_ms = a.ends_at_ms == 0 ? now_ms : a.ends_at_ms;
+  if (a.ends_at_ms == 0) {
+    a.timeout = true;
+    a.ends_at_ms = now_ms + resolve_timeout_ms;
+  }
+  std::erase_if(a.labels, [](const auto& l) { return l.second.empty(); });
+}
+
 Alert merge_alerts(const Alert& a, const Alert& o, int64_t now_ms) {
   if (o.updated_at_ms < a.updated_at_ms) return merge_alerts(o, a, now_ms);
   Alert res = o;

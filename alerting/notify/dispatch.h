@@ -35,6 +35,12 @@
 
 namespace vigia::notify {
 
+// What Alertmanager's intake (postAlertsHandler) does to an alert before it
+// is stored: updated_at = now; a missing starts_at is ends_at, or now; a
+// missing ends_at is now + resolve_timeout, marked as a timeout; labels with
+// an empty value dropped. put() expects alerts shaped so.
+void apply_intake_defaults(Alert& a, int64_t now_ms, int64_t resolve_timeout_ms);
+
 // types.Alert.Merge(o) at now_ms: the younger (by updated_at) wins, with the
 // earliest starts_at and the latest explicit ends_at.
 Alert merge_alerts(const Alert& a, const Alert& o, int64_t now_ms);

@@ -292,6 +292,22 @@ TEST_CASE("the store merges an alert by fingerprint as types.Alert.Merge") {
   CHECK(snap[0].receivers == std::vector<std::string>{"default"});
 }
 
+TEST_CASE("intake defaults as Alertmanager's API") {
+  Alert a;
+  a.labels = ls({{"alertname", "X"}, {"empty", ""}});
+  apply_intake_defaults(a, 1000, 300'000);
+  CHECK(a.labels == ls({{"alertname", "X"}}));
+  CHECK(a.starts_at_ms == 1000);
+  CHECK(a.ends_at_ms == 301'000);
+  CHECK(a.timeout);
+  Alert r;
+  r.ends_at_ms = 500;  // resolved, no start: starts when it ended
+  apply_intake_defaults(r, 1000, 300'000);
+  CHECK(r.starts_at_ms == 500);
+  CHECK_FALSE(r.timeout);
+  CHECK(r.updated_at_ms == 1000);
+}
+
 TEST_CASE("inhibition") {
   NotifyConfig cfg = config(std::string(R"(
 route: {receiver: default}

@@ -406,6 +406,16 @@ time_intervals:
   CHECK(in_time_interval(ti, "new_year", utc_ms(2025, 1, 1, 5, 0)));
   CHECK_FALSE(in_time_interval(ti, "new_year", utc_ms(2026, 1, 1, 5, 0)));
   CHECK_FALSE(in_time_interval(ti, "new_year", utc_ms(2025, 2, 1, 5, 0)));
+  // The notify stages: the page route is active only in its intervals.
+  auto root = Route::build(cfg.route);
+  const RouteOpts& page = root->routes()[0]->opts();
+  CHECK_FALSE(time_muted(page, ti, utc_ms(2024, 7, 1, 7, 0)));           // berlin_business
+  CHECK(time_muted(page, ti, utc_ms(2024, 7, 10, 3, 0)));                // in none of them
+  CHECK_FALSE(time_muted(root->opts(), ti, utc_ms(2024, 7, 10, 3, 0)));  // no intervals: never muted
+  RouteOpts mute;
+  mute.mute_time_intervals = {"month_end"};
+  CHECK(time_muted(mute, ti, utc_ms(2024, 4, 29, 0, 0)));
+  CHECK_FALSE(time_muted(mute, ti, utc_ms(2024, 4, 2, 0, 0)));
   // Alertmanager 0.25 counts a month's days as whole 24 h spans between its
   // first and the next month's first, local time: March in Berlin loses an
   // hour to DST and counts 30 days, so "-1" is March 30th there (fixed

@@ -5,7 +5,10 @@ here) and put in vigia's Dispatcher (through the test-only notify_engine_tool); 
 every aggregation group must match: the receiver, the group key (route key with its escaped matchers,
 ":", the group labels as Go prints a LabelSet), the group labels, and the alerts in Alertmanager's
 order (job, instance, then the label sets). Label values and matchers carry quotes, backslashes,
-tabs, newlines and non-ASCII text, so both escapings are exercised."""
+tabs, newlines and non-ASCII text, so both escapings are exercised. Timing, as an order of events:
+a group whose alert started long before is flushed at once (Alertmanager's rule for an alert older
+than group_wait), before a group of fresh alerts with a 15 s group_wait; vigia's dispatcher has the
+same group, and only that one among these, due at the instant of the put."""
 
 import http.server
 import json
@@ -14,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
+from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
@@ -29,6 +33,9 @@ route:
   group_interval: 1h
   repeat_interval: 4h
   routes:
+    - matchers: ['alertname=~"Old|Fresh"']
+      receiver: timing
+      group_wait: 15s
     - matchers: ['severity="page"', 'team=~"db|web"']
       receiver: pager
       continue: true
@@ -62,6 +69,8 @@ receivers:
     webhook_configs: [{url: 'URL/odd'}]
   - name: teams
     webhook_configs: [{url: 'URL/teams'}]
+  - name: timing
+    webhook_configs: [{url: 'URL/timing'}]
 """
 
 ALERTS = [
@@ -81,7 +90,10 @@ ALERTS = [
     {"alertname": "Uni", "note": "tab\there", "cluster": "é✓"},
     {"alertname": "Uni", "note": "line\nbreak", "cluster": "\u00e9"},
     {"alertname": "Empty", "cluster": ""},
+    {"alertname": "Fresh", "cluster": "t"},
 ]
+# Alerts that started an hour before they are posted.
+OLD_ALERTS = [{"alertname": "Old", "cluster": "t"}]
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -115,10 +127,14 @@ def body(c):
         f.write(CONFIG.replace("URL", "http://127.0.0.1:%d" % recorder.server_address[1]))
 
     # vigia's flushes for the same alerts.
-    vg = h.run([TOOL, "groups", cfg], timeout=60, input="".join(json.dumps(a) + "\n" for a in ALERTS))
+    lines = [json.dumps({"labels": a}) for a in ALERTS]
+    lines += [json.dumps({"labels": a, "startsAgoMs": 3600 * 1000}) for a in OLD_ALERTS]
+    vg = h.run([TOOL, "groups", cfg], timeout=60, input="".join(line + "\n" for line in lines))
     c.check(vg.returncode == 0, "vigia's dispatcher ran", vg.stderr)
-    want = sorted(canonical(j["receiver"], j["groupKey"], j["groupLabels"], j["alerts"])
-                  for j in map(json.loads, vg.stdout.splitlines()))
+    flushes = [json.loads(line) for line in vg.stdout.splitlines()]
+    want = sorted(canonical(j["receiver"], j["groupKey"], j["groupLabels"], j["alerts"]) for j in flushes)
+    c.eq(sorted(j["groupLabels"].get("alertname", "") for j in flushes if j["immediate"]), ["Old"],
+         "vigia: only the group of the old alert is due at once")
 
     port = h.free_port()
     am = h.Server("alertmanager", [ALERTMANAGER, "--config.file=" + cfg, "--storage.path=" + os.path.join(d, "data"),
@@ -126,15 +142,19 @@ def body(c):
                   "127.0.0.1", port, cwd=d)
     with am:
         am.wait_http(am.url + "/-/ready", timeout=60)
-        payload = json.dumps([{"labels": a} for a in ALERTS]).encode()
+        started = datetime.fromtimestamp(time.time() - 3600, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        payload = json.dumps([{"labels": a} for a in ALERTS] +
+                             [{"labels": a, "startsAt": started} for a in OLD_ALERTS]).encode()
         req = urllib.request.Request(am.url + "/api/v2/alerts", data=payload, method="POST",
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as r:
             c.eq(r.status, 200, "Alertmanager took the alerts")
-        # Every group's first flush comes group_wait (1 s) later; the next only after 1 h.
-        h.wait_for(lambda: len(Recorder.received) >= len(want), 60, "%d webhooks" % len(want))
+        # Every group's first flush comes group_wait (1 s, 15 s) later; the next only after 1 h.
+        h.wait_for(lambda: len(Recorder.received) >= len(want), 90, "%d webhooks" % len(want))
         time.sleep(3)  # slack for a webhook vigia would not have sent
     recorder.shutdown()
+    order = [p["groupLabels"].get("alertname") for p in Recorder.received if p["receiver"] == "timing"]
+    c.eq(order, ["Old", "Fresh"], "Alertmanager: the old alert's group is flushed before the fresh one's")
     got = sorted(canonical(p["receiver"], p["groupKey"], p["groupLabels"], [a["labels"] for a in p["alerts"]])
                  for p in Recorder.received)
     c.check(len(want) >= 10, "the alerts make many groups", "%d" % len(want))

@@ -5,10 +5,11 @@
 //   notify_engine_tool routes FILE   reads label sets, one JSON object per line on
 //                                    stdin, and prints each one's receivers joined
 //                                    by commas (as `amtool config routes test`)
-//   notify_engine_tool groups FILE   reads alerts' label sets, one JSON object per line,
-//                                    puts them in a Dispatcher at one instant and
-//                                    prints each first flush as a JSON line:
-//                                    receiver, groupKey, groupLabels, alerts' labels
+//   notify_engine_tool groups FILE   reads alerts, one JSON object per line ({"labels":
+//                                    {...}, "startsAgoMs": N}), puts them in a Dispatcher
+//                                    at one instant and prints each first flush as a JSON
+//                                    line: receiver, groupKey, groupLabels, alerts' labels,
+//                                    and whether it was due at that instant already
 //   notify_engine_tool offsets ZONE  reads Unix times (seconds), one per line on
 //                                    stdin, and prints the zone's UTC offset at each
 //                                    (seconds east), from vigia's TZif reader
@@ -68,9 +69,11 @@ int run(int argc, char** argv) {
       if (line.empty()) continue;
       Alert a;
       nlohmann::json j = nlohmann::json::parse(line);
-      for (auto& [k, v] : j.items()) a.labels.emplace_back(k, v.get<std::string>());
+      int64_t ago = j.value("startsAgoMs", int64_t{0});
+      for (auto& [k, v] : j["labels"].items()) a.labels.emplace_back(k, v.get<std::string>());
       std::sort(a.labels.begin(), a.labels.end());
-      a.starts_at_ms = a.updated_at_ms = now;
+      a.updated_at_ms = now;
+      a.starts_at_ms = now - ago;
       a.ends_at_ms = now + 300'000;
       a.timeout = true;
       d.put(a, now);
@@ -80,13 +83,18 @@ int run(int argc, char** argv) {
       for (const auto& [k, v] : ls) j[k] = v;
       return j;
     };
-    for (const Flush& f : d.due(std::numeric_limits<int64_t>::max() / 2)) {
+    std::vector<Flush> flushes = d.due(now);
+    size_t immediate = flushes.size();
+    for (auto& f : d.due(std::numeric_limits<int64_t>::max() / 2)) flushes.push_back(std::move(f));
+    for (size_t i = 0; i < flushes.size(); ++i) {
+      const Flush& f = flushes[i];
       nlohmann::json j;
       j["receiver"] = f.notification.receiver;
       j["groupKey"] = f.notification.group_key;
       j["groupLabels"] = to_json(f.notification.group_labels);
       j["alerts"] = nlohmann::json::array();
       for (const auto& a : f.notification.alerts) j["alerts"].push_back(to_json(a.labels));
+      j["immediate"] = i < immediate;
       std::cout << j.dump() << "\n";
     }
     return 0;

@@ -247,6 +247,7 @@ Status parse_text(const std::string& text, const std::string& file, const std::s
   try {
     YAML::Node doc = YAML::Load(text);
     YamlReader r(file);
+    detail::expand_merge_keys(r, doc);
     if (!doc.IsMap()) {
       if (doc.IsNull()) return Status::error(file + ": no route provided in config");
       r.fail(doc, "expected a mapping");
@@ -288,6 +289,7 @@ Status read_notify_config(const YamlReader& r, const YAML::Node& section, const 
       return parse_text(text, path, dir_of(path), out);
     }
     if (!section.IsMap() && !section.IsNull()) r.fail(section, "notify: expected a mapping");
+    detail::expand_merge_keys(r, section);
     read_document(r, section, config_dir, out);
   } catch (const ConfigError& e) {
     return Status::error(e.what());

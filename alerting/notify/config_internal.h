@@ -29,6 +29,13 @@ void read_match_map(const YamlReader& r, const YAML::Node& n, const std::string&
                     Matchers& out);
 RouteConfig read_route(const YamlReader& r, const YAML::Node& n, const std::string& what);
 InhibitRuleConfig read_inhibit_rule(const YamlReader& r, const YAML::Node& n, const std::string& what);
+// YAML merge keys (`<<: *anchor`), which yaml.v2 honours and yaml-cpp does not:
+// expanded in place, the map's own keys winning, except that matcher lists
+// (`matchers`, `source_matchers`, `target_matchers`) are the merged ones
+// followed by the map's own, and `match`-style maps are united, as
+// Alertmanager's unmarshalling into the same struct gives (a label in both
+// is an error, as yaml.v2's strict mode says).
+void expand_merge_keys(const YamlReader& r, YAML::Node n, int depth = 0);
 std::string join_dir(const std::string& dir, const std::string& file);
 
 }  // namespace vigia::notify::detail

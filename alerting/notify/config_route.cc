@@ -61,6 +61,10 @@ void read_match_map(const YamlReader& r, const YAML::Node& n, const std::string&
     if (!seen.insert(name).second) r.fail(kv.first, what + ": duplicate key '" + name + "'");
     if (!valid_label_name(name)) r.fail(kv.first, what + ": invalid label name " + go_quote(name));
     std::string value = kv.second.IsNull() ? "" : r.get_string(kv.second, what + "." + name);
+    // Alertmanager keeps a match_re value as its compiled Regexp, whose String()
+    // is the anchored source: the matcher's value (and the route key) is
+    // "^(?:value)$".
+    if (regex) value = "^(?:" + value + ")$";
     Matcher m;
     std::string error;
     if (!Matcher::make(regex ? MatchType::kRegexp : MatchType::kEqual, name, value, m, error))
@@ -151,6 +155,99 @@ InhibitRuleConfig read_inhibit_rule(const YamlReader& r, const YAML::Node& n, co
     }
   }
   return ir;
+}
+
+namespace {
+
+bool appends(const std::string& key) {
+  return key == "matchers" || key == "source_matchers" || key == "target_matchers";
+}
+bool unites(const std::string& key) {
+  return key == "match" || key == "match_re" || key == "source_match" || key == "source_match_re" ||
+         key == "target_match" || key == "target_match_re";
+}
+
+}  // namespace
+
+namespace {
+
+// Visits every node as a reader would (an alias as often as it is used);
+// false past `budget` visits: yaml.v2 refuses such a document ("excessive
+// aliasing"), and so does vigia rather than expand it.
+bool within_budget(const YAML::Node& n, int64_t& budget, int depth) {
+  if (--budget < 0 || depth > 200) return false;
+  if (n.IsSequence()) {
+    for (const auto& child : n)
+      if (!within_budget(child, budget, depth + 1)) return false;
+  } else if (n.IsMap()) {
+    for (const auto& kv : n)
+      if (!within_budget(kv.second, budget, depth + 1)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void expand_merge_keys(const YamlReader& r, YAML::Node n, int depth) {
+  if (depth == 0) {
+    int64_t budget = 1'000'000;
+    if (!within_budget(n, budget, 0)) r.fail(n, "document contains excessive aliasing");
+  }
+  if (depth > 100) return;
+  if (n.IsSequence()) {
+    for (auto child : n) expand_merge_keys(r, child, depth + 1);
+    return;
+  }
+  if (!n.IsMap()) return;
+  YAML::Node merge;
+  bool has_merge = false;
+  for (auto kv : n) {
+    if (kv.first.IsScalar() && kv.first.Scalar() == "<<" && kv.first.Tag() != "!") {
+      merge = kv.second;
+      has_merge = true;
+    } else {
+      expand_merge_keys(r, kv.second, depth + 1);
+    }
+  }
+  if (!has_merge) return;
+  std::vector<YAML::Node> sources;  // the first one wins
+  if (merge.IsMap()) sources.push_back(merge);
+  if (merge.IsSequence())
+    for (auto m : merge)
+      if (m.IsMap()) sources.push_back(m);
+  n.remove("<<");
+  for (auto& src : sources) {
+    expand_merge_keys(r, src, depth + 1);
+    for (auto kv : src) {
+      if (!kv.first.IsScalar()) continue;
+      std::string key = kv.first.Scalar();
+      if (key == "<<") continue;
+      YAML::Node own;
+      bool present = false;
+      for (auto mine : n)
+        if (mine.first.IsScalar() && mine.first.Scalar() == key) {
+          own = mine.second;
+          present = true;
+        }
+      if (!present) {
+        n[key] = kv.second;
+      } else if (appends(key) && own.IsSequence() && kv.second.IsSequence()) {
+        YAML::Node both(YAML::NodeType::Sequence);
+        for (auto item : kv.second) both.push_back(item);
+        for (auto item : own) both.push_back(item);
+        n[key] = both;
+      } else if (unites(key) && own.IsMap() && kv.second.IsMap()) {
+        for (auto entry : kv.second) {
+          if (!entry.first.IsScalar()) continue;
+          bool taken = false;
+          for (auto o : own)
+            taken = taken || (o.first.IsScalar() && o.first.Scalar() == entry.first.Scalar());
+          if (taken) r.fail(entry.first, "key \"" + entry.first.Scalar() + "\" already set in map " + key);
+          own[entry.first.Scalar()] = entry.second;
+        }
+      }
+    }
+  }
 }
 
 std::string join_dir(const std::string& dir, const std::string& file) {

@@ -23,6 +23,16 @@ const std::string* find_label(const LabelSet& ls, std::string_view name) {
 
 }  // namespace
 
+void apply_intake_defaults(Alert& a, int64_t now_ms, int64_t resolve_timeout_ms) {
+  a.updated_at_ms = now_ms;
+  if (a.starts_at_ms == 0) a.starts_at_ms = a.ends_at_ms == 0 ? now_ms : a.ends_at_ms;
+  if (a.ends_at_ms == 0) {
+    a.timeout = true;
+    a.ends_at_ms = now_ms + resolve_timeout_ms;
+  }
+  std::erase_if(a.labels, [](const auto& l) { return l.second.empty(); });
+}
+
 Alert merge_alerts(const Alert& a, const Alert& o, int64_t now_ms) {
   if (o.updated_at_ms < a.updated_at_ms) return merge_alerts(o, a, now_ms);
   Alert res = o;
@@ -71,8 +81,10 @@ Dispatcher::Dispatcher(std::shared_ptr<const Route> route, int64_t start_ms, int
       next_gc_ms_(start_ms + gc_interval_ms_) {}
 
 Alert Dispatcher::put(const Alert& in, int64_t now_ms) {
-  uint64_t fp = fingerprint(in.labels);
   Alert a = in;
+  // Alertmanager's intake drops empty labels (removeEmptyLabels): none is stored.
+  std::erase_if(a.labels, [](const auto& l) { return l.second.empty(); });
+  uint64_t fp = fingerprint(a.labels);
   auto old = store_.find(fp);
   if (old != store_.end()) {
     const Alert& o = old->second;

@@ -35,6 +35,12 @@
 
 namespace vigia::notify {
 
+// What Alertmanager's intake (postAlertsHandler) does to an alert before it
+// is stored: updated_at = now; a missing starts_at is ends_at, or now; a
+// missing ends_at is now + resolve_timeout, marked as a timeout; labels with
+// an empty value dropped. put() expects alerts shaped so.
+void apply_intake_defaults(Alert& a, int64_t now_ms, int64_t resolve_timeout_ms);
+
 // types.Alert.Merge(o) at now_ms: the younger (by updated_at) wins, with the
 // earliest starts_at and the latest explicit ends_at.
 Alert merge_alerts(const Alert& a, const Alert& o, int64_t now_ms);
@@ -73,7 +79,9 @@ class Dispatcher {
   // `route` is the tree built from the config; it must outlive the flushes.
   Dispatcher(std::shared_ptr<const Route> route, int64_t start_ms, int64_t gc_interval_ms = 30 * 60'000);
 
-  // provider/mem Put + the dispatcher's routing; returns the stored alert.
+  // provider/mem Put + the dispatcher's routing; returns the stored alert
+  // (labels with an empty value dropped, as Alertmanager's intake does; feed
+  // this one to the Inhibitor).
   Alert put(const Alert& a, int64_t now_ms);
   std::vector<Flush> due(int64_t now_ms);
   void done(const Flush& f, bool ok);

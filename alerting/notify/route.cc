@@ -56,4 +56,13 @@ LabelSet Route::group_labels(const LabelSet& alert_labels) const {
   return out;
 }
 
+bool time_muted(const RouteOpts& opts, const TimeIntervals& intervals, int64_t now_ms) {
+  for (const auto& name : opts.mute_time_intervals)
+    if (in_time_interval(intervals, name, now_ms)) return true;
+  if (opts.active_time_intervals.empty()) return false;
+  for (const auto& name : opts.active_time_intervals)
+    if (in_time_interval(intervals, name, now_ms)) return false;
+  return true;
+}
+
 }  // namespace vigia::notify

@@ -26,6 +26,11 @@ struct RouteOpts {
   std::vector<std::string> mute_time_intervals, active_time_intervals;
 };
 
+// The notify pipeline's TimeMuteStage and TimeActiveStage for a flush at
+// now_ms: muted while now is in any of the route's mute_time_intervals, or
+// when it has active_time_intervals and now is in none of them.
+bool time_muted(const RouteOpts& opts, const TimeIntervals& intervals, int64_t now_ms);
+
 class Route {
  public:
   // dispatch.NewRoute over the whole tree; `parent` null for the root.

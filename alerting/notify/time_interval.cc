@@ -41,10 +41,9 @@ void civil_from_days(int64_t z, int64_t& y, int& m, int& d) {
 
 bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-int days_in_month_civil(int64_t y, int m) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
-}
+constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+int days_in_month_civil(int64_t y, int m) { return m == 2 && is_leap(y) ? 29 : kDaysInMonth[m - 1]; }
 
 // --- POSIX TZ strings (the TZif footer) ---
 

@@ -23,14 +23,14 @@ using namespace vigia::notify;
 
 namespace {
 
-LabelSet L(std::initializer_list<std::pair<const char*, const char*>> kv) {
+LabelSet ls(std::initializer_list<std::pair<const char*, const char*>> kv) {
   LabelSet ls;
   for (auto& [k, v] : kv) ls.emplace_back(k, v);
   std::sort(ls.begin(), ls.end());
   return ls;
 }
 
-Matcher M(const std::string& s) {
+Matcher matcher(const std::string& s) {
   Matcher m;
   std::string err;
   REQUIRE(parse_matcher(s, m, err));
@@ -64,7 +64,8 @@ std::vector<std::string> receivers(const Route& r, const LabelSet& ls) {
   return out;
 }
 
-const char* kReceivers = "receivers: [{name: default}, {name: pager}, {name: db}, {name: pg}, {name: web}]\n";
+constexpr char kReceivers[] =
+    "receivers: [{name: default}, {name: pager}, {name: db}, {name: pg}, {name: web}]\n";
 
 // 2024-01-01T00:00:00Z in milliseconds, and a civil-time helper (UTC).
 int64_t utc_ms(int y, int mo, int d, int h, int mi) {
@@ -81,19 +82,19 @@ int64_t utc_ms(int y, int mo, int d, int h, int mi) {
 }  // namespace
 
 TEST_CASE("matcher parsing as labels.ParseMatcher") {
-  CHECK(M("foo=bar").string() == "foo=\"bar\"");
-  CHECK(M("  foo  =~  \"a.*\"  ").string() == "foo=~\"a.*\"");
-  CHECK(M("foo!=\"\"").type() == MatchType::kNotEqual);
-  CHECK(M("foo!~x").type() == MatchType::kNotRegexp);
-  CHECK(M("a:b=c").name() == "a:b");
-  CHECK(M("foo==bar").value() == "=bar");
-  CHECK(M(R"(foo="a\"b")").value() == "a\"b");
-  CHECK(M(R"(foo="a\\b")").value() == "a\\b");
-  CHECK(M(R"(foo="a\nb")").value() == "a\nb");
-  CHECK(M(R"(foo="a\qb")").value() == "a\\qb");  // a spurious escape stays
-  CHECK(M(R"(foo=a\)").value() == "a\\");        // a trailing backslash is literal
-  CHECK(M("foo=\"a\\\"b\"").string() == R"(foo="a\"b")");
-  CHECK(M("foo=\"x\ny\"").string() == R"(foo="x\ny")");
+  CHECK(matcher("foo=bar").string() == "foo=\"bar\"");
+  CHECK(matcher("  foo  =~  \"a.*\"  ").string() == "foo=~\"a.*\"");
+  CHECK(matcher("foo!=\"\"").type() == MatchType::kNotEqual);
+  CHECK(matcher("foo!~x").type() == MatchType::kNotRegexp);
+  CHECK(matcher("a:b=c").name() == "a:b");
+  CHECK(matcher("foo==bar").value() == "=bar");
+  CHECK(matcher(R"(foo="a\"b")").value() == "a\"b");
+  CHECK(matcher(R"(foo="a\\b")").value() == "a\\b");
+  CHECK(matcher(R"(foo="a\nb")").value() == "a\nb");
+  CHECK(matcher(R"(foo="a\qb")").value() == "a\\qb");  // a spurious escape stays
+  CHECK(matcher(R"(foo=a\)").value() == "a\\");        // a trailing backslash is literal
+  CHECK(matcher("foo=\"a\\\"b\"").string() == R"(foo="a\"b")");
+  CHECK(matcher("foo=\"x\ny\"").string() == R"(foo="x\ny")");
   CHECK(parse_error("foo").rfind("bad matcher format: foo", 0) == 0);
   CHECK(parse_error("1foo=bar").rfind("bad matcher format", 0) == 0);
   CHECK(parse_error("foo=\"bar").rfind("matcher value contains unescaped double quote", 0) == 0);
@@ -111,8 +112,8 @@ TEST_CASE("matchers list parsing, string and matching") {
   CHECK(ms[2].value() == "a,b");
   sort_matchers(ms);
   CHECK(matchers_string(ms) == R"({baz=~"x.*",foo="bar",q="a,b"})");
-  CHECK(matches(ms, L({{"foo", "bar"}, {"baz", "xyz"}, {"q", "a,b"}})));
-  CHECK_FALSE(matches(ms, L({{"foo", "bar"}, {"baz", "axyz"}, {"q", "a,b"}})));  // anchored
+  CHECK(matches(ms, ls({{"foo", "bar"}, {"baz", "xyz"}, {"q", "a,b"}})));
+  CHECK_FALSE(matches(ms, ls({{"foo", "bar"}, {"baz", "axyz"}, {"q", "a,b"}})));  // anchored
   Matchers empty;
   CHECK(parse_matchers("", empty, err));
   CHECK(empty.empty());
@@ -123,9 +124,9 @@ TEST_CASE("matchers list parsing, string and matching") {
   // A missing label is the empty string.
   Matchers ne;
   REQUIRE(parse_matchers(R"({team!="", env=~"|prod"})", ne, err));
-  CHECK_FALSE(matches(ne, L({{"env", "prod"}})));
-  CHECK(matches(ne, L({{"team", "db"}})));
-  CHECK(go_labelset_string(L({{"b", "x\"y"}, {"a", "1"}, {"a1", "2"}})) == R"({a1="2", a="1", b="x\"y"})");
+  CHECK_FALSE(matches(ne, ls({{"env", "prod"}})));
+  CHECK(matches(ne, ls({{"team", "db"}})));
+  CHECK(go_labelset_string(ls({{"b", "x\"y"}, {"a", "1"}, {"a1", "2"}})) == R"({a1="2", a="1", b="x\"y"})");
   CHECK(go_quote("a\tb\x01\xc3\xa9\xff") == "\"a\\tb\\x01\xc3\xa9\\xff\"");
 }
 
@@ -150,18 +151,19 @@ route:
       receiver: web
 )") + kReceivers);
   auto root = Route::build(cfg.route);
-  CHECK(receivers(*root, L({{"foo", "bar"}})) == std::vector<std::string>{"default"});
+  CHECK(receivers(*root, ls({{"foo", "bar"}})) == std::vector<std::string>{"default"});
   // A matching child with continue is still a match: the parent is not added.
-  CHECK(receivers(*root, L({{"severity", "page"}})) == std::vector<std::string>{"pager"});
-  CHECK(receivers(*root, L({{"severity", "page"}, {"team", "db"}, {"service", "pgbouncer"}})) ==
+  CHECK(receivers(*root, ls({{"severity", "page"}})) == std::vector<std::string>{"pager"});
+  CHECK(receivers(*root, ls({{"severity", "page"}, {"team", "db"}, {"service", "pgbouncer"}})) ==
         std::vector<std::string>{"pager", "pg"});
   // db matched (no continue): web is not tried; a db alert no child matches stays at db.
-  CHECK(receivers(*root, L({{"team", "db"}, {"service", "mysql"}})) == std::vector<std::string>{"db"});
-  CHECK(receivers(*root, L({{"team", "web"}})) == std::vector<std::string>{"web"});
-  CHECK(receivers(*root, L({{"service", "pg"}})) == std::vector<std::string>{"default"});
+  CHECK(receivers(*root, ls({{"team", "db"}, {"service", "mysql"}})) == std::vector<std::string>{"db"});
+  CHECK(receivers(*root, ls({{"team", "web"}})) == std::vector<std::string>{"web"});
+  CHECK(receivers(*root, ls({{"service", "pg"}})) == std::vector<std::string>{"default"});
   const Route& pg = *root->routes()[1]->routes()[0];
   CHECK(root->key() == "{}");
-  CHECK(pg.key() == R"({}/{team="db"}/{service=~"pg.*"})");
+  // match_re's value is the anchored source of Alertmanager's compiled Regexp.
+  CHECK(pg.key() == R"({}/{team="db"}/{service=~"^(?:pg.*)$"})");
   CHECK(pg.opts().group_by_all);
   CHECK(pg.opts().group_wait_ms == 10'000);          // inherited
   CHECK(pg.opts().group_interval_ms == 5 * 60'000);  // Alertmanager's default
@@ -184,7 +186,7 @@ route:
   const int64_t t0 = utc_ms(2024, 1, 1, 0, 0);
   Dispatcher d(root, t0);
   Alert a;
-  a.labels = L({{"alertname", "HighLoad"}, {"severity", "page"}, {"instance", "b"}});
+  a.labels = ls({{"alertname", "HighLoad"}, {"severity", "page"}, {"instance", "b"}});
   a.starts_at_ms = t0;
   a.ends_at_ms = t0 + 60 * 60'000;
   a.updated_at_ms = t0;
@@ -195,7 +197,7 @@ route:
   REQUIRE(f.size() == 1);
   CHECK(f[0].notification.receiver == "pager");
   CHECK(f[0].notification.group_key == R"({}/{severity="page"}:{alertname="HighLoad"})");
-  CHECK(f[0].notification.group_labels == L({{"alertname", "HighLoad"}}));
+  CHECK(f[0].notification.group_labels == ls({{"alertname", "HighLoad"}}));
   CHECK(f[0].notification.repeat_interval_ms == 4 * 3600'000);
   REQUIRE(f[0].notification.alerts.size() == 1);
   CHECK(f[0].notification.alerts[0].ends_at_ms == 0);  // firing: no end time
@@ -204,7 +206,7 @@ route:
   d.done(f[0], true);
   // A second alert in the flushed group waits for the group_interval tick.
   Alert b = a;
-  b.labels = L({{"alertname", "HighLoad"}, {"severity", "page"}, {"instance", "a"}});
+  b.labels = ls({{"alertname", "HighLoad"}, {"severity", "page"}, {"instance", "a"}});
   b.starts_at_ms = b.updated_at_ms = t0 + 11 * 60'000;
   b.ends_at_ms = t0 + 60 * 60'000;
   d.put(b, t0 + 11 * 60'000);
@@ -250,7 +252,7 @@ TEST_CASE("an alert older than group_wait flushes its new group at once") {
   const int64_t t0 = utc_ms(2024, 1, 1, 0, 0);
   Dispatcher d(root, t0);
   Alert a;
-  a.labels = L({{"alertname", "Old"}});
+  a.labels = ls({{"alertname", "Old"}});
   a.starts_at_ms = t0 - 31'000;
   a.updated_at_ms = t0;
   a.ends_at_ms = t0 + 300'000;
@@ -272,7 +274,7 @@ TEST_CASE("the store merges an alert by fingerprint as types.Alert.Merge") {
   const int64_t t0 = utc_ms(2024, 1, 1, 0, 0);
   Dispatcher d(root, t0);
   Alert a;
-  a.labels = L({{"alertname", "X"}});
+  a.labels = ls({{"alertname", "X"}});
   a.starts_at_ms = t0;
   a.ends_at_ms = t0 + 600'000;
   a.updated_at_ms = t0;
@@ -290,6 +292,22 @@ TEST_CASE("the store merges an alert by fingerprint as types.Alert.Merge") {
   CHECK(snap[0].receivers == std::vector<std::string>{"default"});
 }
 
+TEST_CASE("intake defaults as Alertmanager's API") {
+  Alert a;
+  a.labels = ls({{"alertname", "X"}, {"empty", ""}});
+  apply_intake_defaults(a, 1000, 300'000);
+  CHECK(a.labels == ls({{"alertname", "X"}}));
+  CHECK(a.starts_at_ms == 1000);
+  CHECK(a.ends_at_ms == 301'000);
+  CHECK(a.timeout);
+  Alert r;
+  r.ends_at_ms = 500;  // resolved, no start: starts when it ended
+  apply_intake_defaults(r, 1000, 300'000);
+  CHECK(r.starts_at_ms == 500);
+  CHECK_FALSE(r.timeout);
+  CHECK(r.updated_at_ms == 1000);
+}
+
 TEST_CASE("inhibition") {
   NotifyConfig cfg = config(std::string(R"(
 route: {receiver: default}
@@ -301,26 +319,26 @@ inhibit_rules:
   Inhibitor ih(cfg.inhibit_rules);
   const int64_t t0 = utc_ms(2024, 1, 1, 0, 0);
   Alert src;
-  src.labels = L({{"alertname", "Down"}, {"severity", "critical"}, {"cluster", "a"}});
+  src.labels = ls({{"alertname", "Down"}, {"severity", "critical"}, {"cluster", "a"}});
   src.starts_at_ms = t0;
   src.ends_at_ms = t0 + 600'000;
   ih.put(src);
   uint64_t by = 0;
-  CHECK(ih.mutes(L({{"severity", "warning"}, {"cluster", "a"}}), t0, &by));
+  CHECK(ih.mutes(ls({{"severity", "warning"}, {"cluster", "a"}}), t0, &by));
   CHECK(by == fingerprint(src.labels));
-  CHECK_FALSE(ih.mutes(L({{"severity", "warning"}, {"cluster", "b"}}), t0));
-  CHECK_FALSE(ih.mutes(L({{"severity", "warning"}}), t0));  // missing vs "a"
-  CHECK_FALSE(ih.mutes(L({{"severity", "info"}, {"cluster", "a"}}), t0));
+  CHECK_FALSE(ih.mutes(ls({{"severity", "warning"}, {"cluster", "b"}}), t0));
+  CHECK_FALSE(ih.mutes(ls({{"severity", "warning"}}), t0));  // missing vs "a"
+  CHECK_FALSE(ih.mutes(ls({{"severity", "info"}, {"cluster", "a"}}), t0));
   // Matching both sides: never inhibited by itself nor another two-sided alert.
   CHECK_FALSE(ih.mutes(src.labels, t0));
-  CHECK_FALSE(ih.mutes(L({{"alertname", "Other"}, {"severity", "critical"}, {"cluster", "a"}}), t0));
+  CHECK_FALSE(ih.mutes(ls({{"alertname", "Other"}, {"severity", "critical"}, {"cluster", "a"}}), t0));
   // A resolved source inhibits nothing.
-  CHECK_FALSE(ih.mutes(L({{"severity", "warning"}, {"cluster", "a"}}), t0 + 600'000));
+  CHECK_FALSE(ih.mutes(ls({{"severity", "warning"}, {"cluster", "a"}}), t0 + 600'000));
   // Missing == missing for `equal`.
   Alert nocluster = src;
-  nocluster.labels = L({{"alertname", "Down"}, {"severity", "critical"}});
+  nocluster.labels = ls({{"alertname", "Down"}, {"severity", "critical"}});
   ih.put(nocluster);
-  CHECK(ih.mutes(L({{"severity", "warning"}}), t0));
+  CHECK(ih.mutes(ls({{"severity", "warning"}}), t0));
 }
 
 TEST_CASE("time intervals: weekdays, times, a location, months and days of the month") {
@@ -388,6 +406,16 @@ time_intervals:
   CHECK(in_time_interval(ti, "new_year", utc_ms(2025, 1, 1, 5, 0)));
   CHECK_FALSE(in_time_interval(ti, "new_year", utc_ms(2026, 1, 1, 5, 0)));
   CHECK_FALSE(in_time_interval(ti, "new_year", utc_ms(2025, 2, 1, 5, 0)));
+  // The notify stages: the page route is active only in its intervals.
+  auto root = Route::build(cfg.route);
+  const RouteOpts& page = root->routes()[0]->opts();
+  CHECK_FALSE(time_muted(page, ti, utc_ms(2024, 7, 1, 7, 0)));           // berlin_business
+  CHECK(time_muted(page, ti, utc_ms(2024, 7, 10, 3, 0)));                // in none of them
+  CHECK_FALSE(time_muted(root->opts(), ti, utc_ms(2024, 7, 10, 3, 0)));  // no intervals: never muted
+  RouteOpts mute;
+  mute.mute_time_intervals = {"month_end"};
+  CHECK(time_muted(mute, ti, utc_ms(2024, 4, 29, 0, 0)));
+  CHECK_FALSE(time_muted(mute, ti, utc_ms(2024, 4, 2, 0, 0)));
   // Alertmanager 0.25 counts a month's days as whole 24 h spans between its
   // first and the next month's first, local time: March in Berlin loses an
   // hour to DST and counts 30 days, so "-1" is March 30th there (fixed

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alerting/notify/dispatch.h"
 #include "core/strconv.h"
 #include "core/text.h"
 
@@ -115,15 +116,7 @@ int parse_postable_alerts(std::string_view body, int64_t now_ms, int64_t resolve
   }
   std::string errors;
   for (auto& a : alerts) {
-    a.updated_at_ms = now_ms;
-    if (a.starts_at_ms == 0) a.starts_at_ms = a.ends_at_ms == 0 ? now_ms : a.ends_at_ms;
-    if (a.ends_at_ms == 0) {
-      a.timeout = true;
-      a.ends_at_ms = now_ms + resolve_timeout_ms;
-    }
-    a.labels.erase(
-        std::remove_if(a.labels.begin(), a.labels.end(), [](const auto& l) { return l.second.empty(); }),
-        a.labels.end());
+    apply_intake_defaults(a, now_ms, resolve_timeout_ms);
     if (std::string e = validate_alert(a); !e.empty()) {
       errors += (errors.empty() ? "" : "; ") + e;
       continue;

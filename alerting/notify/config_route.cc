@@ -69,10 +69,6 @@ void read_match_map(const YamlReader& r, const YAML::Node& n, const std::string&
     std::string error;
     if (!Matcher::make(regex ? MatchType::kRegexp : MatchType::kEqual, name, value, m, error))
       r.fail(kv.second, what + "." + name + ": " + error);
-    // Alertmanager keeps a match_re value as its anchored form (config.Regexp's
-    // String()), which shows in the route's key: `env=~"^(?:prod|dev)$"`.
-    if (regex && !Matcher::make(MatchType::kRegexp, name, "^(?:" + value + ")$", m, error))
-      r.fail(kv.second, what + "." + name + ": " + error);
     out.push_back(std::move(m));
   }
 }

@@ -155,15 +155,7 @@ void Notifier::flush(Flush& f, int64_t now_ms) {
   // and delivery stages (the outbox).
   Notification& n = f.notification;
   n.external_url = opts_.external_url;
-  const TimeIntervals& ti = plan_->config.time_intervals;
-  for (const auto& name : f.opts.mute_time_intervals)
-    if (in_time_interval(ti, name, now_ms)) return;
-  if (!f.opts.active_time_intervals.empty()) {
-    bool active = false;
-    for (const auto& name : f.opts.active_time_intervals)
-      active = active || in_time_interval(ti, name, now_ms);
-    if (!active) return;
-  }
+  if (time_muted(f.opts, plan_->config.time_intervals, now_ms)) return;
   std::vector<Alert> kept;
   kept.reserve(n.alerts.size());
   for (auto& a : n.alerts) {

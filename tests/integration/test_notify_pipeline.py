@@ -272,6 +272,26 @@ def body(c):
     am.stop()
     v.stop()
 
+    # Without a notify: section vigia still runs: alerts are logged, the landing page says so.
+    bare = h.Vigia(mode="alerts", config="alerting: {rule_files: []}\n")
+    c.contains(bare.get("/").body, "No receiver is configured", "the landing page says no receiver is configured")
+    st, _ = post(bare.url + "/api/v2/alerts", [{"labels": {"alertname": "Lonely"}}])
+    c.eq(st, 200, "alerts are still accepted")
+    h.wait_for(lambda: "Lonely" in open(bare.path("vigia.log")).read(), 30, "the notification logged")
+    r = h.http_get(bare.url + "/api/v2/alerts", method="POST")
+    c.eq(r.status, 400, "an empty POST body is a bad request")
+    big = b"[" + b'{"labels":{"a":"b"}},' * 300000 + b'{"labels":{"a":"c"}}]'
+    req = urllib.request.Request(bare.url + "/api/v2/alerts", data=big, method="POST")
+    try:
+        code = urllib.request.urlopen(req, timeout=30).status
+    except urllib.error.HTTPError as e:
+        code = e.code
+    except (ConnectionError, urllib.error.URLError):
+        code = 413  # the server may close the connection as it refuses the body
+    c.eq(code, 413, "a %d MB body is refused (413)" % (len(big) // 1000000))
+    c.check(bare.running(), "and vigia goes on")
+    bare.stop()
+
 
 def compare(c, am, v, phase):
     c.eq(sorted(v), sorted(am), "%s: webhooks to the same receivers and groups (%d)" % (phase, len(am)))

@@ -422,3 +422,40 @@ TEST_CASE("expanding notation as promtool reads it") {
   CHECK_FALSE(expand_series_values("1+x", 1000, p, err));
   CHECK_FALSE(expand_series_values("abc", 1000, p, err));
 }
+
+TEST_CASE("no false resolved: a firing alert is held while a target it names is down") {
+  auto gs = groups_of(R"(
+groups:
+  - name: g
+    rules:
+      - alert: HighCpu
+        expr: cpu > 80
+)");
+  Fixture f;
+  // Instance a's cpu is gone for two minutes because its scrape failed (up
+  // 0), then back at 10; instance b's cpu goes away while b is up.
+  load(f.st, R"(cpu{instance="a", job="node"})", "90 90 stale stale 10");
+  load(f.st, R"(up{instance="a", job="node"})", "1 1 0 0 1");
+  load(f.st, R"(cpu{instance="b", job="node"})", "95 95 stale stale stale");
+  load(f.st, R"(up{instance="b", job="node"})", "1 1 1 1 1");
+  GroupOptions held;
+  held.hold_on_down_target = true;
+  Group g(gs[0], held);
+  Group plain(gs[0], {});  // Prometheus's semantics, as in rule unit tests
+  auto state_of = [](const Group& grp, const std::string& inst) {
+    for (const auto& [ls, a] : grp.snapshot().rules[0].alerts())
+      if (promql::label_value(ls, "instance") == inst) return std::string(alert_state_name(a.state));
+    return std::string("none");
+  };
+  std::vector<std::string> held_a, held_b, plain_a;
+  for (int m = 0; m <= 4; ++m) {
+    g.evaluate(m * kMin, f.q, nullptr, nullptr);
+    plain.evaluate(m * kMin, f.q, nullptr, nullptr);
+    held_a.push_back(state_of(g, "a"));
+    held_b.push_back(state_of(g, "b"));
+    plain_a.push_back(state_of(plain, "a"));
+  }
+  CHECK(held_a == std::vector<std::string>{"firing", "firing", "firing", "firing", "inactive"});
+  CHECK(held_b == std::vector<std::string>{"firing", "firing", "inactive", "inactive", "inactive"});
+  CHECK(plain_a == std::vector<std::string>{"firing", "firing", "inactive", "inactive", "inactive"});
+}

@@ -16,7 +16,7 @@ namespace {
 // (<other common label values>)" or "[RESOLVED] ...".
 constexpr const char* kDefaults = R"TMPL(
 {{ define "__vigia.state" }}{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}{{ end }}
-{{ define "__vigia.summary" }}[{{ template "__vigia.state" . }}] {{ .GroupLabels.SortedPairs.Values | join " " }}{{ with .CommonLabels.Remove .GroupLabels.Names }}{{ if . }} ({{ .Values | join " " }}){{ end }}{{ end }}{{ end }}
+{{ define "__vigia.summary" }}[{{ template "__vigia.state" . }}] {{ .GroupLabels.SortedPairs.Values | join " " }} {{ with .CommonLabels.Remove .GroupLabels.Names }}{{ if . }}({{ .Values | join " " }}){{ end }}{{ end }}{{ end }}
 {{ define "__vigia.alert_text" }}  - {{ range .Labels.SortedPairs }}{{ .Name }}={{ .Value }} {{ end }}
 {{ range .Annotations.SortedPairs }}    {{ .Name }}: {{ .Value }}
 {{ end }}    since {{ .StartsAt.Format "2006-01-02 15:04:05 MST" }}{{ if .GeneratorURL }}, source {{ .GeneratorURL }}{{ end }}

@@ -9,7 +9,7 @@ tests/integration/test_notify_delivery.py (started on loopback, stopped by PID):
       an aiosmtpd SMTP server (python3-aiosmtpd) writing each mail to DIR/<n>.eml and its
       envelope and session to DIR/<n>.json; with --cert and without --implicit-tls it
       offers STARTTLS and requires it; --auth requires AUTH (PLAIN/LOGIN) with these
-      credentials.
+      credentials (--plain-only: AUTH PLAIN only).
 """
 
 import http.server
@@ -60,7 +60,7 @@ def run_http(port, d):
     srv.serve_forever()
 
 
-def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="127.0.0.1"):
+def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="127.0.0.1", plain_only=False):
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
@@ -104,6 +104,10 @@ def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="
         kw["auth_require_tls"] = ctx is not None and not implicit_tls
     else:
         kw["auth_require_tls"] = False
+    if plain_only:
+        # Only AUTH PLAIN: Alertmanager's LOGIN expects a "Username:" challenge,
+        # aiosmtpd's is "User Name".
+        kw["auth_exclude_mechanism"] = ["LOGIN"]
     c = Controller(Handler(), hostname=host, port=port, server_hostname="localhost",
                    ready_timeout=20, **kw)
     c.start()
@@ -119,7 +123,7 @@ def main():
         run_http(port, d)
     opts = sys.argv[4:]
     cert = key = auth = None
-    implicit = False
+    implicit = plain_only = False
     i = 0
     while i < len(opts):
         if opts[i] == "--cert":
@@ -131,12 +135,15 @@ def main():
         elif opts[i] == "--auth":
             auth = opts[i + 1]
             i += 2
+        elif opts[i] == "--plain-only":
+            plain_only = True
+            i += 1
         elif opts[i] == "--implicit-tls":
             implicit = True
             i += 1
         else:
             raise SystemExit("unknown option " + opts[i])
-    run_smtp(port, d, cert, key, implicit, auth)
+    run_smtp(port, d, cert, key, implicit, auth, plain_only=plain_only)
 
 
 if __name__ == "__main__":

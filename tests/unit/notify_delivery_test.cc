@@ -145,6 +145,8 @@ TEST_CASE("the default subject has Alertmanager's shape") {
   Notification n = sample();
   for (auto& a : n.alerts) a.ends_at_ms = 1700000500000;
   CHECK(expand("{{ template \"email.default.subject\" . }}", n) == "[RESOLVED] HighLoad (page)");
+  n.alerts[1].labels = {{"alertname", "HighLoad"}};  // nothing common beyond the group's labels
+  CHECK(expand("{{ template \"email.default.subject\" . }}", n) == "[RESOLVED] HighLoad ");
 }
 
 TEST_CASE("webhook payload: version 4 fields") {

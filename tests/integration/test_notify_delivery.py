@@ -238,6 +238,28 @@ def body(c):
     c.check(out and out[0]["retryable"] and "t0ps3cret" not in r.stdout, "unreachable: retryable, no password",
             str(out))
 
+    # https with the http_config's CA and a bearer token; without the CA the
+    # certificate is refused.
+    sport = h.free_port()
+    shooks = os.path.join(d, "shooks")
+    sp = h.Process("https-recorder", [PY, SERVERS, "https", sport, shooks, os.path.join(certs, "bundle.pem"),
+                                      os.path.join(certs, "leaf.key")])
+    sp.wait_tcp("127.0.0.1", sport)
+    tls_cfg = """receiver:
+  name: ops
+  webhook_configs:
+    - url: https://localhost:%d/secure
+      http_config: {authorization: {credentials: tok-3141}, tls_config: {ca_file: %s}}
+    - url: https://localhost:%d/untrusted
+""" % (sport, ca, sport)
+    r, out = deliver(d, "webhook_tls", tls_cfg, notification(alerts_input()))
+    c.eq([o.get("ok") for o in out], [True, False], "https webhook: trusted with ca_file, refused without")
+    c.check(len(out) > 1 and out[1].get("retryable"), "an untrusted certificate is a retryable network error")
+    srec = records(shooks, ".json", 1)
+    c.eq([x["path"] for x in srec], ["/secure"], "only the trusted request arrived")
+    c.eq(srec[0]["headers"].get("Authorization"), "Bearer tok-3141", "bearer credentials")
+    c.check("tok-3141" not in r.stdout + r.stderr, "the bearer token is in no output")
+
     # --- chat ----------------------------------------------------------------
     chat_cfg = """receiver:
   name: chat

@@ -5,6 +5,8 @@ tests/integration/test_notify_delivery.py (started on loopback, stopped by PID):
       records every request as DIR/<n>.json {method, path, headers, body}; answers
       500 when the path contains /status/500, 400 for /status/400, 429 for /status/429,
       else 200 with a Telegram-like {"ok": true, ...} body.
+  python3 notify_servers.py https PORT DIR CERT KEY
+      the same over TLS.
   python3 notify_servers.py smtp PORT DIR [--cert C --key K] [--implicit-tls] [--auth USER:PASS]
       an aiosmtpd SMTP server (python3-aiosmtpd) writing each mail to DIR/<n>.eml and its
       envelope and session to DIR/<n>.json; with --cert and without --implicit-tls it
@@ -30,7 +32,7 @@ def _next(d):
         return os.path.join(d, "%04d" % _counter[0])
 
 
-def run_http(port, d):
+def run_http(port, d, cert=None, key=None):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
             n = int(self.headers.get("Content-Length") or 0)
@@ -56,6 +58,10 @@ def run_http(port, d):
             sys.stderr.write("http: " + (fmt % args) + "\n")
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    if cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print("listening on 127.0.0.1:%d" % port, flush=True)
     srv.serve_forever()
 
@@ -121,6 +127,8 @@ def main():
     os.makedirs(d, exist_ok=True)
     if mode == "http":
         run_http(port, d)
+    if mode == "https":
+        run_http(port, d, sys.argv[4], sys.argv[5])
     opts = sys.argv[4:]
     cert = key = auth = None
     implicit = plain_only = False

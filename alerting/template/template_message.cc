@@ -366,25 +366,35 @@ bool check_message_template(std::string_view name, std::string_view text, std::s
   return parse_template(name, text, is_message_function, trees, err);
 }
 
-bool expand_message_template(const std::vector<MessageTemplateFile>& files, std::string_view text,
-                             const MessageData& data, bool html, std::string& out, std::string& err) {
-  std::vector<Tree> own, trees;
-  if (!parse_template("", text, is_message_function, own, err)) return false;
-  trees.push_back(std::move(own[0]));
-  for (const auto& f : files) {
+struct MessageDefinitions {
+  std::vector<Tree> trees;  // reversed: the last file's definitions first
+};
+
+std::shared_ptr<const MessageDefinitions> parse_message_definitions(
+    const std::vector<MessageTemplateFile>& files, std::string& err) {
+  auto defs = std::make_shared<MessageDefinitions>();
+  for (auto f = files.rbegin(); f != files.rend(); ++f) {
     std::vector<Tree> ft;
-    if (!parse_template(f.name, f.text, is_message_function, ft, err)) return false;
-    for (size_t i = 1; i < ft.size(); ++i) trees.push_back(std::move(ft[i]));
+    if (!parse_template(f->name, f->text, is_message_function, ft, err)) return nullptr;
+    // In a file, a later define of a name replaces an earlier one.
+    for (size_t i = ft.size(); i-- > 1;) defs->trees.push_back(std::move(ft[i]));
   }
-  for (size_t i = 1; i < own.size(); ++i) trees.push_back(std::move(own[i]));
+  return defs;
+}
+
+bool expand_message_template(const MessageDefinitions* defs, std::string_view text, const MessageData& data,
+                             bool html, std::string& out, std::string& err) {
+  std::vector<Tree> own;
+  if (!parse_template("", text, is_message_function, own, err)) return false;
   static const TemplateData kNoData;
   try {
-    Executor ex(trees, kNoData, "", text, alertmanager_function);
+    Executor ex(own, kNoData, "", text, alertmanager_function);
     Value root;
     root.kind = Kind::kMsgData;
     root.msg = std::shared_ptr<const MessageData>(std::shared_ptr<const MessageData>{}, &data);
     ex.set_root(root);
     ex.set_escape_html(html);
+    if (defs) ex.set_more_trees(&defs->trees);
     out = ex.run();
   } catch (const ExecError& e) {
     err = e.message;

@@ -243,6 +243,59 @@ std::string go_time_format(int64_t ns, std::string_view layout) {
   return out;
 }
 
+// fmt's %v of the message data's values (a struct as {...}, a slice as
+// [...]), each element formatted by `elem`.
+std::string format_message_value(const Value& v, const std::function<std::string(const Value&)>& elem) {
+  switch (v.kind) {
+    case Kind::kStrSlice: {
+      std::string out = "[";
+      if (v.strs)
+        for (size_t i = 0; i < v.strs->size(); ++i) out += (i ? " " : "") + elem(Value::string((*v.strs)[i]));
+      return out + "]";
+    }
+    case Kind::kPair:
+      return "{" + elem(Value::string(v.str_map->at(0).first)) + " " +
+             elem(Value::string(v.str_map->at(0).second)) + "}";
+    case Kind::kPairs: {
+      std::string out = "[";
+      if (v.str_map)
+        for (size_t i = 0; i < v.str_map->size(); ++i)
+          out += (i ? " {" : "{") + elem(Value::string((*v.str_map)[i].first)) + " " +
+                 elem(Value::string((*v.str_map)[i].second)) + "}";
+      return out + "]";
+    }
+    case Kind::kMsgAlert: {
+      const MessageAlert& a = *v.alert;
+      return "{" + elem(Value::string(a.status)) + " " + elem(Value::labels(a.labels)) + " " +
+             elem(Value::labels(a.annotations)) + " " + elem(Value::time(a.starts_at_ns)) + " " +
+             elem(Value::time(a.ends_at_ns)) + " " + elem(Value::string(a.generator_url)) + " " +
+             elem(Value::string(a.fingerprint)) + "}";
+    }
+    case Kind::kMsgAlerts: {
+      std::string out = "[";
+      if (v.alerts)
+        for (size_t i = 0; i < v.alerts->size(); ++i) {
+          Value a;
+          a.kind = Kind::kMsgAlert;
+          a.alert = std::shared_ptr<const MessageAlert>(v.alerts, &(*v.alerts)[i]);
+          out += (i ? " " : "") + format_message_value(a, elem);
+        }
+      return out + "]";
+    }
+    case Kind::kMsgData: {
+      const MessageData& d = *v.msg;
+      Value alerts;
+      alerts.kind = Kind::kMsgAlerts;
+      alerts.alerts = std::shared_ptr<const std::vector<MessageAlert>>(v.msg, &d.alerts);
+      return "&{" + elem(Value::string(d.receiver)) + " " + elem(Value::string(d.status)) + " " +
+             format_message_value(alerts, elem) + " " + elem(Value::labels(d.group_labels)) + " " +
+             elem(Value::labels(d.common_labels)) + " " + elem(Value::labels(d.common_annotations)) + " " +
+             elem(Value::string(d.external_url)) + "}";
+    }
+    default: return "?";
+  }
+}
+
 bool message_field(const std::string& name, const Value& recv, const std::vector<Value>& args, bool has_args,
                    Value& out, std::string& err) {
   auto field = [&](Value v) {

@@ -106,6 +106,11 @@ TEST_CASE("template data: Alertmanager's fields and methods") {
   CHECK(expand("{{ (index .Alerts 0).EndsAt.IsZero }} {{ (index .Alerts 1).EndsAt.Unix }}") ==
         "true 1700000500");
   CHECK(expand("{{ (index .Alerts 0).EndsAt }}") == "0001-01-01 00:00:00 +0000 UTC");
+  // fmt's %v of the values: slices in brackets, structs in braces.
+  CHECK(expand("{{ stringSlice \"a\" \"b c\" }}") == "[a b c]");
+  CHECK(expand("{{ (index .Alerts 0).Labels.SortedPairs }}", n) == "[{alertname X} {a 1} {z 2}]");
+  CHECK(expand("{{ index (index .Alerts 0).Labels.SortedPairs 2 }}", n) == "{z 2}");
+  CHECK(expand("{{ index (index .Alerts 0).Labels.Names 1 }}", n) == "a");
 }
 
 TEST_CASE("template functions: Alertmanager's table") {

@@ -141,12 +141,14 @@ std::string go_time_format(int64_t ns, std::string_view layout) {
     }
   }
   UtcTime t = utc_time(secs);
-  static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
-                                  "July",    "August",   "September", "October", "November", "December"};
-  static const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  static constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
+  static constexpr const char* kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                          "Thursday", "Friday", "Saturday"};
   int64_t days = (secs >= 0 ? secs : secs - 86399) / 86400;
   int wday = static_cast<int>(((days % 7) + 7 + 4) % 7);  // 1970-01-01 was a Thursday
-  static const int kCum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  static constexpr int kCum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
   bool leap = (t.year % 4 == 0 && t.year % 100 != 0) || t.year % 400 == 0;
   int yday = kCum[t.month - 1] + t.day + (leap && t.month > 2 ? 1 : 0);
   int hour12 = t.hour % 12 == 0 ? 12 : t.hour % 12;
@@ -439,9 +441,9 @@ bool expand_message_template(const MessageDefinitions* defs, std::string_view te
                              bool html, std::string& out, std::string& err) {
   std::vector<Tree> own;
   if (!parse_template("", text, is_message_function, own, err)) return false;
-  static const TemplateData kNoData;
+  static const TemplateData no_data;
   try {
-    Executor ex(own, kNoData, "", text, alertmanager_function);
+    Executor ex(own, no_data, "", text, alertmanager_function);
     Value root;
     root.kind = Kind::kMsgData;
     root.msg = std::shared_ptr<const MessageData>(std::shared_ptr<const MessageData>{}, &data);

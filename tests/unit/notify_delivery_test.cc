@@ -168,7 +168,7 @@ TEST_CASE("webhook payload: version 4 fields") {
   CHECK(j["alerts"][1]["status"] == "resolved");
   CHECK(j["alerts"][1]["endsAt"] == "2023-11-14T22:21:40Z");
   CHECK(j["alerts"][0]["fingerprint"] == fingerprint_string(fingerprint(n.alerts[0].labels)));
-  CHECK(j["commonLabels"] == nlohmann::json({{"alertname", "HighLoad"}, {"severity", "page"}}));
+  CHECK(j["commonLabels"] == nlohmann::ordered_json({{"alertname", "HighLoad"}, {"severity", "page"}}));
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
   CHECK(keys == std::vector<std::string>{"receiver", "status", "alerts", "groupLabels", "commonLabels",

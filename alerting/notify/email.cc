@@ -153,8 +153,8 @@ class Email : public Integration {
       }
     }
     std::vector<std::string> froms = addresses(from);
-    if (froms.empty()) {
-      res.error = "parse 'from' addresses: no address";
+    if (froms.size() != 1) {
+      res.error = "must be exactly one 'from' address (got: " + std::to_string(froms.size()) + ")";
       return res;
     }
     req.from = froms[0];

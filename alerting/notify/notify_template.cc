@@ -16,7 +16,7 @@ namespace {
 // (<other common label values>)" or "[RESOLVED] ...".
 constexpr const char* kDefaults = R"TMPL(
 {{ define "__vigia.state" }}{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}{{ end }}
-{{ define "__vigia.summary" }}[{{ template "__vigia.state" . }}] {{ .GroupLabels.SortedPairs.Values | join " " }}{{ with .CommonLabels.Remove .GroupLabels.Names }}{{ if . }} ({{ .Values | join " " }}){{ end }}{{ end }}{{ end }}
+{{ define "__vigia.summary" }}[{{ template "__vigia.state" . }}] {{ .GroupLabels.SortedPairs.Values | join " " }} {{ with .CommonLabels.Remove .GroupLabels.Names }}{{ if . }}({{ .Values | join " " }}){{ end }}{{ end }}{{ end }}
 {{ define "__vigia.alert_text" }}  - {{ range .Labels.SortedPairs }}{{ .Name }}={{ .Value }} {{ end }}
 {{ range .Annotations.SortedPairs }}    {{ .Name }}: {{ .Value }}
 {{ end }}    since {{ .StartsAt.Format "2006-01-02 15:04:05 MST" }}{{ if .GeneratorURL }}, source {{ .GeneratorURL }}{{ end }}
@@ -143,12 +143,18 @@ alerting::MessageData message_data(const Notification& n, size_t max) {
   return d;
 }
 
-TemplateSet::TemplateSet() { files_.push_back({"vigia_default.tmpl", kDefaults}); }
+TemplateSet::TemplateSet() {
+  files_.push_back({"vigia_default.tmpl", kDefaults});
+  std::string err;
+  defs_ = alerting::parse_message_definitions(files_, err);
+}
 
 Status TemplateSet::add_file(const std::string& name, const std::string& text) {
   std::string err;
   if (!alerting::check_message_template(name, text, err)) return Status::error(err);
   files_.push_back({name, text});
+  defs_ = alerting::parse_message_definitions(files_, err);
+  if (!defs_) return Status::error(err);
   return Status::ok();
 }
 
@@ -177,7 +183,7 @@ bool TemplateSet::expand(std::string_view text, const alerting::MessageData& dat
     out.clear();
     return true;
   }
-  return alerting::expand_message_template(files_, text, data, html, out, err);
+  return alerting::expand_message_template(defs_.get(), text, data, html, out, err);
 }
 
 std::string TemplateSet::text(std::string_view text, const alerting::MessageData& data,

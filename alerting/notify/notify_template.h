@@ -3,6 +3,7 @@
 // own default templates, over the shared engine (alerting/template/).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,7 @@ class TemplateSet {
 
  private:
   std::vector<alerting::MessageTemplateFile> files_;
+  std::shared_ptr<const alerting::MessageDefinitions> defs_;  // files_ parsed
 };
 
 }  // namespace vigia::notify

@@ -53,6 +53,7 @@
 #include <climits>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -137,12 +138,19 @@ struct MessageTemplateFile {
 // ("template: NAME:LINE: ...") if it does not parse.
 bool check_message_template(std::string_view name, std::string_view text, std::string& err);
 
+// The define blocks of a set of templates: files, parsed once.
+struct MessageDefinitions;
+// Parses the files (later files' definitions override earlier ones'): null
+// with `err` set if one does not parse.
+std::shared_ptr<const MessageDefinitions> parse_message_definitions(
+    const std::vector<MessageTemplateFile>& files, std::string& err);
+
 // Alertmanager's Template.ExecuteTextString (html false) or
 // ExecuteHTMLString (html true): `text` is parsed as a template that may
-// call the definitions of `files` (later files override earlier ones, and
-// the text's own definitions override all) and executed with `data` as its
-// dot. Returns false with `err` set on a parse or execution error.
-bool expand_message_template(const std::vector<MessageTemplateFile>& files, std::string_view text,
-                             const MessageData& data, bool html, std::string& out, std::string& err);
+// call the definitions `defs` (may be null; the text's own definitions
+// override them) and executed with `data` as its dot. Returns false with
+// `err` set on a parse or execution error.
+bool expand_message_template(const MessageDefinitions* defs, std::string_view text, const MessageData& data,
+                             bool html, std::string& out, std::string& err);
 
 }  // namespace vigia::alerting

@@ -195,6 +195,19 @@ Value Executor::call_builtin(Builtin b, const std::string& name, const Value& do
             }
             break;
           }
+          case Kind::kPairs: {
+            if (idx.kind != Kind::kInt)
+              call_error(cmd, name, "cannot index slice/array with type " + type_name(idx));
+            size_t len = item.str_map ? item.str_map->size() : 0;
+            if (idx.i < 0 || static_cast<size_t>(idx.i) >= len)
+              call_error(cmd, name, "index out of range: " + std::to_string(idx.i));
+            Value p;
+            p.kind = Kind::kPair;
+            p.str_map =
+                std::make_shared<const promql::LabelSet>(1, (*item.str_map)[static_cast<size_t>(idx.i)]);
+            item = p;
+            break;
+          }
           case Kind::kStrSlice:
           case Kind::kMsgAlerts: {
             if (idx.kind != Kind::kInt)

@@ -192,6 +192,12 @@ void Executor::walk_template(const Value& dot, const Node& t) {
   const Tree* tree = nullptr;
   for (const auto& tr : trees_)
     if (tr.name == t.text) tree = &tr;
+  if (!tree && more_trees_)  // other files' definitions, the one that wins first
+    for (const auto& tr : *more_trees_)
+      if (tr.name == t.text) {
+        tree = &tr;
+        break;
+      }
   if (!tree) errorf("template " + go_quote(t.text) + " not defined");
   if (depth_ >= kMaxDepth) errorf("exceeded maximum template depth (" + std::to_string(kMaxDepth) + ")");
   Value new_dot = t.pipe ? eval_pipeline(dot, *t.pipe) : Value{};

@@ -59,6 +59,9 @@ class Executor {
   // templates), and html/template's escaping of every action's output.
   void set_root(Value root) { root_ = std::move(root); }
   void set_escape_html(bool on) { escape_html_ = on; }
+  // Definitions that {{template}} finds when `trees` has none of the name
+  // (the first of a name wins); must outlive run().
+  void set_more_trees(const std::vector<Tree>* more) { more_trees_ = more; }
 
  private:
   [[noreturn]] void errorf(const std::string& msg);
@@ -99,6 +102,7 @@ class Executor {
   FunctionLookup functions_;
   Value root_;
   bool escape_html_ = false;
+  const std::vector<Tree>* more_trees_ = nullptr;
   std::string tmpl_name_;
   std::vector<std::pair<std::string, Value>> vars_;
   std::string out_;

@@ -196,52 +196,12 @@ std::string format_composite(const Spec& sp, char verb, const Value& v) {
       return "{" + format_map_with(Value::labels(v.data->labels), elem) + " " +
              format_map_with(Value::labels(v.data->external_labels), elem) + " " +
              elem(Value::string(v.data->external_url)) + " " + elem(Value::real(v.data->value)) + "}";
-    case Kind::kStrSlice: {
-      std::string out = "[";
-      if (v.strs)
-        for (size_t i = 0; i < v.strs->size(); ++i) out += (i ? " " : "") + elem(Value::string((*v.strs)[i]));
-      return out + "]";
-    }
+    case Kind::kStrSlice:
     case Kind::kPair:
-      return "{" + elem(Value::string(v.str_map->at(0).first)) + " " +
-             elem(Value::string(v.str_map->at(0).second)) + "}";
-    case Kind::kPairs: {
-      std::string out = "[";
-      if (v.str_map)
-        for (size_t i = 0; i < v.str_map->size(); ++i)
-          out += (i ? " {" : "{") + elem(Value::string((*v.str_map)[i].first)) + " " +
-                 elem(Value::string((*v.str_map)[i].second)) + "}";
-      return out + "]";
-    }
-    case Kind::kMsgAlert: {
-      const MessageAlert& a = *v.alert;
-      return "{" + elem(Value::string(a.status)) + " " + format_map_with(Value::labels(a.labels), elem) +
-             " " + format_map_with(Value::labels(a.annotations), elem) + " " +
-             elem(Value::time(a.starts_at_ns)) + " " + elem(Value::time(a.ends_at_ns)) + " " +
-             elem(Value::string(a.generator_url)) + " " + elem(Value::string(a.fingerprint)) + "}";
-    }
-    case Kind::kMsgAlerts: {
-      std::string out = "[";
-      if (v.alerts)
-        for (size_t i = 0; i < v.alerts->size(); ++i) {
-          Value a;
-          a.kind = Kind::kMsgAlert;
-          a.alert = std::shared_ptr<const MessageAlert>(v.alerts, &(*v.alerts)[i]);
-          out += (i ? " " : "") + format_composite(sp, verb, a);
-        }
-      return out + "]";
-    }
-    case Kind::kMsgData: {
-      const MessageData& d = *v.msg;
-      Value alerts;
-      alerts.kind = Kind::kMsgAlerts;
-      alerts.alerts = std::shared_ptr<const std::vector<MessageAlert>>(v.msg, &d.alerts);
-      return "&{" + elem(Value::string(d.receiver)) + " " + elem(Value::string(d.status)) + " " +
-             format_composite(sp, verb, alerts) + " " + format_map_with(Value::labels(d.group_labels), elem) +
-             " " + format_map_with(Value::labels(d.common_labels), elem) + " " +
-             format_map_with(Value::labels(d.common_annotations), elem) + " " +
-             elem(Value::string(d.external_url)) + "}";
-    }
+    case Kind::kPairs:
+    case Kind::kMsgAlert:
+    case Kind::kMsgAlerts:
+    case Kind::kMsgData: return format_message_value(v, elem);
     default: return bad_verb(sp, verb, v);
   }
 }

@@ -296,6 +296,9 @@ std::string map_case(std::string_view s, bool upper);
 // left invalid (template_message.cc).
 bool message_field(const std::string& name, const Value& recv, const std::vector<Value>& args, bool has_args,
                    Value& out, std::string& err);
+// fmt's %v of a kStrSlice, kPair, kPairs, kMsgAlert, kMsgAlerts or kMsgData
+// value, each element formatted by `elem` (template_message.cc).
+std::string format_message_value(const Value& v, const std::function<std::string(const Value&)>& elem);
 // Go's time.Time.Format(layout) of a UTC time.
 std::string go_time_format(int64_t ns, std::string_view layout);
 // html/template's escaping of an action's output in HTML text.

@@ -141,12 +141,14 @@ std::string go_time_format(int64_t ns, std::string_view layout) {
     }
   }
   UtcTime t = utc_time(secs);
-  static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
-                                  "July",    "August",   "September", "October", "November", "December"};
-  static const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  static constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
+  static constexpr const char* kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                          "Thursday", "Friday", "Saturday"};
   int64_t days = (secs >= 0 ? secs : secs - 86399) / 86400;
   int wday = static_cast<int>(((days % 7) + 7 + 4) % 7);  // 1970-01-01 was a Thursday
-  static const int kCum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  static constexpr int kCum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
   bool leap = (t.year % 4 == 0 && t.year % 100 != 0) || t.year % 400 == 0;
   int yday = kCum[t.month - 1] + t.day + (leap && t.month > 2 ? 1 : 0);
   int hour12 = t.hour % 12 == 0 ? 12 : t.hour % 12;
@@ -241,6 +243,59 @@ std::string go_time_format(int64_t ns, std::string_view layout) {
     }
   }
   return out;
+}
+
+// fmt's %v of the message data's values (a struct as {...}, a slice as
+// [...]), each element formatted by `elem`.
+std::string format_message_value(const Value& v, const std::function<std::string(const Value&)>& elem) {
+  switch (v.kind) {
+    case Kind::kStrSlice: {
+      std::string out = "[";
+      if (v.strs)
+        for (size_t i = 0; i < v.strs->size(); ++i) out += (i ? " " : "") + elem(Value::string((*v.strs)[i]));
+      return out + "]";
+    }
+    case Kind::kPair:
+      return "{" + elem(Value::string(v.str_map->at(0).first)) + " " +
+             elem(Value::string(v.str_map->at(0).second)) + "}";
+    case Kind::kPairs: {
+      std::string out = "[";
+      if (v.str_map)
+        for (size_t i = 0; i < v.str_map->size(); ++i)
+          out += (i ? " {" : "{") + elem(Value::string((*v.str_map)[i].first)) + " " +
+                 elem(Value::string((*v.str_map)[i].second)) + "}";
+      return out + "]";
+    }
+    case Kind::kMsgAlert: {
+      const MessageAlert& a = *v.alert;
+      return "{" + elem(Value::string(a.status)) + " " + elem(Value::labels(a.labels)) + " " +
+             elem(Value::labels(a.annotations)) + " " + elem(Value::time(a.starts_at_ns)) + " " +
+             elem(Value::time(a.ends_at_ns)) + " " + elem(Value::string(a.generator_url)) + " " +
+             elem(Value::string(a.fingerprint)) + "}";
+    }
+    case Kind::kMsgAlerts: {
+      std::string out = "[";
+      if (v.alerts)
+        for (size_t i = 0; i < v.alerts->size(); ++i) {
+          Value a;
+          a.kind = Kind::kMsgAlert;
+          a.alert = std::shared_ptr<const MessageAlert>(v.alerts, &(*v.alerts)[i]);
+          out += (i ? " " : "") + format_message_value(a, elem);
+        }
+      return out + "]";
+    }
+    case Kind::kMsgData: {
+      const MessageData& d = *v.msg;
+      Value alerts;
+      alerts.kind = Kind::kMsgAlerts;
+      alerts.alerts = std::shared_ptr<const std::vector<MessageAlert>>(v.msg, &d.alerts);
+      return "&{" + elem(Value::string(d.receiver)) + " " + elem(Value::string(d.status)) + " " +
+             format_message_value(alerts, elem) + " " + elem(Value::labels(d.group_labels)) + " " +
+             elem(Value::labels(d.common_labels)) + " " + elem(Value::labels(d.common_annotations)) + " " +
+             elem(Value::string(d.external_url)) + "}";
+    }
+    default: return "?";
+  }
 }
 
 bool message_field(const std::string& name, const Value& recv, const std::vector<Value>& args, bool has_args,
@@ -366,25 +421,35 @@ bool check_message_template(std::string_view name, std::string_view text, std::s
   return parse_template(name, text, is_message_function, trees, err);
 }
 
-bool expand_message_template(const std::vector<MessageTemplateFile>& files, std::string_view text,
-                             const MessageData& data, bool html, std::string& out, std::string& err) {
-  std::vector<Tree> own, trees;
-  if (!parse_template("", text, is_message_function, own, err)) return false;
-  trees.push_back(std::move(own[0]));
-  for (const auto& f : files) {
+struct MessageDefinitions {
+  std::vector<Tree> trees;  // reversed: the last file's definitions first
+};
+
+std::shared_ptr<const MessageDefinitions> parse_message_definitions(
+    const std::vector<MessageTemplateFile>& files, std::string& err) {
+  auto defs = std::make_shared<MessageDefinitions>();
+  for (auto f = files.rbegin(); f != files.rend(); ++f) {
     std::vector<Tree> ft;
-    if (!parse_template(f.name, f.text, is_message_function, ft, err)) return false;
-    for (size_t i = 1; i < ft.size(); ++i) trees.push_back(std::move(ft[i]));
+    if (!parse_template(f->name, f->text, is_message_function, ft, err)) return nullptr;
+    // In a file, a later define of a name replaces an earlier one.
+    for (size_t i = ft.size(); i-- > 1;) defs->trees.push_back(std::move(ft[i]));
   }
-  for (size_t i = 1; i < own.size(); ++i) trees.push_back(std::move(own[i]));
-  static const TemplateData kNoData;
+  return defs;
+}
+
+bool expand_message_template(const MessageDefinitions* defs, std::string_view text, const MessageData& data,
+                             bool html, std::string& out, std::string& err) {
+  std::vector<Tree> own;
+  if (!parse_template("", text, is_message_function, own, err)) return false;
+  static const TemplateData no_data;
   try {
-    Executor ex(trees, kNoData, "", text, alertmanager_function);
+    Executor ex(own, no_data, "", text, alertmanager_function);
     Value root;
     root.kind = Kind::kMsgData;
     root.msg = std::shared_ptr<const MessageData>(std::shared_ptr<const MessageData>{}, &data);
     ex.set_root(root);
     ex.set_escape_html(html);
+    if (defs) ex.set_more_trees(&defs->trees);
     out = ex.run();
   } catch (const ExecError& e) {
     err = e.message;

@@ -53,12 +53,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::sort(b.labels.begin(), b.labels.end());
   n.alerts = {a, b};
   n.group_labels = a.labels;
-  static const TemplateSet kSet;
+  static const TemplateSet templates;
   std::string out, err;
-  kSet.expand(text, message_data(n), out, err, false);
-  kSet.expand(text, message_data(n), out, err, true);
-  kSet.expand("{{ template \"email.default.subject\" . }}{{ template \"email.default.html\" . }}",
-              message_data(n), out, err, true);
+  templates.expand(text, message_data(n), out, err, false);
+  templates.expand(text, message_data(n), out, err, true);
+  templates.expand("{{ template \"email.default.subject\" . }}{{ template \"email.default.html\" . }}",
+                   message_data(n), out, err, true);
   std::string payload = webhook_payload(n, size % 3);
   auto j = nlohmann::json::parse(payload, nullptr, false);
   if (j.is_discarded()) std::abort();  // invalid UTF-8 is replaced, never a broken document

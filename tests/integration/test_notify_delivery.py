@@ -192,6 +192,19 @@ def body(c):
     r, out = deliver(d, "email_plain_ok", plain_ok, notification(alerts_input(), receiver="mail"))
     c.eq(r.returncode, 0, "require_tls: false sends to a plain local relay (%s)" % out)
 
+    # The server's certificate is verified: without the CA it is refused, and
+    # insecure_skip_verify lets it through.
+    no_ca = email_cfg.replace("      tls_config: {ca_file: %s}\n" % ca, "")
+    n_before = len(glob.glob(os.path.join(mails, "*.eml")))
+    r, out = deliver(d, "email_no_ca", no_ca, notification(alerts_input(), receiver="mail"))
+    c.check(r.returncode == 1 and out and out[0]["retryable"], "an untrusted certificate is refused", str(out))
+    r, out = deliver(d, "email_insecure", no_ca.replace("      send_resolved: true\n",
+                                                        "      send_resolved: true\n"
+                                                        "      tls_config: {insecure_skip_verify: true}\n"),
+                     notification(alerts_input(), receiver="mail"))
+    c.eq(r.returncode, 0, "insecure_skip_verify accepts it (%s)" % out)
+    c.eq(len(records(mails, ".eml", n_before + 1)), n_before + 1, "one more mail, from the insecure send only")
+
     bad_pw = email_cfg.replace("auth_password_file: %s" % pwfile, "auth_password: wrong-secret-42")
     r, out = deliver(d, "email_badpw", bad_pw, notification(alerts_input(), receiver="mail"))
     c.check(r.returncode == 1 and out and not out[0]["ok"], "a wrong password fails", str(out))
@@ -224,6 +237,28 @@ def body(c):
     r, out = deliver(d, "webhook_down", cred, notification(alerts_input()))
     c.check(out and out[0]["retryable"] and "t0ps3cret" not in r.stdout, "unreachable: retryable, no password",
             str(out))
+
+    # https with the http_config's CA and a bearer token; without the CA the
+    # certificate is refused.
+    sport = h.free_port()
+    shooks = os.path.join(d, "shooks")
+    sp = h.Process("https-recorder", [PY, SERVERS, "https", sport, shooks, os.path.join(certs, "bundle.pem"),
+                                      os.path.join(certs, "leaf.key")])
+    sp.wait_tcp("127.0.0.1", sport)
+    tls_cfg = """receiver:
+  name: ops
+  webhook_configs:
+    - url: https://localhost:%d/secure
+      http_config: {authorization: {credentials: tok-3141}, tls_config: {ca_file: %s}}
+    - url: https://localhost:%d/untrusted
+""" % (sport, ca, sport)
+    r, out = deliver(d, "webhook_tls", tls_cfg, notification(alerts_input()))
+    c.eq([o.get("ok") for o in out], [True, False], "https webhook: trusted with ca_file, refused without")
+    c.check(len(out) > 1 and out[1].get("retryable"), "an untrusted certificate is a retryable network error")
+    srec = records(shooks, ".json", 1)
+    c.eq([x["path"] for x in srec], ["/secure"], "only the trusted request arrived")
+    c.eq(srec[0]["headers"].get("Authorization"), "Bearer tok-3141", "bearer credentials")
+    c.check("tok-3141" not in r.stdout + r.stderr, "the bearer token is in no output")
 
     # --- chat ----------------------------------------------------------------
     chat_cfg = """receiver:
@@ -273,10 +308,23 @@ def body(c):
             "bot token and slack URL are in no error", r.stdout)
 
     # --- differential with Alertmanager 0.25 ---------------------------------
-    differential(c, d, base, hooks)
+    # A server offering only AUTH PLAIN for the differential (Alertmanager takes the
+    # first mechanism offered, and its LOGIN does not understand aiosmtpd's challenge).
+    plain_auth_port = h.free_port()
+    mails_diff = os.path.join(d, "mails_diff")
+    p = h.Process("smtp-plain-auth", [PY, SERVERS, "smtp", plain_auth_port, mails_diff, "--cert",
+                                      os.path.join(certs, "bundle.pem"), "--key", os.path.join(certs, "leaf.key"),
+                                      "--auth", "alice:pa55-w0rd", "--plain-only"])
+    p.wait_tcp("127.0.0.1", plain_auth_port)
+    # Alertmanager 0.25 sends a password file's content as it is (a trailing newline
+    # included); vigia drops the trailing newline. This file has none.
+    pwfile_am = os.path.join(d, "smtp_password_am")
+    with open(pwfile_am, "w") as f:
+        f.write("pa55-w0rd")
+    differential(c, d, base, hooks, {"port": plain_auth_port, "mails": mails_diff, "ca": ca, "pwfile": pwfile_am})
 
 
-def differential(c, d, base, hooks):
+def differential(c, d, base, hooks, smtp):
     h.need(ALERTMANAGER)
     am_port, cl_port = h.free_port(), h.free_port()
     am_dir = h.new_tmpdir("alertmanager")
@@ -293,7 +341,15 @@ receivers:
       - url: %s/am
       - url: %s/am-max
         max_alerts: 2
-""" % (base, base))
+    email_configs:
+      - to: ops@example.org
+        from: alertmanager@example.org
+        smarthost: localhost:%d
+        auth_username: alice
+        auth_password_file: %s
+        tls_config: {ca_file: %s}
+""" % (base, base, smtp["port"], smtp["pwfile"], smtp["ca"]))
+    mails_before = len(glob.glob(os.path.join(smtp["mails"], "*.eml")))
     am = h.Process("alertmanager", [ALERTMANAGER, "--config.file=" + os.path.join(am_dir, "am.yml"),
                                     "--storage.path=" + os.path.join(am_dir, "data"),
                                     "--web.listen-address=127.0.0.1:%d" % am_port,
@@ -343,6 +399,31 @@ receivers:
                 c.eq(o.get(k), t[k], "%s alert %d: %s as Alertmanager's" % (path, i, k))
                 compared += 1
     c.note("differential: %d fields equal to Alertmanager 0.25's webhook payloads" % compared)
+
+    # Email: Alertmanager's mail (send_resolved false by default: only the two
+    # firing alerts) and vigia's for the same group; the subjects must agree.
+    raw = records(smtp["mails"], ".eml", mails_before + 1, timeout=60)
+    theirs = email.message_from_bytes(raw[mails_before], policy=email.policy.default)
+    cfg = """receiver:
+  name: ops.team
+  email_configs:
+    - to: ops@example.org
+      from: vigia@example.org
+      smarthost: localhost:%d
+      auth_username: alice
+      auth_password_file: %s
+      tls_config: {ca_file: %s}
+""" % (smtp["port"], smtp["pwfile"], smtp["ca"])
+    r, out = deliver(d, "email_diff", cfg, notification(alerts, receiver="ops.team",
+                                                         extra={"group_key": group_key},
+                                                         now=int(time.time() * 1000)))
+    c.eq(r.returncode, 0, "vigia's mail for the differential sent (%s)" % out)
+    raw = records(smtp["mails"], ".eml", mails_before + 2)
+    ours = email.message_from_bytes(raw[mails_before + 1], policy=email.policy.default)
+    c.eq(str(ours["Subject"]), str(theirs["Subject"]), "email subject as Alertmanager's (%r)" % str(theirs["Subject"]))
+    c.eq(ours.get_content_type(), theirs.get_content_type(), "email content type as Alertmanager's")
+    c.check("text/html" in [p.get_content_type() for p in ours.iter_parts()] and
+            "text/html" in [p.get_content_type() for p in theirs.iter_parts()], "both mails have an HTML part")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,13 @@ tests/integration/test_notify_delivery.py (started on loopback, stopped by PID):
       records every request as DIR/<n>.json {method, path, headers, body}; answers
       500 when the path contains /status/500, 400 for /status/400, 429 for /status/429,
       else 200 with a Telegram-like {"ok": true, ...} body.
+  python3 notify_servers.py https PORT DIR CERT KEY
+      the same over TLS.
   python3 notify_servers.py smtp PORT DIR [--cert C --key K] [--implicit-tls] [--auth USER:PASS]
       an aiosmtpd SMTP server (python3-aiosmtpd) writing each mail to DIR/<n>.eml and its
       envelope and session to DIR/<n>.json; with --cert and without --implicit-tls it
       offers STARTTLS and requires it; --auth requires AUTH (PLAIN/LOGIN) with these
-      credentials.
+      credentials (--plain-only: AUTH PLAIN only).
 """
 
 import http.server
@@ -30,7 +32,7 @@ def _next(d):
         return os.path.join(d, "%04d" % _counter[0])
 
 
-def run_http(port, d):
+def run_http(port, d, cert=None, key=None):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
             n = int(self.headers.get("Content-Length") or 0)
@@ -56,11 +58,15 @@ def run_http(port, d):
             sys.stderr.write("http: " + (fmt % args) + "\n")
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    if cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print("listening on 127.0.0.1:%d" % port, flush=True)
     srv.serve_forever()
 
 
-def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="127.0.0.1"):
+def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="127.0.0.1", plain_only=False):
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
@@ -104,6 +110,10 @@ def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="
         kw["auth_require_tls"] = ctx is not None and not implicit_tls
     else:
         kw["auth_require_tls"] = False
+    if plain_only:
+        # Only AUTH PLAIN: Alertmanager's LOGIN expects a "Username:" challenge,
+        # aiosmtpd's is "User Name".
+        kw["auth_exclude_mechanism"] = ["LOGIN"]
     c = Controller(Handler(), hostname=host, port=port, server_hostname="localhost",
                    ready_timeout=20, **kw)
     c.start()
@@ -117,9 +127,11 @@ def main():
     os.makedirs(d, exist_ok=True)
     if mode == "http":
         run_http(port, d)
+    if mode == "https":
+        run_http(port, d, sys.argv[4], sys.argv[5])
     opts = sys.argv[4:]
     cert = key = auth = None
-    implicit = False
+    implicit = plain_only = False
     i = 0
     while i < len(opts):
         if opts[i] == "--cert":
@@ -131,12 +143,15 @@ def main():
         elif opts[i] == "--auth":
             auth = opts[i + 1]
             i += 2
+        elif opts[i] == "--plain-only":
+            plain_only = True
+            i += 1
         elif opts[i] == "--implicit-tls":
             implicit = True
             i += 1
         else:
             raise SystemExit("unknown option " + opts[i])
-    run_smtp(port, d, cert, key, implicit, auth)
+    run_smtp(port, d, cert, key, implicit, auth, plain_only=plain_only)
 
 
 if __name__ == "__main__":

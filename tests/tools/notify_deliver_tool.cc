@@ -60,7 +60,7 @@ Notification notification_of(const json& j, DeliveryContext& ctx) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   if (argc >= 3 && std::string(argv[1]) == "--payload") {
     DeliveryContext ctx;
     Notification n = notification_of(json::parse(slurp(argv[2])), ctx);
@@ -152,4 +152,13 @@ int main(int argc, char** argv) {
     if (!res.ok) rc_exit = 1;
   }
   return rc_exit;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "notify_deliver_tool: " << e.what() << "\n";
+    return 2;
+  }
 }

@@ -106,6 +106,11 @@ TEST_CASE("template data: Alertmanager's fields and methods") {
   CHECK(expand("{{ (index .Alerts 0).EndsAt.IsZero }} {{ (index .Alerts 1).EndsAt.Unix }}") ==
         "true 1700000500");
   CHECK(expand("{{ (index .Alerts 0).EndsAt }}") == "0001-01-01 00:00:00 +0000 UTC");
+  // fmt's %v of the values: slices in brackets, structs in braces.
+  CHECK(expand("{{ stringSlice \"a\" \"b c\" }}") == "[a b c]");
+  CHECK(expand("{{ (index .Alerts 0).Labels.SortedPairs }}", n) == "[{alertname X} {a 1} {z 2}]");
+  CHECK(expand("{{ index (index .Alerts 0).Labels.SortedPairs 2 }}", n) == "{z 2}");
+  CHECK(expand("{{ index (index .Alerts 0).Labels.Names 1 }}", n) == "a");
 }
 
 TEST_CASE("template functions: Alertmanager's table") {
@@ -145,6 +150,8 @@ TEST_CASE("the default subject has Alertmanager's shape") {
   Notification n = sample();
   for (auto& a : n.alerts) a.ends_at_ms = 1700000500000;
   CHECK(expand("{{ template \"email.default.subject\" . }}", n) == "[RESOLVED] HighLoad (page)");
+  n.alerts[1].labels = {{"alertname", "HighLoad"}};  // nothing common beyond the group's labels
+  CHECK(expand("{{ template \"email.default.subject\" . }}", n) == "[RESOLVED] HighLoad ");
 }
 
 TEST_CASE("webhook payload: version 4 fields") {
@@ -161,7 +168,7 @@ TEST_CASE("webhook payload: version 4 fields") {
   CHECK(j["alerts"][1]["status"] == "resolved");
   CHECK(j["alerts"][1]["endsAt"] == "2023-11-14T22:21:40Z");
   CHECK(j["alerts"][0]["fingerprint"] == fingerprint_string(fingerprint(n.alerts[0].labels)));
-  CHECK(j["commonLabels"] == nlohmann::json({{"alertname", "HighLoad"}, {"severity", "page"}}));
+  CHECK(j["commonLabels"] == nlohmann::ordered_json({{"alertname", "HighLoad"}, {"severity", "page"}}));
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
   CHECK(keys == std::vector<std::string>{"receiver", "status", "alerts", "groupLabels", "commonLabels",

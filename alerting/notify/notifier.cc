@@ -167,12 +167,10 @@ void Notifier::flush(Flush& f, int64_t now_ms) {
   if (n.alerts.empty()) return;
   if (plan_->receivers.count(n.receiver) && plan_->receivers.at(n.receiver).empty()) {
     if (!opts_.configured) {
-      size_t firing = 0;
-      for (const auto& a : n.alerts) firing += !a.resolved_at(now_ms);
-      log::info("Notification (no receiver is configured)",
-                {{"group", n.group_key},
-                 {"firing", std::to_string(firing)},
-                 {"resolved", std::to_string(n.alerts.size() - firing)}});
+      for (const auto& a : n.alerts)
+        log::info(a.resolved_at(now_ms) ? "Alert resolved (no receiver is configured)"
+                                        : "Alert firing (no receiver is configured)",
+                  {{"group", n.group_key}, {"labels", promql::labels_string(a.labels)}});
     }
     return;
   }

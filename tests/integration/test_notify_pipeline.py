@@ -277,7 +277,8 @@ def body(c):
     c.contains(bare.get("/").body, "No receiver is configured", "the landing page says no receiver is configured")
     st, _ = post(bare.url + "/api/v2/alerts", [{"labels": {"alertname": "Lonely"}}])
     c.eq(st, 200, "alerts are still accepted")
-    h.wait_for(lambda: "Lonely" in open(bare.path("vigia.log")).read(), 30, "the notification logged")
+    # (group_wait is Alertmanager's default, 30 s)
+    h.wait_for(lambda: "Lonely" in open(bare.path("vigia.log")).read(), 90, "the notification logged")
     r = h.http_get(bare.url + "/api/v2/alerts", method="POST")
     c.eq(r.status, 400, "an empty POST body is a bad request")
     big = b"[" + b'{"labels":{"a":"b"}},' * 300000 + b'{"labels":{"a":"c"}}]'

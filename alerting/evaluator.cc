@@ -232,7 +232,9 @@ void Evaluator::loop() {
   while (!stopping_) {
     int64_t t = now_ms();
     if (t < next && !pending_) {
-      cv_.wait_for(lock, std::chrono::milliseconds(next - t));
+      // At most a minute at a time: with nothing due (no groups) next is
+      // INT64_MAX, which a deadline of now + next - t would overflow.
+      cv_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(next - t, 60000)));
       continue;
     }
     lock.unlock();

@@ -160,8 +160,12 @@ std::vector<Flush> Dispatcher::due(int64_t now_ms) {
 }
 
 void Dispatcher::done(const Flush& f, bool ok) {
-  for (auto& [k, g] : groups_) {
-    if (g.id != f.group_id) continue;
+  // The group by its key (route, group labels), its id checked: it may have
+  // been removed and made anew since the flush.
+  auto found = groups_.find({f.route, fingerprint(f.notification.group_labels)});
+  if (found == groups_.end() || found->second.id != f.group_id) return;
+  {
+    Group& g = found->second;
     g.in_flight = false;
     if (!ok) return;
     for (const auto& a : f.notification.alerts) {

@@ -83,7 +83,8 @@ class Exec : public Integration {
     return true;
   }
 
-  DeliveryResult run(const std::vector<std::string>& env, const DeliveryContext& ctx, DeliveryResult& res) {
+  DeliveryResult run(const std::vector<std::string>& env, const DeliveryContext& /*ctx*/,
+                     DeliveryResult& res) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
       res.retryable = true;
@@ -120,7 +121,9 @@ class Exec : public Integration {
       res.error = "exec " + argv_[0] + ": " + std::strerror(rc);
       return res;
     }
-    std::chrono::milliseconds limit = std::min(timeout_, ctx.timeout);
+    // The command's own timeout (exec_configs.timeout), not the delivery
+    // timeout of HTTP receivers: a remediation may take minutes.
+    std::chrono::milliseconds limit = timeout_;
     auto deadline = std::chrono::steady_clock::now() + limit;
     std::string out;
     bool timed_out = false;

@@ -73,7 +73,7 @@ Status Journal::open(const std::string& path, size_t* skipped) {
   return Status::ok();
 }
 
-Status Journal::append(const std::string& line) {
+Status Journal::append(const std::string& line, bool sync) {
   if (path_.empty()) return Status::ok();
   if (dirty_ || lines_ > 2 * entries_.size() + 1000) return rewrite();
   off_t start = ::lseek(fd_, 0, SEEK_END);
@@ -91,12 +91,29 @@ Status Journal::append(const std::string& line) {
     }
     off += static_cast<size_t>(n);
   }
+  ++lines_;
+  if (batch_ || !sync) {
+    unsynced_ = true;
+    return Status::ok();
+  }
   if (::fdatasync(fd_) != 0) {
     dirty_ = true;
     ++write_errors_;
     return Status::from_errno(path_, errno);
   }
-  ++lines_;
+  unsynced_ = false;
+  return Status::ok();
+}
+
+Status Journal::end_batch() {
+  batch_ = false;
+  if (!unsynced_ || path_.empty() || fd_ < 0) return Status::ok();
+  unsynced_ = false;
+  if (::fdatasync(fd_) != 0) {
+    dirty_ = true;
+    ++write_errors_;
+    return Status::from_errno(path_, errno);
+  }
   return Status::ok();
 }
 
@@ -120,6 +137,7 @@ Status Journal::rewrite() {
   }
   lines_ = entries_.size();
   dirty_ = false;
+  unsynced_ = false;
   return Status::ok();
 }
 
@@ -129,9 +147,9 @@ Status Journal::put(const std::string& key, std::string value_json) {
   return append(line);
 }
 
-Status Journal::erase(const std::string& key) {
+Status Journal::erase(const std::string& key, bool sync) {
   if (entries_.erase(key) == 0) return Status::ok();
-  return append("{\"k\":" + json(key).dump(-1, ' ', false, json::error_handler_t::replace) + "}\n");
+  return append("{\"k\":" + json(key).dump(-1, ' ', false, json::error_handler_t::replace) + "}\n", sync);
 }
 
 Status Journal::flush() {

@@ -35,9 +35,15 @@ class Journal {
   Status open(const std::string& path, size_t* skipped = nullptr);
 
   const std::map<std::string, std::string>& entries() const { return entries_; }
-  // Durable on return when it returns ok.
+  // Durable on return when it returns ok (inside a batch: at end_batch()).
   Status put(const std::string& key, std::string value_json);
-  Status erase(const std::string& key);
+  // `sync` false: written, but durable only with the next synced change
+  // (for an erase whose loss a restart tolerates).
+  Status erase(const std::string& key, bool sync = true);
+  // Changes between begin_batch() and end_batch() are written as they come
+  // and made durable together by one fdatasync at end_batch() (a group commit).
+  void begin_batch() { batch_ = true; }
+  Status end_batch();
   // Retries a failed write (rewrites the file) when one is pending.
   Status flush();
 
@@ -45,7 +51,7 @@ class Journal {
   uint64_t write_errors() const { return write_errors_; }
 
  private:
-  Status append(const std::string& line);
+  Status append(const std::string& line, bool sync = true);
   Status rewrite();
 
   std::string path_;
@@ -53,6 +59,8 @@ class Journal {
   std::map<std::string, std::string> entries_;
   size_t lines_ = 0;  // lines in the file
   bool dirty_ = false;
+  bool batch_ = false;
+  bool unsynced_ = false;  // appended lines not yet fdatasynced
   uint64_t write_errors_ = 0;
 };
 

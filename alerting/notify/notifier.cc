@@ -149,13 +149,12 @@ void Notifier::put(const std::vector<Alert>& alerts) {
   cv_.notify_all();
 }
 
-void Notifier::flush(Flush& f, int64_t now_ms) {
+bool Notifier::flush(const RouteOpts& opts, Notification& n, int64_t now_ms) {
   // Alertmanager's pipeline: MuteStage(inhibitor), TimeMuteStage,
   // TimeActiveStage, MuteStage(silencer), then per integration the dedup
   // and delivery stages (the outbox).
-  Notification& n = f.notification;
   n.external_url = opts_.external_url;
-  if (time_muted(f.opts, plan_->config.time_intervals, now_ms)) return;
+  if (time_muted(opts, plan_->config.time_intervals, now_ms)) return false;
   std::vector<Alert> kept;
   kept.reserve(n.alerts.size());
   for (auto& a : n.alerts) {
@@ -164,7 +163,7 @@ void Notifier::flush(Flush& f, int64_t now_ms) {
     kept.push_back(std::move(a));
   }
   n.alerts = std::move(kept);
-  if (n.alerts.empty()) return;
+  if (n.alerts.empty()) return false;
   if (plan_->receivers.count(n.receiver) && plan_->receivers.at(n.receiver).empty()) {
     if (!opts_.configured) {
       for (const auto& a : n.alerts)
@@ -172,9 +171,9 @@ void Notifier::flush(Flush& f, int64_t now_ms) {
                                         : "Alert firing (no receiver is configured)",
                   {{"group", n.group_key}, {"labels", promql::labels_string(a.labels)}});
     }
-    return;
+    return false;
   }
-  outbox_->submit(n, f.opts.group_interval_ms);
+  return true;
 }
 
 void Notifier::loop() {
@@ -183,11 +182,15 @@ void Notifier::loop() {
   while (!stopping_) {
     int64_t t = now();
     std::vector<Flush> due = dispatcher_->due(t);
+    std::vector<std::pair<Notification, int64_t>> to_send;
     for (auto& f : due) {
-      flush(f, t);
-      // The outbox holds what must be sent (durably): the group's flush is done.
+      Notification n = f.notification;
+      if (flush(f.opts, n, t)) to_send.emplace_back(std::move(n), f.opts.group_interval_ms);
+      // The outbox holds what must be sent (durably): the group's flush is
+      // done, and its resolved alerts (muted or not) leave it.
       dispatcher_->done(f, true);
     }
+    if (!to_send.empty()) outbox_->submit_all(to_send);
     if (t >= next_maintenance) {
       next_maintenance = t + kMaintenanceMs;
       inhibitor_->gc(t);

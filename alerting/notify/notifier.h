@@ -100,7 +100,9 @@ class Notifier {
  private:
   explicit Notifier(NotifierOptions opts);
   void loop();
-  void flush(Flush& f, int64_t now_ms);
+  // The pipeline's mute stages on a flushed group's notification: true when
+  // `n` (its muted alerts removed) goes on to the outbox.
+  bool flush(const RouteOpts& opts, Notification& n, int64_t now_ms);
   AlertView view(const Alert& a, const std::vector<std::string>& receivers, int64_t now_ms) const;
 
   NotifierOptions opts_;

@@ -225,9 +225,26 @@ void Outbox::set_integrations(std::vector<NamedIntegration> integrations) {
 }
 
 void Outbox::submit(const Notification& n, int64_t group_interval_ms) {
+  std::lock_guard lk(mu_);
+  submit_locked(n, group_interval_ms);
+}
+
+void Outbox::submit_all(const std::vector<std::pair<Notification, int64_t>>& flushes) {
+  std::lock_guard lk(mu_);
+  // One fdatasync for the whole flush cycle (a group commit), before any
+  // delivery thread can take the lock and send one of them.
+  outbox_.begin_batch();
+  nflog_.begin_batch();
+  for (const auto& [n, gi] : flushes) submit_locked(n, gi);
+  Status a = outbox_.end_batch(), b = nflog_.end_batch();
+  if (!a.is_ok() || !b.is_ok())
+    log::error("Writing the notification outbox failed; delivering from memory",
+               {{"err", (a.is_ok() ? b : a).message()}});
+}
+
+void Outbox::submit_locked(const Notification& n, int64_t group_interval_ms) {
   std::set<uint64_t> firing, resolved;
   for (const auto& a : n.alerts) (a.resolved_at(n.now_ms) ? resolved : firing).insert(fingerprint(a.labels));
-  std::lock_guard lk(mu_);
   for (auto& [ikey, w] : workers_) {
     if (w->ni.receiver != n.receiver) continue;
     std::string key = ikey + ":" + n.group_key;
@@ -242,7 +259,7 @@ void Outbox::submit(const Notification& n, int64_t group_interval_ms) {
         record({n.now_ms, n.receiver, std::string(w->ni.integration->kind()), n.group_key, "superseded",
                 old->second->attempts, old->second->last_error, ""});
         items_.erase(old);
-        (void)outbox_.erase(key);
+        (void)outbox_.erase(key, false);
       }
       // Only resolved alerts for an integration that does not send them:
       // logged as notified (Alertmanager's RetryStage and SetNotifiesStage).
@@ -315,7 +332,7 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     record({t, w->ni.receiver, std::string(w->ni.integration->kind()), due->n.group_key, "superseded", 0, "",
             ""});
     items_.erase(key);
-    (void)outbox_.erase(key);
+    (void)outbox_.erase(key, false);
     return true;
   }
   due->in_flight = true;
@@ -357,7 +374,7 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     record({t, w->ni.receiver, kind, n.group_key, "delivered", attempts, "", res.detail});
     if (item) {
       items_.erase(cur);
-      (void)outbox_.erase(key);
+      (void)outbox_.erase(key, false);
     }
     return true;
   }
@@ -377,7 +394,7 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     record({t, w->ni.receiver, kind, n.group_key, "failed", attempts, res.error, res.detail});
     if (item) {
       items_.erase(cur);
-      (void)outbox_.erase(key);
+      (void)outbox_.erase(key, false);
     }
     return true;
   }
@@ -430,7 +447,7 @@ void Outbox::maintain() {
     if (!it->second->in_flight && it->second->created_ms + opts_.nflog_retention_ms < t) {
       log::warn("Dropping an undelivered notification past the retention",
                 {{"group", it->second->n.group_key}});
-      (void)outbox_.erase(it->first);
+      (void)outbox_.erase(it->first, false);
       it = items_.erase(it);
     } else {
       ++it;

@@ -103,6 +103,8 @@ class Outbox {
   void set_integrations(std::vector<NamedIntegration> integrations);
   // A flushed group for one receiver (see above). group_interval_ms bounds the backoff.
   void submit(const Notification& n, int64_t group_interval_ms);
+  // Several flushes (with their group intervals) durable together: one sync.
+  void submit_all(const std::vector<std::pair<Notification, int64_t>>& flushes);
   // Ends the delivery threads (a delivery in flight finishes first, within
   // its timeout); undelivered items stay in the outbox.
   void stop();
@@ -120,6 +122,7 @@ class Outbox {
  private:
   struct Item;
   struct Worker;
+  void submit_locked(const Notification& n, int64_t group_interval_ms);
   void run(Worker* w);
   bool deliver_next(Worker* w, std::unique_lock<std::mutex>& lk);
   void record(DeliveryRecord r);

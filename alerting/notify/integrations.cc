@@ -77,7 +77,9 @@ DeliveryResult post_json(const std::string& url, const std::string& body, const 
   std::vector<std::string> all = secrets;
   for (const auto& [k, v] : req.headers)
     if (k == "Authorization") all.push_back(v.substr(v.find(' ') + 1));
-  HttpClient client;
+  // One client per delivery thread (each integration has its own), so that
+  // its connections are kept alive from one notification to the next.
+  thread_local HttpClient client;
   HttpClientResponse resp = client.fetch(req);
   if (!resp.ok()) {
     res.retryable = true;

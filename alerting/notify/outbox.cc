@@ -1,5 +1,7 @@
 #include "alerting/notify/outbox.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -375,6 +377,9 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     if (item) {
       items_.erase(cur);
       (void)outbox_.erase(key, false);
+      // A burst delivered: give its memory back to the system (glibc keeps
+      // freed memory in its arenas otherwise; a small host wants it back).
+      if (items_.empty()) ::malloc_trim(0);
     }
     return true;
   }

@@ -290,6 +290,12 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     std::sort(external.begin(), external.end());
     eo.notify = [n = notifier.get(), external, url = o.external_url](
                     const alerting::RuleDef& rule, const std::vector<alerting::Alert>& alerts) {
+      // Without receivers, what the evaluator sends is logged as it is sent
+      // (the notifier then logs each group it would notify, after group_wait).
+      if (!n->configured())
+        for (const auto& a : alerts)
+          log::info(a.state == alerting::AlertState::kFiring ? "Alert firing" : "Alert resolved",
+                    {{"alertname", rule.name}, {"labels", promql::labels_string(a.labels)}});
       n->put(notify::alerts_from_rule(rule.expr_text, alerts, external, url, n->now()));
     };
     eo.config_dir = o.config_file.empty() ? "" : directory_of(o.config_file);

@@ -180,6 +180,16 @@ void append_utf8(std::string& out, uint32_t r) {
   }
 }
 
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 1;
+    uint32_t r = 0;
+    if (static_cast<unsigned char>(s[i]) >= 0x80 && !decode_utf8(s, i, len, r)) return false;
+    i += len;
+  }
+  return true;
+}
+
 std::string to_valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());

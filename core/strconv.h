@@ -32,6 +32,8 @@ void append_utf8(std::string& out, uint32_t r);
 // For text from outside that becomes a label value (Prometheus refuses a
 // scrape holding invalid UTF-8).
 std::string to_valid_utf8(std::string_view s);
+// utf8.ValidString: every byte sequence of s is valid UTF-8 (decode_utf8).
+bool valid_utf8(std::string_view s);
 
 // --- strconv ---
 

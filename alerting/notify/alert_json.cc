@@ -16,8 +16,6 @@ using json = nlohmann::json;
 // Go's zero time in Unix milliseconds.
 constexpr int64_t kGoZeroMs = -62135596800000LL;
 
-bool valid_utf8(std::string_view v) { return to_valid_utf8(v) == v; }
-
 json label_object(const LabelSet& ls) {
   json j = json::object();
   for (const auto& [k, v] : ls) j[k] = v;

@@ -25,9 +25,8 @@ std::string truncate_runes(const std::string& s, size_t n) {
 }
 
 HttpConfig http_of(const ItemContext& c) {
-  return c.node["http_config"]
-             ? read_http_config_local(c.r, c.node["http_config"], c.what + ".http_config", c.dir)
-             : c.g.http_config;
+  return c.node["http_config"] ? read_http_config(c.r, c.node["http_config"], c.what + ".http_config", c.dir)
+                               : c.g.http_config;
 }
 
 DeliveryResult template_failed(const std::string& err) {
@@ -73,7 +72,7 @@ class Slack : public Integration {
     if (!err.empty()) return template_failed(err);
     std::string url;
     DeliveryResult res;
-    Status s = load_secret_local(api_url_, url);
+    Status s = api_url_.load(url);
     if (!s.is_ok()) {
       res.error = s.message();
       return res;
@@ -105,7 +104,7 @@ class Telegram : public Integration {
     if (!err.empty()) return template_failed(err);
     DeliveryResult res;
     std::string token;
-    Status s = load_secret_local(bot_token_, token);
+    Status s = bot_token_.load(token);
     if (!s.is_ok()) {
       res.error = s.message();
       return res;
@@ -154,7 +153,7 @@ class Discord : public Integration {
     w["embeds"] = ordered_json::array({embed});
     DeliveryResult res;
     std::string url;
-    Status s = load_secret_local(webhook_url_, url);
+    Status s = webhook_url_.load(url);
     if (!s.is_ok()) {
       res.error = s.message();
       return res;
@@ -225,7 +224,7 @@ std::unique_ptr<Integration> make_telegram(const ItemContext& c) {
   t->tmpl_ = &c.tmpl;
   t->send_resolved_ = read_send_resolved(c, true);
   t->api_url_ = c.node["api_url"] ? read_url(c, "api_url") : c.g.telegram_api_url;
-  t->bot_token_ = read_secret_local(c.r, c.node, c.what, "bot_token", c.dir);
+  t->bot_token_ = read_secret(c.r, c.node, c.what, "bot_token", c.dir);
   if (t->bot_token_.empty()) c.r.fail(c.node, "missing bot_token or bot_token_file on telegram_config");
   if (!c.node["chat_id"]) c.r.fail(c.node, "missing chat_id on telegram_config");
   try {

@@ -146,7 +146,7 @@ class Email : public Integration {
     req.require_tls = require_tls_;
     req.username = username_;
     if (!username_.empty()) {
-      Status s = load_secret_local(password_, req.password);
+      Status s = password_.load(req.password);
       if (!s.is_ok()) {
         res.error = s.message();
         return res;
@@ -238,7 +238,7 @@ std::unique_ptr<Integration> make_email(const ItemContext& c) {
     e->host_ = e->host_.substr(1, e->host_.size() - 2);
   e->port_ = smarthost.substr(colon + 1);
   e->username_ = read_string(c, "auth_username", c.g.smtp_auth_username);
-  e->password_ = read_secret_local(c.r, c.node, c.what, "auth_password", c.dir);
+  e->password_ = read_secret(c.r, c.node, c.what, "auth_password", c.dir);
   if (e->password_.empty() && !c.node["auth_username"]) e->password_ = c.g.smtp_auth_password;
   e->require_tls_ = c.node["require_tls"] ? c.r.get_bool(c.node["require_tls"], c.what + ".require_tls")
                                           : c.g.smtp_require_tls;

@@ -3,70 +3,14 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/strconv.h"
+
 namespace vigia::notify {
 namespace {
 
 bool go_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 bool name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'; }
 bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9'); }
-
-// Decodes one UTF-8 rune at s[i]; returns its length (1 for an invalid byte,
-// with rune = U+FFFD, as Go's range over a string).
-size_t decode_rune(std::string_view s, size_t i, uint32_t& rune) {
-  auto c = static_cast<unsigned char>(s[i]);
-  rune = 0xFFFD;
-  if (c < 0x80) {
-    rune = c;
-    return 1;
-  }
-  size_t n = 0;
-  uint32_t r = 0, min = 0;
-  if (c >= 0xC2 && c <= 0xDF)
-    n = 2, r = c & 0x1F, min = 0x80;
-  else if (c >= 0xE0 && c <= 0xEF)
-    n = 3, r = c & 0x0F, min = 0x800;
-  else if (c >= 0xF0 && c <= 0xF4)
-    n = 4, r = c & 0x07, min = 0x10000;
-  else
-    return 1;
-  if (i + n > s.size()) return 1;
-  for (size_t k = 1; k < n; ++k) {
-    auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 1;
-    r = (r << 6) | (cc & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return 1;
-  rune = r;
-  return n;
-}
-
-void append_rune(std::string& out, uint32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
-}
-
-bool valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    uint32_t r = 0;
-    size_t n = decode_rune(s, i, r);
-    if (r == 0xFFFD && n == 1 && static_cast<unsigned char>(s[i]) >= 0x80) return false;
-    i += n;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -123,12 +67,6 @@ std::string Matcher::string() const {
   }
   out += '"';
   return out;
-}
-
-std::string_view label_of(const LabelSet& ls, std::string_view name) {
-  for (const auto& [n, v] : ls)
-    if (n == name) return v;
-  return {};
 }
 
 bool matches(const Matchers& ms, const LabelSet& ls) {
@@ -238,8 +176,8 @@ bool parse_matchers(std::string_view s, Matchers& out, std::string& error) {
   std::string token;
   std::vector<std::string> tokens;
   for (size_t i = 0; i < s.size();) {
-    uint32_t r = 0;
-    size_t n = decode_rune(s, i, r);
+    size_t n = 0;
+    uint32_t r = decode_rune(s, i, n);
     i += n;
     if (r == ',') {
       if (!inside_quotes) {
@@ -257,7 +195,7 @@ bool parse_matchers(std::string_view s, Matchers& out, std::string& error) {
     } else {
       escaped = false;
     }
-    append_rune(token, r);
+    append_utf8(token, r);
   }
   std::string_view last = token;
   while (!last.empty() && go_space(last.front())) last.remove_prefix(1);
@@ -272,59 +210,6 @@ bool parse_matchers(std::string_view s, Matchers& out, std::string& error) {
   }
   for (auto& m : parsed) out.push_back(std::move(m));
   return true;
-}
-
-bool valid_label_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c >= '0' && c <= '9' && i > 0);
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  char buf[16];
-  for (size_t i = 0; i < s.size();) {
-    uint32_t r = 0;
-    size_t n = decode_rune(s, i, r);
-    if (r == 0xFFFD && n == 1 && static_cast<unsigned char>(s[i]) >= 0x80) {
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i]));
-      out += buf;
-      i += 1;
-      continue;
-    }
-    i += n;
-    if (r == '"' || r == '\\') {
-      out += '\\';
-      out += static_cast<char>(r);
-      continue;
-    }
-    bool printable = r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0) && r != 0xad;
-    if (printable) {
-      append_rune(out, r);
-      continue;
-    }
-    switch (r) {
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (r < 0x80)
-          std::snprintf(buf, sizeof buf, "\\x%02x", r);
-        else
-          std::snprintf(buf, sizeof buf, "\\u%04x", r);
-        out += buf;
-    }
-  }
-  out += '"';
-  return out;
 }
 
 std::string go_labelset_string(const LabelSet& ls) {

@@ -10,6 +10,7 @@
 
 #include "alerting/notify/model.h"
 #include "alerting/promql/regex.h"
+#include "core/strconv.h"
 
 namespace vigia::notify {
 
@@ -54,14 +55,14 @@ bool parse_matcher(std::string_view s, Matcher& out, std::string& error);
 bool parse_matchers(std::string_view s, Matchers& out, std::string& error);
 
 // model.LabelName.IsValid: [a-zA-Z_][a-zA-Z0-9_]*.
-bool valid_label_name(std::string_view s);
-// Go's strconv.Quote (fmt %q) of a string: printable runes as they are,
-// `"` and `\` escaped, control characters as \n, \t, \x1b... (Unicode
-// printability approximated: C1 controls and U+00AD escaped, the rest kept).
-std::string go_quote(std::string_view s);
+using promql::valid_label_name;
+// go_quote (core/strconv.h) is Go's strconv.Quote.
+using vigia::go_quote;
 // model.LabelSet.String(): `{a="1", b="2"}`, the `name=%q` strings sorted.
 std::string go_labelset_string(const LabelSet& ls);
 // Label value of `name`, "" when missing.
-std::string_view label_of(const LabelSet& ls, std::string_view name);
+inline std::string_view label_of(const LabelSet& ls, std::string_view name) {
+  return promql::label_value(ls, name);
+}
 
 }  // namespace vigia::notify

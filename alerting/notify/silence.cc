@@ -17,20 +17,6 @@ using json = nlohmann::json;
 
 std::string time_json(int64_t ms) { return format_rfc3339_ms(ms, true); }
 
-bool valid_label_value(std::string_view v) {
-  // model.LabelValue.IsValid: valid UTF-8.
-  size_t i = 0;
-  while (i < v.size()) {
-    unsigned char c = static_cast<unsigned char>(v[i]);
-    int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > v.size()) return false;
-    for (int k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(v[i + k]) >> 6) != 2) return false;
-    i += n;
-  }
-  return true;
-}
-
 json silence_to_json(const Silence& s) {
   json m = json::array();
   for (const auto& x : s.matchers)
@@ -125,7 +111,7 @@ std::string validate_silence(const Silence& s) {
     if (!promql::valid_label_name(m.name)) {
       err = "invalid label name " + go_quote(m.name);
     } else if (!m.is_regex) {
-      if (!valid_label_value(m.value)) err = "invalid label value " + go_quote(m.value);
+      if (!valid_utf8(m.value)) err = "invalid label value " + go_quote(m.value);
     } else {
       promql::AnchoredRegex re(m.value);
       if (!re.ok()) {

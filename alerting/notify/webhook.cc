@@ -98,7 +98,7 @@ std::unique_ptr<Integration> make_webhook(const ItemContext& c) {
     w->max_alerts_ =
         static_cast<uint64_t>(c.r.get_int(c.node["max_alerts"], c.what + ".max_alerts", 0, 1 << 30));
   w->http_ = c.node["http_config"]
-                 ? read_http_config_local(c.r, c.node["http_config"], c.what + ".http_config", c.dir)
+                 ? read_http_config(c.r, c.node["http_config"], c.what + ".http_config", c.dir)
                  : c.g.http_config;
   return w;
 }

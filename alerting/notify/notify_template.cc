@@ -93,24 +93,8 @@ promql::LabelSet common(const std::vector<const Alert*>& alerts, bool labels) {
 }  // namespace
 
 std::string go_time_json(int64_t ms) {
-  if (ms == 0) return "0001-01-01T00:00:00Z";
-  int64_t secs = ms / 1000, frac = ms % 1000;
-  if (frac < 0) {
-    frac += 1000;
-    --secs;
-  }
-  UtcTime t = utc_time(secs);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d", static_cast<long long>(t.year), t.month,
-                t.day, t.hour, t.minute, t.second);
-  std::string out = buf;
-  if (frac) {
-    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac));
-    std::string f = buf;
-    while (f.back() == '0') f.pop_back();
-    out += f;
-  }
-  return out + "Z";
+  // Go's zero time; otherwise RFC3339Nano (core/text.h).
+  return ms == 0 ? "0001-01-01T00:00:00Z" : format_rfc3339_ms(ms);
 }
 
 alerting::MessageData message_data(const Notification& n) { return message_data(n, 0); }

@@ -443,7 +443,8 @@ groups:
   Group g(gs[0], held);
   Group plain(gs[0], {});  // Prometheus's semantics, as in rule unit tests
   auto state_of = [](const Group& grp, const std::string& inst) {
-    for (const auto& [ls, a] : grp.snapshot().rules[0].alerts())
+    Group::Snapshot snap = grp.snapshot();  // kept alive for the loop
+    for (const auto& [ls, a] : snap.rules[0].alerts())
       if (promql::label_value(ls, "instance") == inst) return std::string(alert_state_name(a.state));
     return std::string("none");
   };

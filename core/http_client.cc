@@ -77,6 +77,19 @@ struct CurlApi {
   void (*slist_free_all)(curl_slist*);
 };
 
+const CurlApi& curl_api();
+
+// The TLS options of an HTTP or SMTP request on a curl handle.
+void set_tls_options(const CurlApi& api, CURL* c, const TlsClientOptions& tls) {
+  if (!tls.ca_file.empty()) api.easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.cert_file.empty()) api.easy_setopt(c, CURLOPT_SSLCERT, tls.cert_file.c_str());
+  if (!tls.key_file.empty()) api.easy_setopt(c, CURLOPT_SSLKEY, tls.key_file.c_str());
+  if (tls.insecure_skip_verify) {
+    api.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    api.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+}
+
 const CurlApi& curl_api() {
   static CurlApi api = [] {
     CurlApi a{};
@@ -205,13 +218,7 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   // Redirects are followed, as Prometheus's scrapes and Go's client do (up to
   // 10); credentials are not sent on to another host (curl's default).
   api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
-  if (!req.ca_file.empty()) api.easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
-  if (!req.cert_file.empty()) api.easy_setopt(c, CURLOPT_SSLCERT, req.cert_file.c_str());
-  if (!req.key_file.empty()) api.easy_setopt(c, CURLOPT_SSLKEY, req.key_file.c_str());
-  if (req.insecure_skip_verify) {
-    api.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    api.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
+  set_tls_options(api, c, req.tls);
   api.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
   api.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   api.easy_setopt(c, CURLOPT_TIMEOUT_MS, long(req.timeout.count()));
@@ -284,13 +291,7 @@ std::string smtp_send(const SmtpRequest& req) {
   api.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   if (!req.implicit_tls)
     api.easy_setopt(c, CURLOPT_USE_SSL, long(req.require_tls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
-  if (!req.ca_file.empty()) api.easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
-  if (!req.cert_file.empty()) api.easy_setopt(c, CURLOPT_SSLCERT, req.cert_file.c_str());
-  if (!req.key_file.empty()) api.easy_setopt(c, CURLOPT_SSLKEY, req.key_file.c_str());
-  if (req.insecure_skip_verify) {
-    api.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    api.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
+  set_tls_options(api, c, req.tls);
   if (!req.username.empty()) {
     api.easy_setopt(c, CURLOPT_USERNAME, req.username.c_str());
     api.easy_setopt(c, CURLOPT_PASSWORD, req.password.c_str());

@@ -12,6 +12,14 @@
 
 namespace vigia {
 
+// TLS client options (Prometheus common's tls_config): a CA file instead of
+// the system's, a client certificate and key, the name to verify (read, not
+// yet applied), and no verification at all.
+struct TlsClientOptions {
+  std::string ca_file, cert_file, key_file, server_name;
+  bool insecure_skip_verify = false;
+};
+
 struct HttpClientRequest {
   std::string method = "GET";  // GET, POST or DELETE
   // May carry basic-auth credentials (http://user:pass@host/...): they are
@@ -28,11 +36,7 @@ struct HttpClientRequest {
   // A larger (decoded) body fails the request (Prometheus's body_size_limit):
   // one runaway exporter must not fill a small host's memory.
   size_t max_body_bytes = 64 << 20;
-  // TLS client options (Prometheus common's tls_config): a CA file instead of
-  // the system's, a client certificate and key, the name to verify, and no
-  // verification at all.
-  std::string ca_file, cert_file, key_file, server_name;
-  bool insecure_skip_verify = false;
+  TlsClientOptions tls;
   bool follow_redirects = true;
 };
 
@@ -87,8 +91,7 @@ struct SmtpRequest {
   std::string from;                // the envelope sender
   std::vector<std::string> to;     // the envelope recipients
   std::string message;             // the whole mail, headers and body, CRLF line ends
-  std::string ca_file, cert_file, key_file, server_name;
-  bool insecure_skip_verify = false;
+  TlsClientOptions tls;
   std::chrono::milliseconds timeout{10000};
 };
 // Sends the mail: empty on success, else the error (the server's reply or

@@ -68,10 +68,9 @@ void get_alerts(Notifier& n, const HttpRequest& req, HttpResponse& resp) {
     }
   }
   int64_t t = n.now();
+  // Sorted by fingerprint as Alertmanager's answer: the dispatcher's order
+  // (16 hex digits sort as the numbers do).
   std::vector<Notifier::AlertView> views = n.alerts();
-  std::sort(views.begin(), views.end(), [](const auto& a, const auto& b) {
-    return fingerprint_string(fingerprint(a.alert.labels)) < fingerprint_string(fingerprint(b.alert.labels));
-  });
   std::string body = "[";
   for (const auto& v : views) {
     if (v.alert.ends_at_ms != 0 && v.alert.ends_at_ms < t) continue;  // resolved
@@ -110,24 +109,27 @@ void get_groups(Notifier& n, const HttpRequest& req, HttpResponse& resp) {
   std::vector<Notifier::AlertView> views = n.alerts();
   std::map<uint64_t, const Notifier::AlertView*> by_fp;
   for (const auto& v : views) by_fp[fingerprint(v.alert.labels)] = &v;
-  json out = json::array();
+  std::string body = "[";
   for (const auto& g : n.groups()) {
-    json alerts = json::array();
+    std::string alerts;
     for (const auto& a : g.alerts) {
       if (a.ends_at_ms != 0 && a.ends_at_ms < t) continue;
       if (!matches(ms, a.labels)) continue;
       auto it = by_fp.find(fingerprint(a.labels));
       if (it == by_fp.end()) continue;
       const auto& v = *it->second;
-      alerts.push_back(json::parse(
-          gettable_alert_json(a, AlertStatus{v.state, v.silenced_by, v.inhibited_by}, v.receivers)));
+      if (!alerts.empty()) alerts += ',';
+      alerts += gettable_alert_json(a, AlertStatus{v.state, v.silenced_by, v.inhibited_by}, v.receivers);
     }
     if (alerts.empty()) continue;
     json labels = json::object();
     for (const auto& [k, val] : g.labels) labels[k] = val;
-    out.push_back({{"alerts", alerts}, {"labels", labels}, {"receiver", {{"name", g.receiver}}}});
+    if (body.size() > 1) body += ',';
+    body += "{\"alerts\":[" + alerts + "],\"labels\":" + dump(labels) +
+            ",\"receiver\":" + dump(json{{"name", g.receiver}}) + "}";
   }
-  answer(resp, 200, dump(out));
+  body += "]";
+  answer(resp, 200, body);
 }
 
 void silences_handler(Notifier& n, const HttpRequest& req, HttpResponse& resp) {
@@ -158,9 +160,7 @@ void silences_handler(Notifier& n, const HttpRequest& req, HttpResponse& resp) {
     // CheckSilenceMatchesFilterLabels: each filter matcher equals one of the silence's.
     bool keep = std::all_of(ms.begin(), ms.end(), [&](const Matcher& f) {
       return std::any_of(s.matchers.begin(), s.matchers.end(), [&](const SilenceMatcher& m) {
-        MatchType type = m.is_regex ? (m.is_equal ? MatchType::kRegexp : MatchType::kNotRegexp)
-                                    : (m.is_equal ? MatchType::kEqual : MatchType::kNotEqual);
-        return f.name() == m.name && f.type() == type && f.value() == m.value;
+        return f.name() == m.name && f.type() == match_type_of(m) && f.value() == m.value;
       });
     });
     if (!keep) continue;

@@ -225,7 +225,7 @@ void read_document(const YamlReader& r, const YAML::Node& doc, const std::string
   }
   if (doc["templates"] && !doc["templates"].IsNull())
     for (const auto& t : r.get_string_list(doc["templates"], "templates"))
-      out.templates.push_back(detail::join_dir(dir, t));
+      out.templates.push_back(join_dir(dir, t));
 }
 
 std::string dir_of(const std::string& file) {
@@ -282,8 +282,7 @@ Status read_notify_config(const YamlReader& r, const YAML::Node& section, const 
   try {
     if (section.IsMap() && section["config_file"]) {
       r.check_keys(section, "notify", {"config_file"});
-      std::string path =
-          detail::join_dir(config_dir, r.get_string(section["config_file"], "notify.config_file"));
+      std::string path = join_dir(config_dir, r.get_string(section["config_file"], "notify.config_file"));
       std::string text;
       if (!read_file(path, text)) r.fail(section["config_file"], "notify.config_file: cannot read " + path);
       return parse_text(text, path, dir_of(path), out);

@@ -18,6 +18,7 @@
 
 #include "alerting/notify/matcher.h"
 #include "alerting/notify/model.h"
+#include "core/http_client.h"
 #include "alerting/notify/time_interval.h"
 #include "core/status.h"
 
@@ -41,10 +42,7 @@ struct Secret {
 // Prometheus common's config.HTTPClientConfig, the part vigia implements:
 // basic_auth, authorization (bearer), bearer_token(_file), tls_config,
 // follow_redirects. proxy_url, oauth2 and the rest are refused by name.
-struct TlsConfig {
-  std::string ca_file, cert_file, key_file, server_name;
-  bool insecure_skip_verify = false;
-};
+using TlsConfig = TlsClientOptions;  // core/http_client.h
 struct HttpConfig {
   std::string basic_auth_username;
   Secret basic_auth_password;
@@ -133,6 +131,12 @@ Status parse_notify_config(const std::string& text, const std::string& file, Not
 // names are joined to `dir` as Alertmanager's SetDirectory does.
 HttpConfig read_http_config(const YamlReader& r, const YAML::Node& n, const std::string& what,
                             const std::string& dir);
+// Reads a tls_config mapping (ca_file, cert_file, key_file, server_name,
+// insecure_skip_verify; min_version/max_version refused by name).
+TlsConfig read_tls_config(const YamlReader& r, const YAML::Node& n, const std::string& what,
+                          const std::string& dir);
+// A relative file name of the config joined to its directory `dir`.
+std::string join_dir(const std::string& dir, const std::string& file);
 // Reads `key` / `key_file` of map n into a Secret (both set is an error).
 Secret read_secret(const YamlReader& r, const YAML::Node& n, const std::string& what, const std::string& key,
                    const std::string& dir);

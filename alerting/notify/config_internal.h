@@ -36,6 +36,5 @@ InhibitRuleConfig read_inhibit_rule(const YamlReader& r, const YAML::Node& n, co
 // Alertmanager's unmarshalling into the same struct gives (a label in both
 // is an error, as yaml.v2's strict mode says).
 void expand_merge_keys(const YamlReader& r, YAML::Node n, int depth = 0);
-std::string join_dir(const std::string& dir, const std::string& file);
 
 }  // namespace vigia::notify::detail

@@ -246,14 +246,36 @@ void expand_merge_keys(const YamlReader& r, YAML::Node n, int depth) {
   }
 }
 
+}  // namespace vigia::notify::detail
+
+namespace vigia::notify {
+
 std::string join_dir(const std::string& dir, const std::string& file) {
   if (file.empty() || file[0] == '/' || dir.empty()) return file;
   return dir.back() == '/' ? dir + file : dir + "/" + file;
 }
 
-}  // namespace vigia::notify::detail
-
-namespace vigia::notify {
+TlsConfig read_tls_config(const YamlReader& r, const YAML::Node& tls, const std::string& w,
+                          const std::string& dir) {
+  TlsConfig t;
+  detail::check_keys_am(r, tls, w,
+                        {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"},
+                        {"min_version", "max_version"});
+  if (!tls.IsMap()) return t;
+  auto str = [&](const char* key, std::string& out, bool file) {
+    if (tls[key] && !tls[key].IsNull()) {
+      out = r.get_string(tls[key], w + "." + key);
+      if (file) out = join_dir(dir, out);
+    }
+  };
+  str("ca_file", t.ca_file, true);
+  str("cert_file", t.cert_file, true);
+  str("key_file", t.key_file, true);
+  str("server_name", t.server_name, false);
+  if (tls["insecure_skip_verify"] && !tls["insecure_skip_verify"].IsNull())
+    t.insecure_skip_verify = detail::read_bool(r, tls["insecure_skip_verify"], w + ".insecure_skip_verify");
+  return t;
+}
 
 using detail::check_keys_am;
 
@@ -264,7 +286,7 @@ Secret read_secret(const YamlReader& r, const YAML::Node& n, const std::string& 
   YAML::Node v = n[key];
   YAML::Node f = n[key + "_file"];
   if (v && !v.IsNull()) s.value = r.get_string(v, what + "." + key);
-  if (f && !f.IsNull()) s.file = detail::join_dir(dir, r.get_string(f, what + "." + key + "_file"));
+  if (f && !f.IsNull()) s.file = join_dir(dir, r.get_string(f, what + "." + key + "_file"));
   if (!s.value.empty() && !s.file.empty())
     r.fail(f, what + ": at most one of " + key + " & " + key + "_file must be configured");
   return s;
@@ -311,26 +333,7 @@ HttpConfig read_http_config(const YamlReader& r, const YAML::Node& n, const std:
     hc.authorization_credentials = bearer;
   }
   YAML::Node tls = n["tls_config"];
-  if (tls && !tls.IsNull()) {
-    std::string w = what + ".tls_config";
-    check_keys_am(r, tls, w, {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"},
-                  {"min_version", "max_version"});
-    auto str = [&](const char* key, std::string& out, bool file) {
-      if (tls[key] && !tls[key].IsNull()) {
-        out = r.get_string(tls[key], w + "." + key);
-        if (file) out = detail::join_dir(dir, out);
-      }
-    };
-    if (tls.IsMap()) {
-      str("ca_file", hc.tls.ca_file, true);
-      str("cert_file", hc.tls.cert_file, true);
-      str("key_file", hc.tls.key_file, true);
-      str("server_name", hc.tls.server_name, false);
-      if (tls["insecure_skip_verify"] && !tls["insecure_skip_verify"].IsNull())
-        hc.tls.insecure_skip_verify =
-            detail::read_bool(r, tls["insecure_skip_verify"], w + ".insecure_skip_verify");
-    }
-  }
+  if (tls && !tls.IsNull()) hc.tls = read_tls_config(r, tls, what + ".tls_config", dir);
   if (n["follow_redirects"] && !n["follow_redirects"].IsNull())
     hc.follow_redirects = detail::read_bool(r, n["follow_redirects"], what + ".follow_redirects");
   if (n["enable_http2"] && !n["enable_http2"].IsNull())

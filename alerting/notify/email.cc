@@ -163,11 +163,7 @@ class Email : public Integration {
       res.error = "parse 'to' addresses: no address";
       return res;
     }
-    req.ca_file = tls_.ca_file;
-    req.cert_file = tls_.cert_file;
-    req.key_file = tls_.key_file;
-    req.server_name = tls_.server_name;
-    req.insecure_skip_verify = tls_.insecure_skip_verify;
+    req.tls = tls_;
     req.timeout = ctx.timeout;
     std::string msg;
     for (const auto& [k, v] : headers) msg += k + ": " + q_encode(v) + "\r\n";
@@ -265,16 +261,8 @@ std::unique_ptr<Integration> make_email(const ItemContext& c) {
     }
   }
   if (!subject) e->headers_.emplace_back("Subject", "{{ template \"email.default.subject\" . }}");
-  if (const auto& t = c.node["tls_config"]) {
-    std::string w = c.what + ".tls_config";
-    c.r.check_keys(t, w, {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"});
-    if (t["ca_file"]) e->tls_.ca_file = join_dir(c.dir, c.r.get_string(t["ca_file"], w + ".ca_file"));
-    if (t["cert_file"]) e->tls_.cert_file = join_dir(c.dir, c.r.get_string(t["cert_file"], w + ".cert_file"));
-    if (t["key_file"]) e->tls_.key_file = join_dir(c.dir, c.r.get_string(t["key_file"], w + ".key_file"));
-    if (t["server_name"]) e->tls_.server_name = c.r.get_string(t["server_name"], w + ".server_name");
-    if (t["insecure_skip_verify"])
-      e->tls_.insecure_skip_verify = c.r.get_bool(t["insecure_skip_verify"], w + ".insecure_skip_verify");
-  }
+  if (const auto& t = c.node["tls_config"]; t && !t.IsNull())
+    e->tls_ = read_tls_config(c.r, t, c.what + ".tls_config", c.dir);
   return e;
 }
 

@@ -14,7 +14,4 @@ namespace vigia::notify {
 // err set if a secret file cannot be read.
 bool apply_http_config(const HttpConfig& c, HttpClientRequest& req, std::string& err);
 
-// A relative file name joined to dir.
-std::string join_dir(const std::string& dir, const std::string& file);
-
 }  // namespace vigia::notify

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alerting/notify/matcher.h"
 #include "alerting/promql/regex.h"
 #include "core/log.h"
 #include "core/strconv.h"
@@ -17,12 +18,17 @@ using json = nlohmann::json;
 
 std::string time_json(int64_t ms) { return format_rfc3339_ms(ms, true); }
 
-json silence_to_json(const Silence& s) {
+// The API's matchers array (also how the journal keeps them).
+json matchers_json(const Silence& s) {
   json m = json::array();
   for (const auto& x : s.matchers)
     m.push_back({{"name", x.name}, {"value", x.value}, {"isRegex", x.is_regex}, {"isEqual", x.is_equal}});
+  return m;
+}
+
+json silence_to_json(const Silence& s) {
   return {{"id", s.id},
-          {"matchers", m},
+          {"matchers", matchers_json(s)},
           {"startsAt", s.starts_at_ms},
           {"endsAt", s.ends_at_ms},
           {"updatedAt", s.updated_at_ms},
@@ -69,22 +75,30 @@ SilenceState state_at(const Silence& s, int64_t now_ms) {
 
 struct Silences::Entry {
   Silence s;
-  std::vector<std::unique_ptr<promql::AnchoredRegex>> regexes;  // one per matcher (null: not a regex)
+  Matchers matchers;  // s.matchers compiled (matcher.h)
 
   explicit Entry(Silence sil) : s(std::move(sil)) {
-    for (const auto& m : s.matchers)
-      regexes.push_back(m.is_regex ? std::make_unique<promql::AnchoredRegex>(m.value) : nullptr);
-  }
-  bool matches(const LabelSet& ls) const {
-    for (size_t i = 0; i < s.matchers.size(); ++i) {
-      const auto& m = s.matchers[i];
-      std::string_view v = promql::label_value(ls, m.name);
-      bool hit = m.is_regex ? regexes[i]->matches(v) : v == m.value;
-      if (hit != m.is_equal) return false;
+    for (const auto& m : s.matchers) {
+      MatchType t = match_type_of(m);
+      Matcher compiled;
+      std::string err;
+      // A silence is validated before it is stored; one that does not compile
+      // (a file edited by hand) matches nothing.
+      if (!Matcher::make(t, m.name, m.value, compiled, err)) {
+        broken = true;
+        continue;
+      }
+      matchers.push_back(std::move(compiled));
     }
-    return true;
   }
+  bool matches(const LabelSet& ls) const { return !broken && notify::matches(matchers, ls); }
+  bool broken = false;
 };
+
+MatchType match_type_of(const SilenceMatcher& m) {
+  return m.is_regex ? (m.is_equal ? MatchType::kRegexp : MatchType::kNotRegexp)
+                    : (m.is_equal ? MatchType::kEqual : MatchType::kNotEqual);
+}
 
 std::string_view silence_state_name(SilenceState s) {
   switch (s) {
@@ -112,7 +126,9 @@ std::string validate_silence(const Silence& s) {
       err = "invalid label name " + go_quote(m.name);
     } else if (!m.is_regex) {
       if (!valid_utf8(m.value)) err = "invalid label value " + go_quote(m.value);
-    } else {
+    }
+    bool empty = m.is_equal && !m.is_regex && m.value.empty();
+    if (err.empty() && m.is_regex) {
       promql::AnchoredRegex re(m.value);
       if (!re.ok()) {
         // Go's message names the pattern as given, not anchored.
@@ -121,9 +137,9 @@ std::string validate_silence(const Silence& s) {
           e = e.substr(0, tick) + ": `" + m.value + "`";
         err = "invalid regular expression " + go_quote(m.value) + ": " + e;
       }
+      empty = m.is_equal && re.matches("");
     }
     if (!err.empty()) return "invalid label matcher " + std::to_string(i) + ": " + err;
-    bool empty = m.is_equal && (m.is_regex ? promql::AnchoredRegex(m.value).matches("") : m.value.empty());
     all_match_empty = all_match_empty && empty;
   }
   if (all_match_empty) return "at least one matcher must not match the empty string";
@@ -333,16 +349,13 @@ Status Silences::flush() {
 }
 
 std::string gettable_silence_json(const Silence& s, int64_t now_ms) {
-  json m = json::array();
-  for (const auto& x : s.matchers)
-    m.push_back({{"name", x.name}, {"value", x.value}, {"isRegex", x.is_regex}, {"isEqual", x.is_equal}});
   json j = {{"id", s.id},
             {"status", {{"state", silence_state_name(silence_state(s, now_ms))}}},
             {"updatedAt", time_json(s.updated_at_ms)},
             {"comment", s.comment},
             {"createdBy", s.created_by},
             {"endsAt", time_json(s.ends_at_ms)},
-            {"matchers", m},
+            {"matchers", matchers_json(s)},
             {"startsAt", time_json(s.starts_at_ms)}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }

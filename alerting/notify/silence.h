@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "alerting/notify/journal.h"
+#include "alerting/notify/matcher.h"
 #include "alerting/notify/model.h"
 #include "core/status.h"
 
@@ -32,6 +33,9 @@ struct SilenceMatcher {
   bool is_regex = false;
   bool is_equal = true;
 };
+
+// The matcher type of an API matcher (isRegex, isEqual).
+MatchType match_type_of(const SilenceMatcher& m);
 
 struct Silence {
   std::string id;

@@ -51,7 +51,7 @@ bool read_time(const json& a, const char* key, size_t i, int64_t& ms, std::strin
   return true;
 }
 
-std::string validate_labels(const LabelSet& ls) {
+std::string validate_labels(const Labels& ls) {
   for (const auto& [k, v] : ls) {
     if (!promql::valid_label_name(k)) return "invalid name " + go_quote(k);
     if (!valid_utf8(v)) return "invalid value " + go_quote(v);
@@ -97,10 +97,13 @@ int parse_postable_alerts(std::string_view body, int64_t now_ms, int64_t resolve
       return 400;
     }
     Alert al;
-    if (!read_label_set(a["labels"], where + ".labels", al.labels, err)) return 400;
+    LabelSet labels, annotations;
+    if (!read_label_set(a["labels"], where + ".labels", labels, err)) return 400;
     if (a.contains("annotations") &&
-        !read_label_set(a["annotations"], where + ".annotations", al.annotations, err))
+        !read_label_set(a["annotations"], where + ".annotations", annotations, err))
       return 400;
+    al.labels = labels;
+    al.annotations = annotations;
     if (!read_time(a, "startsAt", i, al.starts_at_ms, err) || !read_time(a, "endsAt", i, al.ends_at_ms, err))
       return 400;
     if (a.contains("generatorURL") && !a["generatorURL"].is_null()) {
@@ -141,7 +144,7 @@ std::string gettable_alert_json(const Alert& a, const AlertStatus& st,
       {"status", {{"inhibitedBy", st.inhibited_by}, {"silencedBy", st.silenced_by}, {"state", st.state}}},
       {"updatedAt", api_time(a.updated_at_ms)},
       {"labels", label_object(a.labels)}};
-  if (!a.generator_url.empty()) j["generatorURL"] = a.generator_url;
+  if (!a.generator_url.empty()) j["generatorURL"] = a.generator_url.str();
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

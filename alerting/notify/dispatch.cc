@@ -21,6 +21,17 @@ const std::string* find_label(const LabelSet& ls, std::string_view name) {
   return nullptr;
 }
 
+// removeEmptyLabels.
+void drop_empty_labels(Alert& a) {
+  for (const auto& [n, v] : a.labels)
+    if (v.empty()) {
+      LabelSet ls = a.labels;
+      std::erase_if(ls, [](const auto& l) { return l.second.empty(); });
+      a.labels = ls;
+      return;
+    }
+}
+
 }  // namespace
 
 void apply_intake_defaults(Alert& a, int64_t now_ms, int64_t resolve_timeout_ms) {
@@ -30,7 +41,7 @@ void apply_intake_defaults(Alert& a, int64_t now_ms, int64_t resolve_timeout_ms)
     a.timeout = true;
     a.ends_at_ms = now_ms + resolve_timeout_ms;
   }
-  std::erase_if(a.labels, [](const auto& l) { return l.second.empty(); });
+  drop_empty_labels(a);
 }
 
 Alert merge_alerts(const Alert& a, const Alert& o, int64_t now_ms) {
@@ -63,12 +74,12 @@ bool labelset_before(const LabelSet& a, const LabelSet& b) {
 
 bool alert_before(const Alert& a, const Alert& b) {
   for (std::string_view key : {"job", "instance"}) {
-    const std::string* av = find_label(a.labels, key);
-    const std::string* bv = find_label(b.labels, key);
-    if (!av && !bv) continue;
-    if (!av) return false;
-    if (!bv) return true;
-    if (*av != *bv) return *av < *bv;
+    bool ah = a.labels.has(key), bh = b.labels.has(key);
+    if (!ah && !bh) continue;
+    if (!ah) return false;
+    if (!bh) return true;
+    std::string_view av = a.labels.get(key), bv = b.labels.get(key);
+    if (av != bv) return av < bv;
   }
   return labelset_before(a.labels, b.labels);
 }
@@ -83,7 +94,7 @@ Dispatcher::Dispatcher(std::shared_ptr<const Route> route, int64_t start_ms, int
 Alert Dispatcher::put(const Alert& in, int64_t now_ms) {
   Alert a = in;
   // Alertmanager's intake drops empty labels (removeEmptyLabels): none is stored.
-  std::erase_if(a.labels, [](const auto& l) { return l.second.empty(); });
+  drop_empty_labels(a);
   uint64_t fp = fingerprint(a.labels);
   auto old = store_.find(fp);
   if (old != store_.end()) {
@@ -99,8 +110,9 @@ Alert Dispatcher::put(const Alert& in, int64_t now_ms) {
 
 void Dispatcher::route_alert(const Alert& a, int64_t now_ms) {
   uint64_t fp = fingerprint(a.labels);
-  for (const Route* r : route_->match(a.labels)) {
-    LabelSet gl = r->group_labels(a.labels);
+  LabelSet labels = a.labels;
+  for (const Route* r : route_->match(labels)) {
+    LabelSet gl = r->group_labels(labels);
     auto [it, created] = groups_.try_emplace({r, fingerprint(gl)});
     Group& g = it->second;
     if (created) {
@@ -129,10 +141,11 @@ void Dispatcher::cleanup(int64_t now_ms) {
   }
 }
 
-std::vector<Flush> Dispatcher::due(int64_t now_ms) {
+std::vector<Flush> Dispatcher::due(int64_t now_ms, size_t max) {
   cleanup(now_ms);
   std::vector<Flush> out;
   for (auto& [k, g] : groups_) {
+    if (out.size() >= max) break;
     if (g.in_flight || g.next_ms > now_ms) continue;
     g.next_ms = now_ms + g.route->opts().group_interval_ms;
     g.has_flushed = true;
@@ -147,6 +160,7 @@ std::vector<Flush> Dispatcher::due(int64_t now_ms) {
     n.group_labels = g.labels;
     n.now_ms = now_ms;
     n.repeat_interval_ms = f.opts.repeat_interval_ms;
+    n.alerts.reserve(g.alerts.size());
     for (const auto& [fp, a] : g.alerts) {
       Alert copy = a;
       if (!copy.resolved_at(now_ms)) copy.ends_at_ms = 0;

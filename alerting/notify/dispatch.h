@@ -83,7 +83,8 @@ class Dispatcher {
   // (labels with an empty value dropped, as Alertmanager's intake does; feed
   // this one to the Inhibitor).
   Alert put(const Alert& a, int64_t now_ms);
-  std::vector<Flush> due(int64_t now_ms);
+  // At most `max` flushes (the rest stay due for the next call).
+  std::vector<Flush> due(int64_t now_ms, size_t max = SIZE_MAX);
   void done(const Flush& f, bool ok);
   // The next instant due() has work; INT64_MAX when none.
   int64_t next_due_ms() const;

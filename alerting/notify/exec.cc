@@ -25,7 +25,7 @@ namespace {
 constexpr size_t kMaxOutput = 64 << 10;
 constexpr int kDetailLines = 5;
 
-std::string env_name(const std::string& label) {
+std::string env_name(std::string_view label) {
   std::string out = "VIGIA_LABEL_";
   for (char c : label)
     out += std::isalnum(static_cast<unsigned char>(c))
@@ -61,7 +61,7 @@ class Exec : public Integration {
     env.push_back("VIGIA_RECEIVER=" + n.receiver);
     env.push_back("VIGIA_ALERT_COUNT=" + std::to_string(n.alerts.size()));
     if (alert)
-      for (const auto& [k, v] : alert->labels) env.push_back(env_name(k) + "=" + v);
+      for (const auto& [k, v] : alert->labels) env.push_back(env_name(k) + "=" + std::string(v));
     return run(env, ctx, res);
   }
 

@@ -11,7 +11,7 @@ void Inhibitor::put(const Alert& a) {
     if (matches(r.source, a.labels)) r.sources[fingerprint(a.labels)] = a;
 }
 
-bool Inhibitor::mutes(const LabelSet& ls, int64_t now_ms, uint64_t* by) const {
+bool Inhibitor::mutes(const Labels& ls, int64_t now_ms, uint64_t* by) const {
   for (const auto& r : rules_) {
     if (!matches(r.target, ls)) continue;
     // hasEqual(lset, excludeTwoSidedMatch = the target also matches the source side).

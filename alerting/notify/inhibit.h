@@ -24,7 +24,8 @@ class Inhibitor {
   void put(const Alert& a);
   // Inhibitor.Mutes: whether the label set is inhibited at now_ms; `by` gets
   // the fingerprint of an inhibiting alert.
-  bool mutes(const LabelSet& ls, int64_t now_ms, uint64_t* by = nullptr) const;
+  bool mutes(const Labels& ls, int64_t now_ms, uint64_t* by = nullptr) const;
+  bool empty() const { return rules_.empty(); }
   // The rules' source caches drop resolved alerts (every 15 minutes in
   // Alertmanager; resolved sources never inhibit, so the timing is moot).
   void gc(int64_t now_ms);

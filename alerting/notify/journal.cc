@@ -105,8 +105,17 @@ Status Journal::append(const std::string& line, bool sync) {
   return Status::ok();
 }
 
+void Journal::keep_keys_only(std::function<std::string(const std::string& key)> value_of) {
+  value_of_ = std::move(value_of);
+  for (auto& [k, v] : entries_) std::string().swap(v);
+}
+
 Status Journal::end_batch() {
   batch_ = false;
+  return sync();
+}
+
+Status Journal::sync() {
   if (!unsynced_ || path_.empty() || fd_ < 0) return Status::ok();
   unsynced_ = false;
   if (::fdatasync(fd_) != 0) {
@@ -119,7 +128,17 @@ Status Journal::end_batch() {
 
 Status Journal::rewrite() {
   std::string text;
-  for (const auto& [k, v] : entries_) text += set_line(k, v);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (!value_of_) {
+      text += set_line(it->first, it->second);
+    } else if (std::string v = value_of_(it->first); !v.empty()) {
+      text += set_line(it->first, v);
+    } else {
+      it = entries_.erase(it);
+      continue;
+    }
+    ++it;
+  }
   Status st = write_file_atomically(path_, text);
   if (st.is_ok()) st = sync_directory_of(path_);
   if (!st.is_ok()) {
@@ -141,10 +160,13 @@ Status Journal::rewrite() {
   return Status::ok();
 }
 
-Status Journal::put(const std::string& key, std::string value_json) {
+Status Journal::put(const std::string& key, std::string value_json, bool sync) {
   std::string line = set_line(key, value_json);
-  entries_[key] = std::move(value_json);
-  return append(line);
+  if (value_of_)
+    entries_[key];
+  else
+    entries_[key] = std::move(value_json);
+  return append(line, sync);
 }
 
 Status Journal::erase(const std::string& key, bool sync) {

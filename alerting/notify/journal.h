@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -35,8 +36,13 @@ class Journal {
   Status open(const std::string& path, size_t* skipped = nullptr);
 
   const std::map<std::string, std::string>& entries() const { return entries_; }
-  // Durable on return when it returns ok (inside a batch: at end_batch()).
-  Status put(const std::string& key, std::string value_json);
+  // For an owner that holds the entries itself (the outbox): from now on the
+  // journal keeps only the keys, and a rewrite asks `value_of` for each live
+  // key's JSON text ("" drops the key). The texts read by open() are freed.
+  void keep_keys_only(std::function<std::string(const std::string& key)> value_of);
+  // Durable on return when it returns ok (inside a batch: at end_batch());
+  // `sync` false: written (it survives kill -9), durable with the next sync.
+  Status put(const std::string& key, std::string value_json, bool sync = true);
   // `sync` false: written, but durable only with the next synced change
   // (for an erase whose loss a restart tolerates).
   Status erase(const std::string& key, bool sync = true);
@@ -44,6 +50,8 @@ class Journal {
   // and made durable together by one fdatasync at end_batch() (a group commit).
   void begin_batch() { batch_ = true; }
   Status end_batch();
+  // Makes the unsynced changes durable (one fdatasync), if there are any.
+  Status sync();
   // Retries a failed write (rewrites the file) when one is pending.
   Status flush();
 
@@ -57,7 +65,8 @@ class Journal {
   std::string path_;
   int fd_ = -1;
   std::map<std::string, std::string> entries_;
-  size_t lines_ = 0;  // lines in the file
+  std::function<std::string(const std::string&)> value_of_;  // keep_keys_only
+  size_t lines_ = 0;                                         // lines in the file
   bool dirty_ = false;
   bool batch_ = false;
   bool unsynced_ = false;  // appended lines not yet fdatasynced

@@ -74,6 +74,10 @@ bool matches(const Matchers& ms, const LabelSet& ls) {
                      [&](const Matcher& m) { return m.matches(label_of(ls, m.name())); });
 }
 
+bool matches(const Matchers& ms, const Labels& ls) {
+  return std::all_of(ms.begin(), ms.end(), [&](const Matcher& m) { return m.matches(ls.get(m.name())); });
+}
+
 std::string matchers_string(const Matchers& ms) {
   std::string out = "{";
   for (size_t i = 0; i < ms.size(); ++i) {

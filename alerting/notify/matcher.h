@@ -41,6 +41,7 @@ using Matchers = std::vector<Matcher>;
 
 // labels.Matchers.Matches: every matcher matches the set (missing label = "").
 bool matches(const Matchers& ms, const LabelSet& ls);
+bool matches(const Matchers& ms, const Labels& ls);
 // labels.Matchers.String(): `{a="b",c=~"d"}`.
 std::string matchers_string(const Matchers& ms);
 // sort.Sort(labels.Matchers): by name, then value, then type.
@@ -64,5 +65,6 @@ std::string go_labelset_string(const LabelSet& ls);
 inline std::string_view label_of(const LabelSet& ls, std::string_view name) {
   return promql::label_value(ls, name);
 }
+inline std::string_view label_of(const Labels& ls, std::string_view name) { return ls.get(name); }
 
 }  // namespace vigia::notify

@@ -16,21 +16,21 @@
 #include <string_view>
 #include <vector>
 
+#include "alerting/notify/labels.h"
 #include "alerting/promql/value.h"
 
 namespace vigia::notify {
 
-using LabelSet = promql::LabelSet;  // sorted by name, names unique
-
 // An alert as Alertmanager's types.Alert (model.Alert plus UpdatedAt and
 // Timeout). Times are milliseconds since the epoch; 0 is Go's zero time.
+// Its labels, annotations and URL are shared by its copies (labels.h).
 struct Alert {
-  LabelSet labels;
-  LabelSet annotations;
+  Labels labels;
+  Labels annotations;
   int64_t starts_at_ms = 0;
   int64_t ends_at_ms = 0;
   int64_t updated_at_ms = 0;
-  std::string generator_url;
+  SharedText generator_url;
   // ends_at was not sent but set by intake to now + resolve_timeout.
   bool timeout = false;
 

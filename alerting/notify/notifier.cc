@@ -25,6 +25,7 @@ int64_t system_now_ms() {
 }
 
 constexpr int64_t kMaintenanceMs = 30000;
+constexpr size_t kFlushChunk = 64;
 
 }  // namespace
 
@@ -181,16 +182,21 @@ void Notifier::loop() {
   std::unique_lock lk(mu_);
   while (!stopping_) {
     int64_t t = now();
-    std::vector<Flush> due = dispatcher_->due(t);
-    std::vector<std::pair<Notification, int64_t>> to_send;
-    for (auto& f : due) {
-      Notification n = f.notification;
-      if (flush(f.opts, n, t)) to_send.emplace_back(std::move(n), f.opts.group_interval_ms);
-      // The outbox holds what must be sent (durably): the group's flush is
-      // done, and its resolved alerts (muted or not) leave it.
-      dispatcher_->done(f, true);
+    // The due groups a chunk at a time (what a burst holds in memory at once
+    // stays small), each chunk durable in the outbox with one sync.
+    for (;;) {
+      std::vector<Flush> due = dispatcher_->due(t, kFlushChunk);
+      std::vector<std::pair<Notification, int64_t>> to_send;
+      for (auto& f : due) {
+        // The outbox holds what must be sent (durably): the group's flush is
+        // done, and its resolved alerts (muted or not) leave it.
+        dispatcher_->done(f, true);
+        Notification n = std::move(f.notification);
+        if (flush(f.opts, n, t)) to_send.emplace_back(std::move(n), f.opts.group_interval_ms);
+      }
+      if (!to_send.empty()) outbox_->submit_all(to_send);
+      if (due.size() < kFlushChunk) break;
     }
-    if (!to_send.empty()) outbox_->submit_all(to_send);
     if (t >= next_maintenance) {
       next_maintenance = t + kMaintenanceMs;
       inhibitor_->gc(t);
@@ -332,9 +338,10 @@ std::vector<Alert> alerts_from_rule(const std::string& expr, const std::vector<a
   std::string url = external_url + "/graph?g0.expr=" + query_escape(expr) + "&g0.tab=1";
   for (const auto& a : alerts) {
     Alert n;
-    n.labels = a.labels;
+    LabelSet labels = a.labels;
     for (const auto& [k, v] : external_labels)
-      if (promql::label_value(n.labels, k).empty()) promql::set_label(n.labels, k, v);
+      if (promql::label_value(labels, k).empty()) promql::set_label(labels, k, v);
+    n.labels = labels;
     n.annotations = a.annotations;
     n.starts_at_ms = a.fired_at;
     n.ends_at_ms = a.resolved_at != 0 ? a.resolved_at : a.valid_until;

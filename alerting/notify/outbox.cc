@@ -88,17 +88,6 @@ Notification notification_from(const json& j) {
   return n;
 }
 
-std::string random_id() {
-  std::random_device rd;
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 4; ++i) {
-    uint32_t r = rd();
-    for (int k = 0; k < 8; ++k) s += hex[(r >> (4 * k)) & 15];
-  }
-  return s;
-}
-
 bool is_subset(const std::set<uint64_t>& a, const std::set<uint64_t>& b) {  // a ⊆ b
   return std::includes(b.begin(), b.end(), a.begin(), a.end());
 }
@@ -126,6 +115,7 @@ std::string NamedIntegration::key() const {
 
 struct Outbox::Item {
   std::string id;    // the idempotency key
+  std::string key;   // in items_ and the outbox file: integration ":" group key
   std::string ikey;  // the integration
   Notification n;
   std::set<uint64_t> firing, resolved;
@@ -138,12 +128,38 @@ struct Outbox::Item {
 struct Outbox::Worker {
   NamedIntegration ni;
   std::string key;
+  // Its items not in flight, by (next attempt, creation): the next to
+  // deliver first.
+  std::set<std::tuple<int64_t, int64_t, Outbox::Item*>> queue;
   std::condition_variable cv;
   bool stop = false;
   std::thread thread;
 };
 
 Outbox::Outbox(Options opts) : opts_(std::move(opts)) {}
+
+std::string Outbox::new_id() {
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 2; ++i) {
+    uint64_t r = rng_();
+    for (int k = 0; k < 16; ++k) s += hex[(r >> (4 * k)) & 15];
+  }
+  return s;
+}
+
+void Outbox::enqueue(Item* it) {
+  auto w = workers_.find(it->ikey);
+  if (w != workers_.end() && !it->in_flight) {
+    w->second->queue.emplace(it->next_ms, it->created_ms, it);
+    w->second->cv.notify_all();
+  }
+}
+
+void Outbox::dequeue(Item* it) {
+  auto w = workers_.find(it->ikey);
+  if (w != workers_.end()) w->second->queue.erase({it->next_ms, it->created_ms, it});
+}
 
 Outbox::~Outbox() { stop(); }
 
@@ -169,6 +185,7 @@ Status Outbox::open() {
     json j = json::parse(text, nullptr, false);
     try {
       auto it = std::make_unique<Item>();
+      it->key = key;
       it->id = j.at("id").get<std::string>();
       it->ikey = j.at("integration").get<std::string>();
       it->n = notification_from(j.at("notification"));
@@ -184,10 +201,16 @@ Status Outbox::open() {
   }
   if (!items_.empty())
     log::info("Undelivered notifications loaded", {{"count", std::to_string(items_.size())}});
+  // The items hold the outbox's content from now on; a rewrite of its file
+  // (compaction, or catching up after a failed write) serializes them.
+  outbox_.keep_keys_only([this](const std::string& key) {
+    auto it = items_.find(key);
+    return it == items_.end() ? std::string() : item_json(*it->second);
+  });
   return so.is_ok() ? sn : so;
 }
 
-void Outbox::write_item(const Item& it) {
+std::string Outbox::item_json(const Item& it) const {
   json j = {{"id", it.id},
             {"integration", it.ikey},
             {"notification", notification_json(it.n)},
@@ -196,7 +219,11 @@ void Outbox::write_item(const Item& it) {
             {"created", it.created_ms},
             {"groupInterval", it.group_interval_ms},
             {"attempts", it.attempts}};
-  Status st = outbox_.put(it.ikey + ":" + it.n.group_key, dump(j));
+  return dump(j);
+}
+
+void Outbox::write_item(const Item& it) {
+  Status st = outbox_.put(it.key, item_json(it));
   if (!st.is_ok())
     log::error("Writing the notification outbox failed; delivering from memory", {{"err", st.message()}});
 }
@@ -219,6 +246,7 @@ void Outbox::set_integrations(std::vector<NamedIntegration> integrations) {
       ended.push_back(std::move(w));
     }
     workers_ = std::move(next);
+    for (auto& [key, it] : items_) enqueue(it.get());
     if (!stopping_)
       for (auto& [key, w] : workers_) w->thread = std::thread([this, p = w.get()] { run(p); });
   }
@@ -260,6 +288,7 @@ void Outbox::submit_locked(const Notification& n, int64_t group_interval_ms) {
       if (old != items_.end() && !old->second->in_flight) {
         record({n.now_ms, n.receiver, std::string(w->ni.integration->kind()), n.group_key, "superseded",
                 old->second->attempts, old->second->last_error, ""});
+        dequeue(old->second.get());
         items_.erase(old);
         (void)outbox_.erase(key, false);
       }
@@ -276,7 +305,8 @@ void Outbox::submit_locked(const Notification& n, int64_t group_interval_ms) {
     // attempts and backoff); a flush does not restart the retries.
     if (old != items_.end() && old->second->firing == firing && old->second->resolved == resolved) continue;
     auto it = std::make_unique<Item>();
-    it->id = random_id();
+    it->id = new_id();
+    it->key = key;
     it->ikey = ikey;
     it->n = n;
     if (!send_resolved)
@@ -289,13 +319,16 @@ void Outbox::submit_locked(const Notification& n, int64_t group_interval_ms) {
     it->group_interval_ms = group_interval_ms;
     if (old != items_.end()) {
       it->attempts = 0;
-      if (!old->second->in_flight)
+      if (!old->second->in_flight) {
         record({n.now_ms, n.receiver, std::string(w->ni.integration->kind()), n.group_key, "superseded",
                 old->second->attempts, old->second->last_error, ""});
+        dequeue(old->second.get());
+      }
     }
-    write_item(*it);
-    items_[key] = std::move(it);
-    w->cv.notify_all();
+    Item* item = it.get();
+    items_[key] = std::move(it);  // before the write: a rewrite of the file reads items_
+    write_item(*item);
+    enqueue(item);
   }
 }
 
@@ -303,10 +336,11 @@ void Outbox::run(Worker* w) {
   std::unique_lock lk(mu_);
   while (!w->stop) {
     if (deliver_next(w, lk)) continue;
-    // Nothing due: wait for a submit, or for the earliest retry.
-    int64_t next = INT64_MAX;
-    for (const auto& [key, it] : items_)
-      if (it->ikey == w->key && !it->in_flight) next = std::min(next, it->next_ms);
+    if (w->stop) break;  // set while a delivery had the lock released
+    // Nothing due: make the log of what was delivered durable, then wait
+    // for a submit, or for the earliest retry.
+    sync_nflog();
+    int64_t next = w->queue.empty() ? INT64_MAX : std::get<0>(*w->queue.begin());
     if (next == INT64_MAX)
       w->cv.wait(lk);
     else
@@ -316,15 +350,10 @@ void Outbox::run(Worker* w) {
 
 bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
   int64_t t = now();
-  Item* due = nullptr;
-  std::string key;
-  for (auto& [k, it] : items_)
-    if (it->ikey == w->key && !it->in_flight && it->next_ms <= t &&
-        (!due || it->created_ms < due->created_ms)) {
-      due = it.get();
-      key = k;
-    }
-  if (!due) return false;
+  if (w->queue.empty() || std::get<0>(*w->queue.begin()) > t) return false;
+  Item* due = std::get<2>(*w->queue.begin());
+  w->queue.erase(w->queue.begin());
+  std::string key = due->key;
   // A delivery of the group that ended after this item was written may have
   // made it redundant (the same alerts, within the repeat interval).
   if (auto le = log_.find(key);
@@ -371,8 +400,11 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     e = NflogEntry{sent_firing, sent_resolved, n.now_ms};
     Status st = nflog_.put(
         key,
-        dump({{"firing", fps_json(e.firing)}, {"resolved", fps_json(e.resolved)}, {"ts", e.timestamp_ms}}));
+        dump({{"firing", fps_json(e.firing)}, {"resolved", fps_json(e.resolved)}, {"ts", e.timestamp_ms}}),
+        false);
     if (!st.is_ok()) log::error("Writing the notification log failed", {{"err", st.message()}});
+    if (nflog_unsynced_since_ == 0) nflog_unsynced_since_ = t;
+    if (t - nflog_unsynced_since_ >= 1000) sync_nflog();
     record({t, w->ni.receiver, kind, n.group_key, "delivered", attempts, "", res.detail});
     if (item) {
       items_.erase(cur);
@@ -412,8 +444,16 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     int64_t delay = 1000;
     for (int i = 1; i < attempts && delay < cap; ++i) delay *= 2;
     item->next_ms = t + std::min(delay, cap);
+    enqueue(item);
   }
   return false;
+}
+
+void Outbox::sync_nflog() {
+  if (nflog_unsynced_since_ == 0) return;
+  nflog_unsynced_since_ = 0;
+  if (Status st = nflog_.sync(); !st.is_ok())
+    log::error("Writing the notification log failed", {{"err", st.message()}});
 }
 
 void Outbox::record(DeliveryRecord r) {
@@ -452,6 +492,7 @@ void Outbox::maintain() {
     if (!it->second->in_flight && it->second->created_ms + opts_.nflog_retention_ms < t) {
       log::warn("Dropping an undelivered notification past the retention",
                 {{"group", it->second->n.group_key}});
+      dequeue(it->second.get());
       (void)outbox_.erase(it->first, false);
       it = items_.erase(it);
     } else {

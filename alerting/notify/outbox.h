@@ -21,9 +21,10 @@
 //    most 5 min). A hanging receiver holds only its own thread.
 //  - After kill -9 or a reboot, open() reloads both: every notification not
 //    yet delivered is delivered, and the notification log keeps what was
-//    delivered from being sent again. The one window left is a crash after
-//    the receiver accepted and before the log was written: that
-//    notification is sent again, with the same Idempotency-Key header.
+//    delivered from being sent again. The windows left: a crash after the
+//    receiver accepted and before the log was written, and a power loss
+//    before its sync: that notification is sent again, with the same
+//    Idempotency-Key header.
 //  - A write that fails (a full disk) is logged and counted
 //    (vigia_notify_outbox_write_errors_total); delivery goes on from memory
 //    and the files catch up when space is back.
@@ -38,7 +39,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <set>
+#include <tuple>
 #include <string>
 #include <thread>
 #include <vector>
@@ -123,6 +126,12 @@ class Outbox {
   struct Item;
   struct Worker;
   void submit_locked(const Notification& n, int64_t group_interval_ms);
+  // The delivery queue of an item's integration (items not in flight).
+  void enqueue(Item* it);
+  void dequeue(Item* it);
+  std::string item_json(const Item& it) const;
+  std::string new_id();
+  void sync_nflog();
   void run(Worker* w);
   bool deliver_next(Worker* w, std::unique_lock<std::mutex>& lk);
   void record(DeliveryRecord r);
@@ -136,6 +145,8 @@ class Outbox {
   std::map<std::string, std::unique_ptr<Item>> items_;      // nflog key -> undelivered notification
   std::map<std::string, std::unique_ptr<Worker>> workers_;  // integration key
   std::deque<DeliveryRecord> audit_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  int64_t nflog_unsynced_since_ = 0;  // the first delivery logged and not yet synced; 0: none
   struct Counts {
     uint64_t total = 0, failed = 0;
     double latency_sum = 0;

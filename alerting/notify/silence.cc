@@ -91,7 +91,7 @@ struct Silences::Entry {
       matchers.push_back(std::move(compiled));
     }
   }
-  bool matches(const LabelSet& ls) const { return !broken && notify::matches(matchers, ls); }
+  bool matches(const Labels& ls) const { return !broken && notify::matches(matchers, ls); }
   bool broken = false;
 };
 
@@ -311,7 +311,7 @@ std::vector<Silence> Silences::list(int64_t now_ms) const {
   return out;
 }
 
-std::vector<std::string> Silences::muting(const LabelSet& labels, int64_t now_ms) const {
+std::vector<std::string> Silences::muting(const Labels& labels, int64_t now_ms) const {
   std::vector<std::string> ids;
   std::lock_guard lk(mu_);
   for (const auto& [id, e] : by_id_)

@@ -70,7 +70,7 @@ class Silences {
   // start, expired by end, latest first).
   std::vector<Silence> list(int64_t now_ms) const;
   // The ids of the active silences that mute an alert with these labels.
-  std::vector<std::string> muting(const LabelSet& labels, int64_t now_ms) const;
+  std::vector<std::string> muting(const Labels& labels, int64_t now_ms) const;
   // Forgets silences that ended more than the retention ago.
   void gc(int64_t now_ms);
 

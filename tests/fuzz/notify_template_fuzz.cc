@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Alert b;
   b.starts_at_ms = 1;
   b.ends_at_ms = 1700000000000;
+  LabelSet a_labels, a_annotations, b_labels;
   size_t i = 0;
   while (i < rest.size()) {
     size_t nl = rest.find('\n', i);
@@ -42,15 +43,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;
     std::string k(line.substr(0, eq)), v(line.substr(eq + 1));
-    LabelSet& target = (k.size() % 2) ? a.annotations : a.labels;
+    LabelSet& target = (k.size() % 2) ? a_annotations : a_labels;
     bool dup = false;
     for (const auto& p : target) dup |= p.first == k;
     if (!dup) target.emplace_back(k, v);
-    if (!dup && k.size() % 3 == 0) b.labels.emplace_back(k, v);
+    if (!dup && k.size() % 3 == 0) b_labels.emplace_back(k, v);
   }
-  std::sort(a.labels.begin(), a.labels.end());
-  std::sort(a.annotations.begin(), a.annotations.end());
-  std::sort(b.labels.begin(), b.labels.end());
+  std::sort(a_labels.begin(), a_labels.end());
+  std::sort(a_annotations.begin(), a_annotations.end());
+  std::sort(b_labels.begin(), b_labels.end());
+  a.labels = a_labels;
+  a.annotations = a_annotations;
+  b.labels = b_labels;
   n.alerts = {a, b};
   n.group_labels = a.labels;
   static const TemplateSet templates;

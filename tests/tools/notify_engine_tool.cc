@@ -70,8 +70,10 @@ int run(int argc, char** argv) {
       Alert a;
       nlohmann::json j = nlohmann::json::parse(line);
       int64_t ago = j.value("startsAgoMs", int64_t{0});
-      for (auto& [k, v] : j["labels"].items()) a.labels.emplace_back(k, v.get<std::string>());
-      std::sort(a.labels.begin(), a.labels.end());
+      LabelSet labels;
+      for (auto& [k, v] : j["labels"].items()) labels.emplace_back(k, v.get<std::string>());
+      std::sort(labels.begin(), labels.end());
+      a.labels = labels;
       a.updated_at_ms = now;
       a.starts_at_ms = now - ago;
       a.ends_at_ms = now + 300'000;

@@ -316,10 +316,41 @@ TEST_CASE("alert intake: Alertmanager's defaults and validation") {
 TEST_CASE("fingerprint as Prometheus's model.LabelSet.Fingerprint") {
   // The fingerprints Alertmanager 0.25 showed in GET /api/v2/alerts for these
   // label sets (the empty set: FNV-1a's offset basis).
-  CHECK(fingerprint_string(fingerprint({})) == "cbf29ce484222325");
-  CHECK(fingerprint_string(fingerprint({{"alertname", "HighLoad"}, {"instance", "db1"}})) ==
+  // Both forms: a LabelSet, and the notifier's flat notify::Labels (read in place).
+  CHECK(fingerprint_string(fingerprint(LabelSet{})) == "cbf29ce484222325");
+  CHECK(fingerprint_string(fingerprint(notify::Labels{})) == "cbf29ce484222325");
+  CHECK(fingerprint_string(fingerprint(LabelSet{{"alertname", "HighLoad"}, {"instance", "db1"}})) ==
         "80072eee1eb46de2");
-  CHECK(fingerprint_string(fingerprint({{"a", "\xc3\xbc"}})) == "ffd1cb2f240bec9b");
+  CHECK(fingerprint_string(fingerprint(notify::Labels{{"instance", "db1"}, {"alertname", "HighLoad"}})) ==
+        "80072eee1eb46de2");
+  CHECK(fingerprint_string(fingerprint(LabelSet{{"a", "\xc3\xbc"}})) == "ffd1cb2f240bec9b");
+  CHECK(fingerprint_string(fingerprint(notify::Labels(LabelSet{{"a", "\xc3\xbc"}}))) == "ffd1cb2f240bec9b");
+}
+
+TEST_CASE("notify::Labels: a flat shared label set, equal to the LabelSet it was made of") {
+  LabelSet ls{{"alertname", "X"}, {"empty", ""}, {"instance", std::string(300, 'i')}};
+  notify::Labels l = ls;
+  CHECK(l.size() == 3);
+  CHECK(l.set() == ls);
+  CHECK(l.get("instance") == ls[2].second);
+  CHECK(l.get("empty").empty());
+  CHECK(l.has("empty"));
+  CHECK_FALSE(l.has("missing"));
+  notify::Labels copy = l;  // shared
+  CHECK(copy == l);
+  CHECK(copy != notify::Labels{{"alertname", "X"}});
+  size_t n = 0;
+  for (const auto& [k, v] : copy) CHECK(ls[n++] == std::pair<std::string, std::string>(k, v));
+  CHECK(n == 3);
+  notify::Labels moved = std::move(copy);
+  CHECK(moved == l);
+  l = notify::Labels{};
+  CHECK(l.empty());
+  CHECK(moved.size() == 3);
+  SharedText t = std::string("http://x/graph?g0.expr=up");
+  SharedText u = t;
+  CHECK(u == "http://x/graph?g0.expr=up");
+  CHECK(SharedText().empty());
 }
 
 TEST_CASE("needs_update: Alertmanager's DedupStage") {
@@ -432,7 +463,9 @@ TEST_CASE("outbox: an integration without send_resolved gets only firing alerts"
       std::make_shared<ScriptedIntegration>(std::vector<DeliveryResult>{{true, false, "", ""}}, false);
   box.set_integrations({{"ops", 0, mail}});
   Alert b = alert("X", now);
-  b.labels[1].second = "db2";
+  LabelSet bl = b.labels;
+  bl[1].second = "db2";
+  b.labels = bl;
   box.submit(notification({alert("X", now), b}, now), 1000);
   REQUIRE(mail->wait_calls(1) == 1);
   wait_empty(box);

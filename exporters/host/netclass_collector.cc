@@ -206,7 +206,8 @@ Status NetclassCollector::collect(const CollectContext&, MetricSink& sink) {
       if (p.field == NetClassIface::kSpeed) {
         if (*v < 0 && ignore_invalid_speed_) continue;
         // int64(speed * 1000 * 1000 / 8), with Go's wrapping multiplication.
-        value = static_cast<double>(static_cast<int64_t>(static_cast<uint64_t>(*v) * 1000000u) / 8);
+        const int64_t bytes = static_cast<int64_t>(static_cast<uint64_t>(*v) * 1000000u) / 8;
+        value = static_cast<double>(bytes);
       }
       l.value = i.name;
       sink.sample(name, Labels(&l, 1), value);

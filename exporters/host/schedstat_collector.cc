@@ -7,12 +7,12 @@
 namespace vigia::host {
 
 void parse_schedstat(std::string_view text, std::vector<SchedstatCpu>& out) {
-  static const RE2 kCpuLine(R"(cpu(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+))");
+  static const RE2 cpu_line(R"(cpu(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+))");
   out.clear();
   for_each_line(text, [&](std::string_view line) {
     if (line.find("cpu") == std::string_view::npos) return;
     re2::StringPiece m[10];
-    if (!RE2::PartialMatch(line, kCpuLine, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &m[6], &m[7], &m[8],
+    if (!RE2::PartialMatch(line, cpu_line, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &m[6], &m[7], &m[8],
                            &m[9]))
       return;
     SchedstatCpu c;

@@ -118,29 +118,79 @@ NetclassCollector::NetclassCollector(const HostOptions& opts)
       ignore_invalid_speed_(opts.netclass_ignore_invalid_speed),
       netlink_(opts.netclass_netlink) {}
 
-int NetclassCollector::read_iface(const std::string& dir, NetClassIface& out) {
-  std::vector<std::pair<std::string, bool>> files;
-  if (int err = list_dir(dir, files)) return err;
-  char buf[128];
-  for (const auto& [name, regular] : files) {
-    if (!regular) continue;
-    std::string path = HostPaths::join(dir, name);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    ssize_t n = -1;
-    int err = 0;
-    if (fd < 0) {
-      err = errno;
-    } else {
-      do n = ::read(fd, buf, sizeof buf);
-      while (n < 0 && errno == EINTR);
-      if (n < 0) err = errno;
-      ::close(fd);
-    }
-    if (n < 0) {
-      if (skippable(err)) continue;
+// One device's attribute files that node_exporter exports, kept open.
+struct NetclassCollector::DeviceFiles {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  uint64_t seen = 0;  // the generation of the last scrape that listed the device
+  struct File {
+    std::string name, path;
+    int fd = -1;  // -1: opened on the next read
+  };
+  std::vector<File> files;
+  DeviceFiles() = default;
+  DeviceFiles(const DeviceFiles&) = delete;
+  DeviceFiles& operator=(const DeviceFiles&) = delete;
+  ~DeviceFiles() {
+    for (File& f : files)
+      if (f.fd >= 0) ::close(f.fd);
+  }
+};
+
+NetclassCollector::~NetclassCollector() = default;
+
+namespace {
+
+bool exported_attr(std::string_view name) {
+  if (name == "address" || name == "broadcast" || name == "duplex" || name == "ifalias" ||
+      name == "operstate")
+    return true;
+  for (std::string_view n : kNumFiles)
+    if (n == name) return true;
+  return false;
+}
+
+}  // namespace
+
+int NetclassCollector::read_iface(const std::string& dev, NetClassIface& out) {
+  std::string dir = HostPaths::join(root_, dev);
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return errno;
+  std::unique_ptr<DeviceFiles>& slot = cache_[dev];
+  if (!slot || slot->dev != st.st_dev || slot->ino != st.st_ino) {
+    std::vector<std::pair<std::string, bool>> listing;
+    if (int err = list_dir(dir, listing)) {
+      slot.reset();
       return err;
     }
-    set_netclass_attr(out, name, trim(std::string_view(buf, static_cast<size_t>(n))));
+    slot = std::make_unique<DeviceFiles>();
+    slot->dev = st.st_dev;
+    slot->ino = st.st_ino;
+    for (const auto& [name, regular] : listing)
+      if (regular && exported_attr(name)) slot->files.push_back({name, HostPaths::join(dir, name), -1});
+  }
+  slot->seen = generation_;
+  char buf[128];
+  for (DeviceFiles::File& f : slot->files) {
+    if (f.fd < 0) {
+      f.fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (f.fd < 0) {
+        int err = errno;
+        if (skippable(err)) continue;
+        return err;
+      }
+    }
+    ssize_t n;
+    do n = ::pread(f.fd, buf, sizeof buf, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      int err = errno;
+      if (skippable(err)) continue;
+      // A device removed since it was listed: list it again next time.
+      slot.reset();
+      return err == ENODEV ? ENOENT : err;
+    }
+    set_netclass_attr(out, f.name, trim(std::string_view(buf, static_cast<size_t>(n))));
   }
   return 0;
 }
@@ -150,6 +200,7 @@ Status NetclassCollector::collect(const CollectContext&, MetricSink& sink) {
   if (!ignored_.status().is_ok()) return ignored_.status();
   std::vector<std::pair<std::string, bool>> devices;
   int err = list_dir(root_, devices);
+  ++generation_;
   size_t n = 0;
   for (size_t i = 0; err == 0 && i < devices.size(); ++i) {
     const auto& [dev, regular] = devices[i];
@@ -158,9 +209,11 @@ Status NetclassCollector::collect(const CollectContext&, MetricSink& sink) {
     NetClassIface& iface = ifaces_[n];
     iface = NetClassIface{};
     iface.name = dev;
-    err = read_iface(HostPaths::join(root_, dev), iface);
+    err = read_iface(dev, iface);
     ++n;
   }
+  for (auto it = cache_.begin(); it != cache_.end();)  // devices gone
+    it = it->second && it->second->seen == generation_ ? std::next(it) : cache_.erase(it);
   if (err != 0) {
     std::string msg = root_ + ": " + std::strerror(err);
     if (err == ENOENT || err == EACCES || err == EPERM)

@@ -1,6 +1,10 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +54,9 @@ void set_netclass_attr(NetClassIface& iface, std::string_view file, std::string_
 // --collector.netclass.ignored-devices are skipped; a negative speed is
 // reported unless --collector.netclass.ignore-invalid-speed. No
 // /sys/class/net (or no permission) is no_data.
+// Cost: each device's attribute files are listed once (again when the device
+// is replaced: another inode) and kept open, re-read with pread at offset 0;
+// only the files node_exporter exports are read.
 class NetclassCollector final : public Collector {
  public:
   explicit NetclassCollector(const HostOptions& opts);
@@ -57,14 +64,20 @@ class NetclassCollector final : public Collector {
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
  private:
+  struct DeviceFiles;
   // 0 or the errno that stopped it (a file error procfs does not skip).
-  int read_iface(const std::string& dir, NetClassIface& out);
+  int read_iface(const std::string& dev, NetClassIface& out);
   std::string root_;
   RegexFilter ignored_;
   bool ignore_invalid_speed_;
   bool netlink_;
   std::vector<NetClassIface> ifaces_;
   std::vector<size_t> info_order_;
+  std::map<std::string, std::unique_ptr<DeviceFiles>, std::less<>> cache_;
+  uint64_t generation_ = 0;
+
+ public:
+  ~NetclassCollector() override;
 };
 
 }  // namespace vigia::host

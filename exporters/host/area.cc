@@ -22,6 +22,12 @@ class HostArea final : public Area {
     fs.add_string("path.sysfs", "sysfs mountpoint.", &o.paths.sys);
     fs.add_string("path.rootfs", "rootfs mountpoint.", &o.paths.rootfs);
     fs.add_string("path.udev.data", "udev data path.", &o.paths.udev_data);
+    fs.add_string("collector.arp.device-include",
+                  "Regexp of arp devices to include (mutually exclusive to device-exclude).",
+                  &o.arp_device_include);
+    fs.add_string("collector.arp.device-exclude",
+                  "Regexp of arp devices to exclude (mutually exclusive to device-include).",
+                  &o.arp_device_exclude);
     fs.add_string("collector.filesystem.mount-points-exclude", "Regexp of mount points to exclude.",
                   &o.fs_mount_points_exclude);
     fs.add_string("collector.filesystem.fs-types-exclude", "Regexp of filesystem types to exclude.",
@@ -30,8 +36,20 @@ class HostArea final : public Area {
                   &o.diskstats_device_exclude);
     fs.add_string("collector.netdev.device-exclude", "Regexp of net devices to exclude.",
                   &o.netdev_device_exclude);
+    fs.add_string("collector.netdev.device-include",
+                  "Regexp of net devices to include (mutually exclusive to device-exclude).",
+                  &o.netdev_device_include);
+    fs.add_bool("collector.netdev.address-info", "Collect address-info for every device",
+                &o.netdev_address_info);
     fs.add_bool("collector.netdev.netlink", "Use netlink to gather stats instead of /proc/net/dev.",
                 &o.netdev_netlink);
+    fs.add_string("collector.netclass.ignored-devices",
+                  "Regexp of net devices to ignore for netclass collector.", &o.netclass_ignored_devices);
+    fs.add_bool("collector.netclass.ignore-invalid-speed",
+                "Ignore devices where the speed is invalid. This will be the default behavior in 2.x.",
+                &o.netclass_ignore_invalid_speed);
+    fs.add_bool("collector.netclass.netlink", "Use netlink to gather stats instead of /proc/net/dev.",
+                &o.netclass_netlink);
     fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.",
                   &o.netstat_fields);
     fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.",

@@ -15,6 +15,9 @@ namespace vigia::host {
 // The defaults are node_exporter 1.5's.
 struct HostOptions {
   HostPaths paths;
+  // --collector.arp.device-include / device-exclude (empty: none)
+  std::string arp_device_include;
+  std::string arp_device_exclude;
   // --collector.filesystem.mount-points-exclude
   std::string fs_mount_points_exclude =
       "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
@@ -24,11 +27,19 @@ struct HostOptions {
       "mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$";
   // --collector.diskstats.device-exclude
   std::string diskstats_device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
-  // --collector.netdev.device-exclude (empty: none)
+  // --collector.netdev.device-exclude / device-include (empty: none;
+  // mutually exclusive)
   std::string netdev_device_exclude;
+  std::string netdev_device_include;
+  // --collector.netdev.address-info: node_network_address_info
+  bool netdev_address_info = false;
   // --collector.netdev.netlink: read interface statistics over rtnetlink
   // (used only with the real /proc; see NetdevCollector).
   bool netdev_netlink = true;
+  // --collector.netclass.ignored-devices, .ignore-invalid-speed, .netlink
+  std::string netclass_ignored_devices = "^$";
+  bool netclass_ignore_invalid_speed = false;
+  bool netclass_netlink = false;
   // --collector.netstat.fields
   std::string netstat_fields =
       "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"

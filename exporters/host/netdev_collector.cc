@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "core/text.h"
+#include "exporters/host/address_info.h"
 #include "exporters/host/netlink_stats.h"
 
 namespace vigia::host {
@@ -72,12 +73,18 @@ NetdevCollector::NetdevCollector(const HostOptions& opts)
     : file_(opts.paths.proc_path("net/dev")),
       netlink_(opts.netdev_netlink && opts.paths.proc == "/proc" ? std::make_unique<LinkStatsReader>()
                                                                  : nullptr),
-      exclude_("collector.netdev.device-exclude", opts.netdev_device_exclude) {}
+      exclude_("collector.netdev.device-exclude", opts.netdev_device_exclude),
+      include_("collector.netdev.device-include", opts.netdev_device_include),
+      has_include_(!opts.netdev_device_include.empty()),
+      both_filters_(has_include_ && !opts.netdev_device_exclude.empty()),
+      address_info_(opts.netdev_address_info) {}
 
 NetdevCollector::~NetdevCollector() = default;
 
 Status NetdevCollector::collect(const CollectContext&, MetricSink& sink) {
   if (!exclude_.status().is_ok()) return exclude_.status();
+  if (!include_.status().is_ok()) return include_.status();
+  if (both_filters_) return Status::error("device-exclude & device-include are mutually exclusive");
   bool from_netlink = false;
   if (netlink_) {
     Status st = netlink_->read(devs_);
@@ -95,7 +102,8 @@ Status NetdevCollector::collect(const CollectContext&, MetricSink& sink) {
   }
   order_.clear();
   for (size_t i = 0; i < devs_.size(); ++i)
-    if (!exclude_.matches(devs_[i].name)) order_.push_back(i);
+    if (!exclude_.matches(devs_[i].name) && (!has_include_ || include_.matches(devs_[i].name)))
+      order_.push_back(i);
   std::sort(order_.begin(), order_.end(), [&](size_t a, size_t b) { return devs_[a].name < devs_[b].name; });
   for (int k = 0; k < 16; ++k) {
     sink.family(kCounters[k].name, kCounters[k].help, MetricType::kCounter);
@@ -111,6 +119,18 @@ Status NetdevCollector::collect(const CollectContext&, MetricSink& sink) {
       if (!devs_[i].has_nohandler) continue;
       Label l{"device", devs_[i].name};
       sink.sample(kNohandler, Labels(&l, 1), static_cast<double>(devs_[i].nohandler));
+    }
+  }
+  if (address_info_) {
+    std::vector<AddressInfo> addrs;
+    Status st = list_address_info(addrs);
+    if (!st.is_ok()) return st;
+    constexpr std::string_view kInfo = "node_network_address_info";
+    sink.family(kInfo, "node network address by device", MetricType::kGauge);
+    for (const AddressInfo& a : addrs) {
+      Label ls[4] = {
+          {"address", a.address}, {"device", a.device}, {"netmask", a.netmask}, {"scope", a.scope}};
+      sink.sample(kInfo, Labels(ls, 4), 1);
     }
   }
   return Status::ok();

@@ -36,7 +36,10 @@ class LinkStatsReader;
 // and --collector.netdev.netlink (the default), over rtnetlink as
 // node_exporter 1.5 does, which adds node_network_receive_nohandler_total;
 // otherwise (or if netlink fails) from <procfs>/net/dev, the same 16 counters
-// combined the same way. Devices matching netdev_device_exclude are skipped.
+// combined the same way. Devices matching netdev_device_exclude, or not
+// matching a non-empty netdev_device_include, are skipped. With
+// netdev_address_info, node_network_address_info{address,device,netmask,scope}
+// for every interface address (unfiltered, as in node_exporter).
 class NetdevCollector final : public Collector {
  public:
   explicit NetdevCollector(const HostOptions& opts);
@@ -48,6 +51,10 @@ class NetdevCollector final : public Collector {
   ProcFile file_;
   std::unique_ptr<LinkStatsReader> netlink_;  // null: read the file
   RegexFilter exclude_;
+  RegexFilter include_;
+  bool has_include_;
+  bool both_filters_;
+  bool address_info_;
   std::string buf_;
   std::vector<NetDevLine> devs_;
   std::vector<size_t> order_;

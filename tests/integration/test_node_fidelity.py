@@ -68,6 +68,12 @@ BOUNDED_GAUGES = {
     "node_load1", "node_load5", "node_load15", "node_time_seconds",
 }
 
+# Gauges that may change by any amount between two scrapes (the current CPU frequency moves
+# with the governor every few ms): type, labels and series are compared, values are not.
+VOLATILE_GAUGES = {
+    "node_cpu_frequency_hertz", "node_cpu_scaling_frequency_hertz",
+}
+
 REL_TOL = 1e-9
 
 # Other gauges (memory, open files, running processes...) and untyped samples move between
@@ -196,6 +202,8 @@ def classify(fam_name, fam_type, sample_name):
         return "constant"
     if fam_type == "gauge" and fam_name in BOUNDED_GAUGES:
         return "bounded"
+    if fam_type == "gauge" and fam_name in VOLATILE_GAUGES:
+        return "unchecked"
     if fam_type in ("gauge", "untyped"):
         return "loose"
     return "unchecked"

@@ -1,6 +1,7 @@
 // One line per host collector: name, enabled by default, factory.
 #include <memory>
 
+#include "exporters/host/btrfs_collector.h"
 #include "exporters/host/cpu_collector.h"
 #include "exporters/host/cpufreq_collector.h"
 #include "exporters/host/diskstats_collector.h"
@@ -29,6 +30,7 @@
 namespace vigia::host {
 
 void register_collectors(CollectorCatalog& c, const HostOptions& o) {
+  c.add("btrfs", true, [o] { return std::make_unique<BtrfsCollector>(o.paths); });
   c.add("cpu", true, [o] { return std::make_unique<CpuCollector>(o.paths); });
   c.add("cpufreq", true, [o] { return std::make_unique<CpufreqCollector>(o.paths); });
   c.add("diskstats", true, [o] { return std::make_unique<DiskstatsCollector>(o); });

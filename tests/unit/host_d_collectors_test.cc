@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/exposition.h"
+#include "exporters/host/btrfs_collector.h"
 #include "exporters/host/cpufreq_collector.h"
 #include "exporters/host/dmi_collector.h"
 #include "exporters/host/mdadm_collector.h"
@@ -262,4 +263,33 @@ TEST_CASE("nfsd parsing rejects what procfs rejects") {
   CHECK(parse_nfsd("ra 1 2 3\n", s).is_error());
   CHECK(parse_nfsd("wdeleg_getattr 0\n", s).is_error());  // unknown to procfs v0.8.0
   CHECK(parse_nfsd("rc 1 2 3\n\n", s).is_error());
+}
+
+TEST_CASE("btrfs (sysfs side) equals node_exporter 1.5 on the fixture; no btrfs is no series") {
+  // The fixture's proc/1/mounts has no btrfs mount: device sizes come from
+  // sysfs, as in node_exporter without the ioctls. The second filesystem has
+  // no features/ directory: procfs then reads global_rsv_size as 0.
+  BtrfsCollector c(fixture_paths());
+  CHECK(run(c) == slurp(kFixture + "/expected/btrfs.prom"));
+  TempTree t;
+  t.write("sys/fs/btrfs/features/raid56", "1\n");
+  BtrfsCollector none(t.paths());
+  CHECK(run(none).empty());
+}
+
+TEST_CASE("btrfs: an unreadable allocation/system fails, as in procfs") {
+  TempTree t;
+  const std::string d = "sys/fs/btrfs/11111111-2222-3333-4444-555555555555/";
+  t.write(d + "devices/sda/size", "8\n");
+  t.write(d + "features/x", "1\n");
+  t.write(d + "allocation/data/single/total_bytes", "5\n");
+  t.write(d + "allocation/metadata/dup/total_bytes", "5\n");
+  BtrfsCollector c(t.paths());
+  Status st;
+  run(c, &st);
+  CHECK(st.is_error());  // no allocation/system directory
+  t.write(d + "allocation/system/dup/total_bytes", "7\n");
+  std::string out = run(c);
+  CHECK(out.find("node_btrfs_device_size_bytes{device=\"sda\",uuid=\"11111111-2222-3333-4444-555555555555\"} "
+                 "4096\n") != std::string::npos);
 }

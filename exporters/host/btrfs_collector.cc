@@ -210,6 +210,48 @@ std::map<std::string, std::vector<IoctlDev>> ioctl_stats(const HostPaths& paths)
   return out;
 }
 
+constexpr const char* kErrorTypes[] = {"write", "read", "flush", "corruption", "generation"};
+
+// The families, with their label names (sorted, as the series carry them).
+struct Fam {
+  const char* name;
+  const char* help;
+  MetricType type;
+  std::vector<std::string_view> labels;
+};
+const std::vector<Fam> kFams = {
+    {"node_btrfs_allocation_ratio",
+     "Data allocation ratio for a layout/data type",
+     MetricType::kGauge,
+     {"block_group_type", "mode", "uuid"}},
+    {"node_btrfs_device_errors_total",
+     "Errors reported for the device",
+     MetricType::kCounter,
+     {"btrfs_dev_uuid", "device", "type", "uuid"}},
+    {"node_btrfs_device_size_bytes",
+     "Size of a device that is part of the filesystem.",
+     MetricType::kGauge,
+     {"btrfs_dev_uuid", "device", "uuid"}},
+    {"node_btrfs_device_unused_bytes",
+     "Unused bytes unused on a device that is part of the filesystem.",
+     MetricType::kGauge,
+     {"btrfs_dev_uuid", "device", "uuid"}},
+    {"node_btrfs_global_rsv_size_bytes", "Size of global reserve.", MetricType::kGauge, {"uuid"}},
+    {"node_btrfs_info", "Filesystem information", MetricType::kGauge, {"label", "uuid"}},
+    {"node_btrfs_reserved_bytes",
+     "Amount of space reserved for a data type",
+     MetricType::kGauge,
+     {"block_group_type", "uuid"}},
+    {"node_btrfs_size_bytes",
+     "Amount of space allocated for a layout/data type",
+     MetricType::kGauge,
+     {"block_group_type", "mode", "uuid"}},
+    {"node_btrfs_used_bytes",
+     "Amount of used space by a layout/data type",
+     MetricType::kGauge,
+     {"block_group_type", "mode", "uuid"}},
+};
+
 struct Series {
   std::vector<std::string> labels;  // values, in the family's (sorted) label order
   double value;
@@ -276,7 +318,6 @@ Status BtrfsCollector::collect(const CollectContext&, MetricSink& sink) {
         fams["node_btrfs_device_size_bytes"].push_back({{dev, s.uuid}, static_cast<double>(size)});
       continue;
     }
-    static const char* kErr[] = {"write", "read", "flush", "corruption", "generation"};
     for (const IoctlDev& d : it->second) {
       fams["node_btrfs_device_size_bytes"].push_back(
           {{d.uuid, d.device, s.uuid}, static_cast<double>(d.total)});
@@ -284,27 +325,9 @@ Status BtrfsCollector::collect(const CollectContext&, MetricSink& sink) {
           {{d.uuid, d.device, s.uuid}, static_cast<double>(d.total - d.used)});
       for (int i = 0; i < 5; ++i)
         fams["node_btrfs_device_errors_total"].push_back(
-            {{d.uuid, d.device, kErr[i], s.uuid}, static_cast<double>(d.errs[i])});
+            {{d.uuid, d.device, kErrorTypes[i], s.uuid}, static_cast<double>(d.errs[i])});
     }
   }
-  struct Fam {
-    const char* name;
-    const char* help;
-    MetricType type;
-  };
-  static const Fam kFams[] = {
-      {"node_btrfs_allocation_ratio", "Data allocation ratio for a layout/data type", MetricType::kGauge},
-      {"node_btrfs_device_errors_total", "Errors reported for the device", MetricType::kCounter},
-      {"node_btrfs_device_size_bytes", "Size of a device that is part of the filesystem.",
-       MetricType::kGauge},
-      {"node_btrfs_device_unused_bytes", "Unused bytes unused on a device that is part of the filesystem.",
-       MetricType::kGauge},
-      {"node_btrfs_global_rsv_size_bytes", "Size of global reserve.", MetricType::kGauge},
-      {"node_btrfs_info", "Filesystem information", MetricType::kGauge},
-      {"node_btrfs_reserved_bytes", "Amount of space reserved for a data type", MetricType::kGauge},
-      {"node_btrfs_size_bytes", "Amount of space allocated for a layout/data type", MetricType::kGauge},
-      {"node_btrfs_used_bytes", "Amount of used space by a layout/data type", MetricType::kGauge},
-  };
   for (const Fam& f : kFams) {
     auto it = fams.find(f.name);
     if (it == fams.end()) continue;
@@ -312,22 +335,7 @@ Status BtrfsCollector::collect(const CollectContext&, MetricSink& sink) {
     std::stable_sort(v.begin(), v.end(),
                      [](const Series& a, const Series& b) { return a.labels < b.labels; });
     std::string_view n = f.name;
-    // The label names of each family, sorted.
-    std::vector<std::string_view> names;
-    if (n == "node_btrfs_info")
-      names = {"label", "uuid"};
-    else if (n == "node_btrfs_global_rsv_size_bytes")
-      names = {"uuid"};
-    else if (n == "node_btrfs_reserved_bytes")
-      names = {"block_group_type", "uuid"};
-    else if (n == "node_btrfs_device_errors_total")
-      names = {"btrfs_dev_uuid", "device", "type", "uuid"};
-    else if (n == "node_btrfs_device_unused_bytes")
-      names = {"btrfs_dev_uuid", "device", "uuid"};
-    else if (n == "node_btrfs_device_size_bytes")
-      names = {"btrfs_dev_uuid", "device", "uuid"};
-    else
-      names = {"block_group_type", "mode", "uuid"};
+    const std::vector<std::string_view>& names = f.labels;
     sink.family(n, f.help, f.type);
     std::vector<Label> labels;
     for (const Series& s : v) {

@@ -14,6 +14,7 @@
 #include "exporters/host/pressure_collector.h"
 #include "exporters/host/sockstat_collector.h"
 #include "exporters/host/stat_collector.h"
+#include "exporters/host/systemd_collector.h"
 #include "exporters/host/time_collector.h"
 #include "exporters/host/uname_collector.h"
 #include "exporters/host/vmstat_collector.h"
@@ -33,6 +34,7 @@ void register_collectors(CollectorCatalog& c, const HostOptions& o) {
   c.add("pressure", true, [o] { return std::make_unique<PressureCollector>(o.paths); });
   c.add("sockstat", true, [o] { return std::make_unique<SockstatCollector>(o.paths); });
   c.add("stat", true, [o] { return std::make_unique<StatCollector>(o.paths); });
+  c.add("systemd", false, [o] { return std::make_unique<SystemdCollector>(o); });
   c.add("time", true, [o] { return std::make_unique<TimeCollector>(o.paths); });
   c.add("uname", true, [o] { return std::make_unique<UnameCollector>(o.paths); });
   c.add("vmstat", true, [o] { return std::make_unique<VmstatCollector>(o.paths, o.vmstat_fields); });

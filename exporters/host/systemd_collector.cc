@@ -1,0 +1,288 @@
+#include "exporters/host/systemd_collector.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <map>
+
+#include "core/flags.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/strconv.h"
+
+namespace vigia::host {
+
+namespace {
+
+// The manager property SystemState and timers' LastTriggerUSec exist from 212 on.
+constexpr double kMinVersionSystemState = 212;
+constexpr const char* kStates[] = {"activating", "active", "deactivating", "failed", "inactive"};  // sorted
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Go's regexp with node_exporter's "^(?:%s)$" anchoring.
+std::string anchored(const std::string& pattern) { return "^(?:" + pattern + ")$"; }
+
+}  // namespace
+
+void add_systemd_flags(FlagSet& fs, HostOptions& o) {
+  fs.add_string(
+      "collector.systemd.unit-include",
+      "Regexp of systemd units to include. Units must both match include and not match exclude to be "
+      "included.",
+      &o.systemd_unit_include);
+  fs.add_string("collector.systemd.unit-whitelist", "DEPRECATED: Use --collector.systemd.unit-include",
+                &o.systemd_unit_whitelist);
+  fs.add_string(
+      "collector.systemd.unit-exclude",
+      "Regexp of systemd units to exclude. Units must both match include and not match exclude to be "
+      "included.",
+      &o.systemd_unit_exclude);
+  fs.add_string("collector.systemd.unit-blacklist", "DEPRECATED: Use collector.systemd.unit-exclude",
+                &o.systemd_unit_blacklist);
+  fs.add_bool("collector.systemd.private",
+              "Establish a private, direct connection to systemd without dbus (Strongly discouraged since it "
+              "requires root. For testing purposes only).",
+              &o.systemd_private);
+  fs.add_bool("collector.systemd.enable-task-metrics",
+              "Enables service unit tasks metrics unit_tasks_current and unit_tasks_max",
+              &o.systemd_task_metrics);
+  fs.add_bool("collector.systemd.enable-restarts-metrics",
+              "Enables service unit metric service_restart_total", &o.systemd_restarts_metrics);
+  fs.add_bool("collector.systemd.enable-start-time-metrics",
+              "Enables service unit metric unit_start_time_seconds", &o.systemd_start_time_metrics);
+}
+
+Status resolve_systemd_flags(HostOptions& o) {
+  const HostOptions defaults;
+  struct {
+    std::string &old_value, &value;
+    const std::string& def;
+    const char *old_name, *name;
+  } pairs[] = {
+      {o.systemd_unit_blacklist, o.systemd_unit_exclude, defaults.systemd_unit_exclude, "unit-blacklist",
+       "unit-exclude"},
+      {o.systemd_unit_whitelist, o.systemd_unit_include, defaults.systemd_unit_include, "unit-whitelist",
+       "unit-include"},
+  };
+  for (auto& p : pairs) {
+    if (p.old_value.empty()) continue;
+    if (p.value != p.def)
+      return Status::error(std::string("--collector.systemd.") + p.old_name + " and --collector.systemd." +
+                           p.name + " are mutually exclusive");
+    log::warn(std::string("--collector.systemd.") + p.old_name +
+              " is DEPRECATED and will be removed in 2.0.0, use --collector.systemd." + p.name);
+    p.value = p.old_value;
+    p.old_value.clear();
+  }
+  return Status::ok();
+}
+
+bool parse_systemd_version(std::string_view version, double& out) {
+  static const RE2 re("([0-9]{3,}(?:\\.[0-9]+)?)");
+  re2::StringPiece match;
+  if (!RE2::PartialMatch(re2::StringPiece(version.data(), version.size()), re, &match)) return false;
+  return parse_double(std::string_view(match.data(), match.size()), out);
+}
+
+SystemdCollector::SystemdCollector(const HostOptions& o, std::unique_ptr<SystemdBus> bus)
+    : bus_(bus ? std::move(bus) : make_sd_bus(o.systemd_private)),
+      include_("collector.systemd.unit-include", anchored(o.systemd_unit_include)),
+      exclude_("collector.systemd.unit-exclude", anchored(o.systemd_unit_exclude)),
+      start_time_(o.systemd_start_time_metrics),
+      restarts_(o.systemd_restarts_metrics),
+      tasks_(o.systemd_task_metrics) {}
+
+Status SystemdCollector::fail(const Status& st) {
+  bus_->reset();
+  if (!failing_)
+    log::warn("systemd collector cannot read the systemd manager over D-Bus (logged once until it recovers)",
+              {{"err", st.message()}});
+  failing_ = true;
+  return st;
+}
+
+Status SystemdCollector::collect(const CollectContext& ctx, MetricSink& sink) {
+  if (!include_.status().is_ok()) return include_.status();
+  if (!exclude_.status().is_ok()) return exclude_.status();
+  Status st = bus_->begin(ctx.deadline);
+  if (!st.is_ok()) return fail(Status::error("couldn't get dbus connection: " + st.message()));
+
+  // node_exporter quotes the string as Go's Variant.String() does and trims
+  // one quote from each end; an unreadable version is 0 with version="".
+  std::string raw, label;
+  double version = 0;
+  if (bus_->manager_string("Version", raw).is_ok()) {
+    label = go_quote(raw);
+    if (!label.empty() && label.back() == '"') label.pop_back();
+    if (!label.empty() && label.front() == '"') label.erase(0, 1);
+    if (!parse_systemd_version(label, version)) {
+      version = 0;
+      label.clear();
+    }
+  }
+  sink.family("node_systemd_version", "Detected systemd version", MetricType::kGauge);
+  sink.sample("node_systemd_version", {{"version", label}}, version);
+
+  st = bus_->list_units(all_);
+  if (!st.is_ok()) return fail(Status::error("couldn't get units: " + st.message()));
+  if (failing_) log::info("systemd collector reads the systemd manager again");
+  failing_ = false;
+  return collect_units(sink, version);
+}
+
+Status SystemdCollector::collect_units(MetricSink& sink, double version) {
+  std::sort(all_.begin(), all_.end(),
+            [](const SystemdUnit& a, const SystemdUnit& b) { return a.name < b.name; });
+
+  // Every unit counts in the summary, loaded or not, included or not; states
+  // beyond the five (reloading, maintenance) get their own series.
+  std::map<std::string_view, double> summary;
+  for (const char* s : kStates) summary[s] = 0;
+  for (const SystemdUnit& u : all_) summary[u.active_state] += 1;
+  sink.family("node_systemd_units", "Summary of systemd unit states", MetricType::kGauge);
+  for (const auto& [state, n] : summary) sink.sample("node_systemd_units", {{"state", state}}, n);
+
+  units_.clear();
+  for (const SystemdUnit& u : all_)
+    if (include_.matches(u.name) && !exclude_.matches(u.name) && u.load_state == "loaded")
+      units_.push_back(&u);
+
+  unit_states(sink);
+  if (restarts_) restarts(sink);
+  if (start_time_) start_times(sink);
+  if (tasks_) tasks(sink);
+  if (version >= kMinVersionSystemState) timers(sink);
+  sockets(sink);
+  if (version < kMinVersionSystemState) return Status::ok();
+
+  std::string state;
+  Status st = bus_->manager_string("SystemState", state);
+  if (!st.is_ok()) return Status::error("couldn't get system state: " + st.message());
+  sink.family("node_systemd_system_running",
+              "Whether the system is operational (see 'systemctl is-system-running')", MetricType::kGauge);
+  sink.sample("node_systemd_system_running", {}, state == "running" ? 1 : 0);
+  return Status::ok();
+}
+
+void SystemdCollector::unit_states(MetricSink& sink) {
+  const char* name = "node_systemd_unit_state";
+  if (!units_.empty()) sink.family(name, "Systemd unit", MetricType::kGauge);
+  std::string type;
+  for (const SystemdUnit* u : units_) {
+    type.clear();
+    if (ends_with(u->name, ".service")) {
+      if (!bus_->unit_string(u->name, "Service", "Type", type).is_ok()) type.clear();
+    } else if (ends_with(u->name, ".mount")) {
+      if (!bus_->unit_string(u->name, "Mount", "Type", type).is_ok()) type.clear();
+    }
+    for (const char* s : kStates)
+      sink.sample(name, {{"name", u->name}, {"state", s}, {"type", type}}, u->active_state == s ? 1 : 0);
+  }
+}
+
+void SystemdCollector::restarts(MetricSink& sink) {
+  const char* name = "node_systemd_service_restart_total";
+  bool begun = false;
+  for (const SystemdUnit* u : units_) {
+    uint32_t n;
+    if (!ends_with(u->name, ".service") || !bus_->unit_u32(u->name, "Service", "NRestarts", n).is_ok())
+      continue;
+    if (!begun) sink.family(name, "Service unit count of Restart triggers", MetricType::kCounter);
+    begun = true;
+    sink.sample(name, {{"name", u->name}}, n);
+  }
+}
+
+void SystemdCollector::start_times(MetricSink& sink) {
+  const char* name = "node_systemd_unit_start_time_seconds";
+  bool begun = false;
+  for (const SystemdUnit* u : units_) {
+    uint64_t usec = 0;
+    if (u->active_state == "active" && !bus_->unit_u64(u->name, "Unit", "ActiveEnterTimestamp", usec).is_ok())
+      continue;
+    if (!begun) sink.family(name, "Start time of the unit since unix epoch in seconds.", MetricType::kGauge);
+    begun = true;
+    sink.sample(name, {{"name", u->name}}, static_cast<double>(usec) / 1e6);
+  }
+}
+
+void SystemdCollector::tasks(MetricSink& sink) {
+  // Two passes, one family each; UINT64_MAX (no limit, no accounting) is no series.
+  const struct {
+    const char *metric, *property, *help;
+  } kTasks[] = {
+      {"node_systemd_unit_tasks_current", "TasksCurrent", "Current number of tasks per Systemd unit"},
+      {"node_systemd_unit_tasks_max", "TasksMax", "Maximum number of tasks per Systemd unit"},
+  };
+  for (const auto& t : kTasks) {
+    bool begun = false;
+    for (const SystemdUnit* u : units_) {
+      uint64_t v;
+      if (!ends_with(u->name, ".service") || !bus_->unit_u64(u->name, "Service", t.property, v).is_ok() ||
+          v == std::numeric_limits<uint64_t>::max())
+        continue;
+      if (!begun) sink.family(t.metric, t.help, MetricType::kGauge);
+      begun = true;
+      sink.sample(t.metric, {{"name", u->name}}, static_cast<double>(v));
+    }
+  }
+}
+
+void SystemdCollector::timers(MetricSink& sink) {
+  const char* name = "node_systemd_timer_last_trigger_seconds";
+  bool begun = false;
+  for (const SystemdUnit* u : units_) {
+    uint64_t usec;
+    if (!ends_with(u->name, ".timer") || !bus_->unit_u64(u->name, "Timer", "LastTriggerUSec", usec).is_ok())
+      continue;
+    if (!begun) sink.family(name, "Seconds since epoch of last trigger.", MetricType::kGauge);
+    begun = true;
+    sink.sample(name, {{"name", u->name}}, static_cast<double>(usec) / 1e6);
+  }
+}
+
+void SystemdCollector::sockets(MetricSink& sink) {
+  // node_exporter reads NAccepted, then NConnections, then NRefused (systemd
+  // 239+) and stops at the first that fails; NRefused is a gauge there.
+  struct Socket {
+    const SystemdUnit* unit;
+    uint32_t v[3];
+    int n;
+  };
+  std::vector<Socket> socks;
+  for (const SystemdUnit* u : units_) {
+    if (!ends_with(u->name, ".socket")) continue;
+    Socket s{u, {0, 0, 0}, 0};
+    for (const char* p : {"NAccepted", "NConnections", "NRefused"}) {
+      if (!bus_->unit_u32(u->name, "Socket", p, s.v[s.n]).is_ok()) break;
+      ++s.n;
+    }
+    if (s.n > 0) socks.push_back(s);
+  }
+  const struct {
+    const char *metric, *help;
+    MetricType type;
+  } kFams[] = {
+      {"node_systemd_socket_accepted_connections_total", "Total number of accepted socket connections",
+       MetricType::kCounter},
+      {"node_systemd_socket_current_connections", "Current number of socket connections", MetricType::kGauge},
+      {"node_systemd_socket_refused_connections_total", "Total number of refused socket connections",
+       MetricType::kGauge},
+  };
+  for (int i = 0; i < 3; ++i) {
+    bool begun = false;
+    for (const Socket& s : socks) {
+      if (s.n <= i) continue;
+      if (!begun) sink.family(kFams[i].metric, kFams[i].help, kFams[i].type);
+      begun = true;
+      sink.sample(kFams[i].metric, {{"name", s.unit->name}}, s.v[i]);
+    }
+  }
+}
+
+}  // namespace vigia::host

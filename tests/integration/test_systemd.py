@@ -75,11 +75,17 @@ ALL_FLAGS = ["--collector.systemd.enable-task-metrics", "--collector.systemd.ena
              "--collector.systemd.enable-start-time-metrics"]
 # node_exporter 1.5's default exclude (Debian's build adds |target): given to both.
 UPSTREAM_EXCLUDE = r"--collector.systemd.unit-exclude=.+\.(automount|device|mount|scope|slice)"
+# (what, vigia's flags, node_exporter's flags). Debian's node_exporter build dropped 1.5's deprecated
+# unit-whitelist/unit-blacklist: vigia with those names is compared with node_exporter given the
+# same patterns under the new names.
+EVERY = ALL_FLAGS + [r"--collector.systemd.unit-exclude=.+\.(device|slice)"]
+INCLUDE, EXCLUDE = r".+\.(service|socket|mount)", r"(ssh|home)\..+"
 CONFIGS = [
-    ("node_exporter 1.5 defaults", [UPSTREAM_EXCLUDE]),
-    ("every metric, mounts included", ALL_FLAGS + [r"--collector.systemd.unit-exclude=.+\.(device|slice)"]),
-    ("the deprecated flag names", ALL_FLAGS + [r"--collector.systemd.unit-whitelist=.+\.(service|socket|mount)",
-                                               r"--collector.systemd.unit-blacklist=(ssh|home)\..+"]),
+    ("node_exporter 1.5 defaults", [UPSTREAM_EXCLUDE], [UPSTREAM_EXCLUDE]),
+    ("every metric, mounts included", EVERY, EVERY),
+    ("the deprecated flag names", ALL_FLAGS + ["--collector.systemd.unit-whitelist=" + INCLUDE,
+                                               "--collector.systemd.unit-blacklist=" + EXCLUDE],
+     ALL_FLAGS + ["--collector.systemd.unit-include=" + INCLUDE, "--collector.systemd.unit-exclude=" + EXCLUDE]),
 ]
 
 
@@ -130,9 +136,9 @@ def main(c):
     manager = start_manager(d, address)
     os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = address  # both exporters' "system bus"
 
-    for what, flags in CONFIGS:
-        node = h.start_node_exporter(["--collector.disable-defaults", "--collector.systemd"] + flags)
-        vigia = h.Vigia(mode="exporter", collectors=["systemd"], args=flags)
+    for what, vigia_flags, node_flags in CONFIGS:
+        node = h.start_node_exporter(["--collector.disable-defaults", "--collector.systemd"] + node_flags)
+        vigia = h.Vigia(mode="exporter", collectors=["systemd"], args=vigia_flags)
         fams = compare(c, what, node, vigia)
         c.check(len(fams) >= 4, "%s: node_exporter exports node_systemd_* (%d families)" % (what, len(fams)))
         node.stop()

@@ -21,8 +21,11 @@ struct SdBusApi {
   decltype(&sd_bus_new) bus_new = nullptr;
   decltype(&sd_bus_set_address) set_address = nullptr;
   decltype(&sd_bus_start) start = nullptr;
-  decltype(&sd_bus_flush_close_unref) close_unref = nullptr;
+  decltype(&sd_bus_close_unref) close_unref = nullptr;
   decltype(&sd_bus_is_open) is_open = nullptr;
+  decltype(&sd_bus_is_ready) is_ready = nullptr;
+  decltype(&sd_bus_process) process = nullptr;
+  decltype(&sd_bus_wait) wait = nullptr;
   decltype(&sd_bus_set_method_call_timeout) set_timeout = nullptr;
   decltype(&sd_bus_call_method) call_method = nullptr;
   decltype(&sd_bus_get_property) get_property = nullptr;
@@ -53,8 +56,11 @@ const SdBusApi& sd_bus_api() {
     sym(a.bus_new, "sd_bus_new");
     sym(a.set_address, "sd_bus_set_address");
     sym(a.start, "sd_bus_start");
-    sym(a.close_unref, "sd_bus_flush_close_unref");
+    sym(a.close_unref, "sd_bus_close_unref");  // no flush: it could wait on a mute peer
     sym(a.is_open, "sd_bus_is_open");
+    sym(a.is_ready, "sd_bus_is_ready");
+    sym(a.process, "sd_bus_process");
+    sym(a.wait, "sd_bus_wait");
     sym(a.set_timeout, "sd_bus_set_method_call_timeout");
     sym(a.call_method, "sd_bus_call_method");
     sym(a.get_property, "sd_bus_get_property");
@@ -109,6 +115,18 @@ class SdBus final : public SystemdBus {
       if (r >= 0) r = api.start(bus_);
     } else {
       r = api.open_system(&bus_);
+    }
+    // sd-bus would wait for authentication and Hello without a bound on the
+    // first call; a bus that accepts and never answers must not hang the
+    // scrape, so the handshake is driven here until the deadline.
+    while (r >= 0) {
+      r = api.is_ready(bus_);
+      if (r != 0) break;
+      r = api.process(bus_, nullptr);
+      if (r != 0) continue;
+      auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - Clock::now());
+      if (left.count() <= 0) r = -ETIMEDOUT;
+      if (r >= 0) r = api.wait(bus_, static_cast<uint64_t>(left.count()));
     }
     if (r < 0) {
       reset();

@@ -14,9 +14,10 @@ the scrape served) with one log line, and a manager that goes away and comes bac
 """
 import json
 import os
+import socket
 import subprocess
 import sys
-import time
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
@@ -170,6 +171,24 @@ def main(c):
     n = log.count("systemd collector cannot read the systemd manager over D-Bus")
     c.eq(n, 1, "no bus: the clear log line is written once for two failed scrapes")
     c.contains(log, "couldn't get dbus connection", "no bus: the error says what failed")
+
+
+    # A bus that accepts connections and never answers: the scrape still ends by its deadline.
+    path = os.path.join(d, "mute-bus")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(listener.accept()) for _ in range(8)], daemon=True).start()
+    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + path
+    vigia = h.Vigia(mode="exporter", collectors=["systemd", "loadavg"])
+    r = vigia.get("/metrics", timeout_header=3, http_timeout=60)
+    c.eq(r.status, 200, "mute bus: the scrape is answered")
+    fams = h.parse_exposition(r.body)
+    succ = {l["collector"]: v for _, l, v in fams["vigia_collector_success"]["samples"]}
+    c.eq(succ.get("systemd"), 0.0, "mute bus: vigia_collector_success{collector=\"systemd\"} 0")
+    c.check("node_load1" in fams, "mute bus: the rest of the scrape is served")
+    vigia.stop()
 
 
 if __name__ == "__main__":

@@ -215,11 +215,11 @@ void SystemdCollector::tasks(MetricSink& sink) {
   // Two passes, one family each; UINT64_MAX (no limit, no accounting) is no series.
   const struct {
     const char *metric, *property, *help;
-  } kTasks[] = {
+  } task_families[] = {
       {"node_systemd_unit_tasks_current", "TasksCurrent", "Current number of tasks per Systemd unit"},
       {"node_systemd_unit_tasks_max", "TasksMax", "Maximum number of tasks per Systemd unit"},
   };
-  for (const auto& t : kTasks) {
+  for (const auto& t : task_families) {
     bool begun = false;
     for (const SystemdUnit* u : units_) {
       uint64_t v;
@@ -267,7 +267,7 @@ void SystemdCollector::sockets(MetricSink& sink) {
   const struct {
     const char *metric, *help;
     MetricType type;
-  } kFams[] = {
+  } socket_families[] = {
       {"node_systemd_socket_accepted_connections_total", "Total number of accepted socket connections",
        MetricType::kCounter},
       {"node_systemd_socket_current_connections", "Current number of socket connections", MetricType::kGauge},
@@ -278,9 +278,9 @@ void SystemdCollector::sockets(MetricSink& sink) {
     bool begun = false;
     for (const Socket& s : socks) {
       if (s.n <= i) continue;
-      if (!begun) sink.family(kFams[i].metric, kFams[i].help, kFams[i].type);
+      if (!begun) sink.family(socket_families[i].metric, socket_families[i].help, socket_families[i].type);
       begun = true;
-      sink.sample(kFams[i].metric, {{"name", s.unit->name}}, s.v[i]);
+      sink.sample(socket_families[i].metric, {{"name", s.unit->name}}, s.v[i]);
     }
   }
 }

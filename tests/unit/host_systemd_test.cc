@@ -48,7 +48,7 @@ class FakeBus final : public SystemdBus {
     return Status::ok();
   }
   Status unit_u32(const std::string& u, const char* i, const char* p, uint32_t& out) override {
-    uint64_t v;
+    uint64_t v = 0;
     Status st = unit_u64(u, i, p, v);
     out = static_cast<uint32_t>(v);
     return st;

@@ -35,6 +35,11 @@ struct SdBusApi {
   decltype(&sd_bus_message_unref) message_unref = nullptr;
   decltype(&sd_bus_error_free) error_free = nullptr;
   decltype(&sd_bus_path_encode) path_encode = nullptr;
+  decltype(&sd_bus_message_new_method_call) new_method_call = nullptr;
+  decltype(&sd_bus_message_append) append = nullptr;
+  decltype(&sd_bus_call_async) call_async = nullptr;
+  decltype(&sd_bus_message_is_method_error) is_method_error = nullptr;
+  decltype(&sd_bus_slot_unref) slot_unref = nullptr;
   std::string error;  // set if the library or a function is missing
 };
 
@@ -70,6 +75,11 @@ const SdBusApi& sd_bus_api() {
     sym(a.message_unref, "sd_bus_message_unref");
     sym(a.error_free, "sd_bus_error_free");
     sym(a.path_encode, "sd_bus_path_encode");
+    sym(a.new_method_call, "sd_bus_message_new_method_call");
+    sym(a.append, "sd_bus_message_append");
+    sym(a.call_async, "sd_bus_call_async");
+    sym(a.is_method_error, "sd_bus_message_is_method_error");
+    sym(a.slot_unref, "sd_bus_slot_unref");
     if (!ok) a.error = "libsystemd.so.0 lacks an sd_bus function (systemd >= 240 needed)";
     return a;
   }();
@@ -182,7 +192,77 @@ class SdBus final : public SystemdBus {
     return unit_trivial(unit, iface, property, 't', &out);
   }
 
+  // Up to kWindow calls in flight (the system bus allows 128 pending replies
+  // per connection), replies taken as they come, until the deadline.
+  void get_unit_properties(std::vector<SystemdProperty>& props) override {
+    constexpr size_t kWindow = 64;
+    const SdBusApi& api = sd_bus_api();
+    if (!bus_) return;
+    std::vector<Pending> pending;
+    pending.reserve(props.size());  // stable addresses: the callbacks hold them
+    std::vector<sd_bus_slot*> slots;
+    slots.reserve(props.size());
+    size_t next = 0, in_flight = 0;
+    std::string path, interface;
+    int r = 0;
+    while (r >= 0 && (next < props.size() || in_flight > 0)) {
+      auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - Clock::now());
+      if (left.count() <= 0) break;
+      while (r >= 0 && next < props.size() && in_flight < kWindow) {
+        SystemdProperty& p = props[next++];
+        if (!unit_target(p.unit, p.iface, path, interface).is_ok()) continue;
+        sd_bus_message* m = nullptr;
+        r = api.new_method_call(bus_, &m, kDest, path.c_str(), "org.freedesktop.DBus.Properties", "Get");
+        if (r >= 0) r = api.append(m, "ss", interface.c_str(), p.property);
+        sd_bus_slot* slot = nullptr;
+        pending.push_back({&p, &in_flight});
+        if (r >= 0)
+          r = api.call_async(bus_, &slot, m, on_reply, &pending.back(), static_cast<uint64_t>(left.count()));
+        if (m) api.message_unref(m);
+        if (r < 0) break;
+        slots.push_back(slot);
+        ++in_flight;
+      }
+      if (r < 0 || in_flight == 0) continue;
+      r = api.process(bus_, nullptr);
+      if (r > 0) continue;
+      if (r == 0) r = api.wait(bus_, static_cast<uint64_t>(left.count()));
+    }
+    for (sd_bus_slot* slot : slots) api.slot_unref(slot);  // cancels what is still pending
+    if (r < 0) reset();
+  }
+
  private:
+  struct Pending {  // one call in flight of get_unit_properties
+    SystemdProperty* prop;
+    size_t* in_flight;
+  };
+
+  static int on_reply(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    const SdBusApi& api = sd_bus_api();
+    auto* p = static_cast<Pending*>(userdata);
+    --*p->in_flight;
+    SystemdProperty& prop = *p->prop;
+    if (api.is_method_error(m, nullptr) > 0) return 0;
+    const char sig[2] = {prop.type, 0};
+    if (api.enter(m, 'v', sig) < 0) return 0;
+    if (prop.type == 's') {
+      const char* s = nullptr;
+      if (api.read(m, "s", &s) < 0) return 0;
+      prop.text = s ? s : "";
+    } else if (prop.type == 'u') {
+      uint32_t v = 0;
+      if (api.read(m, "u", &v) < 0) return 0;
+      prop.number = v;
+    } else {
+      uint64_t v = 0;
+      if (api.read(m, "t", &v) < 0) return 0;
+      prop.number = v;
+    }
+    prop.ok = true;
+    return 0;
+  }
+
   // Sets the method call timeout to what is left before the deadline.
   Status arm() {
     if (!bus_) return Status::error("not connected");
@@ -239,6 +319,20 @@ class SdBus final : public SystemdBus {
 };
 
 }  // namespace
+
+void SystemdBus::get_unit_properties(std::vector<SystemdProperty>& props) {
+  for (SystemdProperty& p : props) {
+    if (p.type == 's') {
+      p.ok = unit_string(p.unit, p.iface, p.property, p.text).is_ok();
+    } else if (p.type == 'u') {
+      uint32_t v = 0;
+      p.ok = unit_u32(p.unit, p.iface, p.property, v).is_ok();
+      p.number = v;
+    } else {
+      p.ok = unit_u64(p.unit, p.iface, p.property, p.number).is_ok();
+    }
+  }
+}
 
 std::unique_ptr<SystemdBus> make_sd_bus(bool private_socket) {
   return std::make_unique<SdBus>(private_socket);

@@ -22,6 +22,17 @@ struct SystemdUnit {
   std::string name, load_state, active_state;
 };
 
+// One Properties.Get of a unit, for get_unit_properties.
+struct SystemdProperty {
+  std::string unit;
+  const char* iface;     // "Service", "Socket"...
+  const char* property;  // "Type", "NAccepted"...
+  char type;             // D-Bus type: 's', 'u' or 't'
+  bool ok = false;       // the reply had that type
+  std::string text;      // 's'
+  uint64_t number = 0;   // 'u', 't'
+};
+
 class SystemdBus {
  public:
   virtual ~SystemdBus() = default;
@@ -42,6 +53,9 @@ class SystemdBus {
                           uint32_t& out) = 0;
   virtual Status unit_u64(const std::string& unit, const char* iface, const char* property,
                           uint64_t& out) = 0;
+  // Reads every property, setting ok, text and number. This one calls the
+  // three above in turn; the sd-bus one keeps several calls in flight.
+  virtual void get_unit_properties(std::vector<SystemdProperty>& props);
 };
 
 // The system bus (DBUS_SYSTEM_BUS_ADDRESS, else /run/dbus/system_bus_socket),

@@ -157,6 +157,7 @@ Status SystemdCollector::collect_units(MetricSink& sink, double version) {
     if (include_.matches(u.name) && !exclude_.matches(u.name) && u.load_state == "loaded")
       units_.push_back(&u);
 
+  fetch_properties(version);
   unit_states(sink);
   if (restarts_) restarts(sink);
   if (start_time_) start_times(sink);
@@ -174,6 +175,77 @@ Status SystemdCollector::collect_units(MetricSink& sink, double version) {
   return Status::ok();
 }
 
+namespace {
+
+std::string property_key(const std::string& unit, std::string_view iface, std::string_view property) {
+  std::string key = unit;
+  key += '\n';
+  key += iface;
+  key += '.';
+  key += property;
+  return key;
+}
+
+}  // namespace
+
+void SystemdCollector::fetch_properties(double version) {
+  // What the emitters below read, asked for all at once so that the bus can
+  // keep several calls in flight.
+  props_.clear();
+  auto add = [&](const SystemdUnit* u, const char* iface, const char* property, char type) {
+    props_.push_back({u->name, iface, property, type});
+  };
+  for (const SystemdUnit* u : units_) {
+    if (ends_with(u->name, ".service")) {
+      add(u, "Service", "Type", 's');
+      if (restarts_) add(u, "Service", "NRestarts", 'u');
+      if (tasks_) {
+        add(u, "Service", "TasksCurrent", 't');
+        add(u, "Service", "TasksMax", 't');
+      }
+    } else if (ends_with(u->name, ".mount")) {
+      add(u, "Mount", "Type", 's');
+    } else if (ends_with(u->name, ".timer") && version >= kMinVersionSystemState) {
+      add(u, "Timer", "LastTriggerUSec", 't');
+    } else if (ends_with(u->name, ".socket")) {
+      for (const char* p : {"NAccepted", "NConnections", "NRefused"}) add(u, "Socket", p, 'u');
+    }
+    if (start_time_ && u->active_state == "active") add(u, "Unit", "ActiveEnterTimestamp", 't');
+  }
+  bus_->get_unit_properties(props_);
+  index_.clear();
+  for (size_t i = 0; i < props_.size(); ++i)
+    index_[property_key(props_[i].unit, props_[i].iface, props_[i].property)] = i;
+}
+
+const SystemdProperty* SystemdCollector::fetched(const std::string& unit, const char* iface,
+                                                 const char* property) const {
+  auto it = index_.find(property_key(unit, iface, property));
+  if (it == index_.end() || !props_[it->second].ok) return nullptr;
+  return &props_[it->second];
+}
+
+bool SystemdCollector::fetched(const std::string& unit, const char* iface, const char* property,
+                               std::string& out) const {
+  const SystemdProperty* p = fetched(unit, iface, property);
+  if (p) out = p->text;
+  return p != nullptr;
+}
+
+bool SystemdCollector::fetched(const std::string& unit, const char* iface, const char* property,
+                               uint32_t& out) const {
+  const SystemdProperty* p = fetched(unit, iface, property);
+  if (p) out = static_cast<uint32_t>(p->number);
+  return p != nullptr;
+}
+
+bool SystemdCollector::fetched(const std::string& unit, const char* iface, const char* property,
+                               uint64_t& out) const {
+  const SystemdProperty* p = fetched(unit, iface, property);
+  if (p) out = p->number;
+  return p != nullptr;
+}
+
 void SystemdCollector::unit_states(MetricSink& sink) {
   const char* name = "node_systemd_unit_state";
   if (!units_.empty()) sink.family(name, "Systemd unit", MetricType::kGauge);
@@ -181,9 +253,9 @@ void SystemdCollector::unit_states(MetricSink& sink) {
   for (const SystemdUnit* u : units_) {
     type.clear();
     if (ends_with(u->name, ".service")) {
-      if (!bus_->unit_string(u->name, "Service", "Type", type).is_ok()) type.clear();
+      if (!fetched(u->name, "Service", "Type", type)) type.clear();
     } else if (ends_with(u->name, ".mount")) {
-      if (!bus_->unit_string(u->name, "Mount", "Type", type).is_ok()) type.clear();
+      if (!fetched(u->name, "Mount", "Type", type)) type.clear();
     }
     for (const char* s : kStates)
       sink.sample(name, {{"name", u->name}, {"state", s}, {"type", type}}, u->active_state == s ? 1 : 0);
@@ -195,8 +267,7 @@ void SystemdCollector::restarts(MetricSink& sink) {
   bool begun = false;
   for (const SystemdUnit* u : units_) {
     uint32_t n;
-    if (!ends_with(u->name, ".service") || !bus_->unit_u32(u->name, "Service", "NRestarts", n).is_ok())
-      continue;
+    if (!ends_with(u->name, ".service") || !fetched(u->name, "Service", "NRestarts", n)) continue;
     if (!begun) sink.family(name, "Service unit count of Restart triggers", MetricType::kCounter);
     begun = true;
     sink.sample(name, {{"name", u->name}}, n);
@@ -208,8 +279,7 @@ void SystemdCollector::start_times(MetricSink& sink) {
   bool begun = false;
   for (const SystemdUnit* u : units_) {
     uint64_t usec = 0;
-    if (u->active_state == "active" && !bus_->unit_u64(u->name, "Unit", "ActiveEnterTimestamp", usec).is_ok())
-      continue;
+    if (u->active_state == "active" && !fetched(u->name, "Unit", "ActiveEnterTimestamp", usec)) continue;
     if (!begun) sink.family(name, "Start time of the unit since unix epoch in seconds.", MetricType::kGauge);
     begun = true;
     sink.sample(name, {{"name", u->name}}, static_cast<double>(usec) / 1e6);
@@ -228,7 +298,7 @@ void SystemdCollector::tasks(MetricSink& sink) {
     bool begun = false;
     for (const SystemdUnit* u : units_) {
       uint64_t v;
-      if (!ends_with(u->name, ".service") || !bus_->unit_u64(u->name, "Service", t.property, v).is_ok() ||
+      if (!ends_with(u->name, ".service") || !fetched(u->name, "Service", t.property, v) ||
           v == std::numeric_limits<uint64_t>::max())
         continue;
       if (!begun) sink.family(t.metric, t.help, MetricType::kGauge);
@@ -243,8 +313,7 @@ void SystemdCollector::timers(MetricSink& sink) {
   bool begun = false;
   for (const SystemdUnit* u : units_) {
     uint64_t usec;
-    if (!ends_with(u->name, ".timer") || !bus_->unit_u64(u->name, "Timer", "LastTriggerUSec", usec).is_ok())
-      continue;
+    if (!ends_with(u->name, ".timer") || !fetched(u->name, "Timer", "LastTriggerUSec", usec)) continue;
     if (!begun) sink.family(name, "Seconds since epoch of last trigger.", MetricType::kGauge);
     begun = true;
     sink.sample(name, {{"name", u->name}}, static_cast<double>(usec) / 1e6);
@@ -264,7 +333,7 @@ void SystemdCollector::sockets(MetricSink& sink) {
     if (!ends_with(u->name, ".socket")) continue;
     Socket s{u, {0, 0, 0}, 0};
     for (const char* p : {"NAccepted", "NConnections", "NRefused"}) {
-      if (!bus_->unit_u32(u->name, "Socket", p, s.v[s.n]).is_ok()) break;
+      if (!fetched(u->name, "Socket", p, s.v[s.n])) break;
       ++s.n;
     }
     if (s.n > 0) socks.push_back(s);

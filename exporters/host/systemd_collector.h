@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/collector.h"
@@ -50,13 +51,20 @@ class SystemdCollector final : public Collector {
   void timers(MetricSink& sink);
   void sockets(MetricSink& sink);
   Status fail(const Status& st);
+  void fetch_properties(double version);
+  const SystemdProperty* fetched(const std::string& unit, const char* iface, const char* property) const;
+  bool fetched(const std::string& unit, const char* iface, const char* property, std::string& out) const;
+  bool fetched(const std::string& unit, const char* iface, const char* property, uint32_t& out) const;
+  bool fetched(const std::string& unit, const char* iface, const char* property, uint64_t& out) const;
 
   std::unique_ptr<SystemdBus> bus_;
   RegexFilter include_, exclude_;
   bool start_time_, restarts_, tasks_;
   bool failing_ = false;  // the last failure was logged
   std::vector<SystemdUnit> all_;
-  std::vector<const SystemdUnit*> units_;  // loaded, included, not excluded; by name
+  std::vector<const SystemdUnit*> units_;          // loaded, included, not excluded; by name
+  std::vector<SystemdProperty> props_;             // this scrape's unit properties
+  std::unordered_map<std::string, size_t> index_;  // "unit\niface.property" -> props_
 };
 
 }  // namespace vigia::host

@@ -25,12 +25,12 @@ struct SystemdUnit {
 // One Properties.Get of a unit, for get_unit_properties.
 struct SystemdProperty {
   std::string unit;
-  const char* iface;     // "Service", "Socket"...
-  const char* property;  // "Type", "NAccepted"...
-  char type;             // D-Bus type: 's', 'u' or 't'
-  bool ok = false;       // the reply had that type
-  std::string text;      // 's'
-  uint64_t number = 0;   // 'u', 't'
+  const char* iface = "";     // "Service", "Socket"...
+  const char* property = "";  // "Type", "NAccepted"...
+  char type = 's';            // D-Bus type: 's', 'u' or 't'
+  bool ok = false;            // the reply had that type
+  std::string text;           // 's'
+  uint64_t number = 0;        // 'u', 't'
 };
 
 class SystemdBus {

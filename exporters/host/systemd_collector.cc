@@ -193,7 +193,11 @@ void SystemdCollector::fetch_properties(double version) {
   // keep several calls in flight.
   props_.clear();
   auto add = [&](const SystemdUnit* u, const char* iface, const char* property, char type) {
-    props_.push_back({u->name, iface, property, type});
+    SystemdProperty& p = props_.emplace_back();
+    p.unit = u->name;
+    p.iface = iface;
+    p.property = property;
+    p.type = type;
   };
   for (const SystemdUnit* u : units_) {
     if (ends_with(u->name, ".service")) {

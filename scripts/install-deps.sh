@@ -10,6 +10,7 @@ build_pkgs=(
   prometheus-cpp-dev libmicrohttpd-dev libpqxx-dev libhiredis-dev libcurl4-openssl-dev
   libyaml-cpp-dev libbenchmark-dev catch2 nlohmann-json3-dev zlib1g-dev libdeflate-dev libre2-dev libssl-dev
   libsimdjson-dev
+  libsystemd-dev
 )
 # Reference implementations and servers the tests and benchmarks run against.
 test_pkgs=(
@@ -24,6 +25,7 @@ test_pkgs=(
   prometheus-alertmanager python3-aiosmtpd
   docker.io busybox-static
   prometheus-alertmanager tzdata
+  dbus-daemon python3-dbus python3-gi
 )
 
 pkgs=("${build_pkgs[@]}")

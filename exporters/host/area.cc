@@ -2,6 +2,7 @@
 #include "core/flags.h"
 #include "core/yaml_reader.h"
 #include "exporters/host/host.h"
+#include "exporters/host/systemd_collector.h"
 
 namespace vigia::host {
 namespace {
@@ -52,6 +53,7 @@ class HostArea final : public Area {
                 &o.netclass_netlink);
     fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.",
                   &o.netstat_fields);
+    add_systemd_flags(fs, o);
     fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.",
                   &o.vmstat_fields);
   }
@@ -73,6 +75,8 @@ class HostArea final : public Area {
   }
 
   Status add_collectors(AreaSetup& setup) override {
+    Status st = resolve_systemd_flags(opts_);
+    if (!st.is_ok()) return st;
     register_collectors(setup.catalog, opts_);
     setup.config_switches.insert(setup.config_switches.end(), switches_.begin(), switches_.end());
     return Status::ok();

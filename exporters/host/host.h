@@ -46,6 +46,12 @@ struct HostOptions {
       "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|"
       "OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|"
       "RcvbufErrors|SndbufErrors))$";
+  // --collector.systemd.*: unit-include, unit-exclude (and their deprecated
+  // names unit-whitelist, unit-blacklist), private, enable-*-metrics
+  std::string systemd_unit_include = ".+", systemd_unit_exclude = ".+\\.(automount|device|mount|scope|slice)";
+  std::string systemd_unit_whitelist, systemd_unit_blacklist;
+  bool systemd_private = false, systemd_task_metrics = false, systemd_restarts_metrics = false,
+       systemd_start_time_metrics = false;
   // --collector.vmstat.fields
   std::string vmstat_fields = "^(oom_kill|pgpg|pswp|pg.*fault).*";
 };

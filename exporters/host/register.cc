@@ -28,6 +28,7 @@
 #include "exporters/host/sockstat_collector.h"
 #include "exporters/host/softnet_collector.h"
 #include "exporters/host/stat_collector.h"
+#include "exporters/host/systemd_collector.h"
 #include "exporters/host/time_collector.h"
 #include "exporters/host/timex_collector.h"
 #include "exporters/host/udp_queues_collector.h"
@@ -64,6 +65,7 @@ void register_collectors(CollectorCatalog& c, const HostOptions& o) {
   c.add("sockstat", true, [o] { return std::make_unique<SockstatCollector>(o.paths); });
   c.add("softnet", true, [o] { return std::make_unique<SoftnetCollector>(o.paths); });
   c.add("stat", true, [o] { return std::make_unique<StatCollector>(o.paths); });
+  c.add("systemd", false, [o] { return std::make_unique<SystemdCollector>(o); });
   c.add("time", true, [o] { return std::make_unique<TimeCollector>(o.paths); });
   c.add("timex", true, [] { return std::make_unique<TimexCollector>(); });
   c.add("udp_queues", true, [o] { return std::make_unique<UdpQueuesCollector>(o.paths); });

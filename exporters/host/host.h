@@ -8,6 +8,7 @@
 #include "core/area.h"
 #include "core/fs.h"
 #include "core/registry.h"
+#include "exporters/host/cpu_info.h"
 
 namespace vigia::host {
 
@@ -15,6 +16,8 @@ namespace vigia::host {
 // The defaults are node_exporter 1.5's.
 struct HostOptions {
   HostPaths paths;
+  // --collector.cpu.info, --collector.cpu.info.flags-include, --collector.cpu.info.bugs-include
+  CpuInfoOptions cpu_info;
   // --collector.filesystem.mount-points-exclude
   std::string fs_mount_points_exclude =
       "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
@@ -35,6 +38,10 @@ struct HostOptions {
       "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|"
       "OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|"
       "RcvbufErrors|SndbufErrors))$";
+  // --collector.stat.softirq
+  bool stat_softirq = false;
+  // --collector.textfile.directory (empty: none)
+  std::string textfile_directory;
   // --collector.vmstat.fields
   std::string vmstat_fields = "^(oom_kill|pgpg|pswp|pg.*fault).*";
 };

@@ -14,6 +14,16 @@ Status parse_proc_stat(std::string_view text, ProcStat& out) {
       return ++n < 2;
     });
     if (n < 2) return;
+    if (key == "softirq") {
+      int k = 0;
+      bool ok = true;
+      for_each_field(line.substr(line.find(key) + key.size()), [&](std::string_view f) {
+        ok = parse_u64(f, out.softirq[k]);
+        return ok && ++k < 11;
+      });
+      if (k != 11) st = Status::error("couldn't parse \"" + std::string(line) + "\" (softirq)");
+      return;
+    }
     uint64_t* dst = key == "intr"            ? &out.intr
                     : key == "ctxt"          ? &out.ctxt
                     : key == "btime"         ? &out.btime
@@ -42,6 +52,13 @@ Status StatCollector::collect(const CollectContext&, MetricSink& sink) {
   sink.gauge("node_procs_running", "Number of processes in runnable state.", d(s.procs_running));
   sink.gauge("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
              d(s.procs_blocked));
+  if (softirq_) {
+    static constexpr std::string_view kVectors[] = {"hi",           "timer",   "net_tx", "net_rx",  "block",
+                                                    "block_iopoll", "tasklet", "sched",  "hrtimer", "rcu"};
+    sink.family("node_softirqs_total", "Number of softirq calls.", MetricType::kCounter);
+    for (size_t i = 0; i < 10; ++i)
+      sink.sample("node_softirqs_total", {{"vector", kVectors[i]}}, d(s.softirq[i + 1]));
+  }
   return Status::ok();
 }
 

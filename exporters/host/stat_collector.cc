@@ -1,5 +1,7 @@
 #include "exporters/host/stat_collector.h"
 
+#include <utility>
+
 namespace vigia::host {
 
 Status parse_proc_stat(std::string_view text, ProcStat& out) {
@@ -53,11 +55,12 @@ Status StatCollector::collect(const CollectContext&, MetricSink& sink) {
   sink.gauge("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
              d(s.procs_blocked));
   if (softirq_) {
-    static constexpr std::string_view kVectors[] = {"hi",           "timer",   "net_tx", "net_rx",  "block",
-                                                    "block_iopoll", "tasklet", "sched",  "hrtimer", "rcu"};
+    // node_exporter's order (by name), with each vector's index in the softirq line.
+    static constexpr std::pair<std::string_view, int> kVectors[] = {
+        {"block", 5},  {"block_iopoll", 6}, {"hi", 1},    {"hrtimer", 9}, {"net_rx", 4},
+        {"net_tx", 3}, {"rcu", 10},         {"sched", 8}, {"tasklet", 7}, {"timer", 2}};
     sink.family("node_softirqs_total", "Number of softirq calls.", MetricType::kCounter);
-    for (size_t i = 0; i < 10; ++i)
-      sink.sample("node_softirqs_total", {{"vector", kVectors[i]}}, d(s.softirq[i + 1]));
+    for (const auto& [v, i] : kVectors) sink.sample("node_softirqs_total", {{"vector", v}}, d(s.softirq[i]));
   }
   return Status::ok();
 }

@@ -12,6 +12,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/exposition.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/strconv.h"
@@ -312,46 +313,12 @@ Status parse_textfile(ExpositionParser& parser, std::string_view text, std::vect
   return Status::ok();
 }
 
-Status TextfileCollector::collect(const CollectContext&, MetricSink& sink) {
-  struct FileFamilies {
-    std::string path;
-    std::vector<TextfileFamily> families;
-  };
-  bool errored = false;
-  std::vector<FileFamilies> files;
-  std::map<std::string, double> mtimes;
+void write_textfiles(const std::vector<TextfileSource>& files, MetricSink& sink) {
   std::unordered_map<std::string, std::vector<std::string>> files_of;  // family -> files
-  for (const std::string& dir : directories(directory_)) {
-    std::vector<std::string> names;
-    Status st = list_dir(dir, names);
-    if (!st.is_ok() && !dir.empty()) {
-      errored = true;
-      log::error("failed to read textfile collector directory", {{"path", dir}, {"err", st.message()}});
-    }
-    for (const std::string& n : names) {
-      if (!ends_with(n, ".prom")) continue;
-      std::string path = clean_path(dir + "/" + n);
-      double mtime = 0;
-      FileFamilies f{path, {}};
-      st = read_textfile(path, buf_, mtime);
-      if (st.is_ok()) {
-        st = parse_textfile(parser_, buf_, f.families);
-        if (!st.is_ok())
-          st = Status::error("failed to parse textfile data from \"" + path + "\": " + st.message());
-      }
-      if (!st.is_ok()) {
-        errored = true;
-        log::error("failed to collect textfile data", {{"file", n}, {"err", st.message()}});
-        continue;
-      }
-      for (const TextfileFamily& fam : f.families) files_of[fam.name].push_back(path);
-      mtimes[path] = mtime;
-      files.push_back(std::move(f));
-    }
-  }
-
+  for (const TextfileSource& f : files)
+    for (const TextfileFamily& fam : f.families) files_of[fam.name].push_back(f.path);
   std::map<std::string, Gathered> out;
-  for (const FileFamilies& f : files)
+  for (const TextfileSource& f : files)
     for (const TextfileFamily& fam : f.families) {
       std::string help = fam.help;
       if (help.empty()) {
@@ -370,6 +337,41 @@ Status TextfileCollector::collect(const CollectContext&, MetricSink& sink) {
     std::stable_sort(g.metrics.begin(), g.metrics.end(), metric_less);
     write_family(name, g, sink);
   }
+}
+
+Status TextfileCollector::collect(const CollectContext&, MetricSink& sink) {
+  bool errored = false;
+  std::vector<TextfileSource> files;
+  std::map<std::string, double> mtimes;
+  for (const std::string& dir : directories(directory_)) {
+    std::vector<std::string> names;
+    Status st = list_dir(dir, names);
+    if (!st.is_ok() && !dir.empty()) {
+      errored = true;
+      log::error("failed to read textfile collector directory", {{"path", dir}, {"err", st.message()}});
+    }
+    for (const std::string& n : names) {
+      if (!ends_with(n, ".prom")) continue;
+      std::string path = clean_path(dir + "/" + n);
+      double mtime = 0;
+      TextfileSource f{path, {}};
+      st = read_textfile(path, buf_, mtime);
+      if (st.is_ok()) {
+        st = parse_textfile(parser_, buf_, f.families);
+        if (!st.is_ok())
+          st = Status::error("failed to parse textfile data from \"" + path + "\": " + st.message());
+      }
+      if (!st.is_ok()) {
+        errored = true;
+        log::error("failed to collect textfile data", {{"file", n}, {"err", st.message()}});
+        continue;
+      }
+      mtimes[path] = mtime;
+      files.push_back(std::move(f));
+    }
+  }
+
+  write_textfiles(files, sink);
   if (!mtimes.empty()) {
     sink.family("node_textfile_mtime_seconds", "Unixtime mtime of textfiles successfully read.",
                 MetricType::kGauge);

@@ -30,6 +30,17 @@ struct TextfileFamily {
 // and on any sample carrying a timestamp (node_exporter refuses the file).
 Status parse_textfile(ExpositionParser& parser, std::string_view text, std::vector<TextfileFamily>& out);
 
+// The families of the files read (in file name order), as node_exporter
+// serves them: the HELP of families without one, the metrics client_golang's
+// registry accepts (a family's first file wins: later metrics whose HELP or
+// TYPE differ, whose name collides with a histogram's or summary's series, or
+// whose label set repeats are dropped and logged), each family sorted.
+struct TextfileSource {
+  std::string path;
+  std::vector<TextfileFamily> families;
+};
+void write_textfiles(const std::vector<TextfileSource>& files, MetricSink& sink);
+
 // node_exporter 1.5's textfile collector: the *.prom files of
 // --collector.textfile.directory (a glob of directories too) served with
 // node_textfile_mtime_seconds{file} for each file read and

@@ -130,7 +130,8 @@ def main(c):
                "--collector.cpu.info.bugs-include=.", "--collector.stat.softirq",
                "--collector.textfile.directory=" + tdir]
     only += ["--collector." + n for n in off_by_default] + options
-    same_filters = [f for f in same_filters if not f.startswith("--collector.textfile.directory=")]
+    mine = {o.split("=")[0] for o in options}
+    same_filters = [f for f in same_filters if f.split("=")[0] not in mine]
     vigia = h.start_vigia(["exporter"] + only + same_filters)
     node = h.start_node_exporter(only)
 

@@ -23,7 +23,7 @@ Status parse_proc_stat(std::string_view text, ProcStat& out) {
         ok = parse_u64(f, out.softirq[k]);
         return ok && ++k < 11;
       });
-      if (k != 11) st = Status::error("couldn't parse \"" + std::string(line) + "\" (softirq)");
+      if (!ok) st = Status::error("couldn't parse \"" + std::string(line) + "\" (softirq)");
       return;
     }
     uint64_t* dst = key == "intr"            ? &out.intr

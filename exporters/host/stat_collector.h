@@ -19,8 +19,8 @@ struct ProcStat {
 };
 
 // Parses /proc/stat. Lines with fewer than two fields and unknown keys are
-// skipped; an error names the line whose value is not a number (or, for
-// softirq, that has fewer than 11 numbers).
+// skipped; an error names the line whose value is not a number (softirq:
+// missing trailing counts are 0).
 Status parse_proc_stat(std::string_view text, ProcStat& out);
 
 // node_boot_time_seconds, node_context_switches_total, node_forks_total,

@@ -112,7 +112,10 @@ TEST_CASE("bad input fails the collector with the file named") {
   CHECK_FALSE(parse_pid_stat("1 (a) R 0 1", state, threads));
 
   ProcStat s;
-  CHECK(parse_proc_stat("softirq 1 2 3\n", s).is_error());
+  CHECK(parse_proc_stat("softirq 1 2 x\n", s).is_error());
+  REQUIRE(parse_proc_stat("softirq 1 2 3\n", s).is_ok());
+  CHECK(s.softirq[2] == 3);
+  CHECK(s.softirq[3] == 0);
 
   HostPaths p;
   p.proc = kFixture + "/no-such-proc";

@@ -292,6 +292,20 @@ def run(args):
             print("error: no collector in common", file=sys.stderr)
             return 1
         switches = ["--collector.disable-defaults"] + [f"--collector.{c}" for c in collectors]
+        if "textfile" in collectors:
+            # The same directory for both (their defaults differ: none vs Debian's), holding
+            # what a cron job typically leaves there, unless --textfile-dir names one.
+            tdir = args.textfile_dir
+            if not tdir:
+                tdir = os.path.join(logdir, "textfile")
+                os.makedirs(tdir)
+                with open(os.path.join(tdir, "backup.prom"), "w") as f:
+                    f.write("# HELP backup_last_success_timestamp_seconds Last successful backup.\n"
+                            "# TYPE backup_last_success_timestamp_seconds gauge\n"
+                            'backup_last_success_timestamp_seconds{job="db"} 1.7e+09\n'
+                            'backup_last_success_timestamp_seconds{job="files"} 1.7e+09\n'
+                            'deploy_info{version="1.2.3"} 1\n')
+            switches.append(f"--collector.textfile.directory={tdir}")
         vigia_argv += switches
         # Its go_*/process_*/promhttp_* series are work vigia does not do here.
         node_argv += switches + ["--web.disable-exporter-metrics"]
@@ -413,6 +427,8 @@ def main():
     p.add_argument("--rounds", type=int, default=5, help="rounds (default: %(default)s)")
     p.add_argument("--scrapes", type=int, default=200, help="scrapes per exporter per round (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=20, help="untimed scrapes of each first (default: %(default)s)")
+    p.add_argument("--textfile-dir", help="--collector.textfile.directory for both (default: a "
+                   "temporary one holding one small .prom file)")
     p.add_argument("--no-gzip", action="store_true", help="do not send Accept-Encoding: gzip")
     p.add_argument("--json", help="write the results to this JSON file")
     p.add_argument("--quick", action="store_true",

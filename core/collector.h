@@ -28,6 +28,15 @@ struct CollectContext {
   }
 };
 
+// A reference exporter's own per-collector meta-metrics, which the registry
+// writes beside vigia_collector_* for the collectors of an area that asks for
+// them (CollectorCatalog::set_scrape_meta): node_exporter's
+// node_scrape_collector_{duration_seconds,success}, which its dashboards read.
+// Their success follows the reference: 0 for an error and for "no data" too.
+struct ScrapeMetaNames {
+  std::string_view duration_name, duration_help, success_name, success_help;
+};
+
 class Collector {
  public:
   virtual ~Collector() = default;
@@ -69,6 +78,10 @@ class Collector {
   // Collectors whose I/O cannot block (procfs) keep the default, which does
   // nothing. Irreversible.
   virtual void interrupt() {}
+
+  // The reference exporter's meta-metrics this collector also reports under
+  // (static storage), or null: only vigia_collector_*.
+  virtual const ScrapeMetaNames* scrape_meta() const { return nullptr; }
 };
 
 // A collector over named service targets (a primary and its replicas…).
@@ -109,6 +122,7 @@ class SharedCollector final : public Collector {
   void interrupt() override { c_->interrupt(); }
   bool concurrent() const override { return c_->concurrent(); }
   std::unique_ptr<Pending> start(const CollectContext& ctx) override { return c_->start(ctx); }
+  const ScrapeMetaNames* scrape_meta() const override { return c_->scrape_meta(); }
 
  private:
   std::shared_ptr<Collector> c_;

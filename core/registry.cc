@@ -23,6 +23,22 @@ void guard(F&& f, Status& st) {
   }
 }
 
+// A collector that also reports a reference exporter's meta-metrics.
+class MetaCollector final : public Collector {
+ public:
+  MetaCollector(std::unique_ptr<Collector> c, const ScrapeMetaNames* meta) : c_(std::move(c)), meta_(meta) {}
+  std::string_view name() const override { return c_->name(); }
+  Status collect(const CollectContext& ctx, MetricSink& sink) override { return c_->collect(ctx, sink); }
+  void interrupt() override { c_->interrupt(); }
+  bool concurrent() const override { return c_->concurrent(); }
+  std::unique_ptr<Pending> start(const CollectContext& ctx) override { return c_->start(ctx); }
+  const ScrapeMetaNames* scrape_meta() const override { return meta_; }
+
+ private:
+  std::unique_ptr<Collector> c_;
+  const ScrapeMetaNames* meta_;
+};
+
 }  // namespace
 
 void CollectorCatalog::add(std::string name, bool enabled_by_default, Factory make) {
@@ -33,6 +49,15 @@ bool CollectorCatalog::set_enabled(std::string_view name, bool enabled) {
   for (Entry& e : entries_)
     if (e.name == name) {
       e.explicit_state = enabled ? 1 : 0;
+      return true;
+    }
+  return false;
+}
+
+bool CollectorCatalog::set_scrape_meta(std::string_view name, const ScrapeMetaNames* meta) {
+  for (Entry& e : entries_)
+    if (e.name == name) {
+      e.meta = meta;
       return true;
     }
   return false;
@@ -61,7 +86,11 @@ std::vector<std::unique_ptr<Collector>> CollectorCatalog::build() const {
   }
   std::sort(on.begin(), on.end(), [](const Entry* a, const Entry* b) { return a->name < b->name; });
   std::vector<std::unique_ptr<Collector>> out;
-  for (const Entry* e : on) out.push_back(e->make());
+  for (const Entry* e : on) {
+    std::unique_ptr<Collector> c = e->make();
+    if (e->meta) c = std::make_unique<MetaCollector>(std::move(c), e->meta);
+    out.push_back(std::move(c));
+  }
   return out;
 }
 
@@ -85,6 +114,8 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
     std::string_view name;
     double seconds = 0;
     bool success = false;
+    bool no_data = false;
+    const ScrapeMetaNames* meta = nullptr;
   };
   std::vector<const Entry*> entries;
   for (const auto& e : collectors_)
@@ -94,6 +125,7 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
   auto report = [](Outcome& o, const Status& st, Clock::time_point start) {
     o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     o.success = !st.is_error();
+    o.no_data = st.is_no_data();
     if (st.is_error())
       log::error("collector failed", {{"collector", o.name}, {"err", st.message()}});
     else if (st.is_no_data() && log::enabled(log::Level::kDebug))
@@ -103,6 +135,7 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
     Collector* c = entries[i]->collector.get();
     Outcome& o = outcomes[i];
     o.name = c->name();
+    o.meta = c->scrape_meta();
     auto start = Clock::now();
     if (start >= ctx.deadline) {
       log::warn("collector skipped: scrape deadline exceeded", {{"collector", o.name}});
@@ -146,6 +179,7 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
       Collector* c = entries[i]->collector.get();
       if (!c->concurrent()) continue;
       outcomes[i].name = c->name();
+      outcomes[i].meta = c->scrape_meta();
       auto begun = Clock::now();
       if (begun >= ctx.deadline) continue;  // run() reports the skip
       Status st;
@@ -179,6 +213,18 @@ void CollectorRegistry::collect(const CollectContext& ctx, MetricSink& sink,
               MetricType::kGauge);
   for (const Outcome& o : outcomes)
     sink.sample("vigia_collector_success", {{"collector", o.name}}, o.success ? 1 : 0);
+  // The reference exporters' names, each meta once, for its collectors.
+  std::vector<const ScrapeMetaNames*> metas;
+  for (const Outcome& o : outcomes)
+    if (o.meta && std::find(metas.begin(), metas.end(), o.meta) == metas.end()) metas.push_back(o.meta);
+  for (const ScrapeMetaNames* m : metas) {
+    sink.family(m->duration_name, m->duration_help, MetricType::kGauge);
+    for (const Outcome& o : outcomes)
+      if (o.meta == m) sink.sample(m->duration_name, {{"collector", o.name}}, o.seconds);
+    sink.family(m->success_name, m->success_help, MetricType::kGauge);
+    for (const Outcome& o : outcomes)
+      if (o.meta == m) sink.sample(m->success_name, {{"collector", o.name}}, o.success && !o.no_data ? 1 : 0);
+  }
 }
 
 void CollectorRegistry::interrupt() {

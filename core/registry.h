@@ -31,6 +31,10 @@ class CollectorCatalog {
   // (set_enabled calls made before or after this both count).
   void disable_defaults();
 
+  // The collector `name` also reports meta's families (core/collector.h), as
+  // the reference exporter of its area does. Returns false if unknown.
+  bool set_scrape_meta(std::string_view name, const ScrapeMetaNames* meta);
+
   bool has(std::string_view name) const;
   // Names in registration order, with their current switch.
   std::vector<std::pair<std::string, bool>> list() const;
@@ -44,6 +48,7 @@ class CollectorCatalog {
     bool default_on;
     int explicit_state;  // -1 unset, 0 off, 1 on
     Factory make;
+    const ScrapeMetaNames* meta = nullptr;
   };
   std::vector<Entry> entries_;
   bool defaults_disabled_ = false;
@@ -52,6 +57,7 @@ class CollectorCatalog {
 // Runs collectors. For each one it emits
 //   vigia_collector_duration_seconds{collector}  how long collect() took
 //   vigia_collector_success{collector}           1 ok or no data, 0 error
+// (and the families of its scrape_meta(), if any, for the same outcome)
 // catches anything collect() throws, and skips (success 0) collectors whose
 // turn comes after the deadline. Errors are logged with the collector's name.
 //

@@ -9,6 +9,11 @@ namespace {
 
 const HostPaths* g_flag_paths = nullptr;  // set and cleared on the setup thread
 
+// node_exporter's own per-collector metrics, beside vigia_collector_*.
+constexpr ScrapeMetaNames kNodeScrapeMeta{
+    "node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.",
+    "node_scrape_collector_success", "node_exporter: Whether a collector succeeded."};
+
 class HostArea final : public Area {
  public:
   HostArea() { g_flag_paths = &opts_.paths; }
@@ -29,6 +34,13 @@ class HostArea final : public Area {
     fs.add_string("collector.arp.device-exclude",
                   "Regexp of arp devices to exclude (mutually exclusive to device-include).",
                   &o.arp_device_exclude);
+    fs.add_bool("collector.cpu.info", "Enables metric cpu_info", &o.cpu_info.enabled);
+    fs.add_string("collector.cpu.info.flags-include",
+                  "Filter the `flags` field in cpuInfo with a value that must be a regular expression",
+                  &o.cpu_info.flags_include);
+    fs.add_string("collector.cpu.info.bugs-include",
+                  "Filter the `bugs` field in cpuInfo with a value that must be a regular expression",
+                  &o.cpu_info.bugs_include);
     fs.add_string("collector.filesystem.mount-points-exclude", "Regexp of mount points to exclude.",
                   &o.fs_mount_points_exclude);
     fs.add_string("collector.filesystem.fs-types-exclude", "Regexp of filesystem types to exclude.",
@@ -54,6 +66,9 @@ class HostArea final : public Area {
     fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.",
                   &o.netstat_fields);
     add_systemd_flags(fs, o);
+    fs.add_bool("collector.stat.softirq", "Export softirq calls per vector", &o.stat_softirq);
+    fs.add_string("collector.textfile.directory", "Directory to read text files with metrics from.",
+                  &o.textfile_directory);
     fs.add_string("collector.vmstat.fields", "Regexp of fields to return for the vmstat collector.",
                   &o.vmstat_fields);
   }
@@ -77,7 +92,11 @@ class HostArea final : public Area {
   Status add_collectors(AreaSetup& setup) override {
     Status st = resolve_systemd_flags(opts_);
     if (!st.is_ok()) return st;
+    size_t before = setup.catalog.list().size();
     register_collectors(setup.catalog, opts_);
+    auto all = setup.catalog.list();
+    for (size_t i = before; i < all.size(); ++i)
+      setup.catalog.set_scrape_meta(all[i].first, &kNodeScrapeMeta);
     setup.config_switches.insert(setup.config_switches.end(), switches_.begin(), switches_.end());
     return Status::ok();
   }

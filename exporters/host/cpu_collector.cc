@@ -77,11 +77,24 @@ bool parse_cpu_list(std::string_view text, std::vector<uint32_t>& out) {
   return true;
 }
 
-CpuCollector::CpuCollector(const HostPaths& paths)
-    : stat_file_(paths.proc_path("stat")), cpu_dir_(paths.sys_path("devices/system/cpu")) {}
+CpuCollector::CpuCollector(const HostPaths& paths, const CpuInfoOptions& info)
+    : stat_file_(paths.proc_path("stat")),
+      cpuinfo_file_(paths.proc_path("cpuinfo")),
+      info_(info),
+      cpu_dir_(paths.sys_path("devices/system/cpu")) {}
 
 Status CpuCollector::collect(const CollectContext&, MetricSink& sink) {
-  Status st = collect_stat(sink);
+  Status st;
+  if (info_.enabled()) {
+    st = info_.status();
+    if (!st.is_ok()) return st;
+    st = cpuinfo_file_.read(buf_);
+    if (!st.is_ok()) return st;
+    st = parse_cpuinfo(buf_, cpuinfo_);
+    if (!st.is_ok()) return Status::error(cpuinfo_file_.path() + ": " + st.message());
+    info_.write(cpuinfo_, sink);
+  }
+  st = collect_stat(sink);
   if (!st.is_ok()) return st;
   st = collect_isolated(sink);
   if (!st.is_ok()) return st;

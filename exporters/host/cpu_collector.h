@@ -7,6 +7,7 @@
 
 #include "core/collector.h"
 #include "core/fs.h"
+#include "exporters/host/cpu_info.h"
 
 namespace vigia::host {
 
@@ -28,6 +29,8 @@ bool parse_cpu_stat_line(std::string_view line, int64_t& cpu_id, CpuTimes& out);
 bool parse_cpu_list(std::string_view text, std::vector<uint32_t>& out);
 
 // The cpu collector, node_exporter 1.5 defaults (guest on, info off):
+//   node_cpu_info{...}, node_cpu_flag_info{flag}, node_cpu_bug_info{bug} from
+//     <procfs>/cpuinfo with --collector.cpu.info (cpu_info.h).
 //   node_cpu_seconds_total{cpu,mode}, node_cpu_guest_seconds_total{cpu,mode}
 //     from /proc/stat; counters never go backwards (a CPU whose idle drops by
 //     3 s or more is reset: hotplug), cache reset when the CPU count changes.
@@ -40,7 +43,7 @@ bool parse_cpu_list(std::string_view text, std::vector<uint32_t>& out);
 // numbering) get no series rather than a series of zeros.
 class CpuCollector final : public Collector {
  public:
-  explicit CpuCollector(const HostPaths& paths);
+  explicit CpuCollector(const HostPaths& paths, const CpuInfoOptions& info = {});
   std::string_view name() const override { return "cpu"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 
@@ -64,6 +67,9 @@ class CpuCollector final : public Collector {
   void scan_throttles();
 
   ProcFile stat_file_;
+  ProcFile cpuinfo_file_;
+  CpuInfoWriter info_;
+  std::vector<CpuInfo> cpuinfo_;
   std::string cpu_dir_;
   // Rescanned when the number of CPUs changes (hotplug); SIZE_MAX: never.
   size_t throttle_scan_cpus_ = static_cast<size_t>(-1);

@@ -8,6 +8,7 @@
 #include "core/area.h"
 #include "core/fs.h"
 #include "core/registry.h"
+#include "exporters/host/cpu_info.h"
 
 namespace vigia::host {
 
@@ -18,6 +19,8 @@ struct HostOptions {
   // --collector.arp.device-include / device-exclude (empty: none)
   std::string arp_device_include;
   std::string arp_device_exclude;
+  // --collector.cpu.info, --collector.cpu.info.flags-include, --collector.cpu.info.bugs-include
+  CpuInfoOptions cpu_info;
   // --collector.filesystem.mount-points-exclude
   std::string fs_mount_points_exclude =
       "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
@@ -52,6 +55,10 @@ struct HostOptions {
   std::string systemd_unit_whitelist, systemd_unit_blacklist;
   bool systemd_private = false, systemd_task_metrics = false, systemd_restarts_metrics = false,
        systemd_start_time_metrics = false;
+  // --collector.stat.softirq
+  bool stat_softirq = false;
+  // --collector.textfile.directory (empty: none)
+  std::string textfile_directory;
   // --collector.vmstat.fields
   std::string vmstat_fields = "^(oom_kill|pgpg|pswp|pg.*fault).*";
 };

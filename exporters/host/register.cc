@@ -11,6 +11,7 @@
 #include "exporters/host/entropy_collector.h"
 #include "exporters/host/filefd_collector.h"
 #include "exporters/host/filesystem_collector.h"
+#include "exporters/host/interrupts_collector.h"
 #include "exporters/host/host.h"
 #include "exporters/host/loadavg_collector.h"
 #include "exporters/host/mdadm_collector.h"
@@ -23,12 +24,14 @@
 #include "exporters/host/nvme_collector.h"
 #include "exporters/host/os_collector.h"
 #include "exporters/host/pressure_collector.h"
+#include "exporters/host/processes_collector.h"
 #include "exporters/host/schedstat_collector.h"
 #include "exporters/host/selinux_collector.h"
 #include "exporters/host/sockstat_collector.h"
 #include "exporters/host/softnet_collector.h"
 #include "exporters/host/stat_collector.h"
 #include "exporters/host/systemd_collector.h"
+#include "exporters/host/textfile_collector.h"
 #include "exporters/host/time_collector.h"
 #include "exporters/host/timex_collector.h"
 #include "exporters/host/udp_queues_collector.h"
@@ -42,13 +45,14 @@ void register_collectors(CollectorCatalog& c, const HostOptions& o) {
   c.add("arp", true, [o] { return std::make_unique<ArpCollector>(o); });
   c.add("btrfs", true, [o] { return std::make_unique<BtrfsCollector>(o.paths); });
   c.add("conntrack", true, [o] { return std::make_unique<ConntrackCollector>(o.paths); });
-  c.add("cpu", true, [o] { return std::make_unique<CpuCollector>(o.paths); });
+  c.add("cpu", true, [o] { return std::make_unique<CpuCollector>(o.paths, o.cpu_info); });
   c.add("cpufreq", true, [o] { return std::make_unique<CpufreqCollector>(o.paths); });
   c.add("diskstats", true, [o] { return std::make_unique<DiskstatsCollector>(o); });
   c.add("dmi", true, [o] { return std::make_unique<DmiCollector>(o.paths); });
   c.add("entropy", true, [o] { return std::make_unique<EntropyCollector>(o.paths); });
   c.add("filefd", true, [o] { return std::make_unique<FilefdCollector>(o.paths); });
   c.add("filesystem", true, [o] { return std::make_unique<FilesystemCollector>(o); });
+  c.add("interrupts", false, [o] { return std::make_unique<InterruptsCollector>(o.paths); });
   c.add("loadavg", true, [o] { return std::make_unique<LoadavgCollector>(o.paths); });
   c.add("mdadm", true, [o] { return std::make_unique<MdadmCollector>(o.paths); });
   c.add("meminfo", true, [o] { return std::make_unique<MeminfoCollector>(o.paths); });
@@ -60,12 +64,14 @@ void register_collectors(CollectorCatalog& c, const HostOptions& o) {
   c.add("nvme", true, [o] { return std::make_unique<NvmeCollector>(o.paths); });
   c.add("os", true, [o] { return std::make_unique<OsCollector>(o.paths); });
   c.add("pressure", true, [o] { return std::make_unique<PressureCollector>(o.paths); });
+  c.add("processes", false, [o] { return std::make_unique<ProcessesCollector>(o.paths); });
   c.add("schedstat", true, [o] { return std::make_unique<SchedstatCollector>(o.paths); });
   c.add("selinux", true, [] { return std::make_unique<SelinuxCollector>(); });
   c.add("sockstat", true, [o] { return std::make_unique<SockstatCollector>(o.paths); });
   c.add("softnet", true, [o] { return std::make_unique<SoftnetCollector>(o.paths); });
-  c.add("stat", true, [o] { return std::make_unique<StatCollector>(o.paths); });
+  c.add("stat", true, [o] { return std::make_unique<StatCollector>(o.paths, o.stat_softirq); });
   c.add("systemd", false, [o] { return std::make_unique<SystemdCollector>(o); });
+  c.add("textfile", true, [o] { return std::make_unique<TextfileCollector>(o.textfile_directory); });
   c.add("time", true, [o] { return std::make_unique<TimeCollector>(o.paths); });
   c.add("timex", true, [] { return std::make_unique<TimexCollector>(); });
   c.add("udp_queues", true, [o] { return std::make_unique<UdpQueuesCollector>(o.paths); });

@@ -1,5 +1,7 @@
 #include "exporters/host/stat_collector.h"
 
+#include <utility>
+
 namespace vigia::host {
 
 Status parse_proc_stat(std::string_view text, ProcStat& out) {
@@ -14,6 +16,16 @@ Status parse_proc_stat(std::string_view text, ProcStat& out) {
       return ++n < 2;
     });
     if (n < 2) return;
+    if (key == "softirq") {
+      int k = 0;
+      bool ok = true;
+      for_each_field(line.substr(line.find(key) + key.size()), [&](std::string_view f) {
+        ok = parse_u64(f, out.softirq[k]);
+        return ok && ++k < 11;
+      });
+      if (!ok) st = Status::error("couldn't parse \"" + std::string(line) + "\" (softirq)");
+      return;
+    }
     uint64_t* dst = key == "intr"            ? &out.intr
                     : key == "ctxt"          ? &out.ctxt
                     : key == "btime"         ? &out.btime
@@ -42,6 +54,14 @@ Status StatCollector::collect(const CollectContext&, MetricSink& sink) {
   sink.gauge("node_procs_running", "Number of processes in runnable state.", d(s.procs_running));
   sink.gauge("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
              d(s.procs_blocked));
+  if (softirq_) {
+    // node_exporter's order (by name), with each vector's index in the softirq line.
+    static constexpr std::pair<std::string_view, int> kVectors[] = {
+        {"block", 5},  {"block_iopoll", 6}, {"hi", 1},    {"hrtimer", 9}, {"net_rx", 4},
+        {"net_tx", 3}, {"rcu", 10},         {"sched", 8}, {"tasklet", 7}, {"timer", 2}};
+    sink.family("node_softirqs_total", "Number of softirq calls.", MetricType::kCounter);
+    for (const auto& [v, i] : kVectors) sink.sample("node_softirqs_total", {{"vector", v}}, d(s.softirq[i]));
+  }
   return Status::ok();
 }
 

@@ -34,7 +34,7 @@ EXTRA_FLAGS = []
 # Families read from the live system rather than the fixture tree (vigia's own process and
 # its instrumentation, timings, the clock and time zone, adjtimex, statfs of real mount
 # points), matched on metric and sample names.
-LIVE = re.compile(r"^(process_|vigia_http_|vigia_scrape_collection_|vigia_collector_duration_seconds|node_time_seconds|node_time_zone_offset_seconds|"
+LIVE = re.compile(r"^(process_|vigia_http_|vigia_scrape_collection_|vigia_collector_duration_seconds|node_scrape_collector_duration_seconds|node_time_seconds|node_time_zone_offset_seconds|"
                   r"node_timex_|node_filesystem_(size|free|avail)_bytes|node_filesystem_files(_free)?)")
 
 

@@ -65,6 +65,8 @@ CONSTANT_GAUGES = {
     "node_timex_loop_time_constant", "node_timex_pps_frequency_hertz", "node_timex_pps_jitter_seconds",
     "node_timex_pps_shift_seconds", "node_timex_pps_stability_hertz", "node_timex_status",
     "node_timex_sync_status", "node_timex_tai_offset_seconds", "node_timex_tick_seconds",
+    "node_processes_max_processes", "node_processes_max_threads",
+    "node_textfile_mtime_seconds", "job_last_success_seconds",
 }
 
 # Gauges that change at most once in a short window (load: every 5 s) or only grow
@@ -139,6 +141,22 @@ def main(c):
         if vigia_defaults[flag] != value:
             c.note("--%s: vigia's default %r differs from node_exporter's %r" % (flag, vigia_defaults[flag], value))
         same_filters.append("--%s=%s" % (flag, value))
+    # The collectors and options that are off by default, and a textfile directory with a
+    # file in it (same options for both).
+    tdir = h.new_tmpdir("textfile")
+    with open(os.path.join(tdir, "job.prom"), "w") as f:
+        f.write('# HELP job_last_success_seconds Last success.\n# TYPE job_last_success_seconds gauge\n'
+                'job_last_success_seconds{job="backup"} 1.7e+09\ncron_runs{job="a"} 3\n')
+    with open(os.path.join(tdir, "job.prom.123"), "w") as f:
+        f.write('partial_write{job="')
+    off_by_default = ["processes", "interrupts"]
+    shared = sorted(shared + off_by_default)
+    options = ["--collector.cpu.info", "--collector.cpu.info.flags-include=^(fpu|sse2?)$",
+               "--collector.cpu.info.bugs-include=.", "--collector.stat.softirq",
+               "--collector.textfile.directory=" + tdir]
+    only += ["--collector." + n for n in off_by_default] + options
+    mine = {o.split("=")[0] for o in options}
+    same_filters = [f for f in same_filters if f.split("=")[0] not in mine]
     vigia = h.start_vigia(["exporter"] + only + same_filters)
     node = h.start_node_exporter(only)
 
@@ -161,6 +179,16 @@ def main(c):
         c.check(node_ok.get(n) == 1, "node_exporter collector %s succeeds (reference is valid)" % n)
     got_vigia = {l["collector"] for _, l, _ in b["vigia_collector_success"]["samples"]}
     c.eq(sorted(got_vigia), shared, "vigia --collector.disable-defaults + --collector.X runs exactly those")
+    got_node_meta = {l["collector"]: v for _, l, v in b.get("node_scrape_collector_success", {"samples": []})["samples"]}
+    c.eq(got_node_meta, node_ok, "vigia's node_scrape_collector_success equals node_exporter's")
+    durations = b.get("node_scrape_collector_duration_seconds", {"samples": []})["samples"]
+    c.eq(sorted(l["collector"] for _, l, _ in durations), shared,
+         "vigia has node_scrape_collector_duration_seconds for each collector")
+    for fam in ("node_scrape_collector_success", "node_scrape_collector_duration_seconds"):
+        c.eq(b.get(fam, {}).get("help"), a1[fam]["help"], "%s: same HELP as node_exporter" % fam)
+    for fam in ("job_last_success_seconds", "cron_runs", "node_textfile_mtime_seconds", "node_cpu_info",
+                "node_cpu_flag_info", "node_softirqs_total", "node_interrupts_total", "node_processes_pids"):
+        c.check(fam in a1 and fam in b, "%s: served by both" % fam)
 
     node_fams = {n for n in set(a1) | set(a2) if not GENERIC.match(n)}
     vigia_fams = {n for n in b if not GENERIC.match(n)}

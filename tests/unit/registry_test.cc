@@ -393,3 +393,37 @@ TEST_CASE("registry: interrupt reaches every collector, also during a collection
   CHECK(Clock::now() - t0 < 2s);
   CHECK(m.at(success("waits")) == 0);
 }
+
+TEST_CASE("collectors with scrape_meta also report the reference exporter's meta-metrics") {
+  static constexpr ScrapeMetaNames kMeta{"ref_scrape_collector_duration_seconds", "ref: Duration.",
+                                         "ref_scrape_collector_success", "ref: Success."};
+  CollectorCatalog c;
+  c.add("ok", true, [] {
+    return std::make_unique<FakeCollector>("ok", writes("a", 1), std::make_shared<std::atomic<int>>());
+  });
+  c.add("nodata", true, [] {
+    return std::make_unique<FakeCollector>(
+        "nodata", [](const CollectContext&, MetricSink&) { return Status::no_data("none"); },
+        std::make_shared<std::atomic<int>>());
+  });
+  c.add("bad", true, [] {
+    return std::make_unique<FakeCollector>(
+        "bad", [](const CollectContext&, MetricSink&) { return Status::error("boom"); },
+        std::make_shared<std::atomic<int>>());
+  });
+  c.add("other", true, [] {
+    return std::make_unique<FakeCollector>("other", writes("b", 1), std::make_shared<std::atomic<int>>());
+  });
+  for (const char* n : {"ok", "nodata", "bad"}) CHECK(c.set_scrape_meta(n, &kMeta));
+  CHECK_FALSE(c.set_scrape_meta("unknown", &kMeta));
+  CollectorRegistry r(c.build());
+  auto m = collect(r, CollectContext{});
+  CHECK(m.at("ref_scrape_collector_success{collector=ok,}") == 1);
+  // "no data" is a success for vigia but not for node_exporter.
+  CHECK(m.at("ref_scrape_collector_success{collector=nodata,}") == 0);
+  CHECK(m.at(success("nodata")) == 1);
+  CHECK(m.at("ref_scrape_collector_success{collector=bad,}") == 0);
+  CHECK(m.count("ref_scrape_collector_duration_seconds{collector=ok,}") == 1);
+  CHECK(m.count("ref_scrape_collector_success{collector=other,}") == 0);
+  CHECK(m.at(success("other")) == 1);
+}

@@ -35,6 +35,12 @@ std::string to_valid_utf8(std::string_view s);
 // utf8.ValidString: every byte sequence of s is valid UTF-8 (decode_utf8).
 bool valid_utf8(std::string_view s);
 
+// Appends s as a JSON string (quotes included), escaped as encoding/json and
+// nlohmann::json do for `"`, `\`, \b \f \n \r \t and the other control
+// characters (\u00XX); invalid UTF-8 runs become U+FFFD (to_valid_utf8). For
+// the hot writers that build JSON text without a DOM.
+void append_json_string(std::string& out, std::string_view s);
+
 // --- strconv ---
 
 // strconv.IsPrint, approximated: every rune but controls, spaces other than

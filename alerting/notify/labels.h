@@ -71,7 +71,7 @@ class Labels {
   LabelSet set() const;
   operator LabelSet() const { return set(); }  // NOLINT(google-explicit-constructor)
 
-  class iterator {
+  class iterator {  // NOLINT(readability-identifier-naming): the standard name, for range-for
    public:
     using value_type = Pair;
     using difference_type = std::ptrdiff_t;

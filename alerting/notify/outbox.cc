@@ -9,24 +9,17 @@
 #include <nlohmann/json.hpp>
 
 #include "core/log.h"
+#include "core/strconv.h"
 
 namespace vigia::notify {
 namespace {
 
 using json = nlohmann::json;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-json labels_json(const LabelSet& ls) {
-  json j = json::array();
-  for (const auto& [k, v] : ls) j.push_back({k, v});
-  return j;
 }
 
 LabelSet labels_from(const json& j) {
@@ -35,35 +28,84 @@ LabelSet labels_from(const json& j) {
   return ls;
 }
 
-json fps_json(const std::set<uint64_t>& s) {
-  json j = json::array();
-  for (uint64_t fp : s) j.push_back(fingerprint_string(fp));
-  return j;
-}
-
 std::set<uint64_t> fps_from(const json& j) {
   std::set<uint64_t> s;
   for (const auto& x : j) s.insert(std::stoull(x.get<std::string>(), nullptr, 16));
   return s;
 }
 
-json notification_json(const Notification& n) {
-  json alerts = json::array();
-  for (const auto& a : n.alerts)
-    alerts.push_back({{"labels", labels_json(a.labels)},
-                      {"annotations", labels_json(a.annotations)},
-                      {"startsAt", a.starts_at_ms},
-                      {"endsAt", a.ends_at_ms},
-                      {"updatedAt", a.updated_at_ms},
-                      {"generatorURL", a.generator_url},
-                      {"timeout", a.timeout}});
-  return {{"receiver", n.receiver},
-          {"groupKey", n.group_key},
-          {"groupLabels", labels_json(n.group_labels)},
-          {"alerts", alerts},
-          {"now", n.now_ms},
-          {"externalURL", n.external_url},
-          {"repeatInterval", n.repeat_interval_ms}};
+// The outbox's text of a notification, written without a DOM (it is the
+// hot part of every flush); notification_from reads it back.
+void append_labels(std::string& out, const Labels& ls) {
+  out += '[';
+  for (size_t i = 0; i < ls.size(); ++i) {
+    if (i) out += ',';
+    out += '[';
+    append_json_string(out, ls.name(i));
+    out += ',';
+    append_json_string(out, ls.value(i));
+    out += ']';
+  }
+  out += ']';
+}
+
+void append_key(std::string& out, const char* key) {
+  out += '"';
+  out += key;
+  out += "\":";
+}
+
+void append_notification(std::string& out, const Notification& n) {
+  out += '{';
+  append_key(out, "receiver");
+  append_json_string(out, n.receiver);
+  out += ',';
+  append_key(out, "groupKey");
+  append_json_string(out, n.group_key);
+  out += ',';
+  append_key(out, "groupLabels");
+  append_labels(out, Labels(n.group_labels));
+  out += ',';
+  append_key(out, "alerts");
+  out += '[';
+  for (size_t i = 0; i < n.alerts.size(); ++i) {
+    const Alert& a = n.alerts[i];
+    out += i ? ",{" : "{";
+    append_key(out, "labels");
+    append_labels(out, a.labels);
+    out += ',';
+    append_key(out, "annotations");
+    append_labels(out, a.annotations);
+    out += ",\"startsAt\":" + std::to_string(a.starts_at_ms) + ",\"endsAt\":" + std::to_string(a.ends_at_ms) +
+           ",\"updatedAt\":" + std::to_string(a.updated_at_ms) + ",";
+    append_key(out, "generatorURL");
+    append_json_string(out, a.generator_url.view());
+    out += a.timeout ? ",\"timeout\":true}" : ",\"timeout\":false}";
+  }
+  out += "],\"now\":" + std::to_string(n.now_ms) + ",";
+  append_key(out, "externalURL");
+  append_json_string(out, n.external_url);
+  out += ",\"repeatInterval\":" + std::to_string(n.repeat_interval_ms) + "}";
+}
+
+void append_fps(std::string& out, const std::set<uint64_t>& s) {
+  out += '[';
+  bool first = true;
+  for (uint64_t fp : s) {
+    if (!first) out += ',';
+    first = false;
+    out += '"' + fingerprint_string(fp) + '"';
+  }
+  out += ']';
+}
+
+std::string nflog_json(const std::set<uint64_t>& firing, const std::set<uint64_t>& resolved, int64_t ts) {
+  std::string out = "{\"firing\":";
+  append_fps(out, firing);
+  out += ",\"resolved\":";
+  append_fps(out, resolved);
+  out += ",\"ts\":" + std::to_string(ts) + "}";
+  return out;
 }
 
 Notification notification_from(const json& j) {
@@ -211,15 +253,25 @@ Status Outbox::open() {
 }
 
 std::string Outbox::item_json(const Item& it) const {
-  json j = {{"id", it.id},
-            {"integration", it.ikey},
-            {"notification", notification_json(it.n)},
-            {"firing", fps_json(it.firing)},
-            {"resolved", fps_json(it.resolved)},
-            {"created", it.created_ms},
-            {"groupInterval", it.group_interval_ms},
-            {"attempts", it.attempts}};
-  return dump(j);
+  std::string out;
+  out.reserve(512 * (it.n.alerts.size() + 1));
+  out += '{';
+  append_key(out, "id");
+  append_json_string(out, it.id);
+  out += ',';
+  append_key(out, "integration");
+  append_json_string(out, it.ikey);
+  out += ',';
+  append_key(out, "notification");
+  append_notification(out, it.n);
+  out += ",\"firing\":";
+  append_fps(out, it.firing);
+  out += ",\"resolved\":";
+  append_fps(out, it.resolved);
+  out += ",\"created\":" + std::to_string(it.created_ms) +
+         ",\"groupInterval\":" + std::to_string(it.group_interval_ms) +
+         ",\"attempts\":" + std::to_string(it.attempts) + "}";
+  return out;
 }
 
 void Outbox::write_item(const Item& it) {
@@ -296,8 +348,7 @@ void Outbox::submit_locked(const Notification& n, int64_t group_interval_ms) {
       // logged as notified (Alertmanager's RetryStage and SetNotifiesStage).
       if (need) {
         log_[key] = NflogEntry{firing, resolved, n.now_ms};
-        (void)nflog_.put(
-            key, dump({{"firing", fps_json(firing)}, {"resolved", fps_json(resolved)}, {"ts", n.now_ms}}));
+        (void)nflog_.put(key, nflog_json(firing, resolved, n.now_ms));
       }
       continue;
     }
@@ -398,10 +449,7 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     // one meanwhile, stays in the outbox and is compared with this).
     NflogEntry& e = log_[key];
     e = NflogEntry{sent_firing, sent_resolved, n.now_ms};
-    Status st = nflog_.put(
-        key,
-        dump({{"firing", fps_json(e.firing)}, {"resolved", fps_json(e.resolved)}, {"ts", e.timestamp_ms}}),
-        false);
+    Status st = nflog_.put(key, nflog_json(e.firing, e.resolved, e.timestamp_ms), false);
     if (!st.is_ok()) log::error("Writing the notification log failed", {{"err", st.message()}});
     if (nflog_unsynced_since_ == 0) nflog_unsynced_since_ = t;
     if (t - nflog_unsynced_since_ >= 1000) sync_nflog();
@@ -425,9 +473,7 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     // group's alerts is sent (it may be accepted).
     c.failed++;
     log_[key] = NflogEntry{sent_firing, sent_resolved, n.now_ms};
-    (void)nflog_.put(
-        key,
-        dump({{"firing", fps_json(sent_firing)}, {"resolved", fps_json(sent_resolved)}, {"ts", n.now_ms}}));
+    (void)nflog_.put(key, nflog_json(sent_firing, sent_resolved, n.now_ms));
     record({t, w->ni.receiver, kind, n.group_key, "failed", attempts, res.error, res.detail});
     if (item) {
       items_.erase(cur);

@@ -2,21 +2,39 @@
 // Message (template.Data plus version "4", groupKey, truncatedAlerts), times
 // as Go's time.Time JSON; an Idempotency-Key header carries the
 // notification's key.
-#include <nlohmann/json.hpp>
-
 #include "alerting/notify/http_config_reader.h"
 #include "alerting/notify/integrations.h"
 #include "alerting/notify/integrations_internal.h"
+#include "core/strconv.h"
 
 namespace vigia::notify {
 namespace {
 
-using nlohmann::ordered_json;
+// A JSON object of the labels, sorted by name (as Go's encoder sorts map keys).
+void append_kv(std::string& out, const promql::LabelSet& ls) {
+  out += '{';
+  for (size_t i = 0; i < ls.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, ls[i].first);
+    out += ':';
+    append_json_string(out, ls[i].second);
+  }
+  out += '}';
+}
 
-ordered_json kv(const promql::LabelSet& ls) {
-  ordered_json o = ordered_json::object();
-  for (const auto& [k, v] : ls) o[k] = v;  // sorted by name, as Go's encoder sorts map keys
-  return o;
+void append_field(std::string& out, const char* key, std::string_view value, bool first = false) {
+  if (!first) out += ',';
+  out += '"';
+  out += key;
+  out += "\":";
+  append_json_string(out, value);
+}
+
+void append_kv_field(std::string& out, const char* key, const promql::LabelSet& ls) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  append_kv(out, ls);
 }
 
 class Webhook : public Integration {
@@ -52,34 +70,37 @@ class Webhook : public Integration {
 }  // namespace
 
 std::string webhook_payload(const Notification& n, uint64_t max_alerts) {
+  // Written without a DOM (one per delivery): the fields in Alertmanager's order.
   alerting::MessageData d = message_data(n, max_alerts);
   uint64_t truncated = max_alerts && n.alerts.size() > max_alerts ? n.alerts.size() - max_alerts : 0;
-  ordered_json j;
-  j["receiver"] = d.receiver;
-  j["status"] = d.status;
-  ordered_json alerts = ordered_json::array();
+  std::string out;
+  out.reserve(768 * (d.alerts.size() + 1));
+  out += '{';
+  append_field(out, "receiver", d.receiver, true);
+  append_field(out, "status", d.status);
+  out += ",\"alerts\":[";
   for (size_t i = 0; i < d.alerts.size(); ++i) {
     const auto& a = d.alerts[i];
     const Alert& src = n.alerts[i];
-    ordered_json o;
-    o["status"] = a.status;
-    o["labels"] = kv(a.labels);
-    o["annotations"] = kv(a.annotations);
-    o["startsAt"] = go_time_json(src.starts_at_ms);
-    o["endsAt"] = go_time_json(a.status == "firing" ? 0 : src.ends_at_ms);
-    o["generatorURL"] = a.generator_url;
-    o["fingerprint"] = a.fingerprint;
-    alerts.push_back(std::move(o));
+    out += i ? ",{" : "{";
+    append_field(out, "status", a.status, true);
+    append_kv_field(out, "labels", a.labels);
+    append_kv_field(out, "annotations", a.annotations);
+    append_field(out, "startsAt", go_time_json(src.starts_at_ms));
+    append_field(out, "endsAt", go_time_json(a.status == "firing" ? 0 : src.ends_at_ms));
+    append_field(out, "generatorURL", a.generator_url);
+    append_field(out, "fingerprint", a.fingerprint);
+    out += '}';
   }
-  j["alerts"] = std::move(alerts);
-  j["groupLabels"] = kv(d.group_labels);
-  j["commonLabels"] = kv(d.common_labels);
-  j["commonAnnotations"] = kv(d.common_annotations);
-  j["externalURL"] = d.external_url;
-  j["version"] = "4";
-  j["groupKey"] = n.group_key;
-  j["truncatedAlerts"] = truncated;
-  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+  out += ']';
+  append_kv_field(out, "groupLabels", d.group_labels);
+  append_kv_field(out, "commonLabels", d.common_labels);
+  append_kv_field(out, "commonAnnotations", d.common_annotations);
+  append_field(out, "externalURL", d.external_url);
+  append_field(out, "version", "4");
+  append_field(out, "groupKey", n.group_key);
+  out += ",\"truncatedAlerts\":" + std::to_string(truncated) + "}\n";
+  return out;
 }
 
 std::unique_ptr<Integration> make_webhook(const ItemContext& c) {

@@ -165,6 +165,9 @@ struct Outbox::Item {
   int attempts = 0;
   std::string last_error;
   bool in_flight = false;
+  // An exec's outcome sent on to another integration (forward_outcome): an
+  // event, not the group's state, so the notification log does not record it.
+  bool remediation = false;
 };
 
 struct Outbox::Worker {
@@ -236,6 +239,7 @@ Status Outbox::open() {
       it->created_ms = j.at("created").get<int64_t>();
       it->group_interval_ms = j.at("groupInterval").get<int64_t>();
       it->attempts = j.at("attempts").get<int>();
+      it->remediation = j.value("remediation", false);
       it->next_ms = 0;  // due now
       items_[key] = std::move(it);
     } catch (const std::exception&) {
@@ -270,7 +274,7 @@ std::string Outbox::item_json(const Item& it) const {
   append_fps(out, it.resolved);
   out += ",\"created\":" + std::to_string(it.created_ms) +
          ",\"groupInterval\":" + std::to_string(it.group_interval_ms) +
-         ",\"attempts\":" + std::to_string(it.attempts) + "}";
+         ",\"attempts\":" + std::to_string(it.attempts) + (it.remediation ? ",\"remediation\":true}" : "}");
   return out;
 }
 
@@ -422,6 +426,8 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
   Notification n = due->n;
   std::string id = due->id;
   std::set<uint64_t> sent_firing = due->firing, sent_resolved = due->resolved;
+  bool remediation = due->remediation;
+  int64_t group_interval_ms = due->group_interval_ms;
   DeliveryContext ctx{id, opts_.delivery_timeout};
   std::shared_ptr<Integration> integ = w->ni.integration;
   std::string kind(integ->kind());
@@ -444,15 +450,20 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
   Item* item = cur != items_.end() && cur->second->id == id ? cur->second.get() : nullptr;
   int attempts = (item ? item->attempts : 0) + 1;
   if (attempts == 1) c.total++;
+  // A command that ran: its outcome goes on to the receiver's other integrations.
+  if (kind == "exec" && !res.detail.empty() && !remediation)
+    forward_outcome(*w, n, res, group_interval_ms, t);
   if (res.ok) {
     // What was delivered (a newer item for the group, if one replaced this
     // one meanwhile, stays in the outbox and is compared with this).
-    NflogEntry& e = log_[key];
-    e = NflogEntry{sent_firing, sent_resolved, n.now_ms};
-    Status st = nflog_.put(key, nflog_json(e.firing, e.resolved, e.timestamp_ms), false);
-    if (!st.is_ok()) log::error("Writing the notification log failed", {{"err", st.message()}});
-    if (nflog_unsynced_since_ == 0) nflog_unsynced_since_ = t;
-    if (t - nflog_unsynced_since_ >= 1000) sync_nflog();
+    if (!remediation) {
+      NflogEntry& e = log_[key];
+      e = NflogEntry{sent_firing, sent_resolved, n.now_ms};
+      Status st = nflog_.put(key, nflog_json(e.firing, e.resolved, e.timestamp_ms), false);
+      if (!st.is_ok()) log::error("Writing the notification log failed", {{"err", st.message()}});
+      if (nflog_unsynced_since_ == 0) nflog_unsynced_since_ = t;
+      if (t - nflog_unsynced_since_ >= 1000) sync_nflog();
+    }
     record({t, w->ni.receiver, kind, n.group_key, "delivered", attempts, "", res.detail});
     if (item) {
       items_.erase(cur);
@@ -472,8 +483,10 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     // again before the repeat interval, as if delivered; a change of the
     // group's alerts is sent (it may be accepted).
     c.failed++;
-    log_[key] = NflogEntry{sent_firing, sent_resolved, n.now_ms};
-    (void)nflog_.put(key, nflog_json(sent_firing, sent_resolved, n.now_ms));
+    if (!remediation) {
+      log_[key] = NflogEntry{sent_firing, sent_resolved, n.now_ms};
+      (void)nflog_.put(key, nflog_json(sent_firing, sent_resolved, n.now_ms));
+    }
     record({t, w->ni.receiver, kind, n.group_key, "failed", attempts, res.error, res.detail});
     if (item) {
       items_.erase(cur);
@@ -493,6 +506,46 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     enqueue(item);
   }
   return false;
+}
+
+void Outbox::forward_outcome(const Worker& from, const Notification& n, const DeliveryResult& res,
+                             int64_t group_interval_ms, int64_t now_ms) {
+  // The seeds' "mail, then restart": the mail tells what the restart did. The
+  // group's alerts, each with the annotation `remediation`, as a new item
+  // (durable, retried) for every other non-exec integration of the receiver.
+  std::string outcome = (res.ok ? "succeeded: " : "failed: ") + res.detail;
+  for (auto& [ikey, w] : workers_) {
+    if (w.get() == &from || w->ni.receiver != from.ni.receiver || w->ni.integration->kind() == "exec")
+      continue;
+    auto it = std::make_unique<Item>();
+    it->id = new_id();
+    it->ikey = ikey;
+    it->key = ikey + ":" + n.group_key + ":remediation:" + it->id;
+    it->n = n;
+    it->n.now_ms = now_ms;
+    bool send_resolved = w->ni.integration->send_resolved();
+    std::vector<Alert> alerts;
+    for (const Alert& a : it->n.alerts) {
+      bool resolved = a.resolved_at(now_ms);
+      if (resolved && !send_resolved) continue;
+      Alert copy = a;
+      LabelSet ann = copy.annotations;
+      promql::set_label(ann, "remediation", outcome);
+      copy.annotations = ann;
+      alerts.push_back(std::move(copy));
+      (resolved ? it->resolved : it->firing).insert(fingerprint(a.labels));
+    }
+    if (it->firing.empty() && !send_resolved) continue;
+    if (alerts.empty()) continue;
+    it->n.alerts = std::move(alerts);
+    it->created_ms = now_ms;
+    it->group_interval_ms = group_interval_ms;
+    it->remediation = true;
+    Item* item = it.get();
+    items_[it->key] = std::move(it);
+    write_item(*item);
+    enqueue(item);
+  }
 }
 
 void Outbox::sync_nflog() {

@@ -25,6 +25,10 @@
 //    receiver accepted and before the log was written, and a power loss
 //    before its sync: that notification is sent again, with the same
 //    Idempotency-Key header.
+//  - An exec integration's outcome (exit status, first lines of output) goes
+//    on to the receiver's other integrations: the group's alerts with the
+//    annotation `remediation` ("succeeded: exit status 0; output: ..."), as
+//    an item of their own (durable, retried, not in the notification log).
 //  - A write that fails (a full disk) is logged and counted
 //    (vigia_notify_outbox_write_errors_total); delivery goes on from memory
 //    and the files catch up when space is back.
@@ -132,6 +136,8 @@ class Outbox {
   std::string item_json(const Item& it) const;
   std::string new_id();
   void sync_nflog();
+  void forward_outcome(const Worker& from, const Notification& n, const DeliveryResult& res,
+                       int64_t group_interval_ms, int64_t now_ms);
   void run(Worker* w);
   bool deliver_next(Worker* w, std::unique_lock<std::mutex>& lk);
   void record(DeliveryRecord r);

@@ -67,9 +67,15 @@ class Hooks:
         self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
-    def statuses(self):
+    def statuses(self, receiver="hook"):
         with self.lock:
-            return [b["status"] for b in self.got]
+            return [b["status"] for b in self.got if b.get("receiver") == receiver]
+
+    def outcomes(self):
+        """The `remediation` annotations the restart receiver's webhook got (the exec's outcome)."""
+        with self.lock:
+            return [a["annotations"]["remediation"] for b in self.got if b.get("receiver") == "restart"
+                    for a in b["alerts"] if "remediation" in a.get("annotations", {})]
 
 
 def runs(run_dir):
@@ -157,6 +163,7 @@ notify:
           max_runs: %(max)d
           per: 1h
           send_resolved: false
+      webhook_configs: [{url: "%(hook)s/restart-outcome", send_resolved: false}]
     - name: hook
       webhook_configs: [{url: "%(hook)s/hook", send_resolved: true}]
 """ % {"sock": d.socket, "repeat": REPEAT_S, "script": json.dumps(script), "max": MAX_RUNS, "hook": hooks.url}
@@ -228,6 +235,10 @@ notify:
     ok = [x for x in deliveries if x["integration"] == "exec" and "exit status 0" in x["detail"]]
     c.check(len(ok) == len(first) and "victim" in ok[0]["detail"],
             "the notification log records the run: exit status 0 and docker's output", repr(deliveries))
+    h.wait_for(lambda: hooks.outcomes(), 30, "the run's outcome sent on to the receiver's webhook")
+    c.check(hooks.outcomes()[0].startswith("succeeded: exit status 0") and "victim" in hooks.outcomes()[0],
+            "the receiver's other integration got the outcome: exit status 0 and the output",
+            repr(hooks.outcomes()))
 
     # ---- phase 2: the script no longer restarts; the alert keeps firing; the rate limit holds.
     os.unlink(flag)

@@ -40,9 +40,10 @@ constexpr int64_t kMin = 60000;
 // was given.
 class ScriptedIntegration : public Integration {
  public:
-  explicit ScriptedIntegration(std::vector<DeliveryResult> script, bool send_resolved = true)
-      : script_(std::move(script)), send_resolved_(send_resolved) {}
-  std::string_view kind() const override { return "webhook"; }
+  explicit ScriptedIntegration(std::vector<DeliveryResult> script, bool send_resolved = true,
+                               std::string kind = "webhook")
+      : script_(std::move(script)), send_resolved_(send_resolved), kind_(std::move(kind)) {}
+  std::string_view kind() const override { return kind_; }
   bool send_resolved() const override { return send_resolved_; }
   DeliveryResult deliver(const Notification& n, const DeliveryContext& ctx) override {
     std::lock_guard lk(mu_);
@@ -67,6 +68,7 @@ class ScriptedIntegration : public Integration {
   std::vector<std::pair<Notification, std::string>> calls_;
   std::vector<DeliveryResult> script_;
   bool send_resolved_;
+  std::string kind_;
 };
 
 Alert alert(const char* name, int64_t starts, int64_t ends = 0) {
@@ -451,6 +453,58 @@ TEST_CASE("outbox: what was not delivered survives a restart, what was is not se
   box.submit(notification({alert("X", now)}, now + 5000), 60000);  // already delivered
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(up->calls().size() == 1);
+}
+
+TEST_CASE("outbox: an exec's outcome goes on to the receiver's other integrations, once per run") {
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  std::string dir = temp_dir();
+  Outbox::Options o;
+  o.dir = dir;
+  Outbox box(o);
+  REQUIRE(box.open().is_ok());
+  auto exec = std::make_shared<ScriptedIntegration>(
+      std::vector<DeliveryResult>{
+          {true, false, "", "exit status 0; output: restarted postgres"},
+          {false, false, "exec sh: exit status 1", "exit status 1; output: no such service"}},
+      false, "exec");
+  auto mail =
+      std::make_shared<ScriptedIntegration>(std::vector<DeliveryResult>{{true, false, "", ""}}, false);
+  auto other = std::make_shared<ScriptedIntegration>(std::vector<DeliveryResult>{{true, false, "", ""}});
+  box.set_integrations({{"ops", 0, exec}, {"ops", 1, mail}, {"elsewhere", 0, other}});
+  box.submit(notification({alert("PostgresDown", now)}, now), 60000);
+  // The mail gets the alert itself, then the outcome of the run.
+  REQUIRE(exec->wait_calls(1) == 1);
+  REQUIRE(mail->wait_calls(2) == 2);
+  wait_empty(box);
+  auto calls = mail->calls();
+  std::vector<std::string> remediation;
+  for (const auto& [n, key] : calls) {
+    REQUIRE(n.alerts.size() == 1);
+    remediation.emplace_back(n.alerts[0].annotations.get("remediation"));
+  }
+  std::sort(remediation.begin(), remediation.end());  // the two items are delivered in either order
+  CHECK(remediation[0].empty());
+  CHECK(remediation[1] == "succeeded: exit status 0; output: restarted postgres");
+  CHECK(calls[0].second != calls[1].second);  // two notifications, two keys
+  CHECK(other->calls().empty());              // another receiver is not told
+  // The same alerts again within the repeat interval: no new run, nothing more.
+  box.submit(notification({alert("PostgresDown", now)}, now + 1000), 60000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(exec->calls().size() == 1);
+  CHECK(mail->calls().size() == 2);
+  // A new alert in the group: a second run, which fails: its outcome too.
+  box.submit(notification({alert("PostgresDown", now), alert("PgBouncerDown", now)}, now + 2000), 60000);
+  REQUIRE(exec->wait_calls(2) == 2);
+  REQUIRE(mail->wait_calls(4) == 4);
+  wait_empty(box);
+  bool failed_seen = false;
+  for (const auto& [n, key] : mail->calls())
+    for (const auto& a : n.alerts)
+      failed_seen |= a.annotations.get("remediation") == "failed: exit status 1; output: no such service";
+  CHECK(failed_seen);
+  CHECK(box.recent("ops", 10).size() >= 4);
 }
 
 TEST_CASE("outbox: an integration without send_resolved gets only firing alerts") {

@@ -312,7 +312,32 @@ TEST_CASE("alert intake: Alertmanager's defaults and validation") {
   CHECK(parse_postable_alerts(R"([{"labels":{"a":1}}])", now, rt, valid, err) == 400);
   CHECK(parse_postable_alerts(R"([{"labels":{"a":"b"},"startsAt":"yesterday"}])", now, rt, valid, err) ==
         400);
+  CHECK(err == "0.startsAt in body must be of type date-time");
   CHECK(valid.empty());
+  // The type errors name the place; the first offending label in name order.
+  CHECK(parse_postable_alerts(R"([{"labels":{"a":"b"}},{"labels":{"z":1,"b":true,"c":"d"}}])", now, rt, valid,
+                              err) == 400);
+  CHECK(err == "1.labels.b in body must be of type string");
+  CHECK(parse_postable_alerts(R"([{"labels":["a"]}])", now, rt, valid, err) == 400);
+  CHECK(err == "0.labels in body must be of type object");
+  CHECK(parse_postable_alerts(R"([{"labels":{"a":"b"},"generatorURL":7}])", now, rt, valid, err) == 400);
+  CHECK(err == "0.generatorURL in body must be of type uri");
+  CHECK(parse_postable_alerts(R"([{"labels":{"a":"b"}}, 3])", now, rt, valid, err) == 400);
+  CHECK(err == "1 in body must be of type object");
+  CHECK(parse_postable_alerts("[{\"labels\":{\"a\":\"\xff\"}}]", now, rt, valid, err) == 400);
+  CHECK(err == "parsing alerts body failed: invalid JSON");  // not UTF-8
+  CHECK(parse_postable_alerts(R"([{"labels":{"a":"b"}}] x)", now, rt, valid, err) == 400);
+  CHECK(err == "parsing alerts body failed: invalid JSON");
+  CHECK(valid.empty());
+  // A repeated name keeps its last value (a Go map); null labels and times are "not set".
+  CHECK(parse_postable_alerts(R"([{"labels":{"b":"1","a":"x","b":"2"},"annotations":null,"endsAt":null,)"
+                              R"("generatorURL":null}])",
+                              now, rt, valid, err) == 200);
+  REQUIRE(valid.size() == 1);
+  CHECK(valid[0].labels == notify::Labels{{"a", "x"}, {"b", "2"}});
+  CHECK(valid[0].annotations.empty());
+  CHECK(valid[0].generator_url.empty());
+  CHECK(valid[0].timeout);
 }
 
 TEST_CASE("fingerprint as Prometheus's model.LabelSet.Fingerprint") {

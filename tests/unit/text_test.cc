@@ -40,17 +40,21 @@ TEST_CASE("append_utf8 encodes every length and replaces invalid runes") {
 TEST_CASE("append_json_string writes what nlohmann::json (and encoding/json, HTML escaping aside) writes") {
   std::string all_bytes;  // every byte but the invalid UTF-8 ones (0x80..0xff alone)
   for (int c = 0; c < 0x80; ++c) all_bytes += static_cast<char>(c);
-  for (std::string s : {std::string(), std::string("plain"), std::string("caf\xc3\xa9 \xf0\x9f\x98\x80 <a href=\"x\">&</a>"),
-                        std::string("tab\tnl\ncr\rbs\\q\"\b\f\x01\x1f\x7f"), all_bytes}) {
+  for (std::string s :
+       {std::string(), std::string("plain"), std::string("caf\xc3\xa9 \xf0\x9f\x98\x80 <a href=\"x\">&</a>"),
+        std::string("tab\tnl\ncr\rbs\\q\"\b\f\x01\x1f\x7f"), all_bytes}) {
     std::string got;
     append_json_string(got, s);
     CHECK(got == nlohmann::json(s).dump());
     CHECK(nlohmann::json::parse(got).get<std::string>() == s);  // and it reads back
   }
   std::string got = "x";
-  append_json_string(got, "a\xff\xfe"
-                          "b");
-  CHECK(got == "x\"a\xef\xbf\xbd" "b\"");  // invalid UTF-8: one U+FFFD per run, as to_valid_utf8
+  append_json_string(got,
+                     "a\xff\xfe"
+                     "b");
+  CHECK(got ==
+        "x\"a\xef\xbf\xbd"
+        "b\"");  // invalid UTF-8: one U+FFFD per run, as to_valid_utf8
 }
 
 TEST_CASE("to_valid_utf8 is strings.ToValidUTF8 with U+FFFD: one per run of invalid bytes") {

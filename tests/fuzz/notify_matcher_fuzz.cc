@@ -30,6 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::fprintf(stderr, "printed form %s does not round-trip at %zu\n", printed.c_str(), i);
       std::abort();
     }
-  (void)vigia::notify::matches(ms, {{"a", "b"}});
+  // The LabelSet and the notifier's flat Labels give the same answer.
+  vigia::notify::LabelSet ls{{"a", "b"}, {"c", ""}};
+  if (vigia::notify::matches(ms, ls) != vigia::notify::matches(ms, vigia::notify::Labels(ls))) {
+    std::fprintf(stderr, "LabelSet and Labels disagree on %s\n", printed.c_str());
+    std::abort();
+  }
   return 0;
 }

@@ -15,12 +15,6 @@ int64_t next_tick(int64_t start, int64_t step, int64_t now) {
   return start + ((now - start) / step + 1) * step;
 }
 
-const std::string* find_label(const LabelSet& ls, std::string_view name) {
-  for (const auto& [n, v] : ls)
-    if (n == name) return &v;
-  return nullptr;
-}
-
 // removeEmptyLabels.
 void drop_empty_labels(Alert& a) {
   for (const auto& [n, v] : a.labels)
@@ -56,21 +50,7 @@ Alert merge_alerts(const Alert& a, const Alert& o, int64_t now_ms) {
   return res;
 }
 
-bool labelset_before(const LabelSet& a, const LabelSet& b) {
-  if (a.size() != b.size()) return a.size() < b.size();
-  std::vector<std::string_view> names;
-  for (const auto& [n, v] : a) names.push_back(n);
-  for (const auto& [n, v] : b) names.push_back(n);
-  std::sort(names.begin(), names.end());
-  for (auto name : names) {
-    const std::string* av = find_label(a, name);
-    if (!av) return true;
-    const std::string* bv = find_label(b, name);
-    if (!bv) return false;
-    if (*av != *bv) return *av < *bv;
-  }
-  return false;
-}
+bool labelset_before(const LabelSet& a, const LabelSet& b) { return labelset_before(Labels(a), Labels(b)); }
 
 bool alert_before(const Alert& a, const Alert& b) {
   for (std::string_view key : {"job", "instance"}) {

@@ -22,6 +22,7 @@ harnesses of tests/lib and stopped by PID when the test exits:
 Slow servers (RabbitMQ, dockerd, PostgreSQL) start in threads side by side. Raises
 harness.Skip (exit 77) when a server's package is missing. Python 3 stdlib only."""
 
+import gzip
 import http.server
 import json
 import os
@@ -170,8 +171,8 @@ def _backups(d):
     now = time.time()
     for i, age_h in enumerate((50, 26, 2)):
         f = os.path.join(path, "app-%d.sql.gz" % i)
-        with open(f, "wb") as out:
-            out.write(os.urandom(2048 * (i + 1)))
+        with open(f, "wb") as out:  # complete gzip files (BackupIncomplete stays quiet)
+            out.write(gzip.compress(os.urandom(2048 * (i + 1))))
         os.utime(f, (now - age_h * 3600, now - age_h * 3600))
     return path
 

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Every dashboards/*.json against a real Prometheus scraping one vigia that watches the
+real servers the harness starts (tests/lib/stack.py), for both scrape layouts ("metrics":
+Prometheus scrapes /metrics; "probe": one job per service area scraping /probe?target=NAME).
+
+For each dashboard and layout: the variables are resolved as Grafana resolves them
+(tests/lib/grafana.py: label_values / query_result through the Prometheus API, All ->
+allValue), the macros ($__rate_interval, $__interval, $__range...) and the variables are
+substituted, and every panel target runs as a range query over the dashboard's own time
+range (now-6h..now: the stack's data is the last minute of it). A target fails on an error,
+an empty result, a NaN or an infinite value, or a `$` left in the query. Prints how many
+targets returned data per dashboard and layout."""
+import math
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import harness as h  # noqa: E402
+import grafana as g  # noqa: E402
+import stack  # noqa: E402
+
+# Scrapes each Prometheus must have taken of vigia before the queries run: rates need two
+# samples in [$__rate_interval], and a few more give the *_over_time panels something to chew.
+MIN_SCRAPES = 20
+
+
+def parse_relative(text, now):
+    """Grafana's `now-6h` / `now` (s, m, h, d, w) -> Unix seconds."""
+    m = re.match(r"^now(?:-(\d+)([smhdw]))?$", text or "now")
+    if not m:
+        raise ValueError("time %r not handled" % text)
+    if not m.group(1):
+        return now
+    return now - int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+
+
+def scrapes(prom_url):
+    data = g.api(prom_url, "/api/v1/query", {"query": 'count_over_time(up{job="vigia"}[2m])'})
+    return int(float(data["result"][0]["value"][1])) if data["result"] else 0
+
+
+def check_series(result):
+    """A problem text, or None: no series, or a NaN/infinite value."""
+    if not result:
+        return "empty result"
+    for s in result:
+        for _, v in s.get("values", []) or ([s["value"]] if "value" in s else []):
+            f = float(v)
+            if math.isnan(f) or math.isinf(f):
+                return "value %s in series %s" % (v, s.get("metric"))
+    return None
+
+
+def run_dashboard(c, path, layout, prom_url):
+    d = g.load(path)
+    name = os.path.basename(path)
+    now = time.time()
+    start = parse_relative((d.get("time") or {}).get("from", "now-6h"), now)
+    end = parse_relative((d.get("time") or {}).get("to", "now"), now)
+    problems = []
+    n_targets = n_data = 0
+    # Variables see the dashboard-wide macros (panel-independent: max data points 1000).
+    mac, _ = g.macros(start, end, stack.SCRAPE_INTERVAL)
+    values, var_problems = g.resolve_variables(d, prom_url, start, end, mac)
+    problems += var_problems
+    for p in g.panels(d):
+        for t in g.targets(p):
+            n_targets += 1
+            mac, step = g.macros(start, end, stack.SCRAPE_INTERVAL, p.get("maxDataPoints") or 1000)
+            vals = dict(values)
+            vals.update(mac)
+            expr = g.interpolate(t["expr"], vals)
+            where = "panel %r (id %s) target %s" % (p.get("title"), p.get("id"), t.get("refId"))
+            if "$" in expr:
+                problems.append("%s: leftover $ in %s" % (where, expr))
+                continue
+            # Grafana aligns the range to the step.
+            q_start, q_end = math.floor(start / step) * step, math.floor(end / step) * step
+            try:
+                data = g.query_range(prom_url, expr, q_start, q_end, step)
+            except (g.PromError, OSError) as e:
+                problems.append("%s: %s" % (where, e))
+                continue
+            bad = check_series(data.get("result"))
+            if bad:
+                problems.append("%s: %s: %s" % (where, bad, expr))
+                continue
+            n_data += 1
+    shown = "; ".join(problems[:12]) + (" ... (%d more)" % (len(problems) - 12) if len(problems) > 12 else "")
+    c.check(not problems and n_targets > 0,
+            "%s [%s]: %d/%d targets return data" % (name, layout, n_data, n_targets),
+            shown or "no targets")
+    return n_data, n_targets
+
+
+def body(c):
+    files = g.dashboard_files()
+    c.check(files, "dashboards/*.json exist (%d)" % len(files))
+    if not files:
+        return
+    t0 = time.monotonic()
+    s = stack.start_stack()
+    c.note("stack started in %.1f s (%s)" % (time.monotonic() - t0, ", ".join(
+        "%s %.1f" % kv for kv in sorted(s.timings.items()))))
+    for layout, prom in sorted(s.prometheus.items()):
+        h.wait_for(lambda: scrapes(prom.url) >= MIN_SCRAPES, 120,
+                   "%d scrapes of vigia by the %s Prometheus" % (MIN_SCRAPES, layout), interval=1)
+    # Every target of the "probe" layout is up (a /probe scrape of each name answers).
+    down = g.api(s.prometheus["probe"].url, "/api/v1/query", {"query": "up == 0"})["result"]
+    c.check(not down, "layout probe: every scrape job is up", repr(down))
+    c.note("waited for %d scrapes: %.1f s since the start" % (MIN_SCRAPES, time.monotonic() - t0))
+    totals = {}
+    for layout in ("metrics", "probe"):
+        for path in files:
+            n, total = run_dashboard(c, path, layout, s.prometheus[layout].url)
+            a, b = totals.get(layout, (0, 0))
+            totals[layout] = (a + n, b + total)
+    for layout, (n, total) in sorted(totals.items()):
+        c.note("layout %s: %d/%d targets return data over %d dashboards" % (layout, n, total, len(files)))
+    c.note("notifications received by the webhook: %d" % len(s.webhook.received))
+    c.note("total %.1f s" % (time.monotonic() - t0))
+
+
+if __name__ == "__main__":
+    h.main("dashboards against a real Prometheus, both scrape layouts", body)

@@ -10,6 +10,7 @@ substituted, and every panel target runs as a range query over the dashboard's o
 range (now-6h..now: the stack's data is the last minute of it). A target fails on an error,
 an empty result, a NaN or an infinite value, or a `$` left in the query. Prints how many
 targets returned data per dashboard and layout."""
+import json
 import math
 import os
 import re
@@ -53,8 +54,9 @@ def check_series(result):
     return None
 
 
-def run_dashboard(c, path, layout, prom_url):
-    d = g.load(path)
+def run_dashboard(c, path, layout, prom_url, d=None):
+    """Runs every target of one dashboard; one check; returns (with data, targets, problems)."""
+    d = d if d is not None else g.load(path)
     name = os.path.basename(path)
     now = time.time()
     start = parse_relative((d.get("time") or {}).get("from", "now-6h"), now)
@@ -89,10 +91,37 @@ def run_dashboard(c, path, layout, prom_url):
                 continue
             n_data += 1
     shown = "; ".join(problems[:12]) + (" ... (%d more)" % (len(problems) - 12) if len(problems) > 12 else "")
-    c.check(not problems and n_targets > 0,
-            "%s [%s]: %d/%d targets return data" % (name, layout, n_data, n_targets),
-            shown or "no targets")
-    return n_data, n_targets
+    if c is not None:
+        c.check(not problems and n_targets > 0,
+                "%s [%s]: %d/%d targets return data" % (name, layout, n_data, n_targets),
+                shown or "no targets")
+    return n_data, n_targets, problems
+
+
+# Targets each of which must fail (the test is known to catch what it claims to).
+BROKEN = [
+    ("empty result", 'vigia_no_such_metric_total{job=~"$job",instance=~"$instance"}'),
+    ("NaN", 'sum(up{job=~"$job",instance=~"$instance"}) * 0 / 0'),
+    ("value +Inf", 'sum(up{job=~"$job",instance=~"$instance"}) / 0'),
+    ("leftover $", 'up{job=~"$job",instance=~"$no_such_variable"}'),
+    ("bad_data", 'sum(rate(up{job=~"$job"}[$__rate_interval])'),
+    ("variable instance", None),  # a variable whose query finds nothing and has no allValue
+]
+
+
+def check_broken(c, layout, prom_url, base):
+    for what, expr in BROKEN:
+        d = json.loads(json.dumps(base))
+        panel = {"type": "timeseries", "id": 999, "title": "broken", "datasource": {"type": "prometheus",
+                 "uid": "${datasource}"}, "targets": [{"refId": "A", "expr": expr or 'up{job=~"$job"}'}]}
+        d["panels"] = [panel]
+        if expr is None:
+            for v in g.variables(d):
+                if v.get("name") == "instance":
+                    v["query"] = {"query": "label_values(vigia_no_such_metric, instance)"}
+                    v["allValue"] = None
+        _, _, problems = run_dashboard(None, "broken.json", layout, prom_url, d)
+        c.check(any(what in p for p in problems), "[%s] a target with %s fails" % (layout, what), repr(problems))
 
 
 def body(c):
@@ -113,8 +142,9 @@ def body(c):
     c.note("waited for %d scrapes: %.1f s since the start" % (MIN_SCRAPES, time.monotonic() - t0))
     totals = {}
     for layout in ("metrics", "probe"):
+        check_broken(c, layout, s.prometheus[layout].url, g.load(files[0]))
         for path in files:
-            n, total = run_dashboard(c, path, layout, s.prometheus[layout].url)
+            n, total, _ = run_dashboard(c, path, layout, s.prometheus[layout].url)
             a, b = totals.get(layout, (0, 0))
             totals[layout] = (a + n, b + total)
     for layout, (n, total) in sorted(totals.items()):

@@ -24,7 +24,7 @@ import stack  # noqa: E402
 
 # Scrapes each Prometheus must have taken of vigia before the queries run: rates need two
 # samples in [$__rate_interval], and a few more give the *_over_time panels something to chew.
-MIN_SCRAPES = 20
+MIN_SCRAPES = 12
 
 
 def parse_relative(text, now):
@@ -150,6 +150,10 @@ def body(c):
     for layout, (n, total) in sorted(totals.items()):
         c.note("layout %s: %d/%d targets return data over %d dashboards" % (layout, n, total, len(files)))
     c.note("notifications received by the webhook: %d" % len(s.webhook.received))
+    # Every server is still running at the end (none died with the thread that started it).
+    dead = [p.name for p in (s.docker, s.rabbit, s.redis_primary, s.redis_replica, s.nginx, s.vigia)
+            + tuple(s.prometheus.values()) if not p.running()]
+    c.check(not dead, "every server of the stack still runs at the end", ", ".join(dead))
     c.note("total %.1f s" % (time.monotonic() - t0))
 
 

@@ -96,6 +96,7 @@ class _Bg:
         self.error = None
         self.t0 = time.monotonic()
         self.took = None
+        self.done = threading.Event()
 
         def run():
             try:
@@ -103,13 +104,16 @@ class _Bg:
             except BaseException as e:  # noqa: BLE001 - handed to result()
                 self.error = e
             self.took = time.monotonic() - self.t0
+            self.done.set()
+            # The harness starts servers with PR_SET_PDEATHSIG, which fires when the *thread*
+            # that forked them ends: this thread stays (idle, a daemon) until the test exits.
+            threading.Event().wait()
 
         self.thread = threading.Thread(target=run, name=name, daemon=True)
         self.thread.start()
 
     def result(self, timeout=240):
-        self.thread.join(timeout)
-        if self.thread.is_alive():
+        if not self.done.wait(timeout):
             raise h.HarnessError("%s did not start in %d s" % (self.name, timeout))
         if self.error is not None:
             raise self.error

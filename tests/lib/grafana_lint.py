@@ -306,7 +306,13 @@ def lint_format(path, text, problems):
         problems.append("not JSON: %s" % e)
         return None
     if text not in (json.dumps(d, indent=2, ensure_ascii=False) + "\n", json.dumps(d, indent=2) + "\n"):
-        problems.append("not pretty-printed with a 2-space indent (json.dumps(d, indent=2) + newline)")
+        # Another serializer (jq, an editor) may format numbers or escapes its own way: the
+        # layout still has to be one key per line, indented by steps of 2 spaces, no tabs.
+        lines = text.splitlines()
+        indents = [len(x) - len(x.lstrip(" ")) for x in lines]
+        if not text.endswith("\n") or len(lines) < 10 or "\t" in text or any(i % 2 for i in indents) or \
+                len(lines) < sum(1 for _ in re.finditer(r'"\s*:', text)):
+            problems.append("not pretty-printed with a 2-space indent (json.dumps(d, indent=2) + newline)")
     return d
 
 

@@ -67,6 +67,10 @@ def run_dashboard(c, path, layout, prom_url, d=None):
     mac, _ = g.macros(start, end, stack.SCRAPE_INTERVAL)
     values, var_problems = g.resolve_variables(d, prom_url, start, end, mac)
     problems += var_problems
+    if c is not None:
+        c.note("%s [%s] variables: %s" % (name, layout, ", ".join(
+            "%s=%s" % (k, v.interpolate()) + (" (All of %d)" % len(v.values) if v.all else "")
+            for k, v in values.items() if isinstance(v, g.Value))))
     for p in g.panels(d):
         for t in g.targets(p):
             n_targets += 1
@@ -140,6 +144,17 @@ def body(c):
     down = g.api(s.prometheus["probe"].url, "/api/v1/query", {"query": "up == 0"})["result"]
     c.check(not down, "layout probe: every scrape job is up", repr(down))
     c.note("waited for %d scrapes: %.1f s since the start" % (MIN_SCRAPES, time.monotonic() - t0))
+    # The two layouts are what they claim: service series carry `target` (and vigia's
+    # instance) under "metrics", and none under "probe" (instance = the target's name).
+    def q(layout, expr):
+        return g.api(s.prometheus[layout].url, "/api/v1/query", {"query": expr})["result"]
+    names = sorted(t for ts in s.targets().values() for t in ts)
+    for area_metric in ("pg_up", "pgbouncer_up", "redis_up", "rabbitmq_up", "nginx_up"):
+        m = sorted(r["metric"].get("target", "") for r in q("metrics", area_metric))
+        p = sorted(r["metric"].get("instance", "") for r in q("probe", area_metric))
+        c.check(m and m == p and all(x in names for x in p) and not q("probe", '%s{target!=""}' % area_metric),
+                "%s: target=%s under layout metrics, instance=%s and no target label under layout probe"
+                % (area_metric, m, p))
     totals = {}
     for layout in ("metrics", "probe"):
         check_broken(c, layout, s.prometheus[layout].url, g.load(files[0]))

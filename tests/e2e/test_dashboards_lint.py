@@ -75,7 +75,8 @@ def mutations(base):
     mut("no datasource variable", "template-datasource-rule",
         lambda d: d["templating"].__setitem__("list", [v for v in g.variables(d) if v["type"] != "datasource"]))
     mut("job not multi", "template-job-rule", lambda d: gl._var(d, "job").__setitem__("multi", False))
-    mut("instance allValue .+", "template-instance-rule", lambda d: gl._var(d, "instance").__setitem__("allValue", ".+"))
+    mut("instance allValue .+", "template-instance-rule",
+        lambda d: gl._var(d, "instance").__setitem__("allValue", ".+"))
     mut("panel with a fixed datasource", "panel-datasource-rule",
         lambda d: first_query_panel(d).__setitem__("datasource", {"type": "prometheus", "uid": "abc"}))
     mut("panel without description", "panel-title-description-rule",

@@ -22,7 +22,6 @@ What Grafana does, and what is done here the same way:
 
 import glob
 import json
-import math
 import os
 import re
 import urllib.parse

@@ -97,8 +97,8 @@ def _matching(s, i, open_c, close_c):
 def parse_matchers(text):
     """'{a="x",b=~"y"}' inside (without braces) -> [(name, op, value)]."""
     out = []
-    for m in re.finditer(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`)'
-                         r'\s*,?', text):
+    for m in re.finditer(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*'
+                         r'("(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`)\s*,?', text):
         out.append((m.group(1), m.group(2), m.group(3)[1:-1]))
     return out
 

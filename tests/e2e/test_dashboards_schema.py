@@ -38,11 +38,19 @@ PANEL_TYPES = {  # panel type -> (module, has a FieldConfig type)
 # The types as JSON can meet them: a TypeScript string enum is nominal (the JSON text
 # "absolute" is not assignable to ThresholdsMode.Absolute), so each string enum becomes the
 # union of its values (`${E}`); numeric enums accept numbers as they are. Everything else,
-# required keys and excess-property checks included, is kept.
+# required keys and excess-property checks included, is kept. A panel plugin's options and
+# custom field config are checked Loose: every key optional at every depth (the generated
+# types make each option with a default required, and Grafana fills those defaults in when
+# it loads the panel), known keys and value types still checked, unknown keys still errors.
 JSONIFY = """type Json<T> = T extends string ? `${T}`
   : T extends number | boolean | null | undefined ? T
   : T extends Array<infer U> ? Array<Json<U>>
   : T extends object ? {[K in keyof T]: Json<T[K]>}
+  : T;
+type Loose<T> = T extends string ? `${T}`
+  : T extends number | boolean | null | undefined ? T
+  : T extends Array<infer U> ? Array<Loose<U>>
+  : T extends object ? {[K in keyof T]?: Loose<T[K]>}
   : T;"""
 
 
@@ -50,10 +58,13 @@ JSONIFY = """type Json<T> = T extends string ? `${T}`
 # writes and that issue #14's conventions prescribe (/work/notes/H14.md): a dashboard link's
 # icon, tooltip and targetBlank are required in the type (Grafana fills them in: '' and
 # false), and a query variable's `definition` (which Grafana's own export writes) is not in
-# VariableModel. Only these are relaxed; every other key keeps the schema's checks.
+# VariableModel; a variable's `current` may be {} (Grafana writes it so for a datasource
+# variable saved without a selection); a table's footer.fields is "" in Grafana's own exports
+# (the type says string[]). Only these are relaxed; every other key keeps the schema's checks.
 RELAXED = """type RelaxedKeys = 'icon' | 'tooltip' | 'targetBlank';
 type Link = Omit<Json<DashboardLink>, RelaxedKeys> & Partial<Pick<Json<DashboardLink>, RelaxedKeys>>;
-type Variable = Json<VariableModel> & {definition?: string};
+type Variable = Omit<Json<VariableModel>, 'current'> & {definition?: string;
+  current?: Partial<NonNullable<Json<VariableModel>['current']>>};
 type Board = Omit<Json<Dashboard>, 'links' | 'templating'> & {links?: Link[]; templating?: {list?: Variable[]}};"""
 
 
@@ -91,10 +102,14 @@ def ts_source(d):
             used.add(alias)
         where = "panel %d %s" % (p.get("id", i), json.dumps(p.get("title", "")))
         body.append("// %s" % where)
-        body.append("export const options_%d: Json<%s.Options> = %s;" % (i, alias, json.dumps(p.get("options", {}))))
+        opt_type = "Loose<%s.Options>" % alias
+        if kind == "table":
+            opt_type = ("Omit<Loose<table.Options>, 'footer'> & {footer?: Omit<Loose<NonNullable<table.Options"
+                        "['footer']>>, 'fields'> & {fields?: string | string[]}}")
+        body.append("export const options_%d: %s = %s;" % (i, opt_type, json.dumps(p.get("options", {}))))
         custom = ((p.get("fieldConfig") or {}).get("defaults") or {}).get("custom")
         if has_fc and custom is not None:
-            body.append("export const custom_%d: Json<%s.FieldConfig> = %s;" % (i, alias, json.dumps(custom)))
+            body.append("export const custom_%d: Loose<%s.FieldConfig> = %s;" % (i, alias, json.dumps(custom)))
     return "\n".join(imports + body) + "\n"
 
 
@@ -150,6 +165,12 @@ def body(c):
             p.setdefault("options", {})["reduceOptions" if p["type"] in ("stat", "gauge", "bargauge")
                                        else "tooltip"] = {"calcs": "lastNotNull", "mode": 3}
             break
+    bad_opt = json.loads(json.dumps(base))
+    for p in g.panels(bad_opt):
+        if p.get("type") in PANEL_TYPES:
+            p.setdefault("options", {})["no_such_option"] = True
+            break
+    sources["zz_broken_option"] = ts_source(bad_opt)
     sources["zz_broken_key"] = ts_source(bad_key)
     sources["zz_broken_type"] = ts_source(bad_type)
     errors = tsc_check(tsc, sources)
@@ -160,6 +181,8 @@ def body(c):
                 % name, "\n".join(errors.get(name, [])[:10]))
     c.check("zz_broken_key" in errors, "an unknown dashboard key fails the type check",
             repr(errors.get("zz_broken_key")))
+    c.check("zz_broken_option" in errors, "an unknown panel option fails the type check",
+            repr(errors.get("zz_broken_option")))
     c.check("zz_broken_type" in errors, "a panel option of the wrong type fails the type check",
             repr(errors.get("zz_broken_type")))
 

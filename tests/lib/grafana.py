@@ -28,7 +28,8 @@ import urllib.parse
 
 import harness as h
 
-DASHBOARD_DIR = os.path.join(h.SOURCE_DIR, "dashboards")
+# VIGIA_DASHBOARDS: another directory of dashboards to check (e.g. a branch's, before a merge).
+DASHBOARD_DIR = os.environ.get("VIGIA_DASHBOARDS", os.path.join(h.SOURCE_DIR, "dashboards"))
 
 
 def dashboard_files():

@@ -29,7 +29,7 @@ NAMES = {"overview", "host", "containers", "postgres", "pgbouncer", "redis", "ra
 LINKS = [{"type": "dashboards", "tags": ["vigia"], "asDropdown": True, "title": "vigia", "includeVars": False,
           "keepTime": True}]
 RANGES_OK = {"$__rate_interval", "${__rate_interval}", "$__range", "${__range}"}
-# grafana/dashboard-linter's lint/rule_panel_units.go, the units Grafana knows.
+# grafana/dashboard-linter's lint/rule_panel_units.go, the units Grafana knows, and newer ones.
 VALID_UNITS = set("""none string short percent percentunit humidity dB hex0x hex sci locale pixel accMS2 accFS2
 accG degree radian grad arcmin arcsec areaM2 areaF2 areaMI2 flops mflops gflops tflops pflops eflops zflops yflops
 ppm conppb conngm3 conngNm3 conμgm3 conμgNm3 conmgm3 conmgNm3 congm3 congNm3 conmgdL conmmolL currencyUSD
@@ -47,7 +47,10 @@ lengthm lengthkm lengthmi pressurembar pressurebar pressurekbar pressurepa press
 pressurepsi radbq radci radgy radrad radsv radmsv radusv radrem radexpckg radr radsvh radmsvh radusvh rotrpm rothz
 rotrads rotdegs celsius fahrenheit kelvin hertz ns µs ms s m h d dtdurationms dtdurations dthms dtdhms timeticks
 clockms clocks cps ops reqps rps wps iops cpm opm rpm wpm mps mpm velocityms velocitykmh velocitymph velocityknot
-mlitre litre m3 Nm3 dm3 gallons bool bool_yes_no bool_on_off""".split())
+mlitre litre m3 Nm3 dm3 gallons bool bool_yes_no bool_on_off""".split()) | {
+    # Throughput units of current Grafana (packages/grafana-data/src/valueFormats/categories.ts)
+    # newer than the linter's list.
+    "eps", "mps", "recps", "rowsps", "reqpm", "epm", "mpm", "recpm", "rowspm"}
 # The linter's stand-ins for the macros (lint/variables.go), so an expression parses.
 MAGIC = {"__rate_interval": "8869990787ms", "__interval": "4867856611ms", "__interval_ms": "7781188786",
          "__range_ms": "6737667980", "__range_s": "9397795485", "__range": "6069770749ms",

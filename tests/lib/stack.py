@@ -143,7 +143,14 @@ def _rabbitmq():
 def _docker():
     d = dh.start_dockerd()
     image = d.busybox_image()
-    d.docker("run", "-d", "--network", "none", "--name", "seeds-web-1", "--memory", "64m",
+    # A network of its own (a bridge without iptables rules) so the container has an
+    # interface and its container_network_* series; none where the bridge cannot be made.
+    # Its own subnet: test_container's engine (docker_harness.network) uses 172.31.250.0/24
+    # and may run beside this one.
+    r = d._cli("network", "create", "--driver", "bridge", "--subnet", "172.31.249.0/24", "seeds_default",
+               check=False)
+    net = "seeds_default" if r.returncode == 0 else "none"
+    d.docker("run", "-d", "--network", net, "--name", "seeds-web-1", "--memory", "64m",
              "--label", "com.docker.compose.project=seeds", "--label", "com.docker.compose.service=web",
              "--label", "com.docker.compose.container-number=1", image, "sleep", "3600")
     return d

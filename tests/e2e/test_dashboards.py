@@ -22,9 +22,15 @@ import harness as h  # noqa: E402
 import grafana as g  # noqa: E402
 import stack  # noqa: E402
 
-# Scrapes each Prometheus must have taken of vigia before the queries run: rates need two
-# samples in [$__rate_interval], and a few more give the *_over_time panels something to chew.
-MIN_SCRAPES = 12
+def min_scrapes():
+    """Successful scrapes each Prometheus must have taken of vigia before the queries run.
+    Grafana aligns a range query's end down to a step ($__interval: 20 s for 6 h), and a
+    rate at that last step needs two samples in the $__rate_interval before it: the data
+    must span a step plus a rate interval, and a couple of scrapes more."""
+    now = time.time()
+    mac, step = g.macros(now - 6 * 3600, now, stack.SCRAPE_INTERVAL)
+    rate_s = int(mac["__rate_interval_ms"]) / 1000.0
+    return int(math.ceil((step + rate_s) / stack.SCRAPE_INTERVAL)) + 3
 
 
 def parse_relative(text, now):
@@ -38,8 +44,22 @@ def parse_relative(text, now):
 
 
 def scrapes(prom_url):
-    data = g.api(prom_url, "/api/v1/query", {"query": 'count_over_time(up{job="vigia"}[2m])'})
+    """Successful scrapes of vigia's /metrics so far (a timed-out scrape records up 0)."""
+    data = g.api(prom_url, "/api/v1/query", {"query": 'sum_over_time(up{job="vigia"}[5m])'})
     return int(float(data["result"][0]["value"][1])) if data["result"] else 0
+
+
+def scrape_health(prom_url):
+    """'job: n failed of m, slowest x s' per job (printed: a loaded machine shows here)."""
+    q = ('count_over_time(up[10m]) - sum_over_time(up[10m])', 'count_over_time(up[10m])',
+         'max_over_time(scrape_duration_seconds[10m])')
+    res = [{r["metric"].get("job", "") + "/" + r["metric"].get("instance", ""): float(r["value"][1])
+            for r in g.api(prom_url, "/api/v1/query", {"query": "sum by (job, instance) (%s)" % e})["result"]}
+           for e in q[:2]]
+    slow = {r["metric"].get("job", "") + "/" + r["metric"].get("instance", ""): float(r["value"][1])
+            for r in g.api(prom_url, "/api/v1/query", {"query": q[2]})["result"]}
+    return "; ".join("%s: %d failed of %d, slowest %.2f s" % (k, res[0].get(k, 0), res[1][k], slow.get(k, 0))
+                     for k in sorted(res[1]))
 
 
 def check_series(result):
@@ -137,13 +157,14 @@ def body(c):
     s = stack.start_stack()
     c.note("stack started in %.1f s (%s)" % (time.monotonic() - t0, ", ".join(
         "%s %.1f" % kv for kv in sorted(s.timings.items()))))
+    need = min_scrapes()
     for layout, prom in sorted(s.prometheus.items()):
-        h.wait_for(lambda: scrapes(prom.url) >= MIN_SCRAPES, 120,
-                   "%d scrapes of vigia by the %s Prometheus" % (MIN_SCRAPES, layout), interval=1)
+        h.wait_for(lambda: scrapes(prom.url) >= need, 180,
+                   "%d scrapes of vigia by the %s Prometheus" % (need, layout), interval=1)
     # Every target of the "probe" layout is up (a /probe scrape of each name answers).
     down = g.api(s.prometheus["probe"].url, "/api/v1/query", {"query": "up == 0"})["result"]
     c.check(not down, "layout probe: every scrape job is up", repr(down))
-    c.note("waited for %d scrapes: %.1f s since the start" % (MIN_SCRAPES, time.monotonic() - t0))
+    c.note("waited for %d scrapes: %.1f s since the start" % (need, time.monotonic() - t0))
     # The two layouts are what they claim: service series carry `target` (and vigia's
     # instance) under "metrics", and none under "probe" (instance = the target's name).
     def q(layout, expr):
@@ -164,6 +185,8 @@ def body(c):
             totals[layout] = (a + n, b + total)
     for layout, (n, total) in sorted(totals.items()):
         c.note("layout %s: %d/%d targets return data over %d dashboards" % (layout, n, total, len(files)))
+    for layout, prom in sorted(s.prometheus.items()):
+        c.note("layout %s scrapes: %s" % (layout, scrape_health(prom.url)))
     c.note("notifications received by the webhook: %d" % len(s.webhook.received))
     # Every server is still running at the end (none died with the thread that started it).
     dead = [p.name for p in (s.docker, s.rabbit, s.redis_primary, s.redis_replica, s.nginx, s.vigia)

@@ -7,7 +7,7 @@ harnesses of tests/lib and stopped by PID when the test exits:
   engine with a container of a compose-labelled service, a backups directory with dump
   files, transfer state; ONE `vigia run` with every area configured (host, containers,
   postgres, pgbouncer, redis + bullmq, rabbitmq, probes, nginx, backups, transfer, notify
-  with a webhook receiver) and TWO Prometheus servers scraping it every second:
+  with a webhook receiver) and TWO Prometheus servers scraping it every SCRAPE_INTERVAL (2 s):
 
     layout "metrics": one job scraping /metrics (service series carry `target`);
     layout "probe":   one job per service area scraping /probe?target=NAME with multi-target
@@ -40,7 +40,9 @@ from tls_certs import make_chain
 PG_PASSWORD = "stack-pg-monitor-pw"
 BOUNCER_PASSWORD = "stack-bouncer-pw"
 RABBIT_PASSWORD = "stack-rabbit-pw"
-SCRAPE_INTERVAL = 1  # seconds, both Prometheus servers
+# Seconds, both Prometheus servers (scrape_timeout the same): 1 s made scrapes of the whole
+# stack time out on a loaded 2-core machine, and rates then had no two samples in a window.
+SCRAPE_INTERVAL = 2
 QUOTA = "100GB"
 
 # The service areas served by /probe?target=NAME (one Prometheus job each in layout "probe").

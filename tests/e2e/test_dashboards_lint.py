@@ -60,6 +60,30 @@ def check_provisioning(c):
             "dashboards/vigia.yml: apiVersion 1, one file provider with options.path", repr(db))
 
 
+def check_interpolation(c):
+    """tests/lib/grafana.py against Grafana's documented behaviour (variables' formatting in a
+    Prometheus query, macros) on fixed cases."""
+    multi = {"name": "v", "multi": True, "includeAll": True, "allValue": ".*"}
+    no_all = {"name": "w", "multi": True, "includeAll": True}
+    plain = {"name": "p"}
+    vals = {"v": g.Value(multi, ["a.b", "c"], False), "a": g.Value(multi, ["x"], True),
+            "w": g.Value(no_all, ["x", "y"], True), "p": g.Value(plain, ["it's"], False),
+            "one": g.Value(multi, ["a.b"], False)}
+    cases = [('up{x=~"$v"}', 'up{x=~"(a\\.b|c)"}'), ('up{x=~"${a}"}', 'up{x=~".*"}'),
+             ('up{x=~"$w"}', 'up{x=~"(x|y)"}'), ("$p", "it\\'s"), ("${v:csv}", "a.b,c"), ("[[v]]", "(a\\.b|c)"),
+             ("${v:pipe}", "a.b|c"), ("${v:regex}", "(a\\.b|c)"), ("$one", "a\\.b"), ("$unknown", "$unknown")]
+    for text, want in cases:
+        c.eq(g.interpolate(text, vals), want, "interpolate %s" % text)
+    mac, step = g.macros(0, 6 * 3600, 15)
+    c.eq((mac["__interval"], mac["__rate_interval"], mac["__range"], mac["__range_s"], step),
+         ("20s", "1m", "21600s", "21600", 20.0), "macros for 6 h, 15 s scrapes: $__interval 20s, $__rate_interval "
+         "max(20s + 15s, 4 x 15s) = 1m")
+    mac, step = g.macros(0, 3600, 1)
+    c.eq((mac["__interval"], mac["__rate_interval"], mac["__interval_ms"]), ("5s", "6s", "5000"),
+         "macros for 1 h, 1 s scrapes: $__interval 5s (3.6 s rounded), $__rate_interval 6s")
+    c.eq(g.apply_regex("/job-(.*)/", ["job-a", "x", "job-b"]), ["a", "b"], "a variable's regex keeps its capture")
+
+
 def mutations(base):
     """(what, broken dashboard, rule expected in the problems)."""
     out = []
@@ -119,6 +143,7 @@ def body(c):
         c.check(not bad, "%s: promtool parses its %d expressions (target-promql-rule)" % (name, len(exprs)),
                 "; ".join("%s: %s" % kv for kv in list(bad.items())[:8]))
     check_provisioning(c)
+    check_interpolation(c)
 
     # The checks catch what they claim to.
     if not files:

@@ -22,6 +22,7 @@ harnesses of tests/lib and stopped by PID when the test exits:
 Slow servers (RabbitMQ, dockerd, PostgreSQL) start in threads side by side. Raises
 harness.Skip (exit 77) when a server's package is missing. Python 3 stdlib only."""
 
+import calendar
 import gzip
 import http.server
 import json
@@ -44,6 +45,7 @@ RABBIT_PASSWORD = "stack-rabbit-pw"
 # stack time out on a loaded 2-core machine, and rates then had no two samples in a window.
 SCRAPE_INTERVAL = 2
 QUOTA = "100GB"
+TRANSFER_RECEIVED, TRANSFER_SENT = 30 * 10**9, 12 * 10**9  # already counted this month
 
 # The service areas served by /probe?target=NAME (one Prometheus job each in layout "probe").
 PROBE_AREAS = ("postgres", "pgbouncer", "redis", "rabbitmq", "nginx")
@@ -190,6 +192,18 @@ def _backups(d):
     return path
 
 
+def _transfer_state(path):
+    """A state file as the transfer area writes it (exporters/transfer/state.h): this billing
+    month already counts 30 GB received and 12 GB sent (42 % of QUOTA), as on a server that has
+    run for a while."""
+    now = time.gmtime()
+    start = calendar.timegm((now.tm_year, now.tm_mon, 1, 0, 0, 0))
+    with open(path, "w") as f:
+        f.write("vigia-transfer-state 1\nperiod_start %d\nreceive %d\ntransmit %d\n"
+                % (start, TRANSFER_RECEIVED, TRANSFER_SENT))
+    return path
+
+
 def _net_devices():
     """Network devices for the transfer area: physical ones if any, else every non-lo one
     (a container or CI VM may have only veth), else lo."""
@@ -224,7 +238,8 @@ def vigia_config(s, cwd):
             {"name": "redis-port", "target": s.redis_primary.address(), "module": "tcp_connect", "interval": "1s"},
         ],
         "backups": [{"name": "pg", "path": s.backups_dir, "pattern": "app-*.sql.gz", "max_age": "26h"}],
-        "transfer": {"quota": QUOTA, "devices": _net_devices(), "state_file": os.path.join(cwd, "transfer.state")},
+        "transfer": {"quota": QUOTA, "devices": _net_devices(),
+                     "state_file": _transfer_state(os.path.join(cwd, "transfer.state"))},
         "alerting": {"evaluation_interval": "1s", "state_file": os.path.join(cwd, "alerts.json")},
         "notify": {
             "route": {"receiver": "hook", "group_by": ["alertname"], "group_wait": "1s", "group_interval": "5s"},

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Generates docs/metrics.md (the committed file is the product; this is how it was made).
+
+    metrics_doc_gen.py LIVE.txt ALLHOST.txt > docs/metrics.md
+
+LIVE.txt: vigia's /metrics with every area configured against real servers
+(tests/lib/metrics_stack.py: `python3 tests/e2e/test_metrics_doc.py --dump LIVE.txt`).
+ALLHOST.txt: `vigia exporter` with every optional host collector on (their families are
+listed as conditional: "collector X, off by default").
+Families that only appear under conditions (errors, optional collectors, hardware, a
+Docker Engine, alerts firing) are found in the sources: a string literal that is a metric
+name followed by its help text (`sink.gauge("name", "help"...`, tables of
+{"name", "help", MetricType::k...}); they are marked **conditional**, with the condition."""
+import glob
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from exposition import parse_exposition  # noqa: E402
+
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+AREAS = [  # (title, README, prefixes)
+    ("Host (node_exporter names)", "exporters/host/README.md", ("node_",)),
+    ("Containers (cAdvisor names)", "exporters/container/README.md", ("container_", "machine_", "vigia_container_")),
+    ("PostgreSQL (postgres_exporter names)", "exporters/postgres/README.md", ("pg_", "vigia_postgres_")),
+    ("PgBouncer (pgbouncer_exporter names)", "exporters/pgbouncer/README.md", ("pgbouncer_",)),
+    ("Redis (redis_exporter names)", "exporters/redis/README.md", ("redis_", "vigia_bullmq_")),
+    ("RabbitMQ (rabbitmq_prometheus names)", "exporters/rabbitmq/README.md", ("rabbitmq_", "vigia_rabbitmq_", "erlang_")),
+    ("nginx (nginx-prometheus-exporter names)", "exporters/nginx/README.md", ("nginx_", "nginxexporter_")),
+    ("Probes (blackbox_exporter names)", "exporters/probe/README.md", ("probe_", "vigia_probe_")),
+    ("Backups", "exporters/backup/README.md", ("vigia_backup_",)),
+    ("Transfer budget", "exporters/transfer/README.md", ("vigia_network_transfer_",)),
+    ("Alerting and notifications", "alerting/notify/README.md",
+     ("ALERTS", "alertmanager_", "vigia_notify_", "vigia_rule_", "vigia_store_", "vigia_scrape_", "vigia_alert")),
+    ("vigia itself (HTTP server, collectors, process)", "docs/architecture.md", ("vigia_", "process_")),
+]
+
+# Families present in the live run that still depend on a condition.
+LIVE_CONDITIONS = {
+    "ALERTS": "while an alert is pending or firing",
+    "ALERTS_FOR_STATE": "while an alert is pending or firing",
+    "redis_key_size": "keys listed in `check_keys`/`check_single_keys`",
+    "redis_key_value": "`check_single_keys`/`check_keys` keys holding a number",
+    "vigia_bullmq_jobs": "`bullmq:` configured and a queue found",
+    "vigia_bullmq_oldest_waiting_job_age_seconds": "`bullmq:` configured and a queue with waiting jobs",
+    "vigia_backup_newest_gzip_complete": "the newest backup file is named *.gz",
+    "vigia_backup_newest_age_seconds": "a backup file matches",
+    "vigia_backup_newest_mtime_seconds": "a backup file matches",
+    "vigia_backup_newest_size_bytes": "a backup file matches",
+}
+# Conditions of families found in the sources, where the file name says too little.
+CONDITION_OVERRIDES = {
+    "vigia_postgres_database_up": "`auto_discover_databases: true`",
+    "pg_stat_database_checksum_failures": "data checksums enabled (initdb -k)",
+    "pgbouncer_stats_binds_total": "PgBouncer 1.21 or later (prepared statements)",
+    "pgbouncer_stats_client_parses_total": "PgBouncer 1.21 or later (prepared statements)",
+    "pgbouncer_stats_server_parses_total": "PgBouncer 1.21 or later (prepared statements)",
+    "pgbouncer_stats_queries_total": "PgBouncer older than 1.8 (total_requests)",
+    "redis_latency_spike_duration_seconds": "after a latency spike (latency-monitor-threshold set)",
+    "redis_latency_spike_last": "after a latency spike (latency-monitor-threshold set)",
+    "redis_db_keys_cached": "servers that report cached keys in INFO keyspace (KeyDB and forks)",
+    "redis_key_value": "`check_keys`/`check_single_keys` keys holding a number",
+    "probe_http_last_modified_timestamp_seconds": "a response with a Last-Modified header",
+}
+SKIP_LABELS = {"le", "quantile"}
+
+
+def area_of(name):
+    for i, (_, _, prefixes) in enumerate(AREAS):
+        if name.startswith(prefixes):
+            return i
+    return len(AREAS) - 1
+
+
+def source_families():
+    """{name: (type, help, file)} of metric names with a help literal in the sources."""
+    out = {}
+    files = [f for pat in ("exporters/**/*.cc", "exporters/**/*.h", "alerting/**/*.cc", "core/*.cc")
+             for f in glob.glob(os.path.join(SRC, pat), recursive=True)]
+    lit = re.compile(r'"((?:node|pg|pgbouncer|redis|rabbitmq|erlang|probe|nginx|container|machine|vigia|process|'
+                     r'alertmanager)_[a-zA-Z0-9_]*[a-zA-Z0-9])"\s*,\s*((?:"(?:[^"\\]|\\.)*"\s*)+)')
+    for f in sorted(files):
+        text = open(f).read()
+        for m in lit.finditer(text):
+            name = m.group(1)
+            help_ = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2)))
+            if " " not in help_:
+                continue  # a label or a key, not a help text
+            before = text[max(0, m.start() - 40):m.start()]
+            after = text[m.end():m.end() + 300]
+            t = "gauge"
+            tm = re.search(r"MetricType::k(\w+)", after)
+            if re.search(r"\.counter\($", before.rstrip()) or re.search(r"counter\s*\($", before):
+                t = "counter"
+            elif tm and not re.search(r'"[a-z]+_[a-z_]+"\s*,\s*"', after[:tm.start()]):
+                t = tm.group(1).lower()
+            out.setdefault(name, (t, help_.replace('\\"', '"'), os.path.relpath(f, SRC)))
+        # sink.gauge("name", kSomeHelp, ...): the help is a named constant of the file.
+        for m in re.finditer(r'\.(gauge|counter|family)\("([a-z][a-z0-9_]*)",\s*(k[A-Z]\w*)', text):
+            c = re.search(r"\b%s(?:\[\])?\s*=\s*((?:\"(?:[^\"\\\\]|\\\\.)*\"\s*)+)" % m.group(3), text)
+            if c:
+                help_ = "".join(re.findall(r'"((?:[^"\\\\]|\\\\.)*)"', c.group(1)))
+                t = "counter" if m.group(1) == "counter" or m.group(2).endswith("_total") else "gauge"
+                out.setdefault(m.group(2), (t, help_, os.path.relpath(f, SRC)))
+    return out
+
+
+def condition_for(name, f):
+    if f.startswith("exporters/host/"):
+        col = re.sub(r"_collector\.cc$|\.cc$", "", os.path.basename(f))
+        return "collector `%s` (off by default, or only on hosts that have it)" % col
+    if "docker" in f:
+        return "a Docker Engine answering on `containers.docker_socket`"
+    if "tls_info" in f:
+        return "a probe over TLS"
+    if "dns_probe" in f:
+        return "a `dns` probe"
+    if "pressure" in name:
+        return "cgroup v2 with PSI"
+    return "only in some server versions or states (%s)" % f
+
+
+def esc(s):
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def main():
+    live = parse_exposition(open(sys.argv[1]).read())
+    allhost = parse_exposition(open(sys.argv[2]).read())
+    rows = {}
+    for name, fam in live.items():
+        labels = sorted(set(fam.label_names()) - SKIP_LABELS)
+        if name.startswith("ALERTS"):
+            labels = ["alertname"] + (["alertstate"] if name == "ALERTS" else []) + ["(the rule's labels)"]
+        cond = LIVE_CONDITIONS.get(name)
+        rows[name] = (fam["type"], labels, fam["help"], cond)
+    for name, fam in allhost.items():
+        if name not in rows:
+            rows[name] = (fam["type"], sorted(set(fam.label_names()) - SKIP_LABELS), fam["help"],
+                          "an optional collector or flag (off by default)")
+    for name, (t, help_, f) in source_families().items():
+        if name in rows or name + "_total" in rows or re.sub(r"_total$", "", name) in rows:
+            continue
+        if name.endswith("_total"):
+            t = "counter"  # the tables' types are not always next to the name; the suffix is
+        rows[name] = (t, None, help_, CONDITION_OVERRIDES.get(name) or condition_for(name, f))
+    groups = [[] for _ in AREAS]
+    for name in sorted(rows):
+        groups[area_of(name)].append(name)
+    n_live = sum(1 for r in rows.values() if not r[3])
+    print("# Metrics reference\n")
+    print("Every metric family vigia exports, grouped by area: %d families, %d exported by every run "
+          "with the area configured and %d **conditional** ones (an optional collector, hardware the host "
+          "has, an error, a Docker Engine, a firing alert: the condition is written in the help column)."
+          % (len(rows), n_live, len(rows) - n_live))
+    print("""
+How this page is made and kept true: tests/tools/metrics_doc_gen.py built it from a live run
+(tests/lib/metrics_stack.py: vigia with every area configured against real PostgreSQL primary +
+replica, PgBouncer, Redis primary + replica, RabbitMQ, nginx, probes, backups, transfer, containers,
+alerting and notify) plus the families found in the sources that only appear under conditions.
+tests/e2e/test_metrics_doc.py starts the same stack and fails if vigia exports a family that is not
+here, or if a family here that is not marked conditional is not exported; tests/tools/metric_lint.py
+fails if a rule or a dashboard uses a name that is not here.
+
+Labels: the labels vigia puts on the family on `/metrics` (the service areas add `target="NAME"`
+there; under `/probe?target=NAME` the `target` label is absent, as with the reference exporters).
+`le` of histograms is not listed. Types are the `# TYPE` vigia writes (`untyped` where the
+reference exporter writes it so). Each area's README.md has the fidelity notes against the
+reference exporter; [configuration.md](configuration.md) how to configure the area.
+""")
+    print("Areas: " + ", ".join("[%s](#%s)" % (AREAS[i][0].split(" (")[0],
+                                              re.sub(r"[^a-z0-9 -]", "", AREAS[i][0].lower()).replace(" ", "-"))
+                               for i in range(len(AREAS)) if groups[i]) + "\n")
+    for i, (title, readme, _) in enumerate(AREAS):
+        if not groups[i]:
+            continue
+        nl = sum(1 for n in groups[i] if not rows[n][3])
+        print("## %s\n" % title)
+        print("%d families (%d conditional); details: [%s](../%s).\n" % (len(groups[i]), len(groups[i]) - nl,
+                                                                       readme, readme))
+        print("| name | type | labels | help |")
+        print("|---|---|---|---|")
+        for n in groups[i]:
+            t, labels, help_, cond = rows[n]
+            lab = "(see source)" if labels is None else ", ".join(
+                "`%s`" % l if not l.startswith("(") else l for l in labels)
+            h = esc(help_)
+            if cond:
+                h = "**conditional** (%s). %s" % (esc(cond), h)
+            print("| `%s` | %s | %s | %s |" % (n, t, lab, h))
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -64,6 +64,23 @@ CONDITION_OVERRIDES = {
     "redis_key_value": "`check_keys`/`check_single_keys` keys holding a number",
     "probe_http_last_modified_timestamp_seconds": "a response with a Last-Modified header",
 }
+# Families whose name and help the patterns above cannot pair (names picked by an
+# expression, help in a parallel array): (type, labels, help, condition).
+MANUAL = {
+    "container_fs_reads_bytes_total": ("counter", "`device`, `id`", "Cumulative count of bytes read",
+                                       "block I/O accounted in the cgroup (io.stat / blkio)"),
+    "container_fs_writes_bytes_total": ("counter", "`device`, `id`", "Cumulative count of bytes written",
+                                        "block I/O accounted in the cgroup (io.stat / blkio)"),
+    "node_cpu_isolated": ("gauge", "`cpu`", "Whether each core is isolated, information from "
+                          "/sys/devices/system/cpu/isolated.", "isolated CPUs (isolcpus=)"),
+    "redis_master_link_down_since_seconds": ("gauge", "`master_host`, `master_port`, `target`",
+                                             "Seconds since the replica's link to its master went down",
+                                             "a replica whose link to its master is down"),
+}
+for _n in ("frequency", "frequency_min", "frequency_max", "scaling_frequency", "scaling_frequency_min",
+           "scaling_frequency_max"):
+    MANUAL["node_cpu_%s_hertz" % _n] = ("gauge", "`cpu`", "CPU %s in hertz (cpufreq)." % _n.replace("_", " "),
+                                       "collector `cpufreq` on a host with cpufreq in sysfs")
 SKIP_LABELS = {"le", "quantile"}
 
 
@@ -97,6 +114,26 @@ def source_families():
             elif tm and not re.search(r'"[a-z]+_[a-z_]+"\s*,\s*"', after[:tm.start()]):
                 t = tm.group(1).lower()
             out.setdefault(name, (t, help_.replace('\\"', '"'), os.path.relpath(f, SRC)))
+        # const char* name = "metric"; ... sink.family(name, "help", MetricType::kX)
+        for m in re.finditer(r'const char\*\s*(\w+)\s*=\s*"([a-z][a-z0-9_]*)";', text):
+            f2 = re.search(r"family\(%s,\s*((?:\"(?:[^\"\\\\]|\\\\.)*\"\s*)+),\s*MetricType::k(\w+)" % m.group(1),
+                           text[m.end():m.end() + 800])
+            if f2:
+                help_ = "".join(re.findall(r'"((?:[^"\\\\]|\\\\.)*)"', f2.group(1)))
+                out.setdefault(m.group(2), (f2.group(2).lower(), help_, os.path.relpath(f, SRC)))
+        # {"metric", "Property", "help"} tables: the help is the first literal with a space.
+        for m in re.finditer(r'\{\s*"([a-z]+_[a-z0-9_]*)",\s*"[A-Za-z_]+",\s*"((?:[^"\\\\]|\\\\.)* (?:[^"\\\\]|\\\\.)*)"',
+                             text):
+            if m.group(1).startswith(("node_", "pg_", "redis_", "rabbitmq_", "probe_", "container_", "vigia_",
+                                      "pgbouncer_", "nginx_")):
+                t = "counter" if m.group(1).endswith("_total") else "gauge"
+                out.setdefault(m.group(1), (t, m.group(2), os.path.relpath(f, SRC)))
+        # Redis INFO field tables: {"info_field", "redis_metric", bool}.
+        for m in re.finditer(r'\{"([a-z_0-9]+)",\s*"(redis_[a-z0-9_]+)",\s*(?:true|false)\}', text):
+            t = "counter" if m.group(2).endswith("_total") else "gauge"
+            out.setdefault(m.group(2), (t, "INFO field %s" % m.group(1), os.path.relpath(f, SRC),
+                                        "INFO reports `%s` (depends on the Redis version and its configuration: "
+                                        "AOF, cluster, threads)" % m.group(1)))
         # sink.gauge("name", kSomeHelp, ...): the help is a named constant of the file.
         for m in re.finditer(r'\.(gauge|counter|family)\("([a-z][a-z0-9_]*)",\s*(k[A-Z]\w*)', text):
             c = re.search(r"\b%s(?:\[\])?\s*=\s*((?:\"(?:[^\"\\\\]|\\\\.)*\"\s*)+)" % m.group(3), text)
@@ -140,12 +177,16 @@ def main():
         if name not in rows:
             rows[name] = (fam["type"], sorted(set(fam.label_names()) - SKIP_LABELS), fam["help"],
                           "an optional collector or flag (off by default)")
-    for name, (t, help_, f) in source_families().items():
+    for name, (t, labels, help_, cond) in MANUAL.items():
+        rows.setdefault(name, (t, [labels], help_, cond))
+    for name, v in source_families().items():
+        t, help_, f = v[:3]
         if name in rows or name + "_total" in rows or re.sub(r"_total$", "", name) in rows:
             continue
         if name.endswith("_total"):
             t = "counter"  # the tables' types are not always next to the name; the suffix is
-        rows[name] = (t, None, help_, CONDITION_OVERRIDES.get(name) or condition_for(name, f))
+        rows[name] = (t, None, help_, CONDITION_OVERRIDES.get(name) or (v[3] if len(v) > 3 else None) or
+                      condition_for(name, f))
     groups = [[] for _ in AREAS]
     for name in sorted(rows):
         groups[area_of(name)].append(name)
@@ -185,7 +226,7 @@ reference exporter; [configuration.md](configuration.md) how to configure the ar
         for n in groups[i]:
             t, labels, help_, cond = rows[n]
             lab = "(see source)" if labels is None else ", ".join(
-                "`%s`" % l if not l.startswith("(") else l for l in labels)
+                "`%s`" % l if not l.startswith(("(", "`")) else l for l in labels)
             h = esc(help_)
             if cond:
                 h = "**conditional** (%s). %s" % (esc(cond), h)

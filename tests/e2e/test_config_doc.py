@@ -10,6 +10,9 @@
   3. every ```yaml example of docs/configuration.md and docs/getting-started.md whose first
      line is `# vigia.yml` passes `vigia check config`, and the same check refuses a copy of
      the first example with a misspelt key (so the check looks at the files).
+  4. the first e-mail of docs/getting-started.md: its notify: example, the smarthost pointed at
+     a local SMTP server (tests/lib/notify_servers.py, aiosmtpd) without TLS and auth, sends a
+     mail through `vigia notify test ops` as the page says.
 The checker itself is tried on a page with one key removed: it must report that key."""
 import os
 import re
@@ -109,6 +112,34 @@ def body(c):
     r = check_config(bad, path)
     c.check(r.returncode != 0 and "nmae" in r.stdout + r.stderr, "vigia check config refuses a misspelt key",
             (r.stdout + r.stderr)[-300:])
+
+    first_email(c, [e for e in examples if "email_configs" in e[2] and "getting-started" in e[0]])
+
+
+def first_email(c, examples):
+    import glob
+    c.check(len(examples) == 1, "getting-started.md has one e-mail example")
+    if not examples:
+        return
+    server = os.path.join(h.SOURCE_DIR, "tests", "lib", "notify_servers.py")
+    h.need("/usr/bin/python3")
+    if h.run(["/usr/bin/python3", "-c", "import aiosmtpd"]).returncode != 0:
+        raise h.Skip("python3-aiosmtpd is not installed")
+    d = h.new_tmpdir("smtp")
+    port = h.free_port()
+    h.Process("smtp", ["/usr/bin/python3", server, "smtp", str(port), d]).wait_tcp("127.0.0.1", port)
+    text = examples[0][2]
+    text = re.sub(r"smtp_smarthost: \S+", "smtp_smarthost: 127.0.0.1:%d" % port, text)
+    text = re.sub(r"\n\s*smtp_auth_[a-z_]+: [^\n]*", "", text)
+    text = text.replace("smtp_require_tls: true", "smtp_require_tls: false")
+    cfg = os.path.join(h.new_tmpdir("first-email"), "vigia.yml")
+    with open(cfg, "w") as f:
+        f.write(text)
+    r = h.run([h.VIGIA_BINARY, "notify", "test", "ops", "--config.file=" + cfg], timeout=60)
+    c.check(r.returncode == 0, "vigia notify test ops sends the getting-started mail", r.stdout + r.stderr)
+    mails = h.wait_for(lambda: glob.glob(os.path.join(d, "*.eml")), 20, "the mail on the SMTP server")
+    body = open(mails[0]).read()
+    c.contains(body, "To: ops@example.org", "the mail reached the SMTP server, to ops@example.org")
 
 
 if __name__ == "__main__":

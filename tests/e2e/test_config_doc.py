@@ -10,7 +10,9 @@
   3. every ```yaml example of docs/configuration.md and docs/getting-started.md whose first
      line is `# vigia.yml` passes `vigia check config`, and the same check refuses a copy of
      the first example with a misspelt key (so the check looks at the files).
-  4. the first e-mail of docs/getting-started.md: its notify: example, the smarthost pointed at
+  4. every ```yaml example of docs/migration.md whose first line is `# prometheus.yml` passes
+     `promtool check config`;
+  5. the first e-mail of docs/getting-started.md: its notify: example, the smarthost pointed at
      a local SMTP server (tests/lib/notify_servers.py, aiosmtpd) without TLS and auth, sends a
      mail through `vigia notify test ops` as the page says.
 The checker itself is tried on a page with one key removed: it must report that key."""
@@ -66,10 +68,10 @@ def missing_keys(text, keys):
     return missing
 
 
-def yaml_examples(path):
+def yaml_examples(path, marker="vigia.yml"):
     text = open(path).read()
     return [(path, text[:m.start()].count("\n") + 2, m.group(1))
-            for m in re.finditer(r"```yaml\n(# vigia\.yml[^\n]*\n.*?)```", text, re.S)]
+            for m in re.finditer(r"```yaml\n(# %s[^\n]*\n.*?)```" % re.escape(marker), text, re.S)]
 
 
 def check_config(text, name):
@@ -113,6 +115,17 @@ def body(c):
     c.check(r.returncode != 0 and "nmae" in r.stdout + r.stderr, "vigia check config refuses a misspelt key",
             (r.stdout + r.stderr)[-300:])
 
+    # prometheus.yml examples (docs/migration.md): promtool check config accepts them.
+    proms = [(p, l, t) for p, l, t in yaml_examples(os.path.join(DOCS, "migration.md"), "prometheus.yml")]
+    c.check(proms, "docs/migration.md has a prometheus.yml example")
+    for path, line, text in proms:
+        d = h.new_tmpdir("promcfg")
+        f = os.path.join(d, "prometheus.yml")
+        with open(f, "w") as out:
+            out.write(text)
+        r = h.run([h.PROMTOOL, "check", "config", f], timeout=60)
+        c.check(r.returncode == 0, "promtool check config accepts %s:%d" % (os.path.basename(path), line),
+                (r.stdout + r.stderr)[-600:])
     first_email(c, [e for e in examples if "email_configs" in e[2] and "getting-started" in e[0]])
 
 

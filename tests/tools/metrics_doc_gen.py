@@ -82,6 +82,15 @@ for _n in ("frequency", "frequency_min", "frequency_max", "scaling_frequency", "
     MANUAL["node_cpu_%s_hertz" % _n] = ("gauge", "`cpu`", "CPU %s in hertz (cpufreq)." % _n.replace("_", " "),
                                        "collector `cpufreq` on a host with cpufreq in sysfs")
 SKIP_LABELS = {"le", "quantile"}
+# Said once per area, under its heading (what the live run's labels cannot show).
+AREA_NOTES = {
+    "Containers (cAdvisor names)": "The live run had no Docker Engine: the `container_*` rows list `id` only. "
+    "For Docker containers the engine knows, every `container_*` series also has `name`, `image`, "
+    "`container_label_com_docker_compose_project` and `container_label_com_docker_compose_service`; the "
+    "`vigia_container_*` families have `container_id`, `name`, `image` and the two compose labels.",
+    "Alerting and notifications": "`ALERTS` and `ALERTS_FOR_STATE` are the evaluator's own series, as "
+    "Prometheus stores them.",
+}
 
 
 def area_of(name):
@@ -221,6 +230,8 @@ reference exporter; [configuration.md](configuration.md) how to configure the ar
         print("## %s\n" % title)
         print("%d families (%d conditional); details: [%s](../%s).\n" % (len(groups[i]), len(groups[i]) - nl,
                                                                        readme, readme))
+        if title in AREA_NOTES:
+            print(AREA_NOTES[title] + "\n")
         print("| name | type | labels | help |")
         print("|---|---|---|---|")
         for n in groups[i]:

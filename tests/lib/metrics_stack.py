@@ -1,8 +1,9 @@
 """Every area of vigia configured at once against real servers (docs/metrics.md's
 "live" families): PostgreSQL primary + streaming replica (pg_stat_statements loaded),
 PgBouncer, Redis primary + replica (with check_keys and a BullMQ queue), one RabbitMQ
-node with a queue, nginx's stub_status, an HTTP/TCP/DNS-less probe set, a backup
-directory, the transfer budget, the containers area (cgroups, no Docker Engine), and
+node with a queue, nginx's stub_status, HTTP, TCP and ICMP probes, a backup directory, the
+transfer budget, the containers area against a private Docker Engine (docker_harness) running
+one container with a CPU quota, a memory limit, compose labels and a health check, and
 `vigia run` with the alert evaluator and a notify: section (webhook receiver).
 
     stack = start_stack(c)        # c: a harness.Checker (notes), or None
@@ -13,6 +14,7 @@ Everything is started on loopback on free ports and stopped by PID at exit
 import gzip
 import os
 
+import docker_harness
 import harness as h
 import nginx_harness
 import pg_harness
@@ -75,6 +77,18 @@ def start_stack(c=None):
     web = nginx_harness.start_nginx("web")
     servers["nginx"] = web
 
+    # A private Docker Engine with one container: CPU quota and memory limit (the cfs and
+    # spec families), compose labels, a health check, its own bridge interface if the
+    # engine can make one (the network families).
+    dockerd = docker_harness.start_dockerd()
+    image = dockerd.busybox_image()
+    net = dockerd.network("vigia-docs")
+    dockerd.docker("run", "-d", "--name", "app", "--cpus", "0.5", "--memory", "64m",
+                   "-l", "com.docker.compose.project=shop", "-l", "com.docker.compose.service=web",
+                   "--health-cmd", "true", "--health-interval", "1s", "--network", net or "none",
+                   image, "sleep", "3600")
+    servers["docker"] = dockerd
+
     cwd = h.new_tmpdir("vigia-metrics-doc")
     backups = os.path.join(cwd, "backups")
     os.makedirs(backups)
@@ -107,7 +121,7 @@ transfer:
   quota: 3TB
   state_file: data/transfer.state
 containers:
-  docker_socket: /nonexistent/docker.sock
+  docker_socket: %s
 alerting:
   evaluation_interval: 1s
 notify:
@@ -116,11 +130,13 @@ notify:
     - name: hook
       webhook_configs:
         - url: http://127.0.0.1:%d/hook
-""" % dead_port
+""" % (dockerd.host, dead_port)
     vigia = h.Vigia(mode="run", config=config, env=env, cwd=cwd, timeout=60)
     # Wait until the slow servers' series are there (RabbitMQ's management stats lag).
     h.wait_for(lambda: "rabbitmq_queue_messages" in vigia.scrape(), 90, "rabbitmq per-queue series")
     h.wait_for(lambda: "probe_success" in vigia.scrape(), 30, "probe series")
+    h.wait_for(lambda: "vigia_container_health_status" in vigia.scrape(), 60, "the container's health")
     _note(c, "stack: postgres primary+replica, pgbouncer, redis primary+replica, rabbitmq, nginx, "
-             "probes, backups, transfer, containers, alerting+notify; vigia on %s" % vigia.url)
+             "probes, backups, transfer, containers (dockerd, one container%s), alerting+notify; vigia on %s" % (
+                 "" if net else ", no bridge network", vigia.url))
     return Stack(vigia, servers)

@@ -57,6 +57,11 @@ LIVE_CONDITIONS = {
     "redis_key_value": "`check_single_keys`/`check_keys` keys holding a number",
     "vigia_bullmq_jobs": "`bullmq:` configured and a queue found",
     "vigia_bullmq_oldest_waiting_job_age_seconds": "`bullmq:` configured and a queue with waiting jobs",
+    # The stack's container has a bridge interface only where the engine can make a bridge.
+    **{"container_network_%s_%s_total" % (d, k): "a container with its own network interface "
+       "(not `--network host`/`none`, not a service)"
+       for d in ("receive", "transmit") for k in ("bytes", "errors", "packets", "packets_dropped")},
+    "container_memory_max_usage_bytes": "cgroup v1, or cgroup v2 on Linux 5.19 or later (memory.peak)",
     "vigia_backup_newest_gzip_complete": "the newest backup file is named *.gz",
     "vigia_backup_newest_age_seconds": "a backup file matches",
     "vigia_backup_newest_mtime_seconds": "a backup file matches",
@@ -94,12 +99,29 @@ for _n in ("frequency", "frequency_min", "frequency_max", "scaling_frequency", "
     MANUAL["node_cpu_%s_hertz" % _n] = ("gauge", "`cpu`", "CPU %s in hertz (cpufreq)." % _n.replace("_", " "),
                                        "collector `cpufreq` on a host with cpufreq in sysfs")
 SKIP_LABELS = {"le", "quantile"}
+# What an unconditional family needs besides its area being configured (the test's stack has
+# all of it, so the test still requires these families): (name prefix, what).
+NEEDS = [
+    ("pg_stat_replication_", "a primary with a streaming replica"),
+    ("pg_replication_slots_", "a replication slot"),
+    ("pg_stat_wal_receiver_", "a streaming replica"),
+    ("pg_stat_user_tables_", "`collect: [stat_user_tables]`"),
+    ("pg_statio_user_tables_", "`collect: [statio_user_tables]`"),
+    ("pg_stat_statements_", "`collect: [stat_statements]` and pg_stat_statements loaded"),
+    ("redis_master_", "a replica"), ("redis_slave_", "a replica"),
+    ("redis_connected_slave_", "a primary with a replica"),
+    ("container_cpu_cfs_", "a container with a CPU quota"), ("container_spec_cpu_quota", "a container with a CPU quota"),
+    ("vigia_container_health_status", "a container with a health check"),
+    ("vigia_container_", "a Docker Engine (`containers.docker_socket`)"),
+    ("rabbitmq_queue_", "queues (per queue with `per_object: true`)"),
+    ("vigia_rabbitmq_queue_", "queues (per queue with `per_object: true`)"),
+    ("probe_http_", "an `http` probe"), ("probe_icmp_", "an `icmp` probe"),
+    ("probe_failed_due_to_regex", "an `http` or `tcp` probe"),
+]
 # Said once per area, under its heading (what the live run's labels cannot show).
 AREA_NOTES = {
-    "Containers (cAdvisor names)": "The live run had no Docker Engine: the `container_*` rows list `id` only. "
-    "For Docker containers the engine knows, every `container_*` series also has `name`, `image`, "
-    "`container_label_com_docker_compose_project` and `container_label_com_docker_compose_service`; the "
-    "`vigia_container_*` families have `container_id`, `name`, `image` and the two compose labels.",
+    "Containers (cAdvisor names)": "`name`, `image` and the two compose labels are on the series of Docker "
+    "containers the engine knows; other cgroups (containerd, systemd services) have `id` only.",
     "vigia itself (HTTP server, collectors, process)": "The `--web.config.file` failure counters (TLS "
     "handshakes, basic auth) being added with that flag are not listed yet: regenerate this page when it is merged.",
     "Alerting and notifications": "`ALERTS` and `ALERTS_FOR_STATE` are the evaluator's own series, as "
@@ -228,6 +250,10 @@ tests/e2e/test_metrics_doc.py starts the same stack and fails if vigia exports a
 here, or if a family here that is not marked conditional is not exported; tests/tools/metric_lint.py
 fails if a rule or a dashboard uses a name that is not here.
 
+"*needs*" in the help column: what the family needs besides its area being configured (a replica,
+an opt-in collector, a container with a CPU quota...); the test's stack has all of it, so those
+families are checked like the others.
+
 Labels: the labels vigia puts on the family on `/metrics` (the service areas add `target="NAME"`
 there; under `/probe?target=NAME` the `target` label is absent, as with the reference exporters).
 `le` of histograms is not listed. Types are the `# TYPE` vigia writes (`untyped` where the
@@ -255,6 +281,10 @@ reference exporter; [configuration.md](configuration.md) how to configure the ar
             h = esc(help_)
             if cond:
                 h = "**conditional** (%s). %s" % (esc(cond), h)
+            else:
+                need = next((w for pre, w in NEEDS if n.startswith(pre)), None)
+                if need:
+                    h = "*needs* %s. %s" % (need, h)
             print("| `%s` | %s | %s | %s |" % (n, t, lab, h))
         print()
 

@@ -94,6 +94,19 @@ MANUAL = {
                                              "Seconds since the replica's link to its master went down",
                                              "a replica whose link to its master is down"),
 }
+# Placeholders for families other #14 branches are adding (replace by the live rows when merged:
+# regenerate this page).
+MANUAL.update({
+    "vigia_alert_threshold": ("gauge", "`threshold`", "An alert threshold of alerting.thresholds, read by "
+                              "the rules of rules/ (placeholder: being added with alerting.thresholds)",
+                              "`alerting.thresholds` (being added)"),
+    "vigia_http_auth_failures_total": ("counter", "(being added)", "Requests refused by the web configuration's "
+                                       "basic auth (placeholder: being added with --web.config.file)",
+                                       "`--web.config.file` (being added)"),
+    "vigia_http_tls_handshake_failures_total": ("counter", "(being added)", "TLS handshakes that failed "
+                                                "(placeholder: being added with --web.config.file)",
+                                                "`--web.config.file` (being added)"),
+})
 for _n in ("frequency", "frequency_min", "frequency_max", "scaling_frequency", "scaling_frequency_min",
            "scaling_frequency_max"):
     MANUAL["node_cpu_%s_hertz" % _n] = ("gauge", "`cpu`", "CPU %s in hertz (cpufreq)." % _n.replace("_", " "),
@@ -122,8 +135,9 @@ NEEDS = [
 AREA_NOTES = {
     "Containers (cAdvisor names)": "`name`, `image` and the two compose labels are on the series of Docker "
     "containers the engine knows; other cgroups (containerd, systemd services) have `id` only.",
-    "vigia itself (HTTP server, collectors, process)": "The `--web.config.file` failure counters (TLS "
-    "handshakes, basic auth) being added with that flag are not listed yet: regenerate this page when it is merged.",
+    "vigia itself (HTTP server, collectors, process)": "`vigia_http_auth_failures_total` and "
+    "`vigia_http_tls_handshake_failures_total` are placeholders for the `--web.config.file` counters being "
+    "added: regenerate this page when they are merged.",
     "Alerting and notifications": "`ALERTS` and `ALERTS_FOR_STATE` are the evaluator's own series, as "
     "Prometheus stores them.",
 }

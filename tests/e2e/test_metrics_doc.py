@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """docs/metrics.md against a live vigia: every area configured against real servers
-(tests/lib/metrics_stack.py), vigia scraped; the test fails if vigia exports a family that
+(tests/lib/stack.py, start_stack(full=True)), vigia scraped; the test fails if vigia exports a family that
 docs/metrics.md does not list, or if a family the page lists without marking it
 **conditional** is not exported. Types are compared too (a family documented as a counter
 must be exported as one).
@@ -14,7 +14,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
-import metrics_stack  # noqa: E402
+import stack as seeds  # noqa: E402
 
 DOC = os.path.join(h.SOURCE_DIR, "docs", "metrics.md")
 ROW = re.compile(r"^\|\s*`([a-zA-Z_:][a-zA-Z0-9_:]*)`\s*\|\s*([a-z]+)\s*\|(.*)$")
@@ -45,7 +45,11 @@ def scrape_until_stable(vigia):
 
 
 def body(c):
-    stack = metrics_stack.start_stack(c)
+    stack = seeds.start_stack(full=True, prometheus=False)
+    # Wait until the slow servers' series are there (RabbitMQ's management stats lag).
+    h.wait_for(lambda: "rabbitmq_queue_messages" in stack.vigia.scrape(), 90, "rabbitmq per-queue series")
+    h.wait_for(lambda: "probe_success" in stack.vigia.scrape(), 30, "probe series")
+    h.wait_for(lambda: "vigia_container_health_status" in stack.vigia.scrape(), 60, "the container's health")
     text, fams = scrape_until_stable(stack.vigia)
     if len(sys.argv) > 2 and sys.argv[1] == "--dump":
         with open(sys.argv[2], "w") as f:

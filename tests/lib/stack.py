@@ -19,6 +19,13 @@ harnesses of tests/lib and stopped by PID when the test exits:
     s = start_stack()      # about 30-60 s on a 2-core machine (RabbitMQ and dockerd dominate)
     s.prometheus["metrics"].url, s.prometheus["probe"].url, s.vigia.url, s.timings
 
+    s = start_stack(full=True, prometheus=False)
+      for docs/metrics.md's live families (tests/e2e/test_metrics_doc.py): also the opt-in
+      collectors and options that add families (pg_stat_statements and the per-table
+      statistics, check_single_keys, RabbitMQ per-object, an ICMP probe, a container with a
+      CPU quota and a health check, an nginx target that is down for the `_up 0` series);
+      no Prometheus.
+
 Slow servers (RabbitMQ, dockerd, PostgreSQL) start in threads side by side. Raises
 harness.Skip (exit 77) when a server's package is missing. Python 3 stdlib only."""
 
@@ -124,8 +131,11 @@ class _Bg:
         return self.value
 
 
-def _postgres():
-    primary = pg.start_postgres("primary", password=PG_PASSWORD)
+def _postgres(full):
+    primary = pg.start_postgres("primary", password=PG_PASSWORD,
+                                conf="shared_preload_libraries = 'pg_stat_statements'\n" if full else "")
+    if full:
+        primary.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
     replica = pg.start_replica(primary, "replica", "replica1")
     primary.psql("CREATE TABLE IF NOT EXISTS orders (id serial PRIMARY KEY, note text)")
     primary.psql("INSERT INTO orders (note) SELECT 'n' || g FROM generate_series(1, 100) g")
@@ -144,7 +154,7 @@ def _rabbitmq():
     return node, consumer
 
 
-def _docker():
+def _docker(full):
     d = dh.start_dockerd()
     image = d.busybox_image()
     # A network of its own (a bridge without iptables rules) so the container has an
@@ -154,7 +164,8 @@ def _docker():
     r = d._cli("network", "create", "--driver", "bridge", "--subnet", "172.31.249.0/24", "seeds_default",
                check=False)
     net = "seeds_default" if r.returncode == 0 else "none"
-    d.docker("run", "-d", "--network", net, "--name", "seeds-web-1", "--memory", "64m",
+    extra = ["--cpus", "0.5", "--health-cmd", "true", "--health-interval", "1s"] if full else []
+    d.docker("run", "-d", "--network", net, "--name", "seeds-web-1", "--memory", "64m", *extra,
              "--label", "com.docker.compose.project=seeds", "--label", "com.docker.compose.service=web",
              "--label", "com.docker.compose.container-number=1", image, "sleep", "3600")
     return d
@@ -215,9 +226,9 @@ def _net_devices():
     return phys or [d for d in devs if d != "lo"] or ["lo"]
 
 
-def vigia_config(s, cwd):
+def vigia_config(s, cwd, full=False):
     """The configuration of the one vigia (a dict, written as JSON: YAML's flow form)."""
-    return {
+    config = {
         "containers": {"docker_socket": s.docker.socket, "docker_refresh_interval": "1s", "services": False},
         "postgres": [s.primary.target("primary", password_env="STACK_PG_PW"),
                      s.replica.target("replica", password_env="STACK_PG_PW")],
@@ -246,6 +257,15 @@ def vigia_config(s, cwd):
             "receivers": [{"name": "hook", "webhook_configs": [{"url": s.webhook.url}]}],
         },
     }
+    if full:
+        config["postgres"][0]["collect"] = ["stat_user_tables", "statio_user_tables", "stat_statements"]
+        config["redis"][0]["check_single_keys"] = ["db0=bull:email:wait"]
+        config["rabbitmq"][0]["per_object"] = True
+        dead = "http://127.0.0.1:%d/stub_status" % h.free_port()  # nothing listens: nginx_up 0
+        config["nginx"].append({"name": "down", "url": dead})
+        config["probe_modules"]["icmp"] = {"prober": "icmp", "timeout": "5s"}
+        config["probes"].append({"name": "ping", "target": "127.0.0.1", "module": "icmp", "interval": "1s"})
+    return config
 
 
 def prometheus_config(layout, vigia_addr):
@@ -285,14 +305,15 @@ class Stack:
         return {a: [t["name"] for t in self.config[a]] for a in PROBE_AREAS}
 
 
-def start_stack():
+def start_stack(full=False, prometheus=True):
     """Starts everything (see the module's doc); returns a Stack."""
     t0 = time.monotonic()
     s = Stack()
-    h.need(h.PROMETHEUS)
+    if prometheus:
+        h.need(h.PROMETHEUS)
     bg_rabbit = _Bg("rabbitmq", _rabbitmq)
-    bg_docker = _Bg("dockerd", _docker)
-    bg_pg = _Bg("postgres", _postgres)
+    bg_docker = _Bg("dockerd", lambda: _docker(full))
+    bg_pg = _Bg("postgres", lambda: _postgres(full))
 
     t = time.monotonic()
     s.redis_primary = rd.start_redis("primary", extra=["maxmemory 64mb"])
@@ -314,14 +335,14 @@ def start_stack():
         s.timings[b.name] = b.took
 
     t = time.monotonic()
-    s.config = vigia_config(s, cwd)
+    s.config = vigia_config(s, cwd, full)
     s.vigia = h.Vigia(mode="run", config=json.dumps(s.config, indent=1) + "\n", cwd=cwd, timeout=30,
                       env={"STACK_PG_PW": PG_PASSWORD, "STACK_BOUNCER_PW": BOUNCER_PASSWORD,
                            "STACK_RABBIT_PW": RABBIT_PASSWORD})
     addr = "127.0.0.1:%d" % s.vigia.port
     s.timings["vigia"] = time.monotonic() - t
     t = time.monotonic()
-    s.prometheus = {
+    s.prometheus = {} if not prometheus else {
         "metrics": h.start_prometheus(prometheus_config("metrics", addr)),
         "probe": h.start_prometheus(prometheus_config("probe", addr) + probe_jobs(addr, s.targets())),
     }

@@ -16,7 +16,7 @@ tests/e2e/test_metrics_doc.py fail until this page lists it):
     python3 tests/tools/metrics_doc_gen.py /tmp/live.txt /tmp/allhost.txt > docs/metrics.md
 
 LIVE.txt: vigia's /metrics with every area configured against real servers
-(tests/lib/metrics_stack.py: `python3 tests/e2e/test_metrics_doc.py --dump LIVE.txt`).
+(tests/lib/stack.py: `python3 tests/e2e/test_metrics_doc.py --dump LIVE.txt`).
 ALLHOST.txt: `vigia exporter` with every optional host collector on (their families are
 listed as conditional: "collector X, off by default").
 Families that only appear under conditions (errors, optional collectors, hardware, a
@@ -257,7 +257,7 @@ def main():
           % (len(rows), n_live, len(rows) - n_live))
     print("""
 How this page is made and kept true: tests/tools/metrics_doc_gen.py built it from a live run
-(tests/lib/metrics_stack.py: vigia with every area configured against real PostgreSQL primary +
+(tests/lib/stack.py: vigia with every area configured against real PostgreSQL primary +
 replica, PgBouncer, Redis primary + replica, RabbitMQ, nginx, probes, backups, transfer, containers,
 alerting and notify) plus the families found in the sources that only appear under conditions.
 tests/e2e/test_metrics_doc.py starts the same stack and fails if vigia exports a family that is not

@@ -93,10 +93,10 @@ struct SmtpRequest {
   // The AUTH mechanism ("PLAIN", "LOGIN", "CRAM-MD5"); "" lets libcurl choose
   // among those the server offers.
   std::string auth_mechanism;
-  std::string authzid;  // PLAIN's authorization identity
-  std::string from;                // the envelope sender
-  std::vector<std::string> to;     // the envelope recipients
-  std::string message;             // the whole mail, headers and body, CRLF line ends
+  std::string authzid;          // PLAIN's authorization identity
+  std::string from;             // the envelope sender
+  std::vector<std::string> to;  // the envelope recipients
+  std::string message;          // the whole mail, headers and body, CRLF line ends
   TlsClientOptions tls;
   std::chrono::milliseconds timeout{10000};
 };

@@ -207,7 +207,8 @@ class Email : public Integration {
     std::string e = smtp_send(req);
     if (!e.empty()) {
       res.retryable = true;
-      res.error = (req.auth_mechanism.empty() ? "" : req.auth_mechanism + " auth: ") + scrub(e, {req.password});
+      res.error =
+          (req.auth_mechanism.empty() ? "" : req.auth_mechanism + " auth: ") + scrub(e, {req.password});
       return res;
     }
     res.ok = true;
@@ -247,7 +248,8 @@ class Email : public Integration {
         }
         // Go's smtp.PlainAuth sends credentials only over TLS or to localhost.
         bool tls = req.implicit_tls || req.require_tls;
-        if (mech == "PLAIN" && !tls && req.host != "localhost" && req.host != "127.0.0.1" && req.host != "::1")
+        if (mech == "PLAIN" && !tls && req.host != "localhost" && req.host != "127.0.0.1" &&
+            req.host != "::1")
           return "PLAIN auth: unencrypted connection";
         if (mech == "PLAIN") req.authzid = identity_;
       } else {
@@ -273,7 +275,8 @@ class Email : public Integration {
 std::unique_ptr<Integration> make_email(const ItemContext& c) {
   c.r.check_keys(c.node, c.what,
                  {"send_resolved", "to", "from", "hello", "smarthost", "auth_username", "auth_password",
-                  "auth_password_file", "auth_secret", "auth_identity", "headers", "html", "text", "require_tls", "tls_config"});
+                  "auth_password_file", "auth_secret", "auth_identity", "headers", "html", "text",
+                  "require_tls", "tls_config"});
   auto e = std::make_unique<Email>();
   e->tmpl_ = &c.tmpl;
   e->send_resolved_ = read_send_resolved(c, false);

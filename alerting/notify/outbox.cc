@@ -95,7 +95,8 @@ void Outbox::enqueue(Item* it) {
 }
 
 void Outbox::spawn_if_needed() {
-  // Threads are started as work comes, one more whenever none waits for it.
+  // Threads are started as work comes, one more whenever none waits for it
+  // (so at most one waits idle beyond those the queues keep busy).
   if (stopping_ || idle_ > 0 || workers_.empty()) return;
   if (threads_.size() >= size_t(std::max(2, opts_.max_in_flight))) return;
   threads_.emplace_back([this] { run(); });
@@ -286,6 +287,9 @@ void Outbox::run() {
     std::shared_ptr<Worker> w;
     int64_t t = now(), next = INT64_MAX;
     if (Item* due = pick(t, w, next)) {
+      // Another item may be due with no thread left waiting (several were
+      // queued while one thread waited): one more thread takes it.
+      spawn_if_needed();
       deliver(w, due, lk);
       continue;
     }

@@ -354,21 +354,24 @@ struct EhloAuth {
     auto* self = static_cast<EhloAuth*>(p);
     std::string_view text(data, size);
     if (type == CURLINFO_HEADER_OUT && text.substr(0, 4) == "EHLO") self->mechs.clear();
-    if (type != CURLINFO_HEADER_IN) return 0;
-    while (!text.empty()) {
-      size_t nl = text.find('\n');
-      std::string_view line = text.substr(0, nl);
-      text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-      if (line.size() > 9 && line.substr(0, 3) == "250" && (line[3] == '-' || line[3] == ' ') &&
-          strncasecmp(line.data() + 4, "AUTH ", 5) == 0)
-        self->mechs = std::string(line.substr(9));
-    }
+    if (type == CURLINFO_HEADER_IN) smtp_ehlo_auth(text, self->mechs);
     return 0;
   }
 };
 
 }  // namespace
+
+void smtp_ehlo_auth(std::string_view reply, std::string& mechs) {
+  while (!reply.empty()) {
+    size_t nl = reply.find('\n');
+    std::string_view line = reply.substr(0, nl);
+    reply = nl == std::string_view::npos ? std::string_view{} : reply.substr(nl + 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (line.size() > 9 && line.substr(0, 3) == "250" && (line[3] == '-' || line[3] == ' ') &&
+        strncasecmp(line.data() + 4, "AUTH ", 5) == 0)
+      mechs = std::string(line.substr(9));
+  }
+}
 
 std::string smtp_auth_mechanisms(const SmtpRequest& req, std::string& mechs) {
   mechs.clear();

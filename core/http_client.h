@@ -108,6 +108,10 @@ std::string smtp_send(const SmtpRequest& req);
 // the server advertises in its last EHLO reply, in its order ("PLAIN LOGIN";
 // "" without the AUTH extension). Empty on success, else the error.
 std::string smtp_auth_mechanisms(const SmtpRequest& req, std::string& mechs);
+// The parser of the EHLO reply's lines that smtp_auth_mechanisms uses
+// ("250-AUTH PLAIN LOGIN\r\n..."): sets `mechs` to what follows "AUTH " on an
+// AUTH line (trailing CR and spaces cut); unchanged without one.
+void smtp_ehlo_auth(std::string_view reply, std::string& mechs);
 
 // The URL with the password of its userinfo replaced by "xxxxx", as
 // Prometheus prints URLs ("http://user:xxxxx@host/"); unchanged without one.

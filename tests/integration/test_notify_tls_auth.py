@@ -14,12 +14,18 @@ drives the integrations (VIGIA_NOTIFY_DELIVER_TOOL).
   recorded. CRAM-MD5 alone without a secret: a failed notification naming the missing
   secret, no mail. A wrong password: a failed notification with the server's refusal,
   the password in no output.
+- Differential: Debian's Alertmanager 0.25 sends the same four cases to the same servers;
+  each server records the mechanism Alertmanager used, which must be vigia's.
 """
 
+import email
+import email.policy
 import glob
 import json
 import os
 import sys
+import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
@@ -29,6 +35,7 @@ TOOL = os.environ.get("VIGIA_NOTIFY_DELIVER_TOOL",
                       os.path.join(h.SOURCE_DIR, "build", "tests", "notify_deliver_tool"))
 SERVERS = os.path.join(h.SOURCE_DIR, "tests", "lib", "notify_servers.py")
 PY = "/usr/bin/python3"  # Debian's, where python3-aiosmtpd is installed
+ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 NAME = "alerts.example.test"
 PASSWORD = "s3cr3t-Pa55"
 
@@ -139,7 +146,8 @@ def auth_order(c, d, deliver):
         ("LOGIN PLAIN", ", auth_password: %s" % PASSWORD, "LOGIN"),  # the server's order
         ("PLAIN LOGIN", ", auth_password: %s, auth_identity: ops-id" % PASSWORD, "PLAIN"),
     ]
-    for mechs, extra, want in cases:
+    vigia_used = {}
+    for i, (mechs, extra, want) in enumerate(cases):
         _, md = servers[mechs]
         n_before = len(records(md, ".eml"))
         r, out = deliver(mail(mechs, extra))
@@ -148,6 +156,7 @@ def auth_order(c, d, deliver):
         c.eq(len(records(md, ".eml")), n_before + 1, "%s: the mail arrived" % what)
         meta = last_meta(md)
         c.eq(meta.get("auth_mechanism"), want, "%s: AUTH %s, as Alertmanager" % (what, want))
+        vigia_used[i] = meta.get("auth_mechanism")
         c.eq(meta.get("authenticated"), True, "%s: authenticated" % what)
         if "auth_identity" in extra:
             c.eq(meta.get("auth_identity"), "ops-id", "auth_identity sent as PLAIN's authorization identity")
@@ -175,6 +184,50 @@ def auth_order(c, d, deliver):
             "the password is in no output", r.stdout + r.stderr)
     c.eq(auth_log(md)[-1], {"mechanism": "PLAIN", "success": False}, "the server saw one failed AUTH PLAIN")
     c.eq(len(records(md, ".eml")), n_before, "no mail")
+    differential(c, servers, cases, ca, vigia_used)
+
+
+def differential(c, servers, cases, ca, vigia_used):
+    """The same cases through Alertmanager 0.25: one receiver per case, one group each."""
+    h.need(ALERTMANAGER)
+    am_port = h.free_port()
+    am_dir = h.new_tmpdir("alertmanager-auth")
+    routes, receivers = [], []
+    for i, (mechs, extra, _want) in enumerate(cases):
+        routes.append("    - {matchers: ['case=\"%d\"'], receiver: c%d}" % (i, i))
+        receivers.append("  - name: c%d\n    email_configs:\n      - {to: ops@example.org, from: am@example.org, "
+                         "smarthost: 'localhost:%d', auth_username: alice, tls_config: {ca_file: %s}%s}"
+                         % (i, servers[mechs][0], ca, extra))
+    with open(os.path.join(am_dir, "am.yml"), "w") as f:
+        f.write("route:\n  receiver: c0\n  group_by: [case]\n  group_wait: 1s\n  routes:\n" + "\n".join(routes) +
+                "\nreceivers:\n" + "\n".join(receivers) + "\n")
+    am = h.Process("alertmanager", [ALERTMANAGER, "--config.file=" + os.path.join(am_dir, "am.yml"),
+                                    "--storage.path=" + os.path.join(am_dir, "data"),
+                                    "--web.listen-address=127.0.0.1:%d" % am_port,
+                                    "--cluster.listen-address=", "--log.level=debug"], cwd=am_dir)
+    am.wait_http("http://127.0.0.1:%d/-/ready" % am_port, timeout=60)
+    alerts = [{"labels": {"alertname": "AuthOrder", "case": str(i)}} for i in range(len(cases))]
+    req = urllib.request.Request("http://127.0.0.1:%d/api/v2/alerts" % am_port, data=json.dumps(alerts).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    urllib.request.urlopen(req, timeout=10).read()
+
+    def am_mails():
+        """case -> the mechanism of Alertmanager's session (its mails: From am@)."""
+        got = {}
+        for _port, md in servers.values():
+            for eml in records(md, ".eml"):
+                msg = email.message_from_bytes(open(eml, "rb").read(), policy=email.policy.default)
+                if "am@example.org" not in str(msg["From"]):
+                    continue
+                case = str(msg["Subject"]).split()[1]  # "[FIRING:1] <case> (AuthOrder)"
+                got[int(case)] = json.load(open(eml[:-4] + ".json")).get("auth_mechanism")
+        return got
+    h.wait_for(lambda: len(am_mails()) >= len(cases), 90, "Alertmanager's %d mails" % len(cases))
+    got = am_mails()
+    for i, (mechs, extra, _want) in enumerate(cases):
+        c.eq(vigia_used.get(i), got.get(i), "server offers %s, config%s: vigia used AUTH %s, Alertmanager %s"
+             % (mechs, extra.replace(PASSWORD, "...").replace(",", ""), vigia_used.get(i), got.get(i)))
+    am.stop()
 
 
 def body(c):

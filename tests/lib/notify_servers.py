@@ -182,7 +182,11 @@ def run_smtp(port, d, cert=None, key=None, implicit_tls=False, auth=None, host="
     kw["auth_exclude_mechanism"] = [m for m in ("CRAM-MD5", "LOGIN", "PLAIN") if m not in offered]
 
     class OrderedSMTP(SMTP):
-        """Advertises the mechanisms in the order asked (aiosmtpd sorts them)."""
+        """Advertises the mechanisms in the order asked (aiosmtpd sorts them); LOGIN's
+        challenges as Go's smtp clients expect them (Alertmanager's LoginAuth)."""
+
+        AuthLoginUsernameChallenge = "Username:"
+        AuthLoginPasswordChallenge = "Password:"
 
         async def push(self, status):
             if isinstance(status, str) and status.startswith("250-AUTH "):

@@ -1,10 +1,12 @@
 #include "core/self_metrics.h"
 
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,29 @@ prometheus::Registry& self_registry() {
 
 void observe_http_request(std::string_view handler, double seconds) {
   families().request_seconds.Add({{"handler", std::string(handler)}}, kSecondsBuckets).Observe(seconds);
+}
+
+void set_alert_thresholds(const std::vector<std::pair<std::string, double>>& thresholds) {
+  static std::mutex mu;
+  static prometheus::Family<prometheus::Gauge>* family = nullptr;
+  static std::vector<prometheus::Gauge*> gauges;
+  std::lock_guard lk(mu);
+  if (!family && thresholds.empty()) return;  // no family until a threshold is set
+  if (!family)
+    family =
+        &prometheus::BuildGauge()
+             .Name("vigia_alert_threshold")
+             .Help(
+                 "A rule threshold set by alerting.thresholds: rules reading it use this value instead of "
+                 "their default.")
+             .Register(self_registry());
+  for (prometheus::Gauge* g : gauges) family->Remove(g);
+  gauges.clear();
+  for (const auto& [name, value] : thresholds) {
+    prometheus::Gauge& g = family->Add({{"threshold", name}});
+    g.Set(value);
+    gauges.push_back(&g);
+  }
 }
 
 void observe_collection(double seconds) { families().collection_seconds.Observe(seconds); }

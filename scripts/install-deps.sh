@@ -26,6 +26,7 @@ test_pkgs=(
   docker.io busybox-static
   prometheus-alertmanager tzdata
   dbus-daemon python3-dbus python3-gi
+  python3-yaml
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -1,6 +1,5 @@
 #include "core/self_metrics.h"
 
-#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -59,27 +58,36 @@ void observe_http_request(std::string_view handler, double seconds) {
   families().request_seconds.Add({{"handler", std::string(handler)}}, kSecondsBuckets).Observe(seconds);
 }
 
-void set_alert_thresholds(const std::vector<std::pair<std::string, double>>& thresholds) {
-  static std::mutex mu;
-  static prometheus::Family<prometheus::Gauge>* family = nullptr;
-  static std::vector<prometheus::Gauge*> gauges;
-  std::lock_guard lk(mu);
-  if (!family && thresholds.empty()) return;  // no family until a threshold is set
-  if (!family)
-    family =
-        &prometheus::BuildGauge()
-             .Name("vigia_alert_threshold")
-             .Help(
-                 "A rule threshold set by alerting.thresholds: rules reading it use this value instead of "
-                 "their default.")
-             .Register(self_registry());
-  for (prometheus::Gauge* g : gauges) family->Remove(g);
-  gauges.clear();
-  for (const auto& [name, value] : thresholds) {
-    prometheus::Gauge& g = family->Add({{"threshold", name}});
-    g.Set(value);
-    gauges.push_back(&g);
-  }
+namespace {
+
+struct Thresholds {
+  std::mutex mu;
+  std::vector<std::pair<std::string, double>> values;
+};
+
+Thresholds& thresholds() {
+  static Thresholds t;
+  return t;
+}
+
+}  // namespace
+
+void set_alert_thresholds(const std::vector<std::pair<std::string, double>>& values) {
+  Thresholds& t = thresholds();
+  std::lock_guard lk(t.mu);
+  t.values = values;
+}
+
+void write_alert_thresholds(MetricSink& sink) {
+  Thresholds& t = thresholds();
+  std::lock_guard lk(t.mu);
+  if (t.values.empty()) return;  // no family without a configured threshold
+  sink.family("vigia_alert_threshold",
+              "A rule threshold set by alerting.thresholds: rules reading it use this value instead of their "
+              "default.",
+              MetricType::kGauge);
+  for (const auto& [name, value] : t.values)
+    sink.sample("vigia_alert_threshold", {{"threshold", name}}, value);
 }
 
 void observe_collection(double seconds) { families().collection_seconds.Observe(seconds); }

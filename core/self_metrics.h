@@ -36,9 +36,12 @@ void observe_collection(double seconds);
 // `handler`, timed by observe_http_request under the handler label `name`.
 HttpHandler instrument(std::string_view name, HttpHandler handler);
 
-// Sets vigia_alert_threshold{threshold} to the configured rule thresholds
-// (alerting.thresholds), replacing those set before. Thread-safe.
+// The configured rule thresholds (alerting.thresholds), replacing those set
+// before, and their series vigia_alert_threshold{threshold} (none when empty),
+// which serve() writes into /metrics and the evaluator's store whatever the
+// collectors enabled. Thread-safe.
 void set_alert_thresholds(const std::vector<std::pair<std::string, double>>& thresholds);
+void write_alert_thresholds(MetricSink& sink);
 
 // Writes every family of the self registry into sink.
 void write_self_metrics(MetricSink& sink);

@@ -323,6 +323,7 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
       eo.collect_self = [&registry, n = notifier.get()](const CollectContext& ctx, MetricSink& s) {
         registry.collect(ctx, s);
         n->write_metrics(s);
+        write_alert_thresholds(s);
       };
       eo.self_labels = self_labels(o);
     }
@@ -346,6 +347,7 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   HttpServer server(sopts);
   scraper.set_extra([&evaluator, &notifier, &server](MetricSink& sink) {
     server.write_metrics(sink);
+    write_alert_thresholds(sink);
     if (evaluator) evaluator->write_metrics(sink);
     if (notifier) notifier->write_metrics(sink);
   });

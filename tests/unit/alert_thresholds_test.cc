@@ -23,7 +23,7 @@ std::string load_err(const std::string& text) {
 }
 
 std::string self_text() {
-  return encode_text([](MetricSink& s) { write_self_metrics(s); });
+  return encode_text([](MetricSink& s) { write_alert_thresholds(s); });
 }
 
 }  // namespace

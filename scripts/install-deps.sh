@@ -26,6 +26,10 @@ test_pkgs=(
   docker.io busybox-static
   prometheus-alertmanager tzdata
   dbus-daemon python3-dbus python3-gi
+  # deploy/: the Debian package (cpack's DEB generator runs dpkg-shlibdeps), its lintian check, the
+  # debootstrap base image for the Dockerfile and the .deb's install test, docker-compose config,
+  # systemd-analyze verify/security on the units.
+  dpkg-dev fakeroot lintian debootstrap docker-compose systemd
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -8,6 +8,7 @@ machine's apt sources. The root tree's tar is cached (VIGIA_CACHE_DIR, default
     image = import_base(dockerd)              # "vigia-test/debian:12" in that engine
 """
 
+import fcntl
 import os
 import re
 import shutil
@@ -64,9 +65,16 @@ def base_tar():
     h.need("/usr/sbin/debootstrap")
     cache = os.environ.get("VIGIA_CACHE_DIR", "/var/cache/vigia-test")
     tar = os.path.join(cache, "debian12-minbase.tar")
-    if os.path.exists(tar) and time.time() - os.path.getmtime(tar) < MAX_AGE:
-        return tar
     os.makedirs(cache, exist_ok=True)
+    # One maker at a time (the image and package tests may start together on a fresh machine).
+    with open(tar + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(tar) and time.time() - os.path.getmtime(tar) < MAX_AGE:
+            return tar
+        return _make(tar)
+
+
+def _make(tar):
     root = h.new_tmpdir("debootstrap")
     rootfs = os.path.join(root, "rootfs")
     t0 = time.monotonic()

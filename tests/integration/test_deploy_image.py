@@ -60,7 +60,8 @@ def body(c):
     port = h.free_port()
     cid = d.docker("run", "-d", "--network", "host", "--pid", "host", "--read-only", "--cap-drop", "ALL",
                    "--security-opt", "no-new-privileges:true",
-                   "-v", "/proc:/host/proc:ro", "-v", "/sys:/host/sys:ro", "-v", "/:/host/root:ro,rslave",
+                   # (compose adds rslave to /: not every sandbox has / as a shared mount)
+                   "-v", "/proc:/host/proc:ro", "-v", "/sys:/host/sys:ro", "-v", "/:/host/root:ro",
                    "--tmpfs", "/var/lib/vigia:uid=10001,gid=10001",
                    IMAGE, "run", "--config.file=/etc/vigia/vigia.yml", "--web.listen-address=127.0.0.1:%d" % port,
                    "--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root").strip()

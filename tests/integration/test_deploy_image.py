@@ -46,7 +46,8 @@ def body(c):
     base_size = json.loads(d.docker("image", "inspect", base))[0]["Size"]
     c.note("final image: %.1f MiB (the base: %.1f MiB; vigia and its runtime libraries: %.1f MiB)"
            % (size / MIB, base_size / MIB, (size - base_size) / MIB))
-    c.check(size - base_size < 50 * MIB, "the final stage adds less than 50 MiB to the base (28 MiB measured)",
+    c.check(size - base_size < 50 * MIB,
+            "the final stage adds less than 50 MiB to the base (28 MiB measured)",
             "%.1f MiB" % ((size - base_size) / MIB))
     cfg = json.loads(d.docker("image", "inspect", IMAGE))[0]["Config"]
     c.eq(cfg.get("User"), "vigia", "the image runs as the vigia user")

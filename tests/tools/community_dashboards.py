@@ -37,8 +37,6 @@ CANNOT = {
         "node_netstat_TcpExt_TCPOFOQueue": _NETSTAT,
         "node_netstat_TcpExt_TCPRcvQDrop": _NETSTAT,
         "node_netstat_Tcp_MaxConn": _NETSTAT,
-        "process_virtual_memory_max_bytes": "the Go client's process collector of node_exporter itself "
-                                            "(the dashboard's panel on the exporter's own limits)",
     },
     "erlang-distribution": {n: _ERLANG_DIST for n in (
         "erlang_vm_dist_node_queue_size_bytes", "erlang_vm_dist_node_state", "erlang_vm_dist_port_memory_bytes",

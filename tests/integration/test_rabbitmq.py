@@ -5,7 +5,9 @@
 1. Fidelity, side by side on one broker with the plugin's own endpoints: vigia's
    aggregated target against rabbitmq_prometheus's /metrics and its per_object target
    against /metrics/per-object: same family names and label names for what both
-   export, equal values for the limits and the queue depths; the families the
+   export, equal values for the limits and the queue depths, for the churn counters
+   (/api/nodes) and for the global message counters (/api/overview, against the plugin's
+   sum over queue_type, once the stats database has caught up); the families the
    plugin exports that vigia lacks are listed, with why. Queue names with quotes,
    backslashes and non-ASCII letters come back exactly (the plugin writes them
    unescaped: lines Prometheus rejects), and promtool accepts vigia's text.
@@ -15,7 +17,8 @@
    password in no log line or metric, no hang.
 3. A 3-node cluster (rabbit-a/b/c@localhost, joined with rabbitmqctl join_cluster),
    each node its own target; one node stopped: the others report it not running,
-   its own target rabbitmq_up 0. Its duration is printed (ctest TIMEOUT in
+   its own target rabbitmq_up 0; the cluster-wide rabbitmq_global_* come from one member
+   only (the smallest name). Its duration is printed (ctest TIMEOUT in
    tests/CMakeLists.txt is sized from it)."""
 
 import http.server
@@ -378,6 +381,10 @@ def cluster_part(c, a, epmd):
         c.check(any(l.get("target") == t and l["rabbitmq_node"] == n.node for _, l, _ in ident),
                 "%s: identity names its own node" % t)
     c.eq(one(s, "rabbitmq_queues", target="node-b"), 1, "the queue declared on b counts on b only")
+    # /api/overview's counters are the cluster's: one member writes them, so sums count once.
+    for fam in ("rabbitmq_global_messages_received_total", "rabbitmq_global_consumers"):
+        writers = sorted(l["target"] for _, l, _ in s.get(fam, {"samples": []})["samples"])
+        c.eq(writers, ["node-a"], "cluster: %s written by one member (the smallest name, rabbit-a)" % fam)
 
     t1 = time.monotonic()
     cn.stop(60)

@@ -45,7 +45,7 @@ struct Conn {
   // A complete request must have arrived by then; kNoDeadline while one is
   // handled or answered (a stalled reader is libmicrohttpd's own timeout).
   std::atomic<int64_t> deadline_ms{kNoDeadline};
-  std::string uri;  // the current request's target as sent (the query is kept raw)
+  std::string uri;         // the current request's target as sent (the query is kept raw)
   bool requested = false;  // a request started (over TLS: the handshake completed)
 };
 
@@ -444,12 +444,12 @@ Status HttpServer::start() {
     if (!t.client_ca_pem.empty()) tls.push_back({MHD_OPTION_HTTPS_MEM_TRUST, 0, str(t.client_ca_pem)});
     tls.push_back({MHD_OPTION_END, 0, nullptr});
   }
-  im.daemon = MHD_start_daemon(flags, 0, &Impl::on_accept,
-                               &im, &Impl::on_request, &im, MHD_OPTION_LISTEN_SOCKET, fd,
-                               MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_CONNECTION,
-                               &Impl::on_connection, &im, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed,
-                               &im, MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_uri, &im, MHD_OPTION_ARRAY, tls.data(), MHD_OPTION_END);
+  im.daemon = MHD_start_daemon(
+      flags, 0, &Impl::on_accept, &im, &Impl::on_request, &im, MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, &im,
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, &im, MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_uri, &im,
+      MHD_OPTION_ARRAY, tls.data(), MHD_OPTION_END);
   if (!im.daemon) {
     close(fd);
     return Status::error("listen tcp " + opts_.listen_address + ": cannot start the HTTP server");

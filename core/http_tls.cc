@@ -58,7 +58,8 @@ void tls_connection_started(MHD_Connection* c, HttpTlsOptions::ClientAuth auth) 
   gnutls_certificate_server_set_request(s, req);
   // Verified during the handshake against the trust list (client_ca_file);
   // a missing certificate fails it only under GNUTLS_CERT_REQUIRE.
-  if (auth == CA::kVerifyIfGiven || auth == CA::kRequireAndVerify) gnutls_session_set_verify_cert(s, nullptr, 0);
+  if (auth == CA::kVerifyIfGiven || auth == CA::kRequireAndVerify)
+    gnutls_session_set_verify_cert(s, nullptr, 0);
 }
 
 bool tls_handshake_completed(MHD_Connection* c) {

@@ -170,9 +170,12 @@ void BasicAuthGuard::write_metrics(MetricSink& sink) const {
               "HTTP requests answered 401 by basic authentication (--web.config.file), by reason: "
               "missing (no or malformed credentials), unknown_user, wrong_password.",
               MetricType::kCounter);
-  sink.sample("vigia_http_auth_failures_total", {{"reason", "missing"}}, static_cast<double>(missing_.load()));
-  sink.sample("vigia_http_auth_failures_total", {{"reason", "unknown_user"}}, static_cast<double>(unknown_.load()));
-  sink.sample("vigia_http_auth_failures_total", {{"reason", "wrong_password"}}, static_cast<double>(wrong_.load()));
+  sink.sample("vigia_http_auth_failures_total", {{"reason", "missing"}},
+              static_cast<double>(missing_.load()));
+  sink.sample("vigia_http_auth_failures_total", {{"reason", "unknown_user"}},
+              static_cast<double>(unknown_.load()));
+  sink.sample("vigia_http_auth_failures_total", {{"reason", "wrong_password"}},
+              static_cast<double>(wrong_.load()));
 }
 
 }  // namespace vigia

@@ -59,7 +59,8 @@ int tls_version(const YamlReader& r, const YAML::Node& n, std::string_view what)
 
 // exporter-toolkit's extraHTTPHeaders: the only names allowed, and the values
 // of those that are enumerations.
-void check_header(const YamlReader& r, const YAML::Node& key, const std::string& name, const std::string& value) {
+void check_header(const YamlReader& r, const YAML::Node& key, const std::string& name,
+                  const std::string& value) {
   static const std::array<std::pair<std::string_view, std::vector<std::string_view>>, 5> kAllowed{{
       {"Strict-Transport-Security", {}},
       {"X-Content-Type-Options", {"nosniff"}},
@@ -72,7 +73,8 @@ void check_header(const YamlReader& r, const YAML::Node& key, const std::string&
     if (values.empty() || std::find(values.begin(), values.end(), value) != values.end()) return;
     std::string list;
     for (auto v : values) list += (list.empty() ? "\"" : " \"") + std::string(v) + "\"";
-    r.fail(key, "invalid value for " + name + ". Expected one of: [" + list + "], but got: \"" + value + "\"");
+    r.fail(key,
+           "invalid value for " + name + ". Expected one of: [" + list + "], but got: \"" + value + "\"");
   }
   r.fail(key, "HTTP header \"" + name + "\" can not be configured");
 }
@@ -90,7 +92,8 @@ void read_tls(const YamlReader& r, const YAML::Node& n, const std::string& dir, 
   if (!n.IsMap()) return;
   if (n["cert_file"]) c.cert_file = join_dir(dir, r.get_string(n["cert_file"], "cert_file"));
   if (n["key_file"]) c.key_file = join_dir(dir, r.get_string(n["key_file"], "key_file"));
-  if (n["client_ca_file"]) c.client_ca_file = join_dir(dir, r.get_string(n["client_ca_file"], "client_ca_file"));
+  if (n["client_ca_file"])
+    c.client_ca_file = join_dir(dir, r.get_string(n["client_ca_file"], "client_ca_file"));
   using CA = HttpTlsOptions::ClientAuth;
   if (YAML::Node a = n["client_auth_type"]) {
     c.client_auth_type = r.get_string(a, "client_auth_type");
@@ -99,7 +102,8 @@ void read_tls(const YamlReader& r, const YAML::Node& n, const std::string& dir, 
       c.client_auth = CA::kNone;
     else if (t == "RequestClientCert")
       c.client_auth = CA::kRequest;
-    else if (t == "RequireAnyClientCert" || t == "RequireClientCert")  // the second: exporter-toolkit's old name
+    else if (t == "RequireAnyClientCert" ||
+             t == "RequireClientCert")  // the second: exporter-toolkit's old name
       c.client_auth = CA::kRequireAny;
     else if (t == "VerifyClientCertIfGiven")
       c.client_auth = CA::kVerifyIfGiven;
@@ -128,14 +132,16 @@ void read_tls(const YamlReader& r, const YAML::Node& n, const std::string& dir, 
   if (n["min_version"]) c.min_version = tls_version(r, n["min_version"], "min_version");
   if (n["max_version"]) c.max_version = tls_version(r, n["max_version"], "max_version");
   if (n["prefer_server_cipher_suites"])
-    c.prefer_server_cipher_suites = r.get_bool(n["prefer_server_cipher_suites"], "prefer_server_cipher_suites");
+    c.prefer_server_cipher_suites =
+        r.get_bool(n["prefer_server_cipher_suites"], "prefer_server_cipher_suites");
   // ConfigToTLSConfig's checks, at the section.
   if (!c.tls_configured()) return;
   if (c.cert_file.empty()) r.fail(n, "missing cert_file");
   if (c.key_file.empty()) r.fail(n, "missing key_file");
   if (!c.client_ca_file.empty() && c.client_auth == CA::kNone)
     r.fail(n, "Client CA's have been configured without a Client Auth Policy");
-  if (c.client_ca_file.empty() && (c.client_auth == CA::kVerifyIfGiven || c.client_auth == CA::kRequireAndVerify))
+  if (c.client_ca_file.empty() &&
+      (c.client_auth == CA::kVerifyIfGiven || c.client_auth == CA::kRequireAndVerify))
     r.fail(n, "client_auth_type " + c.client_auth_type + " needs client_ca_file");
   if (c.min_version > c.max_version) r.fail(n, "min_version is above max_version");
 }
@@ -240,7 +246,8 @@ std::string tls_priorities(const WebConfig& c) {
 Status apply_web_config_file(const std::string& path, HttpServer::Options& opts) {
   if (path.empty()) return Status::ok();
   std::string text;
-  if (Status st = read_file(path, text); !st.is_ok()) return Status::error("--web.config.file: " + st.message());
+  if (Status st = read_file(path, text); !st.is_ok())
+    return Status::error("--web.config.file: " + st.message());
   WebConfig c;
   if (Status st = parse_web_config(text, path, c); !st.is_ok())
     return Status::error("--web.config.file: " + st.message());
@@ -252,7 +259,8 @@ Status apply_web_config_file(const std::string& path, HttpServer::Options& opts)
     };
     Status st = read(c.cert_file, "cert_file", tls.cert_pem);
     if (st.is_ok()) st = read(c.key_file, "key_file", tls.key_pem);
-    if (st.is_ok() && !c.client_ca_file.empty()) st = read(c.client_ca_file, "client_ca_file", tls.client_ca_pem);
+    if (st.is_ok() && !c.client_ca_file.empty())
+      st = read(c.client_ca_file, "client_ca_file", tls.client_ca_pem);
     tls.client_auth = c.client_auth;
     tls.priorities = tls_priorities(c);
     if (st.is_ok()) st = check_tls_options(tls);

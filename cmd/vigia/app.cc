@@ -397,9 +397,11 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   if (size_t c = addr.rfind(':'); c != std::string::npos)
     addr = addr.substr(0, c + 1) + std::to_string(server.port());
   std::string scheme = sopts.tls.enabled() ? "https://" : "http://";
-  log::info("Listening on",
-            {{"address", addr}, {"metrics", scheme + (addr[0] == ':' ? "localhost" + addr : addr) + "/metrics"}});
-  log::info(sopts.tls.enabled() ? "TLS is enabled." : "TLS is disabled.", {{"http2", "false"}, {"address", addr}});
+  log::info(
+      "Listening on",
+      {{"address", addr}, {"metrics", scheme + (addr[0] == ':' ? "localhost" + addr : addr) + "/metrics"}});
+  log::info(sopts.tls.enabled() ? "TLS is enabled." : "TLS is disabled.",
+            {{"http2", "false"}, {"address", addr}});
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;

@@ -142,7 +142,7 @@ TEST_CASE("web config: errors name file:line:column") {
         "/etc/vigia/web.yml:1:20: tls_server_config: expected a mapping");
   CHECK(parse_error("basic_auth_users:\n  a: x\n  a: y\n") ==
         "/etc/vigia/web.yml:3:3: duplicate key 'a' in basic_auth_users");
-  CHECK(parse_error("tls_server_config: {cert_file: [") .starts_with("/etc/vigia/web.yml:"));
+  CHECK(parse_error("tls_server_config: {cert_file: [").starts_with("/etc/vigia/web.yml:"));
   // A verifying policy needs the CA file (Go would use the system's CAs).
   CHECK(parse_error("tls_server_config:\n  cert_file: c\n  key_file: k\n  client_auth_type: "
                     "VerifyClientCertIfGiven\n")
@@ -179,9 +179,9 @@ TEST_CASE("bcrypt hashes, Basic credentials") {
   REQUIRE(parse_basic_auth("Basic Og==", u, p));  // ":"
   CHECK(u.empty());
   CHECK(!parse_basic_auth("Bearer YWxpY2U6czNjcmV0", u, p));
-  CHECK(!parse_basic_auth("Basic YWxpY2U", u, p));      // bad length
-  CHECK(!parse_basic_auth("Basic YWxpY2U=", u, p));     // no colon
-  CHECK(!parse_basic_auth("Basic YW=pY2U6", u, p));     // padding inside
+  CHECK(!parse_basic_auth("Basic YWxpY2U", u, p));   // bad length
+  CHECK(!parse_basic_auth("Basic YWxpY2U=", u, p));  // no colon
+  CHECK(!parse_basic_auth("Basic YW=pY2U6", u, p));  // padding inside
   CHECK(!parse_basic_auth("Basic", u, p));
 }
 
@@ -191,7 +191,7 @@ TEST_CASE("BasicAuthGuard: 401 with WWW-Authenticate, counted reasons, cached ou
   CHECK(g.allow(with_auth("Basic YWxpY2U6czNjcmV0"), resp));  // alice:s3cret
   CHECK(g.bcrypt_runs() == 1);
   CHECK(g.allow(with_auth("Basic YWxpY2U6czNjcmV0"), resp));
-  CHECK(g.bcrypt_runs() == 1);  // from the cache
+  CHECK(g.bcrypt_runs() == 1);                                 // from the cache
   CHECK(!g.allow(with_auth("Basic YWxpY2U6d3Jvbmc="), resp));  // alice:wrong
   CHECK(resp.status == 401);
   REQUIRE(resp.headers.size() >= 1);

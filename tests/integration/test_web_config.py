@@ -168,7 +168,6 @@ def body(c):
          "401"),
         ("self-signed client cert", "/metrics", dict(ok, cert="rogue"), "handshake failed"),
     ])
-    status, _ = curl(d, "https://127.0.0.1:%d/metrics" % v.port, cert="client", **ok)
     fam = h.parse_exposition(h.run([CURL, "-sS", "--cacert", os.path.join(d, "root.pem"), "--cert",
                                     os.path.join(d, "client.pem"), "--key", os.path.join(d, "client.key"),
                                     "-u", "%s:%s" % (USER, PASSWORD),
@@ -178,11 +177,11 @@ def body(c):
 
     # A real Prometheus scraping vigia through TLS, a client certificate and basic auth.
     prom = h.start_prometheus(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
+        "global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\nscrape_configs:\n"
         "  - job_name: vigia\n    scheme: https\n"
         "    tls_config:\n      ca_file: %s\n      cert_file: %s\n      key_file: %s\n"
         "    basic_auth:\n      username: %s\n      password: %s\n"
-        "    static_configs:\n      - targets: ['localhost:%d']\n" % (
+        "    static_configs:\n      - targets: ['127.0.0.1:%d']\n" % (
             os.path.join(d, "root.pem"), os.path.join(d, "client.pem"), os.path.join(d, "client.key"),
             USER, PASSWORD, v.port))
 
@@ -192,8 +191,9 @@ def body(c):
         return ts and ts[0]["health"] == "up" and ts[0]
     t = h.wait_for(target_up, 60, "Prometheus's vigia target up through TLS + basic auth")
     c.passed("Prometheus scrapes vigia through TLS + client certificate + basic auth (%s)" % t["scrapeUrl"])
-    r = h.http_get_json(prom.url + "/api/v1/query?query=process_resident_memory_bytes%7Bjob%3D%22vigia%22%7D")
-    c.check(len(r["data"]["result"]) == 1, "Prometheus stored vigia's samples", str(r["data"]))
+    r = h.http_get_json(prom.url + "/api/v1/query?query=scrape_samples_scraped%7Bjob%3D%22vigia%22%7D")
+    res = r["data"]["result"]
+    c.check(len(res) == 1 and float(res[0]["value"][1]) > 0, "Prometheus stored vigia's samples", str(r["data"]))
     prom.stop()
     v.stop()
 

@@ -61,14 +61,14 @@ int tls_version(const YamlReader& r, const YAML::Node& n, std::string_view what)
 // of those that are enumerations.
 void check_header(const YamlReader& r, const YAML::Node& key, const std::string& name,
                   const std::string& value) {
-  static const std::array<std::pair<std::string_view, std::vector<std::string_view>>, 5> kAllowed{{
+  static const std::array<std::pair<std::string_view, std::vector<std::string_view>>, 5> allowed_headers{{
       {"Strict-Transport-Security", {}},
       {"X-Content-Type-Options", {"nosniff"}},
       {"X-Frame-Options", {"deny", "sameorigin"}},
       {"X-XSS-Protection", {}},
       {"Content-Security-Policy", {}},
   }};
-  for (const auto& [allowed, values] : kAllowed) {
+  for (const auto& [allowed, values] : allowed_headers) {
     if (allowed != name) continue;
     if (values.empty() || std::find(values.begin(), values.end(), value) != values.end()) return;
     std::string list;

@@ -96,10 +96,12 @@ class HttpServer {
     std::chrono::milliseconds read_timeout{10000};
     size_t max_header_bytes = 16384;
     size_t max_body_bytes = 65536;
-    HttpTlsOptions tls;
+    // Initialised ({}) so that brace-initialised Options ({"127.0.0.1:0", 2})
+    // stay free of -Wmissing-field-initializers.
+    HttpTlsOptions tls{};
     // Added to every response (http_server_config.headers).
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::shared_ptr<HttpGuard> guard;  // null: every request is allowed
+    std::vector<std::pair<std::string, std::string>> headers{};
+    std::shared_ptr<HttpGuard> guard{};  // null: every request is allowed
   };
 
   // Counters since start(); each field is read atomically on its own.

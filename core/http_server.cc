@@ -23,6 +23,8 @@
 #include <unordered_set>
 
 #include "core/fs.h"
+#include "core/http_listen.h"
+#include "core/http_tls.h"
 #include "core/metric.h"
 
 namespace vigia {
@@ -43,7 +45,8 @@ struct Conn {
   // A complete request must have arrived by then; kNoDeadline while one is
   // handled or answered (a stalled reader is libmicrohttpd's own timeout).
   std::atomic<int64_t> deadline_ms{kNoDeadline};
-  std::string uri;  // the current request's target as sent (the query is kept raw)
+  std::string uri;         // the current request's target as sent (the query is kept raw)
+  bool requested = false;  // a request started (over TLS: the handshake completed)
 };
 
 // A registered handler and the body it reads (0: none; the body is counted
@@ -87,76 +90,6 @@ MHD_Response* text_response(std::string body) {
   }
   MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
   return r;
-}
-
-// Binds host:port ourselves so that a failure names its cause and port 0
-// reports the port chosen. An empty host listens on IPv6 and IPv4 where the
-// host has IPv6, as Go's ":port".
-Status open_listener(const std::string& host, int port, const std::string& shown, int& fd_out) {
-  auto listen_on = [&](const sockaddr* sa, socklen_t len, bool dual) -> Status {
-    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return Status::from_errno("listen tcp " + shown, errno);
-    int one = 1, zero = 0;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (dual) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    if (bind(fd, sa, len) != 0 || listen(fd, SOMAXCONN) != 0) {
-      int e = errno;
-      close(fd);
-      return Status::from_errno("listen tcp " + shown, e);
-    }
-    fd_out = fd;
-    return Status::ok();
-  };
-  if (host.empty()) {
-    sockaddr_in6 a6{};
-    a6.sin6_family = AF_INET6;
-    a6.sin6_addr = in6addr_any;
-    a6.sin6_port = htons(static_cast<uint16_t>(port));
-    if (listen_on(reinterpret_cast<sockaddr*>(&a6), sizeof a6, true).is_ok()) return Status::ok();
-    sockaddr_in a4{};
-    a4.sin_family = AF_INET;
-    a4.sin_addr.s_addr = htonl(INADDR_ANY);
-    a4.sin_port = htons(static_cast<uint16_t>(port));
-    return listen_on(reinterpret_cast<sockaddr*>(&a4), sizeof a4, false);
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string service = std::to_string(port);
-  int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
-  if (rc != 0) return Status::error("listen tcp " + shown + ": " + gai_strerror(rc));
-  // "localhost" gives ::1 and 127.0.0.1: prefer IPv4, as before.
-  addrinfo* ai = res;
-  for (addrinfo* p = res; p; p = p->ai_next)
-    if (p->ai_family == AF_INET) {
-      ai = p;
-      break;
-    }
-  Status st = listen_on(ai->ai_addr, ai->ai_addrlen, false);
-  freeaddrinfo(res);
-  return st;
-}
-
-int bound_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
-  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-}
-
-// The soft descriptor limit after raising it to the hard one.
-long raise_nofile_limit() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
-  if (rl.rlim_cur < rl.rlim_max) {
-    rlimit want = rl;
-    want.rlim_cur = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
-  }
-  return rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : static_cast<long>(rl.rlim_cur);
 }
 
 }  // namespace
@@ -207,6 +140,7 @@ struct HttpServer::Impl {
   std::thread sweeper;
 
   std::atomic<uint64_t> accepted{0}, rejected{0}, open{0}, timeouts{0}, in_flight{0}, limited{0};
+  std::atomic<uint64_t> tls_failures{0};
   std::atomic<int> answering{0};  // handed to a handler thread, not yet completed
   mutable std::mutex counts_mu;
   std::map<std::pair<std::string, int>, uint64_t> counts;
@@ -235,9 +169,11 @@ struct HttpServer::Impl {
         self->conns.insert(conn);
       }
       *socket_context = conn;
+      if (self->opts.tls.enabled()) tls_connection_started(c, self->opts.tls.client_auth);
       self->accepted++;
       self->open++;
     } else if (auto* conn = static_cast<Conn*>(*socket_context)) {
+      if (self->opts.tls.enabled() && !conn->requested && !tls_handshake_completed(c)) self->tls_failures++;
       // Called before libmicrohttpd closes the descriptor: once erased here,
       // the sweep cannot shut down a descriptor number reused by another.
       {
@@ -251,7 +187,10 @@ struct HttpServer::Impl {
   }
 
   static void* on_uri(void*, const char* uri, MHD_Connection* c) {
-    if (Conn* conn = conn_of(c)) conn->uri = uri;
+    if (Conn* conn = conn_of(c)) {
+      conn->uri = uri;
+      conn->requested = true;
+    }
     return &first_call_marker;
   }
 
@@ -277,6 +216,7 @@ struct HttpServer::Impl {
   MHD_Result answer(MHD_Connection* c, Request* r, unsigned status, MHD_Response* resp) {
     count(r->handler, status);
     if (!resp) return MHD_NO;
+    for (const auto& [k, v] : opts.headers) MHD_add_response_header(resp, k.c_str(), v.c_str());
     MHD_Result ok = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);  // libmicrohttpd keeps its own reference
     return ok;
@@ -363,7 +303,9 @@ struct HttpServer::Impl {
 
   void run_handler(MHD_Connection* c, Request* r) {
     HttpResponse resp;
-    if (!r->route) {
+    if (opts.guard && !opts.guard->allow(r->req, resp)) {
+      // resp is the guard's answer (401)
+    } else if (!r->route) {
       resp.status = 404;
       resp.body = "404 page not found\n";
     } else {
@@ -487,12 +429,27 @@ Status HttpServer::start() {
   auto timeout_s = static_cast<unsigned>((opts_.read_timeout.count() + 999) / 1000 + 1);
   size_t pool = opts_.max_header_bytes + 16384;
   unsigned limit = static_cast<unsigned>(im.max_connections) + 16;  // on_accept decides first
-  im.daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, &Impl::on_accept,
-                               &im, &Impl::on_request, &im, MHD_OPTION_LISTEN_SOCKET, fd,
-                               MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_CONNECTION,
-                               &Impl::on_connection, &im, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed,
-                               &im, MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_uri, &im, MHD_OPTION_END);
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+  std::vector<MHD_OptionItem> tls{{MHD_OPTION_END, 0, nullptr}};
+  if (opts_.tls.enabled()) {
+    if (Status ts = check_tls_options(opts_.tls); !ts.is_ok()) {
+      close(fd);
+      return ts;
+    }
+    flags |= MHD_USE_TLS;
+    const HttpTlsOptions& t = im.opts.tls;
+    auto str = [](const std::string& v) { return const_cast<char*>(v.c_str()); };
+    tls = {{MHD_OPTION_HTTPS_MEM_KEY, 0, str(t.key_pem)}, {MHD_OPTION_HTTPS_MEM_CERT, 0, str(t.cert_pem)}};
+    if (!t.priorities.empty()) tls.push_back({MHD_OPTION_HTTPS_PRIORITIES, 0, str(t.priorities)});
+    if (!t.client_ca_pem.empty()) tls.push_back({MHD_OPTION_HTTPS_MEM_TRUST, 0, str(t.client_ca_pem)});
+    tls.push_back({MHD_OPTION_END, 0, nullptr});
+  }
+  im.daemon = MHD_start_daemon(
+      flags, 0, &Impl::on_accept, &im, &Impl::on_request, &im, MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, &im,
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, &im, MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_uri, &im,
+      MHD_OPTION_ARRAY, tls.data(), MHD_OPTION_END);
   if (!im.daemon) {
     close(fd);
     return Status::error("listen tcp " + opts_.listen_address + ": cannot start the HTTP server");
@@ -553,6 +510,7 @@ HttpServer::Stats HttpServer::stats() const {
   s.read_timeouts = im.timeouts.load();
   s.requests_in_flight = im.in_flight.load();
   s.requests_limited = im.limited.load();
+  s.tls_handshake_failures = im.tls_failures.load();
   std::lock_guard lk(im.counts_mu);
   for (const auto& [key, n] : im.counts) s.requests.push_back({key.first, key.second, n});
   return s;
@@ -576,6 +534,12 @@ void HttpServer::write_metrics(MetricSink& sink) const {
   sink.counter("vigia_http_requests_limited_total",
                "HTTP requests answered 503 because --web.max-requests were in flight.",
                static_cast<double>(s.requests_limited));
+  if (opts_.tls.enabled())
+    sink.counter("vigia_http_tls_handshake_failures_total",
+                 "TLS connections closed before their handshake completed (no or a rejected client "
+                 "certificate, no common protocol version or cipher, not TLS, or closed early).",
+                 static_cast<double>(s.tls_handshake_failures));
+  if (opts_.guard) opts_.guard->write_metrics(sink);
   sink.family("vigia_http_requests_total", "HTTP requests answered, by handler and status code.",
               MetricType::kCounter);
   for (const auto& c : s.requests) {

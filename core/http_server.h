@@ -50,6 +50,29 @@ struct HttpResponse {
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
+// Runs before every handler (and the 404 answer), on a handler thread: basic
+// authentication (core/web_config.h). allow() returns false after filling
+// resp with the answer (401). Its metrics join HttpServer::write_metrics.
+class HttpGuard {
+ public:
+  virtual ~HttpGuard() = default;
+  virtual bool allow(const HttpRequest& req, HttpResponse& resp) = 0;
+  virtual void write_metrics(MetricSink& sink) const = 0;
+};
+
+// HTTPS through libmicrohttpd's GnuTLS (core/web_config.h fills it from
+// --web.config.file's tls_server_config). Off while cert_pem is empty.
+struct HttpTlsOptions {
+  std::string cert_pem;       // the certificate chain, leaf first
+  std::string key_pem;        // its private key
+  std::string client_ca_pem;  // CAs that client certificates are verified against
+  std::string priorities;     // GnuTLS priority string (versions, ciphers, groups)
+  // Go's tls.ClientAuthType, as exporter-toolkit's client_auth_type.
+  enum class ClientAuth { kNone, kRequest, kRequireAny, kVerifyIfGiven, kRequireAndVerify };
+  ClientAuth client_auth = ClientAuth::kNone;
+  bool enabled() const { return !cert_pem.empty(); }
+};
+
 // Threading: handlers run on the server's handler threads, concurrently.
 // Limits (each counted in write_metrics()):
 //  - at most max_connections open connections; past it a new connection is
@@ -73,6 +96,12 @@ class HttpServer {
     std::chrono::milliseconds read_timeout{10000};
     size_t max_header_bytes = 16384;
     size_t max_body_bytes = 65536;
+    // Initialised ({}) so that brace-initialised Options ({"127.0.0.1:0", 2})
+    // stay free of -Wmissing-field-initializers.
+    HttpTlsOptions tls{};
+    // Added to every response (http_server_config.headers).
+    std::vector<std::pair<std::string, std::string>> headers{};
+    std::shared_ptr<HttpGuard> guard{};  // null: every request is allowed
   };
 
   // Counters since start(); each field is read atomically on its own.
@@ -83,6 +112,8 @@ class HttpServer {
     uint64_t read_timeouts = 0;  // closed by read_timeout
     uint64_t requests_in_flight = 0;
     uint64_t requests_limited = 0;  // 503 past max_requests
+    // TLS connections closed before their handshake completed.
+    uint64_t tls_handshake_failures = 0;
     // Requests answered, by handler path ("other" for 404s) and status.
     struct Count {
       std::string handler;
@@ -108,7 +139,8 @@ class HttpServer {
   void handle_prefix(std::string prefix, HttpHandler handler, size_t max_body_bytes = 0);
 
   // Binds and starts serving. The error is one line, e.g.
-  // "listen tcp 127.0.0.1:9100: address already in use".
+  // "listen tcp 127.0.0.1:9100: address already in use" (or names the TLS
+  // setting libmicrohttpd or GnuTLS refused).
   // Raises the process's soft RLIMIT_NOFILE to its hard limit (as Go programs
   // do), since every open connection holds a file descriptor.
   Status start();

@@ -11,10 +11,11 @@ build_pkgs=(
   libyaml-cpp-dev libbenchmark-dev catch2 nlohmann-json3-dev zlib1g-dev libdeflate-dev libre2-dev libssl-dev
   libsimdjson-dev
   libsystemd-dev
+  libgnutls28-dev libcrypt-dev
 )
 # Reference implementations and servers the tests and benchmarks run against.
 test_pkgs=(
-  python3 curl procps clang libclang-rt-14-dev clang-format clang-tidy
+  python3 curl openssl procps clang libclang-rt-14-dev clang-format clang-tidy
   prometheus prometheus-node-exporter
   postgresql-15 pgbouncer prometheus-postgres-exporter
   redis-server prometheus-redis-exporter

@@ -28,6 +28,7 @@
 #include "core/process_collector.h"
 #include "core/registry.h"
 #include "core/self_metrics.h"
+#include "core/web_config.h"
 #include "core/yaml_reader.h"
 
 namespace vigia {
@@ -46,6 +47,7 @@ struct Options {
   bool disable_defaults = false;
   std::vector<std::pair<std::string, bool>> collector_switches;
   HttpLimitFlags web;
+  std::string web_config_file;
   // vigia query
   std::string query_url;
   std::string query_timeout = "10s";
@@ -59,6 +61,10 @@ void add_flags(FlagSet& fs, Options& o, AreaList& areas) {
   fs.add_string("config.file", "vigia configuration file (YAML).", &o.config_file);
   fs.add_string("web.listen-address", "Address on which to expose metrics and the web interface.", &o.listen);
   add_http_limit_flags(fs, o.web);
+  fs.add_string("web.config.file",
+                "Path to a web configuration file (exporter-toolkit's web-config.yml) that enables TLS, "
+                "client certificates, basic authentication and response headers on every endpoint.",
+                &o.web_config_file);
   fs.add_string("web.external-url",
                 "The URL under which vigia is reached from outside (links in notifications: generatorURL, "
                 "externalURL).",
@@ -340,7 +346,9 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   // each target and a dashboard's status checks arrive together and share one
   // collection rather than queueing behind it and starting another.
   sopts.threads = 16;
-  if (Status ws = apply_http_limit_flags(o.web, sopts); !ws.is_ok()) {
+  Status ws = apply_http_limit_flags(o.web, sopts);
+  if (ws.is_ok()) ws = apply_web_config_file(o.web_config_file, sopts);
+  if (!ws.is_ok()) {
     std::fprintf(stderr, "vigia: %s\n", ws.message().c_str());
     return 2;
   }
@@ -415,9 +423,12 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   std::string addr = o.listen;
   if (size_t c = addr.rfind(':'); c != std::string::npos)
     addr = addr.substr(0, c + 1) + std::to_string(server.port());
-  log::info("Listening on",
-            {{"address", addr},
-             {"metrics", "http://" + (addr[0] == ':' ? "localhost" + addr : addr) + "/metrics"}});
+  std::string scheme = sopts.tls.enabled() ? "https://" : "http://";
+  log::info(
+      "Listening on",
+      {{"address", addr}, {"metrics", scheme + (addr[0] == ':' ? "localhost" + addr : addr) + "/metrics"}});
+  log::info(sopts.tls.enabled() ? "TLS is enabled." : "TLS is disabled.",
+            {{"http2", "false"}, {"address", addr}});
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -525,9 +536,18 @@ int app_main(const std::vector<std::string>& args) {
       std::fprintf(stderr, "vigia: error: usage: vigia check config|rules ...\n");
       return 2;
     }
-    if (o.config_file.empty()) {
-      std::fprintf(stderr, "vigia: error: check config needs --config.file\n");
+    if (o.config_file.empty() && o.web_config_file.empty()) {
+      std::fprintf(stderr, "vigia: error: check config needs --config.file or --web.config.file\n");
       return 2;
+    }
+    if (!o.web_config_file.empty()) {  // read as `vigia run` reads it: certificates and keys too
+      HttpServer::Options wo;
+      if (Status ws = apply_web_config_file(o.web_config_file, wo); !ws.is_ok()) {
+        std::fprintf(stderr, "vigia: error: %s\n", ws.message().c_str());
+        return 2;
+      }
+      std::printf("Checking %s\n  SUCCESS\n", o.web_config_file.c_str());
+      if (o.config_file.empty()) return 0;
     }
     // Every area's section was read above, as `vigia run` reads it.
     // The rule files it names load as `vigia run` would load them.

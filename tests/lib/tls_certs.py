@@ -58,3 +58,24 @@ def not_after(d, name):
     out = subprocess.run([OPENSSL, "x509", "-noout", "-enddate", "-in", os.path.join(d, name + ".pem")],
                          capture_output=True, text=True, check=True).stdout.strip()
     return calendar.timegm(time.strptime(out.split("=", 1)[1].replace(" GMT", ""), "%b %d %H:%M:%S %Y"))
+
+
+def make_client_certs(d):
+    """Client certificates for mutual TLS in d: clientca.pem (a CA), client.pem/.key (signed by
+    it, extendedKeyUsage clientAuth) and rogue.pem/.key (self-signed, from no trusted CA)."""
+    h.need(OPENSSL)
+    ext = os.path.join(d, "client-ext.cnf")
+    with open(ext, "w") as f:
+        f.write("[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+                "[client]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                "extendedKeyUsage=clientAuth\n")
+    for name in ("clientca", "client", "rogue"):
+        _openssl(d, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key")
+        os.chmod(os.path.join(d, name + ".key"), 0o644)
+    _openssl(d, "req", "-x509", "-new", "-key", "clientca.key", "-subj", "/O=vigia test/CN=client CA",
+             "-days", "10", "-out", "clientca.pem", "-extensions", "ca", "-config", ext)
+    _openssl(d, "req", "-x509", "-new", "-key", "rogue.key", "-subj", "/CN=rogue", "-days", "10",
+             "-out", "rogue.pem", "-extensions", "client", "-config", ext)
+    _openssl(d, "req", "-new", "-key", "client.key", "-subj", "/O=vigia test/CN=prometheus", "-out", "client.csr")
+    _openssl(d, "x509", "-req", "-in", "client.csr", "-CA", "clientca.pem", "-CAkey", "clientca.key",
+             "-CAcreateserial", "-days", "10", "-extfile", ext, "-extensions", "client", "-out", "client.pem")

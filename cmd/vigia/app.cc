@@ -15,9 +15,8 @@
 #include "alerting/notify/silence_command.h"
 #include "alerting/promql/parser.h"
 #include "alerting/query_command.h"
-#include "alerting/rules/rule_file.h"
-#include "alerting/rules/rule_test.h"
 #include "cmd/vigia/areas.h"
+#include "cmd/vigia/rule_commands.h"
 #include "core/area.h"
 #include "core/config.h"
 #include "core/exporter_http.h"
@@ -191,40 +190,6 @@ int query(const Options& o, const AreaList& areas, const std::string& expr) {
 std::string directory_of(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-// vigia check rules FILE...: promtool check rules's output and exit status.
-int check_rules(const std::vector<std::string>& files) {
-  bool failed = false;
-  for (const auto& f : files) {
-    std::printf("Checking %s\n", f.c_str());
-    std::vector<alerting::GroupDef> groups;
-    std::vector<std::string> errs = alerting::load_rule_file(f, groups);
-    if (errs.empty()) {
-      size_t n = 0;
-      for (const auto& g : groups) n += g.rules.size();
-      std::printf("  SUCCESS: %zu rules found\n\n", n);
-      continue;
-    }
-    failed = true;
-    std::printf("\n");
-    std::fflush(stdout);
-    std::fprintf(stderr, "  FAILED:\n");
-    for (const auto& e : errs) std::fprintf(stderr, "%s\n", e.c_str());
-  }
-  return failed ? 1 : 0;
-}
-
-// vigia test rules FILE...: promtool test rules's output and exit status.
-int test_rules(const std::vector<std::string>& files) {
-  bool failed = false;
-  for (const auto& f : files) {
-    std::string out;
-    if (!alerting::run_rule_test_file(f, out)) failed = true;
-    std::fputs(out.c_str(), stdout);
-    std::fputs("\n", stdout);
-  }
-  return failed ? 1 : 0;
 }
 
 // The notify: section as the notifier takes it; its data (silences, outbox,

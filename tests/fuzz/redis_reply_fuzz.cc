@@ -37,10 +37,10 @@ class CheckingSink final : public vigia::MetricSink {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   redisReader* rd = redisReaderCreate();
   std::vector<redisReply*> replies;
-  // Fed in pieces of 1 to 16 bytes (the first byte chooses), as reads split a reply.
+  // The rest fed in pieces of 1 to 16 bytes (the first byte chooses), as reads split a reply.
   size_t step = size ? (data[0] & 15) + 1 : 1;
   bool bad = false;
-  for (size_t at = 0; at < size && !bad && replies.size() < 64; at += step) {
+  for (size_t at = 1; at < size && !bad && replies.size() < 64; at += step) {
     if (redisReaderFeed(rd, reinterpret_cast<const char*>(data) + at, std::min(step, size - at)) != REDIS_OK) break;
     while (replies.size() < 64) {
       void* r = nullptr;

@@ -79,7 +79,7 @@ def body(c):
                            30, "the old primary counted as a replica that is down")
     c.passed("failover: master_address %s -> %s, status ok, the promoted replica's role master, ok_slaves %d "
              "(the stopped old primary)" % (addr, new, ok_slaves[0]))
-    compare_with_redis_exporter(c, vigia, sentinel, after="after the failover")
+    compare_with_redis_exporter(c, vigia, sentinel, after=" after the failover")
 
 
 def compare_with_redis_exporter(c, vigia, sentinel, after=""):
@@ -98,8 +98,8 @@ def compare_with_redis_exporter(c, vigia, sentinel, after=""):
     for n in sorted(rs):
         assert series(ref[n]) == series(mine[n]), (n, series(ref[n]), series(mine[n]))
         values += len(ref[n].series())
-    c.note("on the Sentinel %s: only redis_exporter: %s" % (after, ", ".join(sorted(set(ref) - set(mine) - skip))))
-    c.passed("redis_exporter 1.45 vs vigia on the Sentinel %s: %d shared families (same types, label names); "
+    c.note("on the Sentinel%s: only redis_exporter: %s" % (after, ", ".join(sorted(set(ref) - set(mine) - skip))))
+    c.passed("redis_exporter 1.45 vs vigia on the Sentinel%s: %d shared families (same types, label names); "
              "the %d redis_sentinel_* families identical, %d series with equal labels and values"
              % (after, len(shared), len(rs), values))
 

@@ -85,7 +85,7 @@ def body(c):
     reasons = {t: err(t) for t in ("wrong_ca", "wrong_name", "no_client_cert", "plain_port", "silent")}
     assert "certificate verify failed: unable to get local issuer certificate" in reasons["wrong_ca"], reasons
     assert "certificate verify failed" in reasons["wrong_name"] and "mismatch" in reasons["wrong_name"], reasons
-    assert reasons["no_client_cert"].startswith(("TLS", "connection closed", "INFO")), reasons
+    assert "TLS" in reasons["no_client_cert"] or "closed" in reasons["no_client_cert"], reasons
     assert "TLS handshake" in reasons["plain_port"], reasons
     assert "TLS handshake: no answer before the deadline" in reasons["silent"], reasons
     log = vigia.log()

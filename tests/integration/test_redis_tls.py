@@ -4,8 +4,8 @@ parsed by hiredis's reader) on Debian 12's redis-server 7.0 with a TLS port, a
 certificate chain from tests/lib/tls_certs.py and client certificates required
 (tls-auth-clients yes): up with the right CA and client certificate, and
 redis_up 0 with a clear reason, never a hang, for a wrong CA, a wrong server
-name, no client certificate, and a TCP server that never answers the TLS
-handshake. Side by side with Debian's prometheus-redis-exporter 1.45 over TLS."""
+name, no client certificate, Redis's plain port, and a TCP server that never
+answers the TLS handshake. Side by side with Debian's prometheus-redis-exporter 1.45 over TLS."""
 
 import os
 import sys
@@ -86,8 +86,10 @@ def body(c):
     assert "certificate verify failed: unable to get local issuer certificate" in reasons["wrong_ca"], reasons
     assert "certificate verify failed" in reasons["wrong_name"] and "mismatch" in reasons["wrong_name"], reasons
     assert "TLS" in reasons["no_client_cert"] or "closed" in reasons["no_client_cert"], reasons
-    assert "TLS handshake" in reasons["plain_port"], reasons
-    assert "TLS handshake: no answer before the deadline" in reasons["silent"], reasons
+    # A plain port reads the ClientHello as an inline command and never answers: as a silent
+    # server, the handshake waits for the deadline (the scrape's, which ends the collection).
+    for t in ("plain_port", "silent"):
+        assert "deadline" in reasons[t], reasons
     log = vigia.log()
     for t in ("wrong_ca", "wrong_name"):
         assert reasons[t] in log, (t, log[-2000:])

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/secret.h"
+#include "exporters/redis/reply_reader.h"
 
 namespace vigia::redis {
 
@@ -59,7 +60,7 @@ void Connection::interrupt() {
 Status Connection::connect(const CollectContext& ctx) {
   auto t = std::make_unique<Transport>(wake_fd_);
   if (Status st = t->open(target_, ctx); !st.is_ok()) return st;
-  redisReader* reader = redisReaderCreate();
+  redisReader* reader = make_reply_reader();
   if (!reader) return Status::error("connect: out of memory");
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,5 +1,6 @@
 // libFuzzer target for what vigia reads from a Redis server's replies beyond
-// INFO's text (redis_info_fuzz): bytes fed in pieces to hiredis's reader (as
+// INFO's text (redis_info_fuzz): bytes fed in pieces to hiredis's reader with
+// vigia's cap on array lengths (exporters/redis/reply_reader.h, as
 // exporters/redis/connection.cc does with what the transport reads), the
 // replies read as a Sentinel's SENTINEL MASTERS and per-master CKQUORUM /
 // SENTINELS / SLAVES (exporters/redis/sentinel.h). Besides crashes and
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "exporters/redis/reply_reader.h"
 #include "exporters/redis/sentinel.h"
 
 namespace {
@@ -35,13 +37,14 @@ class CheckingSink final : public vigia::MetricSink {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  redisReader* rd = redisReaderCreate();
+  redisReader* rd = vigia::redis::make_reply_reader();
   std::vector<redisReply*> replies;
   // The rest fed in pieces of 1 to 16 bytes (the first byte chooses), as reads split a reply.
   size_t step = size ? (data[0] & 15) + 1 : 1;
   bool bad = false;
   for (size_t at = 1; at < size && !bad && replies.size() < 64; at += step) {
-    if (redisReaderFeed(rd, reinterpret_cast<const char*>(data) + at, std::min(step, size - at)) != REDIS_OK) break;
+    if (redisReaderFeed(rd, reinterpret_cast<const char*>(data) + at, std::min(step, size - at)) != REDIS_OK)
+      break;
     while (replies.size() < 64) {
       void* r = nullptr;
       if (redisReaderGetReply(rd, &r) != REDIS_OK) {

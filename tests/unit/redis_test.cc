@@ -8,6 +8,7 @@
 #include "exporters/redis/bullmq.h"
 #include "exporters/redis/config.h"
 #include "exporters/redis/info.h"
+#include "exporters/redis/reply_reader.h"
 #include "exporters/redis/sentinel.h"
 
 using namespace vigia;
@@ -291,7 +292,7 @@ namespace {
 struct Parsed {
   redisReply* r = nullptr;
   explicit Parsed(const std::string& resp) {
-    redisReader* rd = redisReaderCreate();
+    redisReader* rd = make_reply_reader();
     redisReaderFeed(rd, resp.data(), resp.size());
     void* out = nullptr;
     REQUIRE(redisReaderGetReply(rd, &out) == REDIS_OK);
@@ -373,4 +374,19 @@ TEST_CASE("sentinel: SENTINEL MASTERS, CKQUORUM, SENTINELS, SLAVES") {
           "enough available Sentinels,}") == 0);
   CHECK(down.at("redis_sentinel_master_ok_sentinels{master_name=cache,master_address=10.0.0.1:6379,}") == 1);
   CHECK(down.at("redis_sentinel_master_ok_slaves{master_name=cache,master_address=10.0.0.1:6379,}") == 0);
+}
+
+TEST_CASE("reply reader: an array longer than the cap fails instead of allocating it") {
+  redisReader* rd = make_reply_reader();
+  const std::string huge = "*2000000000\r\n";
+  redisReaderFeed(rd, huge.data(), huge.size());
+  void* out = nullptr;
+  CHECK(redisReaderGetReply(rd, &out) == REDIS_ERR);
+  CHECK(out == nullptr);
+  redisReaderFree(rd);
+  Parsed ok("*3\r\n:1\r\n$1\r\nx\r\n*0\r\n");
+  REQUIRE(ok.r->type == REDIS_REPLY_ARRAY);
+  CHECK(ok.r->elements == 3);
+  CHECK(ok.r->element[0]->integer == 1);
+  CHECK(ok.r->element[2]->elements == 0);
 }

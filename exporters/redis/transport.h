@@ -14,8 +14,8 @@
 #include "core/status.h"
 #include "exporters/redis/config.h"
 
-typedef struct ssl_st SSL;
-typedef struct ssl_ctx_st SSL_CTX;
+struct ssl_st;      // OpenSSL's SSL
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
 namespace vigia::redis {
 
@@ -47,8 +47,8 @@ class Transport {
 
   int wake_fd_ = -1;
   int fd_ = -1;
-  SSL_CTX* ssl_ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
+  ssl_ctx_st* ssl_ctx_ = nullptr;
+  ssl_st* ssl_ = nullptr;
 };
 
 }  // namespace vigia::redis

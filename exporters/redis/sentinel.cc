@@ -154,7 +154,16 @@ std::vector<SentinelMaster> sentinel_masters(const redisReply* r, size_t max) {
     if (!map_get(r->element[i], "name", name) || !map_get(r->element[i], "ip", ip) ||
         !map_get(r->element[i], "port", port) || !names.insert(name).second)
       continue;
-    out.push_back({std::string(name), std::string(ip) + ":" + std::string(port)});
+    SentinelMaster m{std::string(name), std::string(ip) + ":" + std::string(port)};
+    auto setting = [&](std::string_view key, double& out) {
+      std::string_view v;
+      if (!map_get(r->element[i], key, v) || !parse_double(v, out)) out = 0;
+    };
+    setting("quorum", m.quorum);
+    setting("down-after-milliseconds", m.down_after_ms);
+    setting("failover-timeout", m.failover_timeout);
+    setting("parallel-syncs", m.parallel_syncs);
+    out.push_back(std::move(m));
   }
   return out;
 }
@@ -180,6 +189,27 @@ void write_sentinel_details(const std::vector<SentinelDetail>& details, MetricSi
   for (const SentinelDetail& d : details)
     sink.sample("redis_sentinel_master_ok_slaves",
                 {{"master_name", d.master.name}, {"master_address", d.master.address}}, count_ok(d.slaves));
+  // redis_exporter >= 1.56's (not in 1.45).
+  static constexpr struct {
+    const char* name;
+    const char* help;
+    double SentinelMaster::*value;
+  } kSettings[] = {
+      {"redis_sentinel_master_setting_ckquorum", "Show the current ckquorum config for each master",
+       &SentinelMaster::quorum},
+      {"redis_sentinel_master_setting_down_after_milliseconds",
+       "Show the current down-after-milliseconds config for each master", &SentinelMaster::down_after_ms},
+      {"redis_sentinel_master_setting_failover_timeout",
+       "Show the current failover-timeout config for each master", &SentinelMaster::failover_timeout},
+      {"redis_sentinel_master_setting_parallel_syncs",
+       "Show the current parallel-syncs config for each master", &SentinelMaster::parallel_syncs},
+  };
+  for (const auto& f : kSettings) {
+    sink.family(f.name, f.help, MetricType::kGauge);
+    for (const SentinelDetail& d : details)
+      sink.sample(f.name, {{"master_name", d.master.name}, {"master_address", d.master.address}},
+                  d.master.*f.value);
+  }
 }
 
 }  // namespace vigia::redis

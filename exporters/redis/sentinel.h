@@ -14,7 +14,9 @@
 // From SENTINEL MASTERS, then per master SENTINEL CKQUORUM / SENTINELS /
 // SLAVES: redis_sentinel_master_ckquorum_status {master_name,message},
 // redis_sentinel_master_ok_sentinels (this Sentinel plus the others not
-// s_down/o_down) and redis_sentinel_master_ok_slaves {master_name,master_address}.
+// s_down/o_down) and redis_sentinel_master_ok_slaves {master_name,master_address};
+// and, as redis_exporter >= 1.56 (not in 1.45), redis_sentinel_master_setting_ckquorum,
+// _down_after_milliseconds, _failover_timeout, _parallel_syncs {master_name,master_address}.
 #pragma once
 
 #include <string>
@@ -35,6 +37,9 @@ void write_sentinel_info(std::string_view info, MetricSink& sink);
 
 struct SentinelMaster {
   std::string name, address;  // address: ip:port
+  // SENTINEL MASTERS' quorum, down-after-milliseconds, failover-timeout,
+  // parallel-syncs (0 when missing, as redis_exporter >= 1.56).
+  double quorum = 0, down_after_ms = 0, failover_timeout = 0, parallel_syncs = 0;
 };
 
 // The masters of a SENTINEL MASTERS reply (maps as flat arrays), at most max,

@@ -345,13 +345,23 @@ TEST_CASE("sentinel: INFO's Sentinel section, as redis_exporter 1.45") {
 }
 
 TEST_CASE("sentinel: SENTINEL MASTERS, CKQUORUM, SENTINELS, SLAVES") {
-  Parsed masters("*3\r\n" + resp_map({{"name", "cache"}, {"ip", "10.0.0.1"}, {"port", "6379"}}) +
+  Parsed masters("*3\r\n" +
+                 resp_map({{"name", "cache"},
+                           {"ip", "10.0.0.1"},
+                           {"port", "6379"},
+                           {"quorum", "2"},
+                           {"down-after-milliseconds", "5000"},
+                           {"failover-timeout", "x"}}) +
                  resp_map({{"name", "noport"}, {"ip", "10.0.0.9"}}) +
                  resp_map({{"name", "cache"}, {"ip", "10.0.0.5"}, {"port", "1"}}));
   std::vector<SentinelMaster> m = sentinel_masters(masters.r, 10);
   REQUIRE(m.size() == 1);
   CHECK(m[0].name == "cache");
   CHECK(m[0].address == "10.0.0.1:6379");
+  CHECK(m[0].quorum == 2);
+  CHECK(m[0].down_after_ms == 5000);
+  CHECK(m[0].failover_timeout == 0);  // not a number: 0, as redis_exporter
+  CHECK(m[0].parallel_syncs == 0);    // missing
   Parsed quorum("+OK 3 usable Sentinels. Quorum and failover authorization can be reached\r\n");
   Parsed sentinels("*2\r\n" + resp_map({{"flags", "sentinel"}}) + resp_map({{"flags", "s_down,sentinel"}}));
   Parsed slaves("*3\r\n" + resp_map({{"flags", "slave"}}) + resp_map({{"flags", "o_down,slave"}}) +
@@ -364,6 +374,11 @@ TEST_CASE("sentinel: SENTINEL MASTERS, CKQUORUM, SENTINELS, SLAVES") {
           "failover authorization can be reached,}") == 1);
   CHECK(sink.at("redis_sentinel_master_ok_sentinels{master_name=cache,master_address=10.0.0.1:6379,}") == 2);
   CHECK(sink.at("redis_sentinel_master_ok_slaves{master_name=cache,master_address=10.0.0.1:6379,}") == 1);
+  CHECK(sink.at("redis_sentinel_master_setting_ckquorum{master_name=cache,master_address=10.0.0.1:6379,}") ==
+        2);
+  CHECK(sink.at(
+            "redis_sentinel_master_setting_down_after_milliseconds{master_name=cache,master_address=10.0.0.1:"
+            "6379,}") == 5000);
   Parsed noquorum("-NOQUORUM 1 usable Sentinels. Not enough available Sentinels\r\n");
   Parsed err("-ERR No such master with that name\r\n");
   MapSink down;

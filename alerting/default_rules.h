@@ -1,15 +1,22 @@
-// The built-in rule file: rules/vigia-default.yml, compiled into the binary
-// (CMake generates its definition), evaluated by `vigia run` when the
+// The built-in rule files: rules/*.yml, compiled into the binary (CMake
+// generates their definition), evaluated by `vigia run` when the
 // configuration names no rule files.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace vigia::alerting {
 
-// The YAML text of rules/vigia-default.yml.
-std::string_view default_rules_yaml();
-// The name errors and the rules API show for it.
-inline constexpr std::string_view kDefaultRulesName = "<built-in>/vigia-default.yml";
+struct DefaultRuleFile {
+  std::string_view name;  // the file's name in rules/ ("host.yml")
+  std::string_view yaml;  // its text, byte for byte
+};
+
+// Every rules/*.yml, in name order.
+const std::vector<DefaultRuleFile>& default_rule_files();
+// The name errors and the rules API show for a built-in file: "<built-in>/host.yml".
+std::string default_rules_name(std::string_view file);
 
 }  // namespace vigia::alerting

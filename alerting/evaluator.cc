@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <regex>
+#include <set>
 
 #include "alerting/default_rules.h"
 #include "alerting/remote_querier.h"
@@ -54,14 +56,42 @@ Status Evaluator::load_rules(const std::vector<std::string>& rule_files, const s
   std::vector<std::string> errors;
   files.clear();
   if (rule_files.empty()) {
-    errors = parse_rule_file(default_rules_yaml(), std::string(kDefaultRulesName), defs);
-    files.emplace_back(kDefaultRulesName);
+    for (const DefaultRuleFile& f : default_rule_files()) {
+      std::string name = default_rules_name(f.name);
+      auto fe = parse_rule_file(f.yaml, name, defs);
+      errors.insert(errors.end(), fe.begin(), fe.end());
+      files.push_back(std::move(name));
+    }
   } else {
     errors = expand_rule_globs(rule_files, config_dir, files);
     for (const auto& f : files) {
       auto fe = load_rule_file(f, defs);
       errors.insert(errors.end(), fe.begin(), fe.end());
     }
+  }
+  if (!errors.empty()) return Status::error(join(errors));
+  return Status::ok();
+}
+
+Status Evaluator::check_thresholds(const AlertingConfig& config, const std::string& config_dir) {
+  if (config.thresholds.empty()) return Status::ok();
+  std::vector<std::string> files;
+  std::vector<GroupDef> defs;
+  if (Status st = load_rules(config.rule_files, config_dir, files, defs); !st.is_ok()) return st;
+  static const std::regex kRead(R"re(vigia_alert_threshold\s*\{[^}]*\bthreshold\s*=\s*"([^"]*)")re");
+  std::set<std::string> read;
+  for (const auto& g : defs)
+    for (const auto& r : g.rules)
+      for (std::sregex_iterator it(r.expr_text.begin(), r.expr_text.end(), kRead), end; it != end; ++it)
+        read.insert((*it)[1].str());
+  std::vector<std::string> errors;
+  for (const auto& th : config.thresholds) {
+    if (read.count(th.name)) continue;
+    std::string known;
+    for (const auto& n : read) known += (known.empty() ? "" : ", ") + n;
+    errors.push_back(
+        th.where + ": alerting.thresholds: no rule reads threshold '" + th.name + "'" +
+        (known.empty() ? std::string(" (the rules read none)") : " (the rules read: " + known + ")"));
   }
   if (!errors.empty()) return Status::error(join(errors));
   return Status::ok();

@@ -66,13 +66,18 @@ class Evaluator {
   const RuleManager& manager() const { return *manager_; }
   // ALERTS, ALERTS_FOR_STATE, vigia_rule_* and vigia_store_*.
   void write_metrics(MetricSink& sink) const;
-  // The rule files loaded (the built-in one shows as kDefaultRulesName).
+  // The rule files loaded (the built-in ones show as "<built-in>/<name>.yml").
   std::vector<std::string> rule_files() const;
   // Loads the rule files anew (SIGHUP, POST /-/reload); the scheduler thread
   // swaps them in at its next step, alert state kept by file, group and rule
   // name. On an error (every one, promtool-worded) the old rules keep running.
   // The other alerting settings (interval, scrape jobs, query_url) take a restart.
   Status reload_rules(const std::vector<std::string>& rule_files);
+  // An error for each alerting.thresholds name that no rule of
+  // config.rule_files (the built-in rules when there are none) reads through
+  // vigia_alert_threshold{threshold="<name>"}: "<file:line:col>: alerting.thresholds:
+  // no rule reads threshold 'x' (...)". A threshold nothing reads is a typo.
+  static Status check_thresholds(const AlertingConfig& config, const std::string& config_dir);
 
  private:
   explicit Evaluator(EvaluatorOptions opts);

@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -9,10 +10,35 @@
 namespace vigia {
 namespace {
 
+bool is_threshold_name(const std::string& s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  return true;
+}
+
+// alerting.thresholds: {name: number}. Whether a rule reads each name is
+// checked once the rules are loaded (alerting::check_thresholds).
+void read_thresholds(const YamlReader& r, const YAML::Node& n, std::vector<AlertThreshold>& out) {
+  r.expect_map(n, "alerting.thresholds");
+  for (const auto& kv : n) {
+    std::string name = r.get_string(kv.first, "alerting.thresholds key");
+    if (!is_threshold_name(name))
+      r.fail(kv.first, "alerting.thresholds: '" + name + "' is not a threshold name (letters, digits, _)");
+    for (const auto& t : out)
+      if (t.name == name) r.fail(kv.first, "duplicate key '" + name + "' in alerting.thresholds");
+    double v = r.get_double(kv.second, "alerting.thresholds." + name);
+    if (!std::isfinite(v)) r.fail(kv.second, "alerting.thresholds." + name + ": expected a finite number");
+    out.push_back({name, v, r.where(kv.first)});
+  }
+}
+
 void read_alerting(const YamlReader& r, const YAML::Node& n, AlertingConfig& out) {
   r.expect_map(n, "alerting");
   r.check_keys(n, "alerting",
-               {"rule_files", "evaluation_interval", "state_file", "query_url", "scrape", "external_labels"});
+               {"rule_files", "evaluation_interval", "state_file", "query_url", "scrape", "external_labels",
+                "thresholds"});
   if (!n.IsMap()) return;
   if (n["rule_files"]) out.rule_files = r.get_string_list(n["rule_files"], "alerting.rule_files");
   if (n["evaluation_interval"]) {
@@ -27,6 +53,7 @@ void read_alerting(const YamlReader& r, const YAML::Node& n, AlertingConfig& out
     if (out.query_url.rfind("http://", 0) != 0 && out.query_url.rfind("https://", 0) != 0)
       r.fail(n["query_url"], "alerting.query_url must be an http:// or https:// URL");
   }
+  if (YAML::Node th = n["thresholds"]) read_thresholds(r, th, out.thresholds);
   if (YAML::Node el = n["external_labels"]) {
     r.expect_map(el, "alerting.external_labels");
     for (const auto& kv : el) {

@@ -20,6 +20,15 @@ struct ScrapeJobConfig {
   double timeout_seconds = 0;     // 0: the interval (at most 10 s)
 };
 
+// One alerting.thresholds entry: the rules that read
+// vigia_alert_threshold{threshold="<name>"} use `value` instead of the default
+// written in their expression (rules/*.yml, docs/runbooks.md).
+struct AlertThreshold {
+  std::string name;
+  double value = 0;
+  std::string where;  // "file:line:column" of its key, for errors found later
+};
+
 // The alert evaluator (alerting:). Defaults give the embedded mode with the
 // built-in rules.
 struct AlertingConfig {
@@ -29,6 +38,7 @@ struct AlertingConfig {
   std::string query_url;                // remote mode: a Prometheus-compatible API instead of the store
   std::vector<ScrapeJobConfig> scrape;  // other exporters fed into the embedded store
   std::vector<std::pair<std::string, std::string>> external_labels;
+  std::vector<AlertThreshold> thresholds;  // exported as vigia_alert_threshold{threshold}
 };
 
 struct Config {

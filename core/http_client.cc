@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,6 +79,29 @@ struct CurlApi {
 };
 
 const CurlApi& curl_api();
+
+// tls_config.server_name: libcurl sends as SNI and verifies the URL's host
+// name, and has no option to name another; so the URL is made to name
+// server_name, and CURLOPT_CONNECT_TO sends the connection to the URL's real
+// host and port. `url` is rewritten; `host` gets the original "host[:port]"
+// (for a Host header). Returns the list to free after the transfer (null
+// without server_name).
+curl_slist* apply_server_name(const CurlApi& api, CURL* c, const std::string& server_name,
+                              std::string_view default_port, std::string& url, std::string& host) {
+  if (server_name.empty()) return nullptr;
+  Authority a = authority(url);
+  size_t begin = a.at == std::string_view::npos ? a.begin : a.at + 1;
+  host = url.substr(begin, a.end - begin);
+  size_t close = host.rfind(']'), colon = host.rfind(':');
+  bool has_port = colon != std::string::npos && (close == std::string::npos || colon > close);
+  std::string name = host.substr(0, has_port ? colon : host.size());
+  std::string port = has_port ? host.substr(colon + 1) : std::string(default_port);
+  std::string sni = server_name.find(':') != std::string::npos ? "[" + server_name + "]" : server_name;
+  url = url.substr(0, begin) + sni + ":" + port + url.substr(a.end);
+  curl_slist* list = api.slist_append(nullptr, (sni + ":" + port + ":" + name + ":" + port).c_str());
+  api.easy_setopt(c, CURLOPT_CONNECT_TO, list);
+  return list;
+}
 
 // The TLS options of an HTTP or SMTP request on a curl handle.
 void set_tls_options(const CurlApi& api, CURL* c, const TlsClientOptions& tls) {
@@ -211,7 +235,11 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   api.easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, &Abort::close_socket);
   api.easy_setopt(c, CURLOPT_CLOSESOCKETDATA, abort_.get());
   char errbuf[CURL_ERROR_SIZE] = {0};
-  api.easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  std::string url = req.url, host;
+  curl_slist* connect_to = nullptr;
+  if (url.compare(0, 8, "https://") == 0 && req.unix_socket.empty())
+    connect_to = apply_server_name(api, c, req.tls.server_name, "443", url, host);
+  api.easy_setopt(c, CURLOPT_URL, url.c_str());
   if (!req.unix_socket.empty()) api.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, req.unix_socket.c_str());
   api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we are threaded
@@ -237,10 +265,17 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
     if (req.method == "DELETE") api.easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
   }
   curl_slist* headers = nullptr;
-  for (const auto& [k, v] : req.headers) headers = api.slist_append(headers, (k + ": " + v).c_str());
+  bool has_host = false;
+  for (const auto& [k, v] : req.headers) {
+    headers = api.slist_append(headers, (k + ": " + v).c_str());
+    has_host |= strcasecmp(k.c_str(), "Host") == 0;
+  }
+  // The Host header names the URL's host, as Go's client sends it whatever ServerName.
+  if (connect_to && !has_host) headers = api.slist_append(headers, ("Host: " + host).c_str());
   if (headers) api.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = api.easy_perform(c);
   api.slist_free_all(headers);
+  api.slist_free_all(connect_to);
   if (rc != CURLE_OK) {
     std::string msg = errbuf[0] ? errbuf : api.easy_strerror(rc);
     if (sink.too_large) msg = "body larger than " + std::to_string(req.max_body_bytes) + " bytes";
@@ -275,15 +310,18 @@ struct MailSource {
 
 }  // namespace
 
-std::string smtp_send(const SmtpRequest& req) {
-  const CurlApi& api = curl_api();
-  if (!api.error.empty()) return api.error;
-  CURL* c = api.easy_init();
-  if (!c) return "curl_easy_init failed";
-  // The URL's path is the EHLO name.
+namespace {
+
+// What smtp_send and smtp_auth_mechanisms set alike on the handle: the URL
+// (its path is the EHLO name), TLS, the timeout. Returns the list to free.
+curl_slist* smtp_setup(const CurlApi& api, CURL* c, const SmtpRequest& req, char* errbuf) {
   std::string url = std::string(req.implicit_tls ? "smtps://" : "smtp://") + req.host + ":" + req.port + "/" +
                     (req.hello.empty() ? "localhost" : req.hello);
-  char errbuf[CURL_ERROR_SIZE] = {0};
+  std::string host;
+  curl_slist* connect_to = nullptr;
+  // Go's ServerName counts only where TLS is used (STARTTLS or port 465).
+  if (req.implicit_tls || req.require_tls)
+    connect_to = apply_server_name(api, c, req.tls.server_name, req.port, url, host);
   api.easy_setopt(c, CURLOPT_URL, url.c_str());
   api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -292,9 +330,85 @@ std::string smtp_send(const SmtpRequest& req) {
   if (!req.implicit_tls)
     api.easy_setopt(c, CURLOPT_USE_SSL, long(req.require_tls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
   set_tls_options(api, c, req.tls);
+  return connect_to;
+}
+
+std::string smtp_error(const CurlApi& api, CURL* c, const SmtpRequest& req, CURLcode rc, const char* errbuf) {
+  long code = 0;
+  api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  std::string msg = errbuf[0] ? errbuf : api.easy_strerror(rc);
+  if (rc == CURLE_USE_SSL_FAILED)
+    msg = "'require_tls' is true but the server " + req.host + ":" + req.port +
+          " does not advertise the STARTTLS extension";
+  for (size_t p; !req.password.empty() && (p = msg.find(req.password)) != std::string::npos;)
+    msg.replace(p, req.password.size(), "xxxxx");
+  if (code) msg += " (SMTP " + std::to_string(code) + ")";
+  return msg;
+}
+
+// The server's EHLO replies as libcurl's debug callback passes them: the
+// AUTH line of the last one.
+struct EhloAuth {
+  std::string mechs;
+  static int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* p) {
+    auto* self = static_cast<EhloAuth*>(p);
+    std::string_view text(data, size);
+    if (type == CURLINFO_HEADER_OUT && text.substr(0, 4) == "EHLO") self->mechs.clear();
+    if (type == CURLINFO_HEADER_IN) smtp_ehlo_auth(text, self->mechs);
+    return 0;
+  }
+};
+
+}  // namespace
+
+void smtp_ehlo_auth(std::string_view reply, std::string& mechs) {
+  while (!reply.empty()) {
+    size_t nl = reply.find('\n');
+    std::string_view line = reply.substr(0, nl);
+    reply = nl == std::string_view::npos ? std::string_view{} : reply.substr(nl + 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (line.size() > 9 && line.substr(0, 3) == "250" && (line[3] == '-' || line[3] == ' ') &&
+        strncasecmp(line.data() + 4, "AUTH ", 5) == 0)
+      mechs = std::string(line.substr(9));
+  }
+}
+
+std::string smtp_auth_mechanisms(const SmtpRequest& req, std::string& mechs) {
+  mechs.clear();
+  const CurlApi& api = curl_api();
+  if (!api.error.empty()) return api.error;
+  CURL* c = api.easy_init();
+  if (!c) return "curl_easy_init failed";
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_slist* connect_to = smtp_setup(api, c, req, errbuf);
+  // Only the session's opening: no credentials are set, so none is sent,
+  // and the debug callback sees no secret.
+  api.easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+  EhloAuth ehlo;
+  api.easy_setopt(c, CURLOPT_DEBUGFUNCTION, &EhloAuth::on_debug);
+  api.easy_setopt(c, CURLOPT_DEBUGDATA, &ehlo);
+  api.easy_setopt(c, CURLOPT_VERBOSE, 1L);
+  CURLcode rc = api.easy_perform(c);
+  std::string err = rc == CURLE_OK ? "" : smtp_error(api, c, req, rc, errbuf);
+  api.easy_cleanup(c);
+  api.slist_free_all(connect_to);
+  if (err.empty()) mechs = ehlo.mechs;
+  return err;
+}
+
+std::string smtp_send(const SmtpRequest& req) {
+  const CurlApi& api = curl_api();
+  if (!api.error.empty()) return api.error;
+  CURL* c = api.easy_init();
+  if (!c) return "curl_easy_init failed";
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_slist* connect_to = smtp_setup(api, c, req, errbuf);
+  std::string login_options = "AUTH=" + (req.auth_mechanism.empty() ? "*" : req.auth_mechanism);
   if (!req.username.empty()) {
     api.easy_setopt(c, CURLOPT_USERNAME, req.username.c_str());
     api.easy_setopt(c, CURLOPT_PASSWORD, req.password.c_str());
+    api.easy_setopt(c, CURLOPT_LOGIN_OPTIONS, login_options.c_str());
+    if (!req.authzid.empty()) api.easy_setopt(c, CURLOPT_SASL_AUTHZID, req.authzid.c_str());
   }
   api.easy_setopt(c, CURLOPT_MAIL_FROM, ("<" + req.from + ">").c_str());
   curl_slist* rcpt = nullptr;
@@ -306,19 +420,11 @@ std::string smtp_send(const SmtpRequest& req) {
   api.easy_setopt(c, CURLOPT_UPLOAD, 1L);
   api.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.message.size()));
   CURLcode rc = api.easy_perform(c);
-  long code = 0;
-  api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  api.slist_free_all(rcpt);
+  std::string err = rc == CURLE_OK ? "" : smtp_error(api, c, req, rc, errbuf);
   api.easy_cleanup(c);
-  if (rc == CURLE_OK) return "";
-  std::string msg = errbuf[0] ? errbuf : api.easy_strerror(rc);
-  if (rc == CURLE_USE_SSL_FAILED)
-    msg = "'require_tls' is true but the server " + req.host + ":" + req.port +
-          " does not advertise the STARTTLS extension";
-  for (size_t p; !req.password.empty() && (p = msg.find(req.password)) != std::string::npos;)
-    msg.replace(p, req.password.size(), "xxxxx");
-  if (code) msg += " (SMTP " + std::to_string(code) + ")";
-  return msg;
+  api.slist_free_all(rcpt);
+  api.slist_free_all(connect_to);
+  return err;
 }
 
 std::string basic_auth_header(std::string_view user, std::string_view password) {

@@ -13,8 +13,10 @@
 namespace vigia {
 
 // TLS client options (Prometheus common's tls_config): a CA file instead of
-// the system's, a client certificate and key, the name to verify (read, not
-// yet applied), and no verification at all.
+// the system's, a client certificate and key, the server name (Go's
+// tls.Config.ServerName: the name sent as SNI and verified in the server's
+// certificate, while the connection still goes to the URL's host), and no
+// verification at all.
 struct TlsClientOptions {
   std::string ca_file, cert_file, key_file, server_name;
   bool insecure_skip_verify = false;
@@ -87,16 +89,29 @@ struct SmtpRequest {
   // Require STARTTLS (fail if the server does not offer it); otherwise the
   // session stays in plain text.
   bool require_tls = true;
-  std::string username, password;  // AUTH (PLAIN or LOGIN, as offered) when username is set
-  std::string from;                // the envelope sender
-  std::vector<std::string> to;     // the envelope recipients
-  std::string message;             // the whole mail, headers and body, CRLF line ends
+  std::string username, password;  // AUTH when username is set (the secret for CRAM-MD5)
+  // The AUTH mechanism ("PLAIN", "LOGIN", "CRAM-MD5"); "" lets libcurl choose
+  // among those the server offers.
+  std::string auth_mechanism;
+  std::string authzid;          // PLAIN's authorization identity
+  std::string from;             // the envelope sender
+  std::vector<std::string> to;  // the envelope recipients
+  std::string message;          // the whole mail, headers and body, CRLF line ends
   TlsClientOptions tls;
   std::chrono::milliseconds timeout{10000};
 };
 // Sends the mail: empty on success, else the error (the server's reply or
 // the transport's failure; never the password).
 std::string smtp_send(const SmtpRequest& req);
+// Opens the session smtp_send would (greeting, EHLO, STARTTLS as asked),
+// neither authenticating nor sending, and sets `mechs` to the AUTH mechanisms
+// the server advertises in its last EHLO reply, in its order ("PLAIN LOGIN";
+// "" without the AUTH extension). Empty on success, else the error.
+std::string smtp_auth_mechanisms(const SmtpRequest& req, std::string& mechs);
+// The parser of the EHLO reply's lines that smtp_auth_mechanisms uses
+// ("250-AUTH PLAIN LOGIN\r\n..."): sets `mechs` to what follows "AUTH " on an
+// AUTH line (trailing CR and spaces cut); unchanged without one.
+void smtp_ehlo_auth(std::string_view reply, std::string& mechs);
 
 // The URL with the password of its userinfo replaced by "xxxxx", as
 // Prometheus prints URLs ("http://user:xxxxx@host/"); unchanged without one.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,38 @@ prometheus::Registry& self_registry() {
 
 void observe_http_request(std::string_view handler, double seconds) {
   families().request_seconds.Add({{"handler", std::string(handler)}}, kSecondsBuckets).Observe(seconds);
+}
+
+namespace {
+
+struct Thresholds {
+  std::mutex mu;
+  std::vector<std::pair<std::string, double>> values;
+};
+
+Thresholds& thresholds() {
+  static Thresholds t;
+  return t;
+}
+
+}  // namespace
+
+void set_alert_thresholds(const std::vector<std::pair<std::string, double>>& values) {
+  Thresholds& t = thresholds();
+  std::lock_guard lk(t.mu);
+  t.values = values;
+}
+
+void write_alert_thresholds(MetricSink& sink) {
+  Thresholds& t = thresholds();
+  std::lock_guard lk(t.mu);
+  if (t.values.empty()) return;  // no family without a configured threshold
+  sink.family("vigia_alert_threshold",
+              "A rule threshold set by alerting.thresholds: rules reading it use this value instead of their "
+              "default.",
+              MetricType::kGauge);
+  for (const auto& [name, value] : t.values)
+    sink.sample("vigia_alert_threshold", {{"threshold", name}}, value);
 }
 
 void observe_collection(double seconds) { families().collection_seconds.Observe(seconds); }

@@ -8,7 +8,10 @@
 // without a handler (404, 503 past --web.max-requests), and per server.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/http_server.h"
 #include "core/metric.h"
@@ -32,6 +35,13 @@ void observe_collection(double seconds);
 
 // `handler`, timed by observe_http_request under the handler label `name`.
 HttpHandler instrument(std::string_view name, HttpHandler handler);
+
+// The configured rule thresholds (alerting.thresholds), replacing those set
+// before, and their series vigia_alert_threshold{threshold} (none when empty),
+// which serve() writes into /metrics and the evaluator's store whatever the
+// collectors enabled. Thread-safe.
+void set_alert_thresholds(const std::vector<std::pair<std::string, double>>& thresholds);
+void write_alert_thresholds(MetricSink& sink);
 
 // Writes every family of the self registry into sink.
 void write_self_metrics(MetricSink& sink);

@@ -34,13 +34,15 @@ TargetRunner::Outcome TargetRunner::wait(uint64_t ticket, Clock::time_point dead
                                          Status& status) {
   std::unique_lock<std::mutex> lock(mu_);
   if (ticket == 0) return interrupted_ ? Outcome::kInterrupted : Outcome::kBusy;
-  // A later collection may have replaced this one's buffer: only the newest
-  // generation's result is available.
   bool done = cv_.wait_until(lock, deadline, [&] { return finished_ >= ticket || interrupted_; });
   if (done && finished_ < ticket) return Outcome::kInterrupted;
-  if (!done || finished_ != ticket) return Outcome::kTimedOut;
-  buffer_.replay(sink);
-  status = status_;
+  if (!done) return Outcome::kTimedOut;
+  // The newest result: this ticket's collection, or a later one that another
+  // caller started after it and that also finished within this deadline.
+  std::shared_ptr<const Result> result = result_;
+  lock.unlock();
+  result->samples.replay(sink);
+  status = result->status;
   return Outcome::kDone;
 }
 
@@ -68,18 +70,17 @@ void TargetRunner::loop() {
     if (requested_ == finished_) return;  // stop_ and nothing in flight
     CollectContext ctx = pending_;
     uint64_t generation = requested_;
-    buffer_.clear();
     lock.unlock();
-    Status st;
+    auto result = std::make_shared<Result>();
     try {
-      st = job_(ctx, buffer_);
+      result->status = job_(ctx, result->samples);
     } catch (const std::exception& e) {
-      st = Status::error(std::string("unexpected exception: ") + e.what());
+      result->status = Status::error(std::string("unexpected exception: ") + e.what());
     } catch (...) {
-      st = Status::error("unexpected exception");
+      result->status = Status::error("unexpected exception");
     }
     lock.lock();
-    status_ = std::move(st);
+    result_ = std::move(result);
     finished_ = generation;
     cv_.notify_all();
   }

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -78,8 +79,14 @@ class TargetRunner {
   Clock::time_point in_flight_deadline_{};
   bool stop_ = false;
   bool interrupted_ = false;
-  BufferSink buffer_;  // written by the worker while requested_ != finished_
-  Status status_;
+  // The newest finished collection's samples and status. Immutable once
+  // published: a caller replays it outside the lock while the worker already
+  // writes the next collection into a buffer of its own.
+  struct Result {
+    BufferSink samples;
+    Status status;
+  };
+  std::shared_ptr<const Result> result_;
   std::thread worker_;  // last: started after everything above exists
 };
 

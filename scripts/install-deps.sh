@@ -26,7 +26,30 @@ test_pkgs=(
   docker.io busybox-static
   prometheus-alertmanager tzdata
   dbus-daemon python3-dbus python3-gi
+  python3-yaml
 )
+# Node.js and npm for the dashboards' schema check (tests/e2e/test_dashboards_schema.py):
+# Debian's packages, unless a node and an npm are already on PATH.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  test_pkgs+=(nodejs npm)
+fi
+
+# The npm packages of that check, pinned by tests/schema/package-lock.json, installed with
+# `npm ci` into VIGIA_NPM_DIR (default ~/.cache/vigia/npm, where the test looks); skipped
+# when the installed lock file is already the same.
+npm_deps() {
+  [ "${1:-}" = "--build" ] && return 0
+  local src dir
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/schema"
+  dir="${VIGIA_NPM_DIR:-$HOME/.cache/vigia/npm}"
+  if [ -e "$dir/node_modules/typescript/bin/tsc" ] && cmp -s "$src/package-lock.json" "$dir/package-lock.json"; then
+    return 0
+  fi
+  echo "install-deps: npm ci (tests/schema) into $dir" >&2
+  mkdir -p "$dir"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
+}
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--build" ] || pkgs+=("${test_pkgs[@]}")
@@ -35,7 +58,10 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  npm_deps "${1:-}"
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
@@ -50,3 +76,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_deps "${1:-}"

@@ -1,6 +1,8 @@
 // email_configs: Alertmanager 0.25's notify/email over libcurl's SMTP
 // (core/http_client.h smtp_send): STARTTLS required unless require_tls is
-// false, implicit TLS on port 465, AUTH when auth_username is set, a
+// false, implicit TLS on port 465, AUTH when auth_username is set and the
+// server offers AUTH (the mechanism chosen as Alertmanager's Email.auth: the
+// first of the server's list that the config can do), a
 // multipart/alternative mail with a text and an HTML part.
 #include <time.h>
 
@@ -145,13 +147,6 @@ class Email : public Integration {
     req.implicit_tls = port_ == "465";
     req.require_tls = require_tls_;
     req.username = username_;
-    if (!username_.empty()) {
-      Status s = password_.load(req.password);
-      if (!s.is_ok()) {
-        res.error = s.message();
-        return res;
-      }
-    }
     std::vector<std::string> froms = addresses(from);
     if (froms.size() != 1) {
       res.error = "must be exactly one 'from' address (got: " + std::to_string(froms.size()) + ")";
@@ -165,6 +160,26 @@ class Email : public Integration {
     }
     req.tls = tls_;
     req.timeout = ctx.timeout;
+    if (!username_.empty()) {
+      // Alertmanager authenticates only when the server offers AUTH, with
+      // the mechanism its list and the config allow: a session of its own
+      // asks for the list first.
+      std::string mechs;
+      if (std::string e = smtp_auth_mechanisms(req, mechs); !e.empty()) {
+        res.retryable = true;
+        res.error = "establish connection to server: " + e;
+        return res;
+      }
+      if (!mechs.empty()) {
+        if (std::string e = choose_auth(mechs, req); !e.empty()) {
+          res.retryable = true;
+          res.error = "find auth mechanism: " + scrub(e, {req.password});
+          return res;
+        }
+      } else {
+        req.username.clear();
+      }
+    }
     std::string msg;
     for (const auto& [k, v] : headers) msg += k + ": " + q_encode(v) + "\r\n";
     if (!has_from) msg += "From: " + q_encode(from) + "\r\n";
@@ -192,7 +207,8 @@ class Email : public Integration {
     std::string e = smtp_send(req);
     if (!e.empty()) {
       res.retryable = true;
-      res.error = scrub(e, {req.password});
+      res.error =
+          (req.auth_mechanism.empty() ? "" : req.auth_mechanism + " auth: ") + scrub(e, {req.password});
       return res;
     }
     res.ok = true;
@@ -200,9 +216,55 @@ class Email : public Integration {
     return res;
   }
 
+  // Email.auth of Alertmanager 0.25: the first mechanism of the server's
+  // list the config can do: CRAM-MD5 with auth_secret, PLAIN (with
+  // auth_identity) or LOGIN with a password. Sets req's mechanism and
+  // password; else the errors of each, or "unknown auth mechanism".
+  std::string choose_auth(const std::string& mechs, SmtpRequest& req) const {
+    std::string errs;
+    auto add = [&](const std::string& e) { errs += (errs.empty() ? "" : "; ") + e; };
+    size_t pos = 0;
+    while (pos <= mechs.size()) {
+      size_t sp = mechs.find(' ', pos);
+      std::string mech = mechs.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
+      pos = sp == std::string::npos ? mechs.size() + 1 : sp + 1;
+      if (mech == "CRAM-MD5") {
+        if (Status s = secret_.load(req.password); !s.is_ok()) {
+          add(s.message());
+          continue;
+        }
+        if (req.password.empty()) {
+          add("missing secret for CRAM-MD5 auth mechanism");
+          continue;
+        }
+      } else if (mech == "PLAIN" || mech == "LOGIN") {
+        if (Status s = password_.load(req.password); !s.is_ok()) {
+          add(s.message());
+          continue;
+        }
+        if (req.password.empty()) {
+          add("missing password for " + mech + " auth mechanism");
+          continue;
+        }
+        // Go's smtp.PlainAuth sends credentials only over TLS or to localhost.
+        bool tls = req.implicit_tls || req.require_tls;
+        if (mech == "PLAIN" && !tls && req.host != "localhost" && req.host != "127.0.0.1" &&
+            req.host != "::1")
+          return "PLAIN auth: unencrypted connection";
+        if (mech == "PLAIN") req.authzid = identity_;
+      } else {
+        continue;
+      }
+      req.auth_mechanism = mech;
+      return "";
+    }
+    req.password.clear();
+    return errs.empty() ? "unknown auth mechanism: " + mechs : errs;
+  }
+
   bool send_resolved_ = false, require_tls_ = true;
-  std::string to_, from_, hello_, host_, port_, username_, html_, text_;
-  Secret password_;
+  std::string to_, from_, hello_, host_, port_, username_, identity_, html_, text_;
+  Secret password_, secret_;
   std::vector<std::pair<std::string, std::string>> headers_;
   TlsConfig tls_;
   const TemplateSet* tmpl_ = nullptr;
@@ -211,10 +273,10 @@ class Email : public Integration {
 }  // namespace
 
 std::unique_ptr<Integration> make_email(const ItemContext& c) {
-  refuse_keys(c, {"auth_secret", "auth_identity"});
   c.r.check_keys(c.node, c.what,
                  {"send_resolved", "to", "from", "hello", "smarthost", "auth_username", "auth_password",
-                  "auth_password_file", "headers", "html", "text", "require_tls", "tls_config"});
+                  "auth_password_file", "auth_secret", "auth_identity", "headers", "html", "text",
+                  "require_tls", "tls_config"});
   auto e = std::make_unique<Email>();
   e->tmpl_ = &c.tmpl;
   e->send_resolved_ = read_send_resolved(c, false);
@@ -234,8 +296,12 @@ std::unique_ptr<Integration> make_email(const ItemContext& c) {
     e->host_ = e->host_.substr(1, e->host_.size() - 2);
   e->port_ = smarthost.substr(colon + 1);
   e->username_ = read_string(c, "auth_username", c.g.smtp_auth_username);
+  // Each inherited from global when unset, as Alertmanager's config.Load.
   e->password_ = read_secret(c.r, c.node, c.what, "auth_password", c.dir);
-  if (e->password_.empty() && !c.node["auth_username"]) e->password_ = c.g.smtp_auth_password;
+  if (e->password_.empty()) e->password_ = c.g.smtp_auth_password;
+  e->secret_.value = read_string(c, "auth_secret", "");
+  if (e->secret_.empty()) e->secret_ = c.g.smtp_auth_secret;
+  e->identity_ = read_string(c, "auth_identity", c.g.smtp_auth_identity);
   e->require_tls_ = c.node["require_tls"] ? c.r.get_bool(c.node["require_tls"], c.what + ".require_tls")
                                           : c.g.smtp_require_tls;
   e->html_ = read_string(c, "html", "{{ template \"email.default.html\" . }}");

@@ -85,8 +85,9 @@ struct DeliveryContext {
 
 // One configured integration of a receiver (one item of its
 // email_configs, webhook_configs, ...). deliver() may block for up to the
-// context's timeout; it is called from the receiver's own thread, one call
-// at a time per integration.
+// context's timeout; it is called from the outbox's delivery threads,
+// concurrently for different groups (one call at a time per group), so an
+// integration keeps no unguarded state between calls.
 class Integration {
  public:
   virtual ~Integration() = default;

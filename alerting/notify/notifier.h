@@ -7,7 +7,8 @@
 // integration from the notification log what to send and delivers it.
 //
 // One thread runs the dispatcher's clock (flushes when due, maintenance
-// every 30 s); the outbox runs one delivery thread per integration.
+// every 30 s); the outbox delivers with a small pool of threads, each
+// aggregation group on its own.
 //
 // Threading: every public method may be called from any thread.
 #pragma once

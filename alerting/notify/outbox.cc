@@ -70,9 +70,7 @@ struct Outbox::Worker {
   // Its items not in flight, by (next attempt, creation): the next to
   // deliver first.
   std::set<std::tuple<int64_t, int64_t, Outbox::Item*>> queue;
-  std::condition_variable cv;
-  bool stop = false;
-  std::thread thread;
+  int in_flight = 0;  // its deliveries under way
 };
 
 Outbox::Outbox(Options opts) : opts_(std::move(opts)) {}
@@ -91,8 +89,17 @@ void Outbox::enqueue(Item* it) {
   auto w = workers_.find(it->ikey);
   if (w != workers_.end() && !it->in_flight) {
     w->second->queue.emplace(it->next_ms, it->created_ms, it);
-    w->second->cv.notify_all();
+    cv_.notify_all();
+    spawn_if_needed();
   }
+}
+
+void Outbox::spawn_if_needed() {
+  // Threads are started as work comes, one more whenever none waits for it
+  // (so at most one waits idle beyond those the queues keep busy).
+  if (stopping_ || idle_ > 0 || workers_.empty()) return;
+  if (threads_.size() >= size_t(std::max(2, opts_.max_in_flight))) return;
+  threads_.emplace_back([this] { run(); });
 }
 
 void Outbox::dequeue(Item* it) {
@@ -179,29 +186,22 @@ void Outbox::write_item(const Item& it) {
 }
 
 void Outbox::set_integrations(std::vector<NamedIntegration> integrations) {
-  std::vector<std::unique_ptr<Worker>> ended;
-  {
-    std::lock_guard lk(mu_);
-    std::map<std::string, std::unique_ptr<Worker>> next;
-    for (auto& ni : integrations) {
-      std::string key = ni.key();
-      auto w = std::make_unique<Worker>();
-      w->ni = std::move(ni);
-      w->key = key;
-      next[key] = std::move(w);
-    }
-    for (auto& [key, w] : workers_) {
-      w->stop = true;
-      w->cv.notify_all();
-      ended.push_back(std::move(w));
-    }
-    workers_ = std::move(next);
-    for (auto& [key, it] : items_) enqueue(it.get());
-    if (!stopping_)
-      for (auto& [key, w] : workers_) w->thread = std::thread([this, p = w.get()] { run(p); });
+  std::lock_guard lk(mu_);
+  // A delivery in flight to a replaced integration keeps its Worker (shared)
+  // and finishes; its group's key stays in flight until then, so the new
+  // Worker of the same integration does not deliver that group meanwhile.
+  std::map<std::string, std::shared_ptr<Worker>> next;
+  for (auto& ni : integrations) {
+    std::string key = ni.key();
+    auto w = std::make_shared<Worker>();
+    w->ni = std::move(ni);
+    w->key = key;
+    next[key] = std::move(w);
   }
-  for (auto& w : ended)
-    if (w->thread.joinable()) w->thread.join();
+  workers_ = std::move(next);
+  for (auto& [key, it] : items_) enqueue(it.get());
+  spawn_if_needed();
+  cv_.notify_all();
 }
 
 void Outbox::submit(const Notification& n, int64_t group_interval_ms) {
@@ -281,27 +281,55 @@ void Outbox::submit_locked(const Notification& n, int64_t group_interval_ms) {
   }
 }
 
-void Outbox::run(Worker* w) {
+void Outbox::run() {
   std::unique_lock lk(mu_);
-  while (!w->stop) {
-    if (deliver_next(w, lk)) continue;
-    if (w->stop) break;  // set while a delivery had the lock released
+  while (!stopping_) {
+    std::shared_ptr<Worker> w;
+    int64_t t = now(), next = INT64_MAX;
+    if (Item* due = pick(t, w, next)) {
+      // Another item may be due with no thread left waiting (several were
+      // queued while one thread waited): one more thread takes it.
+      spawn_if_needed();
+      deliver(w, due, lk);
+      continue;
+    }
     // Nothing due: make the log of what was delivered durable, then wait
-    // for a submit, or for the earliest retry.
+    // for a submit, the end of a delivery, or the earliest retry.
     sync_nflog();
-    int64_t next = w->queue.empty() ? INT64_MAX : std::get<0>(*w->queue.begin());
+    ++idle_;
     if (next == INT64_MAX)
-      w->cv.wait(lk);
+      cv_.wait(lk);
     else
-      w->cv.wait_for(lk, std::chrono::milliseconds(std::clamp<int64_t>(next - now(), 1, 60000)));
+      cv_.wait_for(lk, std::chrono::milliseconds(std::clamp<int64_t>(next - t, 1, 60000)));
+    --idle_;
   }
 }
 
-bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
+Outbox::Item* Outbox::pick(int64_t now_ms, std::shared_ptr<Worker>& w, int64_t& next_ms) {
+  // An integration keeps a thread free for the others.
+  int cap = std::max(1, std::max(2, opts_.max_in_flight) - 1);
+  Item* best = nullptr;
+  for (auto& [key, cand] : workers_) {
+    if (cand->in_flight >= cap) continue;  // picked again when one of its deliveries ends
+    for (const auto& [next, created, item] : cand->queue) {
+      if (in_flight_keys_.count(item->key)) continue;  // after the group's delivery in flight
+      if (next > now_ms) {
+        next_ms = std::min(next_ms, next);
+        break;
+      }
+      if (!best || std::tie(next, created) < std::tie(best->next_ms, best->created_ms)) {
+        best = item;
+        w = cand;
+      }
+      break;
+    }
+  }
+  return best;
+}
+
+void Outbox::deliver(const std::shared_ptr<Worker>& w, Item* due, std::unique_lock<std::mutex>& lk) {
   int64_t t = now();
-  if (w->queue.empty() || std::get<0>(*w->queue.begin()) > t) return false;
-  Item* due = std::get<2>(*w->queue.begin());
-  w->queue.erase(w->queue.begin());
+  w->queue.erase({due->next_ms, due->created_ms, due});
   std::string key = due->key;
   // A delivery of the group that ended after this item was written may have
   // made it redundant (the same alerts, within the repeat interval).
@@ -313,9 +341,11 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
             ""});
     items_.erase(key);
     (void)outbox_.erase(key, false);
-    return true;
+    return;
   }
   due->in_flight = true;
+  in_flight_keys_.insert(key);
+  w->in_flight++;
   // Copies: a submit may replace (and free) the item while it is delivered.
   Notification n = due->n;
   std::string id = due->id;
@@ -337,6 +367,9 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   lk.lock();
+  in_flight_keys_.erase(key);
+  w->in_flight--;
+  cv_.notify_all();  // the group's next notification, or the integration's, may go now
   t = now();
   Counts& c = counts_[kind];
   c.latency_sum += secs;
@@ -366,7 +399,7 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
       // freed memory in its arenas otherwise; a small host wants it back).
       if (items_.empty()) ::malloc_trim(0);
     }
-    return true;
+    return;
   }
   log::warn("Notify attempt failed", {{"receiver", w->ni.receiver},
                                       {"integration", kind},
@@ -386,7 +419,7 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
       items_.erase(cur);
       (void)outbox_.erase(key, false);
     }
-    return true;
+    return;
   }
   record({t, w->ni.receiver, kind, n.group_key, "retrying", attempts, res.error, res.detail});
   if (item) {
@@ -399,7 +432,6 @@ bool Outbox::deliver_next(Worker* w, std::unique_lock<std::mutex>& lk) {
     item->next_ms = t + std::min(delay, cap);
     enqueue(item);
   }
-  return false;
 }
 
 void Outbox::forward_outcome(const Worker& from, const Notification& n, const DeliveryResult& res,
@@ -455,19 +487,15 @@ void Outbox::record(DeliveryRecord r) {
 }
 
 void Outbox::stop() {
-  std::vector<std::unique_ptr<Worker>> ended;
+  std::vector<std::thread> ended;
   {
     std::lock_guard lk(mu_);
     stopping_ = true;
-    for (auto& [key, w] : workers_) {
-      w->stop = true;
-      w->cv.notify_all();
-      ended.push_back(std::move(w));
-    }
     workers_.clear();
+    ended.swap(threads_);
+    cv_.notify_all();
   }
-  for (auto& w : ended)
-    if (w->thread.joinable()) w->thread.join();
+  for (auto& t : ended) t.join();
 }
 
 void Outbox::maintain() {

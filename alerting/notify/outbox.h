@@ -12,13 +12,20 @@
 //    supersedes it; with the same alerts the older one, its idempotency key
 //    and its retries go on). If not, an undelivered older one is dropped
 //    (what was delivered is current).
-//  - One thread per integration delivers its outbox items, oldest first. An
+//  - A pool of delivery threads (at most Options::max_in_flight deliveries
+//    at once, 8 by default) delivers the outbox items, the earliest due first.
+//    Each group's pipeline runs independently, as Alertmanager's aggregation
+//    groups do: deliveries of different groups and integrations proceed
+//    concurrently, while one group's notifications to one integration go one
+//    at a time and in order (a newer one waits for the one in flight). An
+//    integration never holds more than max_in_flight - 1 threads, so hanging
+//    receivers of one integration leave a thread for the others. An
 //    item leaves the outbox only when the receiver accepted it (then the
 //    notification log records its firing and resolved alerts, fsynced) or
 //    refused it for good (a 4xx: not retried, and logged as if delivered, so
 //    the same alerts wait for the repeat interval). A network error, timeout or
 //    5xx is retried with a doubling backoff (1 s to the group interval, at
-//    most 5 min). A hanging receiver holds only its own thread.
+//    most 5 min). A hanging receiver holds only its own delivery.
 //  - After kill -9 or a reboot, open() reloads both: every notification not
 //    yet delivered is delivered, and the notification log keeps what was
 //    delivered from being sent again. The windows left: a crash after the
@@ -94,6 +101,8 @@ class Outbox {
     int64_t nflog_retention_ms = 120LL * 3600 * 1000;
     std::chrono::milliseconds delivery_timeout{30000};
     int64_t max_backoff_ms = 5 * 60 * 1000;
+    // Deliveries in flight at once (threads, started as needed); at least 2.
+    int max_in_flight = 8;
     std::function<int64_t()> now;  // the clock (tests); default: the system's
   };
   explicit Outbox(Options opts);
@@ -103,8 +112,8 @@ class Outbox {
 
   // Loads the journals (skipped records are logged).
   Status open();
-  // The integrations (at start and on reload); starts a delivery thread for
-  // each new one and ends those of removed ones. Outbox items of an
+  // The integrations (at start and on reload); a delivery in flight to a
+  // removed one finishes (within its timeout). Outbox items of an
   // integration that no longer exists are kept until it exists again or
   // they are older than the retention.
   void set_integrations(std::vector<NamedIntegration> integrations);
@@ -112,8 +121,8 @@ class Outbox {
   void submit(const Notification& n, int64_t group_interval_ms);
   // Several flushes (with their group intervals) durable together: one sync.
   void submit_all(const std::vector<std::pair<Notification, int64_t>>& flushes);
-  // Ends the delivery threads (a delivery in flight finishes first, within
-  // its timeout); undelivered items stay in the outbox.
+  // Ends the delivery threads (deliveries in flight finish first, within
+  // their timeout); undelivered items stay in the outbox.
   void stop();
   // Forgets log entries older than the retention; retries failed writes.
   void maintain();
@@ -138,8 +147,12 @@ class Outbox {
   void sync_nflog();
   void forward_outcome(const Worker& from, const Notification& n, const DeliveryResult& res,
                        int64_t group_interval_ms, int64_t now_ms);
-  void run(Worker* w);
-  bool deliver_next(Worker* w, std::unique_lock<std::mutex>& lk);
+  void run();
+  // The earliest due item a thread may deliver now (null: none), and the
+  // time the next one is due (INT64_MAX: none queued).
+  Item* pick(int64_t now_ms, std::shared_ptr<Worker>& w, int64_t& next_ms);
+  void deliver(const std::shared_ptr<Worker>& w, Item* due, std::unique_lock<std::mutex>& lk);
+  void spawn_if_needed();
   void record(DeliveryRecord r);
   void write_item(const Item& it);
   int64_t now() const;
@@ -149,7 +162,13 @@ class Outbox {
   Journal outbox_, nflog_;
   std::map<std::string, NflogEntry> log_;                   // nflog key -> entry
   std::map<std::string, std::unique_ptr<Item>> items_;      // nflog key -> undelivered notification
-  std::map<std::string, std::unique_ptr<Worker>> workers_;  // integration key
+  std::map<std::string, std::shared_ptr<Worker>> workers_;  // integration key
+  // The delivery pool: threads, those waiting for work, and the nflog keys
+  // (integration and group) being delivered.
+  std::vector<std::thread> threads_;
+  size_t idle_ = 0;
+  std::set<std::string> in_flight_keys_;
+  std::condition_variable cv_;
   std::deque<DeliveryRecord> audit_;
   std::mt19937_64 rng_{std::random_device{}()};
   int64_t nflog_unsynced_since_ = 0;  // the first delivery logged and not yet synced; 0: none

@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/process_collector.h"
 #include "core/registry.h"
+#include "core/self_metrics.h"
 #include "core/yaml_reader.h"
 
 namespace vigia {
@@ -263,6 +264,19 @@ int notify_test(const Options& o, const Config& cfg, const std::string& receiver
   return failed ? 1 : 0;
 }
 
+// alerting.thresholds checked against the rules that read them, then
+// exported as vigia_alert_threshold{threshold} (every mode: a Prometheus
+// scraping `vigia exporter` reads them with rules/*.yml too).
+Status apply_thresholds(const Options& o, const AlertingConfig& c) {
+  Status st =
+      alerting::Evaluator::check_thresholds(c, o.config_file.empty() ? "" : directory_of(o.config_file));
+  if (!st.is_ok()) return st;
+  std::vector<std::pair<std::string, double>> values;
+  for (const auto& t : c.thresholds) values.emplace_back(t.name, t.value);
+  set_alert_thresholds(values);
+  return Status::ok();
+}
+
 // mode: "run" (exporters and the evaluator), "exporter", "alerts" (the
 // evaluator and its API; /metrics serves only vigia's own metrics).
 int serve(const Options& o, const Config& cfg, const AreaList& areas, const std::string& mode) {
@@ -273,6 +287,10 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   if (int rc = build_catalog(o, areas, mode != "alerts", catalog, probes, &module_probers)) return rc;
   CollectorRegistry registry(catalog.build());
   SharedScraper scraper(registry);
+  if (Status ts = apply_thresholds(o, cfg.alerting); !ts.is_ok()) {
+    std::fprintf(stderr, "vigia: error: %s\n", ts.message().c_str());
+    return 2;
+  }
 
   std::unique_ptr<alerting::Evaluator> evaluator;
   std::unique_ptr<notify::Notifier> notifier;
@@ -300,7 +318,13 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     };
     eo.config_dir = o.config_file.empty() ? "" : directory_of(o.config_file);
     if (mode == "run") {
-      eo.collect_self = [&registry](const CollectContext& ctx, MetricSink& s) { registry.collect(ctx, s); };
+      // The notifier's metrics too, so that the rules on notifications
+      // (rules/vigia.yml) see them in the embedded store.
+      eo.collect_self = [&registry, n = notifier.get()](const CollectContext& ctx, MetricSink& s) {
+        registry.collect(ctx, s);
+        n->write_metrics(s);
+        write_alert_thresholds(s);
+      };
       eo.self_labels = self_labels(o);
     }
     Status es = alerting::Evaluator::create(std::move(eo), evaluator);
@@ -323,6 +347,7 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   HttpServer server(sopts);
   scraper.set_extra([&evaluator, &notifier, &server](MetricSink& sink) {
     server.write_metrics(sink);
+    write_alert_thresholds(sink);
     if (evaluator) evaluator->write_metrics(sink);
     if (notifier) notifier->write_metrics(sink);
   });
@@ -344,8 +369,10 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     if (st.is_ok()) st = notifier_options(o, next, no);
     std::shared_ptr<notify::NotifyPlan> plan;
     if (st.is_ok() && notifier) st = notify::build_notify_plan(no, plan);
+    if (st.is_ok()) st = alerting::Evaluator::check_thresholds(next.alerting, directory_of(o.config_file));
     if (st.is_ok() && evaluator) st = evaluator->reload_rules(next.alerting.rule_files);
     if (st.is_ok() && notifier) st = notifier->reload(std::move(no));
+    if (st.is_ok()) st = apply_thresholds(o, next.alerting);
     if (st.is_ok())
       log::info("Completed loading of configuration file", {{"file", o.config_file}});
     else
@@ -515,6 +542,11 @@ int app_main(const std::vector<std::string>& args) {
     if (!errs.empty()) {
       std::fprintf(stderr, "vigia: error: alerting.rule_files:\n");
       for (const auto& e : errs) std::fprintf(stderr, "%s\n", e.c_str());
+      return 2;
+    }
+    if (Status ts = alerting::Evaluator::check_thresholds(cfg.alerting, directory_of(o.config_file));
+        !ts.is_ok()) {
+      std::fprintf(stderr, "vigia: error: %s\n", ts.message().c_str());
       return 2;
     }
     // The notify section, its receivers' integrations and templates, as

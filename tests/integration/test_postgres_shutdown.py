@@ -55,7 +55,7 @@ def seed_state(path):
     alert = {"active_at": int(time.time() * 1000) - 1000, "annotations": {}, "fired_at": 0, "keep_firing_since": 0,
              "labels": labels, "last_sent_at": 0, "resolved_at": 0, "state": "pending", "valid_until": 0,
              "value": 0.0}
-    state = {"groups": [{"file": "<built-in>/vigia-default.yml", "name": "vigia-services",
+    state = {"groups": [{"file": "<built-in>/postgres.yml", "name": "vigia-postgres",
                          "rules": [{"alerts": [alert], "name": "PostgresDown", "nth": 0}]}], "version": 1}
     data = json.dumps(state, indent=1).encode()
     with open(path, "wb") as f:

@@ -24,14 +24,15 @@ def _openssl(d, *args):
     h.run([OPENSSL] + list(args), cwd=d, timeout=60)
 
 
-def make_chain(d, root_days=100, inter_days=20, leaf_days=50, stale_days=5):
+def make_chain(d, root_days=100, inter_days=20, leaf_days=50, stale_days=5,
+               leaf_san="DNS:localhost,IP:127.0.0.1"):
     """Writes root/inter/leaf/stale .pem and .key and bundle.pem (leaf, inter, and stale
-    unless stale_days is None) into d."""
+    unless stale_days is None) into d; the leaf's subjectAltName is leaf_san."""
     h.need(OPENSSL)
     ext = os.path.join(d, "ext.cnf")
     with open(ext, "w") as f:
         f.write("[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
-                "[leaf]\nbasicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n"
+                "[leaf]\nbasicConstraints=CA:FALSE\nsubjectAltName=%s\n" % leaf_san +
                 "extendedKeyUsage=serverAuth\n")
     for name in ("root", "inter", "leaf", "stale"):
         _openssl(d, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key")

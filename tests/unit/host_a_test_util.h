@@ -2,9 +2,11 @@
 // exposition, and write throw-away fixture trees.
 #pragma once
 
+#include <catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,25 @@ inline Scrape scrape(Collector& c) {
   Scrape s;
   s.text = encode_text([&](MetricSink& sink) { s.status = c.collect(CollectContext{}, sink); });
   return s;
+}
+
+// The whole file at path ("" if it cannot be read).
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The collector's exposition text. Its status goes to *status, or must be ok.
+inline std::string run(Collector& c, Status* status = nullptr, CollectContext ctx = {}) {
+  Status st;
+  std::string out = encode_text([&](MetricSink& s) { st = c.collect(ctx, s); });
+  if (status)
+    *status = st;
+  else
+    REQUIRE(st.is_ok());
+  return out;
 }
 
 // A temporary directory removed on destruction.

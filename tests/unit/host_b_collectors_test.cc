@@ -20,9 +20,12 @@
 #include "exporters/host/netdev_collector.h"
 #include "exporters/host/netstat_collector.h"
 #include "exporters/host/sockstat_collector.h"
+#include "tests/unit/host_a_test_util.h"
 
 using namespace vigia;
 using namespace vigia::host;
+using vigia::test::run;
+using vigia::test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
@@ -35,23 +38,6 @@ HostOptions fixture_options() {
   o.paths.sys = kFixture + "/sys";
   o.paths.udev_data = kFixture + "/run/udev/data";
   return o;
-}
-
-std::string run(Collector& c, Status* status = nullptr) {
-  Status st;
-  std::string out = encode_text([&](MetricSink& s) { st = c.collect(CollectContext{}, s); });
-  if (status)
-    *status = st;
-  else
-    REQUIRE(st.is_ok());
-  return out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // The value of the series whose line starts with `series ` ("name{labels}"), or NaN.

@@ -16,9 +16,11 @@
 
 #include "core/exposition.h"
 #include "exporters/host/filesystem_collector.h"
+#include "tests/unit/host_a_test_util.h"
 
 using namespace vigia;
 using namespace vigia::host;
+using vigia::test::run;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
@@ -40,16 +42,6 @@ struct TempDir {
     std::ofstream(path / rel) << text;
   }
 };
-
-std::string run(Collector& c, Status* status = nullptr, CollectContext ctx = {}) {
-  Status st;
-  std::string out = encode_text([&](MetricSink& s) { st = c.collect(ctx, s); });
-  if (status)
-    *status = st;
-  else
-    REQUIRE(st.is_ok());
-  return out;
-}
 
 double value_of(const std::string& out, const std::string& series) {
   size_t pos = out.find("\n" + series + " ");

@@ -25,18 +25,12 @@
 using namespace vigia;
 using namespace vigia::host;
 using vigia::test::scrape;
+using vigia::test::slurp;
 using vigia::test::TempTree;
 
 namespace {
 
 const std::string kExpected = VIGIA_FIXTURES "/host/expected/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 HostOptions fixture_options() {
   HostOptions o;

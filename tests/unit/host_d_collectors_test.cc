@@ -17,9 +17,12 @@
 #include "exporters/host/nvme_collector.h"
 #include "exporters/host/selinux_collector.h"
 #include "exporters/host/xfs_collector.h"
+#include "tests/unit/host_a_test_util.h"
 
 using namespace vigia;
 using namespace vigia::host;
+using vigia::test::run;
+using vigia::test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
@@ -32,23 +35,6 @@ HostPaths fixture_paths() {
   p.sys = kFixture + "/sys";
   p.rootfs = kFixture + "/rootfs";
   return p;
-}
-
-std::string run(Collector& c, Status* status = nullptr) {
-  Status st;
-  std::string out = encode_text([&](MetricSink& s) { st = c.collect(CollectContext{}, s); });
-  if (status)
-    *status = st;
-  else
-    REQUIRE(st.is_ok());
-  return out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // A scratch tree (proc/, sys/) removed at scope exit.

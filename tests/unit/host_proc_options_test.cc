@@ -12,9 +12,12 @@
 #include "exporters/host/interrupts_collector.h"
 #include "exporters/host/processes_collector.h"
 #include "exporters/host/stat_collector.h"
+#include "tests/unit/host_a_test_util.h"
 
 using namespace vigia;
 using namespace vigia::host;
+using vigia::test::run;
+using vigia::test::slurp;
 
 namespace {
 
@@ -25,23 +28,6 @@ HostPaths fixture_paths() {
   p.proc = kFixture + "/proc";
   p.sys = kFixture + "/no-such-sys";
   return p;
-}
-
-std::string run(Collector& c, Status* status = nullptr) {
-  Status st;
-  std::string out = encode_text([&](MetricSink& s) { st = c.collect(CollectContext{}, s); });
-  if (status)
-    *status = st;
-  else
-    REQUIRE(st.is_ok());
-  return out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // The families of `out` whose names start with one of the prefixes.

@@ -12,9 +12,11 @@
 
 #include "core/exposition.h"
 #include "exporters/host/textfile_collector.h"
+#include "tests/unit/host_a_test_util.h"
 
 using namespace vigia;
 using namespace vigia::host;
+using vigia::test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,13 +28,6 @@ std::string run(Collector& c) {
   std::string out = encode_text([&](MetricSink& s) { st = c.collect(CollectContext{}, s); });
   REQUIRE(st.is_ok());  // node_exporter's textfile collector never fails: errors are a metric
   return out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // The fixture files get the mtime regenerate.sh gave them.

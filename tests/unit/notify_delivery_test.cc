@@ -187,8 +187,9 @@ TEST_CASE("integration config errors name file:line:column") {
   CHECK(build("webhook_configs:\n  - {}\n", t).error.rfind("am.yml:2:5: one of url or url_file", 0) == 0);
   CHECK(build("slack_configs:\n  - api_url: http://x/\n    actions: []\n", t).error ==
         "am.yml:3:14: 'actions' in receivers[ops].slack_configs[0] is not supported by vigia");
-  CHECK(build("email_configs:\n  - to: a@b\n    auth_secret: x\n", t).error.find("'auth_secret'") !=
-        std::string::npos);
+  // auth_secret and auth_identity are read (CRAM-MD5, PLAIN's identity), not refused.
+  CHECK(build("email_configs:\n  - to: a@b\n    auth_secret: x\n    auth_identity: i\n", t)
+            .error.find("auth_") == std::string::npos);
   CHECK(build("exec_configs:\n  - command: \"rm -rf /\"\n", t).error.rfind("am.yml:2:14: ", 0) == 0);
   CHECK(build("telegram_configs:\n  - bot_token: x\n    chat_id: 1\n    parse_mode: Foo\n", t)
             .error.rfind("am.yml:4:17: unknown parse_mode", 0) == 0);

@@ -315,6 +315,40 @@ TEST_CASE("TargetRunner: concurrent callers share one collection") {
   CHECK(oa.find("v 7") != std::string::npos);
 }
 
+TEST_CASE("TargetRunner: a caller that looks after a newer collection finished still gets a result") {
+  // Two scrapes of one target (/metrics and /probe, or two Prometheus
+  // servers): the first caller's collection finishes, a second caller starts
+  // the next one, and it too finishes before the first caller wakes up. The
+  // first caller gets the newest result, never a timeout.
+  std::atomic<int> calls{0};
+  TargetRunner r([&](const CollectContext&, MetricSink& s) {
+    s.gauge("call", "C.", ++calls);
+    return Status::ok();
+  });
+  CollectContext ctx;
+  ctx.deadline = Clock::now() + 10s;
+  uint64_t first = r.start(ctx);
+  REQUIRE(first != 0);
+  uint64_t second = first;
+  for (int i = 0; i < 1000 && second == first; ++i) {
+    second = r.start(ctx);  // the ticket in flight until the first collection finished
+    if (second == first) std::this_thread::sleep_for(2ms);
+  }
+  REQUIRE(second == first + 1);
+  std::string newer = encode_text([&](MetricSink& s) {
+    Status st;
+    CHECK(r.wait(second, ctx.deadline, s, st) == TargetRunner::Outcome::kDone);
+  });
+  std::string late = encode_text([&](MetricSink& s) {
+    Status st = Status::error("unset");
+    CHECK(r.wait(first, ctx.deadline, s, st) == TargetRunner::Outcome::kDone);
+    CHECK(st.is_ok());
+  });
+  CHECK(calls == 2);
+  CHECK(late == newer);
+  CHECK(late.find("call 2") != std::string::npos);
+}
+
 TEST_CASE("TargetRunner: interrupt wakes waiters at once and starts nothing more") {
   std::atomic<bool> release{false};
   std::atomic<int> calls{0};

@@ -62,6 +62,12 @@ Status ProcessCollector::collect(const CollectContext&, MetricSink& sink) {
     double v = rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19 : static_cast<double>(rl.rlim_cur);
     sink.gauge("process_max_fds", "Maximum number of open file descriptors.", v);
   }
+  // As /proc/self/limits' "Max address space" (the Go client's process collector has it too;
+  // Node Exporter Full shows it).
+  if (getrlimit(RLIMIT_AS, &rl) == 0) {
+    double v = rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19 : static_cast<double>(rl.rlim_cur);
+    sink.gauge("process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.", v);
+  }
   if (self_metrics_) write_self_metrics(sink);
   return Status::ok();
 }

@@ -27,6 +27,10 @@ test_pkgs=(
   prometheus-alertmanager tzdata
   dbus-daemon python3-dbus python3-gi
   python3-yaml
+  # deploy/: the Debian package (cpack's DEB generator runs dpkg-shlibdeps), its lintian check, the
+  # debootstrap base image for the Dockerfile and the .deb's install test, docker-compose config,
+  # systemd-analyze verify/security on the units.
+  dpkg-dev fakeroot lintian debootstrap docker-compose systemd
 )
 # Node.js and npm for the dashboards' schema check (tests/e2e/test_dashboards_schema.py):
 # Debian's packages, unless a node and an npm are already on PATH.

@@ -98,6 +98,20 @@ void read_node(od::object o, NodeInfo& n) {
       n.proc_total = number(v);
     else if (k == "uptime")
       n.uptime_ms = number(v);
+    else if (k == "connection_created")
+      n.connection_created = number(v);
+    else if (k == "connection_closed")
+      n.connection_closed = number(v);
+    else if (k == "channel_created")
+      n.channel_created = number(v);
+    else if (k == "channel_closed")
+      n.channel_closed = number(v);
+    else if (k == "queue_declared")
+      n.queue_declared = number(v);
+    else if (k == "queue_created")
+      n.queue_created = number(v);
+    else if (k == "queue_deleted")
+      n.queue_deleted = number(v);
     else if (k == "partitions") {
       if (v.type() == od::json_type::array) {
         size_t count = 0;
@@ -111,6 +125,46 @@ void read_node(od::object o, NodeInfo& n) {
       read_applications(v, n);
     }
   }
+}
+
+const struct {
+  const char* key;
+  double MessageStats::*field;
+} kOverviewStats[] = {
+    {"publish", &MessageStats::publish},
+    {"confirm", &MessageStats::confirm},
+    {"drop_unroutable", &MessageStats::drop_unroutable},
+    {"return_unroutable", &MessageStats::return_unroutable},
+    {"deliver_get", &MessageStats::deliver_get},
+    {"deliver", &MessageStats::deliver},
+    {"deliver_no_ack", &MessageStats::deliver_no_ack},
+    {"get", &MessageStats::get},
+    {"get_no_ack", &MessageStats::get_no_ack},
+    {"get_empty", &MessageStats::get_empty},
+    {"redeliver", &MessageStats::redeliver},
+    {"ack", &MessageStats::ack},
+};
+
+// /api/overview's message_stats: a key never counted yet is absent (0).
+void read_overview_stats(od::value v, Overview& o) {
+  if (v.type() != od::json_type::object) return;
+  o.has_message_stats = true;
+  for (const auto& s : kOverviewStats) o.message_stats.*s.field = 0;
+  for (od::field f : v.get_object()) {
+    std::string_view k = f.unescaped_key();
+    for (const auto& s : kOverviewStats)
+      if (k == s.key) {
+        double x = number(f.value());
+        if (!std::isnan(x)) o.message_stats.*s.field = x;
+        break;
+      }
+  }
+}
+
+void read_object_totals(od::value v, Overview& o) {
+  if (v.type() != od::json_type::object) return;
+  for (od::field f : v.get_object())
+    if (std::string_view(f.unescaped_key()) == "consumers") o.consumers = number(f.value());
 }
 
 void read_message_stats(od::value v, QueueInfo& q) {
@@ -222,6 +276,10 @@ Status parse_overview(std::string_view body, Overview& out) {
         o.rabbitmq_version = text(v);
       else if (k == "erlang_version")
         o.erlang_version = text(v);
+      else if (k == "message_stats")
+        read_overview_stats(v, o);
+      else if (k == "object_totals")
+        read_object_totals(v, o);
     }
     expect(!o.node.empty(), "expected \"node\" (the answering node's name)");
     out = std::move(o);

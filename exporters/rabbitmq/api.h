@@ -22,11 +22,22 @@ namespace vigia::rabbitmq {
 
 constexpr double kNaN = NAN;
 
+// The cluster-wide message counters of /api/overview's message_stats (the
+// stats database's totals since the nodes started), named by their keys.
+struct MessageStats {
+  double publish = kNaN, confirm = kNaN, drop_unroutable = kNaN, return_unroutable = kNaN;
+  double deliver_get = kNaN, deliver = kNaN, deliver_no_ack = kNaN, get = kNaN, get_no_ack = kNaN;
+  double get_empty = kNaN, redeliver = kNaN, ack = kNaN;
+};
+
 struct Overview {
   std::string node;  // the node that answered
   std::string cluster_name;
   std::string rabbitmq_version;
   std::string erlang_version;
+  bool has_message_stats = false;  // message_stats was an object (the stats database runs)
+  MessageStats message_stats;
+  double consumers = kNaN;  // object_totals.consumers
 };
 
 struct NodeInfo {
@@ -42,6 +53,10 @@ struct NodeInfo {
   double partitions = 0;                            // nodes this one cannot see
   std::string prometheus_plugin_version;            // from `applications`, if running
   std::string prometheus_client_version;
+  // Churn counters since the node started (the same core metrics the plugin reads).
+  double connection_created = kNaN, connection_closed = kNaN;
+  double channel_created = kNaN, channel_closed = kNaN;
+  double queue_declared = kNaN, queue_created = kNaN, queue_deleted = kNaN;
 };
 
 struct QueueInfo {

@@ -30,7 +30,51 @@ constexpr const char* kQueueColumns =
     "message_stats.publish,message_stats.deliver_get,message_stats.ack";
 constexpr const char* kNodeColumns =
     "name,running,mem_used,mem_limit,mem_alarm,disk_free,disk_free_limit,disk_free_alarm,fd_used,"
-    "fd_total,sockets_used,sockets_total,proc_used,proc_total,uptime,partitions,applications";
+    "fd_total,sockets_used,sockets_total,proc_used,proc_total,uptime,partitions,applications,"
+    "connection_created,connection_closed,channel_created,channel_closed,queue_declared,queue_created,"
+    "queue_deleted";
+constexpr const char* kOverviewColumns =
+    "node,cluster_name,rabbitmq_version,erlang_version,message_stats,object_totals";
+
+// The plugin's global message counters (rabbitmq_global_*, protocol="amqp091"), from the
+// cluster-wide /api/overview message_stats of the same events.
+const struct {
+  const char* name;
+  const char* help;
+  double MessageStats::*field;
+} kGlobalCounters[] = {
+    {"rabbitmq_global_messages_received_total", "Total number of messages received from publishers",
+     &MessageStats::publish},
+    {"rabbitmq_global_messages_confirmed_total", "Total number of messages confirmed to publishers",
+     &MessageStats::confirm},
+    {"rabbitmq_global_messages_unroutable_dropped_total",
+     "Total number of messages published as non-mandatory into an exchange and dropped as unroutable",
+     &MessageStats::drop_unroutable},
+    {"rabbitmq_global_messages_unroutable_returned_total",
+     "Total number of messages published as mandatory into an exchange and returned to the publisher as "
+     "unroutable",
+     &MessageStats::return_unroutable},
+    {"rabbitmq_global_messages_delivered_total", "Total number of messages delivered to consumers",
+     &MessageStats::deliver_get},
+    {"rabbitmq_global_messages_delivered_consume_manual_ack_total",
+     "Total number of messages delivered to consumers using basic.consume with manual acknowledgment",
+     &MessageStats::deliver},
+    {"rabbitmq_global_messages_delivered_consume_auto_ack_total",
+     "Total number of messages delivered to consumers using basic.consume with automatic acknowledgment",
+     &MessageStats::deliver_no_ack},
+    {"rabbitmq_global_messages_delivered_get_manual_ack_total",
+     "Total number of messages delivered to consumers using basic.get with manual acknowledgment",
+     &MessageStats::get},
+    {"rabbitmq_global_messages_delivered_get_auto_ack_total",
+     "Total number of messages delivered to consumers using basic.get with automatic acknowledgment",
+     &MessageStats::get_no_ack},
+    {"rabbitmq_global_messages_get_empty_total",
+     "Total number of times basic.get operations fetched no message", &MessageStats::get_empty},
+    {"rabbitmq_global_messages_redelivered_total", "Total number of messages redelivered to consumers",
+     &MessageStats::redeliver},
+    {"rabbitmq_global_messages_acknowledged_total", "Total number of messages acknowledged by consumers",
+     &MessageStats::ack},
+};
 
 // Sums (aggregated mode) of the queue fields of this node's queues.
 struct QueueTotals {
@@ -121,8 +165,7 @@ class RabbitTarget final : public ServiceTarget {
     }
     std::string body;
     Overview ov;
-    if (Status st = get(ctx, "/api/overview?columns=node,cluster_name,rabbitmq_version,erlang_version", body);
-        !st.is_ok())
+    if (Status st = get(ctx, std::string("/api/overview?columns=") + kOverviewColumns, body); !st.is_ok())
       return st;
     if (Status st = parse_overview(body, ov); !st.is_ok())
       return Status::error(cfg_.url + ": " + st.message());
@@ -190,6 +233,7 @@ class RabbitTarget final : public ServiceTarget {
                "1 if max_queues stopped the reading of this node's queues (the queue series are partial)",
                capped ? 1 : 0);
     write_cluster(sink, nodes, *self);
+    if (reports_cluster_totals(nodes, *self)) write_global(sink, ov);
     return Status::ok();
   }
 
@@ -250,6 +294,44 @@ class RabbitTarget final : public ServiceTarget {
     gauge("rabbitmq_erlang_processes_used", "Erlang processes used", n.proc_used);
     gauge("rabbitmq_erlang_processes_limit", "Erlang processes limit", n.proc_total);
     gauge("rabbitmq_erlang_uptime_seconds", "Node uptime", n.uptime_ms / 1000);
+    gauge("rabbitmq_connections_opened_total", "Total number of connections opened", n.connection_created,
+          MetricType::kCounter);
+    gauge("rabbitmq_connections_closed_total", "Total number of connections closed or terminated",
+          n.connection_closed, MetricType::kCounter);
+    gauge("rabbitmq_channels_opened_total", "Total number of channels opened", n.channel_created,
+          MetricType::kCounter);
+    gauge("rabbitmq_channels_closed_total", "Total number of channels closed", n.channel_closed,
+          MetricType::kCounter);
+    gauge("rabbitmq_queues_declared_total", "Total number of queues declared", n.queue_declared,
+          MetricType::kCounter);
+    gauge("rabbitmq_queues_created_total", "Total number of queues created", n.queue_created,
+          MetricType::kCounter);
+    gauge("rabbitmq_queues_deleted_total", "Total number of queues deleted", n.queue_deleted,
+          MetricType::kCounter);
+  }
+
+  // /api/overview's message counters are the cluster's, whichever node answers:
+  // one node writes them (the running member with the smallest name), so that a
+  // sum over the cluster's targets, as the plugin's dashboards take, counts each
+  // message once. A single node always writes them.
+  static bool reports_cluster_totals(const std::vector<NodeInfo>& nodes, const NodeInfo& self) {
+    for (const NodeInfo& n : nodes)
+      if (n.running && n.name < self.name) return false;
+    return true;
+  }
+
+  void write_global(MetricSink& sink, const Overview& ov) {
+    Label proto[] = {{"protocol", "amqp091"}};
+    if (ov.has_message_stats) {
+      for (const auto& c : kGlobalCounters) {
+        sink.family(c.name, c.help, MetricType::kCounter);
+        sink.sample(c.name, Labels(proto), ov.message_stats.*c.field);
+      }
+    }
+    if (cfg_.queue_stats && !std::isnan(ov.consumers)) {
+      sink.family("rabbitmq_global_consumers", "Current number of consumers", MetricType::kGauge);
+      sink.sample("rabbitmq_global_consumers", Labels(proto), ov.consumers);
+    }
   }
 
   void write_queues(MetricSink& sink, const QueueTotals& totals, const std::vector<QueueInfo>& queues) {

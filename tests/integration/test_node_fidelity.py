@@ -194,6 +194,13 @@ def main(c):
     for fam in ("job_last_success_seconds", "cron_runs", "node_textfile_mtime_seconds", "node_cpu_info",
                 "node_cpu_flag_info", "node_softirqs_total", "node_interrupts_total", "node_processes_pids"):
         c.check(fam in a1 and fam in b, "%s: served by both" % fam)
+    # The process limits (both inherit this test's): vigia's own process_* (a plain `vigia
+    # exporter`: --collector.disable-defaults leaves them out) as node_exporter's Go client.
+    plain = h.start_vigia(["exporter"])
+    p = h.scrape(plain.url + "/metrics")
+    plain.stop()
+    for fam in ("process_max_fds", "process_virtual_memory_max_bytes"):
+        c.eq(h.one(p, fam) if fam in p else None, h.one(a1, fam), "%s equals node_exporter's" % fam)
 
     node_fams = {n for n in set(a1) | set(a2) if not GENERIC.match(n)}
     vigia_fams = {n for n in b if not GENERIC.match(n)}

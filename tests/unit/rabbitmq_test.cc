@@ -79,6 +79,41 @@ TEST_CASE("rabbitmq api: overview and nodes") {
   CHECK(std::isnan(nodes[1].mem_used));
 }
 
+TEST_CASE("rabbitmq api: overview message_stats, object_totals and the nodes' churn counters") {
+  Overview o;
+  REQUIRE(parse_overview(R"({"node":"rabbit@a","message_stats":{"publish":5,"publish_details":{"rate":0.2},
+                             "confirm":4,"deliver_get":3,"get":1,"get_no_ack":2,"ack":null},
+                             "object_totals":{"connections":2,"consumers":1}})",
+                         o)
+              .is_ok());
+  CHECK(o.has_message_stats);
+  CHECK(o.message_stats.publish == 5);
+  CHECK(o.message_stats.confirm == 4);
+  CHECK(o.message_stats.deliver_get == 3);
+  CHECK(o.message_stats.get_no_ack == 2);
+  CHECK(o.message_stats.ack == 0);        // null: not counted yet
+  CHECK(o.message_stats.redeliver == 0);  // absent: not counted yet
+  CHECK(o.consumers == 1);
+  // No stats database (message_stats absent, or [] as the API writes an empty one): nothing.
+  REQUIRE(parse_overview(R"({"node":"rabbit@a","message_stats":[]})", o).is_ok());
+  CHECK_FALSE(o.has_message_stats);
+  CHECK(std::isnan(o.message_stats.publish));
+  CHECK(std::isnan(o.consumers));
+
+  std::vector<NodeInfo> nodes;
+  REQUIRE(parse_nodes(R"([{"name":"rabbit@a","connection_created":7,"connection_closed":6,"channel_created":5,
+      "channel_closed":4,"queue_declared":3,"queue_created":2,"queue_deleted":1}])",
+                      nodes)
+              .is_ok());
+  CHECK(nodes[0].connection_created == 7);
+  CHECK(nodes[0].connection_closed == 6);
+  CHECK(nodes[0].channel_created == 5);
+  CHECK(nodes[0].channel_closed == 4);
+  CHECK(nodes[0].queue_declared == 3);
+  CHECK(nodes[0].queue_created == 2);
+  CHECK(nodes[0].queue_deleted == 1);
+}
+
 TEST_CASE("rabbitmq api: a queue page, escapes and bad bodies") {
   std::vector<QueueInfo> qs;
   PageInfo p;

@@ -9,8 +9,9 @@ keys and --queues BullMQ-shaped queues, then both exporters (vigia: one
 alternating, and prints per exporter the process's CPU time per scrape, the
 client's wall time, VmRSS/VmHWM/Pss after the rounds, the medians and the
 ratios vigia/redis_exporter against the goals (CPU per scrape <= 1/5, RSS <=
-1/3). It also prints the resident memory of vigia's libhiredis mappings (the
-cost of linking hiredis into the binary instead of a module).
+1/3). It also prints the resident memory of vigia's vigia-redis.so, libhiredis,
+libssl and libcrypto mappings (the module's cost: it brings OpenSSL for
+rediss://).
 
 Exit status: 0 when both exporters answered every scrape with redis_up 1,
 1 otherwise, 77 when a binary or redis-server is missing. Timings never change
@@ -118,7 +119,7 @@ def run(args):
             result["memory"][e.name]["Pss"] = pss_kib(e.proc.pid)
             result["median"][e.name] = {k: median([row[e.name][k] for row in result["per_round"]])
                                         for k in ("cpu_ms_per_scrape", "sched_ms_per_scrape", "wall_ms_per_scrape")}
-        hiredis = mapped_rss_kib(vigia.proc.pid, "libhiredis")
+        libs = {n: mapped_rss_kib(vigia.proc.pid, n) for n in ("vigia-redis.so", "libhiredis", "libssl", "libcrypto")}
     except (OSError, RuntimeError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         for e in exporters:
@@ -137,7 +138,7 @@ def run(args):
     print(f"goal CPU per scrape <= 1/5 x redis_exporter: {'met' if g['cpu_met'] else 'NOT met'} "
           f"({ratios['cpu_per_scrape']:.3f})")
     print(f"goal RSS <= 1/3 x redis_exporter: {'met' if g['rss_met'] else 'NOT met'} ({ratios['vmrss']:.3f})")
-    print(f"vigia's libhiredis mappings: {hiredis} KiB resident")
+    print("vigia's mappings, KiB resident: " + ", ".join(f"{n} {k}" for n, k in libs.items()))
     return 0
 
 

@@ -2,7 +2,9 @@
 //
 //   redis:
 //     - name: cache                    # the target label, /probe?target=cache
-//       address: 127.0.0.1:6379        # host:port or redis://host:port[/db]
+//       address: 127.0.0.1:6379        # host:port, redis://host:port[/db] or rediss:// (TLS)
+//       tls_config: {ca_file: ca.pem, cert_file: c.pem, key_file: c.key,
+//                    server_name: redis.internal, insecure_skip_verify: false}
 //       username: vigia                # ACL user (AUTH username password)
 //       password_file: /etc/vigia/redis.pass   # or password_env: REDIS_PASSWORD
 //       db: 0                          # database of keys without dbN= (check_keys)
@@ -11,7 +13,8 @@
 //       check_keys_limit: 1000         # keys a scrape may touch, all patterns
 //       bullmq: {prefix: bull, db: 0, max_queues: 500}
 //
-// rediss:// (TLS) is refused: Debian 12's hiredis 0.14 has no hiredis_ssl.
+// rediss:// is TLS over OpenSSL (exporters/redis/transport.h): Debian 12's
+// hiredis 0.14 has no hiredis_ssl, vigia uses only its reply reader.
 #pragma once
 
 #include <string>
@@ -20,6 +23,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/http_client.h"
 #include "core/secret.h"
 #include "core/status.h"
 #include "core/yaml_reader.h"
@@ -43,6 +47,8 @@ struct TargetConfig {
   std::string name;
   std::string host;
   int port = 6379;
+  bool tls = false;             // rediss://
+  TlsClientOptions tls_config;  // its CA, client certificate, name to verify
   std::string username;
   SecretRef password;
   int db = 0;
@@ -53,13 +59,13 @@ struct TargetConfig {
 };
 
 // Parses "host:port", "[v6]:port", "host" (port 6379) or
-// "redis://host[:port][/db]" into t.host, t.port and (from the URL path) db;
-// false with err for rediss://, user info in the URL or a bad port.
+// "redis[s]://host[:port][/db]" into t.host, t.port, t.tls (rediss://) and
+// (from the URL path) db; false with err for user info in the URL or a bad port.
 bool parse_address(std::string_view address, TargetConfig& t, bool& has_db, std::string& err);
 
 // Reads the section (a null node: no targets). Throws ConfigError with
 // file:line:column.
-std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n);
+std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n, std::string_view section);
 
 // For unit tests: read_targets over YAML text, the error as a Status.
 Status parse_targets(const std::string& file, const std::string& yaml, std::vector<TargetConfig>& out);

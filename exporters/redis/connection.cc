@@ -1,7 +1,5 @@
 #include "exporters/redis/connection.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +8,7 @@
 #include <cstring>
 
 #include "core/secret.h"
+#include "exporters/redis/reply_reader.h"
 
 namespace vigia::redis {
 
@@ -18,6 +17,15 @@ std::string_view reply_text(const redisReply* r) {
     return std::string_view(r->str, r->len);
   return {};
 }
+
+namespace {
+
+// A reply larger than this (a huge string of check_single_keys, a hostile
+// server) fails the exchange instead of filling the host's memory.
+constexpr size_t kMaxReplyBytes = size_t{512} << 20;
+constexpr size_t kReadChunk = 64 << 10;
+
+}  // namespace
 
 Connection::Connection(TargetConfig target) : target_(std::move(target)) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -29,12 +37,13 @@ Connection::~Connection() {
 }
 
 void Connection::drop() {
-  redisContext* old = nullptr;
+  std::unique_ptr<Transport> old;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    std::swap(old, ctx_);
+    std::swap(old, transport_);
   }
-  if (old) redisFree(old);
+  if (reader_) redisReaderFree(reader_);
+  reader_ = nullptr;
 }
 
 void Connection::interrupt() {
@@ -45,63 +54,30 @@ void Connection::interrupt() {
     ssize_t n = ::write(wake_fd_, &one, sizeof one);
     (void)n;
   }
-  if (ctx_ && ctx_->fd >= 0) ::shutdown(ctx_->fd, SHUT_RDWR);
+  if (transport_ && transport_->fd() >= 0) ::shutdown(transport_->fd(), SHUT_RDWR);
 }
 
-Status Connection::set_timeout(const CollectContext& ctx) {
-  auto left = ctx.remaining();
-  // A zero timeval would mean "no timeout".
-  if (left.count() < 1) return Status::error("deadline passed");
-  timeval tv{static_cast<time_t>(left.count() / 1000),
-             static_cast<suseconds_t>((left.count() % 1000) * 1000)};
-  if (redisSetTimeout(ctx_, tv) != REDIS_OK)
-    return Status::error(std::string("setting the socket timeout: ") + ctx_->errstr);
-  return Status::ok();
-}
-
-// hiredis 0.14's connect with a timeout cannot be woken: connect without
-// blocking, wait here for the socket or the wake-up, then hand hiredis the
-// socket in blocking mode.
 Status Connection::connect(const CollectContext& ctx) {
-  redisContext* c = redisConnectNonBlock(target_.host.c_str(), target_.port);
-  if (c == nullptr) return Status::error("connect: out of memory");
-  auto fail = [&](std::string msg) {
-    redisFree(c);
-    return Status::error(std::move(msg));
-  };
-  if (c->err) return fail(std::string("connect: ") + c->errstr);
-  pollfd fds[2] = {{c->fd, POLLOUT, 0}, {wake_fd_, POLLIN, 0}};
-  while (true) {
-    int ms = static_cast<int>(std::min<int64_t>(ctx.remaining().count(), 1 << 30));
-    if (ms <= 0) return fail("connect: timed out");
-    int n = ::poll(fds, wake_fd_ >= 0 ? 2 : 1, ms);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(std::string("connect: poll: ") + std::strerror(errno));
-    if (n == 0) return fail("connect: timed out");
-    if (wake_fd_ >= 0 && (fds[1].revents & POLLIN)) return fail("shutting down");
-    break;
-  }
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (::getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-  if (err != 0) return fail(std::string("connect: ") + std::strerror(err));
-  int flags = ::fcntl(c->fd, F_GETFL);
-  if (flags < 0 || ::fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
-    return fail(std::string("connect: fcntl: ") + std::strerror(errno));
-  c->flags |= REDIS_BLOCK;
-  redisEnableKeepAlive(c);
+  auto t = std::make_unique<Transport>(wake_fd_);
+  if (Status st = t->open(target_, ctx); !st.is_ok()) return st;
+  redisReader* reader = make_reply_reader();
+  if (!reader) return Status::error("connect: out of memory");
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (interrupted_) return fail("shutting down");
-    ctx_ = c;
+    if (interrupted_) {
+      redisReaderFree(reader);
+      return Status::error("shutting down");
+    }
+    transport_ = std::move(t);
   }
+  reader_ = reader;
   selected_db_ = 0;
   return Status::ok();
 }
 
 Status Connection::ensure(const CollectContext& ctx, bool& fresh) {
   fresh = false;
-  if (ctx_ && ctx_->err == 0) return Status::ok();
+  if (transport_) return Status::ok();
   drop();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -136,34 +112,44 @@ Status Connection::ensure(const CollectContext& ctx, bool& fresh) {
 Status Connection::pipeline(const std::vector<Command>& cmds, std::vector<Reply>& out,
                             const CollectContext& ctx) {
   out.clear();
-  if (!ctx_) return Status::error("not connected");
-  if (Status st = set_timeout(ctx); !st.is_ok()) {
-    drop();
-    return st;
-  }
+  if (!transport_) return Status::error("not connected");
+  std::string wire;
   std::vector<const char*> argv;
   std::vector<size_t> lens;
   for (const Command& c : cmds) {
     argv.clear();
     lens.clear();
     for (const std::string& a : c) argv.push_back(a.data()), lens.push_back(a.size());
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-      std::string err = ctx_->errstr;
-      drop();
-      return Status::error(err);
-    }
+    char* cmd = nullptr;
+    int n = redisFormatCommandArgv(&cmd, static_cast<int>(argv.size()), argv.data(), lens.data());
+    if (n < 0) return Status::error("formatting a command: out of memory");
+    wire.append(cmd, static_cast<size_t>(n));
+    redisFreeCommand(cmd);
   }
-  for (size_t i = 0; i < cmds.size(); ++i) {
+  auto fail = [&](size_t i, const std::string& why) {
+    drop();
+    out.clear();
+    std::string what = i < cmds.size() && !cmds[i].empty() ? cmds[i][0] + ": " : "";
+    return Status::error(what + (why == "timeout" ? "no reply before the deadline" : why));
+  };
+  if (Status st = transport_->write_all(wire, ctx); !st.is_ok()) return fail(0, st.message());
+  std::string buf;
+  size_t total = 0;
+  for (size_t i = 0; i < cmds.size();) {
     void* r = nullptr;
-    if (redisGetReply(ctx_, &r) != REDIS_OK || r == nullptr) {
-      std::string err = ctx_->errstr;
-      bool eagain = err.find("temporarily unavailable") != std::string::npos;
-      drop();
-      out.clear();
-      return Status::error(
-          cmds[i].empty() ? err : cmds[i][0] + ": " + (eagain ? "no reply before the deadline" : err));
+    if (redisReaderGetReply(reader_, &r) != REDIS_OK)
+      return fail(i, std::string("protocol error: ") + reader_->errstr);
+    if (r) {
+      out.emplace_back(static_cast<redisReply*>(r));
+      ++i;
+      continue;
     }
-    out.emplace_back(static_cast<redisReply*>(r));
+    buf.clear();
+    if (Status st = transport_->read_some(buf, kReadChunk, ctx); !st.is_ok()) return fail(i, st.message());
+    total += buf.size();
+    if (total > kMaxReplyBytes) return fail(i, "replies larger than 512 MiB");
+    if (redisReaderFeed(reader_, buf.data(), buf.size()) != REDIS_OK)
+      return fail(i, std::string("protocol error: ") + reader_->errstr);
   }
   return Status::ok();
 }

@@ -1,7 +1,8 @@
-// One persistent hiredis connection per Redis target: connected (and
-// authenticated) on demand with backoff, every exchange bounded by the
-// collection's deadline (socket timeouts), and interruptible from another
-// thread at shutdown.
+// One persistent connection per Redis target: connected (and authenticated)
+// on demand with backoff, every exchange bounded by the collection's deadline,
+// and interruptible from another thread at shutdown. The bytes go over
+// exporters/redis/transport.h (TCP or TLS); hiredis formats the commands and
+// parses the replies (its reader API: redisReaderFeed/redisReaderGetReply).
 #pragma once
 
 #include <memory>
@@ -16,6 +17,7 @@
 #include "core/collector.h"
 #include "core/status.h"
 #include "exporters/redis/config.h"
+#include "exporters/redis/transport.h"
 
 namespace vigia::redis {
 
@@ -34,8 +36,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Opens the connection if there is none: a non-blocking connect that waits
-  // for the socket and for interrupt() until the deadline, then AUTH
+  // Opens the connection if there is none: a non-blocking connect (and TLS
+  // handshake) that waits for the socket and for interrupt() until the
+  // deadline, then AUTH
   // ([username] password) when a password is configured. After a failed
   // attempt no new one is made before the backoff has passed (core/backoff.h).
   // Errors never contain the password. `fresh` says whether this call opened it.
@@ -57,11 +60,11 @@ class Connection {
 
  private:
   Status connect(const CollectContext& ctx);
-  Status set_timeout(const CollectContext& ctx);
 
   TargetConfig target_;
-  std::mutex mu_;  // guards ctx_ (its fd) and interrupted_ against interrupt()
-  redisContext* ctx_ = nullptr;
+  std::mutex mu_;                         // guards transport_ (its fd) and interrupted_ against interrupt()
+  std::unique_ptr<Transport> transport_;  // null: not connected
+  redisReader* reader_ = nullptr;
   bool interrupted_ = false;
   int wake_fd_ = -1;  // eventfd, readable once interrupt() ran
   int selected_db_ = 0;

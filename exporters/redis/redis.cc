@@ -9,12 +9,14 @@
 #include "exporters/redis/bullmq.h"
 #include "exporters/redis/connection.h"
 #include "exporters/redis/info.h"
+#include "exporters/redis/sentinel.h"
 
 namespace vigia::redis {
 namespace {
 
 constexpr const char* kUpHelp = "1 if the Redis server answered the scrape";
 constexpr int kMaxScanCalls = 1000;
+constexpr size_t kMaxSentinelMasters = 1000;
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -43,6 +45,7 @@ class RedisTarget final : public ServiceTarget {
 
  private:
   Status check_keys(const CollectContext& ctx, MetricSink& sink);
+  Status sentinel(const CollectContext& ctx, MetricSink& sink);
 
   Connection conn_;
   BullmqCollector bullmq_;
@@ -131,6 +134,10 @@ Status RedisTarget::collect(const CollectContext& ctx, MetricSink& sink) {
   }
 
   std::string errors;
+  if (is_sentinel_info(reply_text(r[kInfo].get()))) {
+    write_sentinel_info(reply_text(r[kInfo].get()), sink);
+    if (Status se = sentinel(ctx, sink); !se.is_ok()) errors += "sentinel: " + se.message() + "; ";
+  }
   if (!conn_.target().check_keys.empty() || !conn_.target().check_single_keys.empty())
     if (Status k = check_keys(ctx, sink); !k.is_ok()) errors += "check_keys: " + k.message() + "; ";
   if (conn_.target().bullmq.enabled)
@@ -138,6 +145,30 @@ Status RedisTarget::collect(const CollectContext& ctx, MetricSink& sink) {
   if (errors.empty()) return Status::ok();
   errors.resize(errors.size() - 2);
   return Status::error(redact(errors, conn_.secret()));
+}
+
+// SENTINEL MASTERS, then per master CKQUORUM, SENTINELS and SLAVES in one
+// more round trip.
+Status RedisTarget::sentinel(const CollectContext& ctx, MetricSink& sink) {
+  std::vector<Reply> r;
+  if (Status st = conn_.pipeline({{"SENTINEL", "MASTERS"}}, r, ctx); !st.is_ok()) return st;
+  if (r[0]->type == REDIS_REPLY_ERROR)
+    return Status::error("SENTINEL MASTERS: " + std::string(reply_text(r[0].get())));
+  std::vector<SentinelMaster> masters = sentinel_masters(r[0].get(), kMaxSentinelMasters);
+  std::vector<Command> cmds;
+  for (const SentinelMaster& m : masters) {
+    cmds.push_back({"SENTINEL", "CKQUORUM", m.name});
+    cmds.push_back({"SENTINEL", "SENTINELS", m.name});
+    cmds.push_back({"SENTINEL", "SLAVES", m.name});
+  }
+  std::vector<Reply> d;
+  if (!cmds.empty())
+    if (Status st = conn_.pipeline(cmds, d, ctx); !st.is_ok()) return st;
+  std::vector<SentinelDetail> details;
+  for (size_t i = 0; i < masters.size(); ++i)
+    details.push_back({masters[i], d[3 * i].get(), d[3 * i + 1].get(), d[3 * i + 2].get()});
+  write_sentinel_details(details, sink);
+  return Status::ok();
 }
 
 // The keys of check_single_keys and those SCAN finds for check_keys, at most

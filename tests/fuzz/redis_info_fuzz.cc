@@ -1,4 +1,5 @@
-// libFuzzer target for the Redis INFO parser (exporters/redis/info.h), built
+// libFuzzer target for the Redis INFO parser (exporters/redis/info.h) and a
+// Sentinel's INFO section (exporters/redis/sentinel.h), built
 // with -DVIGIA_FUZZ=ON and clang. Besides crashes and sanitizer reports, it
 // checks that no series is written twice, whatever the reply holds.
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "exporters/redis/info.h"
+#include "exporters/redis/sentinel.h"
 
 namespace {
 
@@ -36,5 +38,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vigia::redis::InfoOptions opt;
   opt.db_count = 4;
   vigia::redis::write_info(in, opt, sink, facts);
+  vigia::redis::write_sentinel_info(in, sink);
   return 0;
 }

@@ -79,7 +79,9 @@ def q(name):
 
 
 class RabbitNode(h.Process):
-    def __init__(self, name, epmd, cookie=None, timeout=120, wait=True):
+    def __init__(self, name, epmd, cookie=None, timeout=120, wait=True, net_ticktime=None):
+        """net_ticktime: the Erlang distribution's tick time in seconds (default 60): a node
+        unreachable for about that long is disconnected (a network partition)."""
         _need()
         self.short = name
         self.node = "rabbit-%s@localhost" % name
@@ -110,6 +112,9 @@ class RabbitNode(h.Process):
                 "log.file = false",
                 "cluster_partition_handling = ignore",
             ]) + "\n")
+        if net_ticktime is not None:
+            with open(os.path.join(self.dir, "advanced.config"), "w") as f:
+                f.write("[{kernel, [{net_ticktime, %d}]}].\n" % net_ticktime)
         plugins = os.path.join(self.dir, "enabled_plugins")
         with open(plugins, "w") as f:
             f.write("[rabbitmq_management,rabbitmq_prometheus].\n")

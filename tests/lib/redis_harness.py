@@ -7,6 +7,7 @@ One call starts a server:
     replica = start_redis("replica", replica_of=primary)
     secured = start_redis("acl", users={"vigia": PW})
     hung = start_silent_server()       # accepts connections, never answers
+    sentinel = start_sentinel({"mymaster": primary})   # redis-server --sentinel watching it
 Each raises harness.Skip when redis-server is not installed.
 server.cmd("SET", "k", "v") talks RESP to it (a minimal client, stdlib only);
 server.target(name, **keys) is a redis target block for harness.service_yaml.
@@ -133,6 +134,41 @@ def start_redis(name, replica_of=None, users=None, extra=()):
         lines.append("repl-ping-replica-period 1")
     lines += list(extra)
     return RedisServer(name, port, lines)
+
+
+class SentinelServer(RedisServer):
+    """redis-server --sentinel (Debian's redis-sentinel is the same binary)."""
+
+    def __init__(self, name, port, conf_lines):
+        self.port = port
+        self.dir = h.new_tmpdir("sentinel-" + name)
+        self.conf = os.path.join(self.dir, "sentinel.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(conf_lines) + "\n")
+        self.admin_auth = None
+        h.Process.__init__(self, "sentinel-" + name, [REDIS_SERVER, self.conf, "--sentinel"], cwd=self.dir)
+        self.wait_ready()
+
+    def master_addr(self, master="mymaster"):
+        """SENTINEL GET-MASTER-ADDR-BY-NAME as "ip:port"."""
+        ip, port = self.cmd("SENTINEL", "GET-MASTER-ADDR-BY-NAME", master)
+        return "%s:%s" % (ip, port)
+
+
+def start_sentinel(masters, quorum=1, down_after_ms=1000, failover_timeout_ms=10000, name="s1"):
+    """A Sentinel on a free loopback port watching masters ({name: RedisServer});
+    quick to decide a master is down (down_after_ms) and to fail over."""
+    if not os.path.exists(REDIS_SERVER):
+        raise h.Skip("redis-server is not installed (apt-get install redis-server)")
+    port = h.free_port()
+    lines = ["port %d" % port, "bind 127.0.0.1", "protected-mode no", "daemonize no", "dir .",
+             'logfile ""']
+    for m, server in masters.items():
+        lines += ["sentinel monitor %s 127.0.0.1 %d %d" % (m, server.port, quorum),
+                  "sentinel down-after-milliseconds %s %d" % (m, down_after_ms),
+                  "sentinel failover-timeout %s %d" % (m, failover_timeout_ms),
+                  "sentinel parallel-syncs %s 1" % m]
+    return SentinelServer(name, port, lines)
 
 
 class SilentServer:

@@ -1,5 +1,5 @@
 // The redis area's pure parts: INFO ALL -> redis_exporter's families, the
-// `redis:` section, addresses, BullMQ key names.
+// `redis:` section, addresses, BullMQ key names, a Sentinel's INFO and replies.
 #include <catch.hpp>
 
 #include <map>
@@ -8,6 +8,8 @@
 #include "exporters/redis/bullmq.h"
 #include "exporters/redis/config.h"
 #include "exporters/redis/info.h"
+#include "exporters/redis/reply_reader.h"
+#include "exporters/redis/sentinel.h"
 
 using namespace vigia;
 using namespace vigia::redis;
@@ -187,8 +189,12 @@ TEST_CASE("redis addresses") {
   REQUIRE(parse_address("[::1]:6380", t, has_db, err));
   CHECK(t.host == "::1");
   CHECK(t.port == 6380);
-  CHECK_FALSE(parse_address("rediss://h:6379", t, has_db, err));
-  CHECK(err.find("TLS") != std::string::npos);
+  CHECK_FALSE(t.tls);
+  REQUIRE(parse_address("rediss://cache.local:6380/2", t, has_db, err));
+  CHECK(t.tls);
+  CHECK(t.host == "cache.local");
+  CHECK(t.port == 6380);
+  CHECK(t.db == 2);
   CHECK_FALSE(parse_address("redis://u:secret@h:6379", t, has_db, err));
   CHECK(err.find("secret") == std::string::npos);
   CHECK_FALSE(parse_address("h:99999", t, has_db, err));
@@ -223,6 +229,19 @@ TEST_CASE("redis targets: the section") {
   CHECK(t[1].db == 4);
   CHECK(t[1].bullmq.enabled);
   CHECK(t[1].bullmq.prefix == "bull");
+  CHECK_FALSE(t[1].tls);
+  REQUIRE(parse_targets("/etc/vigia/vigia.yml",
+                        "redis:\n  - name: tls\n    address: rediss://redis.internal:6380\n"
+                        "    tls_config: {ca_file: ca.pem, cert_file: /abs/c.pem, key_file: c.key,\n"
+                        "                 server_name: r1, insecure_skip_verify: true}\n",
+                        t)
+              .is_ok());
+  CHECK(t[0].tls);
+  CHECK(t[0].tls_config.ca_file == "/etc/vigia/ca.pem");
+  CHECK(t[0].tls_config.cert_file == "/abs/c.pem");
+  CHECK(t[0].tls_config.key_file == "/etc/vigia/c.key");
+  CHECK(t[0].tls_config.server_name == "r1");
+  CHECK(t[0].tls_config.insecure_skip_verify);
 }
 
 TEST_CASE("redis targets: errors name file:line:col") {
@@ -232,8 +251,13 @@ TEST_CASE("redis targets: errors name file:line:col") {
     REQUIRE(st.is_error());
     return st.message();
   };
-  CHECK(error("redis:\n  - name: a\n    address: rediss://h:1\n")
-            .rfind("vigia.yml:3:14: redis[0].address: rediss://", 0) == 0);
+  CHECK(error("redis:\n  - name: a\n    address: h:1\n    tls_config: {ca_file: ca.pem}\n")
+            .rfind("vigia.yml:4:17: redis[0].tls_config: needs a rediss:// address", 0) == 0);
+  CHECK(error("redis:\n  - name: a\n    address: rediss://h:1\n    tls_config: {cert_file: c.pem}\n")
+            .rfind("vigia.yml:4:17: redis[0].tls_config: cert_file and key_file must be given together", 0) ==
+        0);
+  CHECK(error("redis:\n  - name: a\n    address: rediss://h:1\n    tls_config: {ca: x}\n")
+            .find("unknown key 'ca'") != std::string::npos);
   CHECK(error("redis:\n  - name: a\n    adress: h:1\n").rfind("vigia.yml:3:5: unknown key 'adress'", 0) == 0);
   CHECK(error("redis:\n  - name: a\n").rfind("vigia.yml:2:5: redis[0]: missing key 'address'", 0) == 0);
   CHECK(
@@ -260,4 +284,124 @@ TEST_CASE("bullmq: queue names from meta and id keys") {
   CHECK(bullmq_queue_of("bull::meta", "bull") == "");
   CHECK(bullmq_queue_of("bullx:email:meta", "bull") == "");
   CHECK(bullmq_queue_of("jobs:a:b:meta", "jobs") == "a:b");
+}
+
+namespace {
+
+// A reply tree from RESP text, through hiredis's reader (as the connection reads).
+struct Parsed {
+  redisReply* r = nullptr;
+  explicit Parsed(const std::string& resp) {
+    redisReader* rd = make_reply_reader();
+    redisReaderFeed(rd, resp.data(), resp.size());
+    void* out = nullptr;
+    REQUIRE(redisReaderGetReply(rd, &out) == REDIS_OK);
+    r = static_cast<redisReply*>(out);
+    redisReaderFree(rd);
+  }
+  ~Parsed() {
+    if (r) freeReplyObject(r);
+  }
+};
+
+std::string resp_map(std::initializer_list<std::pair<std::string, std::string>> kv) {
+  std::string out = "*" + std::to_string(kv.size() * 2) + "\r\n";
+  for (const auto& [k, v] : kv)
+    for (const std::string& x : {k, v}) out += "$" + std::to_string(x.size()) + "\r\n" + x + "\r\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sentinel: INFO's Sentinel section, as redis_exporter 1.45") {
+  const std::string info =
+      "# Server\r\nredis_mode:sentinel\r\n\r\n# Sentinel\r\nsentinel_masters:2\r\nsentinel_tilt:0\r\n"
+      "sentinel_tilt_since_seconds:-1\r\nsentinel_running_scripts:0\r\nsentinel_scripts_queue_length:3\r\n"
+      "sentinel_simulate_failure_flags:0\r\n"
+      "master0:name=cache,status=ok,address=10.0.0.1:6379,slaves=2,sentinels=3\r\n"
+      "master1:name=jobs,status=sdown,address=10.0.0.2:6380,slaves=0,sentinels=1\r\n"
+      "master2:name=bad,status=ok,address=10.0.0.3:1,slaves=x,sentinels=1\r\n"
+      "master0:name=cache,status=ok,address=10.0.0.1:6379,slaves=9,sentinels=9\r\n";
+  CHECK(is_sentinel_info(info));
+  CHECK_FALSE(is_sentinel_info("# Server\r\nredis_mode:standalone\r\n"));
+  MapSink sink;
+  write_sentinel_info(info, sink);
+  CHECK(sink.duplicates == 0);
+  CHECK(sink.at("redis_sentinel_masters{}") == 2);
+  CHECK(sink.at("redis_sentinel_scripts_queue_length{}") == 3);
+  CHECK_FALSE(sink.has("redis_sentinel_tilt_since_seconds{}"));
+  CHECK(
+      sink.at(
+          "redis_sentinel_master_status{master_name=cache,master_address=10.0.0.1:6379,master_status=ok,}") ==
+      1);
+  CHECK(sink.at("redis_sentinel_master_status{master_name=jobs,master_address=10.0.0.2:6380,master_status="
+                "sdown,}") == 0);
+  CHECK(sink.at("redis_sentinel_master_slaves{master_name=cache,master_address=10.0.0.1:6379,}") == 2);
+  CHECK(sink.at("redis_sentinel_master_sentinels{master_name=jobs,master_address=10.0.0.2:6380,}") == 1);
+  CHECK_FALSE(sink.has("redis_sentinel_master_slaves{master_name=bad,master_address=10.0.0.3:1,}"));
+  MapSink none;
+  write_sentinel_info("# Server\r\nmaster0:name=a,status=ok,address=b,slaves=1,sentinels=1\r\n", none);
+  CHECK(none.samples.empty());
+}
+
+TEST_CASE("sentinel: SENTINEL MASTERS, CKQUORUM, SENTINELS, SLAVES") {
+  Parsed masters("*3\r\n" +
+                 resp_map({{"name", "cache"},
+                           {"ip", "10.0.0.1"},
+                           {"port", "6379"},
+                           {"quorum", "2"},
+                           {"down-after-milliseconds", "5000"},
+                           {"failover-timeout", "x"}}) +
+                 resp_map({{"name", "noport"}, {"ip", "10.0.0.9"}}) +
+                 resp_map({{"name", "cache"}, {"ip", "10.0.0.5"}, {"port", "1"}}));
+  std::vector<SentinelMaster> m = sentinel_masters(masters.r, 10);
+  REQUIRE(m.size() == 1);
+  CHECK(m[0].name == "cache");
+  CHECK(m[0].address == "10.0.0.1:6379");
+  CHECK(m[0].quorum == 2);
+  CHECK(m[0].down_after_ms == 5000);
+  CHECK(m[0].failover_timeout == 0);  // not a number: 0, as redis_exporter
+  CHECK(m[0].parallel_syncs == 0);    // missing
+  Parsed quorum("+OK 3 usable Sentinels. Quorum and failover authorization can be reached\r\n");
+  Parsed sentinels("*2\r\n" + resp_map({{"flags", "sentinel"}}) + resp_map({{"flags", "s_down,sentinel"}}));
+  Parsed slaves("*3\r\n" + resp_map({{"flags", "slave"}}) + resp_map({{"flags", "o_down,slave"}}) +
+                resp_map({{"ip", "x"}}));
+  MapSink sink;
+  write_sentinel_details({{m[0], quorum.r, sentinels.r, slaves.r}}, sink);
+  CHECK(
+      sink.at(
+          "redis_sentinel_master_ckquorum_status{master_name=cache,message=OK 3 usable Sentinels. Quorum and "
+          "failover authorization can be reached,}") == 1);
+  CHECK(sink.at("redis_sentinel_master_ok_sentinels{master_name=cache,master_address=10.0.0.1:6379,}") == 2);
+  CHECK(sink.at("redis_sentinel_master_ok_slaves{master_name=cache,master_address=10.0.0.1:6379,}") == 1);
+  CHECK(sink.at("redis_sentinel_master_setting_ckquorum{master_name=cache,master_address=10.0.0.1:6379,}") ==
+        2);
+  CHECK(sink.at(
+            "redis_sentinel_master_setting_down_after_milliseconds{master_name=cache,master_address=10.0.0.1:"
+            "6379,}") == 5000);
+  Parsed noquorum("-NOQUORUM 1 usable Sentinels. Not enough available Sentinels\r\n");
+  Parsed err("-ERR No such master with that name\r\n");
+  MapSink down;
+  write_sentinel_details({{m[0], noquorum.r, err.r, err.r}}, down);
+  CHECK(
+      down.at(
+          "redis_sentinel_master_ckquorum_status{master_name=cache,message=NOQUORUM 1 usable Sentinels. Not "
+          "enough available Sentinels,}") == 0);
+  CHECK(down.at("redis_sentinel_master_ok_sentinels{master_name=cache,master_address=10.0.0.1:6379,}") == 1);
+  CHECK(down.at("redis_sentinel_master_ok_slaves{master_name=cache,master_address=10.0.0.1:6379,}") == 0);
+}
+
+TEST_CASE("reply reader: an array longer than the cap fails instead of allocating it") {
+  redisReader* rd = make_reply_reader();
+  const std::string huge = "*2000000000\r\n";
+  redisReaderFeed(rd, huge.data(), huge.size());
+  void* out = nullptr;
+  CHECK(redisReaderGetReply(rd, &out) == REDIS_ERR);
+  CHECK(out == nullptr);
+  redisReaderFree(rd);
+  Parsed ok("*3\r\n:1\r\n$1\r\nx\r\n*0\r\n");
+  REQUIRE(ok.r->type == REDIS_REPLY_ARRAY);
+  CHECK(ok.r->elements == 3);
+  CHECK(ok.r->element[0]->integer == 1);
+  CHECK(ok.r->element[2]->elements == 0);
 }

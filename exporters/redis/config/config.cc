@@ -3,6 +3,8 @@
 #include <charconv>
 #include <set>
 
+#include "core/tls_options.h"
+
 namespace vigia::redis {
 namespace {
 
@@ -39,15 +41,10 @@ std::vector<KeyRef> read_keys(const YamlReader& r, const YAML::Node& n, const st
 
 bool parse_address(std::string_view a, TargetConfig& t, bool& has_db, std::string& err) {
   has_db = false;
-  if (a.rfind("rediss://", 0) == 0) {
-    err =
-        "rediss:// (TLS) needs hiredis >= 1.0 built with hiredis_ssl; this build has hiredis 0.14 "
-        "without TLS";
-    return false;
-  }
-  bool url = a.rfind("redis://", 0) == 0;
+  t.tls = a.rfind("rediss://", 0) == 0;
+  bool url = t.tls || a.rfind("redis://", 0) == 0;
   if (url) {
-    a.remove_prefix(8);
+    a.remove_prefix(t.tls ? 9 : 8);
     size_t slash = a.find('/');
     if (slash != std::string_view::npos) {
       std::string_view path = a.substr(slash + 1);
@@ -65,7 +62,7 @@ bool parse_address(std::string_view a, TargetConfig& t, bool& has_db, std::strin
       return false;
     }
   } else if (a.find("://") != std::string_view::npos) {
-    err = "expected host:port or redis://host:port";
+    err = "expected host:port, redis://host:port or rediss://host:port";
     return false;
   }
   std::string_view host = a, port;
@@ -104,13 +101,13 @@ bool parse_address(std::string_view a, TargetConfig& t, bool& has_db, std::strin
   return true;
 }
 
-std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n) {
+std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n, std::string_view section) {
   std::vector<TargetConfig> out;
   static const std::vector<std::string_view> kKeys = {
-      "name", "address",    "username",          "password_file",    "password_env",
-      "db",   "check_keys", "check_single_keys", "check_keys_limit", "bullmq"};
+      "name",       "address",           "username",         "password_file", "password_env", "db",
+      "check_keys", "check_single_keys", "check_keys_limit", "bullmq",        "tls_config"};
   r.read_named_list(
-      n, "redis", "target", kKeys,
+      n, section, "target", kKeys,
       [&](const YAML::Node& item, const std::string& what, const std::string& name) {
         TargetConfig t;
         t.name = name;
@@ -119,6 +116,10 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
         bool url_db = false;
         if (!parse_address(r.get_string(item["address"], what + ".address"), t, url_db, err))
           r.fail(item["address"], what + ".address: " + err);
+        if (item["tls_config"]) {
+          if (!t.tls) r.fail(item["tls_config"], what + ".tls_config: needs a rediss:// address");
+          t.tls_config = read_tls_client_options(r, item["tls_config"], what + ".tls_config");
+        }
         if (item["db"]) {
           if (url_db) r.fail(item["db"], what + ".db: the address already names a database");
           t.db = r.get_int(item["db"], what + ".db", 0, 1 << 20);
@@ -157,7 +158,7 @@ Status parse_targets(const std::string& file, const std::string& yaml, std::vect
   YamlReader r(file);
   try {
     YAML::Node root = YAML::Load(yaml);
-    out = read_targets(r, root["redis"]);
+    out = read_targets(r, root["redis"], "redis");
     return Status::ok();
   } catch (const ConfigError& e) {
     return Status::error(e.what());

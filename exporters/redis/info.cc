@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/fs.h"
+#include "core/text.h"
 
 namespace vigia::redis {
 namespace {
@@ -152,12 +153,6 @@ const std::unordered_map<std::string_view, size_t>& field_index() {
   return *m;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 // As redis_exporter reads a field: ok/true 1, err/fail/false 0, a number, else 0.
 double field_value(std::string_view v) {
   if (v == "ok" || v == "true") return 1;
@@ -260,6 +255,24 @@ std::string format_quantile(double q) {
 
 }  // namespace
 
+bool next_info_line(std::string_view& info, InfoLine& out) {
+  while (!info.empty()) {
+    size_t nl = info.find('\n');
+    std::string_view line = trim(info.substr(0, nl), " \t\r");
+    info.remove_prefix(nl == std::string_view::npos ? info.size() : nl + 1);
+    if (line.size() >= 2 && line[0] == '#' && line[1] == ' ') {
+      out.section = line.substr(2);
+      continue;
+    }
+    size_t colon = line.find(':');
+    if (line.size() < 2 || colon == std::string_view::npos) continue;
+    out.key = line.substr(0, colon);
+    out.value = line.substr(colon + 1);
+    return true;
+  }
+  return false;
+}
+
 void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink, InfoFacts& facts) {
   const auto& index = field_index();
   std::vector<bool> seen(kFieldCount);
@@ -274,19 +287,9 @@ void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink,
       read_only;
   bool have_start = false;
   double start = 0;
-  std::string_view section;
 
-  while (!info.empty()) {
-    size_t nl = info.find('\n');
-    std::string_view line = trim(info.substr(0, nl));
-    info.remove_prefix(nl == std::string_view::npos ? info.size() : nl + 1);
-    if (line.size() >= 2 && line[0] == '#' && line[1] == ' ') {
-      section = line.substr(2);
-      continue;
-    }
-    size_t colon = line.find(':');
-    if (line.size() < 2 || colon == std::string_view::npos) continue;
-    std::string_view key = line.substr(0, colon), value = line.substr(colon + 1);
+  for (InfoLine line; next_info_line(info, line);) {
+    std::string_view section = line.section, key = line.key, value = line.value;
 
     if (key == "role")
       role = value;

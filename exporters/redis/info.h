@@ -51,6 +51,14 @@ struct InfoFacts {
   bool cluster_enabled = false;
 };
 
+// INFO's text one "key:value" line at a time (spaces, tabs and CRs trimmed), with the
+// section of the "# Section" heading above it ("" before any); other lines are skipped.
+// `info` is consumed; `line` carries the section from one call to the next.
+struct InfoLine {
+  std::string_view section, key, value;
+};
+bool next_info_line(std::string_view& info, InfoLine& line);
+
 void write_info(std::string_view info, const InfoOptions& opt, MetricSink& sink, InfoFacts& facts);
 
 }  // namespace vigia::redis

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "core/fs.h"
+#include "exporters/redis/info.h"
 
 namespace vigia::redis {
 namespace {
@@ -14,12 +15,6 @@ std::string_view text(const redisReply* r) {
   if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR))
     return std::string_view(r->str, r->len);
   return {};
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
 }
 
 // As Go's strconv.Atoi, 0 when it fails (redis_exporter ignores the error).
@@ -96,18 +91,9 @@ void write_sentinel_info(std::string_view info, MetricSink& sink) {
   };
   std::set<std::string_view> written;
   std::vector<MasterLine> masters;
-  std::string_view section;
-  while (!info.empty()) {
-    size_t nl = info.find('\n');
-    std::string_view line = trim(info.substr(0, nl));
-    info.remove_prefix(nl == std::string_view::npos ? info.size() : nl + 1);
-    if (line.size() >= 2 && line[0] == '#' && line[1] == ' ') {
-      section = line.substr(2);
-      continue;
-    }
-    size_t colon = line.find(':');
-    if (section != "Sentinel" || colon == std::string_view::npos) continue;
-    std::string_view key = line.substr(0, colon), value = line.substr(colon + 1);
+  for (InfoLine line; next_info_line(info, line);) {
+    if (line.section != "Sentinel") continue;
+    std::string_view key = line.key, value = line.value;
     bool field = false;
     for (const auto& [k, help] : kFields)
       if (key == k) {

@@ -11,25 +11,9 @@
 
 #include "exporters/redis/info.h"
 #include "exporters/redis/sentinel.h"
+#include "tests/fuzz/checking_sink.h"
 
-namespace {
-
-class CheckingSink final : public vigia::MetricSink {
- public:
-  std::set<std::string> seen;
-  void family(std::string_view, std::string_view, vigia::MetricType) override {}
-  void sample(std::string_view name, vigia::Labels labels, double, int64_t) override {
-    std::string k(name);
-    for (const vigia::Label& l : labels) k.append("\x01").append(l.name).append("\x02").append(l.value);
-    if (!seen.insert(k).second) {
-      std::fprintf(stderr, "series written twice: %s\n", k.c_str());
-      std::abort();
-    }
-  }
-  using MetricSink::sample;
-};
-
-}  // namespace
+using vigia::fuzz::CheckingSink;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);

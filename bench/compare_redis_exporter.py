@@ -11,7 +11,9 @@ client's wall time, VmRSS/VmHWM/Pss after the rounds, the medians and the
 ratios vigia/redis_exporter against the goals (CPU per scrape <= 1/5, RSS <=
 1/3). It also prints the resident memory of vigia's vigia-redis.so, libhiredis,
 libssl and libcrypto mappings (the module's cost: it brings OpenSSL for
-rediss://).
+rediss://). Beside them it scrapes the resident floors (bench/redis_floor.cc,
+when built): the least a C++ exporter made of libmicrohttpd (or civetweb) and
+hiredis holds, against the goal's budget.
 
 Exit status: 0 when both exporters answered every scrape with redis_up 1,
 1 otherwise, 77 when a binary or redis-server is missing. Timings never change
@@ -63,6 +65,11 @@ def fill(server, keys, queues):
         server.cmd(*c)
 
 
+# The resident floors (bench/redis_floor.cc): the least an exporter made of these libraries holds.
+FLOORS = {"redis_floor": "libstdc++, libmicrohttpd with its GnuTLS, hiredis",
+          "redis_floor_civetweb": "libstdc++, civetweb, hiredis"}
+
+
 def run(args):
     vigia_bin = args.vigia or os.environ.get("VIGIA_BINARY") or os.path.join(HERE, "..", "build", "vigia")
     for b in (vigia_bin, args.redis_exporter, rh.REDIS_SERVER):
@@ -88,6 +95,17 @@ def run(args):
                                           f"-redis.addr=redis://127.0.0.1:{server.port}"],
                        rp, "redis_up", True, base)
         exporters = [vigia, ref]
+        floor_dir = args.floor_dir or os.path.join(os.path.dirname(os.path.abspath(vigia_bin)), "bench")
+        for floor in FLOORS:
+            floor_bin = os.path.join(floor_dir, floor)
+            if not os.access(floor_bin, os.X_OK):
+                print(f"note: {floor_bin} is not built; no such floor", file=sys.stderr)
+                continue
+            fp = free_port()
+            while fp in [e.port for e in exporters]:
+                fp = free_port()
+            exporters.append(Exporter(floor, [floor_bin, str(fp), "127.0.0.1", str(server.port)],
+                                      fp, "redis_up 1", True, base))
         result = {"per_round": [], "median": {}, "memory": {}}
         for e in exporters:
             e.start()
@@ -139,11 +157,19 @@ def run(args):
           f"({ratios['cpu_per_scrape']:.3f})")
     print(f"goal RSS <= 1/3 x redis_exporter: {'met' if g['rss_met'] else 'NOT met'} ({ratios['vmrss']:.3f})")
     print("vigia's mappings, KiB resident: " + ", ".join(f"{n} {k}" for n, k in libs.items()))
+    rr = result["memory"]["redis_exporter"]["VmRSS"]
+    for floor, what in FLOORS.items():
+        if floor in result["memory"]:
+            fr = result["memory"][floor]["VmRSS"]
+            result["ratios"][floor + "_vmrss"] = ratio(fr, rr)
+            print(f"floor {floor} ({what}, INFO ALL per GET): VmRSS {fr} KiB, {ratio(fr, rr):.3f} of "
+                  f"redis_exporter's; the goal's budget is {rr // 3} KiB")
     return 0
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--floor-dir", help="where redis_floor and redis_floor_civetweb are (default: bench/ beside the vigia binary)")
     p.add_argument("--vigia", help="vigia binary (default: $VIGIA_BINARY or build/vigia)")
     p.add_argument("--redis-exporter", default=rh.REDIS_EXPORTER)
     p.add_argument("--keys", type=int, default=1000)

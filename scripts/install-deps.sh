@@ -18,7 +18,7 @@ test_pkgs=(
   python3 curl openssl procps clang libclang-rt-14-dev clang-format clang-tidy
   prometheus prometheus-node-exporter
   postgresql-15 pgbouncer prometheus-postgres-exporter
-  redis-server prometheus-redis-exporter openssl
+  redis-server prometheus-redis-exporter openssl libcivetweb-dev
   nginx prometheus-nginx-exporter
   rabbitmq-server erlang-base
   faketime

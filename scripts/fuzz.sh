@@ -6,6 +6,7 @@
 # property; the reproducer is left in build-fuzz/artifacts/.
 #   scripts/fuzz.sh              # every target, FUZZ_SECONDS (default 45) each
 #   FUZZ_SECONDS=600 scripts/fuzz.sh promql_fuzz
+#   FUZZ_JOBS=1 scripts/fuzz.sh  # one target at a time (default: one per core)
 # The 45 s run is CI's smoke test. Before resolving an issue that changes a
 # parser, run every target for 10 minutes (FUZZ_SECONDS=600, one target at a
 # time on a shared machine: `nice`) and put each target's executed-units count
@@ -23,18 +24,36 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 cmake --build "$build_dir" -j "$(nproc)" --target "${targets[@]}"
 mkdir -p "$build_dir/artifacts"
-for t in "${targets[@]}"; do
-  work="$build_dir/corpus/$t"
+# Targets run FUZZ_JOBS at a time (default: one per core; each libFuzzer
+# process is single-threaded, so each still gets a whole core for its time).
+jobs=${FUZZ_JOBS:-$(nproc)}
+run_one() {
+  local t=$1 work="$build_dir/corpus/$1" seeds="tests/fuzz/corpus/${1%_fuzz}"
   mkdir -p "$work"
-  seeds="tests/fuzz/corpus/${t%_fuzz}"
-  dirs=("$work")
+  local dirs=("$work")
   [ -d "$seeds" ] && dirs+=("$seeds")
-  echo "-- $t: ${seconds}s"
   if ! "$build_dir/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$build_dir/artifacts/$t-" "${dirs[@]}" >"$build_dir/$t.log" 2>&1; then
+    echo "-- $t: ${seconds}s"
     tail -n 60 "$build_dir/$t.log"
     echo "FAIL: $t (reproducer in $build_dir/artifacts/)"
-    exit 1
+    return 1
   fi
+  echo "-- $t: ${seconds}s"
   grep -E "^(stat::number_of_executed_units|Done)" "$build_dir/$t.log" | tail -n 2
+}
+failed=0
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  run_one "$t" &
+  running=$((running + 1))
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+exit "$failed"

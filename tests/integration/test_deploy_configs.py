@@ -48,8 +48,19 @@ def check_promtool(c):
         f.write(text)
     r = h.run([h.PROMTOOL, "check", "config", cfg], timeout=120)
     c.check(r.returncode == 0, "promtool check config deploy/prometheus.yml", (r.stdout + r.stderr)[-1500:])
-    c.check(re.search(r"SUCCESS: [1-9]\d* rule files found", r.stdout), "its rule_files find vigia's rules",
-            r.stdout[-500:])
+    # vigia run (the compose file's and the unit's command) evaluates the rules: Prometheus must
+    # not load them too, or every alert is notified twice.
+    c.check("rule_files:" not in re.sub(r"(?m)^#.*\n", "", text),
+            "prometheus.yml loads no rule files (vigia run evaluates them)")
+    c.check(re.search(r"(?m)^\s+- run$", read("docker-compose.yml")), "the compose file starts `vigia run`")
+    # The documented alternative: uncommented, its rule_files find vigia's rules.
+    alt = re.sub(r"(?m)^# rule_files:\n#   - (.*)$", r"rule_files:\n  - \1", text)
+    c.check(alt != text, "prometheus.yml has the commented rule_files alternative")
+    with open(cfg, "w") as f:
+        f.write(alt)
+    r = h.run([h.PROMTOOL, "check", "config", cfg], timeout=120)
+    c.check(r.returncode == 0 and re.search(r"SUCCESS: [1-9]\d* rule files found", r.stdout),
+            "uncommented, its rule_files find vigia's rules", (r.stdout + r.stderr)[-800:])
 
 
 def plain_http(text):

@@ -1,6 +1,7 @@
 #include "alerting/notify/dispatch.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "alerting/notify/matcher.h"
 
@@ -105,7 +106,12 @@ void Dispatcher::route_alert(const Alert& a, int64_t now_ms) {
     g.alerts[fp] = a;
     // An alert older than group_wait: the group's first flush is now.
     if (!g.has_flushed && a.starts_at_ms + r->opts().group_wait_ms < now_ms) g.next_ms = now_ms;
+    wake_hint_ms_ = std::min(wake_hint_ms_, g.next_ms);
   }
+}
+
+int64_t Dispatcher::take_wake_hint_ms() {
+  return std::exchange(wake_hint_ms_, std::numeric_limits<int64_t>::max());
 }
 
 void Dispatcher::cleanup(int64_t now_ms) {

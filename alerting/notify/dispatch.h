@@ -88,6 +88,11 @@ class Dispatcher {
   void done(const Flush& f, bool ok);
   // The next instant due() has work; INT64_MAX when none.
   int64_t next_due_ms() const;
+  // The earliest flush time of the groups put() touched since the last call
+  // (INT64_MAX when none), and reset: a caller that sleeps until
+  // next_due_ms() need wake only when this is earlier (a burst of alerts for
+  // groups that flush later does not wake it once per batch).
+  int64_t take_wake_hint_ms();
 
   // A new routing tree (a reload): groups are rebuilt from the store at
   // now_ms, as Alertmanager's new dispatcher re-reads every alert.
@@ -122,6 +127,7 @@ class Dispatcher {
   int64_t next_cleanup_ms_ = 0;
   int64_t gc_interval_ms_ = 0;
   int64_t next_gc_ms_ = 0;
+  int64_t wake_hint_ms_ = std::numeric_limits<int64_t>::max();
 };
 
 }  // namespace vigia::notify

@@ -76,15 +76,16 @@ Status Journal::open(const std::string& path, size_t* skipped) {
 Status Journal::append(const std::string& line, bool sync) {
   if (path_.empty()) return Status::ok();
   if (dirty_ || lines_ > 2 * entries_.size() + 1000) return rewrite();
-  off_t start = ::lseek(fd_, 0, SEEK_END);
   size_t off = 0;
   while (off < line.size()) {
     ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
       int e = errno;
-      // Cut a partial line off, so that the next append starts a fresh one.
-      if (start >= 0) (void)::ftruncate(fd_, start);
+      // Cut a partial line off (the `off` bytes this append wrote at the
+      // end, O_APPEND), so that the next append starts a fresh one.
+      off_t end = ::lseek(fd_, 0, SEEK_END);
+      if (end >= static_cast<off_t>(off)) (void)::ftruncate(fd_, end - static_cast<off_t>(off));
       dirty_ = true;
       ++write_errors_;
       return Status::from_errno(path_, e);

@@ -145,6 +145,9 @@ void Notifier::put(const std::vector<Alert>& alerts) {
       Alert stored = dispatcher_->put(a, t);
       inhibitor_->put(stored);
     }
+    // Wake the loop only when a group is due before it wakes by itself (or
+    // a stepped clock passed that instant).
+    if (dispatcher_->take_wake_hint_ms() >= loop_wake_ms_ && t < loop_wake_ms_) return;
     woken_ = true;
   }
   cv_.notify_all();
@@ -209,7 +212,9 @@ void Notifier::loop() {
     }
     int64_t next = std::min(dispatcher_->next_due_ms(), next_maintenance);
     int64_t wait = std::clamp<int64_t>(next - t, 1, kMaintenanceMs);
+    loop_wake_ms_ = t + wait;
     cv_.wait_for(lk, std::chrono::milliseconds(wait), [this] { return stopping_ || woken_; });
+    loop_wake_ms_ = std::numeric_limits<int64_t>::min();
     woken_ = false;
   }
 }

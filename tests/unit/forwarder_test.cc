@@ -109,6 +109,14 @@ groups:
   }
 };
 
+// The error of loading `text` as vigia.yml (the test fails if there is none).
+std::string load_err(const std::string& text) {
+  Config c;
+  Status st = load_config_text(text, "vigia.yml", {}, c);
+  REQUIRE(st.is_error());
+  return st.message();
+}
+
 std::string metrics_text(const Forwarder& f) {
   return encode_text([&](MetricSink& s) { f.write_metrics(s); });
 }
@@ -300,4 +308,67 @@ TEST_CASE("a password_file is read at each send; a missing one is an error namin
   CHECK(m.find("vigia_notifications_errors_total{alertmanager=\"http://am:9093/api/v2/alerts\"} 1") !=
         std::string::npos);
   CHECK(m.find("vigia_notifications_dropped_total 1") != std::string::npos);
+}
+
+TEST_CASE("alerting.alertmanagers and resend_delay") {
+  Config c;
+  Status st = load_config_text(
+      "alerting:\n"
+      "  resend_delay: 2s\n"
+      "  alertmanagers:\n"
+      "    - url: http://127.0.0.1:9093/\n"
+      "    - url: https://am.example:9443/prefix\n"
+      "      timeout: 3s\n"
+      "      basic_auth: {username: prom, password_file: /run/secrets/am}\n"
+      "      tls_config: {ca_file: /etc/ca.pem, server_name: am}\n"
+      "    - url: http://b:9093\n"
+      "      basic_auth: {username: u, password: inline}\n",
+      "vigia.yml", {}, c);
+  INFO(st.message());
+  REQUIRE(st.is_ok());
+  CHECK(c.alerting.resend_delay_seconds == 2);
+  REQUIRE(c.alerting.alertmanagers.size() == 3);
+  const auto& a = c.alerting.alertmanagers;
+  CHECK(a[0].url == "http://127.0.0.1:9093");  // trailing slash dropped
+  CHECK(a[0].timeout_seconds == 10);           // Prometheus's default
+  CHECK(a[0].username.empty());
+  CHECK(a[1].url == "https://am.example:9443/prefix");
+  CHECK(a[1].timeout_seconds == 3);
+  CHECK(a[1].username == "prom");
+  CHECK(a[1].password_ref.file == "/run/secrets/am");
+  CHECK(a[1].tls.ca_file == "/etc/ca.pem");
+  CHECK(a[1].tls.server_name == "am");
+  CHECK(a[2].password == "inline");
+
+  Config d;
+  REQUIRE(load_config_text("alerting: {}\n", "vigia.yml", {}, d).is_ok());
+  CHECK(d.alerting.resend_delay_seconds == 60);
+  CHECK(d.alerting.alertmanagers.empty());
+}
+
+TEST_CASE("alerting.alertmanagers errors name file:line:column, never a password") {
+  CHECK(load_err("alerting:\n  alertmanagers: {url: http://a}\n") ==
+        "vigia.yml:2:18: alerting.alertmanagers must be a list of {url: ...}");
+  CHECK(load_err("alerting:\n  alertmanagers:\n    - {timeout: 1s}\n") ==
+        "vigia.yml:3:7: alerting.alertmanagers[0]: missing key 'url'");
+  CHECK(load_err("alerting:\n  alertmanagers:\n    - url: http://a\n    - url: am:9093\n") ==
+        "vigia.yml:4:12: alerting.alertmanagers[1].url: expected an http:// or https:// URL");
+  CHECK(load_err("alerting:\n  alertmanagers:\n    - {url: http://a, scheme: http}\n") ==
+        "vigia.yml:3:23: unknown key 'scheme' in alerting.alertmanagers[0]");
+  CHECK(load_err("alerting:\n  alertmanagers:\n    - {url: http://a, timeout: 0s}\n") ==
+        "vigia.yml:3:32: alerting.alertmanagers[0].timeout must be positive");
+  CHECK(load_err("alerting:\n  alertmanagers:\n    - url: http://a\n    - url: http://a/\n") ==
+        "vigia.yml:4:12: alerting.alertmanagers[1].url: duplicate Alertmanager http://a");
+  std::string e = load_err("alerting:\n  alertmanagers:\n    - url: http://u:s3cret@a:9093\n");
+  CHECK(e.rfind("vigia.yml:3:12: alerting.alertmanagers[0].url: give credentials", 0) == 0);
+  CHECK(e.find("s3cret") == std::string::npos);
+  e = load_err(
+      "alerting:\n  alertmanagers:\n    - url: http://a\n      basic_auth: {username: u, password: s3cret, "
+      "password_file: /f}\n");
+  CHECK(e.rfind("vigia.yml:4:", 0) == 0);
+  CHECK(e.find("s3cret") == std::string::npos);
+  CHECK(load_err("alerting:\n  alertmanagers:\n    - url: http://a\n      tls_config: {cert_file: c}\n")
+            .rfind("vigia.yml:4:19: ", 0) == 0);
+  CHECK(load_err("alerting:\n  resend_delay: 0s\n") ==
+        "vigia.yml:2:17: alerting.resend_delay must be positive");
 }

@@ -21,16 +21,14 @@ Alertmanager 0.25 and side by side with Prometheus 2.42 (Debian's prometheus):
 """
 
 import calendar
-import json
 import os
 import re
 import sys
-import threading
 import time
-import http.server
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
+from http_recorder import Recorder  # noqa: E402
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 RESEND_S = 2
@@ -46,46 +44,6 @@ groups:
         labels: {severity: page}
         annotations: {summary: "flag is {{ $value }} on {{ $labels.instance }}"}
 """
-
-
-class Recorder:
-    """Serves GET /metrics (`flag <value>`) and records every POST: (wall time, path,
-    headers, JSON body). AM's webhooks arrive on /am-webhook."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.posts = []
-        self.flag = 0
-        rec = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = ("# TYPE flag gauge\nflag %d\n" % rec.flag).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n)
-                with rec.lock:
-                    rec.posts.append((time.time(), self.path, dict(self.headers.items()), json.loads(body)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.srv.server_address[1]
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def of(self, path):
-        with self.lock:
-            return [p for p in self.posts if p[1] == path]
 
 
 def parse_time(s):
@@ -118,8 +76,9 @@ def metric(v, name, **labels):
 
 def body(c):
     h.need(ALERTMANAGER, h.PROMETHEUS)
-    rec = Recorder()
-    base = "http://127.0.0.1:%d" % rec.port
+    flag = [0]  # the gauge the rule reads, served on GET /metrics
+    rec = Recorder(lambda path: "# TYPE flag gauge\nflag %d\n" % flag[0] if path == "/metrics" else None)
+    base = rec.url
 
     am_port = h.free_port()
     am_dir = h.new_tmpdir("alertmanager")
@@ -176,7 +135,7 @@ scrape_configs:
 
     time.sleep(2 * INTERVAL_S)  # both have scraped flag 0 (nothing pending)
     raised_at = time.time()
-    rec.flag = 1
+    flag[0] = 1
 
     # 1. In Alertmanager, as vigia sent it.
     def am_alerts():
@@ -198,14 +157,13 @@ scrape_configs:
 
     # endsAt of what vigia POSTed ~ its arrival + 4 x max(interval, resend_delay).
     valid = 4 * max(INTERVAL_S, RESEND_S)
-    vposts = h.wait_for(lambda: alerts_named(rec.of("/vigia/api/v2/alerts")), 20, "vigia's POST to the recorder")
+    vposts = h.wait_for(lambda: alerts_named(rec.at("/vigia/api/v2/alerts")), 20, "vigia's POST to the recorder")
     t0, first = vposts[0]
     ends = parse_time(first["endsAt"])
     c.check(t0 + valid - 3 <= ends <= t0 + valid + 1, "endsAt = now + 4 x max(interval, resend_delay)",
             "endsAt %.3f, received %.3f, want about +%d s" % (ends, t0, valid))
     c.eq(round(ends - parse_time(first["startsAt"]), 3), valid, "first send: endsAt - startsAt = 4 x 2 s exactly")
-    with rec.lock:
-        hdrs = [p[2] for p in rec.posts if p[1] == "/vigia/api/v2/alerts"]
+    hdrs = [p[2] for p in rec.at("/vigia/api/v2/alerts")]
     import base64
     c.eq(hdrs[0].get("Authorization"), "Basic " + base64.b64encode(("fwd:" + PASSWORD).encode()).decode(),
          "basic auth from password_file")
@@ -215,7 +173,7 @@ scrape_configs:
     updated = a["updatedAt"]
     h.wait_for(lambda: am_alerts()[0]["updatedAt"] != updated, 20, "AM's updatedAt to move (a resend)")
     c.passed("resent to Alertmanager (updatedAt moved)")
-    h.wait_for(lambda: len(alerts_named(rec.of("/vigia/api/v2/alerts"))) >= 3, 30, "two resends to the recorder")
+    h.wait_for(lambda: len(alerts_named(rec.at("/vigia/api/v2/alerts"))) >= 3, 30, "two resends to the recorder")
 
     # 3. The unreachable one: counted, logged without the password; the others still served.
     dead_label = "http://127.0.0.1:%d/api/v2/alerts" % dead_port
@@ -235,20 +193,20 @@ scrape_configs:
     c.check(PASSWORD not in h.http_get(v.url + "/metrics").body, "no password in /metrics")
 
     # 4. Resolved.
-    h.wait_for(lambda: len(alerts_named(rec.of("/prom/api/v2/alerts"))) >= 3, 30, "Prometheus's resends")
+    h.wait_for(lambda: len(alerts_named(rec.at("/prom/api/v2/alerts"))) >= 3, 30, "Prometheus's resends")
     dropped_at = time.time()
-    rec.flag = 0
+    flag[0] = 0
     h.wait_for(lambda: not am_alerts(), 30, "FlagUp to leave Alertmanager's active alerts")
     c.passed("resolved: gone from Alertmanager's /api/v2/alerts")
 
     def am_resolved():
-        return [b for _, _, _, b in rec.of("/am-webhook") if b.get("status") == "resolved"
+        return [b for _, _, _, b in rec.at("/am-webhook") if b.get("status") == "resolved"
                 and any(x["labels"].get("alertname") == "FlagUp" for x in b["alerts"])]
     got = h.wait_for(am_resolved, 30, "Alertmanager's resolved webhook")
     c.eq(got[0]["alerts"][0]["status"], "resolved", "Alertmanager notified the alert resolved")
 
     def resolved_of(path):
-        return [(t, x) for t, x in alerts_named(rec.of(path)) if parse_time(x["endsAt"]) <= t + 0.5]
+        return [(t, x) for t, x in alerts_named(rec.at(path)) if parse_time(x["endsAt"]) <= t + 0.5]
     vres = h.wait_for(lambda: resolved_of("/vigia/api/v2/alerts"), 20, "vigia's resolved POST")
     pres = h.wait_for(lambda: resolved_of("/prom/api/v2/alerts"), 30, "Prometheus's resolved POST")
     vr_end = parse_time(vres[0][1]["endsAt"])
@@ -256,8 +214,8 @@ scrape_configs:
             "%s vs dropped at %s" % (vr_end, dropped_at))
 
     # 5. Differential: vigia's POSTs beside Prometheus's.
-    va = alerts_named(rec.of("/vigia/api/v2/alerts"))
-    pa = alerts_named(rec.of("/prom/api/v2/alerts"))
+    va = alerts_named(rec.at("/vigia/api/v2/alerts"))
+    pa = alerts_named(rec.at("/prom/api/v2/alerts"))
     vf, pf = va[0][1], pa[0][1]
     c.eq(sorted(vf), sorted(pf), "the same JSON keys per alert")
     c.eq(vf["labels"], pf["labels"], "the same labels as Prometheus")

@@ -126,6 +126,7 @@ Status Evaluator::create(EvaluatorOptions opts, std::unique_ptr<Evaluator>& out)
   ManagerOptions mo;
   mo.group.default_interval_ms = e->interval_ms_;
   mo.group.hold_on_down_target = true;
+  mo.group.resend_delay_ms = std::max<int64_t>(1, to_ms(c.resend_delay_seconds));
   mo.group.external_labels = c.external_labels;
   std::sort(mo.group.external_labels.begin(), mo.group.external_labels.end());
   std::string state = c.state_file.empty() ? kDefaultStateFile : c.state_file;

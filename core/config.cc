@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/fs.h"
+#include "core/tls_options.h"
 #include "core/yaml_reader.h"
 
 namespace vigia {
@@ -34,11 +35,49 @@ void read_thresholds(const YamlReader& r, const YAML::Node& n, std::vector<Alert
   }
 }
 
+// alerting.alertmanagers: [{url, timeout, basic_auth, tls_config}], the
+// Alertmanagers vigia forwards its alerts to (Prometheus's alertmanager_config,
+// one URL per entry instead of static_configs, scheme and path_prefix).
+void read_alertmanagers(const YamlReader& r, const YAML::Node& n, std::vector<AlertmanagerTarget>& out) {
+  if (n.IsNull()) return;
+  if (!n.IsSequence()) r.fail(n, "alerting.alertmanagers must be a list of {url: ...}");
+  for (const auto& am : n) {
+    const std::string what = "alerting.alertmanagers[" + std::to_string(out.size()) + "]";
+    r.expect_map(am, what);
+    r.check_keys(am, what, {"url", "timeout", "basic_auth", "tls_config"});
+    AlertmanagerTarget t;
+    if (!am["url"]) r.fail(am, what + ": missing key 'url'");
+    t.url = r.get_http_url(am["url"], what + ".url", "expected an http:// or https:// URL");
+    if (t.url.find_first_of("?#") != std::string::npos)
+      r.fail(am["url"], what + ".url: expected no query or fragment (vigia POSTs to <url>/api/v2/alerts)");
+    while (t.url.back() == '/') t.url.pop_back();
+    for (const auto& o : out)
+      if (o.url == t.url) r.fail(am["url"], what + ".url: duplicate Alertmanager " + t.url);
+    if (am["timeout"]) {
+      t.timeout_seconds = r.get_duration_seconds(am["timeout"], what + ".timeout");
+      if (t.timeout_seconds <= 0) r.fail(am["timeout"], what + ".timeout must be positive");
+    }
+    if (YAML::Node ba = am["basic_auth"]) {
+      const std::string w = what + ".basic_auth";
+      r.expect_map(ba, w);
+      r.check_keys(ba, w, {"username", "password", "password_file", "password_env"});
+      if (ba["username"]) t.username = r.get_string(ba["username"], w + ".username");
+      if (ba["password"]) t.password = r.get_string(ba["password"], w + ".password");
+      t.password_ref = read_secret_ref(r, ba, w);
+      if (ba["password"] && !t.password_ref.empty())
+        r.fail(ba["password"], w + ": give one of password, password_file or password_env");
+      if (t.username.empty()) r.fail(ba, w + ": missing key 'username'");
+    }
+    if (YAML::Node tls = am["tls_config"]) t.tls = read_tls_client_options(r, tls, what + ".tls_config");
+    out.push_back(std::move(t));
+  }
+}
+
 void read_alerting(const YamlReader& r, const YAML::Node& n, AlertingConfig& out) {
   r.expect_map(n, "alerting");
   r.check_keys(n, "alerting",
                {"rule_files", "evaluation_interval", "state_file", "query_url", "scrape", "external_labels",
-                "thresholds"});
+                "thresholds", "resend_delay", "alertmanagers"});
   if (!n.IsMap()) return;
   if (n["rule_files"]) out.rule_files = r.get_string_list(n["rule_files"], "alerting.rule_files");
   if (n["evaluation_interval"]) {
@@ -47,6 +86,11 @@ void read_alerting(const YamlReader& r, const YAML::Node& n, AlertingConfig& out
     if (out.evaluation_interval_seconds <= 0)
       r.fail(n["evaluation_interval"], "alerting.evaluation_interval must be positive");
   }
+  if (n["resend_delay"]) {
+    out.resend_delay_seconds = r.get_duration_seconds(n["resend_delay"], "alerting.resend_delay");
+    if (out.resend_delay_seconds <= 0) r.fail(n["resend_delay"], "alerting.resend_delay must be positive");
+  }
+  if (YAML::Node am = n["alertmanagers"]) read_alertmanagers(r, am, out.alertmanagers);
   if (n["state_file"]) out.state_file = r.get_string(n["state_file"], "alerting.state_file");
   if (n["query_url"]) {
     out.query_url = r.get_string(n["query_url"], "alerting.query_url");

@@ -8,6 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/http_client.h"
+#include "core/secret.h"
 #include "core/status.h"
 
 namespace vigia {
@@ -29,6 +31,18 @@ struct AlertThreshold {
   std::string where;  // "file:line:column" of its key, for errors found later
 };
 
+// One alerting.alertmanagers entry: an external Alertmanager that vigia
+// forwards its alerts to as Prometheus does (alerting/forwarder.h), POSTed to
+// <url>/api/v2/alerts.
+struct AlertmanagerTarget {
+  std::string url;  // http(s)://host[:port][/prefix], without a trailing slash
+  double timeout_seconds = 10;
+  std::string username;    // basic_auth.username
+  std::string password;    // basic_auth.password (inline)
+  SecretRef password_ref;  // basic_auth.password_file / password_env
+  TlsClientOptions tls;    // tls_config
+};
+
 // The alert evaluator (alerting:). Defaults give the embedded mode with the
 // built-in rules.
 struct AlertingConfig {
@@ -39,6 +53,8 @@ struct AlertingConfig {
   std::vector<ScrapeJobConfig> scrape;  // other exporters fed into the embedded store
   std::vector<std::pair<std::string, std::string>> external_labels;
   std::vector<AlertThreshold> thresholds;  // exported as vigia_alert_threshold{threshold}
+  double resend_delay_seconds = 60;        // Prometheus's --rules.alert.resend-delay
+  std::vector<AlertmanagerTarget> alertmanagers;
 };
 
 struct Config {

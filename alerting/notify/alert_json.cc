@@ -83,6 +83,17 @@ std::string validate_labels(const Labels& ls) {
 
 }  // namespace
 
+void append_label_object(std::string& out, const LabelSet& ls) {
+  out += '{';
+  for (size_t i = 0; i < ls.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, ls[i].first);
+    out += ':';
+    append_json_string(out, ls[i].second);
+  }
+  out += '}';
+}
+
 std::string api_time(int64_t ms) { return format_rfc3339_ms(ms == 0 ? kGoZeroMs : ms, true); }
 
 std::string validate_alert(const Alert& a) {

@@ -27,6 +27,10 @@ int parse_postable_alerts(std::string_view body, int64_t now_ms, int64_t resolve
 // model.Alert.Validate's message, or "".
 std::string validate_alert(const Alert& a);
 
+// A label set as a JSON object, sorted by name (as Go's encoder sorts map
+// keys): {"alertname":"x",...}.
+void append_label_object(std::string& out, const LabelSet& ls);
+
 // strfmt.DateTime JSON of Unix milliseconds (0: Go's zero time).
 std::string api_time(int64_t ms);
 

@@ -5,22 +5,11 @@
 #include "alerting/notify/http_config_reader.h"
 #include "alerting/notify/integrations.h"
 #include "alerting/notify/integrations_internal.h"
+#include "alerting/notify/alert_json.h"
 #include "core/strconv.h"
 
 namespace vigia::notify {
 namespace {
-
-// A JSON object of the labels, sorted by name (as Go's encoder sorts map keys).
-void append_kv(std::string& out, const promql::LabelSet& ls) {
-  out += '{';
-  for (size_t i = 0; i < ls.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, ls[i].first);
-    out += ':';
-    append_json_string(out, ls[i].second);
-  }
-  out += '}';
-}
 
 void append_field(std::string& out, const char* key, std::string_view value, bool first = false) {
   if (!first) out += ',';
@@ -34,7 +23,7 @@ void append_kv_field(std::string& out, const char* key, const promql::LabelSet& 
   out += ",\"";
   out += key;
   out += "\":";
-  append_kv(out, ls);
+  append_label_object(out, ls);
 }
 
 class Webhook : public Integration {

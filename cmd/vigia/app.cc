@@ -9,11 +9,13 @@
 #include <string>
 
 #include "alerting/evaluator.h"
+#include "alerting/forwarder.h"
 #include "alerting/http_api.h"
 #include "alerting/notify/api.h"
 #include "alerting/notify/notifier.h"
 #include "alerting/notify/silence_command.h"
 #include "alerting/promql/parser.h"
+#include "alerting/promql/printer.h"
 #include "alerting/query_command.h"
 #include "cmd/vigia/areas.h"
 #include "cmd/vigia/rule_commands.h"
@@ -263,6 +265,8 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     return 2;
   }
 
+  // alerting.alertmanagers: the alerts also go to external Alertmanagers.
+  auto forwarder = alerting::Forwarder::create(mode == "exporter" ? AlertingConfig{} : cfg.alerting);
   std::unique_ptr<alerting::Evaluator> evaluator;
   std::unique_ptr<notify::Notifier> notifier;
   if (mode != "exporter") {
@@ -277,7 +281,9 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     eo.config = cfg.alerting;
     promql::LabelSet external(cfg.alerting.external_labels.begin(), cfg.alerting.external_labels.end());
     std::sort(external.begin(), external.end());
-    eo.notify = [n = notifier.get(), external, url = o.external_url](
+    std::string url = o.external_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    eo.notify = [n = notifier.get(), f = forwarder.get(), external, url](
                     const alerting::RuleDef& rule, const std::vector<alerting::Alert>& alerts) {
       // Without receivers, what the evaluator sends is logged as it is sent
       // (the notifier then logs each group it would notify, after group_wait).
@@ -285,15 +291,21 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
         for (const auto& a : alerts)
           log::info(a.state == alerting::AlertState::kFiring ? "Alert firing" : "Alert resolved",
                     {{"alertname", rule.name}, {"labels", promql::labels_string(a.labels)}});
-      n->put(notify::alerts_from_rule(rule.expr_text, alerts, external, url, n->now()));
+      // generatorURL: the expression as Prometheus prints it (TableLinkForExpression).
+      auto out = notify::alerts_from_rule(rule.expr ? promql::print(*rule.expr) : rule.expr_text, alerts,
+                                          external, url, n->now());
+      if (f) f->send(out);
+      n->put(out);
     };
     eo.config_dir = o.config_file.empty() ? "" : directory_of(o.config_file);
     if (mode == "run") {
       // The notifier's metrics too, so that the rules on notifications
       // (rules/vigia.yml) see them in the embedded store.
-      eo.collect_self = [&registry, n = notifier.get()](const CollectContext& ctx, MetricSink& s) {
+      eo.collect_self = [&registry, n = notifier.get(), f = forwarder.get()](const CollectContext& ctx,
+                                                                             MetricSink& s) {
         registry.collect(ctx, s);
         n->write_metrics(s);
+        if (f) f->write_metrics(s);
         write_alert_thresholds(s);
       };
       eo.self_labels = self_labels(o);
@@ -318,11 +330,12 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     return 2;
   }
   HttpServer server(sopts);
-  scraper.set_extra([&evaluator, &notifier, &server](MetricSink& sink) {
+  scraper.set_extra([&evaluator, &notifier, &forwarder, &server](MetricSink& sink) {
     server.write_metrics(sink);
     write_alert_thresholds(sink);
     if (evaluator) evaluator->write_metrics(sink);
     if (notifier) notifier->write_metrics(sink);
+    if (forwarder) forwarder->write_metrics(sink);
   });
   ExporterEndpoints endpoints{scraper, registry.names(), probes, catalog.list(), {}, module_probers};
   if (evaluator) {
@@ -379,6 +392,7 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
     return 1;
   }
   if (notifier) notifier->start();
+  if (forwarder) forwarder->start();
   if (evaluator) {
     evaluator->start();
     std::string files;
@@ -417,6 +431,7 @@ int serve(const Options& o, const Config& cfg, const AreaList& areas, const std:
   if (evaluator) evaluator->request_stop();
   registry.interrupt();
   if (evaluator) evaluator->stop();
+  if (forwarder) forwarder->stop();
   server.stop();
   if (notifier) notifier->stop();
   log::info("Stopped");

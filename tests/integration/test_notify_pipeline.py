@@ -14,13 +14,12 @@ import collections
 import json
 import os
 import sys
-import threading
 import time
-import http.server
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
+from http_recorder import Recorder  # noqa: E402
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 AMTOOL = "/usr/bin/amtool"
@@ -61,36 +60,6 @@ receivers:
   - name: api-prod
     webhook_configs: [{url: "PREFIX/api-prod"}]
 """
-
-
-class Recorder:
-    """A webhook receiver on loopback recording (path, payload) in arrival order."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.got = []
-        rec = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n)
-                with rec.lock:
-                    rec.got.append((self.path, json.loads(body)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.srv.server_address[1]
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def of(self, prefix):
-        with self.lock:
-            return [(p[len(prefix):], b) for p, b in self.got if p.startswith(prefix + "/")]
 
 
 def iso(ms):
@@ -178,13 +147,13 @@ def body(c):
         c.eq(st, 200, "%s: alerts accepted" % url)
 
     def settle(prefix, n_min):
-        h.wait_for(lambda: len(rec.of(prefix)) >= n_min, 60, "%s webhooks" % prefix)
+        h.wait_for(lambda: len(rec.under(prefix)) >= n_min, 60, "%s webhooks" % prefix)
         # Quiet for two group intervals: nothing more is coming.
         last = -1
-        while last != len(rec.of(prefix)):
-            last = len(rec.of(prefix))
+        while last != len(rec.under(prefix)):
+            last = len(rec.under(prefix))
             time.sleep(8.5)
-        return rec.of(prefix)
+        return rec.under(prefix)
 
     am_first = settle(base and "/am", 1)
     v_first = settle("/v", len(am_first))

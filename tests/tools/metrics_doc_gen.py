@@ -45,7 +45,7 @@ AREAS = [  # (title, README, prefixes)
     ("Backups", "exporters/backup/README.md", ("vigia_backup_",)),
     ("Transfer budget", "exporters/transfer/README.md", ("vigia_network_transfer_",)),
     ("Alerting and notifications", "alerting/notify/README.md",
-     ("ALERTS", "alertmanager_", "vigia_notify_", "vigia_rule_", "vigia_store_", "vigia_scrape_", "vigia_alert")),
+     ("ALERTS", "alertmanager_", "vigia_notify_", "vigia_notifications_", "vigia_rule_", "vigia_store_", "vigia_scrape_", "vigia_alert")),
     ("vigia itself (HTTP server, collectors, process)", "docs/architecture.md", ("vigia_", "process_")),
 ]
 
@@ -80,6 +80,9 @@ CONDITION_OVERRIDES = {
     "redis_db_keys_cached": "servers that report cached keys in INFO keyspace (KeyDB and forks)",
     "redis_key_value": "`check_keys`/`check_single_keys` keys holding a number",
     "probe_http_last_modified_timestamp_seconds": "a response with a Last-Modified header",
+    **{"vigia_notifications_" + n: "`alerting.alertmanagers` configured"
+       for n in ("alertmanagers_discovered", "dropped_total", "errors_total", "latency_seconds", "queue_capacity",
+                 "queue_length", "sent_total")},
 }
 # Families whose name and help the patterns above cannot pair (names picked by an
 # expression, help in a parallel array): (type, labels, help, condition).

@@ -6,7 +6,8 @@
  * system calls a host scrape needs and compressing a fixed exposition:
  *   - every file of PLAN read again from offset 0 to its end with pread on a
  *     descriptor opened once (procfs and sysfs regenerate the content), into
- *     one buffer;
+ *     one 64 KiB buffer; sysfs attributes and /proc/sys values with one read
+ *     (a short read is their end);
  *   - every directory of PLAN listed again (lseek to 0, getdents64 to the end)
  *     on a descriptor opened once;
  *   - statfs of every mount point of PLAN;
@@ -49,6 +50,7 @@ struct item {
   enum kind kind;
   char* path;
   int fd;
+  int one_read;
 };
 
 static struct item* items;
@@ -68,7 +70,7 @@ static void load_plan(const char* path) {
   if (f == NULL) die(path);
   while (fgets(line, sizeof line, f) != NULL) {
     line[strcspn(line, "\n")] = 0;
-    struct item it = {kFile, NULL, -1};
+    struct item it = {kFile, NULL, -1, 0};
     switch (line[0]) {
       case 'r': it.kind = kFile; break;
       case 'd': it.kind = kDir; break;
@@ -80,6 +82,7 @@ static void load_plan(const char* path) {
     if (it.kind == kFile || it.kind == kDir || it.kind == kStatfs) {
       if (line[1] != ' ') continue;
       it.path = strdup(line + 2);
+      it.one_read = strncmp(it.path, "/sys/", 5) == 0 || strncmp(it.path, "/proc/sys/", 10) == 0;
     }
     if (it.kind == kFile || it.kind == kDir) {
       it.fd = open(it.path, O_RDONLY | O_CLOEXEC | (it.kind == kDir ? O_DIRECTORY : 0));
@@ -130,9 +133,15 @@ static size_t do_scrape(void) {
     struct item* it = &items[i];
     switch (it->kind) {
       case kFile: {
+        /* To the end; a sysfs attribute or a /proc/sys value is produced by
+         * one call in the kernel, so a short read there is its end (as vigia
+         * reads them, and any exporter may). */
         off_t off = 0;
         ssize_t n;
-        while ((n = pread(it->fd, buf, buf_size, off)) > 0) off += n;
+        while ((n = pread(it->fd, buf, buf_size, off)) > 0) {
+          off += n;
+          if (it->one_read && (size_t)n < buf_size) break;
+        }
         total += (size_t)off;
         break;
       }

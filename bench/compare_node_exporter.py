@@ -215,6 +215,86 @@ def vigia_default_collectors(binary, logdir):
         exp.stop()
 
 
+def floor_plan(pid, scrape, plan_path):
+    """Writes bench/host_floor's PLAN: the files, directories, statfs calls,
+    rtnetlink dump and uname of one of pid's scrapes, from its system calls
+    (strace -ff, one file per thread). Files vigia keeps open are named from
+    /proc/<pid>/fd. Returns the number of entries, 0 when strace failed."""
+    trace = plan_path + ".strace"
+    st = subprocess.Popen(["strace", "-ff", "-qq", "-p", str(pid), "-o", trace, "-e",
+                           "trace=openat,pread64,read,statfs,getdents64,sendto,uname"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attaching to every thread
+    scrape()
+    time.sleep(0.3)
+    st.terminate()
+    st.wait()
+    plan, seen = [], set()
+
+    def add(entry):
+        if entry not in seen:
+            seen.add(entry)
+            plan.append(entry)
+
+    for name in sorted(os.listdir(os.path.dirname(plan_path))):
+        if not name.startswith(os.path.basename(trace) + "."):
+            continue
+        opened = {}
+        with open(os.path.join(os.path.dirname(plan_path), name)) as f:
+            for line in f:
+                m = re.match(r'openat\(AT_FDCWD, "([^"]+)", ([A-Z_|]+)\) = (\d+)', line)
+                if m:
+                    opened[m.group(3)] = m.group(1)
+                    add(("d " if "O_DIRECTORY" in m.group(2) else "r ") + m.group(1))
+                    continue
+                m = re.match(r"(?:pread64|read)\((\d+),", line)
+                if m and m.group(1) not in opened:
+                    try:
+                        target = os.readlink(f"/proc/{pid}/fd/{m.group(1)}")
+                    except OSError:
+                        continue
+                    if target.startswith("/"):
+                        add("r " + re.sub(r"^/proc/\d+/", "/proc/self/", target))
+                    continue
+                m = re.match(r'statfs\("([^"]+)"', line)
+                if m:
+                    add("s " + m.group(1))
+                elif line.startswith("sendto(") and "RTM_GETLINK" in line:
+                    add("n")
+                elif line.startswith("uname("):
+                    add("u")
+        os.unlink(os.path.join(os.path.dirname(plan_path), name))
+    with open(plan_path, "w") as f:
+        f.write("".join(e + "\n" for e in plan))
+    return len(plan)
+
+
+def start_floor(args, vigia_bin, vigia, logdir):
+    """Starts bench/host_floor with the plan of one of vigia's scrapes and
+    vigia's exposition as its body; None (with a note) when it cannot run."""
+    if args.no_floor or args.quick or args.no_gzip:
+        return None
+    binary = args.host_floor or os.path.join(os.path.dirname(os.path.abspath(vigia_bin)), "bench", "host_floor")
+    if not os.access(binary, os.X_OK) or not shutil.which("strace"):
+        print(f"note: no floor ({binary} not built or strace missing)")
+        return None
+    plan = os.path.join(logdir, "floor.plan")
+    if floor_plan(vigia.proc.pid, vigia.scrape, plan) == 0:
+        print("note: no floor (strace saw no system call of vigia's scrape)")
+        return None
+    body = os.path.join(logdir, "floor.body")
+    with open(body, "wb") as f:
+        f.write(vigia.text().encode())
+    port = free_port()
+    floor = Exporter("floor", [binary, plan, body, str(port)], port, "vigia_collector_success", True, logdir)
+    floor.start()
+    with open(plan) as f:
+        kinds = [line.split(" ", 1)[0].strip() for line in f]
+    print(f"floor: {kinds.count('r')} files, {kinds.count('d')} directories, {kinds.count('s')} statfs, "
+          f"{kinds.count('n')} netlink dump, {kinds.count('u')} uname per scrape")
+    return floor
+
+
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -339,6 +419,12 @@ def run(args):
         for name, i in info.items():
             print(f"{name}: {i['series']} series, {i['bytes']} bytes ({i['wire_bytes']} on the wire)")
         result["exposition"] = info
+        floor = start_floor(args, vigia_bin, vigia, logdir)
+        if floor is not None:
+            exporters.append(floor)
+            for _ in range(args.warmup):
+                floor.scrape()
+            floor.check()
 
         header = (f"{'round':>5} {'exporter':<14} {'ticks':>6} {'cpu ms/scrape':>14} "
                   f"{'sched ms/scrape':>16} {'wall ms/scrape':>15} {'wall p50 ms':>12}")
@@ -374,6 +460,10 @@ def run(args):
                   f"{ratio(row['vigia']['sched_ms_per_scrape'], row['node_exporter']['sched_ms_per_scrape']):>16.3f} "
                   f"{ratio(row['vigia']['wall_ms_per_scrape'], row['node_exporter']['wall_ms_per_scrape']):>15.3f} "
                   f"{ratio(row['vigia']['wall_p50_ms'], row['node_exporter']['wall_p50_ms']):>12.3f}")
+            if "floor" in row:
+                print(f"{'':>5} {'floor/node':<14} {'':>6} "
+                      f"{ratio(row['floor']['cpu_ms_per_scrape'], row['node_exporter']['cpu_ms_per_scrape']):>14.3f} "
+                      f"{ratio(row['floor']['sched_ms_per_scrape'], row['node_exporter']['sched_ms_per_scrape']):>16.3f}")
 
         for e in exporters:
             result["memory"][e.name] = memory_kib(e.proc.pid)
@@ -393,6 +483,17 @@ def run(args):
 
     ratios = summarize(result, "node_exporter", "vigia/node", ("VmRSS", "VmHWM"), args.rounds, args.scrapes,
                        GOAL_CPU_RATIO, GOAL_RSS_RATIO)
+    if "floor" in result["median"]:
+        mf, mn = result["median"]["floor"], result["median"]["node_exporter"]
+        result["ratios"]["floor_cpu_per_scrape"] = ratio(mf["cpu_ms_per_scrape"], mn["cpu_ms_per_scrape"])
+        result["ratios"]["floor_sched_cpu_per_scrape"] = ratio(mf["sched_ms_per_scrape"], mn["sched_ms_per_scrape"])
+        result["ratios"]["vigia_over_floor_sched"] = ratio(result["median"]["vigia"]["sched_ms_per_scrape"],
+                                                           mf["sched_ms_per_scrape"])
+        print(f"floor (bench/host_floor: the same reads, gzip level 1 of vigia's exposition, one HTTP answer): "
+              f"{mf['cpu_ms_per_scrape']:.4f} ms/scrape (sched {mf['sched_ms_per_scrape']:.4f}); "
+              f"floor/node {result['ratios']['floor_cpu_per_scrape']:.3f} "
+              f"(sched {result['ratios']['floor_sched_cpu_per_scrape']:.3f}); "
+              f"vigia/floor (sched) {result['ratios']['vigia_over_floor_sched']:.2f}")
     total_ticks = sum(row["vigia"]["ticks"] for row in result["per_round"])
     if total_ticks < 10 * args.rounds:
         print(f"note: vigia used only {total_ticks} clock ticks in all; the tick-based figure is coarse, "
@@ -430,6 +531,8 @@ def main():
     p.add_argument("--textfile-dir", help="--collector.textfile.directory for both (default: a "
                    "temporary one holding one small .prom file)")
     p.add_argument("--no-gzip", action="store_true", help="do not send Accept-Encoding: gzip")
+    p.add_argument("--host-floor", help="bench/host_floor binary (default: beside the vigia binary)")
+    p.add_argument("--no-floor", action="store_true", help="do not run bench/host_floor beside the exporters")
     p.add_argument("--json", help="write the results to this JSON file")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 1 round of 20 scrapes, 5 warm-up (checks the script, not the speed)")

@@ -61,8 +61,11 @@ Status read_file(const std::string& path, std::string& out) {
 
 namespace {
 
-// Reads fd from offset 0 to EOF into out. Returns 0 or an errno.
-int pread_all(int fd, std::string& out) {
+// Reads fd from offset 0 to EOF into out. Returns 0 or an errno. With
+// short_is_end, a read that returns less than asked for is the end: true of
+// files the kernel produces in one call (sysfs attributes, /proc/sys values),
+// and it saves the second read that would return 0.
+int pread_all(int fd, std::string& out, bool short_is_end) {
   out.clear();
   if (out.capacity() < 4096) out.reserve(4096);
   for (;;) {
@@ -75,8 +78,9 @@ int pread_all(int fd, std::string& out) {
       if (errno == EINTR) continue;
       return errno;
     }
+    size_t asked = out.size() - old;
     out.resize(old + static_cast<size_t>(n));
-    if (n == 0) return 0;
+    if (n == 0 || (short_is_end && static_cast<size_t>(n) < asked)) return 0;
   }
 }
 
@@ -118,7 +122,10 @@ Status ProcFile::read_once(std::string& out) {
     proc_fs_ = ::fstatfs(fd_, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
     kernel_fs_ = proc_fs_ || (::fstatfs(fd_, &sf) == 0 && sf.f_type == SYSFS_MAGIC);
   }
-  if (int err = pread_all(fd_, out); err != 0) {
+  // A sysfs attribute is produced by one show() call, a /proc/sys value by one
+  // handler call: a short read is their end.
+  bool one_call = kernel_fs_ && (!proc_fs_ || path_.find("/sys/") != std::string::npos);
+  if (int err = pread_all(fd_, out, one_call); err != 0) {
     ::close(fd_);
     fd_ = -1;
     return Status::from_errno(path_, err);

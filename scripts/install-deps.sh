@@ -28,6 +28,8 @@ test_pkgs=(
   prometheus-alertmanager tzdata
   dbus-daemon python3-dbus python3-gi
   python3-yaml
+  # bench/compare_node_exporter.py: the host floor's plan is one vigia scrape's system calls.
+  strace
   # deploy/: the Debian package (cpack's DEB generator runs dpkg-shlibdeps), its lintian check, the
   # debootstrap base image for the Dockerfile and the .deb's install test, docker-compose config,
   # systemd-analyze verify/security on the units.

@@ -188,3 +188,26 @@ TEST_CASE("ProcFile::unchanged_since_read follows the kernel's mount-table signa
   }
   ::rmdir(dir);
 }
+
+TEST_CASE("ProcFile reads sysfs attributes and /proc/sys values whole, with a kept-open descriptor") {
+  // Both are produced by one kernel call, so ProcFile stops at a short read:
+  // the content must still be the whole file, on every re-read.
+  std::string out, want;
+  for (const char* path : {"/proc/sys/kernel/ostype", "/proc/sys/kernel/osrelease", "/proc/sys/fs/file-max",
+                           "/sys/kernel/uevent_seqnum", "/sys/devices/system/cpu/possible"}) {
+    INFO(path);
+    ProcFile f(path);
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(f.read(out).is_ok());
+      REQUIRE(read_file(path, want).is_ok());
+      CHECK(!out.empty());
+      CHECK(out.back() == '\n');
+      if (std::string(path).find("seqnum") == std::string::npos) CHECK(out == want);
+    }
+  }
+  // A procfs file outside /proc/sys larger than one read's buffer is still read to its end.
+  ProcFile smaps("/proc/self/smaps");
+  REQUIRE(smaps.read(out).is_ok());
+  CHECK(out.size() > 8192);
+  CHECK(out.back() == '\n');
+}

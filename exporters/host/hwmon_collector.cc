@@ -166,15 +166,22 @@ bool hwmon_explode_filename(std::string_view s, std::string& type, int64_t& num,
   return false;
 }
 
+bool hwmon_is_sensor_file(std::string_view name, std::string& sensor, std::string& property) {
+  std::string type;
+  int64_t num;
+  if (!hwmon_explode_filename(name, type, num, property) || !is_sensor_type(type)) return false;
+  sensor = type + std::to_string(num);
+  return true;
+}
+
 int hwmon_read_sensors(const std::string& dir, HwmonSensors& data) {
   std::vector<std::string> names;
   if (int err = list_dir(dir, names)) return err;
-  std::string type, property, value;
-  int64_t num;
+  std::string sensor, property, value;
   for (const std::string& n : names) {
-    if (!hwmon_explode_filename(n, type, num, property) || !is_sensor_type(type)) continue;
+    if (!hwmon_is_sensor_file(n, sensor, property)) continue;
     if (!read_value(dir + "/" + n, value)) continue;
-    data[type + std::to_string(num)][property] = value;
+    data[sensor][property] = value;
   }
   return 0;
 }

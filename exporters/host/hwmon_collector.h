@@ -28,6 +28,9 @@ bool hwmon_explode_filename(std::string_view name, std::string& type, int64_t& n
 // '\n' trimmed).
 using HwmonSensors = std::map<std::string, std::map<std::string, std::string>>;
 
+// True if the file name is a sensor file the collector reads (a known type).
+bool hwmon_is_sensor_file(std::string_view name, std::string& sensor, std::string& property);
+
 // Adds the sensor files of dir (collectSensorData); the errno of opendir.
 int hwmon_read_sensors(const std::string& dir, HwmonSensors& data);
 

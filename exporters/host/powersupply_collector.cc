@@ -89,6 +89,19 @@ const NumberFile* number_file(std::string_view name) {
 
 }  // namespace
 
+Status parse_power_supply_file(std::string_view file, const std::string& value, PowerSupply& out) {
+  if (number_file(file)) {
+    int64_t v;
+    if (!go_parse_int_base0(value, v))
+      return Status::error("strconv.ParseInt: parsing \"" + to_valid_utf8(value) + "\": invalid syntax");
+    out.numbers[std::string(file)] = v;
+    return Status::ok();
+  }
+  for (std::string_view s : kStrings)
+    if (s == file) out.strings[std::string(file)] = value;
+  return Status::ok();
+}
+
 Status read_power_supply(const std::string& dir, PowerSupply& out) {
   out.numbers.clear();
   out.strings.clear();
@@ -103,15 +116,8 @@ Status read_power_supply(const std::string& dir, PowerSupply& out) {
     err = read_sys_value(path, value);
     if (err == ENOENT || err == EOPNOTSUPP || err == EINVAL) continue;
     if (err) return Status::from_errno("failed to read file " + path, err);
-    if (number_file(f)) {
-      int64_t v;
-      if (!go_parse_int_base0(value, v))
-        return Status::error(path + ": strconv.ParseInt: parsing \"" + value + "\": invalid syntax");
-      out.numbers[f] = v;
-    } else {
-      for (std::string_view s : kStrings)
-        if (s == f) out.strings[f] = value;
-    }
+    Status st = parse_power_supply_file(f, value, out);
+    if (!st.is_ok()) return Status::error(path + ": " + st.message());
   }
   return Status::ok();
 }

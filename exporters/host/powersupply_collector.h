@@ -22,6 +22,11 @@ struct PowerSupply {
   std::map<std::string, std::string, std::less<>> strings;
 };
 
+// One file's value (read and trimmed) into out: a number file procfs knows
+// must be strconv.ParseInt(s, 0, 64), a text file procfs knows is kept, any
+// other file is ignored.
+Status parse_power_supply_file(std::string_view file, const std::string& value, PowerSupply& out);
+
 // parsePowerSupply: every regular file of dir read (128 bytes, trimmed);
 // ENOENT, EOPNOTSUPP and EINVAL skip the file, any other read error fails,
 // as does a known number file that strconv.ParseInt(s, 0, 64) refuses.

@@ -19,8 +19,8 @@ namespace {
 
 // hwmonSensorTypes: the file name types the collector reads.
 bool is_sensor_type(std::string_view t) {
-  for (std::string_view k : {"vrm", "beep_enable", "update_interval", "in", "cpu", "fan", "pwm", "temp", "curr",
-                             "power", "energy", "humidity", "intrusion"})
+  for (std::string_view k : {"vrm", "beep_enable", "update_interval", "in", "cpu", "fan", "pwm", "temp",
+                             "curr", "power", "energy", "humidity", "intrusion"})
     if (t == k) return true;
   return false;
 }
@@ -98,20 +98,25 @@ Unit unit_of(const std::string& type, const std::string& element) {
   if (element == "fault" || element == "alarm")
     return {"", "Hardware sensor " + element + " status (" + type + ")", 1};
   if (element == "beep") return {"_enabled", "Hardware monitor sensor has beeping enabled", 1};
-  if (type == "in" || type == "cpu") return {"_volts", "Hardware monitor for voltage (" + element + ")", 0.001};
+  if (type == "in" || type == "cpu")
+    return {"_volts", "Hardware monitor for voltage (" + element + ")", 0.001};
   if (type == "temp" && element != "type")
-    return {"_celsius", "Hardware monitor for temperature (" + (element.empty() ? "input" : element) + ")", 0.001};
+    return {"_celsius", "Hardware monitor for temperature (" + (element.empty() ? "input" : element) + ")",
+            0.001};
   if (type == "curr") return {"_amps", "Hardware monitor for current (" + element + ")", 0.001};
   if (type == "energy")
-    return {"_joule_total", "Hardware monitor for joules used so far (" + element + ")", 1e-6, MetricType::kCounter};
-  if (type == "power" && element == "accuracy") return {"", "Hardware monitor power meter accuracy, as a ratio", 1e-6};
-  if (type == "power" &&
-      (element == "average_interval" || element == "average_interval_min" || element == "average_interval_max"))
+    return {"_joule_total", "Hardware monitor for joules used so far (" + element + ")", 1e-6,
+            MetricType::kCounter};
+  if (type == "power" && element == "accuracy")
+    return {"", "Hardware monitor power meter accuracy, as a ratio", 1e-6};
+  if (type == "power" && (element == "average_interval" || element == "average_interval_min" ||
+                          element == "average_interval_max"))
     return {"_seconds", "Hardware monitor power usage update interval (" + element + ")", 0.001};
   if (type == "power") return {"_watt", "Hardware monitor for power usage in watts (" + element + ")", 1e-6};
   if (type == "humidity")
     return {"",
-            "Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the humidity as a percentage) (" +
+            "Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the humidity as a "
+            "percentage) (" +
                 element + ")",
             1e-6};
   if (type == "fan" && (element == "input" || element == "min" || element == "max" || element == "target"))
@@ -131,7 +136,7 @@ std::string hwmon_clean_name(std::string_view name) {
     uint32_t r = decode_rune(name, i, len);
     i += len;
     if (r >= 'A' && r <= 'Z') r += 'a' - 'A';
-    if (r == 0x130) r = 'i';  // unicode.ToLower's two non-ASCII runes
+    if (r == 0x130) r = 'i';   // unicode.ToLower's two non-ASCII runes
     if (r == 0x212A) r = 'k';  // with an ASCII lower case
     bool keep = (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == ':' || r == '_';
     out += keep ? static_cast<char>(r) : '_';
@@ -205,10 +210,11 @@ void hwmon_chip_series(const std::string& chip, const HwmonSensors& data, Sorted
     if (type == "vrm" || type == "update_interval") {
       if (plain == props.end() || !go_parse_float_full(plain->second, v)) continue;
       if (type == "vrm")
-        out.add("node_hwmon_voltage_regulator_version", "Hardware voltage regulator", MetricType::kGauge, labels, v);
+        out.add("node_hwmon_voltage_regulator_version", "Hardware voltage regulator", MetricType::kGauge,
+                labels, v);
       else
-        out.add("node_hwmon_update_interval_seconds", "Hardware monitor update interval", MetricType::kGauge, labels,
-                v * 0.001);
+        out.add("node_hwmon_update_interval_seconds", "Hardware monitor update interval", MetricType::kGauge,
+                labels, v * 0.001);
       continue;
     }
     const std::string prefix = "node_hwmon_" + type;
@@ -240,8 +246,8 @@ Status HwmonCollector::update_chip(const std::string& dir) {
   if (read_file(dir + "/name", raw).is_ok()) {
     std::string human = hwmon_clean_name(raw);
     if (!human.empty())
-      series_.add("node_hwmon_chip_names", "Annotation metric for human-readable chip names", MetricType::kGauge,
-                  {{"chip", chip}, {"chip_name", human}}, 1);
+      series_.add("node_hwmon_chip_names", "Annotation metric for human-readable chip names",
+                  MetricType::kGauge, {{"chip", chip}, {"chip_name", human}}, 1);
   }
   hwmon_chip_series(chip, data, series_);
   return Status::ok();

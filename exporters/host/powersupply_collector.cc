@@ -77,7 +77,7 @@ constexpr NumberFile kNumbers[] = {
 };
 
 // The text files, which become node_power_supply_info's labels.
-constexpr std::string_view kStrings[] = {"capacity_level", "charge_type", "health",     "manufacturer",
+constexpr std::string_view kStrings[] = {"capacity_level", "charge_type", "health",        "manufacturer",
                                          "model_name",     "scope",       "serial_number", "status",
                                          "technology",     "type",        "usb_type"};
 

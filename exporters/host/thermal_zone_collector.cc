@@ -99,7 +99,8 @@ Status read_cooling_devices(const std::string& dir, std::vector<CoolingDevice>& 
     if (int err = read_sys_value(base + "type", d.type)) return Status::from_errno(base + "type", err);
     for (auto [file, value] : {std::pair{"max_state", &d.max_state}, std::pair{"cur_state", &d.cur_state}}) {
       if (int err = read_sys_value(base + file, text)) return Status::from_errno(base + file, err);
-      if (!go_parse_int(text, *value)) return Status::error(base + file + ": invalid number \"" + text + "\"");
+      if (!go_parse_int(text, *value))
+        return Status::error(base + file + ": invalid number \"" + text + "\"");
     }
     out.push_back(std::move(d));
   }
@@ -111,15 +112,18 @@ Status ThermalZoneCollector::collect(const CollectContext&, MetricSink& sink) {
   if (!st.is_ok()) return st;
   for (const ThermalZone& z : zones_)
     series_.add("node_thermal_zone_temp", "Zone temperature in Celsius", MetricType::kGauge,
-                {{"zone", to_valid_utf8(z.name)}, {"type", to_valid_utf8(z.type)}}, static_cast<double>(z.temp) / 1000.0);
+                {{"zone", to_valid_utf8(z.name)}, {"type", to_valid_utf8(z.type)}},
+                static_cast<double>(z.temp) / 1000.0);
   st = read_cooling_devices(dir_, devices_);
   if (st.is_ok()) {
     for (const CoolingDevice& d : devices_) {
       std::string type = to_valid_utf8(d.type);
-      series_.add("node_cooling_device_cur_state", "Current throttle state of the cooling device", MetricType::kGauge,
-                  {{"name", to_valid_utf8(d.name)}, {"type", type}}, static_cast<double>(d.cur_state));
-      series_.add("node_cooling_device_max_state", "Maximum throttle state of the cooling device", MetricType::kGauge,
-                  {{"name", to_valid_utf8(d.name)}, {"type", type}}, static_cast<double>(d.max_state));
+      series_.add("node_cooling_device_cur_state", "Current throttle state of the cooling device",
+                  MetricType::kGauge, {{"name", to_valid_utf8(d.name)}, {"type", type}},
+                  static_cast<double>(d.cur_state));
+      series_.add("node_cooling_device_max_state", "Maximum throttle state of the cooling device",
+                  MetricType::kGauge, {{"name", to_valid_utf8(d.name)}, {"type", type}},
+                  static_cast<double>(d.max_state));
     }
   }
   series_.flush(sink);

@@ -36,7 +36,8 @@ class ValidatingSink final : public vigia::MetricSink {
   void sample(std::string_view name, vigia::Labels labels, double v, int64_t ts) override {
     if (name.empty() || (name[0] >= '0' && name[0] <= '9')) fail("bad metric name");
     for (char c : name)
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':'))
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+            c == ':'))
         fail("bad metric name character");
     for (const vigia::Label& l : labels)
       if (!vigia::valid_utf8(l.value)) fail("label value not UTF-8");
@@ -53,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::string clean = hwmon_clean_name(in);
   for (char c : clean)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '_')) fail("clean name character");
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '_'))
+      fail("clean name character");
   if (!clean.empty() && (clean.front() == '_' || clean.back() == '_')) fail("clean name not trimmed");
 
   double d;

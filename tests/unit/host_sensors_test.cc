@@ -116,8 +116,14 @@ TEST_CASE("hwmon file names and chip names follow node_exporter's regexps") {
 TEST_CASE("Go's ParseFloat and ParseInt(s, 0, 64) forms") {
   double d;
   int64_t i;
-  for (auto [s, v] : {std::pair{"1_000", 1000.0}, {"0x1p4", 16.0}, {"0x_1p4", 16.0}, {"1_0.5", 10.5},
-                      {"0X1P-2", 0.25}, {".5", 0.5}, {"5.", 5.0}, {"0x1.8p1", 3.0}}) {
+  for (auto [s, v] : {std::pair{"1_000", 1000.0},
+                      {"0x1p4", 16.0},
+                      {"0x_1p4", 16.0},
+                      {"1_0.5", 10.5},
+                      {"0X1P-2", 0.25},
+                      {".5", 0.5},
+                      {"5.", 5.0},
+                      {"0x1.8p1", 3.0}}) {
     INFO(s);
     REQUIRE(go_parse_float_full(s, d));
     CHECK(d == v);
@@ -126,8 +132,14 @@ TEST_CASE("Go's ParseFloat and ParseInt(s, 0, 64) forms") {
     INFO(s);
     CHECK_FALSE(go_parse_float_full(s, d));
   }
-  for (auto [s, v] : {std::pair<const char*, int64_t>{"0x10", 16}, {"010", 8}, {"0o17", 15}, {"0b101", 5},
-                      {"-9223372036854775808", INT64_MIN}, {"0_1_0", 8}, {"+7", 7}, {"0", 0}}) {
+  for (auto [s, v] : {std::pair<const char*, int64_t>{"0x10", 16},
+                      {"010", 8},
+                      {"0o17", 15},
+                      {"0b101", 5},
+                      {"-9223372036854775808", INT64_MIN},
+                      {"0_1_0", 8},
+                      {"+7", 7},
+                      {"0", 0}}) {
     INFO(s);
     REQUIRE(go_parse_int_base0(s, i));
     CHECK(i == v);

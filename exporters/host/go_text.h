@@ -18,14 +18,3 @@ bool go_parse_int(std::string_view s, int64_t& out);
 bool go_parse_float(std::string_view s, double& out);
 
 }  // namespace vigia::host
-
-namespace vigia::host {
-
-// strconv.ParseFloat(s, 64) in full: also hexadecimal forms ("0x1.8p3", the
-// exponent required) and `_` between digits (Go's underscoreOK rules).
-bool go_parse_float_full(std::string_view s, double& out);
-// strconv.ParseInt(s, 0, 64): the base from the prefix (0x, 0o, 0b, a
-// leading 0 for octal, else decimal), `_` between digits.
-bool go_parse_int_base0(std::string_view s, int64_t& out);
-
-}  // namespace vigia::host

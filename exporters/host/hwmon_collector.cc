@@ -11,6 +11,7 @@
 
 #include "core/strconv.h"
 #include "exporters/host/go_text.h"
+#include "exporters/host/proc_values.h"
 #include "exporters/host/sysfs_read.h"
 
 namespace vigia::host {
@@ -208,7 +209,7 @@ void hwmon_chip_series(const std::string& chip, const HwmonSensors& data, Sorted
       continue;
     }
     if (type == "vrm" || type == "update_interval") {
-      if (plain == props.end() || !go_parse_float_full(plain->second, v)) continue;
+      if (plain == props.end() || !parse_go_float64(plain->second, v)) continue;
       if (type == "vrm")
         out.add("node_hwmon_voltage_regulator_version", "Hardware voltage regulator", MetricType::kGauge,
                 labels, v);
@@ -226,7 +227,7 @@ void hwmon_chip_series(const std::string& chip, const HwmonSensors& data, Sorted
       } else if (!element.empty()) {
         name += "_" + hwmon_clean_name(element);
       }
-      if (!go_parse_float_full(value, v)) continue;
+      if (!parse_go_float64(value, v)) continue;
       Unit u = unit_of(type, element);
       out.add(name + u.suffix, std::move(u.help), u.type, labels, scaled(v, u.scale));
     }

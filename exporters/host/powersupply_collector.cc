@@ -5,6 +5,7 @@
 
 #include "core/strconv.h"
 #include "exporters/host/go_text.h"
+#include "exporters/host/proc_values.h"
 #include "exporters/host/sysfs_read.h"
 
 namespace vigia::host {
@@ -92,7 +93,7 @@ const NumberFile* number_file(std::string_view name) {
 Status parse_power_supply_file(std::string_view file, const std::string& value, PowerSupply& out) {
   if (number_file(file)) {
     int64_t v;
-    if (!go_parse_int_base0(value, v))
+    if (!parse_go_int64(value, v))
       return Status::error("strconv.ParseInt: parsing \"" + to_valid_utf8(value) + "\": invalid syntax");
     out.numbers[std::string(file)] = v;
     return Status::ok();

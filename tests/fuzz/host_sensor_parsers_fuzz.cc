@@ -15,6 +15,7 @@
 
 #include "core/strconv.h"
 #include "exporters/host/go_text.h"
+#include "exporters/host/proc_values.h"
 #include "exporters/host/hwmon_collector.h"
 #include "exporters/host/powersupply_collector.h"
 #include "exporters/host/sorted_series.h"
@@ -59,9 +60,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!clean.empty() && (clean.front() == '_' || clean.back() == '_')) fail("clean name not trimmed");
 
   double d;
-  (void)go_parse_float_full(in, d);
+  (void)parse_go_float64(in, d);
   int64_t a, b;
-  bool base0 = go_parse_int_base0(in, a);
+  bool base0 = parse_go_int64(in, a);
   bool base10 = go_parse_int(in, b);
   std::string_view digits = in;
   if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) digits.remove_prefix(1);

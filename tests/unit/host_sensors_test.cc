@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "exporters/host/go_text.h"
+#include "exporters/host/proc_values.h"
 #include "exporters/host/hwmon_collector.h"
 #include "exporters/host/powersupply_collector.h"
 #include "exporters/host/thermal_zone_collector.h"
@@ -125,12 +126,12 @@ TEST_CASE("Go's ParseFloat and ParseInt(s, 0, 64) forms") {
                       {"5.", 5.0},
                       {"0x1.8p1", 3.0}}) {
     INFO(s);
-    REQUIRE(go_parse_float_full(s, d));
+    REQUIRE(parse_go_float64(s, d));
     CHECK(d == v);
   }
   for (const char* s : {"1__0", "_1", "0x10", " 5", "5 ", "1e400", "nan(1)", "0x", "0xp1", ""}) {
     INFO(s);
-    CHECK_FALSE(go_parse_float_full(s, d));
+    CHECK_FALSE(parse_go_float64(s, d));
   }
   for (auto [s, v] : {std::pair<const char*, int64_t>{"0x10", 16},
                       {"010", 8},
@@ -141,11 +142,11 @@ TEST_CASE("Go's ParseFloat and ParseInt(s, 0, 64) forms") {
                       {"+7", 7},
                       {"0", 0}}) {
     INFO(s);
-    REQUIRE(go_parse_int_base0(s, i));
+    REQUIRE(parse_go_int64(s, i));
     CHECK(i == v);
   }
   for (const char* s : {"9223372036854775808", "08", "0x", "1__0", "_1", "1_", "+-1", "-", "", "0x1g"}) {
     INFO(s);
-    CHECK_FALSE(go_parse_int_base0(s, i));
+    CHECK_FALSE(parse_go_int64(s, i));
   }
 }

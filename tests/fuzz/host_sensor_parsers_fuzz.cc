@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/fs.h"
 #include "core/strconv.h"
 #include "exporters/host/go_text.h"
 #include "exporters/host/proc_values.h"
@@ -74,14 +75,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ps.name = "ps";
   std::string type, prop;
   int64_t num;
-  size_t i = 0;
-  while (i < in.size()) {
-    size_t nl = in.find('\n', i);
-    if (nl == std::string_view::npos) nl = in.size();
-    std::string_view line = in.substr(i, nl - i);
-    i = nl + 1;
+  vigia::for_each_line(in, [&](std::string_view line) {
     size_t eq = line.find('=');
-    if (eq == std::string_view::npos) continue;
+    if (eq == std::string_view::npos) return;
     std::string_view file = line.substr(0, eq);
     std::string value(line.substr(eq + 1));
     if (hwmon_explode_filename(file, type, num, prop)) {
@@ -91,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string sensor;
     if (hwmon_is_sensor_file(file, sensor, prop)) sensors[sensor][prop] = value;
     if (!parse_power_supply_file(file, value, ps).is_ok()) ps.numbers.clear();
-  }
+  });
   SortedSeries series;
   hwmon_chip_series("chip", sensors, series);
   power_supply_series(ps, series);

@@ -65,6 +65,9 @@ class HostArea final : public Area {
                 &o.netclass_netlink);
     fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.",
                   &o.netstat_fields);
+    fs.add_string("collector.powersupply.ignored-supplies",
+                  "Regexp of power supplies to ignore for powersupplyclass collector.",
+                  &o.powersupply_ignored_supplies);
     add_systemd_flags(fs, o);
     fs.add_bool("collector.stat.softirq", "Export softirq calls per vector", &o.stat_softirq);
     fs.add_string("collector.textfile.directory", "Directory to read text files with metrics from.",

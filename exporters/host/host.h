@@ -49,6 +49,8 @@ struct HostOptions {
       "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|"
       "OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|"
       "RcvbufErrors|SndbufErrors))$";
+  // --collector.powersupply.ignored-supplies
+  std::string powersupply_ignored_supplies = "^$";
   // --collector.systemd.*: unit-include, unit-exclude (and their deprecated
   // names unit-whitelist, unit-blacklist), private, enable-*-metrics
   std::string systemd_unit_include = ".+", systemd_unit_exclude = ".+\\.(automount|device|mount|scope|slice)";

@@ -1,6 +1,10 @@
 #include "exporters/host/proc_values.h"
 
+#include <cmath>
+#include <cstdlib>
+
 #include "core/text.h"
+#include "exporters/host/go_text.h"
 
 namespace vigia::host {
 
@@ -119,6 +123,46 @@ bool parse_go_int64(std::string_view s, int64_t& out) {
     if (v > kMaxPos) return false;
     out = static_cast<int64_t>(v);
   }
+  return true;
+}
+
+bool parse_go_float64(std::string_view s, double& out) {
+  std::string stripped;
+  if (s.find('_') != std::string_view::npos) {
+    std::string_view body = s;
+    if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
+    if (!underscores_ok(body)) return false;
+    for (char c : s)
+      if (c != '_') stripped += c;
+    s = stripped;
+  }
+  std::string_view m = s;
+  if (!m.empty() && (m[0] == '+' || m[0] == '-')) m.remove_prefix(1);
+  if (!(m.size() >= 2 && m[0] == '0' && (m[1] | 0x20) == 'x')) {
+    if (s.find('(') != std::string_view::npos) return false;  // from_chars' "nan(...)"
+    return go_parse_float(s, out);
+  }
+  // Hexadecimal: 0x, a mantissa of hex digits with at most one '.', then a
+  // required p exponent.
+  size_t i = 2, digits = 0;
+  bool dot = false;
+  for (; i < m.size() && (digit_value(m[i]) < 16 || (m[i] == '.' && !dot)); ++i) {
+    if (m[i] == '.')
+      dot = true;
+    else
+      ++digits;
+  }
+  if (digits == 0 || i == m.size() || (m[i] | 0x20) != 'p') return false;
+  ++i;
+  if (i < m.size() && (m[i] == '+' || m[i] == '-')) ++i;
+  size_t exp_start = i;
+  while (i < m.size() && m[i] >= '0' && m[i] <= '9') ++i;
+  if (i == exp_start || i != m.size()) return false;
+  std::string text(s);
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || std::isinf(v)) return false;
+  out = v;
   return true;
 }
 

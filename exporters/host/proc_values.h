@@ -22,6 +22,10 @@ bool parse_hex_u64(std::string_view s, uint64_t& out, int bits = 64);
 // base, '_' allowed between digits after a prefix or between digits.
 bool parse_go_int64(std::string_view s, int64_t& out);
 
+// strconv.ParseFloat(s, 64) in full: go_parse_float's decimal forms, and
+// hexadecimal ones ("0x1.8p3", the exponent required), '_' between digits.
+bool parse_go_float64(std::string_view s, double& out);
+
 // Reads a file that must hold one decimal unsigned integer (trimmed).
 // Missing file: the error is_not_found(); not a number: an error naming it.
 Status read_u64_file(ProcFile& file, std::string& buf, uint64_t& out);

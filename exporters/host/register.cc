@@ -13,6 +13,7 @@
 #include "exporters/host/filesystem_collector.h"
 #include "exporters/host/interrupts_collector.h"
 #include "exporters/host/host.h"
+#include "exporters/host/hwmon_collector.h"
 #include "exporters/host/loadavg_collector.h"
 #include "exporters/host/mdadm_collector.h"
 #include "exporters/host/meminfo_collector.h"
@@ -24,6 +25,7 @@
 #include "exporters/host/nvme_collector.h"
 #include "exporters/host/os_collector.h"
 #include "exporters/host/pressure_collector.h"
+#include "exporters/host/powersupply_collector.h"
 #include "exporters/host/processes_collector.h"
 #include "exporters/host/schedstat_collector.h"
 #include "exporters/host/selinux_collector.h"
@@ -32,6 +34,7 @@
 #include "exporters/host/stat_collector.h"
 #include "exporters/host/systemd_collector.h"
 #include "exporters/host/textfile_collector.h"
+#include "exporters/host/thermal_zone_collector.h"
 #include "exporters/host/time_collector.h"
 #include "exporters/host/timex_collector.h"
 #include "exporters/host/udp_queues_collector.h"
@@ -52,6 +55,7 @@ void register_collectors(CollectorCatalog& c, const HostOptions& o) {
   c.add("entropy", true, [o] { return std::make_unique<EntropyCollector>(o.paths); });
   c.add("filefd", true, [o] { return std::make_unique<FilefdCollector>(o.paths); });
   c.add("filesystem", true, [o] { return std::make_unique<FilesystemCollector>(o); });
+  c.add("hwmon", true, [o] { return std::make_unique<HwmonCollector>(o.paths); });
   c.add("interrupts", false, [o] { return std::make_unique<InterruptsCollector>(o.paths); });
   c.add("loadavg", true, [o] { return std::make_unique<LoadavgCollector>(o.paths); });
   c.add("mdadm", true, [o] { return std::make_unique<MdadmCollector>(o.paths); });
@@ -63,6 +67,7 @@ void register_collectors(CollectorCatalog& c, const HostOptions& o) {
   c.add("nfsd", true, [o] { return std::make_unique<NfsdCollector>(o.paths); });
   c.add("nvme", true, [o] { return std::make_unique<NvmeCollector>(o.paths); });
   c.add("os", true, [o] { return std::make_unique<OsCollector>(o.paths); });
+  c.add("powersupplyclass", true, [o] { return std::make_unique<PowerSupplyCollector>(o); });
   c.add("pressure", true, [o] { return std::make_unique<PressureCollector>(o.paths); });
   c.add("processes", false, [o] { return std::make_unique<ProcessesCollector>(o.paths); });
   c.add("schedstat", true, [o] { return std::make_unique<SchedstatCollector>(o.paths); });
@@ -72,6 +77,7 @@ void register_collectors(CollectorCatalog& c, const HostOptions& o) {
   c.add("stat", true, [o] { return std::make_unique<StatCollector>(o.paths, o.stat_softirq); });
   c.add("systemd", false, [o] { return std::make_unique<SystemdCollector>(o); });
   c.add("textfile", true, [o] { return std::make_unique<TextfileCollector>(o.textfile_directory); });
+  c.add("thermal_zone", true, [o] { return std::make_unique<ThermalZoneCollector>(o.paths); });
   c.add("time", true, [o] { return std::make_unique<TimeCollector>(o.paths); });
   c.add("timex", true, [] { return std::make_unique<TimexCollector>(); });
   c.add("udp_queues", true, [o] { return std::make_unique<UdpQueuesCollector>(o.paths); });

@@ -47,8 +47,8 @@ ALLOW_SERIES_DIFF = {
 # lacks what they read: {collector: path}. Where the path is absent, vigia must export none of
 # their families either (the family comparison below checks that both sides have none).
 NO_DATA_WITHOUT = {
-    "dmi": "/sys/class/dmi/id", "mdadm": "/proc/mdstat", "nfs": "/proc/net/rpc/nfs",
-    "nfsd": "/proc/net/rpc/nfsd", "nvme": "/sys/class/nvme",
+    "dmi": "/sys/class/dmi/id", "hwmon": "/sys/class/hwmon", "mdadm": "/proc/mdstat", "nfs": "/proc/net/rpc/nfs",
+    "nfsd": "/proc/net/rpc/nfsd", "nvme": "/sys/class/nvme", "powersupplyclass": "/sys/class/power_supply",
     "conntrack": "/proc/sys/net/netfilter/nf_conntrack_count",
     "schedstat": "/proc/schedstat",
 }
@@ -91,6 +91,7 @@ BOUNDED_GAUGES = {
 # with the governor every few ms): type, labels and series are compared, values are not.
 VOLATILE_GAUGES = {
     "node_cpu_frequency_hertz", "node_cpu_scaling_frequency_hertz",
+    "node_hwmon_fan_rpm", "node_power_supply_current_ampere", "node_power_supply_power_watt",
 }
 
 REL_TOL = 1e-9

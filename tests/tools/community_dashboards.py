@@ -76,17 +76,6 @@ NOT_YET = {
         "machine_memory_bytes": _MACHINE,
     },
     "node-exporter-full": {
-        "node_cooling_device_cur_state": "thermal_zone collector (/sys/class/thermal cooling devices) not in vigia",
-        "node_cooling_device_max_state": "thermal_zone collector (/sys/class/thermal cooling devices) not in vigia",
-        "node_hwmon_chip_names": "hwmon collector (/sys/class/hwmon) not in vigia",
-        "node_hwmon_fan_min_rpm": "hwmon collector (/sys/class/hwmon) not in vigia",
-        "node_hwmon_fan_rpm": "hwmon collector (/sys/class/hwmon) not in vigia",
-        "node_hwmon_temp_celsius": "hwmon collector (/sys/class/hwmon) not in vigia",
-        "node_hwmon_temp_crit_alarm_celsius": "hwmon collector (/sys/class/hwmon) not in vigia",
-        "node_hwmon_temp_crit_celsius": "hwmon collector (/sys/class/hwmon) not in vigia",
-        "node_hwmon_temp_crit_hyst_celsius": "hwmon collector (/sys/class/hwmon) not in vigia",
-        "node_hwmon_temp_max_celsius": "hwmon collector (/sys/class/hwmon) not in vigia",
-        "node_power_supply_online": "powersupplyclass collector (/sys/class/power_supply) not in vigia",
         "node_tcp_connection_states": "tcpstat collector (netlink sock_diag, off by default in node_exporter) "
                                       "not in vigia",
         "node_kernel_hung_tasks": "a collector newer than node_exporter 1.5 (vigia's reference): not in vigia",

@@ -114,6 +114,62 @@ for _n in ("frequency", "frequency_min", "frequency_max", "scaling_frequency", "
            "scaling_frequency_max"):
     MANUAL["node_cpu_%s_hertz" % _n] = ("gauge", "`cpu`", "CPU %s in hertz (cpufreq)." % _n.replace("_", " "),
                                        "collector `cpufreq` on a host with cpufreq in sysfs")
+# hwmon, powersupplyclass and thermal_zone compose their names at run time (hwmon: one family per
+# sensor file type and property) and this machine has none of the hardware: the common families.
+_HWMON = "collector `hwmon` on a host with hwmon sensors in /sys/class/hwmon; the family set follows the sensor files"
+for _n, _t, _h in [
+        ("beep_enabled", "gauge", "Hardware beep enabled"),
+        ("curr_amps", "gauge", "Hardware monitor for current (input)"),
+        ("energy_joule_total", "counter", "Hardware monitor for joules used so far (input)"),
+        ("fan_alarm", "gauge", "Hardware sensor alarm status (fan)"),
+        ("fan_beep_enabled", "gauge", "Hardware monitor sensor has beeping enabled"),
+        ("fan_max_rpm", "gauge", "Hardware monitor for fan revolutions per minute (max)"),
+        ("fan_min_rpm", "gauge", "Hardware monitor for fan revolutions per minute (min)"),
+        ("fan_rpm", "gauge", "Hardware monitor for fan revolutions per minute (input)"),
+        ("fan_target_rpm", "gauge", "Hardware monitor for fan revolutions per minute (target)"),
+        ("humidity", "gauge", "Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the "
+         "humidity as a percentage) (input)"),
+        ("in_alarm", "gauge", "Hardware sensor alarm status (in)"),
+        ("in_max_volts", "gauge", "Hardware monitor for voltage (max)"),
+        ("in_min_volts", "gauge", "Hardware monitor for voltage (min)"),
+        ("in_volts", "gauge", "Hardware monitor for voltage (input)"),
+        ("intrusion_alarm", "gauge", "Hardware sensor alarm status (intrusion)"),
+        ("power_average_watt", "gauge", "Hardware monitor for power usage in watts (average)"),
+        ("pwm_enable", "gauge", "Hardware monitor pwm element enable"),
+        ("temp_celsius", "gauge", "Hardware monitor for temperature (input)"),
+        ("temp_crit_alarm_celsius", "gauge", "Hardware monitor for temperature (crit_alarm)"),
+        ("temp_crit_celsius", "gauge", "Hardware monitor for temperature (crit)"),
+        ("temp_crit_hyst_celsius", "gauge", "Hardware monitor for temperature (crit_hyst)"),
+        ("temp_max_celsius", "gauge", "Hardware monitor for temperature (max)"),
+        ("update_interval_seconds", "gauge", "Hardware monitor update interval"),
+        ("voltage_regulator_version", "gauge", "Hardware voltage regulator")]:
+    MANUAL["node_hwmon_" + _n] = (_t, "`chip`, `sensor`", _h, _HWMON)
+MANUAL["node_hwmon_chip_names"] = ("gauge", "`chip`, `chip_name`", "Annotation metric for human-readable chip names",
+                                   _HWMON)
+MANUAL["node_hwmon_sensor_label"] = ("gauge", "`chip`, `label`, `sensor`", "Label for given chip and sensor", _HWMON)
+for _n in ("authentic calibrate capacity capacity_alert_max capacity_alert_min cyclecount online present "
+           "time_to_empty_seconds time_to_full_seconds current_boot current_max current_ampere energy_empty "
+           "energy_empty_design energy_full energy_full_design energy_watthour voltage_boot voltage_max "
+           "voltage_max_design voltage_min voltage_min_design voltage_volt voltage_ocv charge_control_limit "
+           "charge_control_limit_max charge_counter charge_empty charge_empty_design charge_full "
+           "charge_full_design charge_ampere charge_term_current constant_charge_current "
+           "constant_charge_current_max constant_charge_voltage constant_charge_voltage_max precharge_current "
+           "input_current_limit power_watt temp_celsius temp_alert_max_celsius temp_alert_min_celsius "
+           "temp_ambient_celsius temp_ambient_max_celsius temp_ambient_min_celsius temp_max_celsius "
+           "temp_min_celsius").split():
+    MANUAL["node_power_supply_" + _n] = (
+        "gauge", "`power_supply`", "%s value of /sys/class/power_supply/<power_supply>." % _n,
+        "collector `powersupplyclass` on a host with /sys/class/power_supply and the file")
+MANUAL["node_power_supply_info"] = (
+    "gauge", ", ".join("`%s`" % _l for _l in (
+        "power_supply capacity_level charge_type health manufacturer model_name scope serial_number status "
+        "technology type usb_type").split()),
+    "info of /sys/class/power_supply/<power_supply>. (the labels whose files are non-empty)",
+    "collector `powersupplyclass` on a host with /sys/class/power_supply")
+for _n, _l, _h in [("node_thermal_zone_temp", "`type`, `zone`", "Zone temperature in Celsius"),
+                   ("node_cooling_device_cur_state", "`name`, `type`", "Current throttle state of the cooling device"),
+                   ("node_cooling_device_max_state", "`name`, `type`", "Maximum throttle state of the cooling device")]:
+    MANUAL[_n] = ("gauge", _l, _h, "collector `thermal_zone` on a host with /sys/class/thermal")
 SKIP_LABELS = {"le", "quantile"}
 # What an unconditional family needs besides its area being configured (the test's stack has
 # all of it, so the test still requires these families): (name prefix, what).

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "alerting/notify/config_internal.h"
+#include "core/tls_options.h"
 #include "core/text.h"
 
 namespace vigia::notify::detail {
@@ -257,24 +258,12 @@ std::string join_dir(const std::string& dir, const std::string& file) {
 
 TlsConfig read_tls_config(const YamlReader& r, const YAML::Node& tls, const std::string& w,
                           const std::string& dir) {
-  TlsConfig t;
-  detail::check_keys_am(r, tls, w,
-                        {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"},
-                        {"min_version", "max_version"});
-  if (!tls.IsMap()) return t;
-  auto str = [&](const char* key, std::string& out, bool file) {
-    if (tls[key] && !tls[key].IsNull()) {
-      out = r.get_string(tls[key], w + "." + key);
-      if (file) out = join_dir(dir, out);
-    }
-  };
-  str("ca_file", t.ca_file, true);
-  str("cert_file", t.cert_file, true);
-  str("key_file", t.key_file, true);
-  str("server_name", t.server_name, false);
-  if (tls["insecure_skip_verify"] && !tls["insecure_skip_verify"].IsNull())
-    t.insecure_skip_verify = detail::read_bool(r, tls["insecure_skip_verify"], w + ".insecure_skip_verify");
-  return t;
+  TlsReadOptions o;
+  o.dir = dir;
+  o.unsupported = {"min_version", "max_version"};
+  o.yaml_v2 = true;
+  o.cert_and_key_together = false;
+  return read_tls_client_options(r, tls, w, o);
 }
 
 using detail::check_keys_am;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/http_client.h"
+#include "core/target_list.h"
 #include "exporters/nginx/stub_status.h"
 
 namespace vigia::nginx {
@@ -82,10 +83,7 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
                       if (!item["url"]) r.fail(item, what + ": missing key 'url'");
                       t.url = r.get_http_url(item["url"], what + ".url",
                                              "expected an http:// or https:// URL of a stub_status page");
-                      if (item["username"]) t.username = r.get_string(item["username"], what + ".username");
-                      t.password = read_secret_ref(r, item, what);
-                      if (!t.password.empty() && t.username.empty())
-                        r.fail(item, what + ": a password needs a username");
+                      t.password = read_basic_auth(r, item, what, t.username);
                       out.push_back(std::move(t));
                     });
   return out;

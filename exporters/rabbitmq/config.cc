@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include "core/target_list.h"
+
 namespace vigia::rabbitmq {
 namespace {
 
@@ -24,13 +26,13 @@ bool TargetConfig::wants(const std::string& queue) const {
   return true;
 }
 
-std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n) {
+std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n, std::string_view section) {
   std::vector<TargetConfig> out;
   static const std::vector<std::string_view> kKeys = {
       "name",          "url",           "username",   "password_file", "password_env", "per_object",
       "queue_include", "queue_exclude", "max_queues", "page_size",     "queue_stats"};
   r.read_named_list(
-      n, "rabbitmq", "target", kKeys,
+      n, section, "target", kKeys,
       [&](const YAML::Node& item, const std::string& what, const std::string& name) {
         TargetConfig t;
         t.name = name;
@@ -40,9 +42,7 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
         if (t.url.find_first_of("?#") != std::string::npos)
           r.fail(item["url"], what + ".url: expected a base URL without ? or #");
         while (!t.url.empty() && t.url.back() == '/') t.url.pop_back();
-        if (item["username"]) t.username = r.get_string(item["username"], what + ".username");
-        t.password = read_secret_ref(r, item, what);
-        if (!t.password.empty() && t.username.empty()) r.fail(item, what + ": a password needs a username");
+        t.password = read_basic_auth(r, item, what, t.username);
         if (item["per_object"]) t.per_object = r.get_bool(item["per_object"], what + ".per_object");
         if (item["queue_include"])
           t.include_re = get_regex(r, item["queue_include"], what + ".queue_include", t.queue_include);
@@ -58,16 +58,7 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n)
 }
 
 Status parse_targets(const std::string& file, const std::string& yaml, std::vector<TargetConfig>& out) {
-  YamlReader r(file);
-  try {
-    YAML::Node root = YAML::Load(yaml);
-    out = read_targets(r, root["rabbitmq"]);
-    return Status::ok();
-  } catch (const ConfigError& e) {
-    return Status::error(e.what());
-  } catch (const YAML::Exception& e) {
-    return Status::error(yaml_error_message(file, e));
-  }
+  return parse_target_list<TargetConfig>(file, yaml, "rabbitmq", read_targets, out);
 }
 
 }  // namespace vigia::rabbitmq

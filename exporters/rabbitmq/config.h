@@ -51,7 +51,7 @@ struct TargetConfig {
 // file:line:column: unknown keys, missing or duplicate names, a url that is
 // not http(s):// or carries credentials, a password without a username, a
 // bad regular expression, max_queues outside 1-1000000.
-std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n);
+std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n, std::string_view section);
 
 // For unit tests: read_targets over YAML text, the error as a Status.
 Status parse_targets(const std::string& file, const std::string& yaml, std::vector<TargetConfig>& out);

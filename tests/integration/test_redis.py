@@ -11,6 +11,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import bullmq  # noqa: E402
 import harness as h  # noqa: E402
 import redis_harness as rh  # noqa: E402
 from harness import find, one  # noqa: E402
@@ -22,25 +23,6 @@ MAXCLIENTS = 500
 DEADLINE = 4  # the scrapes' X-Prometheus-Scrape-Timeout-Seconds
 
 
-def write_bullmq(server, now_ms):
-    """Two BullMQ queues as BullMQ lays them out (prefix bull): email with jobs in
-    every state, reports with its job counter only; plus a job hash that names no queue."""
-    c = server.cmd
-    c("HSET", "bull:email:meta", "opts.maxLenEvents", "10000")
-    c("SET", "bull:email:id", "12")
-    # New jobs are pushed on the left; workers take the right end: 2 is the oldest.
-    c("LPUSH", "bull:email:wait", "2", "3")
-    c("HSET", "bull:email:2", "name", "welcome", "timestamp", str(now_ms - 120000))
-    c("HSET", "bull:email:3", "name", "welcome", "timestamp", str(now_ms - 5000))
-    c("LPUSH", "bull:email:active", "1")
-    c("ZADD", "bull:email:delayed", "1", "4", "2", "5")
-    c("ZADD", "bull:email:prioritized", "1", "6")
-    c("ZADD", "bull:email:failed", "1", "7", "2", "8", "3", "9")
-    c("ZADD", "bull:email:completed", "1", "10", "2", "11", "3", "12", "4", "13")
-    c("SET", "bull:reports:id", "0")
-    c("HSET", "bull:orphan:42", "timestamp", "1")
-
-
 def body(c):
     primary = rh.start_redis("primary", extra=["maxmemory %d" % MAXMEMORY, "maxclients %d" % MAXCLIENTS])
     replica = rh.start_redis("replica", replica_of=primary)
@@ -49,7 +31,7 @@ def body(c):
     silent = rh.start_silent_server()
 
     now_ms = int(time.time() * 1000)
-    write_bullmq(primary, now_ms)
+    bullmq.write_queues(primary, now_ms)
     primary.cmd("SET", "counter", "42")
     primary.cmd("SET", "greeting", "hello")
     primary.cmd("RPUSH", "mylist", "a", "b", "c")

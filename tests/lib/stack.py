@@ -37,6 +37,7 @@ import os
 import threading
 import time
 
+import bullmq
 import harness as h
 import docker_harness as dh
 import nginx_harness as nh
@@ -79,23 +80,6 @@ class WebhookReceiver:
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d/hook" % self.port
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-def _write_bullmq(r):
-    """Two BullMQ queues as BullMQ lays them out (as tests/integration/test_redis.py)."""
-    now_ms = int(time.time() * 1000)
-    c = r.cmd
-    c("HSET", "bull:email:meta", "opts.maxLenEvents", "10000")
-    c("SET", "bull:email:id", "12")
-    c("LPUSH", "bull:email:wait", "2", "3")
-    c("HSET", "bull:email:2", "name", "welcome", "timestamp", str(now_ms - 120000))
-    c("HSET", "bull:email:3", "name", "welcome", "timestamp", str(now_ms - 5000))
-    c("LPUSH", "bull:email:active", "1")
-    c("ZADD", "bull:email:delayed", "1", "4", "2", "5")
-    c("ZADD", "bull:email:failed", "1", "7")
-    c("ZADD", "bull:email:completed", "1", "10", "2", "11")
-    c("SET", "bull:reports:id", "0")
-    c("SET", "session:1", "x")
 
 
 class _Bg:
@@ -318,7 +302,8 @@ def start_stack(full=False, prometheus=True):
     t = time.monotonic()
     s.redis_primary = rd.start_redis("primary", extra=["maxmemory 64mb"])
     s.redis_replica = rd.start_redis("replica", replica_of=s.redis_primary)
-    _write_bullmq(s.redis_primary)
+    bullmq.write_queues(s.redis_primary, int(time.time() * 1000))
+    s.redis_primary.cmd("SET", "session:1", "x")
     s.timings["redis"] = time.monotonic() - t
     t = time.monotonic()
     s.nginx, s.tls_url, s.ca_file = _nginx()

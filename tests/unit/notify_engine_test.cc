@@ -441,6 +441,22 @@ TEST_CASE("config errors name file:line:column") {
   CHECK(config_error(
             "global:\n  http_config:\n    oauth2: {}\nroute: {receiver: d}\nreceivers: [{name: d}]\n") ==
         "am.yml:3:5: global.http_config: 'oauth2' is not supported by vigia");
+  // tls_config as Alertmanager reads it (core/tls_options.h with yaml_v2): versions refused by
+  // name, a null value is no value, a quoted bool is a string, cert_file alone is accepted.
+  CHECK(config_error("global:\n  http_config:\n    tls_config: {min_version: TLS12}\nroute: {receiver: d}\n"
+                     "receivers: [{name: d}]\n") ==
+        "am.yml:3:18: global.http_config.tls_config: 'min_version' is not supported by vigia");
+  CHECK(
+      config_error("global:\n  http_config:\n    tls_config: {ca_file: null, insecure_skip_verify: 'true'}\n"
+                   "route: {receiver: d}\nreceivers: [{name: d}]\n") ==
+      "am.yml:3:55: global.http_config.tls_config.insecure_skip_verify: expected true or false, not a quoted "
+      "string");
+  CHECK(config_error("global:\n  http_config:\n    tls_config: {ca_file: ca.pem, ca: x}\n"
+                     "route: {receiver: d}\nreceivers: [{name: d}]\n") ==
+        "am.yml:3:35: unknown key 'ca' in global.http_config.tls_config");
+  CHECK(config("global:\n  http_config:\n    tls_config: {cert_file: c.pem, server_name: s}\n"
+               "route: {receiver: d}\nreceivers: [{name: d}]\n")
+            .global.http_config.tls.cert_file == "./c.pem");  // Alertmanager's SetDirectory(".")
   CHECK(config_error(std::string("route:\n  receiver: default\n  group_interval: 0s\n") + kReceivers) ==
         "am.yml:3:19: route.group_interval cannot be zero");
   CHECK(config_error(

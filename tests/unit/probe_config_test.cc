@@ -138,6 +138,10 @@ TEST_CASE("probe configuration errors name file:line:column") {
         "vigia.yml:2:55: module m.dns.valid_rcodes: unknown rcode 'NOERR'");
   CHECK(error_of("probe_modules:\n  m: {prober: http, http: {tls_config: {cert_file: a.pem}}}\n") ==
         "vigia.yml:2:40: module m.http.tls_config: cert_file and key_file must be given together");
+  CHECK(error_of("probe_modules:\n  m: {prober: http, http: {tls_config: {min_version: TLS9}}}\n") ==
+        "vigia.yml:2:54: module m.http.tls_config.min_version: expected TLS10, TLS11, TLS12 or TLS13");
+  CHECK(error_of("probe_modules:\n  m: {prober: http, http: {tls_config: {max_version: TLS13}}}\n") ==
+        "vigia.yml:2:41: unknown key 'max_version' in module m.http.tls_config");
 }
 
 TEST_CASE("parse_blackbox_yaml: refuses what blackbox.yml does not hold") {

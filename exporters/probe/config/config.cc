@@ -1,6 +1,7 @@
 #include "exporters/probe/config/config.h"
 
 #include "exporters/probe/config/dns_names.h"
+#include "core/tls_options.h"
 
 #include <re2/re2.h>
 
@@ -79,30 +80,9 @@ int64_t read_bytes(const YamlReader& r, const YAML::Node& n, const std::string& 
 
 TlsConfig read_tls(const YamlReader& r, const YAML::Node& n, const std::string& what) {
   TlsConfig t;
-  r.check_keys(n, what,
-               {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version"});
-  if (n.IsNull()) return t;
-  if (n["ca_file"]) t.ca_file = resolve_path(r, r.get_string(n["ca_file"], what + ".ca_file"));
-  if (n["cert_file"]) t.cert_file = resolve_path(r, r.get_string(n["cert_file"], what + ".cert_file"));
-  if (n["key_file"]) t.key_file = resolve_path(r, r.get_string(n["key_file"], what + ".key_file"));
-  if (t.cert_file.empty() != t.key_file.empty())
-    r.fail(n, what + ": cert_file and key_file must be given together");
-  if (n["server_name"]) t.server_name = r.get_string(n["server_name"], what + ".server_name");
-  if (n["insecure_skip_verify"])
-    t.insecure_skip_verify = r.get_bool(n["insecure_skip_verify"], what + ".insecure_skip_verify");
-  if (n["min_version"]) {
-    std::string v = r.get_string(n["min_version"], what + ".min_version");
-    if (v == "TLS10")
-      t.min_version = 0x0301;
-    else if (v == "TLS11")
-      t.min_version = 0x0302;
-    else if (v == "TLS12")
-      t.min_version = 0x0303;
-    else if (v == "TLS13")
-      t.min_version = 0x0304;
-    else
-      r.fail(n["min_version"], what + ".min_version: expected TLS10, TLS11, TLS12 or TLS13");
-  }
+  TlsReadOptions o;
+  o.min_version = &t.min_version;
+  static_cast<TlsClientOptions&>(t) = read_tls_client_options(r, n, what, o);
   return t;
 }
 

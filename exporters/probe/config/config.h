@@ -23,15 +23,15 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/http_client.h"
 #include "core/yaml_reader.h"
 
 namespace vigia::probe {
 
-// prometheus/common's tls_config.
-struct TlsConfig {
-  std::string ca_file, cert_file, key_file;  // paths, relative to the file they were read from
-  std::string server_name;                   // SNI and the name checked; default: the target's host
-  bool insecure_skip_verify = false;
+// prometheus/common's tls_config (read by core/tls_options.h): file paths
+// relative to the file they were read from; server_name, the SNI and the name
+// checked, defaults to the target's host.
+struct TlsConfig : TlsClientOptions {
   int min_version = 0;  // 0 (TLS 1.2, Go's client default) or 0x0301..0x0304
 };
 

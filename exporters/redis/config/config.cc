@@ -3,6 +3,7 @@
 #include <charconv>
 #include <set>
 
+#include "core/target_list.h"
 #include "core/tls_options.h"
 
 namespace vigia::redis {
@@ -155,16 +156,7 @@ std::vector<TargetConfig> read_targets(const YamlReader& r, const YAML::Node& n,
 }
 
 Status parse_targets(const std::string& file, const std::string& yaml, std::vector<TargetConfig>& out) {
-  YamlReader r(file);
-  try {
-    YAML::Node root = YAML::Load(yaml);
-    out = read_targets(r, root["redis"], "redis");
-    return Status::ok();
-  } catch (const ConfigError& e) {
-    return Status::error(e.what());
-  } catch (const YAML::Exception& e) {
-    return Status::error(yaml_error_message(file, e));
-  }
+  return parse_target_list<TargetConfig>(file, yaml, "redis", read_targets, out);
 }
 
 }  // namespace vigia::redis

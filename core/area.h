@@ -42,9 +42,9 @@ class Area {
   virtual ~Area() = default;
   // The area's name, which is also its configuration section's key.
   virtual std::string_view name() const = 0;
-  // Further top-level keys the area reads besides name() (the probe area's
-  // `probe_modules` beside `probes`). Each is passed, present or not (a null
-  // node), to read_extra_section before read_config is called.
+  // Further top-level keys the area reads besides name() (e.g. a section of
+  // shared settings beside its list of targets). Each is passed, present or
+  // not (a null node), to read_extra_section before read_config is called.
   virtual std::vector<std::string_view> extra_sections() const { return {}; }
   virtual void read_extra_section(const YamlReader& r, std::string_view key, const YAML::Node& section) {
     (void)r, (void)key, (void)section;

@@ -1,9 +1,8 @@
 // Reading Prometheus common's `tls_config` block (ca_file, cert_file,
 // key_file, server_name, insecure_skip_verify; min_version where the area
 // asks for it) into TlsClientOptions (core/http_client.h): the one reader of
-// every area that opens TLS connections (exporters/redis, exporters/probe,
-// alerting/notify). Relative file names are relative to the configuration
-// file's directory, or to TlsReadOptions::dir.
+// every area that opens TLS connections. Relative file names are relative to
+// the configuration file's directory, or to TlsReadOptions::dir.
 #pragma once
 
 #include <optional>
@@ -18,7 +17,8 @@
 
 namespace vigia {
 
-// How an area reads its tls_config; the defaults are redis's reading.
+// How an area reads its tls_config; the defaults are the strict reading
+// (unknown keys refused, cert_file and key_file together).
 struct TlsReadOptions {
   // Relative file names are joined to this directory (empty: left relative);
   // unset: the directory of the reader's file.

@@ -53,8 +53,8 @@ TEST_CASE("parse_tcp_diag_dump counts the recorded sockets by state") {
   CHECK(value("fin_wait2") == 1);
   CHECK(value("rx_queued_bytes") == 6);
   CHECK(value("tx_queued_bytes") == 8);
-  for (std::string_view absent : {"syn_sent", "syn_recv", "fin_wait1", "time_wait", "close", "last_ack", "closing",
-                                  "unknown"})
+  for (std::string_view absent :
+       {"syn_sent", "syn_recv", "fin_wait1", "time_wait", "close", "last_ack", "closing", "unknown"})
     CHECK_FALSE(seen(absent));
 }
 

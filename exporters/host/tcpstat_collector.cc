@@ -17,6 +17,9 @@ constexpr std::string_view kStateNames[TcpStats::kCount] = {
     "unknown", "established", "syn_sent", "syn_recv", "fin_wait1", "fin_wait2",       "time_wait",
     "close",   "close_wait",  "last_ack", "listen",   "closing",   "rx_queued_bytes", "tx_queued_bytes"};
 
+// The entries in label order, as node_exporter's registry sorts the series.
+constexpr int kLabelOrder[TcpStats::kCount] = {7, 8, 11, 1, 4, 5, 9, 10, 12, 3, 2, 6, 13, 0};
+
 // Every TCP state up to TCP_CLOSING (node_exporter's TCPFAll).
 constexpr uint32_t kAllStates = 0xFFF;
 
@@ -79,7 +82,7 @@ Status TcpstatCollector::collect(const CollectContext&, MetricSink& sink) {
   }
   constexpr std::string_view kName = "node_tcp_connection_states";
   bool any = false;
-  for (int i = 0; i < TcpStats::kCount; ++i) {
+  for (int i : kLabelOrder) {
     if (!stats.seen[i]) continue;
     if (!any) sink.family(kName, "Number of connection states.", MetricType::kGauge);
     any = true;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch.hpp>
 #include <cstring>
 #include <string>
@@ -112,6 +113,14 @@ TEST_CASE("the tcpstat collector sees loopback sockets this test opens") {
   CHECK(value("established") >= 2);
   CHECK(value("rx_queued_bytes") >= 0);
   CHECK(value("tx_queued_bytes") >= 0);
+  // Series in label order, as node_exporter's registry writes them.
+  std::vector<std::string> states;
+  for (size_t at = 0; (at = out.text.find("{state=\"", at)) != std::string::npos;) {
+    at += 8;
+    states.push_back(out.text.substr(at, out.text.find('"', at) - at));
+  }
+  CHECK(states.size() >= 4);
+  CHECK(std::is_sorted(states.begin(), states.end()));
   ::close(srv);
   ::close(cli);
   ::close(lst);

@@ -81,7 +81,7 @@ Status LinkStatsReader::read(std::vector<NetDevLine>& out) {
   Status st = dumper_.dump(
       RTM_GETLINK, &req, sizeof req, "RTM_GETLINK",
       [&](uint16_t type, const uint8_t* body, size_t len) { add_link(type, body, len, out, n); });
-  out.resize(n);
+  if (st.is_ok()) out.resize(n);
   return st;
 }
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/status.h"
-#include "exporters/host/netlink_dump.h"
 #include "exporters/host/netdev_collector.h"
+#include "exporters/host/netlink_dump.h"
 
 namespace vigia::host {
 

@@ -2,6 +2,8 @@
 // node_exporter 1.5's netdev collector reads them by default.
 #pragma once
 
+#include <linux/netlink.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +11,7 @@
 
 #include "core/status.h"
 #include "exporters/host/netdev_collector.h"
+#include "exporters/host/netlink_dump.h"
 
 namespace vigia::host {
 
@@ -25,20 +28,12 @@ Status parse_link_dump(const uint8_t* data, size_t len, std::vector<NetDevLine>&
 // An rtnetlink socket kept open across scrapes. Not thread-safe.
 class LinkStatsReader {
  public:
-  LinkStatsReader() = default;
-  ~LinkStatsReader();
-  LinkStatsReader(const LinkStatsReader&) = delete;
-  LinkStatsReader& operator=(const LinkStatsReader&) = delete;
-
   // Dumps every link of this network namespace into out (replacing its
   // contents, keeping capacity). On error the socket is reopened next time.
   Status read(std::vector<NetDevLine>& out);
 
  private:
-  Status open();
-  int fd_ = -1;
-  uint32_t seq_ = 0;
-  std::vector<uint8_t> buf_;
+  NetlinkDumper dumper_{NETLINK_ROUTE};
 };
 
 }  // namespace vigia::host

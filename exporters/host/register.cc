@@ -33,6 +33,7 @@
 #include "exporters/host/softnet_collector.h"
 #include "exporters/host/stat_collector.h"
 #include "exporters/host/systemd_collector.h"
+#include "exporters/host/tcpstat_collector.h"
 #include "exporters/host/textfile_collector.h"
 #include "exporters/host/thermal_zone_collector.h"
 #include "exporters/host/time_collector.h"
@@ -76,6 +77,7 @@ void register_collectors(CollectorCatalog& c, const HostOptions& o) {
   c.add("softnet", true, [o] { return std::make_unique<SoftnetCollector>(o.paths); });
   c.add("stat", true, [o] { return std::make_unique<StatCollector>(o.paths, o.stat_softirq); });
   c.add("systemd", false, [o] { return std::make_unique<SystemdCollector>(o); });
+  c.add("tcpstat", false, [o] { return std::make_unique<TcpstatCollector>(o.paths); });
   c.add("textfile", true, [o] { return std::make_unique<TextfileCollector>(o.textfile_directory); });
   c.add("thermal_zone", true, [o] { return std::make_unique<ThermalZoneCollector>(o.paths); });
   c.add("time", true, [o] { return std::make_unique<TimeCollector>(o.paths); });

@@ -1,11 +1,15 @@
 // libFuzzer target for the host parsers of /proc/net/stat/nf_conntrack,
 // /proc/net/softnet_stat, /proc/net/arp, /proc/net/udp{,6}, /proc/schedstat,
 // /sys/class/net/<iface>/* values (Go's ParseInt base 0) and the address
-// formatting of node_network_address_info.
+// formatting of node_network_address_info, and the netlink dump replies of
+// netdev (RTM_GETLINK) and tcpstat (SOCK_DIAG_BY_FAMILY).
 // Properties: an accepted base-10 integer equals strtoll's value; ARP counts
 // add up to the entry lines; a formatted IPv6 address parses back to the same
-// bytes (inet_pton) and IPv4 ones are dotted quads.
+// bytes (inet_pton) and IPv4 ones are dotted quads; an accepted netlink reply
+// yields at most one link or socket per message, and the TCP queue sums are
+// reported exactly when a socket was counted.
 #include <arpa/inet.h>
+#include <linux/netlink.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -19,9 +23,11 @@
 #include "exporters/host/arp_collector.h"
 #include "exporters/host/conntrack_collector.h"
 #include "exporters/host/netclass_collector.h"
+#include "exporters/host/netlink_stats.h"
 #include "exporters/host/proc_values.h"
 #include "exporters/host/schedstat_collector.h"
 #include "exporters/host/softnet_collector.h"
+#include "exporters/host/tcpstat_collector.h"
 #include "exporters/host/udp_queues_collector.h"
 
 namespace {
@@ -56,6 +62,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (f0 != "IP") ++lines;
     });
     if (total != lines) fail("ARP counts do not add up to the entry lines");
+  }
+
+  // Netlink replies: the raw bytes as one recv() buffer. Messages are counted
+  // independently of the parsers (up to NLMSG_DONE).
+  {
+    size_t messages = 0;
+    for (size_t off = 0; off + sizeof(nlmsghdr) <= size;) {
+      nlmsghdr h;
+      std::memcpy(&h, data + off, sizeof h);
+      if (h.nlmsg_len < sizeof(nlmsghdr) || h.nlmsg_len > size - off || h.nlmsg_type == NLMSG_DONE) break;
+      ++messages;
+      off += NLMSG_ALIGN(h.nlmsg_len);
+    }
+    std::vector<NetDevLine> links;
+    size_t n = 0;
+    bool done = false;
+    if (parse_link_dump(data, size, links, n, done).is_ok() && n > messages) fail("more links than messages");
+    TcpStats tcp;
+    done = false;
+    if (parse_tcp_diag_dump(data, size, tcp, done).is_ok()) {
+      double sockets = 0;
+      for (int i = 0; i < TcpStats::kCount; ++i)
+        if (i != TcpStats::kRxQueued && i != TcpStats::kTxQueued) sockets += tcp.values[i];
+      if (sockets > static_cast<double>(messages)) fail("more sockets than messages");
+      if (sockets > 0 && !(tcp.seen[TcpStats::kRxQueued] && tcp.seen[TcpStats::kTxQueued]))
+        fail("sockets counted without queue sums");
+    }
   }
 
   std::string_view first = in.substr(0, std::min(in.find('\n'), in.size()));

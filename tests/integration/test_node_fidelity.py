@@ -12,7 +12,9 @@ time, so one unlucky tick on a busy machine is not a failure.
 import math
 import os
 import re
+import socket
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness as h  # noqa: E402
@@ -41,7 +43,15 @@ ALLOW_SERIES_DIFF = {
     # Threads in a rare state (Z, D) exist for milliseconds on a machine running other tests: a CI run
     # saw vigia count a Z thread that neither node_exporter scrape around it saw. Values still compared.
     "node_processes_threads_state": "short-lived thread states (Z, D) come and go between scrapes",
+    # TCP sockets in passing states (syn_sent, fin_wait1, last_ack, time_wait of the scrapes themselves)
+    # come and go between scrapes. Values of the states all three scrapes show are still compared
+    # (loose), and IDLE_TCP below checks both see the sockets this test holds open.
+    "node_tcp_connection_states": "sockets in passing TCP states come and go between scrapes",
 }
+
+# Idle loopback TCP sockets the test holds open while scraping (tcpstat): each exporter must count
+# at least these per state. {state: count}
+IDLE_TCP = {"listen": 1, "established": 6, "close_wait": 1, "fin_wait2": 1}
 
 # Collectors that node_exporter 1.5 reports as failed (success 0, "no data") where the machine
 # lacks what they read: {collector: path}. Where the path is absent, vigia must export none of
@@ -158,7 +168,7 @@ def main(c):
                 'job_last_success_seconds{job="backup"} 1.7e+09\ncron_runs{job="a"} 3\n')
     with open(os.path.join(tdir, "job.prom.123"), "w") as f:
         f.write('partial_write{job="')
-    off_by_default = ["processes", "interrupts"]
+    off_by_default = ["processes", "interrupts", "tcpstat"]
     shared = sorted(shared + off_by_default)
     options = ["--collector.cpu.info", "--collector.cpu.info.flags-include=^(fpu|sse2?)$",
                "--collector.cpu.info.bugs-include=.", "--collector.stat.softirq",
@@ -168,6 +178,7 @@ def main(c):
     same_filters = [f for f in same_filters if f.split("=")[0] not in mine]
     vigia = h.start_vigia(["exporter"] + only + same_filters)
     node = h.start_node_exporter(only)
+    idle = open_idle_tcp()
 
     rounds = []
     for _ in range(ROUNDS):
@@ -198,6 +209,13 @@ def main(c):
     for fam in ("job_last_success_seconds", "cron_runs", "node_textfile_mtime_seconds", "node_cpu_info",
                 "node_cpu_flag_info", "node_softirqs_total", "node_interrupts_total", "node_processes_pids"):
         c.check(fam in a1 and fam in b, "%s: served by both" % fam)
+    for who, scrape in (("node_exporter", a1), ("vigia", b)):
+        seen = {l["state"]: v for _, l, v in scrape.get("node_tcp_connection_states", {"samples": []})["samples"]}
+        short = {st: seen.get(st) for st, n in IDLE_TCP.items() if (seen.get(st) or 0) < n}
+        c.check(not short, "%s counts at least the %s idle loopback TCP sockets the test holds" % (who, IDLE_TCP),
+                "too few: %r" % short)
+    for s in idle:
+        s.close()
     # The process limits (both inherit this test's): vigia's own process_* (a plain `vigia
     # exporter`: --collector.disable-defaults leaves them out) as node_exporter's Go client.
     plain = h.start_vigia(["exporter"])
@@ -249,6 +267,28 @@ def main(c):
         desc = ", ".join("%d %s" % (n, k) for k, n in sorted(kinds.items())) or "no samples"
         c.check(not mine, "%s: same series, values agree (%s)" % (fam, desc),
                 "; ".join(v for _, v in sorted(mine.items()))[:2000])
+
+
+def open_idle_tcp():
+    """Loopback TCP sockets in known states (IDLE_TCP): a listener, 3 idle connections (both ends
+    established) and one the server closed (fin_wait2 / close_wait). Returns them to close later."""
+    lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(8)
+    socks = [lst]
+    for _ in range(3):
+        socks.append(socket.create_connection(lst.getsockname()))
+        socks.append(lst.accept()[0])
+    socks.append(socket.create_connection(lst.getsockname()))
+    lst.accept()[0].close()
+    # The FIN is acked at once on loopback; wait for the states rather than for a time.
+    for _ in range(100):
+        with open("/proc/net/tcp") as f:
+            states = [line.split()[3] for line in f.readlines()[1:]]
+        if "08" in states and "05" in states:  # close_wait, fin_wait2
+            break
+        time.sleep(0.05)
+    return socks
 
 
 def classify(fam_name, fam_type, sample_name):

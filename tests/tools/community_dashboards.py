@@ -76,8 +76,6 @@ NOT_YET = {
         "machine_memory_bytes": _MACHINE,
     },
     "node-exporter-full": {
-        "node_tcp_connection_states": "tcpstat collector (netlink sock_diag, off by default in node_exporter) "
-                                      "not in vigia",
         "node_kernel_hung_tasks": "a collector newer than node_exporter 1.5 (vigia's reference): not in vigia",
         "node_pressure_irq_stalled_seconds_total": "/proc/pressure/irq (kernel 6.1+, node_exporter 1.8+): "
                                                    "vigia's pressure collector reads cpu/io/memory as 1.5 does",

@@ -1,5 +1,7 @@
 #include "core/http_client.h"
 
+#include "core/http_plain.h"
+
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <strings.h>
@@ -197,14 +199,12 @@ std::string url_host_port(std::string_view url) {
   return hp;
 }
 
-HttpClient::HttpClient() : abort_(std::make_unique<Abort>()) {
-  const CurlApi& api = curl_api();
-  curl_ = api.error.empty() ? api.easy_init() : nullptr;
-}
+HttpClient::HttpClient() : abort_(std::make_unique<Abort>()) {}
 
 HttpClient::~HttpClient() {
   // Closes the cached connections through close_socket: abort_ outlives it.
   if (curl_) curl_api().easy_cleanup(static_cast<CURL*>(curl_));
+  plain_.reset();
 }
 
 void HttpClient::interrupt() {
@@ -213,16 +213,64 @@ void HttpClient::interrupt() {
   for (curl_socket_t fd : abort_->sockets) ::shutdown(fd, SHUT_RDWR);
 }
 
+namespace {
+
+// "Post \"http://user:xxxxx@host/\": msg", the password nowhere in msg.
+std::string request_error(const HttpClientRequest& req, std::string msg) {
+  std::string method = req.method == "POST" ? "Post" : req.method == "DELETE" ? "Delete" : "Get";
+  // The messages name hosts, not credentials; make sure of it.
+  std::string_view pw = url_password(req.url);
+  for (size_t p; !pw.empty() && (p = msg.find(pw)) != std::string::npos;) msg.replace(p, pw.size(), "xxxxx");
+  return method + " \"" + redact_url(req.url) + "\": " + msg;
+}
+
+}  // namespace
+
 HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
-  const CurlApi& api = curl_api();
-  HttpClientResponse resp;
-  if (!curl_) {
-    resp.error = api.error.empty() ? "curl_easy_init failed" : api.error;
+  if (abort_->stop) {
+    HttpClientResponse resp;
+    resp.error = request_error(req, "interrupted");
     return resp;
   }
-  std::string method = req.method == "POST" ? "Post" : req.method == "DELETE" ? "Delete" : "Get";
-  if (abort_->stop) {
-    resp.error = method + " \"" + redact_url(req.url) + "\": interrupted";
+  if (!http_plain::serves(req)) return fetch_curl(req, 10);
+  if (!plain_) {
+    Abort* a = abort_.get();
+    plain_ = std::make_unique<http_plain::Transport>(
+        http_plain::SocketHooks{[a](int fd) {
+                                  std::lock_guard<std::mutex> lock(a->mu);
+                                  if (a->stop) return false;
+                                  a->sockets.insert(fd);
+                                  return true;
+                                },
+                                [a](int fd) {
+                                  std::lock_guard<std::mutex> lock(a->mu);
+                                  a->sockets.erase(fd);
+                                },
+                                [a] { return a->stop.load(); }});
+  }
+  HttpClientResponse resp;
+  HttpClientRequest onward;
+  int redirects_left = 10;
+  if (plain_->fetch(req, resp, onward, redirects_left)) {
+    // Redirected to https://: libcurl goes on from there, with what is left
+    // of the redirect budget; its errors still name the URL asked for.
+    resp = fetch_curl(onward, redirects_left);
+    if (!resp.ok()) resp.error = request_error(req, resp.error.substr(resp.error.find("\": ") + 3));
+    return resp;
+  }
+  if (!resp.ok()) {
+    if (abort_->stop) resp.error = "interrupted";
+    resp.error = request_error(req, resp.error);
+  }
+  return resp;
+}
+
+HttpClientResponse HttpClient::fetch_curl(const HttpClientRequest& req, long max_redirects) {
+  const CurlApi& api = curl_api();
+  HttpClientResponse resp;
+  if (!curl_ && api.error.empty()) curl_ = api.easy_init();
+  if (!curl_) {
+    resp.error = api.error.empty() ? "curl_easy_init failed" : api.error;
     return resp;
   }
   CURL* c = static_cast<CURL*>(curl_);
@@ -247,7 +295,7 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
   // 10); credentials are not sent on to another host (curl's default).
   api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
   set_tls_options(api, c, req.tls);
-  api.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+  api.easy_setopt(c, CURLOPT_MAXREDIRS, max_redirects);
   api.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   api.easy_setopt(c, CURLOPT_TIMEOUT_MS, long(req.timeout.count()));
   api.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -280,11 +328,7 @@ HttpClientResponse HttpClient::fetch(const HttpClientRequest& req) {
     std::string msg = errbuf[0] ? errbuf : api.easy_strerror(rc);
     if (sink.too_large) msg = "body larger than " + std::to_string(req.max_body_bytes) + " bytes";
     if (abort_->stop) msg = "interrupted";
-    // curl's messages name hosts, not credentials; make sure of it.
-    std::string_view pw = url_password(req.url);
-    for (size_t p; !pw.empty() && (p = msg.find(pw)) != std::string::npos;)
-      msg.replace(p, pw.size(), "xxxxx");
-    resp.error = method + " \"" + redact_url(req.url) + "\": " + msg;
+    resp.error = request_error(req, msg);
     resp.body.clear();
     return resp;
   }

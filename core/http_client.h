@@ -1,6 +1,9 @@
-// A small HTTP client over libcurl (loaded at run time by http_client.cc, so
-// a vigia that makes no HTTP request does not map it): what
-// scrapes other exporters and queries a remote Prometheus API.
+// A small HTTP client: what scrapes other exporters, queries a remote
+// Prometheus API, asks the Docker socket and posts webhooks. http:// URLs
+// (and unix sockets) without a proxy go over a plain HTTP/1.1 transport
+// (core/http_plain.h); https://, proxies and SMTP over libcurl, loaded at
+// run time by http_client.cc at its first use, so a vigia that makes no such
+// request does not map it or its TLS libraries.
 #pragma once
 
 #include <chrono>
@@ -11,6 +14,10 @@
 #include <vector>
 
 namespace vigia {
+
+namespace http_plain {
+class Transport;
+}
 
 // TLS client options (Prometheus common's tls_config): a CA file instead of
 // the system's, a client certificate and key, the server name (Go's
@@ -73,9 +80,11 @@ class HttpClient {
   void interrupt();
 
  private:
-  struct Abort;  // shared with libcurl's callbacks
-  void* curl_;   // CURL*
+  struct Abort;           // shared with libcurl's callbacks and the plain transport
+  void* curl_ = nullptr;  // CURL*, made at the first request libcurl serves
   std::unique_ptr<Abort> abort_;
+  std::unique_ptr<http_plain::Transport> plain_;  // made at the first plain request
+  HttpClientResponse fetch_curl(const HttpClientRequest& req, long max_redirects);
 };
 
 // One mail sent over SMTP (libcurl's smtp:// and smtps://), for the

@@ -48,6 +48,9 @@ struct Response {
 std::string read_response(ByteSource& src, std::string& buffered, size_t max_body_bytes, bool no_body,
                           Response& out, size_t& received);
 
+// A URL's userinfo part decoded ("s%40cret" -> "s@cret").
+std::string percent_decode(std::string_view s);
+
 // Decodes a gzip body (several members allowed) into `out`; a result longer
 // than max_bytes fails. Returns "" or the error.
 std::string gunzip(std::string_view in, size_t max_bytes, std::string& out);

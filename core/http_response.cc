@@ -207,7 +207,7 @@ bool read_chunked(Reader& r, size_t limit, std::string& body, std::string& error
     if (n == 0) break;
     if (body.size() + n > limit) return error = too_large(limit), false;
     if (!r.take(n, body, error)) return false;
-    if (!r.line(line, 0, error)) return false;
+    if (!r.line(line, 2, error)) return false;  // the CR LF ending the chunk (maybe split across reads)
     if (!line.empty()) return error = "Malformed chunk end in response", false;
   }
   // Trailers, up to the empty line.

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -462,4 +463,49 @@ TEST_CASE("http plain: unix sockets, as the Docker Engine API is asked") {
   same(o);
   CHECK(o.first.body == "[]");
   CHECK(s.accepted() == 2);  // one connection per transport, each reused
+}
+
+namespace {
+
+// The bytes of a server, handed over `piece` at a time.
+class Pieces : public http_plain::ByteSource {
+ public:
+  Pieces(std::string data, size_t piece) : data_(std::move(data)), piece_(piece) {}
+  long read(char* buf, size_t n, std::string&) override {
+    size_t k = std::min({n, piece_, data_.size() - pos_});
+    std::memcpy(buf, data_.data() + pos_, k);
+    pos_ += k;
+    return static_cast<long>(k);
+  }
+
+ private:
+  std::string data_;
+  size_t piece_, pos_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("http plain: a response is read whole however the network splits it") {
+  std::string wire =
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: a/b\r\n\r\n"
+      "4\r\nwiki\r\n5;x=y\r\npedia\r\n0\r\nTrailer: 1\r\n\r\n"
+      "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nConnection: close\r\n\r\nnop";
+  for (size_t piece : {1, 2, 3, 5, 7, 64, 4096}) {
+    INFO("pieces of " << piece);
+    Pieces src(wire, piece);
+    std::string buffered;
+    size_t received = 0;
+    http_plain::Response r;
+    CHECK(http_plain::read_response(src, buffered, 1000, false, r, received) == "");
+    CHECK(r.status == 200);
+    CHECK(r.body == "wikipedia");
+    CHECK(r.content_type == "a/b");
+    CHECK(r.keep_alive);
+    CHECK(http_plain::read_response(src, buffered, 1000, false, r, received) == "");
+    CHECK(r.status == 404);
+    CHECK(r.body == "nop");
+    CHECK_FALSE(r.keep_alive);
+    CHECK(http_plain::read_response(src, buffered, 1000, false, r, received) == "Empty reply from server");
+  }
 }

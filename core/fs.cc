@@ -95,6 +95,7 @@ ProcFile& ProcFile::operator=(ProcFile&& o) noexcept {
     if (fd_ >= 0) ::close(fd_);
     path_ = std::move(o.path_);
     fd_ = o.fd_;
+    one_call_ = o.one_call_;
     kernel_fs_ = o.kernel_fs_;
     proc_fs_ = o.proc_fs_;
     read_ok_ = o.read_ok_;
@@ -122,10 +123,9 @@ Status ProcFile::read_once(std::string& out) {
     proc_fs_ = ::fstatfs(fd_, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
     kernel_fs_ = proc_fs_ || (::fstatfs(fd_, &sf) == 0 && sf.f_type == SYSFS_MAGIC);
   }
-  // A sysfs attribute is produced by one show() call, a /proc/sys value by one
-  // handler call: a short read is their end.
-  bool one_call = kernel_fs_ && (!proc_fs_ || path_.find("/sys/") != std::string::npos);
-  if (int err = pread_all(fd_, out, one_call); err != 0) {
+  // The caller said the kernel makes the file in one call (Reads::kOneCall):
+  // on procfs or sysfs, a short read is its end.
+  if (int err = pread_all(fd_, out, one_call_ && kernel_fs_); err != 0) {
     ::close(fd_);
     fd_ = -1;
     return Status::from_errno(path_, err);

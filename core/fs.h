@@ -48,13 +48,26 @@ Status sync_directory_of(const std::string& path);
 // Not thread-safe; owned by one collector.
 class ProcFile {
  public:
-  explicit ProcFile(std::string path) : path_(std::move(path)) {}
+  // Where a read() stops. kToEnd: at a read that returns 0; right for every
+  // file. kOneCall: at the first short read, which saves that last read; only
+  // for files the kernel produces whole in one call, and only the caller knows
+  // them (a path cannot tell: --path.procfs may lie under a directory named
+  // sys): a text sysfs attribute (under HostPaths::sys, not a binary one, read
+  // a page at a time) or a value under the procfs root's sys/ (/proc/sys). A
+  // procfs seq_file (/proc/self/mountinfo) gives a page per read: kToEnd. It
+  // applies only while the file is on procfs or sysfs: a fixture tree is read
+  // to its end.
+  enum class Reads { kToEnd, kOneCall };
+
+  explicit ProcFile(std::string path, Reads reads = Reads::kToEnd)
+      : path_(std::move(path)), one_call_(reads == Reads::kOneCall) {}
   ~ProcFile();
   ProcFile(const ProcFile&) = delete;
   ProcFile& operator=(const ProcFile&) = delete;
   ProcFile(ProcFile&& o) noexcept
       : path_(std::move(o.path_)),
         fd_(o.fd_),
+        one_call_(o.one_call_),
         kernel_fs_(o.kernel_fs_),
         proc_fs_(o.proc_fs_),
         read_ok_(o.read_ok_) {
@@ -75,6 +88,7 @@ class ProcFile {
   Status read_once(std::string& out);
   std::string path_;
   int fd_ = -1;
+  bool one_call_ = false;   // Reads::kOneCall
   bool kernel_fs_ = false;  // procfs or sysfs: never unlinked, no need to check
   bool proc_fs_ = false;
   bool read_ok_ = false;

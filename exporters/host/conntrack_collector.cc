@@ -48,8 +48,8 @@ Status parse_conntrack_stat(std::string_view text, ConntrackStats& out) {
 }
 
 ConntrackCollector::ConntrackCollector(const HostPaths& paths)
-    : count_(paths.proc_path("sys/net/netfilter/nf_conntrack_count")),
-      max_(paths.proc_path("sys/net/netfilter/nf_conntrack_max")),
+    : count_(paths.proc_path("sys/net/netfilter/nf_conntrack_count"), ProcFile::Reads::kOneCall),
+      max_(paths.proc_path("sys/net/netfilter/nf_conntrack_max"), ProcFile::Reads::kOneCall),
       stat_(paths.proc_path("net/stat/nf_conntrack")) {}
 
 Status ConntrackCollector::collect(const CollectContext&, MetricSink& sink) {

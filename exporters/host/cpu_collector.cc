@@ -220,12 +220,14 @@ void CpuCollector::scan_throttles() {
     std::string core_path = cpu + "/thermal_throttle/core_throttle_count";
     if (!cores.count({package, core}) && read_u64_file(core_path, buf_, count)) {
       cores.insert({package, core});
-      core_throttles_.push_back({std::to_string(core), std::to_string(package), ProcFile(core_path)});
+      core_throttles_.push_back(
+          {std::to_string(core), std::to_string(package), ProcFile(core_path, ProcFile::Reads::kOneCall)});
     }
     std::string package_path = cpu + "/thermal_throttle/package_throttle_count";
     if (!packages.count(package) && read_u64_file(package_path, buf_, count)) {
       packages.insert(package);
-      package_throttles_.push_back({"", std::to_string(package), ProcFile(package_path)});
+      package_throttles_.push_back(
+          {"", std::to_string(package), ProcFile(package_path, ProcFile::Reads::kOneCall)});
     }
   }
   std::sort(core_throttles_.begin(), core_throttles_.end(), [](const Throttle& a, const Throttle& b) {

@@ -14,8 +14,8 @@ namespace vigia::host {
 class EntropyCollector final : public Collector {
  public:
   explicit EntropyCollector(const HostPaths& paths)
-      : avail_(paths.proc_path("sys/kernel/random/entropy_avail")),
-        pool_(paths.proc_path("sys/kernel/random/poolsize")) {}
+      : avail_(paths.proc_path("sys/kernel/random/entropy_avail"), ProcFile::Reads::kOneCall),
+        pool_(paths.proc_path("sys/kernel/random/poolsize"), ProcFile::Reads::kOneCall) {}
   std::string_view name() const override { return "entropy"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 

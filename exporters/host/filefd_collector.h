@@ -15,7 +15,8 @@ bool parse_file_nr(std::string_view text, double& allocated, double& maximum);
 // node_filefd_allocated, node_filefd_maximum.
 class FilefdCollector final : public Collector {
  public:
-  explicit FilefdCollector(const HostPaths& paths) : file_(paths.proc_path("sys/fs/file-nr")) {}
+  explicit FilefdCollector(const HostPaths& paths)
+      : file_(paths.proc_path("sys/fs/file-nr"), ProcFile::Reads::kOneCall) {}
   std::string_view name() const override { return "filefd"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
 

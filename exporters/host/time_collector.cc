@@ -60,8 +60,8 @@ Status TimeCollector::collect(const CollectContext&, MetricSink& sink) {
         }
         std::string base = HostPaths::join(dir_, n);
         devices_.push_back(Device{std::string(n.substr(kPrefix.size())),
-                                  ProcFile(base + "/available_clocksource"),
-                                  ProcFile(base + "/current_clocksource")});
+                                  ProcFile(base + "/available_clocksource", ProcFile::Reads::kOneCall),
+                                  ProcFile(base + "/current_clocksource", ProcFile::Reads::kOneCall)});
       }
     }
   }

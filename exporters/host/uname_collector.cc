@@ -12,7 +12,8 @@ constexpr const char* kKernelFiles[] = {"ostype", "hostname", "osrelease", "vers
 
 std::vector<ProcFile> kernel_files(const HostPaths& paths) {
   std::vector<ProcFile> files;
-  for (const char* f : kKernelFiles) files.emplace_back(paths.proc_path(std::string("sys/kernel/") + f));
+  for (const char* f : kKernelFiles)
+    files.emplace_back(paths.proc_path(std::string("sys/kernel/") + f), ProcFile::Reads::kOneCall);
   return files;
 }
 

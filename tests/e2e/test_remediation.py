@@ -26,56 +26,30 @@ repeat_interval, and the rate limit (max_runs: 3 per 1h for the group, one of th
 in phase 1) holds: exactly 3 runs in all, then the notification log says "rate limited".
 """
 
-import http.server
 import json
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import docker_harness as dh  # noqa: E402
 import harness as h  # noqa: E402
+from http_recorder import Recorder  # noqa: E402
 from harness import find  # noqa: E402
 
 REPEAT_S = 4  # the route's repeat_interval
 MAX_RUNS = 3
 
 
-class Hooks:
-    """A webhook receiver on loopback recording every payload in arrival order."""
+def statuses(rec):
+    """The statuses of the notifications the `hook` receiver's webhook got, in arrival order."""
+    return [b["status"] for _, _, _, b in rec.at("/hook") if b.get("receiver") == "hook"]
 
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.got = []
-        rec = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                n = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(n))
-                with rec.lock:
-                    rec.got.append(body)
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def statuses(self, receiver="hook"):
-        with self.lock:
-            return [b["status"] for b in self.got if b.get("receiver") == receiver]
-
-    def outcomes(self):
-        """The `remediation` annotations the restart receiver's webhook got (the exec's outcome)."""
-        with self.lock:
-            return [a["annotations"]["remediation"] for b in self.got if b.get("receiver") == "restart"
-                    for a in b["alerts"] if "remediation" in a.get("annotations", {})]
+def outcomes(rec):
+    """The `remediation` annotations the restart receiver's webhook got (the exec's outcome)."""
+    return [a["annotations"]["remediation"] for _, _, _, b in rec.at("/restart-outcome")
+            if b.get("receiver") == "restart" for a in b["alerts"] if "remediation" in a.get("annotations", {})]
 
 
 def runs(run_dir):
@@ -135,7 +109,7 @@ def body(c):
           severity: critical
           payload: %s
 """ % json.dumps(payload)
-    hooks = Hooks()
+    hooks = Recorder()
     config = """containers:
   docker_socket: %(sock)s
   docker_refresh_interval: 1s
@@ -200,9 +174,9 @@ notify:
     ins = d.inspect("victim")["State"]
     c.check(ins["StartedAt"] != started_first, "victim was started again (a new StartedAt)",
             "%s / %s" % (started_first, ins["StartedAt"]))
-    h.wait_for(lambda: "resolved" in hooks.statuses(), 90, "the webhook's resolved notification")
-    c.check(hooks.statuses().index("firing") < hooks.statuses().index("resolved"),
-            "the webhook got firing, then resolved", repr(hooks.statuses()))
+    h.wait_for(lambda: "resolved" in statuses(hooks), 90, "the webhook's resolved notification")
+    c.check(statuses(hooks).index("firing") < statuses(hooks).index("resolved"),
+            "the webhook got firing, then resolved", repr(statuses(hooks)))
     h.wait_for(lambda: not alerts_v2(), 30, "GET /api/v2/alerts without ContainerDown")
     h.wait_for(lambda: not alerts_series(), 30, "ALERTS without ContainerDown")
     c.passed("resolved: not in GET /api/v2/alerts nor in ALERTS")
@@ -235,10 +209,10 @@ notify:
     ok = [x for x in deliveries if x["integration"] == "exec" and "exit status 0" in x["detail"]]
     c.check(len(ok) == len(first) and "victim" in ok[0]["detail"],
             "the notification log records the run: exit status 0 and docker's output", repr(deliveries))
-    h.wait_for(lambda: hooks.outcomes(), 30, "the run's outcome sent on to the receiver's webhook")
-    c.check(hooks.outcomes()[0].startswith("succeeded: exit status 0") and "victim" in hooks.outcomes()[0],
+    h.wait_for(lambda: outcomes(hooks), 30, "the run's outcome sent on to the receiver's webhook")
+    c.check(outcomes(hooks)[0].startswith("succeeded: exit status 0") and "victim" in outcomes(hooks)[0],
             "the receiver's other integration got the outcome: exit status 0 and the output",
-            repr(hooks.outcomes()))
+            repr(outcomes(hooks)))
 
     # ---- phase 2: the script no longer restarts; the alert keeps firing; the rate limit holds.
     os.unlink(flag)
@@ -252,7 +226,7 @@ notify:
     c.eq(d.inspect("victim")["State"]["Running"], False, "phase 2: victim stays stopped")
     c.eq(len(alerts_v2()), 1, "phase 2: ContainerDown still active in GET /api/v2/alerts")
     c.check(alerts_series(), "phase 2: ALERTS has ContainerDown firing")
-    hook_firing = sum(1 for s in hooks.statuses() if s == "firing")
+    hook_firing = sum(1 for s in statuses(hooks) if s == "firing")
     c.check(hook_firing >= 3, "the webhook receiver of the same route got the repeats (%d firing)" % hook_firing)
     deliveries = h.http_get_json(v.url + "/api/v1/notifications?receiver=restart&limit=1000")["data"]["deliveries"]
     limited = [x for x in deliveries if "rate limited" in (x.get("error") or "")]

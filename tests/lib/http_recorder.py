@@ -2,7 +2,7 @@
 body is kept as (wall time, path, headers, body) in arrival order and answered 200; GET
 answers what get_body(path) returns (text; default: 404). For tests that receive webhooks
 or Alertmanager API posts (tests/integration/test_notify_pipeline.py,
-test_alert_forwarding.py)."""
+test_alert_forwarding.py, tests/e2e/test_remediation.py)."""
 
 import http.server
 import json

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -196,7 +197,7 @@ TEST_CASE("ProcFile reads sysfs attributes and /proc/sys values whole, with a ke
   for (const char* path : {"/proc/sys/kernel/ostype", "/proc/sys/kernel/osrelease", "/proc/sys/fs/file-max",
                            "/sys/kernel/uevent_seqnum", "/sys/devices/system/cpu/possible"}) {
     INFO(path);
-    ProcFile f(path);
+    ProcFile f(path, ProcFile::Reads::kOneCall);
     for (int i = 0; i < 3; ++i) {
       REQUIRE(f.read(out).is_ok());
       REQUIRE(read_file(path, want).is_ok());
@@ -210,4 +211,46 @@ TEST_CASE("ProcFile reads sysfs attributes and /proc/sys values whole, with a ke
   REQUIRE(smaps.read(out).is_ok());
   CHECK(out.size() > 8192);
   CHECK(out.back() == '\n');
+}
+
+TEST_CASE("ProcFile reads a procfs file whole under a --path.procfs whose path contains /sys/") {
+  // The root is a link to the real procfs from a directory named sys: only the
+  // procfs root's own sys/ subtree holds values made by one kernel call. A
+  // seq_file (/proc/crypto, /proc/self/smaps) gives one page per read, a short
+  // read that is not its end.
+  char dir[] = "/tmp/vigia_procroot_XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  std::string sys_dir = std::string(dir) + "/sys";
+  REQUIRE(::mkdir(sys_dir.c_str(), 0700) == 0);
+  HostPaths paths;
+  paths.proc = sys_dir + "/proc";
+  REQUIRE(::symlink("/proc", paths.proc.c_str()) == 0);
+
+  std::string out, want;
+  // smaps changes as this process allocates: its size tells; /proc/crypto is
+  // stable, compared byte for byte where it is longer than a page.
+  ProcFile smaps(paths.proc_path("self/smaps"));
+  REQUIRE(smaps.read(out).is_ok());
+  CHECK(out.size() > 8192);
+  CHECK(out.back() == '\n');
+  REQUIRE(read_file("/proc/crypto", want).is_ok());
+  if (want.size() > 4096) {
+    ProcFile crypto(paths.proc_path("crypto"));
+    for (int i = 0; i < 2; ++i) {
+      REQUIRE(crypto.read(out).is_ok());
+      CHECK(out.size() == want.size());
+      CHECK(out == want);
+    }
+  } else {
+    WARN("/proc/crypto is " << want.size() << " bytes: not compared");
+  }
+  // The root's own sys/ subtree, said to be one call, is read whole too.
+  ProcFile osrelease(paths.proc_path("sys/kernel/osrelease"), ProcFile::Reads::kOneCall);
+  REQUIRE(osrelease.read(out).is_ok());
+  REQUIRE(read_file("/proc/sys/kernel/osrelease", want).is_ok());
+  CHECK(out == want);
+
+  ::unlink(paths.proc.c_str());
+  ::rmdir(sys_dir.c_str());
+  ::rmdir(dir);
 }

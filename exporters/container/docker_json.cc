@@ -101,13 +101,16 @@ Status parse_container_sizes(std::string_view json, std::map<std::string, uint64
     std::string id;
     if (!get_string(o, "Id", id, err, where)) return Status::error("docker: /containers/json?size=1: " + err);
     if (id.empty()) return Status::error("docker: /containers/json?size=1: " + where + ".Id: missing");
+    // The engine leaves SizeRw out when it is 0 (Go's omitempty).
     auto size = o.find("SizeRw");
-    if (size == o.end() || size->is_null()) continue;
-    // Docker writes -1 or leaves it out when the driver cannot tell.
+    if (size == o.end() || size->is_null()) {
+      out[id] = 0;
+      continue;
+    }
     if (!size->is_number_integer())
       return Status::error("docker: /containers/json?size=1: " + where + ".SizeRw: not an integer");
     int64_t v = size->get<int64_t>();
-    if (v >= 0) out[id] = uint64_t(v);
+    if (v >= 0) out[id] = uint64_t(v);  // -1: the driver could not tell
   }
   return Status::ok();
 }

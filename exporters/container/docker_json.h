@@ -36,8 +36,8 @@ Status parse_container_list(std::string_view json, std::vector<DockerContainer>&
 Status parse_container_inspect(std::string_view json, DockerContainer& c);
 
 // /containers/json?all=1&size=1: each container's SizeRw (bytes of its
-// writable layer, as `docker ps --size` shows them), by Id. A container
-// without SizeRw (the engine could not size it) is left out.
+// writable layer, as `docker ps --size` shows them), by Id. SizeRw absent
+// is 0 (the engine omits a zero); a negative one (not sized) is left out.
 Status parse_container_sizes(std::string_view json, std::map<std::string, uint64_t, std::less<>>& out);
 
 // /info: DockerRootDir (the engine's data root, /var/lib/docker by default).

@@ -45,7 +45,9 @@ std::string slurp(const fs::path& path) {
 
 struct Sink final : public MetricSink {
   std::map<std::string, std::pair<std::map<std::string, std::string>, double>> got;
-  void family(std::string_view, std::string_view, MetricType type) override { CHECK(type == MetricType::kGauge); }
+  void family(std::string_view, std::string_view, MetricType type) override {
+    CHECK(type == MetricType::kGauge);
+  }
   void sample(std::string_view name, Labels labels, double value, int64_t) override {
     auto& g = got[std::string(name)];
     for (const Label& l : labels) g.first[std::string(l.name)] = std::string(l.value);
@@ -132,9 +134,11 @@ TEST_CASE("Docker API: sizes of the writable layers and the data root") {
                   {"Id":"cc"},{"Id":"dd","SizeRw":0}])",
               sizes)
               .is_ok());
-  CHECK(sizes.size() == 2);
+  CHECK(sizes.size() == 3);
   CHECK(sizes.at("aa") == 8388608);
+  CHECK(sizes.at("cc") == 0);  // omitted by the engine when 0
   CHECK(sizes.at("dd") == 0);
+  CHECK(sizes.count("bb") == 0);
   CHECK(parse_container_sizes(R"([{"Id":"aa","SizeRw":"big"}])", sizes).message().find("[0].SizeRw") !=
         std::string::npos);
   CHECK(parse_container_sizes(R"([{"SizeRw":1}])", sizes).is_error());
@@ -154,7 +158,7 @@ TEST_CASE("du of a container's directory; the mount source of a device") {
   std::ofstream(dir / "c-json.log") << std::string(100000, 'x');
   std::ofstream(dir / "hostname") << "abc\n";
   fs::create_hard_link(dir / "c-json.log", dir / "mounts" / "link");  // counted once
-  fs::create_symlink("/etc", dir / "etc-link");                      // not followed
+  fs::create_symlink("/etc", dir / "etc-link");                       // not followed
   uint64_t expect = 0;
   for (const fs::path& p : {dir, dir / "mounts", dir / "mounts" / "shm", dir / "c-json.log", dir / "hostname",
                             dir / "etc-link"}) {

@@ -135,6 +135,17 @@ Status read_v1(const CgroupDirs& d, bool percpu, long user_hz, std::string& buf,
   if (read(d.blkio, "blkio.io_service_bytes_recursive", buf)) parse_blkio_bytes(buf, s.io);
   if (s.io.empty() && read(d.blkio, "blkio.throttle.io_service_bytes_recursive", buf))
     parse_blkio_bytes(buf, s.io);
+  // The operation counts likewise (cAdvisor's container_fs_{reads,writes}_total).
+  std::vector<DeviceIo> ios;
+  if (read(d.blkio, "blkio.io_serviced_recursive", buf)) parse_blkio_serviced(buf, ios);
+  if (ios.empty() && read(d.blkio, "blkio.throttle.io_serviced_recursive", buf))
+    parse_blkio_serviced(buf, ios);
+  for (const DeviceIo& x : ios) {
+    bool found = false;
+    for (DeviceIo& y : s.io)
+      if (y.major == x.major && y.minor == x.minor) y.reads = x.reads, y.writes = x.writes, found = true;
+    if (!found) s.io.push_back(x);
+  }
   s.has_io = !d.blkio.empty() && !s.io.empty();
   const std::string& procs_dir = !d.memory.empty() ? d.memory : d.cpuacct;
   if (read(procs_dir, "cgroup.procs", buf)) {

@@ -55,14 +55,7 @@ CANNOT = {
         "rabbitmq_message_size_bytes_sum": "message size histogram (RabbitMQ 4.x): not in the management API",
     },
 }
-_FS_IOS = ("per-device I/O counts: cAdvisor takes them from blkio.io_serviced_recursive (v1) / io.stat rios, wios "
-           "(v2) plus the container filesystem's /proc/diskstats counts; vigia reads only the byte counts "
-           "(container_fs_{reads,writes}_bytes_total)")
 NOT_YET = {
-    "cadvisor-docker-mixin": {
-        "container_fs_reads_total": _FS_IOS,
-        "container_fs_writes_total": _FS_IOS,
-    },
     "node-exporter-full": {
         "node_kernel_hung_tasks": "a collector newer than node_exporter 1.5 (vigia's reference): not in vigia",
         "node_pressure_irq_stalled_seconds_total": "/proc/pressure/irq (kernel 6.1+, node_exporter 1.8+): "

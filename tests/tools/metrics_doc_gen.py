@@ -94,6 +94,10 @@ MANUAL = {
                                        "block I/O accounted in the cgroup (io.stat / blkio)"),
     "container_fs_writes_bytes_total": ("counter", "`device`, `id`", "Cumulative count of bytes written",
                                         "block I/O accounted in the cgroup (io.stat / blkio)"),
+    "container_fs_reads_total": ("counter", "`device`, `id`", "Cumulative count of reads completed",
+                                 "block I/O accounted in the cgroup (io.stat / blkio)"),
+    "container_fs_writes_total": ("counter", "`device`, `id`", "Cumulative count of writes completed",
+                                  "block I/O accounted in the cgroup (io.stat / blkio)"),
     "node_cpu_isolated": ("gauge", "`cpu`", "Whether each core is isolated, information from "
                           "/sys/devices/system/cpu/isolated.", "isolated CPUs (isolcpus=)"),
     "redis_master_link_down_since_seconds": ("gauge", "`master_host`, `master_port`, `target`",

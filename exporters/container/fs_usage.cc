@@ -70,23 +70,10 @@ struct Walk {
   }
 };
 
+// Sizing every writable layer can take the engine a while on a big host;
+// nothing waits for this answer but the next refresh.
 Status get(HttpClient& http, const FsUsageCache::State& s, std::string_view path, std::string& body) {
-  HttpClientRequest req;
-  req.url = s.docker.base_url + std::string(path);
-  req.unix_socket = s.docker.socket;
-  // Sizing every writable layer can take the engine a while on a big host;
-  // nothing waits for this answer but the next refresh.
-  req.timeout = std::max(s.docker.timeout, std::chrono::milliseconds(60000));
-  req.accept_gzip = false;
-  req.max_body_bytes = 32 << 20;
-  HttpClientResponse resp = http.fetch(req);
-  std::string where = s.docker.socket.empty() ? s.docker.base_url : s.docker.socket;
-  if (!resp.ok()) return Status::error("docker (" + where + "): " + resp.error);
-  if (resp.status != 200)
-    return Status::error("docker (" + where + "): " + std::string(path) + ": HTTP status " +
-                         std::to_string(resp.status));
-  body = std::move(resp.body);
-  return Status::ok();
+  return docker_get(http, s.docker, path, std::max(s.docker.timeout, std::chrono::milliseconds(60000)), body);
 }
 
 Status measure(HttpClient& http, const FsUsageCache::State& s, FsUsageSnapshot& out) {

@@ -7,6 +7,8 @@
 #include <set>
 #include <vector>
 
+#include "exporters/host/cpu_collector.h"
+
 namespace vigia::container {
 namespace {
 
@@ -67,12 +69,12 @@ int count_logical_cpus(const HostPaths& p) {
   std::string buf;
   for (const std::string& node : node_dirs) {
     std::string dir = nodes + "/" + node;
-    bool have_online = read_file(dir + "/online", buf).is_ok();
-    std::string online(trim(buf));
+    std::vector<uint32_t> online;
+    bool have_online = read_file(dir + "/online", buf).is_ok() && host::parse_cpu_list(buf, online);
     for (const std::string& cpu : glob_numbered(dir, "cpu")) {
       unsigned n;
       if (!cpu_number(cpu, n)) continue;
-      if (have_online && !cpu_list_contains(online, n)) continue;
+      if (have_online && std::find(online.begin(), online.end(), n) == online.end()) continue;
       std::string topo = dir + "/" + cpu + "/topology/";
       if (exists(topo + "core_id") && exists(topo + "physical_package_id")) ++count;
     }
@@ -122,25 +124,6 @@ int count_cpuinfo_values(std::string_view cpuinfo, std::string_view key) {
     if (parse_u64(trim(line.substr(1)), v)) values.insert(v);
   });
   return int(values.size());
-}
-
-bool cpu_list_contains(std::string_view list, unsigned cpu) {
-  list = trim(list);
-  while (!list.empty()) {
-    size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    size_t dash = item.find('-');
-    uint64_t lo, hi;
-    if (dash == std::string_view::npos) {
-      if (!parse_u64(item, lo)) return false;
-      hi = lo;
-    } else if (!parse_u64(item.substr(0, dash), lo) || !parse_u64(item.substr(dash + 1), hi) || lo > hi) {
-      return false;
-    }
-    if (cpu >= lo && cpu <= hi) return true;
-  }
-  return false;
 }
 
 MachineInfo read_machine_info(const HostPaths& p) {

@@ -28,8 +28,6 @@ bool parse_meminfo_total(std::string_view meminfo, uint64_t& bytes);
 // "physical id"): cAdvisor's count, across sockets (two sockets of 4 cores
 // numbered 0-3 give 4).
 int count_cpuinfo_values(std::string_view cpuinfo, std::string_view key);
-// Whether a kernel CPU list ("0-3,8,10-11") holds cpu; false on a malformed list.
-bool cpu_list_contains(std::string_view list, unsigned cpu);
 
 // Everything above, from the trees of p.
 MachineInfo read_machine_info(const HostPaths& p);

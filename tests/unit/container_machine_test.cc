@@ -112,7 +112,7 @@ TEST_CASE("machine_*: no NUMA nodes, no core id in cpuinfo (arm64): sysfs fallba
   CHECK(none.got.empty());
 }
 
-TEST_CASE("machine parsers: MemTotal, cpuinfo values, CPU lists") {
+TEST_CASE("machine parsers: MemTotal, cpuinfo values") {
   uint64_t b = 0;
   CHECK(parse_meminfo_total("MemFree: 1 kB\nMemTotal:   2048 kB\n", b));
   CHECK(b == 2048 * 1024);
@@ -120,11 +120,6 @@ TEST_CASE("machine parsers: MemTotal, cpuinfo values, CPU lists") {
   CHECK_FALSE(parse_meminfo_total("MemTotal: 5\n", b));
   CHECK(count_cpuinfo_values("core id\t: 0\ncore id\t: 1\ncore id\t: 0\ncore idx : 9\n", "core id") == 2);
   CHECK(count_cpuinfo_values("physical id: 3\n", "physical id") == 1);
-  CHECK(cpu_list_contains("0-3,8,10-11", 8));
-  CHECK(cpu_list_contains("0-3,8,10-11\n", 11));
-  CHECK_FALSE(cpu_list_contains("0-3,8,10-11", 9));
-  CHECK_FALSE(cpu_list_contains("3-1", 2));
-  CHECK_FALSE(cpu_list_contains("", 0));
 }
 
 TEST_CASE("Docker API: sizes of the writable layers and the data root") {

@@ -56,7 +56,7 @@ struct Walk {
     }
     while (dirent* e = readdir(d)) {
       if ((e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))) continue;
-      if (left == 0 || *stop) break;
+      if (left == 0 || (stop && *stop)) break;
       --left;
       struct stat st;
       if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_dev != dev) continue;
@@ -101,7 +101,7 @@ Status measure(HttpClient& http, const FsUsageCache::State& s, FsUsageSnapshot& 
   for (auto& [id, bytes] : out.usage) {
     if (s.stop) return Status::error("interrupted");
     uint64_t extra = 0;
-    if (dir_disk_usage(host_root + "/containers/" + id, extra)) bytes += extra;
+    if (dir_disk_usage(host_root + "/containers/" + id, extra, 100000, &s.stop)) bytes += extra;
   }
   return Status::ok();
 }
@@ -131,8 +131,8 @@ void refresh(std::shared_ptr<FsUsageCache::State> s) {
 
 }  // namespace
 
-bool dir_disk_usage(const std::string& dir, uint64_t& bytes, size_t max_entries) {
-  static const std::atomic<bool> kNever{false};
+bool dir_disk_usage(const std::string& dir, uint64_t& bytes, size_t max_entries,
+                    const std::atomic<bool>* stop) {
   int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st;
@@ -140,7 +140,7 @@ bool dir_disk_usage(const std::string& dir, uint64_t& bytes, size_t max_entries)
     close(fd);
     return false;
   }
-  Walk w{st.st_dev, max_entries, {}, 0, &kNever};
+  Walk w{st.st_dev, max_entries, {}, 0, stop};
   w.add(st);
   w.dir(fd, 0);
   bytes = w.bytes;

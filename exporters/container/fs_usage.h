@@ -10,6 +10,7 @@
 // root (device: its mount source; limit: its size).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -30,8 +31,9 @@ struct FsUsageSnapshot {
 
 // Disk usage of a directory tree as du -s counts it (st_blocks × 512, each
 // hard-linked inode once, not crossing into other filesystems), at most
-// max_entries entries; false if dir cannot be opened.
-bool dir_disk_usage(const std::string& dir, uint64_t& bytes, size_t max_entries = 100000);
+// max_entries entries, until *stop; false if dir cannot be opened.
+bool dir_disk_usage(const std::string& dir, uint64_t& bytes, size_t max_entries = 100000,
+                    const std::atomic<bool>* stop = nullptr);
 
 // The mount source of the mount whose device is major:minor in a mountinfo
 // text ("/dev/vda1"); "" if none.

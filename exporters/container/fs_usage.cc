@@ -32,6 +32,10 @@ struct FsUsageCache::State {
   std::string last_error;
   std::atomic<bool> stop{false};
   HttpClient* live = nullptr;  // under mu
+  // The engine's data root, from GET /info (slow: tens of ms of the engine's
+  // time), asked again only after a failed refresh. Only the refresh thread
+  // (one at a time) touches it.
+  std::string root_dir;
 };
 
 namespace {
@@ -76,15 +80,18 @@ Status get(HttpClient& http, const FsUsageCache::State& s, std::string_view path
   return docker_get(http, s.docker, path, std::max(s.docker.timeout, std::chrono::milliseconds(60000)), body);
 }
 
-Status measure(HttpClient& http, const FsUsageCache::State& s, FsUsageSnapshot& out) {
+Status measure(HttpClient& http, FsUsageCache::State& s, FsUsageSnapshot& out) {
   if (!s.docker.socket.empty()) {
     struct stat st;
     if (stat(s.docker.socket.c_str(), &st) != 0 && !s.docker.configured)
       return Status::no_data("no Docker socket at " + s.docker.socket);
   }
-  std::string body, root;
-  if (Status st = get(http, s, "/info", body); !st.is_ok()) return st;
-  if (Status st = parse_docker_root_dir(body, root); !st.is_ok()) return st;
+  std::string body;
+  if (s.root_dir.empty()) {
+    if (Status st = get(http, s, "/info", body); !st.is_ok()) return st;
+    if (Status st = parse_docker_root_dir(body, s.root_dir); !st.is_ok()) return st;
+  }
+  const std::string& root = s.root_dir;
   if (Status st = get(http, s, "/containers/json?all=1&size=1", body); !st.is_ok()) return st;
   if (Status st = parse_container_sizes(body, out.usage); !st.is_ok()) return st;
   std::string host_root = s.paths.rootfs_path(root);
@@ -115,6 +122,7 @@ void refresh(std::shared_ptr<FsUsageCache::State> s) {
   }
   auto snap = std::make_shared<FsUsageSnapshot>();
   Status st = measure(http, *s, *snap);
+  if (!st.is_ok()) s->root_dir.clear();  // the engine may have restarted elsewhere; still ours (running)
   std::lock_guard lock(s->mu);
   s->live = nullptr;
   s->running = false;

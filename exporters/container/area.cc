@@ -22,7 +22,8 @@ class ContainerArea final : public Area {
     if (!n || n.IsNull()) return;
     r.expect_map(n, "containers");
     r.check_keys(n, "containers",
-                 {"docker_socket", "docker_timeout", "docker_refresh_interval", "percpu", "services"});
+                 {"docker_socket", "docker_timeout", "docker_refresh_interval", "fs_usage_interval", "percpu",
+                  "services"});
     if (n["docker_socket"]) {
       socket_ = r.get_string(n["docker_socket"], "containers.docker_socket");
       DockerOptions probe;
@@ -34,6 +35,12 @@ class ContainerArea final : public Area {
     if (n["docker_refresh_interval"])
       docker_.refresh_interval =
           millis(r.get_duration_seconds(n["docker_refresh_interval"], "containers.docker_refresh_interval"));
+    if (n["fs_usage_interval"]) {
+      double s = r.get_duration_seconds(n["fs_usage_interval"], "containers.fs_usage_interval");
+      if (s != 0 && s < 1)
+        r.fail(n["fs_usage_interval"], "containers.fs_usage_interval: at least 1s (or 0: off)");
+      fs_usage_interval_ = millis(s);
+    }
     if (n["percpu"]) opts_.percpu = r.get_bool(n["percpu"], "containers.percpu");
     if (n["services"]) opts_.services = r.get_bool(n["services"], "containers.services");
   }
@@ -44,8 +51,13 @@ class ContainerArea final : public Area {
     auto cache = std::make_shared<DockerCache>(docker_);
     ContainerOptions opts = opts_;
     opts.paths = host::flag_paths();
-    setup.catalog.add("container", present_,
-                      [opts, cache] { return std::make_unique<ContainerCollector>(opts, cache); });
+    DockerOptions docker = docker_;
+    auto interval = fs_usage_interval_;
+    setup.catalog.add("container", present_, [opts, cache, docker, interval] {
+      std::shared_ptr<FsUsageCache> fs;
+      if (interval.count() > 0) fs = std::make_shared<FsUsageCache>(docker, opts.paths, interval);
+      return std::make_unique<ContainerCollector>(opts, cache, std::move(fs));
+    });
     setup.catalog.add("docker", present_, [cache] { return std::make_unique<DockerCollector>(cache); });
     return Status::ok();
   }
@@ -56,6 +68,7 @@ class ContainerArea final : public Area {
   std::string socket_;
   DockerOptions docker_;
   ContainerOptions opts_;
+  std::chrono::milliseconds fs_usage_interval_{60000};  // container_fs_usage_bytes; 0: off
 };
 
 }  // namespace

@@ -25,7 +25,7 @@ bool parse_dev(std::string_view s, uint32_t& major, uint32_t& minor) {
 DeviceIo& device(std::vector<DeviceIo>& v, uint32_t major, uint32_t minor) {
   for (DeviceIo& d : v)
     if (d.major == major && d.minor == minor) return d;
-  v.push_back({major, minor, 0, 0});
+  v.push_back({major, minor, 0, 0, 0, 0});
   return v.back();
 }
 
@@ -133,25 +133,42 @@ void parse_io_stat(std::string_view text, std::vector<DeviceIo>& out) {
       if (!parse_u64(x.substr(eq + 1), v)) return true;
       if (x.substr(0, eq) == "rbytes") d->read_bytes = v;
       if (x.substr(0, eq) == "wbytes") d->write_bytes = v;
+      if (x.substr(0, eq) == "rios") d->reads = v;
+      if (x.substr(0, eq) == "wios") d->writes = v;
       return true;
     });
   });
 }
 
-void parse_blkio_bytes(std::string_view text, std::vector<DeviceIo>& out) {
-  out.clear();
+namespace {
+// "MAJ:MIN Read|Write N" lines: f(device, is_write, n).
+template <typename F>
+void for_each_blkio(std::string_view text, F&& f) {
   for_each_line(text, [&](std::string_view line) {
-    std::string_view f[3];
+    std::string_view fld[3];
     int n = 0;
     for_each_field(line, [&](std::string_view x) {
-      if (n < 3) f[n] = x;
+      if (n < 3) fld[n] = x;
       return ++n <= 3;
     });
     uint32_t ma, mi;
     uint64_t v;
-    if (n != 3 || !parse_dev(f[0], ma, mi) || !parse_u64(f[2], v)) return;
-    if (f[1] == "Read") device(out, ma, mi).read_bytes += v;
-    if (f[1] == "Write") device(out, ma, mi).write_bytes += v;
+    if (n != 3 || !parse_dev(fld[0], ma, mi) || !parse_u64(fld[2], v)) return;
+    if (fld[1] == "Read" || fld[1] == "Write") f(ma, mi, fld[1] == "Write", v);
+  });
+}
+}  // namespace
+
+void parse_blkio_bytes(std::string_view text, std::vector<DeviceIo>& out) {
+  out.clear();
+  for_each_blkio(text, [&](uint32_t ma, uint32_t mi, bool w, uint64_t v) {
+    (w ? device(out, ma, mi).write_bytes : device(out, ma, mi).read_bytes) += v;
+  });
+}
+
+void parse_blkio_serviced(std::string_view text, std::vector<DeviceIo>& out) {
+  for_each_blkio(text, [&](uint32_t ma, uint32_t mi, bool w, uint64_t v) {
+    (w ? device(out, ma, mi).writes : device(out, ma, mi).reads) += v;
   });
 }
 

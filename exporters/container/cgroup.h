@@ -43,17 +43,21 @@ bool parse_value(std::string_view text, uint64_t& out, bool& is_max);
 // cpu.max ("max 100000", "50000 100000"): quota 0 when "max".
 bool parse_cpu_max(std::string_view text, uint64_t& quota, uint64_t& period);
 
-// Read and written bytes of one block device.
+// Read and written bytes, and completed reads and writes, of one block device.
 struct DeviceIo {
   uint32_t major = 0, minor = 0;
   uint64_t read_bytes = 0, write_bytes = 0;
+  uint64_t reads = 0, writes = 0;
 };
-// v2 io.stat: "8:0 rbytes=1 wbytes=2 rios=3 …" lines. Lines that do not
+// v2 io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 …" lines. Lines that do not
 // start with MAJ:MIN are skipped; missing keys count 0.
 void parse_io_stat(std::string_view text, std::vector<DeviceIo>& out);
 // v1 blkio.*io_service_bytes*: "8:0 Read 123" lines (and "Total 456"),
 // summed per device in the order devices first appear.
 void parse_blkio_bytes(std::string_view text, std::vector<DeviceIo>& out);
+// v1 blkio.*io_serviced*: the same lines, counting operations; added to the
+// reads/writes of out's devices (a device not there yet is appended).
+void parse_blkio_serviced(std::string_view text, std::vector<DeviceIo>& out);
 
 // A PSI file (cpu.pressure, memory.pressure, io.pressure): the "total="
 // microseconds of its "some" and "full" lines (full absent on old kernels'

@@ -10,7 +10,7 @@
 namespace vigia::container {
 
 // The `containers:` section (docker_socket, docker_timeout,
-// docker_refresh_interval, percpu, services) and the `container` and
+// docker_refresh_interval, fs_usage_interval, percpu, services) and the `container` and
 // `docker` collectors, on when the section is present (or by
 // --collector.container / --collector.docker). Reads the trees of the host
 // area's --path.procfs, --path.sysfs and --path.rootfs.

@@ -44,9 +44,11 @@ std::string read_link(const std::string& path) {
 
 }  // namespace
 
-ContainerCollector::ContainerCollector(ContainerOptions opts, std::shared_ptr<DockerCache> cache)
+ContainerCollector::ContainerCollector(ContainerOptions opts, std::shared_ptr<DockerCache> cache,
+                                       std::shared_ptr<FsUsageCache> fs_usage)
     : opts_(std::move(opts)),
       cache_(std::move(cache)),
+      fs_usage_(std::move(fs_usage)),
       mountinfo_(opts_.paths.proc_path("self/mountinfo")),
       user_hz_(sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100) {}
 
@@ -156,7 +158,48 @@ Status ContainerCollector::collect(const CollectContext& ctx, MetricSink& sink) 
   }
   write(rows, sink);
   write_network(rows, sink);
+  write_fs_usage(rows, sink);
+  // /proc/cpuinfo is slow to read on a many-core host: the facts are kept
+  // 5 min (a CPU or memory hot-plug shows after that).
+  auto now = Clock::now();
+  if (!machine_.ok || now - machine_read_ >= std::chrono::minutes(5)) {
+    machine_ = read_machine_info(opts_.paths);
+    machine_read_ = now;
+  }
+  write_machine_metrics(machine_, sink);
   return Status::ok();
+}
+
+void ContainerCollector::write_fs_usage(const std::vector<Row>& rows, MetricSink& sink) {
+  if (!fs_usage_) return;
+  fs_usage_->kick();  // a refresh on a thread of its own, when due; the last result is served
+  std::shared_ptr<const FsUsageSnapshot> snap = fs_usage_->latest();
+  if (!snap) return;
+  struct Fs {
+    const char* name;
+    const char* help;
+    bool limit;
+  };
+  static constexpr Fs kFs[] = {
+      {"container_fs_limit_bytes",
+       "Number of bytes that can be consumed by the container on this filesystem.", true},
+      {"container_fs_usage_bytes", "Number of bytes that are consumed by the container on this filesystem.",
+       false},
+  };
+  RowLabels rl;
+  for (const Fs& f : kFs) {
+    sink.family(f.name, f.help, MetricType::kGauge);
+    if (f.limit && snap->capacity == 0) continue;
+    for (const Row& r : rows) {
+      if (r.cg->kind != CgroupKind::kDocker) continue;
+      auto it = snap->usage.find(r.cg->container_id);
+      if (it == snap->usage.end()) continue;
+      rl.set(*r.cg, r.named ? &r.docker : nullptr);
+      std::vector<Label> l = rl.v;
+      l.insert(l.begin(), Label{"device", snap->device});
+      sink.sample(f.name, l, double(f.limit ? snap->capacity : it->second));
+    }
+  }
 }
 
 void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
@@ -257,6 +300,28 @@ void ContainerCollector::write(const std::vector<Row>& rows, MetricSink& sink) {
         std::vector<Label> l = labels[i].v;
         l.insert(l.begin(), Label{"device", device_name(d.major, d.minor)});
         sink.sample(name, l, double(w ? d.write_bytes : d.read_bytes));
+      }
+    }
+  }
+  // Completed operations, per device (cAdvisor adds the data root's whole-device
+  // /proc/diskstats counts to every Docker container's series: not done).
+  struct Ios {
+    const char* name;
+    const char* help;
+    uint64_t DeviceIo::*field;
+  };
+  static constexpr Ios kIos[] = {
+      {"container_fs_reads_total", "Cumulative count of reads completed", &DeviceIo::reads},
+      {"container_fs_writes_total", "Cumulative count of writes completed", &DeviceIo::writes},
+  };
+  for (const Ios& f : kIos) {
+    sink.family(f.name, f.help, kC);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].st.has_io) continue;
+      for (const DeviceIo& d : rows[i].st.io) {
+        std::vector<Label> l = labels[i].v;
+        l.insert(l.begin(), Label{"device", device_name(d.major, d.minor)});
+        sink.sample(f.name, l, double(d.*f.field));
       }
     }
   }

@@ -1,6 +1,7 @@
 // The container collectors: `container` reads every container's and
 // systemd service's cgroup (v1 or v2) on scrape and writes cAdvisor's
-// container_* families; `docker` writes the Docker Engine's view of the
+// container_* families (with the filesystem usage measured in the background
+// by an FsUsageCache) and its machine_* ones; `docker` writes the Docker Engine's view of the
 // containers (vigia_container_*). Both share one DockerCache, which names
 // the cgroups (name, image, compose labels).
 #pragma once
@@ -14,6 +15,8 @@
 #include "core/fs.h"
 #include "exporters/container/container_stats.h"
 #include "exporters/container/docker_client.h"
+#include "exporters/container/fs_usage.h"
+#include "exporters/container/machine.h"
 
 namespace vigia::container {
 
@@ -33,8 +36,9 @@ struct FoundCgroup {
 
 class ContainerCollector final : public Collector {
  public:
-  // cache may be null (no names).
-  ContainerCollector(ContainerOptions opts, std::shared_ptr<DockerCache> cache);
+  // cache may be null (no names), and fs_usage (no container_fs_usage_bytes).
+  ContainerCollector(ContainerOptions opts, std::shared_ptr<DockerCache> cache,
+                     std::shared_ptr<FsUsageCache> fs_usage = nullptr);
   std::string_view name() const override { return "container"; }
   Status collect(const CollectContext& ctx, MetricSink& sink) override;
   void interrupt() override {
@@ -55,9 +59,13 @@ class ContainerCollector final : public Collector {
   const std::string& device_name(uint32_t major, uint32_t minor);
   void write(const std::vector<Row>& rows, MetricSink& sink);
   void write_network(const std::vector<Row>& rows, MetricSink& sink);
+  void write_fs_usage(const std::vector<Row>& rows, MetricSink& sink);
 
   ContainerOptions opts_;
   std::shared_ptr<DockerCache> cache_;
+  std::shared_ptr<FsUsageCache> fs_usage_;
+  MachineInfo machine_;
+  Clock::time_point machine_read_{};  // re-read every 5 min, as cAdvisor's update_machine_info_interval
   ProcFile mountinfo_;
   std::string mountinfo_buf_, buf_;
   CgroupMounts mounts_;

@@ -131,10 +131,22 @@ Status read_v1(const CgroupDirs& d, bool percpu, long user_hz, std::string& buf,
     if (read_u64(d.memory, "memory.soft_limit_in_bytes", buf, v, is_max))
       s.mem_reservation = spec_memory(v, is_max);
   }
-  // libcontainer reads the CFQ/BFQ file and falls back to the throttle one.
-  if (read(d.blkio, "blkio.io_service_bytes_recursive", buf)) parse_blkio_bytes(buf, s.io);
-  if (s.io.empty() && read(d.blkio, "blkio.throttle.io_service_bytes_recursive", buf))
-    parse_blkio_bytes(buf, s.io);
+  // libcontainer reads the BFQ files, else the CFQ ones, else the throttle
+  // ones: the first that has device lines.
+  for (const char* f : {"blkio.bfq.io_service_bytes_recursive", "blkio.io_service_bytes_recursive",
+                        "blkio.throttle.io_service_bytes_recursive"})
+    if (s.io.empty() && read(d.blkio, f, buf)) parse_blkio_bytes(buf, s.io);
+  // The operation counts likewise (cAdvisor's container_fs_{reads,writes}_total).
+  std::vector<DeviceIo> ios;
+  for (const char* f : {"blkio.bfq.io_serviced_recursive", "blkio.io_serviced_recursive",
+                        "blkio.throttle.io_serviced_recursive"})
+    if (ios.empty() && read(d.blkio, f, buf)) parse_blkio_serviced(buf, ios);
+  for (const DeviceIo& x : ios) {
+    bool found = false;
+    for (DeviceIo& y : s.io)
+      if (y.major == x.major && y.minor == x.minor) y.reads = x.reads, y.writes = x.writes, found = true;
+    if (!found) s.io.push_back(x);
+  }
   s.has_io = !d.blkio.empty() && !s.io.empty();
   const std::string& procs_dir = !d.memory.empty() ? d.memory : d.cpuacct;
   if (read(procs_dir, "cgroup.procs", buf)) {

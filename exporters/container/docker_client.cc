@@ -37,6 +37,24 @@ Status resolve_docker_endpoint(std::string_view configured, const char* docker_h
   return Status::ok();
 }
 
+Status docker_get(HttpClient& http, const DockerOptions& o, std::string_view path,
+                  std::chrono::milliseconds timeout, std::string& body) {
+  HttpClientRequest req;
+  req.url = o.base_url + std::string(path);
+  req.unix_socket = o.socket;
+  req.timeout = timeout;
+  req.accept_gzip = false;
+  req.max_body_bytes = 32 << 20;
+  HttpClientResponse resp = http.fetch(req);
+  std::string where = o.socket.empty() ? o.base_url : o.socket;
+  if (!resp.ok()) return Status::error("docker (" + where + "): " + resp.error);
+  if (resp.status != 200)
+    return Status::error("docker (" + where + "): " + std::string(path) + ": HTTP status " +
+                         std::to_string(resp.status));
+  body = std::move(resp.body);
+  return Status::ok();
+}
+
 DockerCache::DockerCache(DockerOptions o) : opts_(std::move(o)) {}
 DockerCache::~DockerCache() = default;
 
@@ -57,20 +75,9 @@ Status DockerCache::get(std::string_view path, const CollectContext& ctx, std::s
     live_ = http_.get();
     if (interrupted_) http_->interrupt();
   }
-  HttpClientRequest req;
-  req.url = opts_.base_url + std::string(path);
-  req.unix_socket = opts_.socket;
-  req.timeout = std::min(opts_.timeout, std::chrono::duration_cast<std::chrono::milliseconds>(left));
-  req.accept_gzip = false;
-  req.max_body_bytes = 32 << 20;
-  HttpClientResponse resp = http_->fetch(req);
-  std::string where = opts_.socket.empty() ? opts_.base_url : opts_.socket;
-  if (!resp.ok()) return Status::error("docker (" + where + "): " + resp.error);
-  if (resp.status != 200)
-    return Status::error("docker (" + where + "): " + std::string(path) + ": HTTP status " +
-                         std::to_string(resp.status));
-  body = std::move(resp.body);
-  return Status::ok();
+  return docker_get(*http_, opts_, path,
+                    std::min(opts_.timeout, std::chrono::duration_cast<std::chrono::milliseconds>(left)),
+                    body);
 }
 
 Status DockerCache::refresh(const CollectContext& ctx, bool unknown_seen) {

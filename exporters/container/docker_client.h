@@ -35,6 +35,11 @@ struct DockerOptions {
 // the docker CLI reads it). An error for another scheme.
 Status resolve_docker_endpoint(std::string_view configured, const char* docker_host, DockerOptions& o);
 
+// GET path from the engine (32 MiB at most): the body of a 200 answer, else
+// an error naming the endpoint ("docker (/var/run/docker.sock): ...").
+Status docker_get(HttpClient& http, const DockerOptions& o, std::string_view path,
+                  std::chrono::milliseconds timeout, std::string& body);
+
 // Thread-safe.
 class DockerCache {
  public:

@@ -88,4 +88,43 @@ Status parse_container_inspect(std::string_view json, DockerContainer& c) {
   return Status::ok();
 }
 
+Status parse_container_sizes(std::string_view json, std::map<std::string, uint64_t, std::less<>>& out) {
+  out.clear();
+  Json doc;
+  if (Status s = parse(json, doc, "/containers/json?size=1"); !s.is_ok()) return s;
+  if (!doc.is_array()) return Status::error("docker: /containers/json?size=1: not an array");
+  std::string err;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    const Json& o = doc[i];
+    std::string where = "[" + std::to_string(i) + "]";
+    if (!o.is_object()) return Status::error("docker: /containers/json?size=1: " + where + ": not an object");
+    std::string id;
+    if (!get_string(o, "Id", id, err, where)) return Status::error("docker: /containers/json?size=1: " + err);
+    if (id.empty()) return Status::error("docker: /containers/json?size=1: " + where + ".Id: missing");
+    // The engine leaves SizeRw out when it is 0 (Go's omitempty).
+    auto size = o.find("SizeRw");
+    if (size == o.end() || size->is_null()) {
+      out[id] = 0;
+      continue;
+    }
+    if (!size->is_number_integer())
+      return Status::error("docker: /containers/json?size=1: " + where + ".SizeRw: not an integer");
+    int64_t v = size->get<int64_t>();
+    if (v >= 0) out[id] = uint64_t(v);  // -1: the driver could not tell
+  }
+  return Status::ok();
+}
+
+Status parse_docker_root_dir(std::string_view json, std::string& root_dir) {
+  Json doc;
+  if (Status s = parse(json, doc, "/info"); !s.is_ok()) return s;
+  if (!doc.is_object()) return Status::error("docker: /info: not an object");
+  std::string err;
+  root_dir.clear();
+  if (!get_string(doc, "DockerRootDir", root_dir, err, "")) return Status::error("docker: /info: " + err);
+  if (root_dir.empty() || root_dir[0] != '/')
+    return Status::error("docker: /info: DockerRootDir: not an absolute path");
+  return Status::ok();
+}
+
 }  // namespace vigia::container

@@ -1,9 +1,10 @@
 // Parsers of the Docker Engine API's answers (pure functions, fuzzed by
-// tests/fuzz/docker_json_fuzz.cc): GET /containers/json?all=1 and GET
-// /containers/{id}/json.
+// tests/fuzz/docker_json_fuzz.cc): GET /containers/json?all=1 (and with
+// size=1), GET /containers/{id}/json and GET /info.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,5 +34,13 @@ Status parse_container_list(std::string_view json, std::vector<DockerContainer>&
 // /containers/{id}/json: fills restart_count, oom_killed, state and health
 // (State.Health.Status) of c.
 Status parse_container_inspect(std::string_view json, DockerContainer& c);
+
+// /containers/json?all=1&size=1: each container's SizeRw (bytes of its
+// writable layer, as `docker ps --size` shows them), by Id. SizeRw absent
+// is 0 (the engine omits a zero); a negative one (not sized) is left out.
+Status parse_container_sizes(std::string_view json, std::map<std::string, uint64_t, std::less<>>& out);
+
+// /info: DockerRootDir (the engine's data root, /var/lib/docker by default).
+Status parse_docker_root_dir(std::string_view json, std::string& root_dir);
 
 }  // namespace vigia::container

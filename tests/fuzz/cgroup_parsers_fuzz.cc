@@ -1,6 +1,8 @@
 // libFuzzer target for the cgroup file parsers (exporters/container/cgroup.h):
 // mountinfo, flat keyed files, single values, cpu.max, io.stat, blkio,
-// PSI, cpuacct.usage_percpu, cgroup.procs and cgroup path classification.
+// PSI, cpuacct.usage_percpu, cgroup.procs and cgroup path classification;
+// the machine facts' /proc/meminfo and /proc/cpuinfo parsers and
+// the mount source lookup in mountinfo.
 // Properties: io.stat/blkio devices are unique; an accepted single value
 // prints back to itself; a classified container id is 64 hex digits.
 #include <cstdint>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include "exporters/container/cgroup.h"
+#include "exporters/container/fs_usage.h"
+#include "exporters/container/machine.h"
 
 namespace {
 void fail(const char* what) {
@@ -46,6 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   unique(io);
   parse_blkio_bytes(in, io);
   unique(io);
+  parse_blkio_serviced(in, io);
+  unique(io);
   Pressure pr;
   (void)parse_pressure(in, pr);
   std::vector<uint64_t> cpus;
@@ -55,5 +61,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CgroupIdentity id = classify_cgroup(in);
   if (id.kind != CgroupKind::kNone && id.kind != CgroupKind::kService && id.container_id.size() != 64)
     fail("container id not 64 digits");
+  uint64_t mem = 0;
+  if (parse_meminfo_total(in, mem) && mem % 1024 != 0) fail("MemTotal not a whole number of kB");
+  if (count_cpuinfo_values(in, "core id") < 0) fail("negative count");
+  std::string src = mount_source_of(in, 8, 1);
+  if (!src.empty() && in.find(src) == std::string_view::npos) fail("a mount source not in the input");
   return 0;
 }

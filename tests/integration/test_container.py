@@ -6,7 +6,12 @@ their limit (a child OOM-killed in a container that lives on, and a container wh
 process is OOM-killed), restart under a restart policy, carry compose labels and report
 health. vigia's values are checked against the cgroup files and the engine's own view
 (its stats API, `docker inspect`, `docker stats --no-stream`): counters are bracketed by
-the engine's readings taken before and after the scrape. Bad input: a Docker API that
+the engine's readings taken before and after the scrape. Filesystem usage (measured in the
+background every 1 s here): a container writes 8 MiB and container_fs_usage_bytes moves by
+that much, equal to `docker inspect --size`'s SizeRw plus `du` of the container's directory;
+device and limit as `df` says. machine_* equal what this machine says (getconf, lscpu,
+/proc/meminfo, boot_id, machine-id): cAdvisor is not packaged in Debian, so these are the
+values its machine collector reads. Bad input: a Docker API that
 hangs and one that answers garbage leave the cgroup metrics (labelled by id) and set
 vigia_collector_success{collector="docker"} 0, within the scrape's deadline."""
 
@@ -55,6 +60,88 @@ def cg_dir(version, controller, cid):
     raise AssertionError("no cgroup directory for %s (%s)" % (cid, controller))
 
 
+def check_machine(c, s):
+    """machine_* against this machine's own tools and files."""
+    with open("/proc/meminfo") as f:
+        total = next(int(l.split()[1]) for l in f if l.startswith("MemTotal:"))
+    c.eq(one(s, "machine_memory_bytes"), total * 1024, "machine_memory_bytes = MemTotal x 1024")
+    online = int(h.run(["getconf", "_NPROCESSORS_ONLN"]).stdout)
+    c.eq(one(s, "machine_cpu_cores"), online, "machine_cpu_cores = getconf _NPROCESSORS_ONLN")
+    rows = [l.split(",") for l in h.run(["lscpu", "-p=CORE,SOCKET"]).stdout.splitlines() if l[:1].isdigit()]
+    sockets = {r[1] for r in rows}
+    c.eq(one(s, "machine_cpu_sockets"), len(sockets), "machine_cpu_sockets = lscpu's sockets")
+    if len(sockets) == 1:
+        c.eq(one(s, "machine_cpu_physical_cores"), len({r[0] for r in rows}), "physical cores = lscpu's cores")
+    else:
+        c.note("%d sockets: cAdvisor counts distinct core ids across them; physical cores not compared" % len(sockets))
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot = f.read().strip()
+    with open("/etc/machine-id") as f:
+        mid = f.read().strip()
+    try:
+        with open("/sys/class/dmi/id/product_uuid") as f:
+            uuid = f.read().strip()
+    except OSError:
+        uuid = mid  # cAdvisor's last resort without DMI or a device tree
+    c.eq(len(find(s, "machine_cpu_cores", boot_id=boot, machine_id=mid, system_uuid=uuid)), 1,
+         "labels boot_id, machine_id, system_uuid as the files say")
+
+
+def check_fs_usage(c, d, vigia, cid):
+    """container_fs_usage_bytes of a container writing 8 MiB, against `docker inspect --size`
+    (SizeRw, the engine's size of the writable layer) plus du of its directory (its log,
+    config and hosts files: cAdvisor's usage counts both)."""
+    root = d.api("/info")["DockerRootDir"]
+    cdir = os.path.join(root, "containers", cid)
+
+    def reference():
+        rw = json.loads(d.docker("inspect", "--size", cid))[0]["SizeRw"]
+        du = int(h.run(["du", "-s", "-B1", "-x", cdir]).stdout.split()[0])
+        return rw, du
+    usage = lambda: find(vigia.scrape(), "container_fs_usage_bytes", name="writer")  # noqa: E731
+    h.wait_for(usage, 60, "writer's filesystem usage measured")
+    rw0, du0 = reference()
+    h.wait_for(lambda: abs(usage()[0] - (rw0 + du0)) <= 64 << 10, 60, "usage = SizeRw + du before the write")
+    u0 = usage()[0]
+    # Direct I/O: submitted by dd itself, so the cgroup accounts it (v1 charges buffered
+    # writeback to the root cgroup).
+    d.docker("exec", "writer", "dd", "if=/dev/zero", "of=/tmp/blob", "bs=1048576", "count=8", "oflag=direct")
+    h.wait_for(lambda: usage()[0] >= u0 + (7 << 20), 60, "usage moved after the write")
+    rw1, du1 = reference()
+    h.wait_for(lambda: abs(usage()[0] - (rw1 + du1)) <= 64 << 10, 60, "usage = SizeRw + du after the write")
+    s = vigia.scrape()
+    (labels, u1), = [(l, v) for n, l, v in s.samples() if n == "container_fs_usage_bytes" and l.get("name") == "writer"]
+    c.note("writer: usage %d -> %d bytes; SizeRw %d -> %d, du of its directory %d -> %d" % (u0, u1, rw0, rw1, du0, du1))
+    c.check(abs((u1 - u0) - (8 << 20)) <= 256 << 10, "usage moved by 8 MiB", "%d -> %d" % (u0, u1))
+    c.check(abs((rw1 - rw0) - (8 << 20)) <= 256 << 10, "docker's SizeRw moved by 8 MiB too", "%d -> %d" % (rw0, rw1))
+    df = h.run(["df", "-B1", "--output=source,size", root]).stdout.splitlines()[1].split()
+    c.eq(labels.get("device"), df[0], "device: the data root's filesystem as df says")
+    c.eq(one(s, "container_fs_limit_bytes", name="writer"), int(df[1]), "limit: its size as df says")
+    # Completed writes per device, bracketed by the cgroup's own counts (the direct 8 MiB).
+    def cgroup_writes():
+        if cgroup_root() == "v1":
+            for f in ("blkio.bfq.io_serviced_recursive", "blkio.io_serviced_recursive",
+                      "blkio.throttle.io_serviced_recursive"):  # libcontainer's order
+                path = os.path.join(cg_dir("v1", "blkio", cid), f)
+                if not os.path.exists(path):
+                    continue
+                with open(path) as fh:
+                    n = sum(int(x.split()[2]) for x in fh if len(x.split()) == 3 and x.split()[1] == "Write")
+                if n:
+                    return n
+            return 0
+        return sum(int(kv.split("=")[1]) for line in open(os.path.join(cg_dir("v2", "io", cid), "io.stat"))
+                   for kv in line.split()[1:] if kv.startswith("wios="))
+    wb = cgroup_writes()
+    w = sum(find(vigia.scrape(), "container_fs_writes_total", name="writer"))
+    wa = cgroup_writes()
+    c.check(wb <= w <= wa, "container_fs_writes_total between the cgroup's counts", "%r %r %r" % (wb, w, wa))
+    if wa == 0:  # kernels that count v1 blk-throttle stats only for a cgroup with a limit
+        c.note("the cgroup accounted no block I/O of the direct 8 MiB write here: only 0 = 0 compared")
+    fs_ids = {l["id"] for n, l, _ in s.samples() if n == "container_fs_usage_bytes"}
+    c.check(fs_ids and all(cid in i or "docker" in i for i in fs_ids), "usage only for Docker containers", repr(fs_ids))
+
+
 def body(c):
     d = dh.start_dockerd()
     image = d.busybox_image()
@@ -82,8 +169,11 @@ def body(c):
     version = cgroup_root()
     c.note("cgroup %s, dockerd %s" % (version, d.api("/version")["Version"]))
 
-    vigia = h.Vigia(config="containers:\n  docker_socket: %s\n  docker_refresh_interval: 1s\n" % d.socket,
-                    collectors=["container", "docker"])
+    writer = run("--name", "writer", image, "sleep", "600")
+    vigia = h.Vigia(config="containers:\n  docker_socket: %s\n  docker_refresh_interval: 1s\n"
+                    "  fs_usage_interval: 1s\n" % d.socket, collectors=["container", "docker"])
+    check_machine(c, vigia.scrape())
+    check_fs_usage(c, d, vigia, writer)
 
     # Health settles (sick: unhealthy after one failed check), flappy restarts twice.
     h.wait_for(lambda: d.inspect("sick")["State"].get("Health", {}).get("Status") == "unhealthy", 60,

@@ -55,26 +55,7 @@ CANNOT = {
         "rabbitmq_message_size_bytes_sum": "message size histogram (RabbitMQ 4.x): not in the management API",
     },
 }
-_MACHINE = ("cAdvisor's machine collector (machine_* from the sysfs CPU topology and /proc/meminfo MemTotal, "
-            "labelled boot_id, machine_id, system_uuid) not in vigia; the host area has the same facts as "
-            "count(node_cpu_seconds_total{mode=\"idle\"}) and node_memory_MemTotal_bytes")
-_FS_USAGE = ("per-container filesystem usage: cAdvisor measures it with a periodic du of each container's "
-             "writable layer (statfs for the root cgroup), in the background; vigia reads cgroup files on "
-             "scrape only and has no such walk")
-_FS_IOS = ("per-device I/O counts: cAdvisor takes them from blkio.io_serviced_recursive (v1) / io.stat rios, wios "
-           "(v2) plus the container filesystem's /proc/diskstats counts; vigia reads only the byte counts "
-           "(container_fs_{reads,writes}_bytes_total)")
 NOT_YET = {
-    "cadvisor-dockprom": {
-        "container_fs_usage_bytes": _FS_USAGE,
-        "machine_cpu_cores": _MACHINE,
-    },
-    "cadvisor-docker-mixin": {
-        "container_fs_reads_total": _FS_IOS,
-        "container_fs_usage_bytes": _FS_USAGE,
-        "container_fs_writes_total": _FS_IOS,
-        "machine_memory_bytes": _MACHINE,
-    },
     "node-exporter-full": {
         "node_kernel_hung_tasks": "a collector newer than node_exporter 1.5 (vigia's reference): not in vigia",
         "node_pressure_irq_stalled_seconds_total": "/proc/pressure/irq (kernel 6.1+, node_exporter 1.8+): "

@@ -62,6 +62,9 @@ LIVE_CONDITIONS = {
        "(not `--network host`/`none`, not a service)"
        for d in ("receive", "transmit") for k in ("bytes", "errors", "packets", "packets_dropped")},
     "container_memory_max_usage_bytes": "cgroup v1, or cgroup v2 on Linux 5.19 or later (memory.peak)",
+    # Measured in the background: from the scrape after the first measurement (`fs_usage_interval`).
+    **{"container_fs_%s_bytes" % k: "a Docker container, once measured in the background (`fs_usage_interval`)"
+       for k in ("usage", "limit")},
     "vigia_backup_newest_gzip_complete": "the newest backup file is named *.gz",
     "vigia_backup_newest_age_seconds": "a backup file matches",
     "vigia_backup_newest_mtime_seconds": "a backup file matches",
@@ -91,6 +94,10 @@ MANUAL = {
                                        "block I/O accounted in the cgroup (io.stat / blkio)"),
     "container_fs_writes_bytes_total": ("counter", "`device`, `id`", "Cumulative count of bytes written",
                                         "block I/O accounted in the cgroup (io.stat / blkio)"),
+    "container_fs_reads_total": ("counter", "`device`, `id`", "Cumulative count of reads completed",
+                                 "block I/O accounted in the cgroup (io.stat / blkio)"),
+    "container_fs_writes_total": ("counter", "`device`, `id`", "Cumulative count of writes completed",
+                                  "block I/O accounted in the cgroup (io.stat / blkio)"),
     "node_cpu_isolated": ("gauge", "`cpu`", "Whether each core is isolated, information from "
                           "/sys/devices/system/cpu/isolated.", "isolated CPUs (isolcpus=)"),
     "redis_master_link_down_since_seconds": ("gauge", "`master_host`, `master_port`, `target`",

@@ -90,6 +90,18 @@ double key(const std::string& path, const std::string& k) {
   return 0;
 }
 double num(const std::string& path) { return std::stod(slurp(path)); }
+// io.stat's "MAJ:MIN k=v ..." lines: the value of k on the line of dev.
+double key_of(const std::string& path, const std::string& dev, const std::string& k) {
+  std::istringstream in(slurp(path));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(dev + " ", 0) != 0) continue;
+    size_t at = line.find(" " + k + "=");
+    REQUIRE(at != std::string::npos);
+    return std::stod(line.substr(at + k.size() + 2));
+  }
+  FAIL("no device " << dev << " in " << path);
+  return 0;
+}
 
 HostPaths paths_of(const std::string& tree) {
   HostPaths p;
@@ -147,6 +159,11 @@ TEST_CASE("parsers: mountinfo, values, cpu.max, io.stat, blkio, PSI, procs") {
   parse_blkio_bytes("8:0 Read 7\n8:0 Write 3\n8:16 Read 1\n8:0 Total 10\nTotal 11\n", io);
   REQUIRE(io.size() == 2);
   CHECK((io[0].read_bytes == 7 && io[0].write_bytes == 3 && io[1].read_bytes == 1));
+  parse_blkio_serviced("8:16 Write 4\n8:32 Read 2\n", io);  // added to the devices there
+  REQUIRE(io.size() == 3);
+  CHECK((io[1].writes == 4 && io[1].read_bytes == 1 && io[2].reads == 2 && io[0].reads == 0));
+  parse_io_stat("8:0 rbytes=10 rios=3 wios=4\n", io);
+  CHECK((io[0].reads == 3 && io[0].writes == 4));
 
   Pressure pr;
   CHECK((parse_pressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=12\n", pr) && pr.some_us == 12 &&
@@ -219,6 +236,10 @@ TEST_CASE("cgroup v2 tree: values from the files, a container without limits, a 
   CHECK(s.one("container_pressure_io_stalled_seconds_total", {{"id", a_id}}) == Approx(900001 / 1e6));
   CHECK(s.one("container_fs_reads_bytes_total", {{"id", a_id}, {"device", "/dev/sda"}}) == 180224);
   CHECK(s.one("container_fs_writes_bytes_total", {{"id", a_id}, {"device", "/dev/dm-0"}}) == 73728);
+  CHECK(s.one("container_fs_reads_total", {{"id", a_id}, {"device", "/dev/sda"}}) ==
+        key_of(a + "/io.stat", "8:0", "rios"));
+  CHECK(s.one("container_fs_writes_total", {{"id", a_id}, {"device", "/dev/dm-0"}}) ==
+        key_of(a + "/io.stat", "253:0", "wios"));
   CHECK(s.one("container_processes", {{"id", a_id}}) == 2);
   CHECK(s.one("container_threads", {{"id", a_id}}) == num(a + "/pids.current"));
   CHECK(s.one("container_network_receive_bytes_total", {{"id", a_id}, {"interface", "eth0"}}) == 9342187);
@@ -296,6 +317,12 @@ TEST_CASE("cgroup v1 tree: cgroupfs driver, cpu,cpuacct together, unlimited memo
   CHECK(s.one("container_memory_working_set_bytes", {{"id", c_id}}) == 0);
   CHECK(s.one("container_fs_reads_bytes_total", {{"id", a_id}, {"device", "/dev/sda"}}) == 180224);
   CHECK(s.one("container_fs_writes_bytes_total", {{"id", a_id}, {"device", "/dev/sda"}}) == 4096);
+  // blkio.io_serviced_recursive is empty (no CFQ): the throttle file's counts.
+  std::string serviced = slurp(root + "/blkio" + a_id + "/blkio.throttle.io_serviced_recursive");
+  CHECK(s.one("container_fs_reads_total", {{"id", a_id}, {"device", "/dev/sda"}}) ==
+        std::stod(serviced.substr(serviced.find("8:0 Read ") + 9)));
+  CHECK(s.one("container_fs_writes_total", {{"id", a_id}, {"device", "/dev/sda"}}) ==
+        std::stod(serviced.substr(serviced.find("8:0 Write ") + 10)));
   CHECK(s.find("container_fs_reads_bytes_total", {{"id", c_id}}).empty());
   CHECK(s.one("container_network_receive_errors_total", {{"id", c_id}, {"interface", "eth1"}}) == 1);
   CHECK(s.one("container_threads", {{"id", a_id}}) == num(root + "/pids" + a_id + "/pids.current"));

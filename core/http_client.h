@@ -1,5 +1,4 @@
-// A small HTTP client: what scrapes other exporters, queries a remote
-// Prometheus API, asks the Docker socket and posts webhooks. http:// URLs
+// A small HTTP client for every HTTP request vigia makes. http:// URLs
 // (and unix sockets) without a proxy go over a plain HTTP/1.1 transport
 // (core/http_plain.h); https://, proxies and SMTP over libcurl, loaded at
 // run time by http_client.cc at its first use, so a vigia that makes no such

@@ -2,9 +2,8 @@
 // unix sockets when no proxy is set in the environment: a request/response
 // on a kept-alive socket, without loading libcurl. libcurl and the TLS
 // libraries it needs cost a process about 5.4 MiB of resident memory at
-// their first use (bench/README.md, the notifier side by side with
-// Alertmanager), which a notifier posting webhooks on loopback, a containers
-// area asking the Docker socket or a RabbitMQ area on http:// never needs.
+// their first use (measured in bench/README.md), which a process that only
+// talks plain http:// or to a unix socket never needs.
 // HttpClient::fetch chooses the transport; everything else (https://, a
 // proxy, a redirect to https://) stays with libcurl.
 //

@@ -47,7 +47,8 @@ inline constexpr size_t kForwardBatchSize = 64;
 struct ForwarderOptions {
   std::vector<AlertmanagerTarget> alertmanagers;
   size_t queue_capacity = kForwardQueueCapacity;
-  // Sends one request to Alertmanager `index` (tests); empty: over HTTP.
+  // Sends one request to Alertmanager `index` (tests); empty: over HTTP. Called
+  // from one thread per Alertmanager at once: it must be thread-safe.
   std::function<HttpClientResponse(size_t index, const HttpClientRequest& req)> post;
 };
 

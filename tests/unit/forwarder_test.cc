@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <nlohmann/json.hpp>
 
@@ -49,7 +50,8 @@ struct Rig {
   LocalQuerier q{st};
   std::unique_ptr<Group> group;
   std::unique_ptr<Forwarder> fwd;
-  std::vector<Post> posts;
+  std::vector<Post> posts;  // the forwarder posts to every Alertmanager at once: guarded by posts_mu
+  std::mutex posts_mu;
   std::set<size_t> down;
   std::string expr_printed;
 
@@ -82,7 +84,10 @@ groups:
     fo.queue_capacity = capacity;
     fo.post = [this](size_t i, const HttpClientRequest& req) {
       HttpClientResponse resp;
-      posts.push_back({i, req.url, req.headers, json::parse(req.body)});
+      {
+        std::lock_guard<std::mutex> lock(posts_mu);
+        posts.push_back({i, req.url, req.headers, json::parse(req.body)});
+      }
       if (down.count(i))
         resp.error = "Post \"" + req.url + "\": Connection refused";
       else

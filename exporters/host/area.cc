@@ -63,6 +63,9 @@ class HostArea final : public Area {
                 &o.netclass_ignore_invalid_speed);
     fs.add_bool("collector.netclass.netlink", "Use netlink to gather stats instead of /proc/net/dev.",
                 &o.netclass_netlink);
+    fs.add_bool("collector.netclass_rtnl.with-stats",
+                "Expose the statistics for each network device, replacing netdev collector.",
+                &o.netclass_rtnl_with_stats);
     fs.add_string("collector.netstat.fields", "Regexp of fields to return for the netstat collector.",
                   &o.netstat_fields);
     fs.add_string("collector.powersupply.ignored-supplies",

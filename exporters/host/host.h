@@ -39,10 +39,13 @@ struct HostOptions {
   // --collector.netdev.netlink: read interface statistics over rtnetlink
   // (used only with the real /proc; see NetdevCollector).
   bool netdev_netlink = true;
-  // --collector.netclass.ignored-devices, .ignore-invalid-speed, .netlink
+  // --collector.netclass.ignored-devices, .ignore-invalid-speed, .netlink,
+  // --collector.netclass_rtnl.with-stats (the netlink mode reads the running
+  // kernel's network namespace, whatever --path.sysfs is, as node_exporter)
   std::string netclass_ignored_devices = "^$";
   bool netclass_ignore_invalid_speed = false;
   bool netclass_netlink = false;
+  bool netclass_rtnl_with_stats = false;
   // --collector.netstat.fields
   std::string netstat_fields =
       "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"

@@ -116,7 +116,9 @@ NetclassCollector::NetclassCollector(const HostOptions& opts)
     : root_(opts.paths.sys_path("class/net")),
       ignored_("collector.netclass.ignored-devices", opts.netclass_ignored_devices),
       ignore_invalid_speed_(opts.netclass_ignore_invalid_speed),
-      netlink_(opts.netclass_netlink) {}
+      netlink_(opts.netclass_netlink ? std::make_unique<NetclassNetlink>(opts.netclass_rtnl_with_stats,
+                                                                         opts.netclass_ignore_invalid_speed)
+                                     : nullptr) {}
 
 // One device's attribute files that node_exporter exports, kept open.
 struct NetclassCollector::DeviceFiles {
@@ -196,7 +198,7 @@ int NetclassCollector::read_iface(const std::string& dev, NetClassIface& out) {
 }
 
 Status NetclassCollector::collect(const CollectContext&, MetricSink& sink) {
-  if (netlink_) return Status::error("--collector.netclass.netlink is not supported by vigia");
+  if (netlink_) return netlink_->collect(ignored_, sink);
   if (!ignored_.status().is_ok()) return ignored_.status();
   std::vector<std::pair<std::string, bool>> devices;
   int err = list_dir(root_, devices);

@@ -13,6 +13,7 @@
 #include "core/collector.h"
 #include "core/fs.h"
 #include "exporters/host/host.h"
+#include "exporters/host/netclass_netlink.h"
 #include "exporters/host/regex_filter.h"
 
 namespace vigia::host {
@@ -57,6 +58,7 @@ void set_netclass_attr(NetClassIface& iface, std::string_view file, std::string_
 // Cost: each device's attribute files are listed once (again when the device
 // is replaced: another inode) and kept open, re-read with pread at offset 0;
 // only the files node_exporter exports are read.
+// With --collector.netclass.netlink: NetclassNetlink's families instead.
 class NetclassCollector final : public Collector {
  public:
   explicit NetclassCollector(const HostOptions& opts);
@@ -70,7 +72,7 @@ class NetclassCollector final : public Collector {
   std::string root_;
   RegexFilter ignored_;
   bool ignore_invalid_speed_;
-  bool netlink_;
+  std::unique_ptr<NetclassNetlink> netlink_;  // null: sysfs
   std::vector<NetClassIface> ifaces_;
   std::vector<size_t> info_order_;
   std::map<std::string, std::unique_ptr<DeviceFiles>, std::less<>> cache_;

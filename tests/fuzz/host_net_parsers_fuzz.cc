@@ -2,7 +2,8 @@
 // /proc/net/softnet_stat, /proc/net/arp, /proc/net/udp{,6}, /proc/schedstat,
 // /sys/class/net/<iface>/* values (Go's ParseInt base 0) and the address
 // formatting of node_network_address_info, and the netlink dump replies of
-// netdev (RTM_GETLINK) and tcpstat (SOCK_DIAG_BY_FAMILY).
+// netdev (RTM_GETLINK) and tcpstat (SOCK_DIAG_BY_FAMILY), and netclass's netlink
+// mode (an RTM_NEWLINK body, an ethtool link-modes reply, a genetlink family).
 // Properties: an accepted base-10 integer equals strtoll's value; ARP counts
 // add up to the entry lines; a formatted IPv6 address parses back to the same
 // bytes (inet_pton) and IPv4 ones are dotted quads; an accepted netlink reply
@@ -23,6 +24,7 @@
 #include "exporters/host/arp_collector.h"
 #include "exporters/host/conntrack_collector.h"
 #include "exporters/host/netclass_collector.h"
+#include "exporters/host/netclass_netlink.h"
 #include "exporters/host/netlink_stats.h"
 #include "exporters/host/proc_values.h"
 #include "exporters/host/schedstat_collector.h"
@@ -89,6 +91,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (sockets > 0 && !(tcp.seen[TcpStats::kRxQueued] && tcp.seen[TcpStats::kTxQueued]))
         fail("sockets counted without queue sums");
     }
+  }
+
+  // netclass's netlink mode: one RTM_NEWLINK body and one ethtool reply body.
+  // An accepted link's addresses are Go's net.HardwareAddr text (3 characters
+  // a byte, less one) and its name no longer than the input.
+  {
+    NetlinkLink link;
+    if (parse_netlink_link(data, size, link).is_ok()) {
+      for (const std::string* a : {&link.address, &link.broadcast})
+        if (!a->empty() && ((a->size() + 1) % 3 != 0 || a->size() < 11 || a->size() > 95))
+          fail("hardware address text of an impossible length");
+      if (link.name.size() > size) fail("link name longer than the message");
+    }
+    EthtoolLinkMode mode;
+    if (parse_ethtool_linkmode(data, size, mode).is_ok() && mode.name.size() > size)
+      fail("ethtool name longer than the message");
+    (void)parse_genl_family(data, size, "ethtool");
+    (void)duplex_name(size > 0 ? data[0] : 0);
   }
 
   std::string_view first = in.substr(0, std::min(in.find('\n'), in.size()));

@@ -267,6 +267,46 @@ def main(c):
         desc = ", ".join("%d %s" % (n, k) for k, n in sorted(kinds.items())) or "no samples"
         c.check(not mine, "%s: same series, values agree (%s)" % (fam, desc),
                 "; ".join(v for _, v in sorted(mine.items()))[:2000])
+    vigia.stop()
+    node.stop()
+    netclass_netlink(c)
+
+
+def netclass_netlink(c):
+    """netclass's netlink mode (off by default) with its statistics: the same families, types, HELP,
+    label names, series and values as node_exporter's netlink mode on this machine's links."""
+    flags = ["--collector.disable-defaults", "--collector.netclass", "--collector.netclass.netlink",
+             "--collector.netclass_rtnl.with-stats"]
+    vigia = h.start_vigia(["exporter"] + flags)
+    node = h.start_node_exporter(flags)
+    rounds = []
+    for _ in range(ROUNDS):
+        a1 = h.scrape(node.url + "/metrics")
+        b = h.scrape(vigia.url + "/metrics")
+        a2 = h.scrape(node.url + "/metrics")
+        rounds.append((a1, b, a2))
+        if not value_problems(a1, b, a2) and not series_problems(a1, b, a2):
+            break
+    vigia.stop()
+    node.stop()
+    a1, b, _ = rounds[0]
+    node_fams = sorted(n for n in a1 if n.startswith("node_network_"))
+    vigia_fams = sorted(n for n in b if n.startswith("node_network_"))
+    c.check(len(node_fams) > 30, "netlink mode: node_exporter writes its link properties and statistics",
+            repr(node_fams))
+    c.eq(vigia_fams, node_fams, "netlink mode: the same node_network_* families as node_exporter")
+    for fam in sorted(set(node_fams) & set(vigia_fams)):
+        c.eq((b[fam]["type"], b[fam]["help"], sorted(b[fam].label_names())),
+             (a1[fam]["type"], a1[fam]["help"], sorted(a1[fam].label_names())),
+             "netlink mode: %s: same type, HELP and label names" % fam)
+    persistent = None
+    for a1, b, a2 in rounds:
+        probs = value_problems(a1, b, a2)
+        probs.update(series_problems(a1, b, a2))
+        persistent = probs if persistent is None else {k: v for k, v in probs.items() if k in persistent}
+    n = sum(len(b[f]["samples"]) for f in vigia_fams)
+    c.check(not persistent, "netlink mode: same series, values agree (%d samples)" % n,
+            "; ".join(v for _, v in sorted(persistent.items()))[:2000])
 
 
 def open_idle_tcp():

@@ -180,14 +180,7 @@ def main(c):
     node = h.start_node_exporter(only)
     idle = open_idle_tcp()
 
-    rounds = []
-    for _ in range(ROUNDS):
-        a1 = h.scrape(node.url + "/metrics")
-        b = h.scrape(vigia.url + "/metrics")
-        a2 = h.scrape(node.url + "/metrics")
-        rounds.append((a1, b, a2))
-        if not value_problems(a1, b, a2):
-            break
+    rounds = scrape_rounds(node, vigia)
 
     a1, b, a2 = rounds[0]
     node_ok = {l["collector"]: v for _, l, v in a1.get("node_scrape_collector_success", {"samples": []})["samples"]}
@@ -253,13 +246,7 @@ def main(c):
         if ref["help"] != got["help"]:
             c.note("%s: HELP differs: %r vs node_exporter %r" % (fam, got["help"], ref["help"]))
 
-    # Series sets and values: a problem counts only if it shows up in every round.
-    persistent = None
-    for i, (a1, b, a2) in enumerate(rounds):
-        probs = value_problems(a1, b, a2)
-        probs.update(series_problems(a1, b, a2))
-        persistent = probs if persistent is None else {k: v for k, v in probs.items() if k in persistent}
-        print("  round %d: %d value/series problems" % (i + 1, len(probs)))
+    persistent = persistent_problems(rounds)
     stats = classify_stats(*rounds[-1])
     for fam in common:
         mine = {k: v for k, v in persistent.items() if k[0] == fam}
@@ -279,14 +266,7 @@ def netclass_netlink(c):
              "--collector.netclass_rtnl.with-stats"]
     vigia = h.start_vigia(["exporter"] + flags)
     node = h.start_node_exporter(flags)
-    rounds = []
-    for _ in range(ROUNDS):
-        a1 = h.scrape(node.url + "/metrics")
-        b = h.scrape(vigia.url + "/metrics")
-        a2 = h.scrape(node.url + "/metrics")
-        rounds.append((a1, b, a2))
-        if not value_problems(a1, b, a2) and not series_problems(a1, b, a2):
-            break
+    rounds = scrape_rounds(node, vigia)
     vigia.stop()
     node.stop()
     a1, b, _ = rounds[0]
@@ -299,14 +279,35 @@ def netclass_netlink(c):
         c.eq((b[fam]["type"], b[fam]["help"], sorted(b[fam].label_names())),
              (a1[fam]["type"], a1[fam]["help"], sorted(a1[fam].label_names())),
              "netlink mode: %s: same type, HELP and label names" % fam)
-    persistent = None
-    for a1, b, a2 in rounds:
-        probs = value_problems(a1, b, a2)
-        probs.update(series_problems(a1, b, a2))
-        persistent = probs if persistent is None else {k: v for k, v in probs.items() if k in persistent}
+    persistent = persistent_problems(rounds)
     n = sum(len(b[f]["samples"]) for f in vigia_fams)
     c.check(not persistent, "netlink mode: same series, values agree (%d samples)" % n,
             "; ".join(v for _, v in sorted(persistent.items()))[:2000])
+
+
+def scrape_rounds(node, vigia):
+    """Up to ROUNDS rounds of (node_exporter, vigia, node_exporter) scrapes, until one has no
+    value or series problem."""
+    rounds = []
+    for _ in range(ROUNDS):
+        a1 = h.scrape(node.url + "/metrics")
+        b = h.scrape(vigia.url + "/metrics")
+        a2 = h.scrape(node.url + "/metrics")
+        rounds.append((a1, b, a2))
+        if not value_problems(a1, b, a2) and not series_problems(a1, b, a2):
+            break
+    return rounds
+
+
+def persistent_problems(rounds):
+    """Series and value problems that show up in every round (one unlucky tick is not a failure)."""
+    persistent = None
+    for i, (a1, b, a2) in enumerate(rounds):
+        probs = value_problems(a1, b, a2)
+        probs.update(series_problems(a1, b, a2))
+        persistent = probs if persistent is None else {k: v for k, v in probs.items() if k in persistent}
+        print("  round %d: %d value/series problems" % (i + 1, len(probs)))
+    return persistent
 
 
 def open_idle_tcp():

@@ -46,6 +46,9 @@ struct HostOptions {
   bool netclass_ignore_invalid_speed = false;
   bool netclass_netlink = false;
   bool netclass_rtnl_with_stats = false;
+  // Set by the catalogue when netdev is on too: netclass's statistics then
+  // leave out the families netdev writes (see NetclassNetlink).
+  bool netclass_stats_beside_netdev = false;
   // --collector.netstat.fields
   std::string netstat_fields =
       "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"

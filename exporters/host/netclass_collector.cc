@@ -116,9 +116,7 @@ NetclassCollector::NetclassCollector(const HostOptions& opts)
     : root_(opts.paths.sys_path("class/net")),
       ignored_("collector.netclass.ignored-devices", opts.netclass_ignored_devices),
       ignore_invalid_speed_(opts.netclass_ignore_invalid_speed),
-      netlink_(opts.netclass_netlink ? std::make_unique<NetclassNetlink>(opts.netclass_rtnl_with_stats,
-                                                                         opts.netclass_ignore_invalid_speed)
-                                     : nullptr) {}
+      netlink_(opts.netclass_netlink ? std::make_unique<NetclassNetlink>(opts) : nullptr) {}
 
 // One device's attribute files that node_exporter exports, kept open.
 struct NetclassCollector::DeviceFiles {

@@ -61,17 +61,42 @@ std::string hardware_addr(const uint8_t* p, size_t n) {
 
 // node_exporter's names of the IFLA_STATS64 fields, by their index in
 // rtnl_link_stats64.
-constexpr std::string_view kStatNames[NetlinkLink::kStats] = {
-    "receive_packets_total",         "transmit_packets_total",        "receive_bytes_total",
-    "transmit_bytes_total",          "receive_errors_total",          "transmit_errors_total",
-    "receive_dropped_total",         "transmit_dropped_total",        "multicast_total",
-    "collisions_total",              "receive_length_errors_total",   "receive_over_errors_total",
-    "receive_crc_errors_total",      "receive_frame_errors_total",    "receive_fifo_errors_total",
-    "receive_missed_errors_total",   "transmit_aborted_errors_total", "transmit_carrier_errors_total",
-    "transmit_fifo_errors_total",    "transmit_heartbeat_errors_total", "transmit_window_errors_total",
-    "receive_compressed_total",      "transmit_compressed_total",     "receive_nohandler_total"};
+constexpr std::string_view kStatNames[NetlinkLink::kStats] = {"receive_packets_total",
+                                                              "transmit_packets_total",
+                                                              "receive_bytes_total",
+                                                              "transmit_bytes_total",
+                                                              "receive_errors_total",
+                                                              "transmit_errors_total",
+                                                              "receive_dropped_total",
+                                                              "transmit_dropped_total",
+                                                              "multicast_total",
+                                                              "collisions_total",
+                                                              "receive_length_errors_total",
+                                                              "receive_over_errors_total",
+                                                              "receive_crc_errors_total",
+                                                              "receive_frame_errors_total",
+                                                              "receive_fifo_errors_total",
+                                                              "receive_missed_errors_total",
+                                                              "transmit_aborted_errors_total",
+                                                              "transmit_carrier_errors_total",
+                                                              "transmit_fifo_errors_total",
+                                                              "transmit_heartbeat_errors_total",
+                                                              "transmit_window_errors_total",
+                                                              "receive_compressed_total",
+                                                              "transmit_compressed_total",
+                                                              "receive_nohandler_total"};
 
-constexpr const char* kOperstate[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
+// The statistics names the netdev collector writes too.
+bool written_by_netdev(std::string_view stat, bool netdev_nohandler) {
+  for (std::string_view n :
+       {"receive_bytes_total", "transmit_bytes_total", "receive_packets_total", "transmit_packets_total",
+        "receive_compressed_total", "transmit_compressed_total"})
+    if (stat == n) return true;
+  return netdev_nohandler && stat == "receive_nohandler_total";
+}
+
+constexpr const char* kOperstate[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+                                      "testing", "dormant",    "up"};
 
 }  // namespace
 
@@ -84,79 +109,55 @@ Status parse_netlink_link(const uint8_t* body, size_t len, NetlinkLink& out) {
   out.index = static_cast<uint32_t>(ifi.ifi_index);
   out.flags = ifi.ifi_flags;
   const char* bad = nullptr;
-  bool ok = for_each_attr(body + sizeof ifi, len - sizeof ifi, [&](uint16_t type, const uint8_t* p, size_t n) {
-    uint8_t u8 = 0;
-    uint32_t u32 = 0;
-    auto u8_into = [&](std::optional<uint8_t>& f) {
-      if (!read_int(p, n, u8)) return false;
-      f = u8;
-      return true;
-    };
-    auto u32_into = [&](std::optional<uint32_t>& f) {
-      if (!read_int(p, n, u32)) return false;
-      f = u32;
-      return true;
-    };
-    bool good = true;
-    switch (type) {
-      case IFLA_ADDRESS:
-      case IFLA_BROADCAST:
-        if (n < 4 || n > 32) {
-          bad = "hardware address of an unexpected length";
-          return false;
+  bool ok =
+      for_each_attr(body + sizeof ifi, len - sizeof ifi, [&](uint16_t type, const uint8_t* p, size_t n) {
+        uint8_t u8 = 0;
+        uint32_t u32 = 0;
+        auto u8_into = [&](std::optional<uint8_t>& f) {
+          if (!read_int(p, n, u8)) return false;
+          f = u8;
+          return true;
+        };
+        auto u32_into = [&](std::optional<uint32_t>& f) {
+          if (!read_int(p, n, u32)) return false;
+          f = u32;
+          return true;
+        };
+        bool good = true;
+        switch (type) {
+          case IFLA_ADDRESS:
+          case IFLA_BROADCAST:
+            if (n < 4 || n > 32) {
+              bad = "hardware address of an unexpected length";
+              return false;
+            }
+            (type == IFLA_ADDRESS ? out.address : out.broadcast) = hardware_addr(p, n);
+            break;
+          case IFLA_IFNAME: out.name = nl_string(p, n); break;
+          case IFLA_IFALIAS: out.ifalias = nl_string(p, n); break;
+          case IFLA_CARRIER: good = u8_into(out.carrier); break;
+          case IFLA_LINKMODE: good = u8_into(out.link_mode); break;
+          case IFLA_OPERSTATE: good = read_int(p, n, out.operstate); break;
+          case IFLA_CARRIER_CHANGES: good = u32_into(out.carrier_changes); break;
+          case IFLA_CARRIER_UP_COUNT: good = u32_into(out.carrier_up); break;
+          case IFLA_CARRIER_DOWN_COUNT: good = u32_into(out.carrier_down); break;
+          case IFLA_GROUP: good = u32_into(out.group); break;
+          case IFLA_TXQLEN: good = u32_into(out.tx_queue_len); break;
+          case IFLA_MTU: good = read_int(p, n, out.mtu); break;
+          case IFLA_LINK: good = read_int(p, n, out.link); break;
+          case IFLA_STATS64:
+            if (n != 184 && n != 192 && n != 200) {
+              bad = "IFLA_STATS64 of an unexpected size";
+              return false;
+            }
+            std::memcpy(out.stats, p, std::min(n, sizeof out.stats));
+            out.has_stats = true;
+            break;
+          default: break;
         }
-        (type == IFLA_ADDRESS ? out.address : out.broadcast) = hardware_addr(p, n);
-        break;
-      case IFLA_IFNAME:
-        out.name = nl_string(p, n);
-        break;
-      case IFLA_IFALIAS:
-        out.ifalias = nl_string(p, n);
-        break;
-      case IFLA_CARRIER:
-        good = u8_into(out.carrier);
-        break;
-      case IFLA_LINKMODE:
-        good = u8_into(out.link_mode);
-        break;
-      case IFLA_OPERSTATE:
-        good = read_int(p, n, out.operstate);
-        break;
-      case IFLA_CARRIER_CHANGES:
-        good = u32_into(out.carrier_changes);
-        break;
-      case IFLA_CARRIER_UP_COUNT:
-        good = u32_into(out.carrier_up);
-        break;
-      case IFLA_CARRIER_DOWN_COUNT:
-        good = u32_into(out.carrier_down);
-        break;
-      case IFLA_GROUP:
-        good = u32_into(out.group);
-        break;
-      case IFLA_TXQLEN:
-        good = u32_into(out.tx_queue_len);
-        break;
-      case IFLA_MTU:
-        good = read_int(p, n, out.mtu);
-        break;
-      case IFLA_LINK:
-        good = read_int(p, n, out.link);
-        break;
-      case IFLA_STATS64:
-        if (n != 184 && n != 192 && n != 200) {
-          bad = "IFLA_STATS64 of an unexpected size";
-          return false;
-        }
-        std::memcpy(out.stats, p, std::min(n, sizeof out.stats));
-        out.has_stats = true;
-        break;
-      default:
-        break;
-    }
-    if (!good) bad = "integer attribute of the wrong size";
-    return good;
-  });
+        if (!good) bad = "integer attribute of the wrong size";
+        return good;
+      });
   if (!ok) return Status::error(std::string("netlink: RTM_NEWLINK: ") + (bad ? bad : "malformed attribute"));
   return Status::ok();
 }
@@ -164,21 +165,19 @@ Status parse_netlink_link(const uint8_t* body, size_t len, NetlinkLink& out) {
 Status parse_ethtool_linkmode(const uint8_t* body, size_t len, EthtoolLinkMode& out) {
   out = EthtoolLinkMode{};
   if (len < GENL_HDRLEN) return Status::error("netlink: ethtool link modes: message too short");
-  bool ok = for_each_attr(body + GENL_HDRLEN, len - GENL_HDRLEN, [&](uint16_t type, const uint8_t* p, size_t n) {
-    switch (type) {
-      case ETHTOOL_A_LINKMODES_HEADER:
-        return for_each_attr(p, n, [&](uint16_t t, const uint8_t* q, size_t m) {
-          if (t == ETHTOOL_A_HEADER_DEV_NAME) out.name = nl_string(q, m);
-          return true;
-        });
-      case ETHTOOL_A_LINKMODES_SPEED:
-        return read_int(p, n, out.speed_mbps);
-      case ETHTOOL_A_LINKMODES_DUPLEX:
-        return read_int(p, n, out.duplex);
-      default:
-        return true;
-    }
-  });
+  bool ok =
+      for_each_attr(body + GENL_HDRLEN, len - GENL_HDRLEN, [&](uint16_t type, const uint8_t* p, size_t n) {
+        switch (type) {
+          case ETHTOOL_A_LINKMODES_HEADER:
+            return for_each_attr(p, n, [&](uint16_t t, const uint8_t* q, size_t m) {
+              if (t == ETHTOOL_A_HEADER_DEV_NAME) out.name = nl_string(q, m);
+              return true;
+            });
+          case ETHTOOL_A_LINKMODES_SPEED: return read_int(p, n, out.speed_mbps);
+          case ETHTOOL_A_LINKMODES_DUPLEX: return read_int(p, n, out.duplex);
+          default: return true;
+        }
+      });
   if (!ok) return Status::error("netlink: ethtool link modes: malformed attribute");
   return Status::ok();
 }
@@ -199,15 +198,24 @@ std::optional<uint16_t> parse_genl_family(const uint8_t* body, size_t len, std::
 
 std::string duplex_name(uint8_t duplex) {
   switch (duplex) {
-    case 0:
-      return "Half";
-    case 1:
-      return "Full";
-    case 0xff:
-      return "Unknown";
-    default:
-      return "Duplex(" + std::to_string(duplex) + ")";
+    case 0: return "Half";
+    case 1: return "Full";
+    case 0xff: return "Unknown";
+    default: return "Duplex(" + std::to_string(duplex) + ")";
   }
+}
+
+NetclassNetlink::NetclassNetlink(const HostOptions& opts)
+    : with_stats_(opts.netclass_rtnl_with_stats),
+      ignore_invalid_speed_(opts.netclass_ignore_invalid_speed),
+      skip_netdev_families_(opts.netclass_rtnl_with_stats && opts.netclass_stats_beside_netdev),
+      netdev_nohandler_(opts.netdev_netlink && opts.paths.proc == "/proc") {
+  if (skip_netdev_families_)
+    log::warn(
+        "--collector.netclass_rtnl.with-stats replaces the netdev collector, which is on too: the "
+        "statistics netdev writes (node_network_{receive,transmit}_{bytes,packets,compressed}_total) are "
+        "left to netdev; disable it (--no-collector.netdev) for netclass's",
+        {{"collector", "netclass"}});
 }
 
 Status NetclassNetlink::read_link_modes(std::vector<EthtoolLinkMode>& out) {
@@ -218,7 +226,8 @@ Status NetclassNetlink::read_link_modes(std::vector<EthtoolLinkMode>& out) {
     g.version = 1;
     Status st = generic_.dump(GENL_ID_CTRL, &g, sizeof g, "CTRL_CMD_GETFAMILY",
                               [&](uint16_t, const uint8_t* body, size_t len) {
-                                if (auto id = parse_genl_family(body, len, ETHTOOL_GENL_NAME)) ethtool_family_ = *id;
+                                if (auto id = parse_genl_family(body, len, ETHTOOL_GENL_NAME))
+                                  ethtool_family_ = *id;
                               });
     if (!st.is_ok()) return Status::error("could not get link modes: " + st.message());
     if (ethtool_family_ == 0) return Status::no_data("no ethtool netlink family");
@@ -288,7 +297,8 @@ Status NetclassNetlink::collect(RegexFilter& ignored, MetricSink& sink) {
   if (!st.is_ok()) return Status::error("could not get net class info: " + st.message());
   links_.resize(n);
   // client_golang's order: samples by their label values.
-  std::sort(links_.begin(), links_.end(), [](const NetlinkLink& a, const NetlinkLink& b) { return a.name < b.name; });
+  std::sort(links_.begin(), links_.end(),
+            [](const NetlinkLink& a, const NetlinkLink& b) { return a.name < b.name; });
   std::erase_if(modes_, [&](const EthtoolLinkMode& m) { return ignored.matches(m.name); });
   std::sort(modes_.begin(), modes_.end(),
             [](const EthtoolLinkMode& a, const EthtoolLinkMode& b) { return a.name < b.name; });
@@ -308,7 +318,8 @@ Status NetclassNetlink::collect(RegexFilter& ignored, MetricSink& sink) {
   for (const EthtoolLinkMode& m : modes_) {
     if (m.speed_mbps == UINT32_MAX && ignore_invalid_speed_) continue;
     l.value = m.name;
-    sink.sample(speed, Labels(&l, 1), static_cast<double>(static_cast<uint64_t>(m.speed_mbps) * 1000000u / 8));
+    sink.sample(speed, Labels(&l, 1),
+                static_cast<double>(static_cast<uint64_t>(m.speed_mbps) * 1000000u / 8));
   }
 
   constexpr std::string_view kUp = "node_network_up";
@@ -326,8 +337,9 @@ Status NetclassNetlink::collect(RegexFilter& ignored, MetricSink& sink) {
   infos.reserve(links_.size());
   for (size_t i = 0; i < links_.size(); ++i) {
     const NetlinkLink& k = links_[i];
-    auto it = std::lower_bound(modes_.begin(), modes_.end(), k.name,
-                               [](const EthtoolLinkMode& m, const std::string& name) { return m.name < name; });
+    auto it =
+        std::lower_bound(modes_.begin(), modes_.end(), k.name,
+                         [](const EthtoolLinkMode& m, const std::string& name) { return m.name < name; });
     if (it != modes_.end() && it->name == k.name) duplexes[i] = duplex_name(it->duplex);
     // node_exporter indexes its table with the state (and would panic past it).
     const char* op = k.operstate < std::size(kOperstate) ? kOperstate[k.operstate] : "unknown";
@@ -358,8 +370,10 @@ Status NetclassNetlink::collect(RegexFilter& ignored, MetricSink& sink) {
   };
   auto opt = [](const auto& o) { return o ? std::optional<double>(*o) : std::nullopt; };
   props("carrier", MetricType::kGauge, [&](const NetlinkLink& k) { return opt(k.carrier); });
-  props("carrier_changes_total", MetricType::kCounter, [&](const NetlinkLink& k) { return opt(k.carrier_changes); });
-  props("carrier_up_changes_total", MetricType::kCounter, [&](const NetlinkLink& k) { return opt(k.carrier_up); });
+  props("carrier_changes_total", MetricType::kCounter,
+        [&](const NetlinkLink& k) { return opt(k.carrier_changes); });
+  props("carrier_up_changes_total", MetricType::kCounter,
+        [&](const NetlinkLink& k) { return opt(k.carrier_up); });
   props("carrier_down_changes_total", MetricType::kCounter,
         [&](const NetlinkLink& k) { return opt(k.carrier_down); });
   props("flags", MetricType::kGauge, [](const NetlinkLink& k) { return std::optional<double>(k.flags); });
@@ -370,14 +384,18 @@ Status NetclassNetlink::collect(RegexFilter& ignored, MetricSink& sink) {
         [](const NetlinkLink& k) { return std::optional<double>(k.link > 0 ? k.link : k.index); });
   props("mtu_bytes", MetricType::kGauge, [](const NetlinkLink& k) { return std::optional<double>(k.mtu); });
   props("net_dev_group", MetricType::kGauge, [&](const NetlinkLink& k) { return opt(k.group); });
-  props("transmit_queue_length", MetricType::kGauge, [&](const NetlinkLink& k) { return opt(k.tx_queue_len); });
-  props("protocol_type", MetricType::kGauge, [](const NetlinkLink& k) { return std::optional<double>(k.type); });
+  props("transmit_queue_length", MetricType::kGauge,
+        [&](const NetlinkLink& k) { return opt(k.tx_queue_len); });
+  props("protocol_type", MetricType::kGauge,
+        [](const NetlinkLink& k) { return std::optional<double>(k.type); });
   if (with_stats_) {
     // Gauges, as node_exporter 1.5 writes them (pushMetric with GaugeValue).
-    for (size_t i = 0; i < NetlinkLink::kStats; ++i)
+    for (size_t i = 0; i < NetlinkLink::kStats; ++i) {
+      if (skip_netdev_families_ && written_by_netdev(kStatNames[i], netdev_nohandler_)) continue;
       props(kStatNames[i], MetricType::kGauge, [i](const NetlinkLink& k) {
         return k.has_stats ? std::optional<double>(static_cast<double>(k.stats[i])) : std::nullopt;
       });
+    }
   }
   return Status::ok();
 }

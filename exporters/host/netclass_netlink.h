@@ -17,6 +17,7 @@
 
 #include "core/metric.h"
 #include "core/status.h"
+#include "exporters/host/host.h"
 #include "exporters/host/netlink_dump.h"
 #include "exporters/host/regex_filter.h"
 
@@ -25,7 +26,7 @@ namespace vigia::host {
 // One RTM_NEWLINK message, with rtnetlink 1.3's defaults for absent
 // attributes (0, or no value for its optional ones).
 struct NetlinkLink {
-  static constexpr size_t kStats = 24;  // rtnl_link_stats64 up to rx_nohandler
+  static constexpr size_t kStats = 24;            // rtnl_link_stats64 up to rx_nohandler
   std::string name, address, broadcast, ifalias;  // addresses as Go's net.HardwareAddr.String()
   uint8_t operstate = 0;
   uint16_t type = 0;  // ifi_type
@@ -66,8 +67,13 @@ std::string duplex_name(uint8_t duplex);
 // thread-safe (the registry serializes a collector's calls).
 class NetclassNetlink {
  public:
-  NetclassNetlink(bool with_stats, bool ignore_invalid_speed)
-      : with_stats_(with_stats), ignore_invalid_speed_(ignore_invalid_speed) {}
+  // --collector.netclass_rtnl.with-stats "replaces netdev" (node_exporter's
+  // help). With netdev on too, both would write node_network_{receive,
+  // transmit}_{bytes,packets,compressed}_total (and receive_nohandler_total
+  // when netdev reads netlink); node_exporter then drops one of each pair at
+  // random and logs an error at every scrape. Here netdev's counters are kept,
+  // netclass leaves those families out, and a warning says so at start.
+  explicit NetclassNetlink(const HostOptions& opts);
   Status collect(RegexFilter& ignored, MetricSink& sink);
 
  private:
@@ -76,6 +82,7 @@ class NetclassNetlink {
   // label are then left out, as node_exporter does.
   Status read_link_modes(std::vector<EthtoolLinkMode>& out);
   bool with_stats_, ignore_invalid_speed_;
+  bool skip_netdev_families_, netdev_nohandler_;
   NetlinkDumper route_{NETLINK_ROUTE};
   NetlinkDumper generic_{NETLINK_GENERIC};
   uint16_t ethtool_family_ = 0;  // 0: not resolved yet

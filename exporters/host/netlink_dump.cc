@@ -21,7 +21,11 @@ Status walk_netlink_dump(const uint8_t* data, size_t len, std::string_view what,
     const uint8_t* body = data + off + NLMSG_HDRLEN;
     size_t body_len = h.nlmsg_len - NLMSG_HDRLEN;
     if (h.nlmsg_type == NLMSG_DONE) {
+      // A dump that failed part-way ends with its error here (netlink_dump_done).
       done = true;
+      int err = 0;
+      if (body_len >= sizeof(int)) std::memcpy(&err, body, sizeof err);
+      if (err < 0) return Status::from_errno("netlink: " + std::string(what), err > -4096 ? -err : EPROTO);
       return Status::ok();
     }
     if (h.nlmsg_type == NLMSG_ERROR) {

@@ -18,8 +18,9 @@ using NetlinkMessageFn = std::function<void(uint16_t type, const uint8_t* body, 
 
 // Walks one buffer of netlink messages from a dump reply, calling on_message
 // for each one other than NLMSG_DONE / NLMSG_ERROR. `done` becomes true at
-// NLMSG_DONE (the rest of the buffer is ignored). An NLMSG_ERROR is an error
-// with its errno and `what`; a truncated message is an error.
+// NLMSG_DONE (the rest of the buffer is ignored). An NLMSG_ERROR, or an
+// NLMSG_DONE carrying a negative errno (a dump the kernel stopped part-way),
+// is an error with its errno and `what`; a truncated message is an error.
 Status walk_netlink_dump(const uint8_t* data, size_t len, std::string_view what, bool& done,
                          const NetlinkMessageFn& on_message);
 

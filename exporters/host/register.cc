@@ -61,7 +61,14 @@ void register_collectors(CollectorCatalog& c, const HostOptions& o) {
   c.add("loadavg", true, [o] { return std::make_unique<LoadavgCollector>(o.paths); });
   c.add("mdadm", true, [o] { return std::make_unique<MdadmCollector>(o.paths); });
   c.add("meminfo", true, [o] { return std::make_unique<MeminfoCollector>(o.paths); });
-  c.add("netclass", true, [o] { return std::make_unique<NetclassCollector>(o); });
+  // The catalogue is asked at build time, when every switch is set (c builds
+  // the collectors it holds, so it outlives this factory's calls).
+  c.add("netclass", true, [o, &c] {
+    HostOptions n = o;
+    for (const auto& [name, on] : c.list())
+      if (name == "netdev") n.netclass_stats_beside_netdev = on;
+    return std::make_unique<NetclassCollector>(n);
+  });
   c.add("netdev", true, [o] { return std::make_unique<NetdevCollector>(o); });
   c.add("netstat", true, [o] { return std::make_unique<NetstatCollector>(o); });
   c.add("nfs", true, [o] { return std::make_unique<NfsCollector>(o.paths); });

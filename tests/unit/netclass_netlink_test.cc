@@ -16,6 +16,8 @@
 
 #include "exporters/host/netclass_collector.h"
 #include "exporters/host/netclass_netlink.h"
+#include "core/exposition.h"
+#include "core/registry.h"
 #include "tests/unit/host_a_test_util.h"
 
 using namespace vigia;
@@ -173,7 +175,8 @@ namespace {
 
 std::vector<std::string> net_devices() {
   std::vector<std::string> devs;
-  for (const auto& e : std::filesystem::directory_iterator("/sys/class/net")) devs.push_back(e.path().filename());
+  for (const auto& e : std::filesystem::directory_iterator("/sys/class/net"))
+    devs.push_back(e.path().filename());
   std::sort(devs.begin(), devs.end());
   return devs;
 }
@@ -244,4 +247,35 @@ TEST_CASE("the netlink mode reads the links sysfs shows, with the same values") 
   auto p = scrape(plain);
   CHECK(p.mentions("node_network_mtu_bytes{"));
   CHECK_FALSE(p.mentions("node_network_receive_bytes_total"));
+}
+
+TEST_CASE("with-stats beside netdev: netdev's counters stay, netclass leaves those families out") {
+  auto scrape_with = [](bool netdev) {
+    HostOptions o;
+    o.netclass_netlink = true;
+    o.netclass_rtnl_with_stats = true;
+    CollectorCatalog c;
+    register_collectors(c, o);
+    c.disable_defaults();
+    c.set_enabled("netclass", true);
+    c.set_enabled("netdev", netdev);
+    CollectorRegistry reg(c.build());
+    return encode_text([&](MetricSink& s) { reg.collect(CollectContext{}, s); });
+  };
+  auto count = [](const std::string& text, const std::string& prefix) {
+    size_t n = 0;
+    for (size_t at = 0; (at = text.find("\n" + prefix, at)) != std::string::npos; ++at) ++n;
+    return n;
+  };
+  std::string both = scrape_with(true);
+  INFO(both);
+  CHECK(count(both, "# TYPE node_network_receive_bytes_total ") == 1);
+  CHECK(count(both, "# TYPE node_network_receive_bytes_total counter") == 1);  // netdev's
+  CHECK(count(both, "node_network_receive_bytes_total{device=\"lo\"} ") == 1);
+  CHECK(count(both, "node_network_transmit_packets_total{device=\"lo\"} ") == 1);
+  CHECK(count(both, "node_network_receive_errors_total{device=\"lo\"} ") == 1);  // netclass's own names stay
+  CHECK(count(both, "node_network_receive_errs_total{device=\"lo\"} ") == 1);    // and netdev's
+  std::string alone = scrape_with(false);
+  CHECK(count(alone, "# TYPE node_network_receive_bytes_total gauge") == 1);  // netclass's, as node_exporter
+  CHECK(count(alone, "node_network_receive_bytes_total{device=\"lo\"} ") == 1);
 }

@@ -39,13 +39,15 @@ void add_link(std::vector<uint8_t>& buf, const std::string& name, const void* st
   std::memcpy(buf.data() + at + NLMSG_HDRLEN, body.data(), body.size());
 }
 
-void add_done(std::vector<uint8_t>& buf) {
+// NLMSG_DONE with its error code (0: the dump completed).
+void add_done(std::vector<uint8_t>& buf, int code = 0) {
   nlmsghdr h{};
   h.nlmsg_len = NLMSG_HDRLEN + sizeof(int);
   h.nlmsg_type = NLMSG_DONE;
   size_t at = buf.size();
   buf.resize(at + NLMSG_ALIGN(h.nlmsg_len), 0);
   std::memcpy(buf.data() + at, &h, sizeof h);
+  std::memcpy(buf.data() + at + NLMSG_HDRLEN, &code, sizeof code);
 }
 
 }  // namespace
@@ -119,6 +121,17 @@ TEST_CASE("parse_link_dump rejects truncated messages and reports netlink errors
   Status st = parse_link_dump(err.data(), err.size(), out, n, done);
   CHECK(st.is_error());
   CHECK(st.message().find("Operation not permitted") != std::string::npos);
+
+  // A dump the kernel stopped part-way ends with NLMSG_DONE carrying the error.
+  std::vector<uint8_t> cut;
+  add_link(cut, "eth0", &s, sizeof s);
+  add_done(cut, -EMSGSIZE);
+  n = 0;
+  done = false;
+  st = parse_link_dump(cut.data(), cut.size(), out, n, done);
+  CHECK(st.is_error());
+  CHECK(st.message().find(std::strerror(EMSGSIZE)) != std::string::npos);
+  CHECK(done);
 }
 
 TEST_CASE("the netlink reader lists the links /proc/net/dev lists") {

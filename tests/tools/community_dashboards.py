@@ -25,7 +25,6 @@ SOURCE = os.environ.get("VIGIA_SOURCE_DIR",
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import metric_lint  # noqa: E402
 
-_KERNEL = "the kernel reports it on some hosts only (meminfo exports every /proc/meminfo line it finds)"
 _NETSTAT = ("filtered out by node_exporter 1.5's default --collector.netstat.fields (vigia keeps the same "
             "default); exported with a --collector.netstat.fields that selects it")
 _ERLANG_DIST = ("Erlang distribution links (per peer node): the plugin reads them inside the VM; the "
@@ -33,8 +32,6 @@ _ERLANG_DIST = ("Erlang distribution links (per peer node): the plugin reads the
 
 CANNOT = {
     "node-exporter-full": {
-        "node_memory_DirectMap1G_bytes": _KERNEL + " (x86 with 1 GiB pages mapped)",
-        "node_memory_HardwareCorrupted_bytes": _KERNEL + " (CONFIG_MEMORY_FAILURE)",
         "node_netstat_TcpExt_TCPOFOQueue": _NETSTAT,
         "node_netstat_TcpExt_TCPRcvQDrop": _NETSTAT,
         "node_netstat_Tcp_MaxConn": _NETSTAT,

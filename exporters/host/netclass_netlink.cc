@@ -17,25 +17,6 @@ namespace vigia::host {
 
 namespace {
 
-constexpr uint16_t kTypeMask = static_cast<uint16_t>(NLA_TYPE_MASK);  // without the nested / byte-order flags
-
-// Calls fn(type, payload, payload_len) for each attribute of [data, data+len);
-// false (and stops) on a malformed one or when fn returns false.
-template <typename Fn>
-bool for_each_attr(const uint8_t* data, size_t len, Fn&& fn) {
-  size_t off = 0;
-  while (off < len) {
-    if (len - off < NLA_HDRLEN) return false;
-    nlattr a;
-    std::memcpy(&a, data + off, sizeof a);
-    if (a.nla_len < NLA_HDRLEN || a.nla_len > len - off) return false;
-    if (!fn(static_cast<uint16_t>(a.nla_type & kTypeMask), data + off + NLA_HDRLEN, a.nla_len - NLA_HDRLEN))
-      return false;
-    off += std::min<size_t>(NLA_ALIGN(a.nla_len), len - off);
-  }
-  return true;
-}
-
 template <typename T>
 bool read_int(const uint8_t* p, size_t n, T& out) {
   if (n != sizeof(T)) return false;
@@ -109,8 +90,8 @@ Status parse_netlink_link(const uint8_t* body, size_t len, NetlinkLink& out) {
   out.index = static_cast<uint32_t>(ifi.ifi_index);
   out.flags = ifi.ifi_flags;
   const char* bad = nullptr;
-  bool ok =
-      for_each_attr(body + sizeof ifi, len - sizeof ifi, [&](uint16_t type, const uint8_t* p, size_t n) {
+  bool ok = for_each_netlink_attr(
+      body + sizeof ifi, len - sizeof ifi, [&](uint16_t type, const uint8_t* p, size_t n) {
         uint8_t u8 = 0;
         uint32_t u32 = 0;
         auto u8_into = [&](std::optional<uint8_t>& f) {
@@ -165,11 +146,11 @@ Status parse_netlink_link(const uint8_t* body, size_t len, NetlinkLink& out) {
 Status parse_ethtool_linkmode(const uint8_t* body, size_t len, EthtoolLinkMode& out) {
   out = EthtoolLinkMode{};
   if (len < GENL_HDRLEN) return Status::error("netlink: ethtool link modes: message too short");
-  bool ok =
-      for_each_attr(body + GENL_HDRLEN, len - GENL_HDRLEN, [&](uint16_t type, const uint8_t* p, size_t n) {
+  bool ok = for_each_netlink_attr(
+      body + GENL_HDRLEN, len - GENL_HDRLEN, [&](uint16_t type, const uint8_t* p, size_t n) {
         switch (type) {
           case ETHTOOL_A_LINKMODES_HEADER:
-            return for_each_attr(p, n, [&](uint16_t t, const uint8_t* q, size_t m) {
+            return for_each_netlink_attr(p, n, [&](uint16_t t, const uint8_t* q, size_t m) {
               if (t == ETHTOOL_A_HEADER_DEV_NAME) out.name = nl_string(q, m);
               return true;
             });
@@ -187,11 +168,12 @@ std::optional<uint16_t> parse_genl_family(const uint8_t* body, size_t len, std::
   std::string name;
   uint16_t id = 0;
   bool has_id = false;
-  for_each_attr(body + GENL_HDRLEN, len - GENL_HDRLEN, [&](uint16_t type, const uint8_t* p, size_t n) {
-    if (type == CTRL_ATTR_FAMILY_NAME) name = nl_string(p, n);
-    if (type == CTRL_ATTR_FAMILY_ID) has_id = read_int(p, n, id);
-    return true;
-  });
+  for_each_netlink_attr(body + GENL_HDRLEN, len - GENL_HDRLEN,
+                        [&](uint16_t type, const uint8_t* p, size_t n) {
+                          if (type == CTRL_ATTR_FAMILY_NAME) name = nl_string(p, n);
+                          if (type == CTRL_ATTR_FAMILY_ID) has_id = read_int(p, n, id);
+                          return true;
+                        });
   if (has_id && id != 0 && name == family) return id;
   return std::nullopt;
 }

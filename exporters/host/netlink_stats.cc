@@ -40,21 +40,17 @@ void add_link(uint16_t type, const uint8_t* body, size_t body_len, std::vector<N
   std::string_view name;
   const uint8_t* stats = nullptr;
   size_t stats_len = 0;
-  while (a + sizeof(rtattr) <= body_len) {
-    rtattr ra;
-    std::memcpy(&ra, body + a, sizeof ra);
-    if (ra.rta_len < sizeof(rtattr) || a + ra.rta_len > body_len) break;
-    const uint8_t* payload = body + a + RTA_LENGTH(0);
-    size_t plen = ra.rta_len - RTA_LENGTH(0);
-    if (ra.rta_type == IFLA_IFNAME) {
+  // A malformed attribute ends the walk; what came before it is kept.
+  for_each_netlink_attr(body + a, body_len - a, [&](uint16_t type, const uint8_t* payload, size_t plen) {
+    if (type == IFLA_IFNAME) {
       name = std::string_view(reinterpret_cast<const char*>(payload),
                               strnlen(reinterpret_cast<const char*>(payload), plen));
-    } else if (ra.rta_type == IFLA_STATS64) {
+    } else if (type == IFLA_STATS64) {
       stats = payload;
       stats_len = plen;
     }
-    a += RTA_ALIGN(ra.rta_len);
-  }
+    return true;
+  });
   if (name.empty() || !stats) return;
   rtnl_link_stats64 s{};
   std::memcpy(&s, stats, std::min(stats_len, sizeof s));

@@ -18,7 +18,9 @@ In the same rounds it runs bench/tls_floor (C, OpenSSL only: a new connection,
 a verified TLS handshake and GET /ok per probe, nothing else) over the same
 targets, with a new SSL_CTX per probe as libcurl makes, and with one shared
 SSL_CTX: the CPU and memory any OpenSSL-based prober needs at the least,
-printed beside the goals' budgets (blackbox_exporter's figures / 3).
+printed beside the goals' budgets (blackbox_exporter's figures / 3); and
+bench/tls_floor_gnutls, the same on GnuTLS (new credentials per probe, as
+libcurl's GnuTLS backend makes, and shared ones).
 
 Exit status: 0 when both exporters answered every probe with probe_success 1, 1
 otherwise, 77 when a binary is missing. Timings never change the exit status.
@@ -70,8 +72,11 @@ class Prober:
             return body
 
 
+FLOORS = (("OpenSSL", "tls_floor"), ("GnuTLS", "tls_floor_gnutls"))
+
+
 def tls_floor(binary, cafile, probes, mode, ports):
-    """Runs bench/tls_floor; returns {cpu_ms_per_probe, rss_kib, hwm_kib}."""
+    """Runs bench/tls_floor or tls_floor_gnutls; returns {cpu_ms_per_probe, rss_kib, hwm_kib}."""
     out = subprocess.run([binary, cafile, "localhost", str(probes), mode] + [str(p) for p in ports],
                          capture_output=True, text=True, timeout=120)
     if out.returncode != 0:
@@ -115,11 +120,15 @@ def run(args):
                     collectors=[], args=["--log.level=warn"])
     probers = [Prober("vigia", vigia), Prober("blackbox_exporter", bb)]
     targets = ["https://localhost:%d/ok" % p for p in ports]
-    floor_bin = args.tls_floor or os.path.join(os.path.dirname(os.path.abspath(vigia_bin)), "bench", "tls_floor")
-    if not os.access(floor_bin, os.X_OK):
-        print("note: %s is not built; no TLS floor" % floor_bin, file=sys.stderr)
-        floor_bin = None
-    floors = {"fresh": [], "shared": []}
+    floor_dir = args.tls_floor_dir or os.path.join(os.path.dirname(os.path.abspath(vigia_bin)), "bench")
+    floor_bins = {}
+    for lib, name in FLOORS:
+        b = os.path.join(floor_dir, name)
+        if os.access(b, os.X_OK):
+            floor_bins[lib] = b
+        else:
+            print("note: %s is not built; no %s floor" % (b, lib), file=sys.stderr)
+    floors = {(lib, mode): [] for lib in floor_bins for mode in ("fresh", "shared")}
     for _ in range(args.warmup):
         for p in probers:
             for t in targets:
@@ -138,10 +147,9 @@ def run(args):
                            "sched_ms_per_probe": (cpu_ns(pid) - n0) / 1e6 / n,
                            "wall_ms_per_probe": 1000.0 * (time.perf_counter() - w0) / n}
         rows.append(row)
-        if floor_bin:
-            for mode in floors:
-                floors[mode].append(tls_floor(floor_bin, os.path.join(certs, "root.pem"),
-                                              args.probes * len(targets), mode, ports))
+        for (lib, mode), runs in floors.items():
+            runs.append(tls_floor(floor_bins[lib], os.path.join(certs, "root.pem"),
+                                  args.probes * len(targets), mode, ports))
     result = {"per_round": rows, "median": {}, "memory": {}}
     for p in probers:
         result["memory"][p.name] = memory_kib(p.server.pid)
@@ -166,17 +174,17 @@ def run(args):
           % ("met" if ratios["cpu_ms_per_probe"] <= GOAL_CPU_RATIO else "NOT met", ratios["cpu_ms_per_probe"]))
     print("goal RSS <= 1/3 x blackbox_exporter: %s (%.3f)"
           % ("met" if ratios["VmRSS"] <= GOAL_RSS_RATIO else "NOT met", ratios["VmRSS"]))
-    if floor_bin:
+    if floors:
         bb_cpu, bb_rss = mr["cpu_ms_per_probe"], result["memory"]["blackbox_exporter"]["VmRSS"]
         result["tls_floor"] = {}
-        print("TLS floor (C, OpenSSL only), medians; budget = blackbox_exporter / 3 = %.3f ms/probe, %d KiB:"
+        print("TLS floors (C, the TLS library only), medians; budget = blackbox_exporter / 3 = %.3f ms/probe, %d KiB:"
               % (bb_cpu / 3, bb_rss / 3))
-        for mode, runs in floors.items():
+        for (lib, mode), runs in floors.items():
             f = {"cpu_ms_per_probe": median([r["cpu_ms_per_probe"] for r in runs]),
                  "rss_kib": median([r["rss_kib"] for r in runs]), "hwm_kib": median([r["hwm_kib"] for r in runs])}
-            result["tls_floor"][mode] = f
-            print("  %-6s SSL_CTX: %.3f ms/probe (%.3f of blackbox_exporter's), VmRSS %d KiB (%.3f), VmHWM %d KiB"
-                  % (mode, f["cpu_ms_per_probe"], ratio(f["cpu_ms_per_probe"], bb_cpu), f["rss_kib"],
+            result["tls_floor"].setdefault(lib, {})[mode] = f
+            print("  %-7s %-6s context: %.3f ms/probe (%.3f of blackbox_exporter's), VmRSS %d KiB (%.3f), VmHWM %d KiB"
+                  % (lib, mode, f["cpu_ms_per_probe"], ratio(f["cpu_ms_per_probe"], bb_cpu), f["rss_kib"],
                      ratio(f["rss_kib"], bb_rss), f["hwm_kib"]))
     if args.json:
         with open(args.json, "w") as f:
@@ -192,7 +200,7 @@ def main():
     p.add_argument("--probes", type=int, default=10, help="probes of every target per round and exporter")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--json", help="write the result here")
-    p.add_argument("--tls-floor", help="tls_floor binary (default: bench/tls_floor beside the vigia binary)")
+    p.add_argument("--tls-floor-dir", help="where tls_floor and tls_floor_gnutls are (default: bench/ beside the vigia binary)")
     args = p.parse_args()
     try:
         return run(args)

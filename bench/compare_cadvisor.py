@@ -37,6 +37,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+from ports import free_port  # noqa: E402  (tests/lib/ports.py: outside the ephemeral range)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
 FIXTURES = os.path.join(SOURCE, "tests", "fixtures", "container")
@@ -66,10 +69,6 @@ def memory_mib(pid):
     return out
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_tree(version, n, dest):

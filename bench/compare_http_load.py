@@ -35,6 +35,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+from ports import free_port  # noqa: E402  (tests/lib/ports.py: outside the ephemeral range)
+
 SKIP = 77
 TCP_CLOSE, TCP_CLOSE_WAIT = 7, 8  # tcp_info.tcpi_state
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -42,10 +45,6 @@ HEADERS = {"Accept": "text/plain;version=0.0.4;q=1,*/*;q=0.1", "Accept-Encoding"
            "X-Prometheus-Scrape-Timeout-Seconds": "10", "User-Agent": "vigia-bench"}
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def proc_status(pid):

@@ -23,12 +23,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+from ports import free_port  # noqa: E402  (tests/lib/ports.py: outside the ephemeral range)
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 GOAL_CPU_RATIO = 0.1       # vigia CPU per scrape <= 1/10 of node_exporter's
@@ -39,10 +41,6 @@ SKIP = 77
 VIGIA_ONLY = {"process"}
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_ticks(pid):
@@ -342,8 +340,6 @@ def run(args):
     logdir = tempfile.mkdtemp(prefix="vigia-bench-")
     node_known = node_exporter_collectors(args.node_exporter)
     vp, np_ = free_port(), free_port()
-    while np_ == vp:
-        np_ = free_port()
     vigia_argv = [vigia_bin, "exporter", f"--web.listen-address=127.0.0.1:{vp}", "--log.level=warn"]
     node_argv = [args.node_exporter, f"--web.listen-address=127.0.0.1:{np_}", "--log.level=warn"]
 

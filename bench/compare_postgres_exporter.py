@@ -112,8 +112,6 @@ def run(args):
         os.environ["DATA_SOURCE_NAME"] = "postgresql://vigia:%s@127.0.0.1:%d/postgres?sslmode=disable" % (
             urllib.parse.quote(PASSWORD, safe=""), server.port)
         vp, rp = free_port(), free_port()
-        while rp == vp:
-            rp = free_port()
         vigia = Exporter("vigia", [vigia_bin, "exporter", f"--config.file={cfg}",
                                    f"--web.listen-address=127.0.0.1:{vp}", "--log.level=warn",
                                    "--collector.disable-defaults", "--collector.postgres"],

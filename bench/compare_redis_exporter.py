@@ -85,8 +85,6 @@ def run(args):
         with open(cfg, "w") as f:
             f.write(f"redis:\n  - name: bench\n    address: 127.0.0.1:{server.port}\n    bullmq: {{}}\n")
         vp, rp = free_port(), free_port()
-        while rp == vp:
-            rp = free_port()
         vigia = Exporter("vigia", [vigia_bin, "exporter", f"--config.file={cfg}",
                                    f"--web.listen-address=127.0.0.1:{vp}", "--log.level=warn",
                                    "--collector.disable-defaults", "--collector.redis"],
@@ -102,8 +100,6 @@ def run(args):
                 print(f"note: {floor_bin} is not built; no such floor", file=sys.stderr)
                 continue
             fp = free_port()
-            while fp in [e.port for e in exporters]:
-                fp = free_port()
             exporters.append(Exporter(floor, [floor_bin, str(fp), "127.0.0.1", str(server.port)],
                                       fp, "redis_up 1", True, base))
         result = {"per_round": [], "median": {}, "memory": {}}

@@ -31,7 +31,6 @@ import ctypes
 import gzip
 import http.client
 import os
-import random
 import re
 import shutil
 import signal
@@ -42,6 +41,7 @@ import tempfile
 import time
 import urllib.parse
 
+import ports
 from yamltext import service_yaml, yaml_scalar  # noqa: F401 - re-exported
 from exposition import Families, Family, find, one, parse_exposition, parse_value  # noqa: F401 - re-exported
 
@@ -425,41 +425,12 @@ def run(argv, timeout=30, input=None, cwd=None, env=None):
 # Network
 
 
-_ports_handed_out = set()
-_port_random = random.SystemRandom()  # not the module's generator, which a test may seed
-
-
-def _ephemeral_range():
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            lo, hi = (int(x) for x in f.read().split())
-        return lo, hi
-    except (OSError, ValueError):
-        return 32768, 60999
-
-
 def free_port(host="127.0.0.1"):
-    """A TCP port free right now on host, for a server the test starts next.
-
-    Chosen at random outside the kernel's ephemeral range: a port from the kernel's own choice
-    (bind to port 0) lies in that range, so any outgoing connection made before the server binds
-    it (another server of the same test dialling its peers, or a test running beside this one)
-    could take it, and the server then fails with "address in use". Not handed out twice by one
-    test. Two tests choosing the same port at the same moment is the race left (1 in ~20 000)."""
-    lo, hi = _ephemeral_range()
-    first, last = (10000, lo - 1) if lo > 12000 else (hi + 1, 65535)
-    for _ in range(500):
-        port = _port_random.randint(first, last)
-        if port in _ports_handed_out:
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind((host, port))
-            except OSError:
-                continue
-        _ports_handed_out.add(port)
-        return port
-    raise HarnessError("no free TCP port on %s in %d-%d" % (host, first, last))
+    """A TCP port free right now on host, outside the kernel's ephemeral range (tests/lib/ports.py)."""
+    try:
+        return ports.free_port(host)
+    except OSError as e:
+        raise HarnessError(str(e))
 
 
 class Response:

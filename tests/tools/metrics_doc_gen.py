@@ -104,18 +104,18 @@ MANUAL = {
                                              "Seconds since the replica's link to its master went down",
                                              "a replica whose link to its master is down"),
 }
-# Placeholders for families other #14 branches are adding (replace by the live rows when merged:
-# regenerate this page).
+# Families the generator's run does not switch on (a web configuration, alerting.thresholds).
 MANUAL.update({
-    "vigia_alert_threshold": ("gauge", "`threshold`", "An alert threshold of alerting.thresholds, read by "
-                              "the rules of rules/ (placeholder: being added with alerting.thresholds)",
-                              "`alerting.thresholds` (being added)"),
-    "vigia_http_auth_failures_total": ("counter", "(being added)", "Requests refused by the web configuration's "
-                                       "basic auth (placeholder: being added with --web.config.file)",
-                                       "`--web.config.file` (being added)"),
-    "vigia_http_tls_handshake_failures_total": ("counter", "(being added)", "TLS handshakes that failed "
-                                                "(placeholder: being added with --web.config.file)",
-                                                "`--web.config.file` (being added)"),
+    "vigia_alert_threshold": ("gauge", "`threshold`", "A rule threshold set by alerting.thresholds: rules reading "
+                              "it use this value instead of their default.", "`alerting.thresholds`"),
+    "vigia_http_auth_failures_total": ("counter", "`reason`", "HTTP requests answered 401 by basic authentication "
+                                       "(--web.config.file), by reason: missing (no or malformed credentials), "
+                                       "unknown_user, wrong_password.",
+                                       "`--web.config.file` with `basic_auth_users`"),
+    "vigia_http_tls_handshake_failures_total": ("counter", "", "TLS connections closed before their handshake "
+                                                "completed (no or a rejected client certificate, no common protocol "
+                                                "version or cipher, not TLS, or closed early).",
+                                                "`--web.config.file` with `tls_server_config`"),
 })
 for _n in ("frequency", "frequency_min", "frequency_max", "scaling_frequency", "scaling_frequency_min",
            "scaling_frequency_max"):
@@ -201,9 +201,6 @@ NEEDS = [
 AREA_NOTES = {
     "Containers (cAdvisor names)": "`name`, `image` and the two compose labels are on the series of Docker "
     "containers the engine knows; other cgroups (containerd, systemd services) have `id` only.",
-    "vigia itself (HTTP server, collectors, process)": "`vigia_http_auth_failures_total` and "
-    "`vigia_http_tls_handshake_failures_total` are placeholders for the `--web.config.file` counters being "
-    "added: regenerate this page when they are merged.",
     "Alerting and notifications": "`ALERTS` and `ALERTS_FOR_STATE` are the evaluator's own series, as "
     "Prometheus stores them.",
 }

@@ -69,8 +69,6 @@ def memory_mib(pid):
     return out
 
 
-
-
 def make_tree(version, n, dest):
     """The fixture tree with its containers replaced by n copies of the first one."""
     src = os.path.join(FIXTURES, version)

@@ -45,8 +45,6 @@ HEADERS = {"Accept": "text/plain;version=0.0.4;q=1,*/*;q=0.1", "Accept-Encoding"
            "X-Prometheus-Scrape-Timeout-Seconds": "10", "User-Agent": "vigia-bench"}
 
 
-
-
 def proc_status(pid):
     out = {}
     with open(f"/proc/{pid}/status") as f:

@@ -41,8 +41,6 @@ SKIP = 77
 VIGIA_ONLY = {"process"}
 
 
-
-
 def cpu_ticks(pid):
     """utime + stime of the whole process, in clock ticks."""
     with open(f"/proc/{pid}/stat") as f:

@@ -11,27 +11,15 @@
  * Output, one "key kib" pair a line: start, connected, closed.
  * Exit status 0, or 1 with libpq's message when the connection or query fails. */
 #include <libpq-fe.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-static long vm_rss_kib(void) {
-  FILE* f = fopen("/proc/self/status", "r");
-  char line[256];
-  long kib = -1;
-  if (f == NULL) return -1;
-  while (fgets(line, sizeof line, f) != NULL)
-    if (strncmp(line, "VmRSS:", 6) == 0) kib = atol(line + 6);
-  fclose(f);
-  return kib;
-}
+#include "floor_util.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: libpq_floor CONNINFO\n");
     return 2;
   }
-  printf("start %ld\n", vm_rss_kib());
+  printf("start %ld\n", floor_status_kib("VmRSS"));
   PGconn* conn = PQconnectdb(argv[1]);
   if (PQstatus(conn) != CONNECTION_OK) {
     fprintf(stderr, "libpq_floor: %s", PQerrorMessage(conn));
@@ -46,8 +34,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   PQclear(res);
-  printf("connected %ld\n", vm_rss_kib());
+  printf("connected %ld\n", floor_status_kib("VmRSS"));
   PQfinish(conn);
-  printf("closed %ld\n", vm_rss_kib());
+  printf("closed %ld\n", floor_status_kib("VmRSS"));
   return 0;
 }

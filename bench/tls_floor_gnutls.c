@@ -13,37 +13,13 @@
  *          shared: one set of credentials for every probe (the cheapest a
  *          GnuTLS client can be; no session resumption, as the exporters)
  *
- * Output as tls_floor's: cpu_ms_per_probe, rss_kib and hwm_kib after the
+ * Output as tls_floor's (floor_util.h's floor_tls_main): cpu_ms_per_probe, rss_kib and hwm_kib after the
  * probes. Exit status 0, or 1 with the reason when a probe fails. */
-#include <arpa/inet.h>
 #include <gnutls/gnutls.h>
-#include <netinet/in.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-static long status_kib(const char* key) {
-  FILE* f = fopen("/proc/self/status", "r");
-  char line[256];
-  long kib = -1;
-  size_t n = strlen(key);
-  if (f == NULL) return -1;
-  while (fgets(line, sizeof line, f) != NULL)
-    if (strncmp(line, key, n) == 0 && line[n] == ':') kib = atol(line + n + 1);
-  fclose(f);
-  return kib;
-}
+#include "floor_util.h"
 
-static double cpu_ms(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-}
-
-static gnutls_certificate_credentials_t new_creds(const char* cafile) {
+static void* new_ctx(const char* cafile) {
   gnutls_certificate_credentials_t c;
   if (gnutls_certificate_allocate_credentials(&c) != GNUTLS_E_SUCCESS) return NULL;
   if (gnutls_certificate_set_x509_trust_file(c, cafile, GNUTLS_X509_FMT_PEM) <= 0) {
@@ -53,17 +29,11 @@ static gnutls_certificate_credentials_t new_creds(const char* cafile) {
   return c;
 }
 
-static int probe(gnutls_certificate_credentials_t creds, const char* host, int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || connect(fd, (struct sockaddr*)&a, sizeof a) != 0) {
-    perror("tls_floor_gnutls: connect");
-    return 1;
-  }
+static void free_ctx(void* c) { gnutls_certificate_free_credentials(c); }
+
+static int probe(void* creds, const char* host, int port) {
+  int fd = floor_connect("tls_floor_gnutls", port);
+  if (fd < 0) return 1;
   gnutls_session_t s;
   int rc = gnutls_init(&s, GNUTLS_CLIENT);
   if (rc == GNUTLS_E_SUCCESS) rc = gnutls_server_name_set(s, GNUTLS_NAME_DNS, host, strlen(host));
@@ -78,8 +48,7 @@ static int probe(gnutls_certificate_credentials_t creds, const char* host, int p
   int ok = rc == GNUTLS_E_SUCCESS;
   if (ok) {
     char req[256], buf[4096];
-    int n =
-        snprintf(req, sizeof req, "GET /ok HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n", host, port);
+    int n = floor_request(req, sizeof req, host, port);
     ok = gnutls_record_send(s, req, (size_t)n) == n;
     size_t got = 0;
     int status_ok = 0;
@@ -100,31 +69,9 @@ static int probe(gnutls_certificate_credentials_t creds, const char* host, int p
 }
 
 int main(int argc, char** argv) {
-  if (argc < 6 || (strcmp(argv[4], "fresh") != 0 && strcmp(argv[4], "shared") != 0)) {
-    fprintf(stderr, "usage: tls_floor_gnutls CAFILE HOST PROBES fresh|shared PORT...\n");
-    return 2;
-  }
-  const char* cafile = argv[1];
-  const char* host = argv[2];
-  long probes = atol(argv[3]);
-  int fresh = strcmp(argv[4], "fresh") == 0;
-  int nports = argc - 5;
+  static const struct floor_tls_ops ops = {"tls_floor_gnutls", new_ctx, free_ctx, probe};
   gnutls_global_init();
-  gnutls_certificate_credentials_t shared = fresh ? NULL : new_creds(cafile);
-  double t0 = cpu_ms();
-  for (long i = 0; i < probes; ++i) {
-    gnutls_certificate_credentials_t c = fresh ? new_creds(cafile) : shared;
-    if (c == NULL) {
-      fprintf(stderr, "tls_floor_gnutls: cannot load %s as trusted certificates\n", cafile);
-      return 1;
-    }
-    int failed = probe(c, host, atoi(argv[5 + i % nports]));
-    if (fresh) gnutls_certificate_free_credentials(c);
-    if (failed) return 1;
-  }
-  printf("cpu_ms_per_probe %.4f\n", (cpu_ms() - t0) / (double)probes);
-  printf("rss_kib %ld\nhwm_kib %ld\n", status_kib("VmRSS"), status_kib("VmHWM"));
-  if (shared) gnutls_certificate_free_credentials(shared);
+  int rc = floor_tls_main(&ops, argc, argv);
   gnutls_global_deinit();
-  return 0;
+  return rc;
 }

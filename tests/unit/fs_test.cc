@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -156,6 +157,16 @@ TEST_CASE("for_each_line: lines without their newline, empty lines kept") {
   CHECK(lines("a\nb") == V{"a", "b"});
 }
 
+namespace {
+// Other processes mount and unmount beside this test (ctest -j runs the Docker and RabbitMQ tests
+// alongside), and the mount-table signal is per namespace: in a private one, with no propagation
+// from the parent, the only changes are this test's own. Root needs no user namespace; others do.
+bool enter_private_mount_namespace() {
+  bool entered = ::unshare(CLONE_NEWNS) == 0 || ::unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0;
+  return entered && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+}
+}  // namespace
+
 TEST_CASE("ProcFile::unchanged_since_read follows the kernel's mount-table signal") {
   // A regular file is never "unchanged": callers must read it again.
   char tmpl[] = "/tmp/vigia_procfile_XXXXXX";
@@ -170,6 +181,11 @@ TEST_CASE("ProcFile::unchanged_since_read follows the kernel's mount-table signa
   CHECK_FALSE(regular.unchanged_since_read());
   ::unlink(tmpl);
 
+  if (!enter_private_mount_namespace()) {
+    WARN("no private mount namespace here ("
+         << std::strerror(errno) << "): other processes' mounts would race the mount-table checks");
+    return;
+  }
   ProcFile mounts("/proc/self/mounts");
   REQUIRE(mounts.read(out).is_ok());
   CHECK(mounts.unchanged_since_read());
